@@ -1,0 +1,2 @@
+pub mod bottom_nav;
+pub mod top_bar;

@@ -1,0 +1,16 @@
+//! The 跟单 app: a Leptos client-side-rendered PWA. See ARCHITECTURE.md for the code map.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod locale;
+pub mod network;
+pub mod routes;
+
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+
+/// Mounts the whole app on `<body>`; the binary's `main` calls only this.
+pub fn mount() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

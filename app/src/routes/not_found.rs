@@ -1,0 +1,17 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::i18n::*;
+
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="page">
+            <h1>{t!(i18n, not_found_title)}</h1>
+            <p>
+                <A href="/">{t!(i18n, not_found_back)}</A>
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,821 @@
+//! The rulebook. The app runs it optimistically, the worker runs it authoritatively: one
+//! function, so the two can never disagree about what is allowed.
+//!
+//! `apply` is pure: no clock, no randomness, no I/O. The same context, order and mutation
+//! always give the same result, which is what lets a client replay pending mutations on top
+//! of fresh server state and get what the server will get.
+//!
+//! # Rules
+//!
+//! **Existence.** `CreateOrder` needs no existing order (`OrderExists` otherwise); every other
+//! mutation needs one (`NotFound`), and its `order_id` must be that order's id (`Invalid`).
+//!
+//! **Closed orders.** A completed or cancelled order accepts only `AddNote` and `Reopen`;
+//! anything else is `OrderClosed`. `Reopen` is only for closed orders (`Invalid` otherwise).
+//!
+//! **Who may do what** (`Forbidden` otherwise; admins may always act):
+//! - `CreateOrder`: sales, service.
+//! - `EditFields`: the order's owner, sales, service.
+//! - `AdvanceStage`, `Complete`: a responsible role of the stage being left. If the order sits
+//!   on a stage that an admin removed from the pipeline, its owner may move it (with a reason).
+//! - `SetChecklistItem`, `SetStageResponsible`: a responsible role of that stage.
+//! - `SetDueDate`: the owner, sales, or a responsible role of that stage (deadlines are agreed
+//!   between the seller and the department doing the work).
+//! - `RecordShipment`: warehouse or sales (small teams ship from the sales desk).
+//! - `RecordInvoice`: finance or sales.
+//! - `Cancel`, `Reopen`, `Assign`: the owner or sales.
+//! - `AddNote`: anyone.
+//!
+//! **Moving through the pipeline.**
+//! - `AdvanceStage.from` must be the current stage, else `StaleStage { current }`: the order was
+//!   moved by someone else meanwhile. `to` must exist and differ from `from` (`Invalid`).
+//! - Moving to the immediately following stage is the normal path. Skipping forward over stages
+//!   or moving backward (rework) requires a non-empty reason (`ReasonRequired`).
+//! - Leaving a stage whose checklist has unticked items requires a reason; the unticked item ids
+//!   are recorded in the event.
+//! - Exit requirements (delivery: shipment and invoice) must be on record before an order moves
+//!   forward out of that stage or skips forward over it, reason or not (`MissingRequirement`).
+//!   Moving *back* from such a stage (rework, e.g. goods failed inspection while packing) is
+//!   allowed with a reason: the requirements guard the way forward, not the way back.
+//! - `Complete` is only possible from the last stage and follows the same checklist/reason and
+//!   exit-requirement rules as leaving it.
+//! - Entering a stage appends a new visit (`stages` grows by one) with a fresh checklist, the
+//!   due date and responsible person planned for it (if any). `Reopen` also appends a visit of
+//!   the current stage, keeping its ticks, so its deadline counts from the reopening.
+//!
+//! **Checklist, deadlines, people.**
+//! - `SetChecklistItem` names a stage: if it is not the current one the order has moved on
+//!   (`StaleStage`); the item must belong to that stage (`Invalid`). Re-setting an item to the
+//!   value it has is accepted and recorded, so concurrent ticks do not produce errors.
+//! - `SetDueDate` and `SetStageResponsible` work on the current stage or a later one (kept as a
+//!   plan until the order gets there), never on a past one (`Invalid`). A due date may not be
+//!   before the day the current stage was entered. `due: None` returns to the SLA.
+//! - `Assign` to the current owner is `Invalid` (nothing changed).
+//!
+//! **Shipping and invoicing.** A shipment can be recorded once the order has reached
+//! `order_entry` (or any later stage); before that there is nothing confirmed to ship. If the
+//! pipeline has no `order_entry` stage there is no such gate. Recording again corrects the
+//! carrier/tracking number and keeps the original ship time. Invoices can be recorded at any
+//! stage (advance invoices for prepayment are common).
+//!
+//! **Text.** Every text is trimmed; blank required text is `Invalid`; limits: note 2000
+//! characters, reasons 500, carrier 50, tracking number 50, invoice number 50 (customer and
+//! item limits live with those types). Any Unicode is fine; control characters are refused,
+//! except newlines in notes. Text is stored verbatim (no HTML escaping: that is the UI's job).
+//! Dates must be within ten years of `now`.
+//!
+//! **Edits.** `EditFields` with no actual change is `Invalid`; its event lists only the fields
+//! that really changed.
+//!
+//! **Append-only.** History and notes only grow; a note id can be used once per order.
+//! Every accepted mutation appends its events to the history and sets `updated_at = now`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::calendar::{add_days, business_date};
+use crate::error::DomainError;
+use crate::history::{EventKind, HistoryEvent};
+use crate::mutation::{FieldChanges, Mutation};
+use crate::order::{
+    validate_items, Actor, Customer, Invoice, LineItem, Note, Order, OrderNumber, OrderStatus,
+    Shipment, StaffRef, StageProgress,
+};
+use crate::pipeline::{ids, Pipeline, StageDef, StageId};
+use crate::role::Role;
+use crate::text::{multi_line, optional_line, single_line, Field};
+use crate::Lang;
+
+pub struct Context<'a> {
+    pub pipeline: &'a Pipeline,
+    pub actor: &'a Actor,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub order: Order,
+    /// The events this mutation added; they are also appended to `order.history`.
+    pub events: Vec<HistoryEvent>,
+}
+
+const NOTE: Field = Field::new("text", "备注", "Note");
+const REASON: Field = Field::new("reason", "原因", "Reason");
+const CARRIER: Field = Field::new("carrier", "物流公司", "Carrier");
+const TRACKING: Field = Field::new("tracking_no", "物流单号", "Tracking number");
+const INVOICE_NUMBER: Field = Field::new("number", "发票号", "Invoice number");
+
+const NOTE_MAX: usize = 2000;
+const REASON_MAX: usize = 500;
+const SHORT_MAX: usize = 50;
+const DATE_RANGE_DAYS: i64 = 3650;
+
+pub fn apply(
+    ctx: &Context,
+    order: Option<&Order>,
+    mutation: &Mutation,
+) -> Result<Applied, DomainError> {
+    let existing = match (order, mutation) {
+        (Some(_), Mutation::CreateOrder { .. }) => return Err(DomainError::OrderExists),
+        (None, Mutation::CreateOrder { .. }) => {
+            let (order, kinds) = create(ctx, mutation)?;
+            return Ok(finish(ctx, order, kinds));
+        }
+        (None, _) => return Err(DomainError::NotFound),
+        (Some(order), _) => order,
+    };
+    if existing.id != mutation.order_id() {
+        return Err(DomainError::invalid(
+            "order_id",
+            "操作与订单不匹配",
+            "The change belongs to a different order",
+        ));
+    }
+    if existing.is_closed()
+        && !matches!(mutation, Mutation::AddNote { .. } | Mutation::Reopen { .. })
+    {
+        return Err(DomainError::OrderClosed);
+    }
+    let mut order = existing.clone();
+    let kinds = change(ctx, &mut order, mutation)?;
+    Ok(finish(ctx, order, kinds))
+}
+
+/// Applies mutations in order, stopping at the first rejection. `order` may be `None` only if
+/// the first mutation creates it.
+pub fn apply_all(
+    ctx: &Context,
+    order: Option<Order>,
+    mutations: &[Mutation],
+) -> Result<Applied, DomainError> {
+    let mut current = order;
+    let mut events = Vec::new();
+    for m in mutations {
+        let applied = apply(ctx, current.as_ref(), m)?;
+        events.extend(applied.events);
+        current = Some(applied.order);
+    }
+    current
+        .map(|order| Applied { order, events })
+        .ok_or(DomainError::NotFound)
+}
+
+fn finish(ctx: &Context, mut order: Order, kinds: Vec<EventKind>) -> Applied {
+    let actor = ctx.actor.staff_ref();
+    let events: Vec<HistoryEvent> = kinds
+        .into_iter()
+        .map(|kind| HistoryEvent {
+            at: ctx.now,
+            actor: actor.clone(),
+            kind,
+        })
+        .collect();
+    order.history.extend(events.iter().cloned());
+    order.updated_at = ctx.now;
+    Applied { order, events }
+}
+
+fn create(ctx: &Context, mutation: &Mutation) -> Result<(Order, Vec<EventKind>), DomainError> {
+    let Mutation::CreateOrder {
+        order_id,
+        number,
+        customer,
+        items,
+        expected_delivery,
+        owner,
+        note,
+        note_id,
+    } = mutation
+    else {
+        unreachable!("create is only called with CreateOrder");
+    };
+    let actor = ctx.actor;
+    permit(
+        actor.is_admin() || actor.has_any_role(&[Role::Sales, Role::Service]),
+        "只有销售、客服或管理员可以创建订单",
+        "Only sales, customer service or an admin can create orders",
+    )?;
+    let Some(first) = ctx.pipeline.stages.first() else {
+        return Err(DomainError::invalid(
+            "pipeline",
+            "流程没有任何阶段",
+            "The pipeline has no stages",
+        ));
+    };
+    let number = match number.as_deref().map(str::trim) {
+        None | Some("") => OrderNumber::generate(business_date(ctx.now), *order_id),
+        Some(n) => OrderNumber::parse(n)?,
+    };
+    let customer = customer.validated()?;
+    let items = validate_items(items)?;
+    if let Some(d) = expected_delivery {
+        check_date_range("expected_delivery", *d, ctx.now)?;
+    }
+    let owner = match owner {
+        Some(o) => o.validated()?,
+        None => actor.staff_ref(),
+    };
+    let note = match note.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(multi_line(NOTE, text, NOTE_MAX)?),
+    };
+    let mut order = Order {
+        id: *order_id,
+        number,
+        customer,
+        items,
+        expected_delivery: *expected_delivery,
+        owner,
+        stage: first.id.clone(),
+        stages: vec![visit(first, ctx, None, None, fresh_checklist(first))],
+        stage_plans: BTreeMap::new(),
+        shipment: None,
+        invoice: None,
+        status: OrderStatus::Active,
+        notes: Vec::new(),
+        history: Vec::new(),
+        created_at: ctx.now,
+        updated_at: ctx.now,
+    };
+    let mut kinds = vec![EventKind::Created];
+    if let Some(text) = note {
+        // The creation note is the only note an order can have before it exists, so the
+        // order's own id is a collision-free default for it.
+        let id = note_id.unwrap_or(*order_id);
+        order.notes.push(Note {
+            id,
+            text,
+            author: actor.staff_ref(),
+            at: ctx.now,
+        });
+        kinds.push(EventKind::NoteAdded { note_id: id });
+    }
+    Ok((order, kinds))
+}
+
+fn change(
+    ctx: &Context,
+    order: &mut Order,
+    mutation: &Mutation,
+) -> Result<Vec<EventKind>, DomainError> {
+    match mutation {
+        Mutation::CreateOrder { .. } => Err(DomainError::OrderExists),
+        Mutation::EditFields { changes, .. } => edit_fields(ctx, order, changes),
+        Mutation::AdvanceStage {
+            from, to, reason, ..
+        } => advance(ctx, order, from, to, reason.as_deref()),
+        Mutation::SetChecklistItem {
+            stage, item, done, ..
+        } => set_checklist_item(ctx, order, stage, item, *done),
+        Mutation::AddNote { note_id, text, .. } => add_note(ctx, order, *note_id, text),
+        Mutation::SetDueDate { stage, due, .. } => set_due_date(ctx, order, stage, *due),
+        Mutation::Assign { owner, .. } => assign(ctx, order, owner),
+        Mutation::SetStageResponsible {
+            stage, responsible, ..
+        } => set_stage_responsible(ctx, order, stage, responsible),
+        Mutation::RecordShipment {
+            carrier,
+            tracking_no,
+            ..
+        } => record_shipment(ctx, order, carrier, tracking_no),
+        Mutation::RecordInvoice { number, date, .. } => record_invoice(ctx, order, number, *date),
+        Mutation::Complete { reason, .. } => complete(ctx, order, reason.as_deref()),
+        Mutation::Cancel { reason, .. } => cancel(ctx, order, reason),
+        Mutation::Reopen { .. } => reopen(ctx, order),
+    }
+}
+
+fn edit_fields(
+    ctx: &Context,
+    order: &mut Order,
+    changes: &FieldChanges,
+) -> Result<Vec<EventKind>, DomainError> {
+    let actor = ctx.actor;
+    permit(
+        is_owner(actor, order)
+            || actor.is_admin()
+            || actor.has_any_role(&[Role::Sales, Role::Service]),
+        "只有订单负责人、销售、客服或管理员可以修改订单",
+        "Only the order owner, sales, customer service or an admin can edit the order",
+    )?;
+    let mut fields = Vec::new();
+    if let Some(number) = &changes.number {
+        let number = OrderNumber::parse(number)?;
+        if number != order.number {
+            order.number = number;
+            fields.push("number".to_string());
+        }
+    }
+    if let Some(customer) = &changes.customer {
+        let customer: Customer = customer.validated()?;
+        if customer != order.customer {
+            order.customer = customer;
+            fields.push("customer".to_string());
+        }
+    }
+    if let Some(items) = &changes.items {
+        let items: Vec<LineItem> = validate_items(items)?;
+        if items != order.items {
+            order.items = items;
+            fields.push("items".to_string());
+        }
+    }
+    if let Some(expected) = changes.expected_delivery {
+        if let Some(d) = expected {
+            check_date_range("expected_delivery", d, ctx.now)?;
+        }
+        if expected != order.expected_delivery {
+            order.expected_delivery = expected;
+            fields.push("expected_delivery".to_string());
+        }
+    }
+    if fields.is_empty() {
+        return Err(DomainError::invalid(
+            "changes",
+            "没有任何修改",
+            "Nothing changed",
+        ));
+    }
+    Ok(vec![EventKind::FieldsEdited { fields }])
+}
+
+fn advance(
+    ctx: &Context,
+    order: &mut Order,
+    from: &StageId,
+    to: &StageId,
+    reason: Option<&str>,
+) -> Result<Vec<EventKind>, DomainError> {
+    let pipeline = ctx.pipeline;
+    if *from != order.stage {
+        return Err(DomainError::StaleStage {
+            current: order.stage.clone(),
+        });
+    }
+    let Some(to_idx) = pipeline.index_of(to) else {
+        return Err(unknown_stage("to", to));
+    };
+    if to == from {
+        return Err(DomainError::invalid(
+            "to",
+            "目标阶段与当前阶段相同",
+            "The order is already at that stage",
+        ));
+    }
+    let from_idx = pipeline.index_of(from);
+    match pipeline.stage(from) {
+        Some(def) => permit_stage(ctx.actor, def)?,
+        None => permit(
+            is_owner(ctx.actor, order) || ctx.actor.is_admin(),
+            "当前阶段已从流程中移除，只有订单负责人或管理员可以移动订单",
+            "The current stage was removed from the pipeline; only the owner or an admin can move the order",
+        )?,
+    }
+    let reason = optional_line(REASON, reason, REASON_MAX)?;
+    let incomplete = order.incomplete_items(pipeline);
+    let (forward, skipped) = match from_idx {
+        Some(f) if to_idx > f => (
+            true,
+            pipeline.stages[f + 1..to_idx]
+                .iter()
+                .map(|s| s.id.clone())
+                .collect(),
+        ),
+        Some(_) => (false, Vec::new()),
+        None => (true, Vec::new()),
+    };
+    if forward {
+        let passed = pipeline
+            .stage(from)
+            .into_iter()
+            .chain(skipped.iter().filter_map(|id| pipeline.stage(id)));
+        for def in passed {
+            check_exit_requirements(order, def)?;
+        }
+    }
+    let normal_step = from_idx.is_some_and(|f| to_idx == f + 1);
+    if (!normal_step || !incomplete.is_empty()) && reason.is_none() {
+        return Err(DomainError::ReasonRequired);
+    }
+    let to_def = &pipeline.stages[to_idx];
+    leave_current(order, ctx.now);
+    enter(order, to_def, ctx);
+    Ok(vec![EventKind::StageAdvanced {
+        from: from.clone(),
+        to: to.clone(),
+        reason,
+        skipped,
+        incomplete_items: incomplete,
+    }])
+}
+
+fn complete(
+    ctx: &Context,
+    order: &mut Order,
+    reason: Option<&str>,
+) -> Result<Vec<EventKind>, DomainError> {
+    let last = match ctx.pipeline.stages.last() {
+        Some(last) if last.id == order.stage => last,
+        Some(last) => {
+            return Err(DomainError::invalid(
+                "stage",
+                format!("只能在最后一个阶段（{}）完成订单", last.name.get(Lang::Zh)),
+                format!(
+                    "An order can only be completed from the last stage ({})",
+                    last.name.get(Lang::En)
+                ),
+            ))
+        }
+        None => return Err(unknown_stage("stage", &order.stage)),
+    };
+    permit_stage(ctx.actor, last)?;
+    let reason = optional_line(REASON, reason, REASON_MAX)?;
+    check_exit_requirements(order, last)?;
+    if !order.incomplete_items(ctx.pipeline).is_empty() && reason.is_none() {
+        return Err(DomainError::ReasonRequired);
+    }
+    leave_current(order, ctx.now);
+    order.status = OrderStatus::Completed;
+    Ok(vec![EventKind::Completed { reason }])
+}
+
+fn set_checklist_item(
+    ctx: &Context,
+    order: &mut Order,
+    stage: &StageId,
+    item: &str,
+    done: bool,
+) -> Result<Vec<EventKind>, DomainError> {
+    if *stage != order.stage {
+        return Err(DomainError::StaleStage {
+            current: order.stage.clone(),
+        });
+    }
+    let Some(def) = ctx.pipeline.stage(stage) else {
+        return Err(unknown_stage("stage", stage));
+    };
+    permit_stage(ctx.actor, def)?;
+    if def.item(item).is_none() {
+        return Err(DomainError::invalid(
+            "item",
+            format!("“{}”阶段没有这个清单项", def.name.zh),
+            format!("Stage {} has no such checklist item", def.name.en),
+        ));
+    }
+    current_visit(order)
+        .checklist
+        .insert(item.to_string(), done);
+    Ok(vec![EventKind::ChecklistItemSet {
+        stage: stage.clone(),
+        item: item.to_string(),
+        done,
+    }])
+}
+
+fn add_note(
+    ctx: &Context,
+    order: &mut Order,
+    note_id: Uuid,
+    text: &str,
+) -> Result<Vec<EventKind>, DomainError> {
+    let text = multi_line(NOTE, text, NOTE_MAX)?;
+    if order.notes.iter().any(|n| n.id == note_id) {
+        return Err(DomainError::invalid(
+            "note_id",
+            "这条备注已经存在",
+            "This note already exists",
+        ));
+    }
+    order.notes.push(Note {
+        id: note_id,
+        text,
+        author: ctx.actor.staff_ref(),
+        at: ctx.now,
+    });
+    Ok(vec![EventKind::NoteAdded { note_id }])
+}
+
+fn set_due_date(
+    ctx: &Context,
+    order: &mut Order,
+    stage: &StageId,
+    due: Option<NaiveDate>,
+) -> Result<Vec<EventKind>, DomainError> {
+    let def = current_or_later_stage(ctx.pipeline, order, stage)?;
+    let actor = ctx.actor;
+    permit(
+        is_owner(actor, order) || actor.has_role(Role::Sales) || def.is_responsible(&actor.roles),
+        "只有订单负责人、销售、该阶段负责部门或管理员可以设置截止日期",
+        "Only the owner, sales, the stage's department or an admin can set its due date",
+    )?;
+    if let Some(d) = due {
+        let entered = business_date(order.current_progress().entered_at);
+        if d < entered {
+            return Err(DomainError::invalid(
+                "due",
+                format!("截止日期不能早于进入当前阶段的日期（{entered}）"),
+                format!("The due date cannot be before the current stage was entered ({entered})"),
+            ));
+        }
+        check_date_range("due", d, ctx.now)?;
+    }
+    if *stage == order.stage {
+        current_visit(order).due_date = due;
+    } else {
+        update_plan(order, stage, |plan| plan.due_date = due);
+    }
+    Ok(vec![EventKind::DueDateSet {
+        stage: stage.clone(),
+        due,
+    }])
+}
+
+fn assign(
+    ctx: &Context,
+    order: &mut Order,
+    owner: &StaffRef,
+) -> Result<Vec<EventKind>, DomainError> {
+    permit_owner_or_sales(ctx.actor, order, "更换负责人", "reassign the order")?;
+    let owner = owner.validated()?;
+    if owner.user_id == order.owner.user_id {
+        return Err(DomainError::invalid(
+            "owner",
+            "负责人没有变化",
+            "The order already has this owner",
+        ));
+    }
+    order.owner = owner.clone();
+    Ok(vec![EventKind::Assigned { owner }])
+}
+
+fn set_stage_responsible(
+    ctx: &Context,
+    order: &mut Order,
+    stage: &StageId,
+    responsible: &StaffRef,
+) -> Result<Vec<EventKind>, DomainError> {
+    let def = current_or_later_stage(ctx.pipeline, order, stage)?;
+    permit_stage(ctx.actor, def)?;
+    let responsible = responsible.validated()?;
+    if *stage == order.stage {
+        current_visit(order).responsible = Some(responsible.clone());
+    } else {
+        let planned = responsible.clone();
+        update_plan(order, stage, |plan| plan.responsible = Some(planned));
+    }
+    Ok(vec![EventKind::StageResponsibleSet {
+        stage: stage.clone(),
+        responsible,
+    }])
+}
+
+fn record_shipment(
+    ctx: &Context,
+    order: &mut Order,
+    carrier: &str,
+    tracking_no: &str,
+) -> Result<Vec<EventKind>, DomainError> {
+    let actor = ctx.actor;
+    permit(
+        actor.is_admin() || actor.has_any_role(&[Role::Warehouse, Role::Sales]),
+        "只有仓储、销售或管理员可以登记发货",
+        "Only warehouse, sales or an admin can record shipments",
+    )?;
+    let gate = ctx.pipeline.index_of(&StageId::new(ids::ORDER_ENTRY));
+    let here = ctx.pipeline.index_of(&order.stage);
+    if let (Some(gate), Some(here)) = (gate, here) {
+        if here < gate {
+            let name = &ctx.pipeline.stages[gate].name;
+            return Err(DomainError::invalid(
+                "shipment",
+                format!("订单进入“{}”阶段后才能登记发货", name.zh),
+                format!(
+                    "A shipment can be recorded once the order reaches {}",
+                    name.en
+                ),
+            ));
+        }
+    }
+    let carrier = single_line(CARRIER, carrier, SHORT_MAX)?;
+    let tracking_no = single_line(TRACKING, tracking_no, SHORT_MAX)?;
+    // A second recording is a correction of the same parcel: keep when it actually left.
+    let shipped_at = order.shipment.as_ref().map_or(ctx.now, |s| s.shipped_at);
+    order.shipment = Some(Shipment {
+        carrier: carrier.clone(),
+        tracking_no: tracking_no.clone(),
+        shipped_at,
+    });
+    Ok(vec![EventKind::ShipmentRecorded {
+        carrier,
+        tracking_no,
+    }])
+}
+
+fn record_invoice(
+    ctx: &Context,
+    order: &mut Order,
+    number: &str,
+    date: NaiveDate,
+) -> Result<Vec<EventKind>, DomainError> {
+    let actor = ctx.actor;
+    permit(
+        actor.is_admin() || actor.has_any_role(&[Role::Finance, Role::Sales]),
+        "只有财务、销售或管理员可以登记发票",
+        "Only finance, sales or an admin can record invoices",
+    )?;
+    let number = single_line(INVOICE_NUMBER, number, SHORT_MAX)?;
+    check_date_range("date", date, ctx.now)?;
+    order.invoice = Some(Invoice {
+        number: number.clone(),
+        date,
+    });
+    Ok(vec![EventKind::InvoiceRecorded { number, date }])
+}
+
+fn cancel(ctx: &Context, order: &mut Order, reason: &str) -> Result<Vec<EventKind>, DomainError> {
+    permit_owner_or_sales(ctx.actor, order, "取消订单", "cancel the order")?;
+    let reason = single_line(REASON, reason, REASON_MAX)?;
+    leave_current(order, ctx.now);
+    order.status = OrderStatus::Cancelled {
+        reason: reason.clone(),
+    };
+    Ok(vec![EventKind::Cancelled { reason }])
+}
+
+fn reopen(ctx: &Context, order: &mut Order) -> Result<Vec<EventKind>, DomainError> {
+    if order.is_active() {
+        return Err(DomainError::invalid(
+            "status",
+            "订单未关闭，无需重新打开",
+            "The order is not closed",
+        ));
+    }
+    permit_owner_or_sales(ctx.actor, order, "重新打开订单", "reopen the order")?;
+    let previous = order.current_progress().clone();
+    order.status = OrderStatus::Active;
+    order.stages.push(StageProgress {
+        entered_at: ctx.now,
+        entered_by: ctx.actor.staff_ref(),
+        due_date: None,
+        left_at: None,
+        ..previous
+    });
+    Ok(vec![EventKind::Reopened])
+}
+
+// ---- helpers -------------------------------------------------------------------------------
+
+fn permit(allowed: bool, zh: &str, en: &str) -> Result<(), DomainError> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden(zh, en))
+    }
+}
+
+fn is_owner(actor: &Actor, order: &Order) -> bool {
+    actor.user_id == order.owner.user_id
+}
+
+fn permit_owner_or_sales(
+    actor: &Actor,
+    order: &Order,
+    action_zh: &str,
+    action_en: &str,
+) -> Result<(), DomainError> {
+    permit(
+        is_owner(actor, order) || actor.is_admin() || actor.has_role(Role::Sales),
+        &format!("只有订单负责人、销售或管理员可以{action_zh}"),
+        &format!("Only the order owner, sales or an admin can {action_en}"),
+    )
+}
+
+fn permit_stage(actor: &Actor, def: &StageDef) -> Result<(), DomainError> {
+    let roles =
+        |lang: Lang| -> Vec<&str> { def.responsible.iter().map(|r| r.label(lang)).collect() };
+    permit(
+        def.is_responsible(&actor.roles),
+        &format!(
+            "只有{}或管理员可以处理“{}”阶段",
+            roles(Lang::Zh).join("、"),
+            def.name.zh
+        ),
+        &format!(
+            "Only {} or an admin can act on stage {}",
+            roles(Lang::En).join(", "),
+            def.name.en
+        ),
+    )
+}
+
+fn unknown_stage(field: &str, id: &StageId) -> DomainError {
+    DomainError::invalid(
+        field,
+        format!("流程中没有阶段“{id}”"),
+        format!("The pipeline has no stage '{id}'"),
+    )
+}
+
+/// Plans only make sense for what is still ahead; the past is recorded, not rescheduled.
+fn current_or_later_stage<'p>(
+    pipeline: &'p Pipeline,
+    order: &Order,
+    stage: &StageId,
+) -> Result<&'p StageDef, DomainError> {
+    let Some(idx) = pipeline.index_of(stage) else {
+        return Err(unknown_stage("stage", stage));
+    };
+    if pipeline.index_of(&order.stage).is_some_and(|cur| idx < cur) {
+        return Err(DomainError::invalid(
+            "stage",
+            "只能安排当前或之后的阶段",
+            "Only the current or a later stage can be planned",
+        ));
+    }
+    Ok(&pipeline.stages[idx])
+}
+
+fn check_exit_requirements(order: &Order, def: &StageDef) -> Result<(), DomainError> {
+    use crate::pipeline::ExitRequirement;
+    for requirement in &def.exit_requirements {
+        let met = match requirement {
+            ExitRequirement::Shipment => order.shipment.is_some(),
+            ExitRequirement::Invoice => order.invoice.is_some(),
+        };
+        if !met {
+            return Err(DomainError::MissingRequirement {
+                requirement: *requirement,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn check_date_range(field: &str, date: NaiveDate, now: DateTime<Utc>) -> Result<(), DomainError> {
+    let today = business_date(now);
+    if date < add_days(today, -DATE_RANGE_DAYS) || date > add_days(today, DATE_RANGE_DAYS) {
+        return Err(DomainError::invalid(
+            field,
+            "日期超出合理范围（前后十年内）",
+            "The date must be within ten years of today",
+        ));
+    }
+    Ok(())
+}
+
+fn current_visit(order: &mut Order) -> &mut StageProgress {
+    order
+        .stages
+        .last_mut()
+        .expect("an order always has the progress of its current stage")
+}
+
+fn leave_current(order: &mut Order, now: DateTime<Utc>) {
+    if let Some(visit) = order.stages.last_mut() {
+        visit.left_at = Some(now);
+    }
+}
+
+fn enter(order: &mut Order, def: &StageDef, ctx: &Context) {
+    let plan = order.stage_plans.remove(&def.id);
+    let (due, responsible) = plan.map_or((None, None), |p| (p.due_date, p.responsible));
+    order.stage = def.id.clone();
+    order
+        .stages
+        .push(visit(def, ctx, due, responsible, fresh_checklist(def)));
+}
+
+fn visit(
+    def: &StageDef,
+    ctx: &Context,
+    due_date: Option<NaiveDate>,
+    responsible: Option<StaffRef>,
+    checklist: BTreeMap<String, bool>,
+) -> StageProgress {
+    StageProgress {
+        stage: def.id.clone(),
+        entered_at: ctx.now,
+        entered_by: ctx.actor.staff_ref(),
+        due_date,
+        checklist,
+        responsible,
+        left_at: None,
+    }
+}
+
+fn fresh_checklist(def: &StageDef) -> BTreeMap<String, bool> {
+    def.checklist
+        .iter()
+        .map(|i| (i.id.clone(), false))
+        .collect()
+}
+
+fn update_plan(order: &mut Order, stage: &StageId, f: impl FnOnce(&mut crate::order::StagePlan)) {
+    let plan = order.stage_plans.entry(stage.clone()).or_default();
+    f(plan);
+    if plan.is_empty() {
+        order.stage_plans.remove(stage);
+    }
+}

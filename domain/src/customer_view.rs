@@ -1,0 +1,132 @@
+//! What a customer may see, as its own type: anything not in here cannot leak by accident
+//! (amounts, notes, checklists, history, staff ids, cancellation reasons).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::business_date;
+use crate::i18n::Lang;
+use crate::order::{Order, OrderStatus};
+use crate::pipeline::Pipeline;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerView {
+    pub order_number: String,
+    pub company: String,
+    pub status: CustomerStatus,
+    pub stages: Vec<CustomerStage>,
+    pub current_message: String,
+    pub expected_delivery: Option<NaiveDate>,
+    pub shipment: Option<CustomerShipment>,
+    pub sales_contact: SalesContact,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerStatus {
+    InProgress,
+    Completed,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerStage {
+    pub label: String,
+    pub reached_on: Option<NaiveDate>,
+    pub state: CustomerStageState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerStageState {
+    Done,
+    Current,
+    Upcoming,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerShipment {
+    pub carrier: String,
+    pub tracking_no: String,
+    pub shipped_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesContact {
+    pub name: String,
+    pub phone: Option<String>,
+}
+
+pub fn customer_view(
+    order: &Order,
+    pipeline: &Pipeline,
+    lang: Lang,
+    sales_phone: Option<String>,
+) -> CustomerView {
+    let status = match order.status {
+        OrderStatus::Active => CustomerStatus::InProgress,
+        OrderStatus::Completed => CustomerStatus::Completed,
+        OrderStatus::Cancelled { .. } => CustomerStatus::Cancelled,
+    };
+    let current = pipeline.index_of(&order.stage);
+    let stages = pipeline
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, def)| {
+            let state = match current {
+                _ if status == CustomerStatus::Completed => CustomerStageState::Done,
+                Some(c) if i < c => CustomerStageState::Done,
+                Some(c) if i == c => CustomerStageState::Current,
+                _ => CustomerStageState::Upcoming,
+            };
+            // A stage visited before a rework is upcoming again, so it shows no date.
+            let reached_on = match state {
+                CustomerStageState::Upcoming => None,
+                _ => order
+                    .progress_of(&def.id)
+                    .map(|p| business_date(p.entered_at)),
+            };
+            CustomerStage {
+                label: def.customer_label.get(lang).to_string(),
+                reached_on,
+                state,
+            }
+        })
+        .collect();
+    let current_message = match status {
+        CustomerStatus::Completed => lang
+            .pick(
+                "订单已完成，感谢您的信任与支持。",
+                "Your order is complete. Thank you for your trust.",
+            )
+            .to_string(),
+        CustomerStatus::Cancelled => lang
+            .pick(
+                "订单已取消。如有疑问，请联系您的销售顾问。",
+                "This order has been cancelled. Please contact your sales representative with any questions.",
+            )
+            .to_string(),
+        CustomerStatus::InProgress => pipeline
+            .stage(&order.stage)
+            .map(|s| s.customer_message.get(lang).to_string())
+            .unwrap_or_default(),
+    };
+    CustomerView {
+        order_number: order.number.as_str().to_string(),
+        company: order.customer.company.clone(),
+        status,
+        stages,
+        current_message,
+        expected_delivery: order.expected_delivery,
+        shipment: order.shipment.as_ref().map(|s| CustomerShipment {
+            carrier: s.carrier.clone(),
+            tracking_no: s.tracking_no.clone(),
+            shipped_on: business_date(s.shipped_at),
+        }),
+        sales_contact: SalesContact {
+            name: order.owner.name.clone(),
+            phone: sales_phone,
+        },
+    }
+}

@@ -1,0 +1,132 @@
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{Lang, Localized};
+use crate::pipeline::{ExitRequirement, Pipeline, StageId};
+
+/// Every way a rule can say no. Serialized with a stable `code` so the worker can store a
+/// rejection and the app can explain it long after the mutation was made offline.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum DomainError {
+    #[error("invalid {field}: {}", message.en)]
+    Invalid { field: String, message: Localized },
+    #[error("order not found")]
+    NotFound,
+    #[error("order already exists")]
+    OrderExists,
+    #[error("order is completed or cancelled")]
+    OrderClosed,
+    #[error("order has already moved on; it is now at stage {current}")]
+    StaleStage { current: StageId },
+    #[error("a reason is required")]
+    ReasonRequired,
+    #[error("missing requirement: {requirement:?}")]
+    MissingRequirement { requirement: ExitRequirement },
+    #[error("forbidden: {}", message.en)]
+    Forbidden { message: Localized },
+    #[error("amount too large")]
+    Overflow,
+}
+
+impl DomainError {
+    pub fn invalid(field: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        DomainError::Invalid {
+            field: field.to_string(),
+            message: Localized::new(zh, en),
+        }
+    }
+
+    pub fn forbidden(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        DomainError::Forbidden {
+            message: Localized::new(zh, en),
+        }
+    }
+
+    /// Machine codes are a wire contract (stored rejections, API bodies): never rename one.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DomainError::Invalid { .. } => "invalid",
+            DomainError::NotFound => "not_found",
+            DomainError::OrderExists => "order_exists",
+            DomainError::OrderClosed => "order_closed",
+            DomainError::StaleStage { .. } => "stale_stage",
+            DomainError::ReasonRequired => "reason_required",
+            DomainError::MissingRequirement { .. } => "missing_requirement",
+            DomainError::Forbidden { .. } => "forbidden",
+            DomainError::Overflow => "overflow",
+        }
+    }
+
+    /// A sentence for people. Stage names come from the standard pipeline because an error
+    /// carries no pipeline; an unknown (custom) stage falls back to its id.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            DomainError::Invalid { message, .. } | DomainError::Forbidden { message } => {
+                message.get(lang).to_string()
+            }
+            DomainError::NotFound => lang.pick("订单不存在", "Order not found").to_string(),
+            DomainError::OrderExists => lang.pick("订单已存在", "Order already exists").to_string(),
+            DomainError::OrderClosed => lang
+                .pick(
+                    "订单已完成或已取消，只能添加备注或重新打开",
+                    "The order is completed or cancelled: only notes and reopening are possible",
+                )
+                .to_string(),
+            DomainError::StaleStage { current } => {
+                let pipeline = Pipeline::standard();
+                let name = pipeline
+                    .stage(current)
+                    .map(|s| s.name.get(lang).to_string())
+                    .unwrap_or_else(|| current.to_string());
+                match lang {
+                    Lang::Zh => format!("订单已被他人推进，当前阶段：{name}"),
+                    Lang::En => format!("Someone else already moved this order; it is now at: {name}"),
+                }
+            }
+            DomainError::ReasonRequired => lang
+                .pick(
+                    "请填写原因：跳过阶段、退回或清单未完成时必须说明",
+                    "Please give a reason: skipping stages, moving back or leaving unfinished checklist items needs one",
+                )
+                .to_string(),
+            DomainError::MissingRequirement { requirement } => {
+                requirement.missing_message().get(lang).to_string()
+            }
+            DomainError::Overflow => lang
+                .pick("金额过大，超出可计算范围", "Amount too large")
+                .to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_serialize_with_their_machine_code() {
+        let json = serde_json::to_value(DomainError::StaleStage {
+            current: StageId::new("contract"),
+        })
+        .unwrap();
+        assert_eq!(json["code"], "stale_stage");
+        assert_eq!(json["current"], "contract");
+    }
+
+    #[test]
+    fn a_stale_stage_message_names_the_stage_in_the_users_language() {
+        let err = DomainError::StaleStage {
+            current: StageId::new("contract"),
+        };
+        assert!(err.message(Lang::Zh).contains("合同签订"));
+        assert!(err.message(Lang::En).contains("Contract signing"));
+    }
+
+    #[test]
+    fn the_reason_required_message_explains_when_a_reason_is_needed() {
+        assert_eq!(
+            DomainError::ReasonRequired.message(Lang::Zh),
+            "请填写原因：跳过阶段、退回或清单未完成时必须说明"
+        );
+    }
+}

@@ -1,0 +1,347 @@
+//! The audit trail. Events are facts in past tense, written by `apply` only, never edited.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::i18n::Lang;
+use crate::order::StaffRef;
+use crate::pipeline::{Pipeline, StageId};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEvent {
+    pub at: DateTime<Utc>,
+    pub actor: StaffRef,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    Created,
+    FieldsEdited {
+        fields: Vec<String>,
+    },
+    StageAdvanced {
+        from: StageId,
+        to: StageId,
+        reason: Option<String>,
+        skipped: Vec<StageId>,
+        incomplete_items: Vec<String>,
+    },
+    ChecklistItemSet {
+        stage: StageId,
+        item: String,
+        done: bool,
+    },
+    NoteAdded {
+        note_id: Uuid,
+    },
+    DueDateSet {
+        stage: StageId,
+        due: Option<NaiveDate>,
+    },
+    Assigned {
+        owner: StaffRef,
+    },
+    StageResponsibleSet {
+        stage: StageId,
+        responsible: StaffRef,
+    },
+    ShipmentRecorded {
+        carrier: String,
+        tracking_no: String,
+    },
+    InvoiceRecorded {
+        number: String,
+        date: NaiveDate,
+    },
+    Cancelled {
+        reason: String,
+    },
+    Reopened,
+    Completed {
+        reason: Option<String>,
+    },
+}
+
+/// Names of editable order fields as they appear in `FieldsEdited`.
+pub fn field_label(field: &str, lang: Lang) -> &str {
+    let (zh, en) = match field {
+        "number" => ("订单号", "order number"),
+        "customer" => ("客户信息", "customer details"),
+        "items" => ("订单明细", "line items"),
+        "expected_delivery" => ("预计交付日期", "expected delivery date"),
+        other => (other, other),
+    };
+    lang.pick(zh, en)
+}
+
+impl EventKind {
+    /// The serde tag, for storing the kind in its own column without serializing the event.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Created => "created",
+            EventKind::FieldsEdited { .. } => "fields_edited",
+            EventKind::StageAdvanced { .. } => "stage_advanced",
+            EventKind::ChecklistItemSet { .. } => "checklist_item_set",
+            EventKind::NoteAdded { .. } => "note_added",
+            EventKind::DueDateSet { .. } => "due_date_set",
+            EventKind::Assigned { .. } => "assigned",
+            EventKind::StageResponsibleSet { .. } => "stage_responsible_set",
+            EventKind::ShipmentRecorded { .. } => "shipment_recorded",
+            EventKind::InvoiceRecorded { .. } => "invoice_recorded",
+            EventKind::Cancelled { .. } => "cancelled",
+            EventKind::Reopened => "reopened",
+            EventKind::Completed { .. } => "completed",
+        }
+    }
+}
+
+impl HistoryEvent {
+    /// One readable sentence, e.g. "王芳 将订单从 需求确认 推进到 合同签订".
+    pub fn describe(&self, pipeline: &Pipeline, lang: Lang) -> String {
+        let who = &self.actor.name;
+        let stage_name = |id: &StageId| -> String {
+            pipeline
+                .stage(id)
+                .map_or_else(|| id.to_string(), |s| s.name.get(lang).to_string())
+        };
+        let item_name = |stage: &StageId, item: &str| -> String {
+            pipeline
+                .stage(stage)
+                .and_then(|s| s.item(item))
+                .map_or_else(|| item.to_string(), |i| i.label.get(lang).to_string())
+        };
+        let zh = lang == Lang::Zh;
+        let reason_suffix = |reason: &Option<String>| match reason {
+            Some(r) if zh => format!("，原因：{r}"),
+            Some(r) => format!(" (reason: {r})"),
+            None => String::new(),
+        };
+        match &self.kind {
+            EventKind::Created => {
+                if zh {
+                    format!("{who} 创建了订单")
+                } else {
+                    format!("{who} created the order")
+                }
+            }
+            EventKind::FieldsEdited { fields } => {
+                let names: Vec<&str> = fields.iter().map(|f| field_label(f, lang)).collect();
+                if zh {
+                    format!("{who} 修改了{}", names.join("、"))
+                } else {
+                    format!("{who} changed the {}", names.join(", "))
+                }
+            }
+            EventKind::StageAdvanced {
+                from,
+                to,
+                reason,
+                skipped,
+                incomplete_items,
+            } => {
+                let backward = match (pipeline.index_of(from), pipeline.index_of(to)) {
+                    (Some(f), Some(t)) => t < f,
+                    _ => false,
+                };
+                let (from_name, to_name) = (stage_name(from), stage_name(to));
+                let mut s = match (zh, backward) {
+                    (true, false) => format!("{who} 将订单从 {from_name} 推进到 {to_name}"),
+                    (true, true) => format!("{who} 将订单从 {from_name} 退回到 {to_name}"),
+                    (false, false) => {
+                        format!("{who} moved the order from {from_name} to {to_name}")
+                    }
+                    (false, true) => {
+                        format!("{who} sent the order back from {from_name} to {to_name}")
+                    }
+                };
+                if !skipped.is_empty() {
+                    let names: Vec<String> = skipped.iter().map(stage_name).collect();
+                    if zh {
+                        s += &format!("（跳过：{}）", names.join("、"));
+                    } else {
+                        s += &format!(", skipping {}", names.join(", "));
+                    }
+                }
+                if !incomplete_items.is_empty() {
+                    let names: Vec<String> = incomplete_items
+                        .iter()
+                        .map(|i| item_name(from, i))
+                        .collect();
+                    if zh {
+                        s += &format!("，未完成：{}", names.join("、"));
+                    } else {
+                        s += &format!(", with unfinished: {}", names.join(", "));
+                    }
+                }
+                s + &reason_suffix(reason)
+            }
+            EventKind::ChecklistItemSet { stage, item, done } => {
+                let (stage, item) = (stage_name(stage), item_name(stage, item));
+                match (zh, done) {
+                    (true, true) => format!("{who} 完成了 {stage} 的「{item}」"),
+                    (true, false) => format!("{who} 取消勾选了 {stage} 的「{item}」"),
+                    (false, true) => format!("{who} ticked \"{item}\" in {stage}"),
+                    (false, false) => format!("{who} unticked \"{item}\" in {stage}"),
+                }
+            }
+            EventKind::NoteAdded { .. } => {
+                if zh {
+                    format!("{who} 添加了备注")
+                } else {
+                    format!("{who} added a note")
+                }
+            }
+            EventKind::DueDateSet { stage, due } => {
+                let stage = stage_name(stage);
+                match (zh, due) {
+                    (true, Some(d)) => format!("{who} 将 {stage} 的截止日期设为 {d}"),
+                    (true, None) => format!("{who} 取消了 {stage} 的截止日期，恢复按时限计算"),
+                    (false, Some(d)) => format!("{who} set the due date of {stage} to {d}"),
+                    (false, None) => format!("{who} cleared the due date of {stage}"),
+                }
+            }
+            EventKind::Assigned { owner } => {
+                if zh {
+                    format!("{who} 将订单负责人改为 {}", owner.name)
+                } else {
+                    format!("{who} made {} the owner of the order", owner.name)
+                }
+            }
+            EventKind::StageResponsibleSet { stage, responsible } => {
+                let stage = stage_name(stage);
+                if zh {
+                    format!("{who} 指定 {} 负责 {stage}", responsible.name)
+                } else {
+                    format!("{who} made {} responsible for {stage}", responsible.name)
+                }
+            }
+            EventKind::ShipmentRecorded {
+                carrier,
+                tracking_no,
+            } => {
+                if zh {
+                    format!("{who} 登记了发货：{carrier} {tracking_no}")
+                } else {
+                    format!("{who} recorded the shipment: {carrier} {tracking_no}")
+                }
+            }
+            EventKind::InvoiceRecorded { number, date } => {
+                if zh {
+                    format!("{who} 登记了发票 {number}（开票日期 {date}）")
+                } else {
+                    format!("{who} recorded invoice {number} dated {date}")
+                }
+            }
+            EventKind::Cancelled { reason } => {
+                if zh {
+                    format!("{who} 取消了订单，原因：{reason}")
+                } else {
+                    format!("{who} cancelled the order (reason: {reason})")
+                }
+            }
+            EventKind::Reopened => {
+                if zh {
+                    format!("{who} 重新打开了订单")
+                } else {
+                    format!("{who} reopened the order")
+                }
+            }
+            EventKind::Completed { reason } => {
+                let s = if zh {
+                    format!("{who} 完成了订单")
+                } else {
+                    format!("{who} completed the order")
+                };
+                s + &reason_suffix(reason)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(kind: EventKind) -> HistoryEvent {
+        HistoryEvent {
+            at: DateTime::UNIX_EPOCH,
+            actor: StaffRef::new("u-wangfang", "王芳"),
+            kind,
+        }
+    }
+
+    #[test]
+    fn an_advance_reads_as_a_chinese_sentence_with_stage_names() {
+        let e = event(EventKind::StageAdvanced {
+            from: "requirement".into(),
+            to: "contract".into(),
+            reason: None,
+            skipped: vec![],
+            incomplete_items: vec![],
+        });
+        let p = Pipeline::standard();
+        assert_eq!(
+            e.describe(&p, Lang::Zh),
+            "王芳 将订单从 需求确认 推进到 合同签订"
+        );
+        assert_eq!(
+            e.describe(&p, Lang::En),
+            "王芳 moved the order from Requirement confirmation to Contract signing"
+        );
+    }
+
+    #[test]
+    fn a_rework_with_reason_and_unfinished_items_says_so() {
+        let e = event(EventKind::StageAdvanced {
+            from: "production".into(),
+            to: "contract".into(),
+            reason: Some("客户修改规格".into()),
+            skipped: vec![],
+            incomplete_items: vec!["quality_check".into()],
+        });
+        assert_eq!(
+            e.describe(&Pipeline::standard(), Lang::Zh),
+            "王芳 将订单从 生产/采购 退回到 合同签订，未完成：质量检验，原因：客户修改规格"
+        );
+    }
+
+    #[test]
+    fn events_serialize_with_a_snake_case_type_tag() {
+        let json = serde_json::to_value(event(EventKind::NoteAdded {
+            note_id: Uuid::nil(),
+        }))
+        .unwrap();
+        assert_eq!(json["kind"]["type"], "note_added");
+    }
+
+    #[test]
+    fn an_event_kind_name_is_its_serde_tag() {
+        let kinds = [
+            EventKind::Created,
+            EventKind::Reopened,
+            EventKind::Completed { reason: None },
+            EventKind::FieldsEdited { fields: vec![] },
+            EventKind::StageResponsibleSet {
+                stage: "contract".into(),
+                responsible: StaffRef::default(),
+            },
+        ];
+        for kind in kinds {
+            assert_eq!(serde_json::to_value(&kind).unwrap()["type"], kind.name());
+        }
+    }
+
+    #[test]
+    fn an_unknown_stage_is_described_by_its_id() {
+        let e = event(EventKind::DueDateSet {
+            stage: "custom_stage".into(),
+            due: None,
+        });
+        assert!(e
+            .describe(&Pipeline::standard(), Lang::Zh)
+            .contains("custom_stage"));
+    }
+}

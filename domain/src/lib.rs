@@ -1,0 +1,42 @@
+//! The 跟单 (sales order follow-up) domain: the order model, the pipeline as data, semantic
+//! mutations and the one rulebook (`apply`) that both the app and the worker run.
+//!
+//! Pure on purpose: no clock, no randomness, no I/O, so it compiles to WASM and native alike
+//! and every decision can be replayed. Time and ids always come in as arguments.
+
+pub mod apply;
+pub mod calendar;
+pub mod customer_view;
+pub mod demo;
+pub mod error;
+pub mod history;
+pub mod i18n;
+pub mod money;
+pub mod mutation;
+pub mod order;
+pub mod pipeline;
+pub mod role;
+pub mod sync;
+mod text;
+
+pub use apply::{apply, apply_all, Applied, Context};
+pub use calendar::{business_date, business_offset, BUSINESS_UTC_OFFSET_HOURS};
+pub use customer_view::{
+    customer_view, CustomerShipment, CustomerStage, CustomerStageState, CustomerStatus,
+    CustomerView, SalesContact,
+};
+pub use demo::{demo_orders, demo_staff};
+pub use error::DomainError;
+pub use history::{field_label, EventKind, HistoryEvent};
+pub use i18n::{Lang, Localized};
+pub use money::Money;
+pub use mutation::{FieldChanges, Mutation};
+pub use order::{
+    validate_items, Actor, Customer, DeadlineState, Invoice, LineItem, Note, Order, OrderNumber,
+    OrderStatus, Shipment, StaffRef, StagePlan, StageProgress, MAX_LINE_ITEMS,
+};
+pub use pipeline::{
+    ids as stage_ids, ChecklistItemDef, ExitRequirement, Pipeline, StageDef, StageId,
+};
+pub use role::Role;
+pub use sync::{PendingMutation, PullRequest, PullResponse, PushRequest, PushResponse, Rejection};

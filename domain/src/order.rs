@@ -1,0 +1,652 @@
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::calendar::{add_days, business_date};
+use crate::error::DomainError;
+use crate::history::HistoryEvent;
+use crate::money::Money;
+use crate::pipeline::{Pipeline, StageId};
+use crate::role::Role;
+use crate::text::{optional_line, single_line, Field};
+
+/// Human-facing order number. Staff type it, customers quote it on the phone, so it must be
+/// short, printable and free of spaces.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OrderNumber(String);
+
+const NUMBER: Field = Field::new("number", "订单号", "Order number");
+
+impl OrderNumber {
+    pub const MAX_CHARS: usize = 40;
+
+    pub fn parse(input: &str) -> Result<OrderNumber, DomainError> {
+        let s = single_line(NUMBER, input, Self::MAX_CHARS)?;
+        // is_alphanumeric admits CJK ideographs (company-internal prefixes like 杭-001) but not
+        // spaces, punctuation look-alikes or emoji, which are hard to read out on the phone.
+        if let Some(bad) = s
+            .chars()
+            .find(|c| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '/' | '.')))
+        {
+            return Err(NUMBER.error(
+                format!("不能包含“{bad}”，只能使用字母、数字、汉字和 - _ / ."),
+                format!("must not contain '{bad}'; use letters, digits and - _ / ."),
+            ));
+        }
+        Ok(OrderNumber(s))
+    }
+
+    /// `GD-20261126-7F3A`: 跟单 prefix, creation date and the last four hex digits of the order id,
+    /// so two phones offline on the same day rarely collide (the server resolves the rest).
+    pub fn generate(date: NaiveDate, order_id: Uuid) -> OrderNumber {
+        let hex = order_id.simple().to_string().to_uppercase();
+        OrderNumber(format!(
+            "GD-{}-{}",
+            date.format("%Y%m%d"),
+            &hex[hex.len() - 4..]
+        ))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for OrderNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Customer {
+    pub company: String,
+    pub contact: String,
+    pub phone: String,
+    pub email: Option<String>,
+    pub address: Option<String>,
+}
+
+const COMPANY: Field = Field::new("customer.company", "公司名称", "Company");
+const CONTACT: Field = Field::new("customer.contact", "联系人", "Contact");
+const PHONE: Field = Field::new("customer.phone", "电话", "Phone");
+const EMAIL: Field = Field::new("customer.email", "邮箱", "Email");
+const ADDRESS: Field = Field::new("customer.address", "地址", "Address");
+
+impl Customer {
+    /// The trimmed, checked copy that gets stored; blank optional fields become `None`.
+    pub fn validated(&self) -> Result<Customer, DomainError> {
+        let company = single_line(COMPANY, &self.company, 100)?;
+        let contact = single_line(CONTACT, &self.contact, 50)?;
+        let phone = single_line(PHONE, &self.phone, 20)?;
+        let phone_chars_ok = phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')'));
+        if phone.chars().count() < 5
+            || !phone_chars_ok
+            || phone.chars().filter(char::is_ascii_digit).count() < 5
+        {
+            return Err(PHONE.error(
+                "格式不正确，请填写至少 5 位数字",
+                "must have at least 5 digits and only + - ( ) or spaces besides",
+            ));
+        }
+        let email = optional_line(EMAIL, self.email.as_deref(), 254)?;
+        if let Some(e) = &email {
+            let valid = match e.split_once('@') {
+                Some((local, domain)) => {
+                    !local.is_empty()
+                        && !domain.contains('@')
+                        && !e.contains(char::is_whitespace)
+                        && domain
+                            .split_once('.')
+                            .is_some_and(|(host, _)| !host.is_empty())
+                        && !domain.ends_with('.')
+                }
+                None => false,
+            };
+            if !valid {
+                return Err(EMAIL.error("格式不正确", "is not a valid address"));
+            }
+        }
+        let address = optional_line(ADDRESS, self.address.as_deref(), 200)?;
+        Ok(Customer {
+            company,
+            contact,
+            phone,
+            email,
+            address,
+        })
+    }
+
+    pub fn validate(&self) -> Result<(), DomainError> {
+        self.validated().map(|_| ())
+    }
+
+    /// The proof a customer gives when looking up an order without an account.
+    pub fn phone_last4(&self) -> String {
+        let digits: Vec<char> = self.phone.chars().filter(char::is_ascii_digit).collect();
+        digits[digits.len().saturating_sub(4)..].iter().collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineItem {
+    pub product: String,
+    pub quantity: u32,
+    pub unit_price: Money,
+}
+
+const PRODUCT: Field = Field::new("items", "商品名称", "Product");
+const QUANTITY: Field = Field::new("items", "数量", "Quantity");
+const UNIT_PRICE: Field = Field::new("items", "单价", "Unit price");
+const ITEMS: Field = Field::new("items", "订单明细", "Line items");
+
+impl LineItem {
+    pub const MAX_QUANTITY: u32 = 1_000_000;
+    /// ¥10,000,000,000 per unit: far above any real price, far below i64 overflow.
+    pub const MAX_UNIT_PRICE: Money = Money(1_000_000_000_000);
+
+    pub fn validated(&self) -> Result<LineItem, DomainError> {
+        let product = single_line(PRODUCT, &self.product, 100)?;
+        if !(1..=Self::MAX_QUANTITY).contains(&self.quantity) {
+            return Err(QUANTITY.error(
+                format!("必须在 1 到 {} 之间", Self::MAX_QUANTITY),
+                format!("must be between 1 and {}", Self::MAX_QUANTITY),
+            ));
+        }
+        if self.unit_price.is_negative() || self.unit_price > Self::MAX_UNIT_PRICE {
+            return Err(
+                UNIT_PRICE.error("不能为负数或过大", "must not be negative or absurdly large")
+            );
+        }
+        Ok(LineItem {
+            product,
+            quantity: self.quantity,
+            unit_price: self.unit_price,
+        })
+    }
+
+    pub fn subtotal(&self) -> Result<Money, DomainError> {
+        self.unit_price.checked_mul(self.quantity)
+    }
+}
+
+/// Line items of one order, validated together so that the order total is known to fit.
+pub const MAX_LINE_ITEMS: usize = 200;
+
+pub fn validate_items(items: &[LineItem]) -> Result<Vec<LineItem>, DomainError> {
+    if items.len() > MAX_LINE_ITEMS {
+        return Err(ITEMS.error(
+            format!("最多 {MAX_LINE_ITEMS} 行"),
+            format!("may have at most {MAX_LINE_ITEMS} lines"),
+        ));
+    }
+    let mut total = Money::ZERO;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let line = i + 1;
+        let item = item.validated().map_err(|e| match e {
+            DomainError::Invalid { field, message } => DomainError::Invalid {
+                field,
+                message: crate::Localized::new(
+                    format!("第 {line} 行：{}", message.zh),
+                    format!("Line {line}: {}", message.en),
+                ),
+            },
+            other => other,
+        })?;
+        total = total.checked_add(item.subtotal()?)?;
+        out.push(item);
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+pub struct StaffRef {
+    pub user_id: String,
+    pub name: String,
+}
+
+const STAFF_ID: Field = Field::new("user_id", "员工标识", "Staff id");
+const STAFF_NAME: Field = Field::new("name", "员工姓名", "Staff name");
+
+impl StaffRef {
+    pub fn new(user_id: impl Into<String>, name: impl Into<String>) -> Self {
+        StaffRef {
+            user_id: user_id.into(),
+            name: name.into(),
+        }
+    }
+
+    pub fn validated(&self) -> Result<StaffRef, DomainError> {
+        Ok(StaffRef {
+            user_id: single_line(STAFF_ID, &self.user_id, 64)?,
+            name: single_line(STAFF_NAME, &self.name, 50)?,
+        })
+    }
+}
+
+/// Whoever performs a mutation, as authenticated by the worker (or the signed-in app user).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub user_id: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+}
+
+impl Actor {
+    pub fn new(user_id: impl Into<String>, name: impl Into<String>, roles: Vec<Role>) -> Self {
+        Actor {
+            user_id: user_id.into(),
+            name: name.into(),
+            roles,
+        }
+    }
+
+    pub fn staff_ref(&self) -> StaffRef {
+        StaffRef::new(self.user_id.clone(), self.name.clone())
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn has_any_role(&self, roles: &[Role]) -> bool {
+        roles.iter().any(|r| self.has_role(*r))
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.has_role(Role::Admin)
+    }
+}
+
+/// One visit of an order to a stage. Rework appends a new visit instead of rewriting the old
+/// one, so the time spent in each attempt stays measurable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageProgress {
+    pub stage: StageId,
+    pub entered_at: DateTime<Utc>,
+    pub entered_by: StaffRef,
+    pub due_date: Option<NaiveDate>,
+    pub checklist: BTreeMap<String, bool>,
+    pub responsible: Option<StaffRef>,
+    pub left_at: Option<DateTime<Utc>>,
+}
+
+/// Arrangements made for a stage the order has not reached yet; they move into the
+/// stage's progress when the order enters it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct StagePlan {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responsible: Option<StaffRef>,
+}
+
+impl StagePlan {
+    pub fn is_empty(&self) -> bool {
+        self.due_date.is_none() && self.responsible.is_none()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shipment {
+    pub carrier: String,
+    pub tracking_no: String,
+    pub shipped_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invoice {
+    pub number: String,
+    pub date: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OrderStatus {
+    Active,
+    Completed,
+    Cancelled { reason: String },
+}
+
+impl OrderStatus {
+    pub fn is_closed(&self) -> bool {
+        !matches!(self, OrderStatus::Active)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub id: Uuid,
+    pub text: String,
+    pub author: StaffRef,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DeadlineState {
+    OnTrack,
+    /// Due tomorrow: the last day to act without being late.
+    DueSoon,
+    DueToday,
+    Overdue {
+        days: i64,
+    },
+    /// Completed and cancelled orders have no deadline.
+    NotApplicable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: Uuid,
+    pub number: OrderNumber,
+    pub customer: Customer,
+    pub items: Vec<LineItem>,
+    pub expected_delivery: Option<NaiveDate>,
+    pub owner: StaffRef,
+    pub stage: StageId,
+    /// One entry per stage visit, oldest first; the last one is the current stage.
+    pub stages: Vec<StageProgress>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stage_plans: BTreeMap<StageId, StagePlan>,
+    pub shipment: Option<Shipment>,
+    pub invoice: Option<Invoice>,
+    pub status: OrderStatus,
+    pub notes: Vec<Note>,
+    pub history: Vec<HistoryEvent>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Order {
+    /// Orders are validated so that the total fits; saturating only guards hand-built data.
+    pub fn total(&self) -> Money {
+        self.items.iter().fold(Money::ZERO, |acc, item| {
+            Money(
+                acc.0
+                    .saturating_add(item.unit_price.0.saturating_mul(i64::from(item.quantity))),
+            )
+        })
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.status == OrderStatus::Active
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.status.is_closed()
+    }
+
+    /// Every order made by `apply` has at least one visit (the first stage), so this only
+    /// panics on hand-built data that breaks that invariant.
+    pub fn current_progress(&self) -> &StageProgress {
+        self.stages
+            .last()
+            .expect("an order always has the progress of its current stage")
+    }
+
+    /// The latest visit to `stage`, if the order ever entered it.
+    pub fn progress_of(&self, stage: &StageId) -> Option<&StageProgress> {
+        self.stages.iter().rev().find(|p| &p.stage == stage)
+    }
+
+    /// (done, total) of the current stage's checklist as the pipeline defines it today.
+    pub fn checklist_done(&self, pipeline: &Pipeline) -> (usize, usize) {
+        let Some(def) = pipeline.stage(&self.stage) else {
+            return (0, 0);
+        };
+        let progress = self.current_progress();
+        let done = def
+            .checklist
+            .iter()
+            .filter(|item| progress.checklist.get(&item.id).copied().unwrap_or(false))
+            .count();
+        (done, def.checklist.len())
+    }
+
+    /// Ids of the current stage's checklist items not yet ticked, in pipeline order.
+    pub fn incomplete_items(&self, pipeline: &Pipeline) -> Vec<String> {
+        let Some(def) = pipeline.stage(&self.stage) else {
+            return Vec::new();
+        };
+        let progress = self.current_progress();
+        def.checklist
+            .iter()
+            .filter(|item| !progress.checklist.get(&item.id).copied().unwrap_or(false))
+            .map(|item| item.id.clone())
+            .collect()
+    }
+
+    /// An explicit due date wins; otherwise the stage's SLA counts from the day it was entered.
+    pub fn due_date(&self, pipeline: &Pipeline) -> NaiveDate {
+        let progress = self.current_progress();
+        progress.due_date.unwrap_or_else(|| {
+            let sla = pipeline.stage(&self.stage).map_or(0, |s| s.sla_days);
+            add_days(business_date(progress.entered_at), i64::from(sla))
+        })
+    }
+
+    pub fn days_in_stage(&self, today: NaiveDate) -> i64 {
+        (today - business_date(self.current_progress().entered_at)).num_days()
+    }
+
+    /// `today` is the business-calendar date (see [`crate::business_date`]).
+    pub fn deadline_state(&self, pipeline: &Pipeline, today: NaiveDate) -> DeadlineState {
+        if !self.is_active() {
+            return DeadlineState::NotApplicable;
+        }
+        let days_left = (self.due_date(pipeline) - today).num_days();
+        match days_left {
+            d if d < 0 => DeadlineState::Overdue { days: -d },
+            0 => DeadlineState::DueToday,
+            1 => DeadlineState::DueSoon,
+            _ => DeadlineState::OnTrack,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn customer() -> Customer {
+        Customer {
+            company: " 杭州明远纺织有限公司 ".into(),
+            contact: "周建国".into(),
+            phone: "138 0571 2233".into(),
+            email: Some("  ".into()),
+            address: None,
+        }
+    }
+
+    #[test]
+    fn order_numbers_are_trimmed_and_accept_cjk_and_separators() {
+        assert_eq!(
+            OrderNumber::parse("  杭-2026/11.001_a ").unwrap().as_str(),
+            "杭-2026/11.001_a"
+        );
+    }
+
+    #[test]
+    fn order_numbers_with_spaces_emoji_or_excess_length_are_rejected() {
+        for bad in ["", "GD 001", "GD\t1", "GD📦1", "GD<1>", &"9".repeat(41)] {
+            assert!(OrderNumber::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(OrderNumber::parse(&"9".repeat(40)).is_ok());
+    }
+
+    #[test]
+    fn generated_order_numbers_carry_the_date_and_four_hex_digits_of_the_id() {
+        let id = Uuid::from_u128(0x1234_5678_9abc_def0_1234_5678_9abc_7f3a);
+        let date = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let number = OrderNumber::generate(date, id);
+        assert_eq!(number.as_str(), "GD-20261126-7F3A");
+        assert_eq!(OrderNumber::parse(number.as_str()).unwrap(), number);
+    }
+
+    #[test]
+    fn a_valid_customer_is_stored_trimmed_with_blank_optionals_dropped() {
+        let c = customer().validated().unwrap();
+        assert_eq!(c.company, "杭州明远纺织有限公司");
+        assert_eq!(c.email, None);
+    }
+
+    #[test]
+    fn a_customer_phone_needs_five_digits_and_phone_punctuation_only() {
+        for bad in [
+            "1234",
+            "12-34",
+            "abcdefgh",
+            "138 0000 00000 00000 0",
+            "1380000abcd",
+        ] {
+            let c = Customer {
+                phone: bad.into(),
+                ..customer()
+            };
+            assert!(c.validate().is_err(), "{bad:?}");
+        }
+        for good in ["12345", "+86 (571) 8888-1234", "13800001111"] {
+            let c = Customer {
+                phone: good.into(),
+                ..customer()
+            };
+            assert!(c.validate().is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn a_customer_email_needs_one_at_and_a_dotted_domain() {
+        for bad in [
+            "a",
+            "a@b",
+            "@b.com",
+            "a@@b.com",
+            "a@b@c.com",
+            "a b@c.com",
+            "a@.com",
+            "a@b.",
+        ] {
+            let c = Customer {
+                email: Some(bad.into()),
+                ..customer()
+            };
+            assert!(c.validate().is_err(), "{bad:?}");
+        }
+        let c = Customer {
+            email: Some(" zhou@mingyuan.cn ".into()),
+            ..customer()
+        };
+        assert_eq!(
+            c.validated().unwrap().email.as_deref(),
+            Some("zhou@mingyuan.cn")
+        );
+    }
+
+    #[test]
+    fn a_customer_without_company_or_contact_is_rejected() {
+        let err = Customer {
+            company: "  ".into(),
+            ..customer()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(
+            matches!(err, DomainError::Invalid { ref field, .. } if field == "customer.company")
+        );
+        assert!(Customer {
+            contact: String::new(),
+            ..customer()
+        }
+        .validate()
+        .is_err());
+        assert!(Customer {
+            company: "公".repeat(101),
+            ..customer()
+        }
+        .validate()
+        .is_err());
+    }
+
+    #[test]
+    fn the_phone_proof_is_the_last_four_digits_ignoring_punctuation() {
+        assert_eq!(customer().phone_last4(), "2233");
+        let c = Customer {
+            phone: "+86 571-88(12)".into(),
+            ..customer()
+        };
+        assert_eq!(c.phone_last4(), "8812");
+    }
+
+    #[test]
+    fn a_line_item_needs_a_product_a_sane_quantity_and_a_non_negative_price() {
+        let ok = LineItem {
+            product: "精梳棉纱 32S".into(),
+            quantity: 10,
+            unit_price: Money::from_yuan_fen(2350, 0),
+        };
+        assert_eq!(ok.subtotal().unwrap(), Money::from_yuan_fen(23_500, 0));
+        assert!(ok.validated().is_ok());
+        assert!(LineItem {
+            quantity: 0,
+            ..ok.clone()
+        }
+        .validated()
+        .is_err());
+        assert!(LineItem {
+            quantity: 1_000_001,
+            ..ok.clone()
+        }
+        .validated()
+        .is_err());
+        assert!(LineItem {
+            unit_price: Money(-1),
+            ..ok.clone()
+        }
+        .validated()
+        .is_err());
+        assert!(LineItem {
+            unit_price: Money(1_000_000_000_001),
+            ..ok.clone()
+        }
+        .validated()
+        .is_err());
+        assert!(LineItem {
+            product: " ".into(),
+            ..ok
+        }
+        .validated()
+        .is_err());
+    }
+
+    #[test]
+    fn line_items_whose_total_would_overflow_are_rejected() {
+        let huge = LineItem {
+            product: "x".into(),
+            quantity: LineItem::MAX_QUANTITY,
+            unit_price: LineItem::MAX_UNIT_PRICE,
+        };
+        assert_eq!(validate_items(&vec![huge; 10]), Err(DomainError::Overflow));
+    }
+
+    #[test]
+    fn line_item_errors_say_which_line_is_wrong() {
+        let good = LineItem {
+            product: "a".into(),
+            quantity: 1,
+            unit_price: Money(1),
+        };
+        let bad = LineItem {
+            quantity: 0,
+            ..good.clone()
+        };
+        let err = validate_items(&[good, bad]).unwrap_err();
+        assert!(err.message(crate::Lang::Zh).starts_with("第 2 行"));
+    }
+}

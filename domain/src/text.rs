@@ -1,0 +1,128 @@
+//! Shared text hygiene: every free-text field goes through here so that trimming, length limits
+//! and control-character rules are the same everywhere. Text is stored as typed (no escaping):
+//! escaping belongs to whoever renders it.
+
+use crate::error::DomainError;
+
+/// How a field is named in messages, in both languages.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Field {
+    pub key: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+impl Field {
+    pub const fn new(key: &'static str, zh: &'static str, en: &'static str) -> Self {
+        Field { key, zh, en }
+    }
+
+    pub fn error(&self, zh: impl AsRef<str>, en: impl AsRef<str>) -> DomainError {
+        DomainError::invalid(
+            self.key,
+            format!("{}{}", self.zh, zh.as_ref()),
+            format!("{} {}", self.en, en.as_ref()),
+        )
+    }
+
+    fn empty(&self) -> DomainError {
+        self.error("不能为空", "is required")
+    }
+
+    fn too_long(&self, max: usize) -> DomainError {
+        self.error(
+            format!("最多 {max} 个字"),
+            format!("must be at most {max} characters"),
+        )
+    }
+
+    fn control_chars(&self) -> DomainError {
+        self.error("包含无效的控制字符", "contains invalid control characters")
+    }
+}
+
+/// A required single-line text: trimmed, 1..=max characters, no control characters.
+pub(crate) fn single_line(field: Field, value: &str, max: usize) -> Result<String, DomainError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(field.empty());
+    }
+    if trimmed.chars().count() > max {
+        return Err(field.too_long(max));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(field.control_chars());
+    }
+    Ok(trimmed.to_string())
+}
+
+/// An optional single-line text where blank means "not given" (forms send empty strings).
+pub(crate) fn optional_line(
+    field: Field,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, DomainError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => single_line(field, v, max).map(Some),
+    }
+}
+
+/// A required multi-line text. Line endings are normalised to `\n` so the same note typed on
+/// Windows and on a phone is stored identically; every other control character is refused.
+pub(crate) fn multi_line(field: Field, value: &str, max: usize) -> Result<String, DomainError> {
+    let normalized = value.replace("\r\n", "\n").replace('\r', "\n");
+    let trimmed = normalized.trim();
+    if trimmed.is_empty() {
+        return Err(field.empty());
+    }
+    if trimmed.chars().count() > max {
+        return Err(field.too_long(max));
+    }
+    if trimmed.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(field.control_chars());
+    }
+    Ok(trimmed.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAME: Field = Field::new("name", "名称", "Name");
+
+    #[test]
+    fn single_line_text_is_trimmed() {
+        assert_eq!(single_line(NAME, "  王芳 ", 10).unwrap(), "王芳");
+    }
+
+    #[test]
+    fn blank_required_text_is_rejected_with_the_field_name() {
+        let err = single_line(NAME, " \t ", 10).unwrap_err();
+        assert!(matches!(err, DomainError::Invalid { ref field, .. } if field == "name"));
+        assert_eq!(err.message(crate::Lang::Zh), "名称不能为空");
+    }
+
+    #[test]
+    fn length_limits_count_characters_not_bytes() {
+        assert!(single_line(NAME, "中文中文中", 5).is_ok());
+        assert!(single_line(NAME, "中文中文中文", 5).is_err());
+    }
+
+    #[test]
+    fn html_and_sql_look_alikes_are_stored_verbatim() {
+        let text = "<script>alert(1)</script> ' OR 1=1 --";
+        assert_eq!(single_line(NAME, text, 100).unwrap(), text);
+    }
+
+    #[test]
+    fn multi_line_text_keeps_newlines_but_refuses_other_control_characters() {
+        assert_eq!(multi_line(NAME, "a\r\nb\n", 10).unwrap(), "a\nb");
+        assert!(multi_line(NAME, "a\u{0007}b", 10).is_err());
+    }
+
+    #[test]
+    fn blank_optional_text_means_absent() {
+        assert_eq!(optional_line(NAME, Some("  "), 10).unwrap(), None);
+    }
+}

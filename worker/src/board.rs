@@ -1,0 +1,47 @@
+//! `GET /api/board/summary`: how many active orders sit in each pipeline stage.
+//!
+//! The board itself is built on the device from IndexedDB; this summary is what the shell shows
+//! before the device has synced anything, and what a manager's overview is built from.
+
+use domain::Pipeline;
+use serde::Serialize;
+use worker::{Request, Response, RouteContext};
+
+use crate::{error::ApiError, http::ok_json, repository::Repository};
+
+#[derive(Serialize)]
+struct StageSummary {
+    stage: String,
+    active_orders: u32,
+}
+
+#[derive(Serialize)]
+struct BoardSummary {
+    stages: Vec<StageSummary>,
+    total_active: u32,
+}
+
+pub async fn summary(_req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    let counts = Repository::new(ctx.d1("DB")?)
+        .active_orders_per_stage()
+        .await?;
+    let pipeline = Pipeline::standard();
+    // Report every stage of the pipeline, in pipeline order, including empty ones, so clients
+    // never have to guess whether a missing stage means zero.
+    let stages: Vec<StageSummary> = pipeline
+        .stages
+        .iter()
+        .map(|stage| StageSummary {
+            stage: stage.id.0.clone(),
+            active_orders: counts
+                .iter()
+                .find(|count| count.stage == stage.id.0)
+                .map_or(0, |count| count.active_orders),
+        })
+        .collect();
+    let total_active = stages.iter().map(|stage| stage.active_orders).sum();
+    ok_json(&BoardSummary {
+        stages,
+        total_active,
+    })
+}

@@ -1,0 +1,149 @@
+//! The worker's one error type, and the one place where errors become HTTP statuses.
+//!
+//! Every handler returns `Result<Response, ApiError>`; `ApiError::into_response` is the only code
+//! that decides a status, a stable machine `code` and the readable message a client sees.
+//! Internal details (D1 messages, panics) are logged, never sent.
+
+use domain::{DomainError, Lang};
+use serde::Serialize;
+use worker::Response;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("request body is not valid JSON for this endpoint: {0}")]
+    MalformedJson(String),
+    #[error("request body must be application/json")]
+    UnsupportedMediaType,
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("no such API route")]
+    RouteNotFound,
+    #[error("method not allowed on this route")]
+    MethodNotAllowed,
+    #[error("no matching order")]
+    OrderNotFound,
+    #[error("this endpoint is disabled on this deployment")]
+    Disabled,
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// The JSON body of every error answer. `code` is stable and meant for programs; `message` is
+/// for people (Chinese first, because that is who reads it), `message_en` for the English UI.
+#[derive(Serialize)]
+pub struct ErrorBody<'a> {
+    pub error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+pub struct ErrorDetail<'a> {
+    pub code: &'a str,
+    pub message: String,
+    pub message_en: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::MalformedJson(_) => 400,
+            ApiError::UnsupportedMediaType => 415,
+            ApiError::PayloadTooLarge { .. } => 413,
+            ApiError::RouteNotFound | ApiError::OrderNotFound | ApiError::Disabled => 404,
+            ApiError::MethodNotAllowed => 405,
+            ApiError::Domain(error) => match error {
+                DomainError::NotFound => 404,
+                DomainError::Forbidden { .. } => 403,
+                DomainError::OrderExists | DomainError::StaleStage { .. } => 409,
+                _ => 422,
+            },
+            ApiError::Database(_) => 503,
+            ApiError::Internal(_) => 500,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::MalformedJson(_) => "malformed_json",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::RouteNotFound => "route_not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::OrderNotFound => "order_not_found",
+            ApiError::Disabled => "disabled",
+            ApiError::Domain(error) => error.code(),
+            ApiError::Database(_) => "database_unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        let pick = |zh_text: &str, en_text: &str| if zh { zh_text } else { en_text }.to_string();
+        match self {
+            ApiError::MalformedJson(detail) => {
+                if zh {
+                    format!("请求内容不是有效的 JSON：{detail}")
+                } else {
+                    format!("The request body is not valid JSON: {detail}")
+                }
+            }
+            ApiError::UnsupportedMediaType => pick(
+                "请求内容必须是 JSON（Content-Type: application/json）",
+                "The request body must be JSON (Content-Type: application/json)",
+            ),
+            ApiError::PayloadTooLarge { limit } => {
+                if zh {
+                    format!("请求内容过大（上限 {} KiB）", limit / 1024)
+                } else {
+                    format!("The request body is too large (limit {} KiB)", limit / 1024)
+                }
+            }
+            ApiError::RouteNotFound => pick("没有这个接口", "No such API endpoint"),
+            ApiError::MethodNotAllowed => pick("该接口不支持此请求方法", "Method not allowed"),
+            ApiError::OrderNotFound => pick("没有找到匹配的订单", "No matching order was found"),
+            ApiError::Disabled => {
+                pick("此功能在当前部署中未启用", "Not enabled on this deployment")
+            }
+            ApiError::Domain(error) => error.message(lang),
+            ApiError::Database(_) => pick(
+                "数据库暂时不可用，请稍后重试",
+                "The database is temporarily unavailable; please retry",
+            ),
+            ApiError::Internal(_) => pick("服务器内部错误", "Internal server error"),
+        }
+    }
+
+    fn field(&self) -> Option<String> {
+        match self {
+            ApiError::Domain(DomainError::Invalid { field, .. }) => Some(field.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn into_response(self) -> Response {
+        if self.status() >= 500 {
+            worker::console_error!("{self}");
+        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.message(Lang::Zh),
+                message_en: self.message(Lang::En),
+                field: self.field(),
+            },
+        };
+        crate::http::json_response(&body, self.status())
+    }
+}
+
+impl From<worker::Error> for ApiError {
+    fn from(error: worker::Error) -> Self {
+        ApiError::Database(error.to_string())
+    }
+}

@@ -1,0 +1,79 @@
+//! Request and response plumbing shared by every handler: JSON bodies with hard limits going in,
+//! JSON with safe headers going out.
+
+use serde::{de::DeserializeOwned, Serialize};
+use worker::{Headers, Request, Response};
+
+use crate::error::ApiError;
+
+/// No endpoint needs more than this; sync pushes are paged by the client to stay under it.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Reads a JSON body, refusing wrong content types and oversized bodies before parsing.
+pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, ApiError> {
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    // The declared length lets us refuse a huge upload without reading it; the real length is
+    // checked again below because chunked bodies declare nothing.
+    let declared = req
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
+    }
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|error| ApiError::MalformedJson(error.to_string()))?;
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
+    }
+    serde_json::from_slice(&bytes).map_err(|error| ApiError::MalformedJson(error.to_string()))
+}
+
+/// Every API answer is JSON that no cache or browser sniffing may reinterpret.
+pub fn json_response<T: Serialize>(body: &T, status: u16) -> Response {
+    let text = serde_json::to_string(body).unwrap_or_else(|_| {
+        r#"{"error":{"code":"internal","message":"服务器内部错误","message_en":"Internal server error"}}"#
+            .to_string()
+    });
+    let headers = Headers::new();
+    for (name, value) in [
+        ("content-type", "application/json; charset=utf-8"),
+        ("cache-control", "no-store"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("x-frame-options", "DENY"),
+    ] {
+        // Static, valid header names and values: setting them cannot fail.
+        let _ = headers.set(name, value);
+    }
+    Response::ok(text)
+        .map(|response| response.with_status(status).with_headers(headers))
+        .unwrap_or_else(|_| Response::empty().expect("an empty response is always valid"))
+}
+
+pub fn ok_json<T: Serialize>(body: &T) -> Result<Response, ApiError> {
+    Ok(json_response(body, 200))
+}
+
+/// The server's clock, as the domain wants it. Phone clocks lie; this one is the reference.
+pub fn server_now() -> chrono::DateTime<chrono::Utc> {
+    let millis = worker::Date::now().as_millis() as i64;
+    chrono::DateTime::from_timestamp_millis(millis).unwrap_or_default()
+}

@@ -1,0 +1,37 @@
+//! Every route of the worker, in one table. Handlers live in one module per feature and return
+//! `Result<Response, ApiError>`; `respond` turns errors into JSON answers in one place.
+
+use std::future::Future;
+
+use worker::{Env, Request, Response, Router};
+
+use crate::{board, demo_data, error::ApiError, health, track};
+
+async fn respond(
+    handler: impl Future<Output = Result<Response, ApiError>>,
+) -> worker::Result<Response> {
+    Ok(handler.await.unwrap_or_else(ApiError::into_response))
+}
+
+pub async fn handle(req: Request, env: Env) -> Response {
+    let router = Router::new()
+        .get_async("/api/health", |req, ctx| respond(health::handle(req, ctx)))
+        .get_async("/api/board/summary", |req, ctx| {
+            respond(board::summary(req, ctx))
+        })
+        .post_async("/api/track/lookup", |req, ctx| {
+            respond(track::lookup(req, ctx))
+        })
+        .post_async("/api/dev/demo-data", |req, ctx| {
+            respond(demo_data::load(req, ctx))
+        })
+        .or_else_any_method_async("/api/*rest", |_req, _ctx| async {
+            Ok(ApiError::RouteNotFound.into_response())
+        });
+    match router.run(req, env).await {
+        // The router's own method check answers in plain text; our clients always get JSON.
+        Ok(response) if response.status_code() == 405 => ApiError::MethodNotAllowed.into_response(),
+        Ok(response) => response,
+        Err(error) => ApiError::Internal(error.to_string()).into_response(),
+    }
+}
