@@ -21,7 +21,8 @@ use crate::{
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <I18nContextProvider>
+        // `DocumentLanguage` sets `<html lang>` to a full tag (zh-CN picks Simplified glyphs).
+        <I18nContextProvider set_lang_attr_on_html=false>
             <DocumentLanguage />
             <Router>
                 <Routes fallback=|| view! { <NotFoundPage /> }>

@@ -12,5 +12,6 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 /// Mounts the whole app on `<body>`; the binary's `main` calls only this.
 pub fn mount() {
     console_error_panic_hook::set_once();
+    locale::default_to_chinese();
     leptos::mount::mount_to_body(app::App);
 }

@@ -248,7 +248,7 @@ impl Pipeline {
                         ("confirm_delivery_date", "确认交付日期", "Confirm the delivery date"),
                     ],
                     2,
-                    ("需求确认中", "Confirming requirements"),
+                    ("需求确认", "Requirements"),
                     (
                         "我们正在与您确认需求、数量和交付日期。",
                         "We are confirming your requirements, quantities and delivery date with you.",
@@ -266,7 +266,7 @@ impl Pipeline {
                         ("sign_contract", "双方签署", "Signed by both parties"),
                     ],
                     5,
-                    ("合同签订中", "Signing the contract"),
+                    ("签订合同", "Contract"),
                     (
                         "合同正在准备和签署中，签署后我们会立即为您下单。",
                         "Your contract is being prepared and signed; we will place the order right after signing.",
@@ -283,7 +283,7 @@ impl Pipeline {
                         ("check_stock", "核查库存", "Check stock"),
                     ],
                     2,
-                    ("订单处理中", "Processing your order"),
+                    ("订单处理", "Order processing"),
                     (
                         "您的订单已录入系统，我们正在核查库存。",
                         "Your order has been entered and we are checking stock.",
@@ -300,7 +300,7 @@ impl Pipeline {
                         ("quality_check", "质量检验", "Quality inspection"),
                     ],
                     15,
-                    ("生产备货中", "In production"),
+                    ("生产备货", "Production"),
                     (
                         "您的货品正在生产或备货中，出厂前会经过质量检验。",
                         "Your goods are being produced or sourced and will be inspected before they leave.",
@@ -318,7 +318,7 @@ impl Pipeline {
                         ("issue_invoice", "开具发票", "Issue the invoice"),
                     ],
                     3,
-                    ("发货中", "Shipping"),
+                    ("发货", "Shipping"),
                     (
                         "您的货品正在打包发货，发票随后开具；发货后可凭物流单号查询。",
                         "Your goods are being packed and shipped, with the invoice to follow; track them with the tracking number once shipped.",

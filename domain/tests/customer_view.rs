@@ -92,7 +92,7 @@ fn stages_before_the_current_one_are_done_and_later_ones_upcoming() {
     let states: Vec<_> = view.stages.iter().map(|s| s.state).collect();
     use CustomerStageState::*;
     assert_eq!(states, [Done, Done, Done, Done, Current, Upcoming]);
-    assert_eq!(view.stages[4].label, "发货中");
+    assert_eq!(view.stages[4].label, "发货");
     assert!(view.stages[..5]
         .iter()
         .all(|s| s.reached_on == Some(date(2026, 11, 26))));
@@ -116,7 +116,7 @@ fn the_current_message_is_the_stage_message_in_the_requested_language() {
     let en = customer_view(&o, &pipeline, Lang::En, None);
     assert_eq!(zh.current_message, pipeline.first().customer_message.zh);
     assert_eq!(en.current_message, pipeline.first().customer_message.en);
-    assert_eq!(en.stages[0].label, "Confirming requirements");
+    assert_eq!(en.stages[0].label, "Requirements");
     assert_eq!(zh.sales_contact.name, "王芳");
     assert_eq!(zh.order_number, "HZ-2026-001");
 }

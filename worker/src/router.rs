@@ -16,6 +16,8 @@ async fn respond(
 pub async fn handle(req: Request, env: Env) -> Response {
     let router = Router::new()
         .get_async("/api/health", |req, ctx| respond(health::handle(req, ctx)))
+        // Uptime checkers often probe with HEAD.
+        .head_async("/api/health", |req, ctx| respond(health::handle(req, ctx)))
         .get_async("/api/board/summary", |req, ctx| {
             respond(board::summary(req, ctx))
         })
@@ -26,6 +28,9 @@ pub async fn handle(req: Request, env: Env) -> Response {
             respond(demo_data::load(req, ctx))
         })
         .or_else_any_method_async("/api/*rest", |_req, _ctx| async {
+            Ok(ApiError::RouteNotFound.into_response())
+        })
+        .or_else_any_method_async("/api/", |_req, _ctx| async {
             Ok(ApiError::RouteNotFound.into_response())
         });
     match router.run(req, env).await {

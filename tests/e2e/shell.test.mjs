@@ -1,0 +1,87 @@
+// End-to-end smoke tests of the app shell at phone size, against the real worker + local D1.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, launchBrowser, phonePage, screenshot, smallTapTargets } from '../support/browser.mjs';
+
+const STAGES_ZH = ['需求确认', '合同签订', '下单处理', '生产/采购', '发货发票', '售后服务'];
+const STAGES_EN = ['Requirement confirmation', 'Contract signing', 'Order entry', 'Production / procurement', 'Shipping & invoice', 'After-sales service'];
+
+let browser;
+let summary;
+
+before(async () => {
+  await fetch(`${BASE_URL}/api/dev/demo-data`, { method: 'POST' });
+  summary = await (await fetch(`${BASE_URL}/api/board/summary`)).json();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('the board shows the six stages in Chinese with the demo orders counted at 390x844', async () => {
+  const { context, page, problems } = await phonePage(browser);
+  await page.goto('/');
+  await assert.doesNotReject(page.getByRole('heading', { name: '订单看板' }).waitFor());
+  const names = await page.locator('.stage-name').allTextContents();
+  assert.deepEqual(names, STAGES_ZH);
+
+  // Counts come from D1 through the worker: each card shows what the server holds.
+  const counts = page.getByTestId('stage-count');
+  await page.waitForFunction(() => !document.body.innerText.includes('正在读取'));
+  for (const [index, stage] of summary.stages.entries()) {
+    assert.equal(await counts.nth(index).textContent(), `${stage.active_orders} 单`);
+  }
+  assert.ok(summary.total_active > 0, 'demo data must have loaded');
+  assert.equal(await page.getByTestId('total-active').textContent(), `进行中 ${summary.total_active} 单`);
+
+  assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+  assert.equal(await page.getByTestId('network-status').textContent(), '在线');
+  assert.deepEqual(await smallTapTargets(page), []);
+  await screenshot(page, 'board-390x844');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the board fits a 360 px wide phone without sideways scrolling', async () => {
+  const { context, page } = await phonePage(browser, { viewport: { width: 360, height: 740 } });
+  await page.goto('/');
+  await page.locator('.stage-card').first().waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.equal(overflow, 0);
+  await screenshot(page, 'board-360x740');
+  await context.close();
+});
+
+test('switching to English relabels the stages and survives a reload', async () => {
+  const { context, page } = await phonePage(browser);
+  await page.goto('/settings');
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.getByRole('link', { name: 'Board' }).click();
+  await page.getByRole('heading', { name: 'Order board' }).waitFor();
+  assert.deepEqual(await page.locator('.stage-name').allTextContents(), STAGES_EN);
+  await page.reload();
+  await page.getByRole('heading', { name: 'Order board' }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  await context.close();
+});
+
+test('a deep link to an order opens the app instead of a server 404', async () => {
+  const { context, page } = await phonePage(browser);
+  const response = await page.goto('/orders/6a1f3c2e-8d4b-4e07-9c51-00000000d001');
+  assert.equal(response.status(), 200);
+  await page.getByRole('heading', { name: '订单详情' }).waitFor();
+  assert.match(await page.locator('code').textContent(), /6a1f3c2e/);
+  await context.close();
+});
+
+test('losing the network is shown in the top bar at once', async () => {
+  const { context, page } = await phonePage(browser);
+  await page.goto('/');
+  await page.locator('.stage-card').first().waitFor();
+  await context.setOffline(true);
+  await page.getByTestId('network-status').filter({ hasText: '离线' }).waitFor();
+  await context.setOffline(false);
+  await page.getByTestId('network-status').filter({ hasText: '在线' }).waitFor();
+  await context.close();
+});
