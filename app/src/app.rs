@@ -15,11 +15,13 @@ use crate::{
         board::BoardPage, login::LoginPage, new_order::NewOrderPage, not_found::NotFoundPage,
         order_detail::OrderDetailPage, settings::SettingsPage, track::TrackPage,
     },
+    state::provide_app_state,
 };
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_app_state();
     view! {
         // `DocumentLanguage` sets `<html lang>` to a full tag (zh-CN picks Simplified glyphs).
         <I18nContextProvider set_lang_attr_on_html=false>

@@ -3,9 +3,12 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod format;
 pub mod locale;
 pub mod network;
 pub mod routes;
+pub mod state;
+pub mod storage;
 
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 

@@ -1,8 +1,12 @@
 //! The app's components in a real browser (headless Chromium through wasm-bindgen-test-runner):
 //! what a person sees on the board, and the language switch.
 
-use app::{i18n::I18nContextProvider, locale::default_to_chinese, routes::board::BoardPage};
+use app::{
+    i18n::I18nContextProvider, locale::default_to_chinese, routes::board::BoardPage,
+    state::provide_app_state,
+};
 use leptos::prelude::*;
+use leptos_router::components::Router;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{HtmlDocument, HtmlElement};
@@ -69,55 +73,69 @@ async fn eventually(mut condition: impl FnMut() -> bool, what: &str) {
     );
 }
 
+/// The board with the app's state (this device's IndexedDB), as the app mounts it.
+#[component]
+fn BoardWithState() -> impl IntoView {
+    provide_app_state();
+    view! {
+        <Router>
+            <BoardPage />
+        </Router>
+    }
+}
+
+fn mount_board(container: &HtmlElement) -> leptos::mount::UnmountHandle<impl Mountable> {
+    leptos::mount::mount_to(container.clone(), || {
+        view! {
+            <I18nContextProvider set_lang_attr_on_html=false>
+                <BoardWithState />
+            </I18nContextProvider>
+        }
+    })
+}
+
 #[wasm_bindgen_test]
-async fn the_board_lists_the_six_pipeline_stages_in_chinese_for_a_new_user() {
+async fn the_board_has_a_tab_per_pipeline_stage_in_chinese_for_a_new_user() {
     forget_language_choice();
     default_to_chinese();
     let container = fresh_container();
-    let _mounted = leptos::mount::mount_to(container.clone(), || {
-        view! {
-            <I18nContextProvider set_lang_attr_on_html=false>
-                <BoardPage />
-            </I18nContextProvider>
-        }
-    });
+    let _mounted = mount_board(&container);
     assert_eq!(
-        texts(&container, ".stage-name"),
+        texts(&container, ".stage-tab .stage-name"),
         [
             "需求确认",
             "合同签订",
             "下单处理",
             "生产/采购",
             "发货发票",
-            "售后服务"
+            "售后服务",
+            "已结束"
         ]
     );
     assert_eq!(texts(&container, "h1"), ["订单看板"]);
 }
 
 #[wasm_bindgen_test]
-async fn the_board_says_so_when_the_server_cannot_give_counts_instead_of_showing_zeros() {
+async fn a_device_without_orders_explains_where_new_orders_go() {
     forget_language_choice();
     default_to_chinese();
     let container = fresh_container();
-    let _mounted = leptos::mount::mount_to(container.clone(), || {
-        view! {
-            <I18nContextProvider set_lang_attr_on_html=false>
-                <BoardPage />
-            </I18nContextProvider>
-        }
-    });
-    // The test runner's server has no /api: the board must explain, not pretend.
+    let _mounted = mount_board(&container);
     eventually(
-        || container.query_selector("[role=alert]").unwrap().is_some(),
-        "an alert about unavailable counts",
+        || {
+            container
+                .query_selector("[data-testid=empty-board]")
+                .unwrap()
+                .is_some()
+        },
+        "the empty-board guidance once local storage has opened",
     )
     .await;
-    let alert = texts(&container, "[role=alert]").join("");
-    assert!(alert.contains("暂时无法读取"), "alert was: {alert}");
+    let text = texts(&container, "[data-testid=empty-board]").join("");
+    assert!(text.contains("没有网络也能用"), "guidance was: {text}");
     assert!(texts(&container, "[data-testid=stage-count]")
         .iter()
-        .all(|count| count == "—"));
+        .all(|count| count == "0"));
 }
 
 #[wasm_bindgen_test]
@@ -127,23 +145,18 @@ async fn a_user_who_chose_english_before_sees_english_stage_names() {
     document.set_cookie("i18n_pref_locale=en; path=/").unwrap();
     default_to_chinese();
     let container = fresh_container();
-    let _mounted = leptos::mount::mount_to(container.clone(), || {
-        view! {
-            <I18nContextProvider set_lang_attr_on_html=false>
-                <BoardPage />
-            </I18nContextProvider>
-        }
-    });
+    let _mounted = mount_board(&container);
     assert_eq!(texts(&container, "h1"), ["Order board"]);
     assert_eq!(
-        texts(&container, ".stage-name"),
+        texts(&container, ".stage-tab .stage-name"),
         [
             "Requirement confirmation",
             "Contract signing",
             "Order entry",
             "Production / procurement",
             "Shipping & invoice",
-            "After-sales service"
+            "After-sales service",
+            "Closed"
         ]
     );
     forget_language_choice();

@@ -5,6 +5,7 @@
 //! and every decision can be replayed. Time and ids always come in as arguments.
 
 pub mod apply;
+pub mod board;
 pub mod calendar;
 pub mod customer_view;
 pub mod demo;
@@ -20,6 +21,7 @@ pub mod sync;
 mod text;
 
 pub use apply::{apply, apply_all, Applied, Context};
+pub use board::{columns, matches_query, BoardFilter, Columns};
 pub use calendar::{business_date, business_offset, BUSINESS_UTC_OFFSET_HOURS};
 pub use customer_view::{
     customer_view, CustomerShipment, CustomerStage, CustomerStageState, CustomerStatus,

@@ -1,2 +1,3 @@
 pub mod bottom_nav;
+pub mod order_card;
 pub mod top_bar;

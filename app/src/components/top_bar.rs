@@ -2,12 +2,14 @@
 
 use leptos::prelude::*;
 
-use crate::{i18n::*, network::use_online};
+use crate::{i18n::*, network::use_online, state::use_app_state};
 
 #[component]
 pub fn TopBar() -> impl IntoView {
     let i18n = use_i18n();
     let online = use_online();
+    let state = use_app_state();
+    let unsynced = move || state.unsynced.with(|ids| ids.len());
     view! {
         <header class="top-bar">
             <div class="brand">
@@ -28,7 +30,12 @@ pub fn TopBar() -> impl IntoView {
                         }
                     }}
                 </span>
-                <span class="sync-detail">{t!(i18n, sync_not_signed_in)}</span>
+                <span class="sync-detail" data-testid="sync-detail">
+                    {move || match unsynced() {
+                        0 => t_string!(i18n, sync_all_saved).to_string(),
+                        count => t_string!(i18n, sync_pending, count).to_string(),
+                    }}
+                </span>
             </div>
         </header>
     }

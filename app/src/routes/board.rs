@@ -1,112 +1,281 @@
-//! `/`: the follow-up board. For now it shows the pipeline's six stages with how many active
-//! orders sit in each (from the server's summary); the offline board on IndexedDB replaces the
-//! counts' source next.
+//! `/`: the follow-up board, built from this device's IndexedDB, so it works with no network.
+//! Phones get stage tabs with counts and one list; wide screens get all columns side by side.
+//! Each column renders a page of cards at a time, so thousands of orders stay fast.
 
-use domain::{Pipeline, StageDef};
+use domain::{columns, BoardFilter, Order};
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use crate::{
-    api::{self, BoardSummary},
-    i18n::*,
-    locale::current_lang,
+    api, components::order_card::OrderCard, format, i18n::*, locale::current_lang,
+    network::use_online, state::use_app_state,
 };
+
+const PAGE: usize = 40;
+/// Index of the "closed" (completed / cancelled) tab, after the stages.
+const CLOSED: usize = usize::MAX;
+
+#[derive(Clone, PartialEq)]
+struct ColumnView {
+    key: usize,
+    count: usize,
+    cards: Vec<Order>,
+}
 
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let i18n = use_i18n();
-    let summary = LocalResource::new(api::board_summary);
-    let pipeline = StoredValue::new(Pipeline::standard());
+    let state = use_app_state();
+    let filter = RwSignal::new(BoardFilter::default());
+    let selected = RwSignal::new(0usize);
+    let limit = RwSignal::new(PAGE);
+    Effect::new(move |_| {
+        filter.track();
+        limit.set(PAGE);
+    });
 
-    let counts = move || -> Option<BoardSummary> { summary.get().and_then(|result| result.ok()) };
-    let count_of = move |stage: &str| {
-        counts().and_then(|summary| {
-            summary
-                .stages
-                .iter()
-                .find(|entry| entry.stage == stage)
-                .map(|entry| entry.active_orders)
+    let board = Memo::new(move |_| {
+        let me = state.profile.with(|profile| profile.user_id.clone());
+        let limit = limit.get();
+        filter.with(|filter| {
+            state.orders.with(|orders| {
+                state.with_pipeline(|pipeline| {
+                    let grouped = columns(orders.values(), filter, &me, pipeline, format::today());
+                    let page = |column: &Vec<&Order>| {
+                        column
+                            .iter()
+                            .take(limit)
+                            .map(|order| (*order).clone())
+                            .collect()
+                    };
+                    let mut views: Vec<ColumnView> = grouped
+                        .stages
+                        .iter()
+                        .enumerate()
+                        .map(|(key, column)| ColumnView {
+                            key,
+                            count: column.len(),
+                            cards: page(column),
+                        })
+                        .collect();
+                    views.push(ColumnView {
+                        key: CLOSED,
+                        count: grouped.closed.len(),
+                        cards: page(&grouped.closed),
+                    });
+                    views
+                })
+            })
         })
+    });
+    let active_total = move || {
+        board.with(|columns| {
+            columns
+                .iter()
+                .filter(|c| c.key != CLOSED)
+                .map(|c| c.count)
+                .sum::<usize>()
+        })
+    };
+    let column_name = move |key: usize| {
+        if key == CLOSED {
+            t_string!(i18n, board_closed).to_string()
+        } else {
+            state.with_pipeline(|pipeline| {
+                pipeline.stages[key]
+                    .name
+                    .get(current_lang(i18n))
+                    .to_string()
+            })
+        }
     };
 
     view! {
         <section class="page board">
             <div class="page-head">
                 <h1>{t!(i18n, board_title)}</h1>
+                <span class="total-chip" data-testid="total-active">
+                    {move || {
+                        let count = active_total();
+                        t_string!(i18n, board_active_total, count).to_string()
+                    }}
+                </span>
+            </div>
+            <StorageStatus />
+            <BoardFilters filter />
+            <div class="stage-tabs" role="tablist">
                 {move || {
-                    counts()
-                        .map(|summary| {
-                            let count = summary.total_active;
+                    board
+                        .get()
+                        .into_iter()
+                        .map(|column| {
+                            let key = column.key;
                             view! {
-                                <span class="total-chip" data-testid="total-active">
-                                    {t!(i18n, board_active_total, count)}
-                                </span>
+                                <button
+                                    type="button"
+                                    role="tab"
+                                    class="stage-tab"
+                                    aria-selected=move || (selected.get() == key).to_string()
+                                    on:click=move |_| selected.set(key)
+                                >
+                                    <span class="stage-name">{column_name(key)}</span>
+                                    <span class="stage-count" data-testid="stage-count">{column.count}</span>
+                                </button>
                             }
                         })
+                        .collect_view()
                 }}
             </div>
-            {move || match summary.get() {
-                None => Some(view! { <p class="hint">{t!(i18n, board_loading)}</p> }.into_any()),
-                Some(Err(error)) => {
-                    let reason = error.message(current_lang(i18n));
-                    Some(
-                        view! {
-                            <p class="notice notice-warn" role="alert">
-                                {t!(i18n, board_unavailable, reason)}
-                            </p>
-                        }
-                            .into_any(),
-                    )
-                }
-                Some(Ok(_)) => None,
-            }}
-            <ol class="stage-list">
-                {pipeline
-                    .with_value(|pipeline| pipeline.stages.clone())
-                    .into_iter()
-                    .enumerate()
-                    .map(|(index, stage)| {
-                        let stage_id = stage.id.0.clone();
-                        let count = Signal::derive(move || count_of(&stage_id));
-                        view! { <StageCard index stage count /> }
-                    })
-                    .collect_view()}
-            </ol>
-            <p class="hint">{t!(i18n, board_next_step)}</p>
+            <EmptyBoardHint />
+            <div class="board-columns">
+                {move || {
+                    board
+                        .get()
+                        .into_iter()
+                        .map(|column| {
+                            let key = column.key;
+                            let remaining = column.count.saturating_sub(column.cards.len());
+                            let unsynced = state.unsynced;
+                            view! {
+                                <section
+                                    class="board-column"
+                                    class:selected=move || selected.get() == key
+                                    class:closed-column=key == CLOSED
+                                    data-column=key.to_string()
+                                >
+                                    <h2 class="column-head">
+                                        {column_name(key)}
+                                        <span class="column-count">{column.count}</span>
+                                    </h2>
+                                    <ul class="card-list">
+                                        {column
+                                            .cards
+                                            .into_iter()
+                                            .map(|order| {
+                                                let is_unsynced = unsynced.with_untracked(|ids| ids.contains(&order.id));
+                                                view! { <OrderCard order unsynced=is_unsynced /> }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                    {(column.count == 0)
+                                        .then(|| view! { <p class="hint column-empty">{t!(i18n, board_empty_stage)}</p> })}
+                                    {(remaining > 0)
+                                        .then(|| {
+                                            view! {
+                                                <button
+                                                    type="button"
+                                                    class="secondary show-more"
+                                                    on:click=move |_| limit.update(|limit| *limit += PAGE)
+                                                >
+                                                    {move || t_string!(i18n, board_show_more, count = remaining).to_string()}
+                                                </button>
+                                            }
+                                        })}
+                                </section>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </div>
+            <A href="/orders/new" attr:class="fab" attr:aria-label=move || t_string!(i18n, new_order_title).to_string()>
+                "＋"
+            </A>
         </section>
     }
 }
 
 #[component]
-fn StageCard(index: usize, stage: StageDef, count: Signal<Option<u32>>) -> impl IntoView {
+fn BoardFilters(filter: RwSignal<BoardFilter>) -> impl IntoView {
     let i18n = use_i18n();
-    let stage = StoredValue::new(stage);
-    let name = move || stage.with_value(|stage| stage.name.get(current_lang(i18n)).to_string());
-    let roles = move || {
-        let lang = current_lang(i18n);
-        stage.with_value(|stage| {
-            stage
-                .responsible
-                .iter()
-                .map(|role| role.label(lang))
-                .collect::<Vec<_>>()
-                .join(" / ")
-        })
+    let chip = move |label: String, get: fn(&BoardFilter) -> bool, toggle: fn(&mut BoardFilter)| {
+        view! {
+            <button
+                type="button"
+                class="chip"
+                aria-pressed=move || filter.with(get).to_string()
+                on:click=move |_| filter.update(toggle)
+            >
+                {label}
+            </button>
+        }
     };
-    let days = stage.with_value(|stage| stage.sla_days);
-    let stage_id = stage.with_value(|stage| stage.id.0.clone());
     view! {
-        <li class="stage-card" data-stage=stage_id>
-            <span class="stage-index" aria-hidden="true">{index + 1}</span>
-            <div class="stage-body">
-                <h2 class="stage-name">{name}</h2>
-                <p class="stage-meta">{move || t_string!(i18n, board_stage_hint, roles = roles(), days).to_string()}</p>
-            </div>
-            <span class="stage-count" class:stage-count-zero=move || count.get() == Some(0) data-testid="stage-count">
-                {move || match count.get() {
-                    Some(count) => t_string!(i18n, board_stage_count, count).to_string(),
-                    None => "—".to_string(),
+        <div class="board-filters">
+            <input
+                type="search"
+                class="search"
+                aria-label=move || t_string!(i18n, board_search_placeholder).to_string()
+                placeholder=move || t_string!(i18n, board_search_placeholder).to_string()
+                prop:value=move || filter.with(|f| f.query.clone())
+                on:input=move |event| {
+                    let query = event_target_value(&event);
+                    filter.update(|f| f.query = query);
+                }
+            />
+            <div class="chips">
+                {move || chip(t_string!(i18n, filter_mine).to_string(), |f| f.mine, |f| f.mine = !f.mine)}
+                {move || chip(t_string!(i18n, filter_overdue).to_string(), |f| f.overdue, |f| f.overdue = !f.overdue)}
+                {move || {
+                    chip(
+                        t_string!(i18n, filter_this_week).to_string(),
+                        |f| f.due_this_week,
+                        |f| f.due_this_week = !f.due_this_week,
+                    )
                 }}
-            </span>
-        </li>
+            </div>
+        </div>
+    }
+}
+
+/// Storage problems are shown in plain language; nothing fails silently.
+#[component]
+fn StorageStatus() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    move || match state.status.get() {
+        None => Some(view! { <p class="hint">{t!(i18n, storage_loading)}</p> }.into_any()),
+        Some(Err(error)) => {
+            let message = error.message(current_lang(i18n));
+            Some(view! { <p class="notice notice-warn" role="alert">{message}</p> }.into_any())
+        }
+        Some(Ok(())) => None,
+    }
+}
+
+/// A device with no orders yet says what to do, and how many orders the server holds.
+#[component]
+fn EmptyBoardHint() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let online = use_online();
+    let empty = move || state.is_ready() && state.orders.with(|orders| orders.is_empty());
+    let server = LocalResource::new(move || {
+        let ask = empty() && online.get();
+        async move {
+            if ask {
+                api::board_summary().await.ok()
+            } else {
+                None
+            }
+        }
+    });
+    move || {
+        empty().then(|| {
+            let server_total = server.get().flatten().map(|summary| summary.total_active).filter(|n| *n > 0);
+            view! {
+                <div class="empty-board" data-testid="empty-board">
+                    <p>{t!(i18n, board_empty_device)}</p>
+                    {server_total
+                        .map(|count| {
+                            view! {
+                                <p class="hint" data-testid="server-total">
+                                    {t_string!(i18n, board_server_has, count).to_string()}
+                                </p>
+                            }
+                        })}
+                    <A href="/orders/new" attr:class="button primary">{t!(i18n, new_order_title)}</A>
+                </div>
+            }
+        })
     }
 }

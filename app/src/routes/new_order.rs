@@ -1,16 +1,332 @@
-//! `/orders/new`: creating an order. The form arrives with the offline board.
+//! `/orders/new`: a new order, saved on this device first (works offline). Input is checked by
+//! the domain rules; each message appears next to its field.
 
+use chrono::NaiveDate;
+use domain::{Customer, LineItem, Money, Mutation};
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use uuid::Uuid;
 
-use crate::i18n::*;
+use crate::{format, i18n::*, locale::current_lang, state::use_app_state};
+
+#[derive(Clone, Default)]
+struct ItemRow {
+    key: usize,
+    product: RwSignal<String>,
+    quantity: RwSignal<String>,
+    unit_price: RwSignal<String>,
+}
+
+impl ItemRow {
+    fn new(key: usize) -> Self {
+        ItemRow {
+            key,
+            quantity: RwSignal::new("1".into()),
+            ..ItemRow::default()
+        }
+    }
+}
+
+/// A form-level problem: which field, and what to say.
+#[derive(Clone, PartialEq)]
+struct FieldError {
+    field: String,
+    message: String,
+}
+
+fn parse_items(rows: &[ItemRow], lang: domain::Lang) -> Result<Vec<LineItem>, FieldError> {
+    let zh = lang == domain::Lang::Zh;
+    rows.iter()
+        .enumerate()
+        .map(|(index, row)| {
+            let line = index + 1;
+            let quantity_text = row.quantity.get_untracked();
+            let quantity = quantity_text
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|q| *q > 0)
+                .ok_or_else(|| FieldError {
+                    field: "items".into(),
+                    message: if zh {
+                        format!("第 {line} 行：数量必须是正整数")
+                    } else {
+                        format!("Line {line}: quantity must be a whole number above zero")
+                    },
+                })?;
+            let unit_price =
+                Money::parse_yuan(&row.unit_price.get_untracked()).map_err(|error| FieldError {
+                    field: "items".into(),
+                    message: if zh {
+                        format!("第 {line} 行单价：{}", error.message(lang))
+                    } else {
+                        format!("Line {line} unit price: {}", error.message(lang))
+                    },
+                })?;
+            Ok(LineItem {
+                product: row.product.get_untracked(),
+                quantity,
+                unit_price,
+            })
+        })
+        .collect()
+}
 
 #[component]
 pub fn NewOrderPage() -> impl IntoView {
     let i18n = use_i18n();
+    let state = use_app_state();
+    let navigate = use_navigate();
+
+    let company = RwSignal::new(String::new());
+    let contact = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let address = RwSignal::new(String::new());
+    let number = RwSignal::new(String::new());
+    let delivery = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let next_key = StoredValue::new(1usize);
+    let items = RwSignal::new(vec![ItemRow::new(0)]);
+    let error = RwSignal::new(None::<FieldError>);
+    let saving = RwSignal::new(false);
+
+    let total = move || {
+        items.with(|rows| {
+            rows.iter().try_fold(Money::ZERO, |sum, row| {
+                let quantity = row.quantity.get().trim().parse::<u32>().ok()?;
+                let price = Money::parse_yuan(&row.unit_price.get()).ok()?;
+                sum.checked_add(price.checked_mul(quantity).ok()?).ok()
+            })
+        })
+    };
+    let error_for = move |field: &'static str| {
+        move || {
+            error
+                .get()
+                .filter(|e| e.field == field || e.field.starts_with(&format!("{field}.")))
+                .map(|e| {
+                    view! { <p class="field-error" role="alert">{e.message}</p> }
+                })
+        }
+    };
+    let general_error = move || {
+        error
+            .get()
+            .filter(|e| {
+                ![
+                    "customer.company",
+                    "customer.contact",
+                    "customer.phone",
+                    "customer.email",
+                    "customer.address",
+                    "items",
+                    "number",
+                    "text",
+                    "expected_delivery",
+                ]
+                .contains(&e.field.as_str())
+            })
+            .map(|e| view! { <p class="notice notice-warn" role="alert">{e.message}</p> })
+    };
+
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if saving.get_untracked() {
+            return;
+        }
+        let lang = current_lang(i18n);
+        let optional = |signal: RwSignal<String>| {
+            let text = signal.get_untracked();
+            (!text.trim().is_empty()).then_some(text)
+        };
+        let customer = Customer {
+            company: company.get_untracked(),
+            contact: contact.get_untracked(),
+            phone: phone.get_untracked(),
+            email: optional(email),
+            address: optional(address),
+        };
+        // Fields in the order they appear: the customer's problems come before the items'.
+        if let Err(problem) = customer.validated() {
+            let field = match &problem {
+                domain::DomainError::Invalid { field, .. } => field.clone(),
+                _ => String::new(),
+            };
+            error.set(Some(FieldError {
+                field,
+                message: problem.message(lang),
+            }));
+            return;
+        }
+        let parsed_items = match items.with_untracked(|rows| parse_items(rows, lang)) {
+            Ok(parsed) => parsed,
+            Err(problem) => {
+                error.set(Some(problem));
+                return;
+            }
+        };
+        let expected_delivery = match delivery.get_untracked().trim() {
+            "" => None,
+            text => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                Ok(date) => Some(date),
+                Err(_) => {
+                    error.set(Some(FieldError {
+                        field: "expected_delivery".into(),
+                        message: t_string!(i18n, form_bad_date).to_string(),
+                    }));
+                    return;
+                }
+            },
+        };
+        let order_id = Uuid::new_v4();
+        let note_text = optional(note);
+        let mutation = Mutation::CreateOrder {
+            order_id,
+            number: optional(number),
+            customer,
+            items: parsed_items,
+            expected_delivery,
+            owner: None,
+            note_id: note_text.as_ref().map(|_| Uuid::new_v4()),
+            note: note_text,
+        };
+        saving.set(true);
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match state.commit(mutation).await {
+                Ok(order) => {
+                    error.set(None);
+                    navigate(&format!("/orders/{}", order.id), Default::default());
+                }
+                Err(problem) => error.set(Some(FieldError {
+                    field: problem.field().unwrap_or("").to_string(),
+                    message: problem.message(current_lang(i18n)),
+                })),
+            }
+            saving.set(false);
+        });
+    };
+
+    let text_field = move |id: &'static str,
+                           label: String,
+                           value: RwSignal<String>,
+                           kind: &'static str,
+                           required: bool| {
+        view! {
+            <div class="field">
+                <label for=id>{label}{required.then_some(" *")}</label>
+                <input
+                    id=id
+                    name=id
+                    type=kind
+                    prop:value=value
+                    on:input=move |event| value.set(event_target_value(&event))
+                />
+                {error_for(match id {
+                    "company" => "customer.company",
+                    "contact" => "customer.contact",
+                    "phone" => "customer.phone",
+                    "email" => "customer.email",
+                    "address" => "customer.address",
+                    "number" => "number",
+                    _ => "expected_delivery",
+                })}
+            </div>
+        }
+    };
+
     view! {
         <section class="page">
             <h1>{t!(i18n, new_order_title)}</h1>
-            <p class="hint">{t!(i18n, coming_next)}</p>
+            <form class="order-form" on:submit=submit novalidate>
+                <fieldset>
+                    <legend>{t!(i18n, form_customer)}</legend>
+                    {move || text_field("company", t_string!(i18n, form_company).to_string(), company, "text", true)}
+                    {move || text_field("contact", t_string!(i18n, form_contact).to_string(), contact, "text", true)}
+                    {move || text_field("phone", t_string!(i18n, form_phone).to_string(), phone, "tel", true)}
+                    {move || text_field("email", t_string!(i18n, form_email).to_string(), email, "email", false)}
+                    {move || text_field("address", t_string!(i18n, form_address).to_string(), address, "text", false)}
+                </fieldset>
+                <fieldset>
+                    <legend>{t!(i18n, form_items)}</legend>
+                    <For each=move || items.get() key=|row| row.key let:row>
+                        <div class="item-row" data-testid="item-row">
+                            <input
+                                class="item-product"
+                                aria-label=move || t_string!(i18n, form_product).to_string()
+                                placeholder=move || t_string!(i18n, form_product).to_string()
+                                prop:value=row.product
+                                on:input=move |event| row.product.set(event_target_value(&event))
+                            />
+                            <input
+                                class="item-quantity"
+                                inputmode="numeric"
+                                aria-label=move || t_string!(i18n, form_quantity).to_string()
+                                placeholder=move || t_string!(i18n, form_quantity).to_string()
+                                prop:value=row.quantity
+                                on:input=move |event| row.quantity.set(event_target_value(&event))
+                            />
+                            <input
+                                class="item-price"
+                                inputmode="decimal"
+                                aria-label=move || t_string!(i18n, form_unit_price).to_string()
+                                placeholder=move || t_string!(i18n, form_unit_price).to_string()
+                                prop:value=row.unit_price
+                                on:input=move |event| row.unit_price.set(event_target_value(&event))
+                            />
+                            <button
+                                type="button"
+                                class="icon-button"
+                                aria-label=move || t_string!(i18n, form_remove_item).to_string()
+                                disabled=move || items.with(|rows| rows.len() <= 1)
+                                on:click=move |_| items.update(|rows| rows.retain(|r| r.key != row.key))
+                            >
+                                "×"
+                            </button>
+                        </div>
+                    </For>
+                    {error_for("items")}
+                    <div class="form-row">
+                        <button
+                            type="button"
+                            class="secondary"
+                            on:click=move |_| {
+                                let key = next_key.get_value();
+                                next_key.set_value(key + 1);
+                                items.update(|rows| rows.push(ItemRow::new(key)));
+                            }
+                        >
+                            {t!(i18n, form_add_item)}
+                        </button>
+                        <span class="form-total" data-testid="form-total">
+                            {t!(i18n, form_total)}
+                            " "
+                            {move || total().map(format::money).unwrap_or_else(|| "—".into())}
+                        </span>
+                    </div>
+                </fieldset>
+                <fieldset>
+                    <legend>{t!(i18n, form_order)}</legend>
+                    {move || text_field("number", t_string!(i18n, form_number).to_string(), number, "text", false)}
+                    {move || text_field("delivery", t_string!(i18n, form_delivery).to_string(), delivery, "date", false)}
+                    <div class="field">
+                        <label for="note">{t!(i18n, form_note)}</label>
+                        <textarea
+                            id="note"
+                            name="note"
+                            rows="3"
+                            prop:value=note
+                            on:input=move |event| note.set(event_target_value(&event))
+                        ></textarea>
+                        {error_for("text")}
+                    </div>
+                </fieldset>
+                {general_error}
+                <button type="submit" class="primary wide" disabled=move || saving.get()>
+                    {t!(i18n, form_save)}
+                </button>
+            </form>
         </section>
     }
 }

@@ -1,24 +1,532 @@
-//! `/orders/:id`: one order's timeline, checklist and history. Arrives with the offline board.
+//! `/orders/:id`: one order — stage timeline, the current stage's SOP checklist, moving it on
+//! (with a reason when the rules ask for one), deadline, shipment, invoice, cancel / reopen,
+//! notes and the full audit history. Every action is a domain mutation through `commit`.
 
+use chrono::NaiveDate;
+use domain::{DomainError, Mutation, Order, OrderStatus, StageId};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::{components::A, hooks::use_params_map};
+use uuid::Uuid;
 
-use crate::i18n::*;
+use crate::{
+    format,
+    i18n::*,
+    locale::current_lang,
+    state::{use_app_state, AppState, ChangeError},
+};
+
+/// Runs one mutation; on failure the message lands in `error` next to the action.
+fn act(
+    state: AppState,
+    mutation: Mutation,
+    error: RwSignal<Option<ChangeError>>,
+    after: impl FnOnce() + 'static,
+) {
+    leptos::task::spawn_local(async move {
+        match state.commit(mutation).await {
+            Ok(_) => {
+                error.set(None);
+                after();
+            }
+            Err(problem) => error.set(Some(problem)),
+        }
+    });
+}
+
+#[component]
+fn ErrorLine(error: RwSignal<Option<ChangeError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        error.get().map(|problem| {
+            view! { <p class="field-error" role="alert">{problem.message(current_lang(i18n))}</p> }
+        })
+    }
+}
 
 #[component]
 pub fn OrderDetailPage() -> impl IntoView {
     let i18n = use_i18n();
+    let state = use_app_state();
     let params = use_params_map();
-    let order_id = move || params.read().get("id").unwrap_or_default();
+    let order_id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| Uuid::parse_str(&id).ok())
+    };
+    let order = Memo::new(move |_| {
+        let id = order_id()?;
+        state.orders.with(|orders| orders.get(&id).cloned())
+    });
     view! {
-        <section class="page">
-            <h1>{t!(i18n, order_title)}</h1>
-            <p>
-                <span class="label">{t!(i18n, order_id_label)}</span>
-                " "
-                <code>{order_id}</code>
-            </p>
-            <p class="hint">{t!(i18n, coming_next)}</p>
+        <section class="page order-detail">
+            {move || match (order.get(), state.status.get()) {
+                (Some(order), _) => view! { <OrderView order /> }.into_any(),
+                (None, None) => view! { <p class="hint">{t!(i18n, storage_loading)}</p> }.into_any(),
+                (None, Some(_)) => {
+                    view! {
+                        <h1>{t!(i18n, order_title)}</h1>
+                        <p class="notice notice-warn">{t!(i18n, order_not_on_device)}</p>
+                        <A href="/">{t!(i18n, not_found_back)}</A>
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn OrderView(order: Order) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let lang = move || current_lang(i18n);
+    let unsynced = state.unsynced.with(|ids| ids.contains(&order.id));
+    let status = match &order.status {
+        OrderStatus::Active => None,
+        OrderStatus::Completed => Some((
+            "badge badge-done",
+            t_string!(i18n, status_completed).to_string(),
+        )),
+        OrderStatus::Cancelled { reason } => Some((
+            "badge badge-overdue",
+            format!("{}：{reason}", t_string!(i18n, status_cancelled)),
+        )),
+    };
+    let stage_name = state.with_pipeline(|pipeline| {
+        pipeline
+            .stage(&order.stage)
+            .map(|stage| stage.name.get(lang()).to_string())
+            .unwrap_or_else(|| order.stage.0.clone())
+    });
+    view! {
+        <header class="detail-head">
+            <h1 data-testid="order-number">{order.number.as_str().to_string()}</h1>
+            <p class="company">{order.customer.company.clone()}</p>
+            <div class="card-row">
+                <span class="badge badge-stage" data-testid="current-stage">{stage_name}</span>
+                {status.map(|(class, text)| view! { <span class=class data-testid="order-status">{text}</span> })}
+                {unsynced.then(|| view! { <span class="badge badge-unsynced" data-testid="unsynced">{t!(i18n, card_unsynced)}</span> })}
+            </div>
+            <dl class="facts">
+                <dt>{t!(i18n, form_contact)}</dt>
+                <dd>{format!("{} · {}", order.customer.contact, order.customer.phone)}</dd>
+                <dt>{t!(i18n, detail_amount)}</dt>
+                <dd data-testid="order-total">{format::money(order.total())}</dd>
+                <dt>{t!(i18n, detail_owner)}</dt>
+                <dd>{order.owner.name.clone()}</dd>
+                {order.expected_delivery.map(|date| view! {
+                    <dt>{t!(i18n, form_delivery)}</dt>
+                    <dd>{move || format::date(date, lang())}</dd>
+                })}
+            </dl>
+            <ul class="items">
+                {order.items.iter().map(|item| view! {
+                    <li>{format!("{} × {} @ {}", item.product, item.quantity, format::money(item.unit_price))}</li>
+                }).collect_view()}
+            </ul>
+        </header>
+        <Timeline order=order.clone() />
+        {order.is_active().then(|| view! { <CurrentStage order=order.clone() /> })}
+        <ShipmentAndInvoice order=order.clone() />
+        <Notes order=order.clone() />
+        <CloseOrReopen order=order.clone() />
+        <History order />
+    }
+}
+
+#[component]
+fn Timeline(order: Order) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let lang = move || current_lang(i18n);
+    let rows = state.with_pipeline(|pipeline| {
+        let current_index = pipeline.index_of(&order.stage).unwrap_or(0);
+        pipeline
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(index, stage)| {
+                let visit = order
+                    .stages
+                    .iter()
+                    .rev()
+                    .find(|visit| visit.stage == stage.id)
+                    .cloned();
+                let class = if order.is_active() && index == current_index {
+                    "timeline-step current"
+                } else if visit.is_some() {
+                    "timeline-step done"
+                } else {
+                    "timeline-step upcoming"
+                };
+                (stage.name.clone(), visit, class)
+            })
+            .collect::<Vec<_>>()
+    });
+    view! {
+        <section class="panel">
+            <h2>{t!(i18n, detail_timeline)}</h2>
+            <ol class="timeline" data-testid="timeline">
+                {rows.into_iter().map(|(name, visit, class)| view! {
+                    <li class=class>
+                        <span class="timeline-label">{move || name.get(lang()).to_string()}</span>
+                        <span class="timeline-date">
+                            {visit.map(|visit| move || format!("{} · {}", format::date_time(visit.entered_at, lang()), visit.entered_by.name))}
+                        </span>
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+fn CurrentStage(order: Order) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let lang = move || current_lang(i18n);
+    let error = RwSignal::new(None::<ChangeError>);
+    let reason = RwSignal::new(String::new());
+    let asking_reason = RwSignal::new(false);
+    let due_input = RwSignal::new(String::new());
+    let pipeline = state.pipeline();
+    let stage = pipeline.stage(&order.stage).cloned();
+    let Some(stage) = stage else {
+        return view! { <p class="notice notice-warn">{t!(i18n, detail_unknown_stage)}</p> }
+            .into_any();
+    };
+    let next = pipeline.next(&order.stage).cloned();
+    let progress = order.current_progress().clone();
+    let order_id = order.id;
+    let stage_id = stage.id.clone();
+    let due = order.due_date(&pipeline);
+    let deadline = order.deadline_state(&pipeline, format::today());
+
+    let checklist = stage.checklist.iter().map(|item| {
+        let done = progress.checklist.get(&item.id).copied().unwrap_or(false);
+        let label = item.label.clone();
+        let item_id = item.id.clone();
+        let stage_id = stage_id.clone();
+        view! {
+            <li>
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        prop:checked=done
+                        on:change=move |event| {
+                            let checked = event_target_checked(&event);
+                            act(state, Mutation::SetChecklistItem { order_id, stage: stage_id.clone(), item: item_id.clone(), done: checked }, error, || {});
+                        }
+                    />
+                    <span>{move || label.get(lang()).to_string()}</span>
+                </label>
+            </li>
+        }
+    }).collect_view();
+
+    let from = stage_id.clone();
+    let target = next.as_ref().map(|next| next.id.clone());
+    let advance = move |_| {
+        let typed = reason.get_untracked();
+        let reason_text = (!typed.trim().is_empty()).then_some(typed);
+        let mutation = match target.clone() {
+            Some(to) => Mutation::AdvanceStage {
+                order_id,
+                from: from.clone(),
+                to,
+                reason: reason_text,
+            },
+            None => Mutation::Complete {
+                order_id,
+                reason: reason_text,
+            },
+        };
+        leptos::task::spawn_local(async move {
+            match state.commit(mutation).await {
+                Ok(_) => {
+                    error.set(None);
+                    reason.set(String::new());
+                    asking_reason.set(false);
+                }
+                Err(ChangeError::Rule(DomainError::ReasonRequired)) => {
+                    asking_reason.set(true);
+                    error.set(Some(ChangeError::Rule(DomainError::ReasonRequired)));
+                }
+                Err(problem) => error.set(Some(problem)),
+            }
+        });
+    };
+    let next_name = next.as_ref().map(|next| next.name.clone());
+    let advance_label = move || match &next_name {
+        Some(name) => t_string!(
+            i18n,
+            detail_advance_to,
+            stage = name.get(lang()).to_string()
+        )
+        .to_string(),
+        None => t_string!(i18n, detail_complete).to_string(),
+    };
+    let due_stage = stage_id.clone();
+    let save_due = move |_| {
+        let text = due_input.get_untracked();
+        let due = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
+        act(
+            state,
+            Mutation::SetDueDate {
+                order_id,
+                stage: due_stage.clone(),
+                due,
+            },
+            error,
+            move || due_input.set(String::new()),
+        );
+    };
+    let deadline_text = move || {
+        let date = format::date(due, lang());
+        match deadline {
+            domain::DeadlineState::Overdue { days } => {
+                t_string!(i18n, detail_due_overdue, date, days).to_string()
+            }
+            _ => t_string!(i18n, detail_due_on, date).to_string(),
+        }
+    };
+    let stage_name = stage.name.clone();
+    view! {
+        <section class="panel" data-testid="current-stage-panel">
+            <h2>{move || t_string!(i18n, detail_current_stage, stage = stage_name.get(lang()).to_string()).to_string()}</h2>
+            <p class="hint" data-testid="deadline">{deadline_text}</p>
+            <ul class="checklist" data-testid="checklist">{checklist}</ul>
+            <Show when=move || asking_reason.get()>
+                <div class="field">
+                    <label for="advance-reason">{t!(i18n, detail_reason)}</label>
+                    <textarea id="advance-reason" rows="2" prop:value=reason on:input=move |event| reason.set(event_target_value(&event))></textarea>
+                </div>
+            </Show>
+            <button type="button" class="primary wide" data-testid="advance" on:click=advance>{advance_label}</button>
+            <div class="form-row">
+                <label class="inline-label" for="due-date">{t!(i18n, detail_set_due)}</label>
+                <input id="due-date" type="date" prop:value=due_input on:input=move |event| due_input.set(event_target_value(&event)) />
+                <button type="button" class="secondary" on:click=save_due>{t!(i18n, detail_save)}</button>
+            </div>
+            <ErrorLine error />
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn ShipmentAndInvoice(order: Order) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let lang = move || current_lang(i18n);
+    let error = RwSignal::new(None::<ChangeError>);
+    let carrier = RwSignal::new(
+        order
+            .shipment
+            .as_ref()
+            .map(|s| s.carrier.clone())
+            .unwrap_or_default(),
+    );
+    let tracking = RwSignal::new(
+        order
+            .shipment
+            .as_ref()
+            .map(|s| s.tracking_no.clone())
+            .unwrap_or_default(),
+    );
+    let invoice_no = RwSignal::new(
+        order
+            .invoice
+            .as_ref()
+            .map(|i| i.number.clone())
+            .unwrap_or_default(),
+    );
+    let invoice_date = RwSignal::new(
+        order
+            .invoice
+            .as_ref()
+            .map(|i| i.date.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+    );
+    let order_id = order.id;
+    let relevant = state.with_pipeline(|pipeline| {
+        let at = pipeline.index_of(&order.stage).unwrap_or(0);
+        let entry = pipeline.index_of(&StageId::new("order_entry")).unwrap_or(0);
+        at >= entry || order.shipment.is_some() || order.invoice.is_some()
+    });
+    let shipment = order.shipment.clone();
+    let invoice = order.invoice.clone();
+    let record_shipment = move |_| {
+        act(
+            state,
+            Mutation::RecordShipment {
+                order_id,
+                carrier: carrier.get_untracked(),
+                tracking_no: tracking.get_untracked(),
+            },
+            error,
+            || {},
+        );
+    };
+    let record_invoice =
+        move |_| match NaiveDate::parse_from_str(invoice_date.get_untracked().trim(), "%Y-%m-%d") {
+            Ok(date) => act(
+                state,
+                Mutation::RecordInvoice {
+                    order_id,
+                    number: invoice_no.get_untracked(),
+                    date,
+                },
+                error,
+                || {},
+            ),
+            Err(_) => error.set(Some(ChangeError::Rule(DomainError::invalid(
+                "date",
+                "请选择开票日期",
+                "Choose the invoice date",
+            )))),
+        };
+    relevant.then(|| view! {
+        <section class="panel">
+            <h2>{t!(i18n, detail_shipping)}</h2>
+            {shipment.map(|s| view! {
+                <p data-testid="shipment">{move || format!("{} {} · {}", s.carrier, s.tracking_no, format::date_time(s.shipped_at, lang()))}</p>
+            })}
+            <div class="field">
+                <label for="carrier">{t!(i18n, detail_carrier)}</label>
+                <input id="carrier" prop:value=carrier on:input=move |event| carrier.set(event_target_value(&event)) />
+            </div>
+            <div class="field">
+                <label for="tracking">{t!(i18n, detail_tracking)}</label>
+                <input id="tracking" prop:value=tracking on:input=move |event| tracking.set(event_target_value(&event)) />
+            </div>
+            <button type="button" class="secondary" on:click=record_shipment>{t!(i18n, detail_record_shipment)}</button>
+            {invoice.map(|i| view! {
+                <p data-testid="invoice">{move || format!("{} · {}", i.number, format::date(i.date, lang()))}</p>
+            })}
+            <div class="field">
+                <label for="invoice-no">{t!(i18n, detail_invoice_no)}</label>
+                <input id="invoice-no" prop:value=invoice_no on:input=move |event| invoice_no.set(event_target_value(&event)) />
+            </div>
+            <div class="field">
+                <label for="invoice-date">{t!(i18n, detail_invoice_date)}</label>
+                <input id="invoice-date" type="date" prop:value=invoice_date on:input=move |event| invoice_date.set(event_target_value(&event)) />
+            </div>
+            <button type="button" class="secondary" on:click=record_invoice>{t!(i18n, detail_record_invoice)}</button>
+            <ErrorLine error />
+        </section>
+    })
+}
+
+#[component]
+fn Notes(order: Order) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let lang = move || current_lang(i18n);
+    let error = RwSignal::new(None::<ChangeError>);
+    let text = RwSignal::new(String::new());
+    let order_id = order.id;
+    let add = move |_| {
+        act(
+            state,
+            Mutation::AddNote {
+                order_id,
+                note_id: Uuid::new_v4(),
+                text: text.get_untracked(),
+            },
+            error,
+            move || text.set(String::new()),
+        );
+    };
+    view! {
+        <section class="panel">
+            <h2>{t!(i18n, detail_notes)}</h2>
+            <ul class="notes" data-testid="notes">
+                {order.notes.iter().rev().map(|note| {
+                    let at = note.at;
+                    view! {
+                        <li>
+                            <p class="note-text">{note.text.clone()}</p>
+                            <p class="hint">{let name = note.author.name.clone(); move || format!("{name} · {}", format::date_time(at, lang()))}</p>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <div class="field">
+                <label for="new-note">{t!(i18n, detail_add_note)}</label>
+                <textarea id="new-note" rows="3" prop:value=text on:input=move |event| text.set(event_target_value(&event))></textarea>
+            </div>
+            <button type="button" class="secondary" on:click=add>{t!(i18n, detail_add_note)}</button>
+            <ErrorLine error />
+        </section>
+    }
+}
+
+#[component]
+fn CloseOrReopen(order: Order) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let error = RwSignal::new(None::<ChangeError>);
+    let reason = RwSignal::new(String::new());
+    let order_id = order.id;
+    let active = order.is_active();
+    let cancel = move |_| {
+        act(
+            state,
+            Mutation::Cancel {
+                order_id,
+                reason: reason.get_untracked(),
+            },
+            error,
+            move || reason.set(String::new()),
+        )
+    };
+    let reopen = move |_| act(state, Mutation::Reopen { order_id }, error, || {});
+    view! {
+        <section class="panel">
+            {if active {
+                view! {
+                    <h2>{t!(i18n, detail_cancel)}</h2>
+                    <div class="field">
+                        <label for="cancel-reason">{t!(i18n, detail_cancel_reason)}</label>
+                        <input id="cancel-reason" prop:value=reason on:input=move |event| reason.set(event_target_value(&event)) />
+                    </div>
+                    <button type="button" class="danger" on:click=cancel>{t!(i18n, detail_cancel)}</button>
+                }.into_any()
+            } else {
+                view! {
+                    <button type="button" class="secondary wide" on:click=reopen>{t!(i18n, detail_reopen)}</button>
+                }.into_any()
+            }}
+            <ErrorLine error />
+        </section>
+    }
+}
+
+#[component]
+fn History(order: Order) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let lang = move || current_lang(i18n);
+    let events = order.history.clone();
+    view! {
+        <section class="panel">
+            <h2>{t!(i18n, detail_history)}</h2>
+            <ol class="history" data-testid="history">
+                {move || {
+                    let lang = lang();
+                    events.iter().rev().map(|event| {
+                        let text = state.with_pipeline(|pipeline| event.describe(pipeline, lang));
+                        view! {
+                            <li>
+                                <span class="history-text">{text}</span>
+                                <span class="hint">{format::date_time(event.at, lang)}</span>
+                            </li>
+                        }
+                    }).collect_view()
+                }}
+            </ol>
         </section>
     }
 }

@@ -124,7 +124,7 @@ fn LookupError(error: ApiError) -> impl IntoView {
 #[component]
 fn OrderProgress(view: CustomerView) -> impl IntoView {
     let i18n = use_i18n();
-    let status = view.status.clone();
+    let status = view.status;
     let status_text = move || match status {
         CustomerStatus::InProgress => t_string!(i18n, track_status_in_progress),
         CustomerStatus::Completed => t_string!(i18n, track_status_completed),

@@ -1,0 +1,28 @@
+//! How dates, times and money look to people: zh-CN by default (2026年11月26日, ¥1,234.50).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::{business_date, business_offset, Lang, Money};
+
+pub fn date(date: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => date.format("%Y年%-m月%-d日").to_string(),
+        Lang::En => date.format("%Y-%m-%d").to_string(),
+    }
+}
+
+/// A moment in business time (China, UTC+8), the same clock deadlines use.
+pub fn date_time(at: DateTime<Utc>, lang: Lang) -> String {
+    let local = at.with_timezone(&business_offset());
+    match lang {
+        Lang::Zh => local.format("%Y年%-m月%-d日 %H:%M").to_string(),
+        Lang::En => local.format("%Y-%m-%d %H:%M").to_string(),
+    }
+}
+
+pub fn money(amount: Money) -> String {
+    amount.format_cny()
+}
+
+pub fn today() -> NaiveDate {
+    business_date(Utc::now())
+}

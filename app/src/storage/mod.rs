@@ -1,0 +1,360 @@
+//! The on-device store (IndexedDB). Nothing else in the app touches IndexedDB.
+//!
+//! Layout of database [`DB_NAME`] at [`SCHEMA_VERSION`]:
+//! * `orders` (key path `id`): `{ id, number, stage, owner_id, due: "YYYY-MM-DD",
+//!   updated: RFC3339 UTC millis, order: "<Order as JSON>" }`, indexes (v2) `number` (unique),
+//!   `stage`, `owner_id`, `due`, `updated`. `due` is `Order::due_date(&Pipeline::standard())`.
+//! * `pending` (key path `seq`, a number): `{ seq, order_id, kind, device_time,
+//!   mutation: "<Mutation as JSON>" }`, the device's unsynced mutations, gap-free from 1.
+//! * `meta` (key path `key`): `{ key, value }` for `device_id` (UUID string), `next_seq`
+//!   (number), `schema` (upgrade note) and settings under `setting:<key>` (JSON string).
+//!
+//! Why domain values are JSON strings: see `records.rs`. Every method is one IndexedDB
+//! transaction; a method that returns an error has changed nothing.
+
+mod error;
+mod records;
+mod schema;
+
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use chrono::{DateTime, Utc};
+use domain::{Mutation, Order, PendingMutation, Pipeline};
+use indexed_db_futures::database::Database;
+use indexed_db_futures::internals::SystemRepr;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::{
+    Transaction, TransactionDurability, TransactionMode, TransactionOptions,
+};
+use indexed_db_futures::KeyRange;
+use send_wrapper::SendWrapper;
+use uuid::Uuid;
+use wasm_bindgen::prelude::*;
+
+pub use error::StorageError;
+use records::meta_record;
+use schema::{META, ORDERS, PENDING};
+
+pub const DB_NAME: &str = "gendan";
+pub const SCHEMA_VERSION: u32 = 2;
+
+const DEVICE_ID: &str = "device_id";
+const NEXT_SEQ: &str = "next_seq";
+const SETTING_PREFIX: &str = "setting:";
+
+/// A shared handle on the open database. Cheap to clone; the connection closes when the last
+/// clone is dropped, or by itself when another tab upgrades or deletes the database (later
+/// calls then fail with `Unavailable`: reload the page).
+///
+/// `Send + Sync` (through `SendWrapper`; wasm has one thread) so it can go straight into
+/// `provide_context`; its futures are not `Send` (use `LocalResource`/`spawn_local`).
+#[derive(Clone)]
+pub struct Storage {
+    inner: SendWrapper<Rc<Inner>>,
+}
+
+// `provide_context` needs `Send + Sync`; keep it that way.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Storage>();
+    assert_send_sync::<StorageError>();
+};
+
+struct Inner {
+    db: Database,
+    name: String,
+    _on_version_change: Closure<dyn FnMut()>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.db.as_sys().set_onversionchange(None);
+        self.db.as_sys().close();
+    }
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Storage")
+            .field("name", &self.inner.name)
+            .finish()
+    }
+}
+
+impl Storage {
+    /// Opens [`DB_NAME`] at [`SCHEMA_VERSION`], creating or upgrading it.
+    pub async fn open() -> Result<Storage, StorageError> {
+        Self::open_named(DB_NAME).await
+    }
+
+    /// Same as [`Storage::open`] with another database name (tests, benchmarks).
+    pub async fn open_named(name: &str) -> Result<Storage, StorageError> {
+        open_at_version(name, SCHEMA_VERSION).await
+    }
+
+    /// The database name this handle is connected to.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// Closes the connection now (it also closes when the last clone is dropped).
+    pub fn close(self) {
+        drop(self);
+    }
+
+    fn db(&self) -> &Database {
+        &self.inner.db
+    }
+
+    fn transaction<const N: usize>(
+        &self,
+        stores: [&str; N],
+        mode: TransactionMode,
+    ) -> Result<Transaction<'_>, StorageError> {
+        Ok(self.db().transaction(stores).with_mode(mode).build()?)
+    }
+
+    /// This installation's id: created (v4) the first time it is asked for, then the same
+    /// forever (until the database is deleted).
+    pub async fn device_id(&self) -> Result<Uuid, StorageError> {
+        let tx = self.transaction([META], TransactionMode::Readwrite)?;
+        let id = {
+            let meta = tx.object_store(META)?;
+            let existing: Option<JsValue> = meta.get(DEVICE_ID).await?;
+            match existing {
+                Some(record) => {
+                    let text = records::meta_value(&record).as_string().unwrap_or_default();
+                    Uuid::parse_str(&text)
+                        .map_err(|e| StorageError::corrupt(format!("device id: {e}")))?
+                }
+                None => {
+                    let id = Uuid::new_v4();
+                    let record = meta_record(DEVICE_ID, &JsValue::from_str(&id.to_string()))?;
+                    meta.put(record).await?;
+                    id
+                }
+            }
+        };
+        commit(tx).await?;
+        Ok(id)
+    }
+
+    /// Every stored order, in no particular order. One transaction, one `getAll`.
+    pub async fn load_orders(&self) -> Result<Vec<Order>, StorageError> {
+        let tx = self.transaction([ORDERS], TransactionMode::Readonly)?;
+        let store = tx.object_store(ORDERS)?;
+        let all = store.get_all::<JsValue>().await?;
+        all.map(|record| records::decode_order(&record?))
+            .collect::<Result<Vec<_>, _>>()
+    }
+
+    /// One order by id.
+    pub async fn get_order(&self, id: Uuid) -> Result<Option<Order>, StorageError> {
+        let tx = self.transaction([ORDERS], TransactionMode::Readonly)?;
+        let store = tx.object_store(ORDERS)?;
+        let record: Option<JsValue> = store.get(id.to_string()).await?;
+        record.as_ref().map(records::decode_order).transpose()
+    }
+
+    /// The order with this number, through the unique `number` index.
+    pub async fn order_by_number(&self, number: &str) -> Result<Option<Order>, StorageError> {
+        let tx = self.transaction([ORDERS], TransactionMode::Readonly)?;
+        let store = tx.object_store(ORDERS)?;
+        let index = store.index(records::NUMBER)?;
+        let record: Option<JsValue> = index.get(number).await?;
+        record.as_ref().map(records::decode_order).transpose()
+    }
+
+    /// THE write path. One readwrite transaction over `orders`, `pending` and `meta`: read
+    /// `next_seq` (1 when absent), add the pending mutation under it, write `next_seq + 1`,
+    /// put the order. Resolves after the transaction has committed (durability "strict": on
+    /// disk, not just in the OS cache), with the seq used. On any failure the transaction is
+    /// aborted and nothing of the change is stored.
+    pub async fn save_change(
+        &self,
+        mutation: &Mutation,
+        device_time: DateTime<Utc>,
+        order: &Order,
+    ) -> Result<u64, StorageError> {
+        if mutation.order_id() != order.id {
+            return Err(StorageError::Other(format!(
+                "mutation is for order {} but the order to save is {}",
+                mutation.order_id(),
+                order.id
+            )));
+        }
+        // Encode before opening the transaction: nothing can fail half-way for our own reasons.
+        let order_record = records::order_record(order, &Pipeline::standard())?;
+        let tx = self
+            .db()
+            .transaction([ORDERS, PENDING, META])
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(TransactionOptions::new().with_durability(TransactionDurability::Strict))
+            .build()?;
+        let seq = {
+            let meta = tx.object_store(META)?;
+            let pending = tx.object_store(PENDING)?;
+            let orders = tx.object_store(ORDERS)?;
+            let seq = match meta.get::<JsValue, _, _>(NEXT_SEQ).await? {
+                Some(record) => records::decode_seq(&records::meta_value(&record), NEXT_SEQ)?,
+                None => 1,
+            };
+            // The order record goes last, so a failure there (e.g. a duplicate number) also
+            // proves that the pending mutation and next_seq written before it are rolled back.
+            pending
+                .add(records::pending_record(seq, mutation, device_time)?)
+                .await?;
+            meta.put(meta_record(NEXT_SEQ, &JsValue::from_f64((seq + 1) as f64))?)
+                .await?;
+            orders.put(order_record).await?;
+            seq
+        };
+        commit(tx).await?;
+        Ok(seq)
+    }
+
+    /// Stores orders as they are, without pending mutations (server state from a pull, demo
+    /// data, benchmarks). One transaction for all of them.
+    pub async fn put_orders(&self, orders: &[Order]) -> Result<(), StorageError> {
+        let pipeline = Pipeline::standard();
+        let records = orders
+            .iter()
+            .map(|order| records::order_record(order, &pipeline))
+            .collect::<Result<Vec<_>, _>>()?;
+        let tx = self.transaction([ORDERS], TransactionMode::Readwrite)?;
+        {
+            let store = tx.object_store(ORDERS)?;
+            // Requests go out when built; a failing one aborts the transaction and `commit`
+            // reports it, so there is no need to wait for each in turn.
+            for record in records {
+                store.put(record).build()?;
+            }
+        }
+        commit(tx).await
+    }
+
+    /// The unsynced mutations, ascending by seq.
+    pub async fn pending(&self) -> Result<Vec<PendingMutation>, StorageError> {
+        let tx = self.transaction([PENDING], TransactionMode::Readonly)?;
+        let store = tx.object_store(PENDING)?;
+        let all = store.get_all::<JsValue>().await?;
+        all.map(|record| records::decode_pending(&record?))
+            .collect::<Result<Vec<_>, _>>()
+    }
+
+    /// Ids of the orders that have unsynced changes.
+    pub async fn pending_order_ids(&self) -> Result<HashSet<Uuid>, StorageError> {
+        let tx = self.transaction([PENDING], TransactionMode::Readonly)?;
+        let store = tx.object_store(PENDING)?;
+        let all = store.get_all::<JsValue>().await?;
+        all.map(|record| records::decode_pending_order_id(&record?))
+            .collect::<Result<HashSet<_>, _>>()
+    }
+
+    /// Drops every pending mutation with `seq <= through` (the server confirmed them), in one
+    /// transaction. `next_seq` is untouched, so numbering continues without reuse.
+    pub async fn confirm_through(&self, through: u64) -> Result<(), StorageError> {
+        let tx = self.transaction([PENDING], TransactionMode::Readwrite)?;
+        {
+            let store = tx.object_store(PENDING)?;
+            store
+                .delete::<f64, _>(KeyRange::UpperBound(through as f64, false))
+                .await?;
+        }
+        commit(tx).await
+    }
+
+    /// A setting saved with [`Storage::set_setting`], `None` when never set.
+    pub async fn get_setting<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, StorageError> {
+        let tx = self.transaction([META], TransactionMode::Readonly)?;
+        let store = tx.object_store(META)?;
+        let record: Option<JsValue> = store.get(format!("{SETTING_PREFIX}{key}")).await?;
+        let Some(record) = record else {
+            return Ok(None);
+        };
+        let json = records::meta_value(&record)
+            .as_string()
+            .ok_or_else(|| StorageError::corrupt(format!("setting {key}: not a string")))?;
+        serde_json::from_str(&json)
+            .map(Some)
+            .map_err(|e| StorageError::corrupt(format!("setting {key}: {e}")))
+    }
+
+    /// Saves a setting (as JSON) under `setting:<key>` in `meta`.
+    pub async fn set_setting<T: serde::Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), StorageError> {
+        let json = serde_json::to_string(value).map_err(|e| StorageError::Other(e.to_string()))?;
+        let record = meta_record(&format!("{SETTING_PREFIX}{key}"), &JsValue::from_str(&json))?;
+        let tx = self.transaction([META], TransactionMode::Readwrite)?;
+        {
+            let store = tx.object_store(META)?;
+            store.put(record).await?;
+        }
+        commit(tx).await
+    }
+
+    /// Deletes a whole database (tests; "wipe this device"). Open handles on it in this tab
+    /// close themselves; another tab holding it open gives `Blocked`.
+    pub async fn delete_database(name: &str) -> Result<(), StorageError> {
+        schema::delete(name).await
+    }
+}
+
+/// Opens `name` at an explicit schema `version` (tests create version-1 databases with it).
+#[doc(hidden)]
+pub async fn open_at_version(name: &str, version: u32) -> Result<Storage, StorageError> {
+    let db = schema::open(name, version).await?;
+    // When another tab upgrades or deletes this database, let go at once instead of blocking
+    // it; this tab's later calls then fail with `Unavailable`.
+    let raw: web_sys::IdbDatabase = (**db.as_sys()).clone();
+    let on_version_change = Closure::<dyn FnMut()>::new(move || raw.close());
+    db.as_sys()
+        .set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+    Ok(Storage {
+        inner: SendWrapper::new(Rc::new(Inner {
+            db,
+            name: name.to_string(),
+            _on_version_change: on_version_change,
+        })),
+    })
+}
+
+/// Commits and waits for `complete`. If the browser aborts the transaction at commit time
+/// (quota!), the reason is on the transaction, not on any request: report that one.
+async fn commit(tx: Transaction<'_>) -> Result<(), StorageError> {
+    let raw: web_sys::IdbTransaction = (**tx.as_sys()).clone();
+    match tx.commit().await {
+        Ok(()) => Ok(()),
+        Err(error) => Err(match raw.error() {
+            Some(reason) => StorageError::from_js(&reason.into()),
+            None => error.into(),
+        }),
+    }
+}
+
+/// Asks the browser to keep this site's storage under pressure (`navigator.storage.persist()`).
+/// `Some(granted)`, or `None` when the API is missing (old browsers, insecure origins).
+pub async fn request_persistence() -> Option<bool> {
+    let navigator = web_sys::window()?.navigator();
+    let manager = js_sys::Reflect::get(&navigator, &JsValue::from_str("storage")).ok()?;
+    if manager.is_undefined() || manager.is_null() {
+        return None;
+    }
+    let persist = js_sys::Reflect::get(&manager, &JsValue::from_str("persist")).ok()?;
+    if !persist.is_function() {
+        return None;
+    }
+    let manager: web_sys::StorageManager = manager.unchecked_into();
+    let promise = manager.persist().ok()?;
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .ok()?
+        .as_bool()
+}

@@ -1,0 +1,156 @@
+//! The shape of what is stored: JS objects with a few top-level fields (keys and index values)
+//! and the domain value itself as a JSON **string**.
+//!
+//! Why a JSON string and not a structured-clone object built with serde-wasm-bindgen:
+//! * exact round trips: serde_json is the same encoding the worker stores in D1 and sends on
+//!   the wire, so `i64` money beyond 2^53, `u64` seqs, `Option`/`None`, `Some(None)` (the
+//!   `double_option` fields of `FieldChanges`) and map keys behave exactly as everywhere else;
+//!   serde-wasm-bindgen would need `json_compatible()` and still refuses numbers > 2^53;
+//! * speed: one string crosses the wasm boundary per record instead of one JS call per field,
+//!   and structured clone of a flat string is the cheapest thing IndexedDB can store;
+//! * forward compatibility: a newer/older `Order` shape is a serde question, not a JS one.
+//!
+//! Only the fields IndexedDB must see (key path, index values) live outside the string.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use domain::{Mutation, Order, PendingMutation, Pipeline};
+use js_sys::{Object, Reflect};
+use uuid::Uuid;
+use wasm_bindgen::JsValue;
+
+use super::StorageError;
+
+// `orders` record fields.
+pub(crate) const ID: &str = "id";
+pub(crate) const NUMBER: &str = "number";
+pub(crate) const STAGE: &str = "stage";
+pub(crate) const OWNER_ID: &str = "owner_id";
+pub(crate) const DUE: &str = "due";
+pub(crate) const UPDATED: &str = "updated";
+pub(crate) const ORDER: &str = "order";
+
+// `pending` record fields.
+pub(crate) const SEQ: &str = "seq";
+pub(crate) const ORDER_ID: &str = "order_id";
+const KIND: &str = "kind";
+const DEVICE_TIME: &str = "device_time";
+const MUTATION: &str = "mutation";
+
+// `meta` record fields.
+pub(crate) const KEY: &str = "key";
+pub(crate) const VALUE: &str = "value";
+
+fn set(object: &Object, key: &str, value: &JsValue) -> Result<(), StorageError> {
+    Reflect::set(object, &JsValue::from_str(key), value)
+        .map(|_| ())
+        .map_err(|e| StorageError::from_js(&e))
+}
+
+fn get(record: &JsValue, key: &str) -> JsValue {
+    Reflect::get(record, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn get_string(record: &JsValue, key: &str, what: &str) -> Result<String, StorageError> {
+    get(record, key)
+        .as_string()
+        .ok_or_else(|| StorageError::corrupt(format!("{what}: field `{key}` is not a string")))
+}
+
+/// `updated` is an index value, so it must sort like time: fixed-width UTC with milliseconds.
+fn sortable_time(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// `{ id, number, stage, owner_id, due, updated, order: "<Order JSON>" }`. `pipeline` is passed in
+/// so writing many orders builds the standard pipeline once.
+pub(crate) fn order_record(order: &Order, pipeline: &Pipeline) -> Result<JsValue, StorageError> {
+    let json = serde_json::to_string(order).map_err(|e| StorageError::Other(e.to_string()))?;
+    let record = Object::new();
+    set(&record, ID, &JsValue::from_str(&order.id.to_string()))?;
+    set(&record, NUMBER, &JsValue::from_str(order.number.as_str()))?;
+    set(&record, STAGE, &JsValue::from_str(order.stage.as_str()))?;
+    set(&record, OWNER_ID, &JsValue::from_str(&order.owner.user_id))?;
+    let due = order.due_date(pipeline).format("%Y-%m-%d").to_string();
+    set(&record, DUE, &JsValue::from_str(&due))?;
+    set(
+        &record,
+        UPDATED,
+        &JsValue::from_str(&sortable_time(order.updated_at)),
+    )?;
+    set(&record, ORDER, &JsValue::from_str(&json))?;
+    Ok(record.into())
+}
+
+pub(crate) fn decode_order(record: &JsValue) -> Result<Order, StorageError> {
+    // The id is read only to name a broken record: loading 10,000 orders stays one string
+    // lookup and one JSON parse each.
+    let name = || format!("order {}", get(record, ID).as_string().unwrap_or_default());
+    let json = get(record, ORDER).as_string().ok_or_else(|| {
+        StorageError::corrupt(format!("{}: field `{ORDER}` is not a string", name()))
+    })?;
+    serde_json::from_str(&json).map_err(|e| StorageError::corrupt(format!("{}: {e}", name())))
+}
+
+/// `{ seq, order_id, kind, device_time, mutation: "<Mutation JSON>" }`. `seq` is a JS number
+/// (the key path); seqs stay far below 2^53.
+pub(crate) fn pending_record(
+    seq: u64,
+    mutation: &Mutation,
+    device_time: DateTime<Utc>,
+) -> Result<JsValue, StorageError> {
+    let json = serde_json::to_string(mutation).map_err(|e| StorageError::Other(e.to_string()))?;
+    let record = Object::new();
+    set(&record, SEQ, &JsValue::from_f64(seq as f64))?;
+    set(
+        &record,
+        ORDER_ID,
+        &JsValue::from_str(&mutation.order_id().to_string()),
+    )?;
+    set(&record, KIND, &JsValue::from_str(mutation.kind()))?;
+    // Full precision (AutoSi) so the device time round-trips exactly.
+    let time = device_time.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+    set(&record, DEVICE_TIME, &JsValue::from_str(&time))?;
+    set(&record, MUTATION, &JsValue::from_str(&json))?;
+    Ok(record.into())
+}
+
+pub(crate) fn decode_seq(value: &JsValue, what: &str) -> Result<u64, StorageError> {
+    match value.as_f64() {
+        Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 => Ok(n as u64),
+        _ => Err(StorageError::corrupt(format!(
+            "{what}: not a sequence number"
+        ))),
+    }
+}
+
+pub(crate) fn decode_pending(record: &JsValue) -> Result<PendingMutation, StorageError> {
+    let seq = decode_seq(&get(record, SEQ), "pending mutation")?;
+    let what = format!("pending mutation {seq}");
+    let mutation: Mutation = serde_json::from_str(&get_string(record, MUTATION, &what)?)
+        .map_err(|e| StorageError::corrupt(format!("{what}: {e}")))?;
+    let device_time = DateTime::parse_from_rfc3339(&get_string(record, DEVICE_TIME, &what)?)
+        .map_err(|e| StorageError::corrupt(format!("{what}: {e}")))?
+        .with_timezone(&Utc);
+    Ok(PendingMutation {
+        seq,
+        mutation,
+        device_time,
+    })
+}
+
+pub(crate) fn decode_pending_order_id(record: &JsValue) -> Result<Uuid, StorageError> {
+    let text = get_string(record, ORDER_ID, "pending mutation")?;
+    Uuid::parse_str(&text).map_err(|e| StorageError::corrupt(format!("pending mutation: {e}")))
+}
+
+/// `{ key, value }` in `meta`.
+pub(crate) fn meta_record(key: &str, value: &JsValue) -> Result<JsValue, StorageError> {
+    let record = Object::new();
+    set(&record, KEY, &JsValue::from_str(key))?;
+    set(&record, VALUE, value)?;
+    Ok(record.into())
+}
+
+pub(crate) fn meta_value(record: &JsValue) -> JsValue {
+    get(record, VALUE)
+}

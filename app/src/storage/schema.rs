@@ -1,0 +1,149 @@
+//! Store names, versioned upgrades, opening (with the `blocked` case) and deleting databases.
+//!
+//! Upgrades run every step from `old_version + 1` to the requested version inside the one
+//! `versionchange` transaction, so a database at any older version is brought up to date in
+//! place and keeps its records. Never edit a released step: add a new one and bump
+//! `SCHEMA_VERSION`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures::channel::oneshot;
+use futures::future::{select, Either};
+use indexed_db_futures::database::Database;
+use indexed_db_futures::internals::SystemRepr;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::KeyPath;
+use wasm_bindgen::prelude::*;
+
+use super::records::{self, DUE, ID, KEY, NUMBER, OWNER_ID, SEQ, STAGE, UPDATED};
+use super::StorageError;
+
+pub(crate) const ORDERS: &str = "orders";
+pub(crate) const PENDING: &str = "pending";
+pub(crate) const META: &str = "meta";
+
+/// Indexes on `orders` added in version 2: (index name = key path, unique).
+pub(crate) const ORDER_INDEXES: [(&str, bool); 5] = [
+    (NUMBER, true),
+    (STAGE, false),
+    (OWNER_ID, false),
+    (DUE, false),
+    (UPDATED, false),
+];
+
+const SCHEMA_NOTE: &str = "v1: stores orders(id), pending(seq), meta(key); \
+     v2: orders indexes number (unique), stage, owner_id, due, updated";
+
+/// Runs upgrade steps `old + 1 ..= new`. `tx` is the `versionchange` transaction: the only way
+/// to reach stores created by an earlier version (indexed_db_futures 0.6 does not expose it, so
+/// index creation on an existing store uses web-sys).
+fn upgrade(
+    old: u32,
+    new: u32,
+    db: &Database,
+    tx: &web_sys::IdbTransaction,
+) -> indexed_db_futures::Result<()> {
+    for step in old + 1..=new {
+        match step {
+            1 => {
+                db.create_object_store(ORDERS)
+                    .with_key_path(KeyPath::One(ID))
+                    .build()?;
+                db.create_object_store(PENDING)
+                    .with_key_path(KeyPath::One(SEQ))
+                    .build()?;
+                db.create_object_store(META)
+                    .with_key_path(KeyPath::One(KEY))
+                    .build()?;
+            }
+            2 => {
+                let orders = tx.object_store(ORDERS)?;
+                for (name, unique) in ORDER_INDEXES {
+                    let params = web_sys::IdbIndexParameters::new();
+                    params.set_unique(unique);
+                    orders.create_index_with_str_and_optional_parameters(name, name, &params)?;
+                }
+            }
+            _ => {
+                return Err(
+                    js_sys::Error::new(&format!("no upgrade step for version {step}")).into(),
+                )
+            }
+        }
+    }
+    let note = js_sys::Object::new();
+    js_sys::Reflect::set(&note, &"from".into(), &JsValue::from(old))?;
+    js_sys::Reflect::set(&note, &"to".into(), &JsValue::from(new))?;
+    js_sys::Reflect::set(&note, &"steps".into(), &JsValue::from_str(SCHEMA_NOTE))?;
+    let record =
+        records::meta_record("schema", &note).map_err(|e| js_sys::Error::new(&e.to_string()))?;
+    tx.object_store(META)?.put(&record)?;
+    Ok(())
+}
+
+/// Opens `name` at `version`, upgrading as needed. If another tab keeps an older connection
+/// open, the browser fires `blocked` and would wait indefinitely: we answer `Blocked` at once.
+/// The request itself cannot be cancelled, so it is left to finish in the background (with
+/// its upgrade handler still attached, so the schema is never half-done) and closed then.
+pub(crate) async fn open(name: &str, version: u32) -> Result<Database, StorageError> {
+    let (blocked_tx, blocked_rx) = oneshot::channel::<()>();
+    // The upgrade handler needs the open request (for its versionchange transaction), which
+    // exists only once the builder has run: hand it over through this slot.
+    let request_slot: Rc<RefCell<Option<web_sys::IdbOpenDbRequest>>> = Rc::default();
+    let slot = Rc::clone(&request_slot);
+    let request = Database::open(name)
+        .with_version(version)
+        .with_on_blocked(move |_event| {
+            let _ = blocked_tx.send(());
+            Ok(())
+        })
+        .with_on_upgrade_needed(move |event, db| {
+            let tx = slot
+                .borrow()
+                .as_ref()
+                .and_then(|request| request.transaction())
+                .ok_or_else(|| js_sys::Error::new("no versionchange transaction"))?;
+            upgrade(event.old_version() as u32, version, &db, &tx)
+        })
+        .build()?;
+    *request_slot.borrow_mut() = Some(request.as_sys().clone());
+
+    match select(request, blocked_rx).await {
+        Either::Left((opened, _)) => Ok(opened?),
+        Either::Right((Ok(()), request)) => {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(db) = request.await {
+                    db.close();
+                }
+            });
+            Err(StorageError::Blocked)
+        }
+        // The blocked handler was dropped without firing: just wait for the outcome.
+        Either::Right((Err(_), request)) => Ok(request.await?),
+    }
+}
+
+/// Deletes a database. Our own connections close themselves on `versionchange`; if another
+/// tab keeps one open, the browser fires `blocked`: we answer `Blocked` (the deletion still
+/// happens once that tab closes).
+pub(crate) async fn delete(name: &str) -> Result<(), StorageError> {
+    let request = Database::delete_by_name(name)?;
+    let (blocked_tx, blocked_rx) = oneshot::channel::<()>();
+    let mut blocked_tx = Some(blocked_tx);
+    let on_blocked = Closure::<dyn FnMut()>::new(move || {
+        if let Some(tx) = blocked_tx.take() {
+            let _ = tx.send(());
+        }
+    });
+    let raw: &web_sys::IdbOpenDbRequest = request.as_sys().unchecked_ref();
+    raw.set_onblocked(Some(on_blocked.as_ref().unchecked_ref()));
+    let raw = raw.clone();
+    let outcome = match select(request, blocked_rx).await {
+        Either::Left((deleted, _)) => deleted.map_err(StorageError::from),
+        Either::Right((Ok(()), _)) => Err(StorageError::Blocked),
+        Either::Right((Err(_), request)) => request.await.map_err(StorageError::from),
+    };
+    raw.set_onblocked(None);
+    outcome
+}

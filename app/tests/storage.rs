@@ -1,0 +1,530 @@
+//! The on-device store (app::storage) against real IndexedDB in headless Chromium. Every test
+//! uses its own database, named after the test plus a random suffix, and deletes it at the end.
+
+use std::collections::HashSet;
+
+use app::storage::{open_at_version, request_persistence, Storage, StorageError};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use domain::{
+    apply, Actor, Context, Customer, FieldChanges, Lang, LineItem, Money, Mutation, Order,
+    PendingMutation, Pipeline, Role, StageId,
+};
+use uuid::Uuid;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+// ---- domain fixtures: real orders made by `domain::apply` ----
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 2, 0, 0).unwrap()
+}
+
+fn later(minutes: i64) -> DateTime<Utc> {
+    // Sub-second precision on purpose: device times must round-trip exactly.
+    t0() + Duration::minutes(minutes) + Duration::nanoseconds(123_456_789)
+}
+
+fn sales() -> Actor {
+    Actor::new("u-wangfang", "王芳", vec![Role::Sales])
+}
+
+fn admin() -> Actor {
+    Actor::new("u-admin", "管理员", vec![Role::Admin])
+}
+
+fn run(actor: &Actor, order: Option<&Order>, mutation: &Mutation, now: DateTime<Utc>) -> Order {
+    let pipeline = Pipeline::standard();
+    let ctx = Context {
+        pipeline: &pipeline,
+        actor,
+        now,
+    };
+    apply(&ctx, order, mutation)
+        .unwrap_or_else(|e| panic!("{} failed: {e}", mutation.kind()))
+        .order
+}
+
+fn create(id: u128, number: &str, company: &str) -> Mutation {
+    Mutation::CreateOrder {
+        order_id: Uuid::from_u128(id),
+        number: Some(number.into()),
+        customer: Customer {
+            company: company.into(),
+            contact: "周建国".into(),
+            phone: "138 5710 1234".into(),
+            email: Some("zhou@mingyuan.cn".into()),
+            address: None,
+        },
+        items: vec![
+            LineItem {
+                product: "精梳棉纱 32S".into(),
+                quantity: 2000,
+                unit_price: Money::from_yuan_fen(23, 50),
+            },
+            LineItem {
+                product: "色纺纱 40S 🧶".into(),
+                quantity: 500,
+                unit_price: Money::from_yuan_fen(31, 0),
+            },
+        ],
+        expected_delivery: Some(NaiveDate::from_ymd_opt(2026, 12, 20).unwrap()),
+        owner: None,
+        note: Some("客户要求 12 月前发货 🚚".into()),
+        note_id: None,
+    }
+}
+
+fn note(order: &Order, n: u128, text: &str) -> Mutation {
+    Mutation::AddNote {
+        order_id: order.id,
+        note_id: Uuid::from_u128(0x1000 + n),
+        text: text.into(),
+    }
+}
+
+fn tick(order: &Order, item: &str) -> Mutation {
+    Mutation::SetChecklistItem {
+        order_id: order.id,
+        stage: order.stage.clone(),
+        item: item.into(),
+        done: true,
+    }
+}
+
+fn first_checklist_item(order: &Order) -> String {
+    Pipeline::standard().stage(&order.stage).unwrap().checklist[0]
+        .id
+        .clone()
+}
+
+// ---- storage helpers ----
+
+fn db_name(test: &str) -> String {
+    format!("test-{test}-{}", Uuid::new_v4())
+}
+
+async fn open(name: &str) -> Storage {
+    Storage::open_named(name).await.expect("open")
+}
+
+async fn seqs(storage: &Storage) -> Vec<u64> {
+    storage
+        .pending()
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.seq)
+        .collect()
+}
+
+fn by_id(mut orders: Vec<Order>) -> Vec<Order> {
+    orders.sort_by_key(|o| o.id);
+    orders
+}
+
+async fn finish(storage: Storage) {
+    let name = storage.name().to_string();
+    storage.close();
+    Storage::delete_database(&name).await.expect("delete");
+}
+
+/// Lets the browser run its queued work (a background upgrade, a closed connection).
+async fn yield_to_browser(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Opens `name` behind the app's back, as another tab (or an old app version) would.
+async fn raw_connection(name: &str, version: u32) -> web_sys::IdbDatabase {
+    let factory = web_sys::window().unwrap().indexed_db().unwrap().unwrap();
+    let request = factory.open_with_u32(name, version).unwrap();
+    let opened = js_sys::Promise::new(&mut |resolve, _| request.set_onsuccess(Some(&resolve)));
+    wasm_bindgen_futures::JsFuture::from(opened).await.unwrap();
+    request.result().unwrap().unchecked_into()
+}
+
+// ---- tests ----
+
+#[wasm_bindgen_test]
+async fn a_saved_change_stores_the_order_and_the_pending_mutation_together() {
+    let storage = open(&db_name("saved-change")).await;
+    let m1 = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
+    let o1 = run(&sales(), None, &m1, later(0));
+    assert_eq!(storage.save_change(&m1, later(0), &o1).await, Ok(1));
+    assert_eq!(storage.load_orders().await.unwrap(), vec![o1.clone()]);
+    assert_eq!(seqs(&storage).await, vec![1]);
+
+    let m2 = note(&o1, 1, "已电话确认颜色");
+    let o2 = run(&sales(), Some(&o1), &m2, later(5));
+    assert_eq!(storage.save_change(&m2, later(5), &o2).await, Ok(2));
+
+    let m3 = tick(&o2, &first_checklist_item(&o2));
+    let o3 = run(&admin(), Some(&o2), &m3, later(9));
+    assert_eq!(storage.save_change(&m3, later(9), &o3).await, Ok(3));
+
+    assert_eq!(storage.load_orders().await.unwrap(), vec![o3.clone()]);
+    assert_eq!(storage.get_order(o3.id).await.unwrap(), Some(o3.clone()));
+    assert_eq!(
+        storage.pending().await.unwrap(),
+        vec![
+            PendingMutation {
+                seq: 1,
+                mutation: m1,
+                device_time: later(0)
+            },
+            PendingMutation {
+                seq: 2,
+                mutation: m2,
+                device_time: later(5)
+            },
+            PendingMutation {
+                seq: 3,
+                mutation: m3,
+                device_time: later(9)
+            },
+        ]
+    );
+    assert_eq!(
+        storage.pending_order_ids().await.unwrap(),
+        HashSet::from([o3.id])
+    );
+    finish(storage).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_change_that_cannot_be_stored_leaves_neither_the_order_nor_the_mutation_behind() {
+    let storage = open(&db_name("failed-change")).await;
+    let m1 = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
+    let o1 = run(&sales(), None, &m1, later(0));
+    storage.save_change(&m1, later(0), &o1).await.unwrap();
+
+    // Another order with the same number: the pending mutation and next_seq are written
+    // first in the transaction, then the order put violates the unique `number` index.
+    let clash = create(2, "HZ-2026-001", "宁波海纳贸易");
+    let clash_order = run(&sales(), None, &clash, later(1));
+    let error = storage
+        .save_change(&clash, later(1), &clash_order)
+        .await
+        .expect_err("a duplicate order number must not be stored");
+    assert!(
+        matches!(&error, StorageError::Other(detail) if detail.starts_with("ConstraintError")),
+        "{error:?}"
+    );
+    assert!(error.message(Lang::Zh).contains("没有保存"));
+    assert!(error.message(Lang::En).contains("NOT saved"));
+
+    assert_eq!(storage.load_orders().await.unwrap(), vec![o1.clone()]);
+    assert_eq!(storage.get_order(clash_order.id).await.unwrap(), None);
+    assert_eq!(seqs(&storage).await, vec![1]);
+    assert_eq!(
+        storage.pending_order_ids().await.unwrap(),
+        HashSet::from([o1.id])
+    );
+
+    // next_seq was rolled back too: the next change gets 2, no gap.
+    let m2 = note(&o1, 1, "改用顺丰");
+    let o2 = run(&sales(), Some(&o1), &m2, later(2));
+    assert_eq!(storage.save_change(&m2, later(2), &o2).await, Ok(2));
+    assert_eq!(seqs(&storage).await, vec![1, 2]);
+
+    // A mutation that does not belong to the order is refused before anything is written.
+    let stray = note(&clash_order, 2, "wrong order");
+    assert!(storage.save_change(&stray, later(3), &o2).await.is_err());
+    assert_eq!(seqs(&storage).await, vec![1, 2]);
+    finish(storage).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_pending_queue_stays_gap_free_across_closing_and_reopening_the_database() {
+    let name = db_name("gap-free");
+    let storage = open(&name).await;
+    let m1 = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
+    let o1 = run(&sales(), None, &m1, later(0));
+    let m2 = note(&o1, 1, "第二条");
+    let o2 = run(&sales(), Some(&o1), &m2, later(1));
+    assert_eq!(storage.save_change(&m1, later(0), &o1).await, Ok(1));
+    assert_eq!(storage.save_change(&m2, later(1), &o2).await, Ok(2));
+    drop(storage);
+
+    let storage = open(&name).await;
+    assert_eq!(seqs(&storage).await, vec![1, 2]);
+    let m3 = note(&o2, 2, "第三条");
+    let o3 = run(&sales(), Some(&o2), &m3, later(2));
+    assert_eq!(storage.save_change(&m3, later(2), &o3).await, Ok(3));
+    assert_eq!(seqs(&storage).await, vec![1, 2, 3]);
+    finish(storage).await;
+}
+
+#[wasm_bindgen_test]
+async fn upgrading_a_version_1_database_keeps_its_orders_and_pending_mutations() {
+    let name = db_name("upgrade");
+    let v1 = open_at_version(&name, 1).await.expect("open v1");
+    let ma = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
+    let a = run(&sales(), None, &ma, later(0));
+    let mb = create(2, "HZ-2026-002", "宁波海纳贸易");
+    let b = run(&sales(), None, &mb, later(1));
+    assert_eq!(v1.save_change(&ma, later(0), &a).await, Ok(1));
+    assert_eq!(v1.save_change(&mb, later(1), &b).await, Ok(2));
+    // Really version 1: no indexes yet.
+    assert!(v1.order_by_number("HZ-2026-001").await.is_err());
+    drop(v1);
+
+    let v2 = open(&name).await;
+    assert_eq!(
+        by_id(v2.load_orders().await.unwrap()),
+        vec![a.clone(), b.clone()]
+    );
+    assert_eq!(
+        v2.pending().await.unwrap(),
+        vec![
+            PendingMutation {
+                seq: 1,
+                mutation: ma,
+                device_time: later(0)
+            },
+            PendingMutation {
+                seq: 2,
+                mutation: mb,
+                device_time: later(1)
+            },
+        ]
+    );
+    // The new index covers the old records and enforces uniqueness.
+    assert_eq!(
+        v2.order_by_number("HZ-2026-002").await.unwrap(),
+        Some(b.clone())
+    );
+    let dup = create(3, "HZ-2026-001", "温州鼎盛鞋业");
+    let dup_order = run(&sales(), None, &dup, later(2));
+    assert!(v2.save_change(&dup, later(2), &dup_order).await.is_err());
+    assert_eq!(seqs(&v2).await, vec![1, 2]);
+    // Numbering continues where version 1 left off.
+    let mc = note(&a, 1, "升级后的第一条");
+    let c = run(&sales(), Some(&a), &mc, later(3));
+    assert_eq!(v2.save_change(&mc, later(3), &c).await, Ok(3));
+    finish(v2).await;
+}
+
+#[wasm_bindgen_test]
+async fn an_upgrade_blocked_by_another_tab_reports_blocked_instead_of_hanging() {
+    let name = db_name("blocked");
+    open_at_version(&name, 1).await.expect("create v1").close();
+
+    // "Another tab": a raw connection at version 1 that ignores versionchange.
+    let other_tab = raw_connection(&name, 1).await;
+
+    assert_eq!(
+        Storage::open_named(&name).await.map(|_| ()),
+        Err(StorageError::Blocked)
+    );
+    assert!(StorageError::Blocked.message(Lang::Zh).contains("关闭其他"));
+
+    // Once the other tab lets go, the upgrade finishes and the database works at version 2.
+    other_tab.close();
+    yield_to_browser(100).await;
+    let storage = open(&name).await;
+    assert_eq!(storage.order_by_number("nothing").await, Ok(None));
+    finish(storage).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_stored_order_that_cannot_be_decoded_is_reported_as_corrupt() {
+    let storage = open(&db_name("corrupt")).await;
+    let m1 = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
+    let o1 = run(&sales(), None, &m1, later(0));
+    storage.save_change(&m1, later(0), &o1).await.unwrap();
+
+    let raw = raw_connection(storage.name(), app::storage::SCHEMA_VERSION).await;
+    let tx = raw
+        .transaction_with_str_and_mode("orders", web_sys::IdbTransactionMode::Readwrite)
+        .unwrap();
+    let broken =
+        js_sys::JSON::parse(r#"{"id":"broken","number":"X-1","order":"{not json"}"#).unwrap();
+    tx.object_store("orders").unwrap().put(&broken).unwrap();
+    let done = js_sys::Promise::new(&mut |resolve, _| tx.set_oncomplete(Some(&resolve)));
+    wasm_bindgen_futures::JsFuture::from(done).await.unwrap();
+    raw.close();
+
+    let error = storage
+        .load_orders()
+        .await
+        .expect_err("a broken record must not be skipped silently");
+    assert!(
+        matches!(&error, StorageError::Corrupt(detail) if detail.contains("broken")),
+        "{error:?}"
+    );
+    assert_eq!(storage.get_order(o1.id).await, Ok(Some(o1)));
+    finish(storage).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_device_id_is_created_once_and_stays_the_same_after_reopening() {
+    let name = db_name("device-id");
+    let storage = open(&name).await;
+    let id = storage.device_id().await.unwrap();
+    assert_eq!(id.get_version_num(), 4);
+    assert_eq!(storage.device_id().await, Ok(id));
+    drop(storage);
+
+    let storage = open(&name).await;
+    assert_eq!(storage.device_id().await, Ok(id));
+    finish(storage).await;
+}
+
+#[wasm_bindgen_test]
+async fn orders_round_trip_exactly() {
+    let storage = open(&db_name("round-trip")).await;
+    let tricky = "<script>alert('跟单')</script> \"引号\" & 🧵🚚 \\ 😀";
+    let m1 = create(1, "杭-2026-001", tricky);
+    let o1 = run(&sales(), None, &m1, later(0));
+    let o1 = run(
+        &sales(),
+        Some(&o1),
+        &note(&o1, 1, "多行\n备注 <b>粗体</b> 👍"),
+        later(1),
+    );
+    let o1 = run(
+        &admin(),
+        Some(&o1),
+        &tick(&o1, &first_checklist_item(&o1)),
+        later(2),
+    );
+    let edit = Mutation::EditFields {
+        order_id: o1.id,
+        changes: FieldChanges {
+            expected_delivery: Some(None),
+            ..FieldChanges::default()
+        },
+    };
+    let o1 = run(&sales(), Some(&o1), &edit, later(3));
+    let plan = Mutation::SetDueDate {
+        order_id: o1.id,
+        stage: StageId::new("production"),
+        due: Some(NaiveDate::from_ymd_opt(2027, 1, 8).unwrap()),
+    };
+    let o1 = run(&admin(), Some(&o1), &plan, later(4));
+    let m2 = create(2, "HZ-2026-002", "Ünïcödé GmbH");
+    let o2 = run(&sales(), None, &m2, later(5));
+
+    storage.save_change(&edit, later(3), &o1).await.unwrap();
+    storage.put_orders(std::slice::from_ref(&o2)).await.unwrap();
+
+    assert_eq!(
+        by_id(storage.load_orders().await.unwrap()),
+        vec![o1.clone(), o2.clone()]
+    );
+    assert_eq!(storage.order_by_number("杭-2026-001").await, Ok(Some(o1)));
+    // `Some(None)` ("clear the date") survives, distinct from "not touched".
+    assert_eq!(
+        storage.pending().await.unwrap(),
+        vec![PendingMutation {
+            seq: 1,
+            mutation: edit,
+            device_time: later(3)
+        }]
+    );
+    finish(storage).await;
+}
+
+#[wasm_bindgen_test]
+async fn settings_round_trip() {
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Session {
+        user: String,
+        expires: DateTime<Utc>,
+        roles: Vec<Role>,
+        note: Option<String>,
+    }
+
+    let storage = open(&db_name("settings")).await;
+    assert_eq!(storage.get_setting::<Lang>("lang").await, Ok(None));
+    storage.set_setting("lang", &Lang::En).await.unwrap();
+    assert_eq!(storage.get_setting("lang").await, Ok(Some(Lang::En)));
+    storage.set_setting("lang", &Lang::Zh).await.unwrap();
+    assert_eq!(storage.get_setting("lang").await, Ok(Some(Lang::Zh)));
+
+    let session = Session {
+        user: "王芳 😀".into(),
+        expires: later(60),
+        roles: vec![Role::Sales, Role::Finance],
+        note: None,
+    };
+    storage.set_setting("session", &session).await.unwrap();
+    assert_eq!(storage.get_setting("session").await, Ok(Some(session)));
+    assert_eq!(storage.get_setting("cursor").await, Ok(None::<u64>));
+    storage.set_setting("cursor", &u64::MAX).await.unwrap();
+    assert_eq!(storage.get_setting("cursor").await, Ok(Some(u64::MAX)));
+    // A setting of the wrong shape is reported, not guessed.
+    assert!(matches!(
+        storage.get_setting::<u32>("session").await,
+        Err(StorageError::Corrupt(_))
+    ));
+    finish(storage).await;
+}
+
+#[wasm_bindgen_test]
+async fn confirmed_mutations_leave_the_queue_and_numbering_continues() {
+    let storage = open(&db_name("confirm")).await;
+    let m1 = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
+    let mut order = run(&sales(), None, &m1, later(0));
+    storage.save_change(&m1, later(0), &order).await.unwrap();
+    for n in 1..=3 {
+        let m = note(&order, n, &format!("备注 {n}"));
+        order = run(&sales(), Some(&order), &m, later(n as i64));
+        storage
+            .save_change(&m, later(n as i64), &order)
+            .await
+            .unwrap();
+    }
+    storage.confirm_through(2).await.unwrap();
+    assert_eq!(seqs(&storage).await, vec![3, 4]);
+    storage.confirm_through(4).await.unwrap();
+    assert_eq!(seqs(&storage).await, Vec::<u64>::new());
+    assert_eq!(storage.pending_order_ids().await, Ok(HashSet::new()));
+
+    let m = note(&order, 9, "再来一条");
+    let next = run(&sales(), Some(&order), &m, later(10));
+    assert_eq!(storage.save_change(&m, later(10), &next).await, Ok(5));
+    assert_eq!(storage.load_orders().await, Ok(vec![next]));
+    finish(storage).await;
+}
+
+#[wasm_bindgen_test]
+async fn every_error_message_says_the_change_was_not_saved() {
+    let all = [
+        StorageError::Unavailable("x".into()),
+        StorageError::Blocked,
+        StorageError::QuotaExceeded,
+        StorageError::Corrupt("x".into()),
+        StorageError::Other("ConstraintError: x".into()),
+        StorageError::Other("VersionError: x".into()),
+        StorageError::Other("x".into()),
+    ];
+    for error in all {
+        assert!(error.message(Lang::Zh).contains("没有保存"), "{error:?}");
+        let en = error.message(Lang::En).to_lowercase();
+        assert!(
+            en.contains("not saved")
+                || en.contains("nothing was saved")
+                || en.contains("nothing new was saved"),
+            "{error:?}"
+        );
+    }
+    assert_eq!(
+        StorageError::QuotaExceeded.message(Lang::Zh),
+        "手机存储空间不足，无法保存。请清理空间后重试；刚才的修改没有保存。"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn asking_for_persistent_storage_answers_without_failing() {
+    // Headless Chromium has the API; whether it grants is the browser's call.
+    assert!(request_persistence().await.is_some());
+}
