@@ -12,8 +12,13 @@ use crate::{
     components::{bottom_nav::BottomNav, top_bar::TopBar},
     i18n::*,
     routes::{
-        board::BoardPage, login::LoginPage, new_order::NewOrderPage, not_found::NotFoundPage,
-        order_detail::OrderDetailPage, settings::SettingsPage, track::TrackPage,
+        board::BoardPage,
+        login::LoginPage,
+        new_order::{EditOrderPage, NewOrderPage},
+        not_found::NotFoundPage,
+        order_detail::OrderDetailPage,
+        settings::SettingsPage,
+        track::TrackPage,
     },
     state::provide_app_state,
 };
@@ -33,6 +38,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/") view=BoardPage />
                         <Route path=path!("/orders/new") view=NewOrderPage />
                         <Route path=path!("/orders/:id") view=OrderDetailPage />
+                        <Route path=path!("/orders/:id/edit") view=EditOrderPage />
                         <Route path=path!("/login") view=LoginPage />
                         <Route path=path!("/settings") view=SettingsPage />
                     </ParentRoute>

@@ -218,3 +218,35 @@ test('search and filters on the board find the right orders', async () => {
   await screenshot(page, 'board-offline-390x844');
   await context.setOffline(false);
 });
+
+test('editing an order offline changes only what was edited and records it', async () => {
+  await page.goto('/');
+  await context.setOffline(true);
+  await page.getByRole('searchbox').fill('宁波港航');
+  await page.getByTestId('order-card').filter({ hasText: '宁波港航物流有限公司' }).click();
+  await page.getByRole('link', { name: '编辑' }).click();
+  await page.getByRole('heading', { name: '编辑订单' }).waitFor();
+  assert.equal(await page.getByLabel('公司名称').inputValue(), '宁波港航物流有限公司');
+  await page.getByLabel('联系电话').fill('13700009999');
+  await page.getByRole('button', { name: '保存订单' }).click();
+  await page.locator('.facts').filter({ hasText: '13700009999' }).waitFor();
+  const history = await page.getByTestId('history').locator('li').allTextContents();
+  assert.match(history[0], /修改/);
+  await context.setOffline(false);
+});
+
+test('board, order and form at a desktop width use the room (1280x800 screenshots)', async () => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto('/');
+  await page.locator('.board-column').nth(3).waitFor();
+  const visibleColumns = await page.locator('.board-column:visible').count();
+  assert.equal(visibleColumns, 7, 'every stage and the closed orders side by side');
+  await screenshot(page, 'board-1280x800');
+  await page.getByTestId('order-card').first().click();
+  await page.getByTestId('order-number').waitFor();
+  await screenshot(page, 'order-detail-1280x800');
+  await page.goto('/orders/new');
+  await page.getByLabel('公司名称').waitFor();
+  await screenshot(page, 'new-order-1280x800');
+  await page.setViewportSize(PHONE);
+});

@@ -212,6 +212,7 @@ fn BoardFilters(filter: RwSignal<BoardFilter>) -> impl IntoView {
                     filter.update(|f| f.query = query);
                 }
             />
+            <OwnerSelect filter />
             <div class="chips">
                 {move || chip(t_string!(i18n, filter_mine).to_string(), |f| f.mine, |f| f.mine = !f.mine)}
                 {move || chip(t_string!(i18n, filter_overdue).to_string(), |f| f.overdue, |f| f.overdue = !f.overdue)}
@@ -277,5 +278,45 @@ fn EmptyBoardHint() -> impl IntoView {
                 </div>
             }
         })
+    }
+}
+
+/// Filter by owner: everyone who owns an order on this device.
+#[component]
+fn OwnerSelect(filter: RwSignal<BoardFilter>) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let owners = Memo::new(move |_| {
+        let mut owners: Vec<(String, String)> = state.orders.with(|orders| {
+            orders
+                .values()
+                .map(|order| (order.owner.user_id.clone(), order.owner.name.clone()))
+                .collect()
+        });
+        owners.sort();
+        owners.dedup_by(|a, b| a.0 == b.0);
+        owners
+    });
+    view! {
+        <select
+            class="owner-select"
+            aria-label=move || t_string!(i18n, filter_all_owners).to_string()
+            on:change=move |event| {
+                let value = event_target_value(&event);
+                filter.update(|f| f.owner = (!value.is_empty()).then_some(value));
+            }
+        >
+            <option value="">{t!(i18n, filter_all_owners)}</option>
+            {move || {
+                owners
+                    .get()
+                    .into_iter()
+                    .map(|(id, name)| {
+                        let selected = filter.with(|f| f.owner.as_deref() == Some(id.as_str()));
+                        view! { <option value=id selected=selected>{name}</option> }
+                    })
+                    .collect_view()
+            }}
+        </select>
     }
 }

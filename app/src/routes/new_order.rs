@@ -1,10 +1,12 @@
-//! `/orders/new`: a new order, saved on this device first (works offline). Input is checked by
-//! the domain rules; each message appears next to its field.
+//! `/orders/new` and `/orders/:id/edit`: the order form, saved on this device first (works
+//! offline). Input is checked by the domain rules; each message appears next to its field.
+//! Editing sends only the fields that changed (`EditFields`), so concurrent edits of other
+//! fields by colleagues are kept when they sync.
 
 use chrono::NaiveDate;
-use domain::{Customer, LineItem, Money, Mutation};
+use domain::{Customer, FieldChanges, LineItem, Money, Mutation, Order};
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
 
 use crate::{format, i18n::*, locale::current_lang, state::use_app_state};
@@ -23,6 +25,16 @@ impl ItemRow {
             key,
             quantity: RwSignal::new("1".into()),
             ..ItemRow::default()
+        }
+    }
+
+    fn from_item(key: usize, item: &LineItem) -> Self {
+        let yuan = item.unit_price.format_cny();
+        ItemRow {
+            key,
+            product: RwSignal::new(item.product.clone()),
+            quantity: RwSignal::new(item.quantity.to_string()),
+            unit_price: RwSignal::new(yuan.trim_start_matches('¥').to_string()),
         }
     }
 }
@@ -74,20 +86,65 @@ fn parse_items(rows: &[ItemRow], lang: domain::Lang) -> Result<Vec<LineItem>, Fi
 
 #[component]
 pub fn NewOrderPage() -> impl IntoView {
+    view! { <OrderForm existing=None /> }
+}
+
+#[component]
+pub fn EditOrderPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let params = use_params_map();
+    let order = move || {
+        let id = params
+            .read()
+            .get("id")
+            .and_then(|id| Uuid::parse_str(&id).ok())?;
+        state
+            .orders
+            .with_untracked(|orders| orders.get(&id).cloned())
+    };
+    move || match order() {
+        Some(order) => view! { <OrderForm existing=Some(order) /> }.into_any(),
+        None if state.status.get().is_none() => {
+            view! { <p class="page hint">{t!(i18n, storage_loading)}</p> }.into_any()
+        }
+        None => view! { <p class="page notice notice-warn">{t!(i18n, order_not_on_device)}</p> }
+            .into_any(),
+    }
+}
+
+#[component]
+fn OrderForm(existing: Option<Order>) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let navigate = use_navigate();
+    let editing = existing.is_some();
+    let original = StoredValue::new(existing.clone());
+    let initial = |pick: fn(&Order) -> String| existing.as_ref().map(pick).unwrap_or_default();
 
-    let company = RwSignal::new(String::new());
-    let contact = RwSignal::new(String::new());
-    let phone = RwSignal::new(String::new());
-    let email = RwSignal::new(String::new());
-    let address = RwSignal::new(String::new());
-    let number = RwSignal::new(String::new());
-    let delivery = RwSignal::new(String::new());
+    let company = RwSignal::new(initial(|o| o.customer.company.clone()));
+    let contact = RwSignal::new(initial(|o| o.customer.contact.clone()));
+    let phone = RwSignal::new(initial(|o| o.customer.phone.clone()));
+    let email = RwSignal::new(initial(|o| o.customer.email.clone().unwrap_or_default()));
+    let address = RwSignal::new(initial(|o| o.customer.address.clone().unwrap_or_default()));
+    let number = RwSignal::new(initial(|o| o.number.as_str().to_string()));
+    let delivery = RwSignal::new(initial(|o| {
+        o.expected_delivery
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    }));
     let note = RwSignal::new(String::new());
-    let next_key = StoredValue::new(1usize);
-    let items = RwSignal::new(vec![ItemRow::new(0)]);
+    let rows: Vec<ItemRow> = match &existing {
+        Some(order) => order
+            .items
+            .iter()
+            .enumerate()
+            .map(|(key, item)| ItemRow::from_item(key, item))
+            .collect(),
+        None => vec![ItemRow::new(0)],
+    };
+    let next_key = StoredValue::new(rows.len());
+    let items = RwSignal::new(rows);
     let error = RwSignal::new(None::<FieldError>);
     let saving = RwSignal::new(false);
 
@@ -179,17 +236,28 @@ pub fn NewOrderPage() -> impl IntoView {
                 }
             },
         };
-        let order_id = Uuid::new_v4();
-        let note_text = optional(note);
-        let mutation = Mutation::CreateOrder {
-            order_id,
-            number: optional(number),
-            customer,
-            items: parsed_items,
-            expected_delivery,
-            owner: None,
-            note_id: note_text.as_ref().map(|_| Uuid::new_v4()),
-            note: note_text,
+        let mutation = match original.get_value() {
+            Some(order) => {
+                let typed_number = number.get_untracked().trim().to_string();
+                let changes = FieldChanges {
+                    number: (typed_number != order.number.as_str()).then_some(typed_number),
+                    customer: (customer != order.customer).then_some(customer),
+                    items: (parsed_items != order.items).then_some(parsed_items),
+                    expected_delivery: (expected_delivery != order.expected_delivery)
+                        .then_some(expected_delivery),
+                };
+                Mutation::EditFields {
+                    order_id: order.id,
+                    changes,
+                }
+            }
+            None => create_mutation(
+                customer,
+                parsed_items,
+                expected_delivery,
+                optional(number),
+                optional(note),
+            ),
         };
         saving.set(true);
         let navigate = navigate.clone();
@@ -238,7 +306,15 @@ pub fn NewOrderPage() -> impl IntoView {
 
     view! {
         <section class="page">
-            <h1>{t!(i18n, new_order_title)}</h1>
+            <h1>
+                {move || {
+                    if editing {
+                        t_string!(i18n, edit_order_title)
+                    } else {
+                        t_string!(i18n, new_order_title)
+                    }
+                }}
+            </h1>
             <form class="order-form" on:submit=submit novalidate>
                 <fieldset>
                     <legend>{t!(i18n, form_customer)}</legend>
@@ -310,7 +386,7 @@ pub fn NewOrderPage() -> impl IntoView {
                     <legend>{t!(i18n, form_order)}</legend>
                     {move || text_field("number", t_string!(i18n, form_number).to_string(), number, "text", false)}
                     {move || text_field("delivery", t_string!(i18n, form_delivery).to_string(), delivery, "date", false)}
-                    <div class="field">
+                    <div class="field" class:hidden=editing>
                         <label for="note">{t!(i18n, form_note)}</label>
                         <textarea
                             id="note"
@@ -328,5 +404,24 @@ pub fn NewOrderPage() -> impl IntoView {
                 </button>
             </form>
         </section>
+    }
+}
+
+fn create_mutation(
+    customer: Customer,
+    items: Vec<LineItem>,
+    expected_delivery: Option<NaiveDate>,
+    number: Option<String>,
+    note: Option<String>,
+) -> Mutation {
+    Mutation::CreateOrder {
+        order_id: Uuid::new_v4(),
+        number,
+        customer,
+        items,
+        expected_delivery,
+        owner: None,
+        note_id: note.as_ref().map(|_| Uuid::new_v4()),
+        note,
     }
 }

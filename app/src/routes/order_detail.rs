@@ -101,7 +101,13 @@ fn OrderView(order: Order) -> impl IntoView {
     });
     view! {
         <header class="detail-head">
-            <h1 data-testid="order-number">{order.number.as_str().to_string()}</h1>
+            <div class="page-head">
+                <h1 data-testid="order-number">{order.number.as_str().to_string()}</h1>
+                {order.is_active().then(|| {
+                    let href = format!("/orders/{}/edit", order.id);
+                    view! { <A href=href attr:class="button">{t!(i18n, detail_edit)}</A> }
+                })}
+            </div>
             <p class="company">{order.customer.company.clone()}</p>
             <div class="card-row">
                 <span class="badge badge-stage" data-testid="current-stage">{stage_name}</span>
