@@ -1,3 +1,4 @@
 pub mod bottom_nav;
+pub mod field;
 pub mod order_card;
 pub mod top_bar;

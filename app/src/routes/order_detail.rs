@@ -9,6 +9,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 use uuid::Uuid;
 
 use crate::{
+    components::field::TextField,
     format,
     i18n::*,
     locale::current_lang,
@@ -399,26 +400,14 @@ fn ShipmentAndInvoice(order: Order) -> impl IntoView {
             {shipment.map(|s| view! {
                 <p data-testid="shipment">{move || format!("{} {} · {}", s.carrier, s.tracking_no, format::date_time(s.shipped_at, lang()))}</p>
             })}
-            <div class="field">
-                <label for="carrier">{t!(i18n, detail_carrier)}</label>
-                <input id="carrier" prop:value=carrier on:input=move |event| carrier.set(event_target_value(&event)) />
-            </div>
-            <div class="field">
-                <label for="tracking">{t!(i18n, detail_tracking)}</label>
-                <input id="tracking" prop:value=tracking on:input=move |event| tracking.set(event_target_value(&event)) />
-            </div>
+            <TextField id="carrier" value=carrier>{t!(i18n, detail_carrier)}</TextField>
+            <TextField id="tracking" value=tracking>{t!(i18n, detail_tracking)}</TextField>
             <button type="button" class="secondary" on:click=record_shipment>{t!(i18n, detail_record_shipment)}</button>
             {invoice.map(|i| view! {
                 <p data-testid="invoice">{move || format!("{} · {}", i.number, format::date(i.date, lang()))}</p>
             })}
-            <div class="field">
-                <label for="invoice-no">{t!(i18n, detail_invoice_no)}</label>
-                <input id="invoice-no" prop:value=invoice_no on:input=move |event| invoice_no.set(event_target_value(&event)) />
-            </div>
-            <div class="field">
-                <label for="invoice-date">{t!(i18n, detail_invoice_date)}</label>
-                <input id="invoice-date" type="date" prop:value=invoice_date on:input=move |event| invoice_date.set(event_target_value(&event)) />
-            </div>
+            <TextField id="invoice-no" value=invoice_no>{t!(i18n, detail_invoice_no)}</TextField>
+            <TextField id="invoice-date" value=invoice_date kind="date">{t!(i18n, detail_invoice_date)}</TextField>
             <button type="button" class="secondary" on:click=record_invoice>{t!(i18n, detail_record_invoice)}</button>
             <ErrorLine error />
         </section>
@@ -494,10 +483,7 @@ fn CloseOrReopen(order: Order) -> impl IntoView {
             {if active {
                 view! {
                     <h2>{t!(i18n, detail_cancel)}</h2>
-                    <div class="field">
-                        <label for="cancel-reason">{t!(i18n, detail_cancel_reason)}</label>
-                        <input id="cancel-reason" prop:value=reason on:input=move |event| reason.set(event_target_value(&event)) />
-                    </div>
+                    <TextField id="cancel-reason" value=reason>{t!(i18n, detail_cancel_reason)}</TextField>
                     <button type="button" class="danger" on:click=cancel>{t!(i18n, detail_cancel)}</button>
                 }.into_any()
             } else {
