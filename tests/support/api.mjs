@@ -1,5 +1,13 @@
-// Small helpers for the API tests: where the worker is, one way to call it, and the demo data.
+// Small helpers for the API tests: where the worker is, one way to call it, the demo data, and
+// (further down) accounts: signing in, reading D1 directly, a private worker.
 import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const BASE_URL = (() => {
   const url = process.env.BASE_URL;
@@ -12,7 +20,8 @@ export const BASE_URL = (() => {
 /// Calls the worker. `json` is sent as application/json; `body` is sent as is (with whatever
 /// `headers` say). Returns the status, the headers, the raw text and the parsed JSON (or
 /// `undefined` when the body is not JSON).
-export async function api(path, { method, json, body, headers = {} } = {}) {
+/// `baseUrl` calls another worker than the one under test (see `startPrivateWorker`).
+export async function api(path, { method, json, body, headers = {}, baseUrl = BASE_URL } = {}) {
   const init = { method: method ?? (json === undefined && body === undefined ? 'GET' : 'POST'), headers: { ...headers } };
   if (json !== undefined) {
     init.body = JSON.stringify(json);
@@ -21,7 +30,7 @@ export async function api(path, { method, json, body, headers = {} } = {}) {
     init.body = body;
     if (typeof body?.getReader === 'function') init.duplex = 'half';
   }
-  const response = await fetch(`${BASE_URL}${path}`, init);
+  const response = await fetch(`${baseUrl}${path}`, init);
   const text = await response.text();
   let parsed;
   try {
@@ -32,8 +41,11 @@ export async function api(path, { method, json, body, headers = {} } = {}) {
   return { status: response.status, headers: response.headers, text, json: parsed };
 }
 
-/// Loads the demo orders into the database if it has none yet; harmless when it already has.
-export async function ensureDemoData() {
+/// Loads the demo orders and the demo team into the database if it has none yet (harmless when
+/// it already has) and returns the whole answer: the orders part (`inserted`,
+/// `already_had_orders`) and the accounts part (`users_created`, `already_had_users`,
+/// `demo_logins`, `demo_password`).
+export async function loadDemoData() {
   const response = await api('/api/dev/demo-data', { method: 'POST' });
   assert.equal(
     response.status,
@@ -42,7 +54,18 @@ export async function ensureDemoData() {
   );
   assert.equal(typeof response.json?.inserted, 'number');
   assert.equal(typeof response.json?.already_had_orders, 'boolean');
+  assert.equal(typeof response.json?.users_created, 'number');
+  assert.equal(typeof response.json?.already_had_users, 'boolean');
+  assert.ok(Array.isArray(response.json?.demo_logins));
+  assert.equal(typeof response.json?.demo_password, 'string');
   return response.json;
+}
+
+/// Loads the demo data like `loadDemoData` and returns the orders part of the answer,
+/// `{inserted, already_had_orders}`.
+export async function ensureDemoData() {
+  const { inserted, already_had_orders } = await loadDemoData();
+  return { inserted, already_had_orders };
 }
 
 /// Asserts that a response is one of the worker's JSON error answers with this status and code.
@@ -56,3 +79,169 @@ export function assertApiError(response, status, code) {
 
 /// True when a text contains Chinese characters.
 export const HAN = /\p{Script=Han}/u;
+
+// ---------------------------------------------------------------------------------------------
+// Accounts: signing in, calling as someone, reading D1 directly, and a private worker for tests
+// that need an empty database.
+
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const WORKER_DIR = join(ROOT, 'worker');
+const WRANGLER = join(ROOT, 'node_modules/.bin/wrangler');
+
+/// The password of every demo account (worker/src/demo_data.rs) and the demo team's logins
+/// (their phone numbers in domain/src/demo.rs).
+export const DEMO_PASSWORD = 'gendan-demo-2026';
+export const DEMO_ADMIN = { id: 'u-admin', login: '13800000000' };
+export const DEMO_SALES = { id: 'u-wangfang', login: '13857123456' };
+
+/// The keys of an account as the API shows it: never a password hash or salt.
+export const USER_KEYS = ['active', 'created_at', 'id', 'login', 'name', 'roles', 'updated_at', 'work_phone'];
+
+export const bearer = (token) => ({ authorization: `Bearer ${token}` });
+
+/// A client address no other test uses (IPv6 documentation prefix, random per call), sent as
+/// CF-Connecting-IP: wrangler dev passes a client's CF-Connecting-IP through (Cloudflare's edge
+/// would overwrite it), so tests that fail sign-ins on purpose never lock 127.0.0.1 for the rest.
+export function freshIp() {
+  const hex = randomBytes(8).toString('hex').match(/.{4}/g).join(':');
+  return `2001:db8:${hex}::1`;
+}
+
+/// A login no other test uses.
+export function uniqueLogin(prefix = 'member') {
+  return `${prefix}.${Date.now().toString(36)}${randomBytes(4).toString('hex')}@example.com`;
+}
+
+/// POST /api/auth/login, from a fresh client address unless `ip` is given.
+export function login(loginName, password, { ip = freshIp() } = {}) {
+  return api('/api/auth/login', { json: { login: loginName, password }, headers: { 'cf-connecting-ip': ip } });
+}
+
+/// Signs in and returns `{token, expires_at, user}`, failing the test otherwise.
+export async function signIn(loginName, password) {
+  const response = await login(loginName, password);
+  assert.equal(response.status, 200, `sign-in as ${loginName} failed: ${response.text}`);
+  assert.equal(typeof response.json.token, 'string');
+  return response.json;
+}
+
+/// A session of the demo admin (loads the demo data first).
+export async function adminToken() {
+  await loadDemoData();
+  return (await signIn(DEMO_ADMIN.login, DEMO_PASSWORD)).token;
+}
+
+/// Creates an account through the admin API and returns it (with the password used).
+export async function createUser(token, fields = {}) {
+  const body = {
+    name: '测试成员',
+    login: uniqueLogin(),
+    password: `pw-${randomBytes(6).toString('hex')}`,
+    roles: ['sales'],
+    ...fields,
+  };
+  const response = await api('/api/admin/users', { json: body, headers: bearer(token) });
+  assert.equal(response.status, 201, `creating ${body.login} failed: ${response.text}`);
+  return { ...response.json.user, password: body.password };
+}
+
+export const sha256Hex = (text) => createHash('sha256').update(text).digest('hex');
+
+/// Runs one SQL statement on the local D1 of the worker under test (through `wrangler d1
+/// execute`) and returns its rows. Needs D1_PERSIST_DIR, which scripts/test exports.
+export async function d1(sql, persistDir = process.env.D1_PERSIST_DIR) {
+  if (!persistDir) {
+    throw new Error('D1_PERSIST_DIR is not set: run the tests through scripts/test (or export the --persist-to directory)');
+  }
+  const stdout = await new Promise((resolve, reject) => {
+    const child = execFile(
+      WRANGLER,
+      ['d1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--command', sql, '--json'],
+      { cwd: WORKER_DIR, maxBuffer: 16 * 1024 * 1024 },
+      (error, out, err) => (error ? reject(new Error(`wrangler d1 execute failed: ${err || error.message}`)) : resolve(out)),
+    );
+    child.stdin.end();
+  });
+  const [result] = JSON.parse(stdout);
+  assert.ok(result?.success, `SQL failed: ${sql}: ${stdout}`);
+  return result.results;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function run(command, args, options) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(' ')}: ${output}`))));
+  });
+}
+
+/// Starts a private `wrangler dev` of the built worker on a fresh, migrated local D1 (for tests
+/// that need an empty database, such as the first-admin setup). `vars` become `--var`s.
+/// Returns `{url, persistDir, call(path, options), stop()}`; always `stop()` it.
+export async function startPrivateWorker({ vars = {} } = {}) {
+  const persistDir = mkdtempSync(join(tmpdir(), 'gendan-private-d1-'));
+  await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], { cwd: WORKER_DIR });
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  mkdirSync(join(ROOT, 'target'), { recursive: true });
+  const log = join(ROOT, 'target', `wrangler-private-${port}.log`);
+  const varArgs = Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]);
+  const logFd = openSync(log, 'w');
+  const child = spawn(
+    WRANGLER,
+    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+      '--persist-to', persistDir, '--show-interactive-dev-session=false', ...varArgs],
+    // Its own process group, so that stopping it also stops workerd.
+    { cwd: WORKER_DIR, detached: true, stdio: ['ignore', logFd, logFd] },
+  );
+  closeSync(logFd);
+  const exited = new Promise((done) => child.once('exit', done));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    const done = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 5000))]);
+    if (!done) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(persistDir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    try {
+      const response = await fetch(`${url}/api/health`);
+      if (response.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`the private wrangler dev did not become healthy (log: ${log})`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const call = (apiPath, options) => api(apiPath, { ...options, baseUrl: url });
+  return { url, persistDir, call, stop };
+}

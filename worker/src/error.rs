@@ -24,6 +24,26 @@ pub enum ApiError {
     OrderNotFound,
     #[error("this endpoint is disabled on this deployment")]
     Disabled,
+    #[error("no valid session")]
+    Unauthorized,
+    #[error("wrong login or password")]
+    InvalidCredentials,
+    #[error("the account is disabled")]
+    AccountDisabled,
+    #[error("the user lacks the role this needs")]
+    Forbidden,
+    #[error("too many failed attempts; retry in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: u32 },
+    #[error("the login is already used by another account")]
+    LoginTaken,
+    #[error("no such user")]
+    UserNotFound,
+    #[error("the last active admin cannot lose admin rights")]
+    LastAdmin,
+    #[error("setup is closed: accounts already exist")]
+    SetupClosed,
+    #[error("missing or wrong setup token")]
+    SetupTokenInvalid,
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("database error: {0}")]
@@ -54,8 +74,15 @@ impl ApiError {
             ApiError::MalformedJson(_) => 400,
             ApiError::UnsupportedMediaType => 415,
             ApiError::PayloadTooLarge { .. } => 413,
-            ApiError::RouteNotFound | ApiError::OrderNotFound | ApiError::Disabled => 404,
+            ApiError::RouteNotFound
+            | ApiError::OrderNotFound
+            | ApiError::Disabled
+            | ApiError::UserNotFound => 404,
             ApiError::MethodNotAllowed => 405,
+            ApiError::Unauthorized | ApiError::InvalidCredentials => 401,
+            ApiError::Forbidden | ApiError::AccountDisabled | ApiError::SetupTokenInvalid => 403,
+            ApiError::TooManyAttempts { .. } => 429,
+            ApiError::LoginTaken | ApiError::LastAdmin | ApiError::SetupClosed => 409,
             ApiError::Domain(error) => match error {
                 DomainError::NotFound => 404,
                 DomainError::Forbidden { .. } => 403,
@@ -76,6 +103,17 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::OrderNotFound => "order_not_found",
             ApiError::Disabled => "disabled",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::AccountDisabled => "account_disabled",
+            // The same code as a domain refusal: the client reacts the same way to both.
+            ApiError::Forbidden => "forbidden",
+            ApiError::TooManyAttempts { .. } => "too_many_attempts",
+            ApiError::LoginTaken => "login_taken",
+            ApiError::UserNotFound => "user_not_found",
+            ApiError::LastAdmin => "last_admin",
+            ApiError::SetupClosed => "setup_closed",
+            ApiError::SetupTokenInvalid => "setup_token_invalid",
             ApiError::Domain(error) => error.code(),
             ApiError::Database(_) => "database_unavailable",
             ApiError::Internal(_) => "internal",
@@ -110,6 +148,44 @@ impl ApiError {
             ApiError::Disabled => {
                 pick("此功能在当前部署中未启用", "Not enabled on this deployment")
             }
+            ApiError::Unauthorized => pick(
+                "请先登录（登录已失效或已退出）",
+                "Please sign in (your session is missing, has expired or was ended)",
+            ),
+            ApiError::InvalidCredentials => pick("账号或密码错误", "Wrong account or password"),
+            ApiError::AccountDisabled => pick(
+                "此账号已停用，请联系管理员",
+                "This account is disabled; please contact your admin",
+            ),
+            ApiError::Forbidden => pick(
+                "你没有权限执行此操作",
+                "You do not have permission to do this",
+            ),
+            ApiError::TooManyAttempts { retry_after_secs } => {
+                let minutes = retry_after_secs.div_ceil(60).max(1);
+                if zh {
+                    format!("尝试次数过多，请 {minutes} 分钟后再试")
+                } else {
+                    format!("Too many failed attempts; try again in {minutes} min")
+                }
+            }
+            ApiError::LoginTaken => pick(
+                "这个登录账号已被其他成员使用",
+                "This login is already used by another team member",
+            ),
+            ApiError::UserNotFound => pick("没有这个成员", "No such team member"),
+            ApiError::LastAdmin => pick(
+                "至少要保留一位启用的管理员",
+                "At least one active admin must remain",
+            ),
+            ApiError::SetupClosed => pick(
+                "初始设置已完成：已有账号，请登录",
+                "Setup is already done: accounts exist, please sign in",
+            ),
+            ApiError::SetupTokenInvalid => pick(
+                "设置口令缺失或不正确",
+                "The setup token is missing or wrong",
+            ),
             ApiError::Domain(error) => error.message(lang),
             ApiError::Database(_) => pick(
                 "数据库暂时不可用，请稍后重试",
@@ -138,7 +214,22 @@ impl ApiError {
                 field: self.field(),
             },
         };
-        crate::http::json_response(&body, self.status())
+        let mut response = crate::http::json_response(&body, self.status());
+        // Static header names and ASCII values: setting them cannot fail.
+        match self {
+            ApiError::TooManyAttempts { retry_after_secs } => {
+                let _ = response
+                    .headers_mut()
+                    .set("retry-after", &retry_after_secs.to_string());
+            }
+            ApiError::Unauthorized => {
+                let _ = response
+                    .headers_mut()
+                    .set("www-authenticate", "Bearer realm=\"gendan\"");
+            }
+            _ => {}
+        }
+        response
     }
 }
 

@@ -1,6 +1,9 @@
 //! The 跟单 Cloudflare Worker: the team's sync API, the customer lookup API, and (through the
 //! static-assets binding) the built app, all on one origin. See ARCHITECTURE.md.
 
+mod accounts;
+mod admin_users;
+mod auth;
 mod board;
 mod demo_data;
 mod error;
@@ -8,6 +11,8 @@ mod health;
 mod http;
 mod repository;
 mod router;
+mod session;
+mod setup;
 mod track;
 
 use worker::{event, Context, Env, Request, Response};

@@ -5,7 +5,7 @@ use std::future::Future;
 
 use worker::{Env, Request, Response, Router};
 
-use crate::{board, demo_data, error::ApiError, health, track};
+use crate::{admin_users, board, demo_data, error::ApiError, health, session, setup, track};
 
 async fn respond(
     handler: impl Future<Output = Result<Response, ApiError>>,
@@ -23,6 +23,30 @@ pub async fn handle(req: Request, env: Env) -> Response {
         })
         .post_async("/api/track/lookup", |req, ctx| {
             respond(track::lookup(req, ctx))
+        })
+        // Accounts: sign-in, sessions, the first-admin setup (see auth/mod.rs).
+        .post_async("/api/auth/login", |req, ctx| {
+            respond(session::login(req, ctx))
+        })
+        .post_async("/api/auth/logout", |req, ctx| {
+            respond(session::logout(req, ctx))
+        })
+        .get_async("/api/auth/me", |req, ctx| respond(session::me(req, ctx)))
+        .post_async("/api/auth/setup", |req, ctx| {
+            respond(setup::setup(req, ctx))
+        })
+        // Team management, admins only.
+        .get_async("/api/admin/users", |req, ctx| {
+            respond(admin_users::list(req, ctx))
+        })
+        .post_async("/api/admin/users", |req, ctx| {
+            respond(admin_users::create(req, ctx))
+        })
+        .patch_async("/api/admin/users/:id", |req, ctx| {
+            respond(admin_users::update(req, ctx))
+        })
+        .post_async("/api/admin/users/:id/password", |req, ctx| {
+            respond(admin_users::set_password(req, ctx))
         })
         .post_async("/api/dev/demo-data", |req, ctx| {
             respond(demo_data::load(req, ctx))

@@ -1,10 +1,15 @@
-//! All SQL lives here, and only here. Every statement is prepared with bound parameters.
+//! All SQL lives here, and only here (this module and its submodule `accounts`). Every statement
+//! is prepared with bound parameters.
 //!
 //! Orders are stored as the domain's JSON document plus derived columns (see
 //! `migrations/0001_orders.sql`). A write of an order, its new audit events and the bump of the
 //! global version happen in ONE `batch`, which D1 runs as one transaction.
 
-use chrono::{DateTime, Utc};
+mod accounts;
+
+pub use accounts::{NewSession, NewUser, ThrottleKey, UserRecord};
+
+use chrono::{DateTime, SecondsFormat, Utc};
 use domain::{HistoryEvent, Order, OrderStatus};
 use serde::Deserialize;
 use worker::{query, D1Database, D1PreparedStatement};
@@ -48,6 +53,12 @@ fn status_column(status: &OrderStatus) -> &'static str {
         OrderStatus::Completed => "completed",
         OrderStatus::Cancelled { .. } => "cancelled",
     }
+}
+
+/// How the accounts tables store a time: fixed-width UTC with milliseconds
+/// (`2026-11-26T08:30:00.000Z`), so that comparing two stored times as text compares the times.
+pub fn timestamp(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {

@@ -1,0 +1,188 @@
+//! The admin's team management: `GET/POST /api/admin/users`, `PATCH /api/admin/users/:id`,
+//! `POST /api/admin/users/:id/password`. Admins only.
+//!
+//! Disabling an account or resetting its password ends all its sessions in the same transaction.
+//! The last active admin can be neither disabled nor demoted, so a team cannot lock itself out.
+
+use domain::Role;
+use serde::{Deserialize, Deserializer, Serialize};
+use worker::{Request, Response, RouteContext};
+
+use crate::{
+    accounts::{self, UserView},
+    auth::{self, crypto, password, throttle},
+    error::ApiError,
+    http::{json_response, ok_json, read_json, server_now},
+    repository::{timestamp, NewUser, Repository},
+};
+
+#[derive(Serialize)]
+struct UserList {
+    users: Vec<UserView>,
+}
+
+#[derive(Serialize)]
+struct OneUser {
+    user: UserView,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateUser {
+    name: String,
+    login: String,
+    password: String,
+    roles: Vec<String>,
+    #[serde(default)]
+    work_phone: Option<String>,
+}
+
+/// Every field is optional; `work_phone: null` clears the phone, leaving it out keeps it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateUser {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    roles: Option<Vec<String>>,
+    #[serde(default)]
+    active: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    work_phone: Option<Option<String>>,
+}
+
+/// Tells "given as null" (`Some(None)`) from "not given" (`None`, via `serde(default)`).
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetPassword {
+    password: String,
+}
+
+async fn require_admin(req: &Request, ctx: &RouteContext<()>) -> Result<auth::AuthUser, ApiError> {
+    let user = auth::require_user(req, ctx).await?;
+    auth::require_role(&user, &[Role::Admin])?;
+    Ok(user)
+}
+
+fn user_id(ctx: &RouteContext<()>) -> String {
+    ctx.param("id").cloned().unwrap_or_default()
+}
+
+pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    require_admin(&req, &ctx).await?;
+    let users = Repository::new(ctx.d1("DB")?).list_users().await?;
+    ok_json(&UserList {
+        users: users.into_iter().map(UserView::from).collect(),
+    })
+}
+
+pub async fn create(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    require_admin(&req, &ctx).await?;
+    let input: CreateUser = read_json(&mut req).await?;
+    let name = accounts::name(&input.name)?;
+    let login = accounts::login(&input.login)?;
+    accounts::new_password(&input.password)?;
+    let roles = accounts::roles(&input.roles)?;
+    let work_phone = accounts::work_phone(input.work_phone.as_deref())?;
+
+    let repository = Repository::new(ctx.d1("DB")?);
+    // Checked first so a taken login costs no hashing; the insert checks again atomically.
+    if repository.find_credentials(&login).await?.is_some() {
+        return Err(ApiError::LoginTaken);
+    }
+    let user = NewUser {
+        id: format!("u-{}", crypto::random_uuid()?),
+        name,
+        login,
+        roles,
+        work_phone,
+        password: password::hash_password(&input.password).await?,
+        created_at: timestamp(server_now()),
+    };
+    if !repository.insert_user(&user).await? {
+        return Err(ApiError::LoginTaken);
+    }
+    let record = repository
+        .find_user(&user.id)
+        .await?
+        .ok_or(ApiError::UserNotFound)?;
+    Ok(json_response(
+        &OneUser {
+            user: record.into(),
+        },
+        201,
+    ))
+}
+
+pub async fn update(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    require_admin(&req, &ctx).await?;
+    let input: UpdateUser = read_json(&mut req).await?;
+    let repository = Repository::new(ctx.d1("DB")?);
+    let current = repository
+        .find_user(&user_id(&ctx))
+        .await?
+        .ok_or(ApiError::UserNotFound)?;
+
+    let mut changed = current.clone();
+    if let Some(name) = &input.name {
+        changed.name = accounts::name(name)?;
+    }
+    if let Some(roles) = &input.roles {
+        changed.roles = accounts::roles(roles)?;
+    }
+    if let Some(active) = input.active {
+        changed.active = active;
+    }
+    if let Some(work_phone) = &input.work_phone {
+        changed.work_phone = accounts::work_phone(work_phone.as_deref())?;
+    }
+    changed.updated_at = timestamp(server_now());
+
+    let keep_an_admin = current.is_active_admin() && !changed.is_active_admin();
+    if !repository.update_user(&changed, keep_an_admin).await? {
+        return Err(if keep_an_admin {
+            ApiError::LastAdmin
+        } else {
+            ApiError::UserNotFound
+        });
+    }
+    let record = repository
+        .find_user(&changed.id)
+        .await?
+        .ok_or(ApiError::UserNotFound)?;
+    ok_json(&OneUser {
+        user: record.into(),
+    })
+}
+
+/// Sets a new password chosen by the admin and signs the user out everywhere (including the
+/// admin's own sessions when they reset their own password).
+pub async fn set_password(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    require_admin(&req, &ctx).await?;
+    let input: SetPassword = read_json(&mut req).await?;
+    accounts::new_password(&input.password)?;
+    let repository = Repository::new(ctx.d1("DB")?);
+    let user = repository
+        .find_user(&user_id(&ctx))
+        .await?
+        .ok_or(ApiError::UserNotFound)?;
+    let hash = password::hash_password(&input.password).await?;
+    let now = timestamp(server_now());
+    if !repository
+        .set_password(&user.id, &hash, &throttle::account_key(&user.login), &now)
+        .await?
+    {
+        return Err(ApiError::UserNotFound);
+    }
+    let record = repository
+        .find_user(&user.id)
+        .await?
+        .ok_or(ApiError::UserNotFound)?;
+    ok_json(&OneUser {
+        user: record.into(),
+    })
+}
