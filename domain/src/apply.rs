@@ -583,10 +583,9 @@ fn record_shipment(
         "只有仓储、销售或管理员可以登记发货",
         "Only warehouse, sales or an admin can record shipments",
     )?;
-    let gate = ctx.pipeline.index_of(&StageId::new(ids::ORDER_ENTRY));
-    let here = ctx.pipeline.index_of(&order.stage);
-    if let (Some(gate), Some(here)) = (gate, here) {
-        if here < gate {
+    if !order.shipping_open(ctx.pipeline) {
+        let gate = ctx.pipeline.index_of(&StageId::new(ids::ORDER_ENTRY));
+        if let Some(gate) = gate {
             let name = &ctx.pipeline.stages[gate].name;
             return Err(DomainError::invalid(
                 "shipment",

@@ -424,6 +424,19 @@ impl Order {
     }
 
     /// An explicit due date wins; otherwise the stage's SLA counts from the day it was entered.
+    /// Whether a shipment may be recorded yet: from `order_entry` on (before that nothing is
+    /// confirmed to ship). A pipeline without that stage has no such gate.
+    pub fn shipping_open(&self, pipeline: &Pipeline) -> bool {
+        let gate = pipeline.index_of(&crate::pipeline::StageId::new(
+            crate::pipeline::ids::ORDER_ENTRY,
+        ));
+        let here = pipeline.index_of(&self.stage);
+        match (gate, here) {
+            (Some(gate), Some(here)) => here >= gate,
+            _ => true,
+        }
+    }
+
     pub fn due_date(&self, pipeline: &Pipeline) -> NaiveDate {
         let progress = self.current_progress();
         progress.due_date.unwrap_or_else(|| {

@@ -3,7 +3,7 @@
 //! notes and the full audit history. Every action is a domain mutation through `commit`.
 
 use chrono::NaiveDate;
-use domain::{DomainError, Mutation, Order, OrderStatus, StageId};
+use domain::{DomainError, Mutation, Order, OrderStatus};
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 use uuid::Uuid;
@@ -357,11 +357,9 @@ fn ShipmentAndInvoice(order: Order) -> impl IntoView {
             .unwrap_or_default(),
     );
     let order_id = order.id;
-    let relevant = state.with_pipeline(|pipeline| {
-        let at = pipeline.index_of(&order.stage).unwrap_or(0);
-        let entry = pipeline.index_of(&StageId::new("order_entry")).unwrap_or(0);
-        at >= entry || order.shipment.is_some() || order.invoice.is_some()
-    });
+    let relevant = state.with_pipeline(|pipeline| order.shipping_open(pipeline))
+        || order.shipment.is_some()
+        || order.invoice.is_some();
     let shipment = order.shipment.clone();
     let invoice = order.invoice.clone();
     let record_shipment = move |_| {
