@@ -9,7 +9,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
 
-use crate::{format, i18n::*, locale::current_lang, state::use_app_state};
+use crate::{
+    components::field::TextField, format, i18n::*, locale::current_lang, state::use_app_state,
+};
 
 #[derive(Clone, Default)]
 struct ItemRow {
@@ -276,32 +278,9 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
         });
     };
 
-    let text_field = move |id: &'static str,
-                           label: String,
-                           value: RwSignal<String>,
-                           kind: &'static str,
-                           required: bool| {
-        view! {
-            <div class="field">
-                <label for=id>{label}{required.then_some(" *")}</label>
-                <input
-                    id=id
-                    name=id
-                    type=kind
-                    prop:value=value
-                    on:input=move |event| value.set(event_target_value(&event))
-                />
-                {error_for(match id {
-                    "company" => "customer.company",
-                    "contact" => "customer.contact",
-                    "phone" => "customer.phone",
-                    "email" => "customer.email",
-                    "address" => "customer.address",
-                    "number" => "number",
-                    _ => "expected_delivery",
-                })}
-            </div>
-        }
+    // The message for one form field (the domain names fields like `customer.company`).
+    let message_for = move |field: &'static str| {
+        Signal::derive(move || error.get().filter(|e| e.field == field).map(|e| e.message))
     };
 
     view! {
@@ -318,11 +297,11 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
             <form class="order-form" on:submit=submit novalidate>
                 <fieldset>
                     <legend>{t!(i18n, form_customer)}</legend>
-                    {move || text_field("company", t_string!(i18n, form_company).to_string(), company, "text", true)}
-                    {move || text_field("contact", t_string!(i18n, form_contact).to_string(), contact, "text", true)}
-                    {move || text_field("phone", t_string!(i18n, form_phone).to_string(), phone, "tel", true)}
-                    {move || text_field("email", t_string!(i18n, form_email).to_string(), email, "email", false)}
-                    {move || text_field("address", t_string!(i18n, form_address).to_string(), address, "text", false)}
+                    <TextField id="company" value=company required=true error=message_for("customer.company")>{t!(i18n, form_company)}</TextField>
+                    <TextField id="contact" value=contact required=true error=message_for("customer.contact")>{t!(i18n, form_contact)}</TextField>
+                    <TextField id="phone" value=phone kind="tel" required=true error=message_for("customer.phone")>{t!(i18n, form_phone)}</TextField>
+                    <TextField id="email" value=email kind="email" error=message_for("customer.email")>{t!(i18n, form_email)}</TextField>
+                    <TextField id="address" value=address error=message_for("customer.address")>{t!(i18n, form_address)}</TextField>
                 </fieldset>
                 <fieldset>
                     <legend>{t!(i18n, form_items)}</legend>
@@ -384,8 +363,8 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
                 </fieldset>
                 <fieldset>
                     <legend>{t!(i18n, form_order)}</legend>
-                    {move || text_field("number", t_string!(i18n, form_number).to_string(), number, "text", false)}
-                    {move || text_field("delivery", t_string!(i18n, form_delivery).to_string(), delivery, "date", false)}
+                    <TextField id="number" value=number error=message_for("number")>{t!(i18n, form_number)}</TextField>
+                    <TextField id="delivery" value=delivery kind="date" error=message_for("expected_delivery")>{t!(i18n, form_delivery)}</TextField>
                     <div class="field" class:hidden=editing>
                         <label for="note">{t!(i18n, form_note)}</label>
                         <textarea
