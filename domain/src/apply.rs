@@ -83,8 +83,8 @@ use crate::order::{
     validate_items, Actor, Customer, Invoice, LineItem, Note, Order, OrderNumber, OrderStatus,
     Shipment, StaffRef, StageProgress,
 };
+use crate::permission::{self, Action};
 use crate::pipeline::{ids, Pipeline, StageDef, StageId};
-use crate::role::Role;
 use crate::text::{multi_line, optional_line, single_line, Field};
 use crate::Lang;
 
@@ -192,11 +192,7 @@ fn create(ctx: &Context, mutation: &Mutation) -> Result<(Order, Vec<EventKind>),
         unreachable!("create is only called with CreateOrder");
     };
     let actor = ctx.actor;
-    permit(
-        actor.is_admin() || actor.has_any_role(&[Role::Sales, Role::Service]),
-        "只有销售、客服或管理员可以创建订单",
-        "Only sales, customer service or an admin can create orders",
-    )?;
+    permission::check(actor, None, ctx.pipeline, Action::CreateOrder)?;
     let Some(first) = ctx.pipeline.stages.first() else {
         return Err(DomainError::invalid(
             "pipeline",
@@ -292,14 +288,7 @@ fn edit_fields(
     order: &mut Order,
     changes: &FieldChanges,
 ) -> Result<Vec<EventKind>, DomainError> {
-    let actor = ctx.actor;
-    permit(
-        is_owner(actor, order)
-            || actor.is_admin()
-            || actor.has_any_role(&[Role::Sales, Role::Service]),
-        "只有订单负责人、销售、客服或管理员可以修改订单",
-        "Only the order owner, sales, customer service or an admin can edit the order",
-    )?;
+    permission::check(ctx.actor, Some(order), ctx.pipeline, Action::EditOrder)?;
     let mut fields = Vec::new();
     if let Some(number) = &changes.number {
         let number = OrderNumber::parse(number)?;
@@ -365,14 +354,7 @@ fn advance(
         ));
     }
     let from_idx = pipeline.index_of(from);
-    match pipeline.stage(from) {
-        Some(def) => permit_stage(ctx.actor, def)?,
-        None => permit(
-            is_owner(ctx.actor, order) || ctx.actor.is_admin(),
-            "当前阶段已从流程中移除，只有订单负责人或管理员可以移动订单",
-            "The current stage was removed from the pipeline; only the owner or an admin can move the order",
-        )?,
-    }
+    permission::check(ctx.actor, Some(order), pipeline, Action::MoveFrom(from))?;
     let reason = optional_line(REASON, reason, REASON_MAX)?;
     let incomplete = order.incomplete_items(pipeline);
     let (forward, skipped) = match from_idx {
@@ -430,7 +412,12 @@ fn complete(
         }
         None => return Err(unknown_stage("stage", &order.stage)),
     };
-    permit_stage(ctx.actor, last)?;
+    permission::check(
+        ctx.actor,
+        Some(order),
+        ctx.pipeline,
+        Action::MoveFrom(&last.id),
+    )?;
     let reason = optional_line(REASON, reason, REASON_MAX)?;
     check_exit_requirements(order, last)?;
     if !order.incomplete_items(ctx.pipeline).is_empty() && reason.is_none() {
@@ -456,7 +443,12 @@ fn set_checklist_item(
     let Some(def) = ctx.pipeline.stage(stage) else {
         return Err(unknown_stage("stage", stage));
     };
-    permit_stage(ctx.actor, def)?;
+    permission::check(
+        ctx.actor,
+        Some(order),
+        ctx.pipeline,
+        Action::WorkOnStage(stage),
+    )?;
     if def.item(item).is_none() {
         return Err(DomainError::invalid(
             "item",
@@ -504,11 +496,11 @@ fn set_due_date(
     due: Option<NaiveDate>,
 ) -> Result<Vec<EventKind>, DomainError> {
     let def = current_or_later_stage(ctx.pipeline, order, stage)?;
-    let actor = ctx.actor;
-    permit(
-        is_owner(actor, order) || actor.has_role(Role::Sales) || def.is_responsible(&actor.roles),
-        "只有订单负责人、销售、该阶段负责部门或管理员可以设置截止日期",
-        "Only the owner, sales, the stage's department or an admin can set its due date",
+    permission::check(
+        ctx.actor,
+        Some(order),
+        ctx.pipeline,
+        Action::SetDueDate(&def.id),
     )?;
     if let Some(d) = due {
         let entered = business_date(order.current_progress().entered_at);
@@ -537,7 +529,7 @@ fn assign(
     order: &mut Order,
     owner: &StaffRef,
 ) -> Result<Vec<EventKind>, DomainError> {
-    permit_owner_or_sales(ctx.actor, order, "更换负责人", "reassign the order")?;
+    permission::check(ctx.actor, Some(order), ctx.pipeline, Action::ManageOrder)?;
     let owner = owner.validated()?;
     if owner.user_id == order.owner.user_id {
         return Err(DomainError::invalid(
@@ -557,7 +549,12 @@ fn set_stage_responsible(
     responsible: &StaffRef,
 ) -> Result<Vec<EventKind>, DomainError> {
     let def = current_or_later_stage(ctx.pipeline, order, stage)?;
-    permit_stage(ctx.actor, def)?;
+    permission::check(
+        ctx.actor,
+        Some(order),
+        ctx.pipeline,
+        Action::WorkOnStage(&def.id),
+    )?;
     let responsible = responsible.validated()?;
     if *stage == order.stage {
         current_visit(order).responsible = Some(responsible.clone());
@@ -577,12 +574,7 @@ fn record_shipment(
     carrier: &str,
     tracking_no: &str,
 ) -> Result<Vec<EventKind>, DomainError> {
-    let actor = ctx.actor;
-    permit(
-        actor.is_admin() || actor.has_any_role(&[Role::Warehouse, Role::Sales]),
-        "只有仓储、销售或管理员可以登记发货",
-        "Only warehouse, sales or an admin can record shipments",
-    )?;
+    permission::check(ctx.actor, Some(order), ctx.pipeline, Action::RecordShipment)?;
     if !order.shipping_open(ctx.pipeline) {
         let gate = ctx.pipeline.index_of(&StageId::new(ids::ORDER_ENTRY));
         if let Some(gate) = gate {
@@ -618,12 +610,7 @@ fn record_invoice(
     number: &str,
     date: NaiveDate,
 ) -> Result<Vec<EventKind>, DomainError> {
-    let actor = ctx.actor;
-    permit(
-        actor.is_admin() || actor.has_any_role(&[Role::Finance, Role::Sales]),
-        "只有财务、销售或管理员可以登记发票",
-        "Only finance, sales or an admin can record invoices",
-    )?;
+    permission::check(ctx.actor, Some(order), ctx.pipeline, Action::RecordInvoice)?;
     let number = single_line(INVOICE_NUMBER, number, SHORT_MAX)?;
     check_date_range("date", date, ctx.now)?;
     order.invoice = Some(Invoice {
@@ -634,7 +621,7 @@ fn record_invoice(
 }
 
 fn cancel(ctx: &Context, order: &mut Order, reason: &str) -> Result<Vec<EventKind>, DomainError> {
-    permit_owner_or_sales(ctx.actor, order, "取消订单", "cancel the order")?;
+    permission::check(ctx.actor, Some(order), ctx.pipeline, Action::ManageOrder)?;
     let reason = single_line(REASON, reason, REASON_MAX)?;
     leave_current(order, ctx.now);
     order.status = OrderStatus::Cancelled {
@@ -651,7 +638,7 @@ fn reopen(ctx: &Context, order: &mut Order) -> Result<Vec<EventKind>, DomainErro
             "The order is not closed",
         ));
     }
-    permit_owner_or_sales(ctx.actor, order, "重新打开订单", "reopen the order")?;
+    permission::check(ctx.actor, Some(order), ctx.pipeline, Action::ManageOrder)?;
     let previous = order.current_progress().clone();
     order.status = OrderStatus::Active;
     order.stages.push(StageProgress {
@@ -665,49 +652,6 @@ fn reopen(ctx: &Context, order: &mut Order) -> Result<Vec<EventKind>, DomainErro
 }
 
 // ---- helpers -------------------------------------------------------------------------------
-
-fn permit(allowed: bool, zh: &str, en: &str) -> Result<(), DomainError> {
-    if allowed {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden(zh, en))
-    }
-}
-
-fn is_owner(actor: &Actor, order: &Order) -> bool {
-    actor.user_id == order.owner.user_id
-}
-
-fn permit_owner_or_sales(
-    actor: &Actor,
-    order: &Order,
-    action_zh: &str,
-    action_en: &str,
-) -> Result<(), DomainError> {
-    permit(
-        is_owner(actor, order) || actor.is_admin() || actor.has_role(Role::Sales),
-        &format!("只有订单负责人、销售或管理员可以{action_zh}"),
-        &format!("Only the order owner, sales or an admin can {action_en}"),
-    )
-}
-
-fn permit_stage(actor: &Actor, def: &StageDef) -> Result<(), DomainError> {
-    let roles =
-        |lang: Lang| -> Vec<&str> { def.responsible.iter().map(|r| r.label(lang)).collect() };
-    permit(
-        def.is_responsible(&actor.roles),
-        &format!(
-            "只有{}或管理员可以处理“{}”阶段",
-            roles(Lang::Zh).join("、"),
-            def.name.zh
-        ),
-        &format!(
-            "Only {} or an admin can act on stage {}",
-            roles(Lang::En).join(", "),
-            def.name.en
-        ),
-    )
-}
 
 fn unknown_stage(field: &str, id: &StageId) -> DomainError {
     DomainError::invalid(

@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod money;
 pub mod mutation;
 pub mod order;
+pub mod permission;
 pub mod pipeline;
 pub mod role;
 pub mod sync;
@@ -37,6 +38,7 @@ pub use order::{
     validate_items, Actor, Customer, DeadlineState, Invoice, LineItem, Note, Order, OrderNumber,
     OrderStatus, Shipment, StaffRef, StagePlan, StageProgress, MAX_LINE_ITEMS,
 };
+pub use permission::Action;
 pub use pipeline::{
     ids as stage_ids, ChecklistItemDef, ExitRequirement, Pipeline, StageDef, StageId,
 };

@@ -1,0 +1,199 @@
+//! Who may do what. `apply` asks this module before it changes anything, and the app asks it
+//! to decide which buttons to show and what to say instead: one answer for both, with the same
+//! message (a refused action is explained, not just hidden).
+//!
+//! Admins may always act. The rules themselves are listed at the top of `apply.rs`.
+
+use crate::error::DomainError;
+use crate::i18n::Lang;
+use crate::order::{Actor, Order};
+use crate::pipeline::{Pipeline, StageDef, StageId};
+use crate::role::Role;
+
+/// An action on an order, as far as permissions care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action<'a> {
+    CreateOrder,
+    /// Change the order's fields (customer, items, number, delivery date).
+    EditOrder,
+    /// Advance, move back or complete out of this stage (the order's current one).
+    MoveFrom(&'a StageId),
+    /// Tick the checklist of, or name the person responsible for, this stage.
+    WorkOnStage(&'a StageId),
+    SetDueDate(&'a StageId),
+    RecordShipment,
+    RecordInvoice,
+    /// Cancel, reopen or reassign the order.
+    ManageOrder,
+    AddNote,
+}
+
+/// `Ok` if `actor` may take `action` on `order` (`None` only for `CreateOrder`), else the
+/// `Forbidden` error saying who may.
+pub fn check(
+    actor: &Actor,
+    order: Option<&Order>,
+    pipeline: &Pipeline,
+    action: Action<'_>,
+) -> Result<(), DomainError> {
+    if actor.is_admin() {
+        return Ok(());
+    }
+    let owner = order.is_some_and(|o| o.owner.user_id == actor.user_id);
+    let any = |roles: &[Role]| actor.has_any_role(roles);
+    match action {
+        Action::CreateOrder => permit(
+            any(&[Role::Sales, Role::Service]),
+            "只有销售、客服或管理员可以创建订单",
+            "Only sales, customer service or an admin can create orders",
+        ),
+        Action::EditOrder => permit(
+            owner || any(&[Role::Sales, Role::Service]),
+            "只有订单负责人、销售、客服或管理员可以修改订单",
+            "Only the order owner, sales, customer service or an admin can edit the order",
+        ),
+        Action::MoveFrom(stage) => match pipeline.stage(stage) {
+            Some(def) => permit_stage(actor, def),
+            // An admin removed the stage from the pipeline: the owner may still move the order
+            // on, so it is not stuck forever.
+            None => permit(
+                owner,
+                "当前阶段已从流程中移除，只有订单负责人或管理员可以移动订单",
+                "The current stage was removed from the pipeline; only the owner or an admin can move the order",
+            ),
+        },
+        Action::WorkOnStage(stage) => match pipeline.stage(stage) {
+            Some(def) => permit_stage(actor, def),
+            None => permit(false, "流程中没有这个阶段", "The pipeline has no such stage"),
+        },
+        Action::SetDueDate(stage) => permit(
+            owner
+                || actor.has_role(Role::Sales)
+                || pipeline
+                    .stage(stage)
+                    .is_some_and(|def| def.is_responsible(&actor.roles)),
+            "只有订单负责人、销售、该阶段负责部门或管理员可以设置截止日期",
+            "Only the owner, sales, the stage's department or an admin can set its due date",
+        ),
+        Action::RecordShipment => permit(
+            any(&[Role::Warehouse, Role::Sales]),
+            "只有仓储、销售或管理员可以登记发货",
+            "Only warehouse, sales or an admin can record shipments",
+        ),
+        Action::RecordInvoice => permit(
+            any(&[Role::Finance, Role::Sales]),
+            "只有财务、销售或管理员可以登记发票",
+            "Only finance, sales or an admin can record invoices",
+        ),
+        Action::ManageOrder => permit(
+            owner || actor.has_role(Role::Sales),
+            "只有订单负责人、销售或管理员可以取消、重新打开或转交订单",
+            "Only the order owner, sales or an admin can cancel, reopen or reassign the order",
+        ),
+        Action::AddNote => Ok(()),
+    }
+}
+
+/// Shorthand for the UI: may `actor` take `action`?
+pub fn allowed(
+    actor: &Actor,
+    order: Option<&Order>,
+    pipeline: &Pipeline,
+    action: Action<'_>,
+) -> bool {
+    check(actor, order, pipeline, action).is_ok()
+}
+
+fn permit(allowed: bool, zh: &str, en: &str) -> Result<(), DomainError> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden(zh, en))
+    }
+}
+
+fn permit_stage(actor: &Actor, def: &StageDef) -> Result<(), DomainError> {
+    let roles =
+        |lang: Lang| -> Vec<&str> { def.responsible.iter().map(|r| r.label(lang)).collect() };
+    permit(
+        def.is_responsible(&actor.roles),
+        &format!(
+            "只有{}或管理员可以处理“{}”阶段",
+            roles(Lang::Zh).join("、"),
+            def.name.zh
+        ),
+        &format!(
+            "Only {} or an admin can act on stage {}",
+            roles(Lang::En).join(", "),
+            def.name.en
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::demo_orders;
+    use crate::pipeline::ids;
+
+    fn actor(id: &str, roles: &[Role]) -> Actor {
+        Actor::new(id, id, roles.to_vec())
+    }
+
+    #[test]
+    fn a_stage_is_moved_on_only_by_its_departments_or_an_admin() {
+        let pipeline = Pipeline::standard();
+        let order = &demo_orders(&pipeline, "2026-11-20T02:00:00Z".parse().unwrap())[0];
+        let contract = StageId::new(ids::CONTRACT);
+        let legal = actor("legal", &[Role::Legal]);
+        let warehouse = actor("wh", &[Role::Warehouse]);
+        let admin = actor("boss", &[Role::Admin]);
+        assert!(allowed(
+            &legal,
+            Some(order),
+            &pipeline,
+            Action::MoveFrom(&contract)
+        ));
+        assert!(allowed(
+            &admin,
+            Some(order),
+            &pipeline,
+            Action::MoveFrom(&contract)
+        ));
+        let refused = check(
+            &warehouse,
+            Some(order),
+            &pipeline,
+            Action::MoveFrom(&contract),
+        )
+        .unwrap_err();
+        assert_eq!(refused.code(), "forbidden");
+        assert!(
+            refused.message(Lang::Zh).contains("法务"),
+            "{}",
+            refused.message(Lang::Zh)
+        );
+    }
+
+    #[test]
+    fn the_owner_manages_their_order_whatever_their_roles() {
+        let pipeline = Pipeline::standard();
+        let order = &demo_orders(&pipeline, "2026-11-20T02:00:00Z".parse().unwrap())[0];
+        let owner = actor(&order.owner.user_id, &[Role::Service]);
+        let stranger = actor("someone-else", &[Role::Service]);
+        assert!(allowed(&owner, Some(order), &pipeline, Action::ManageOrder));
+        assert!(!allowed(
+            &stranger,
+            Some(order),
+            &pipeline,
+            Action::ManageOrder
+        ));
+        assert!(allowed(&stranger, Some(order), &pipeline, Action::AddNote));
+        assert!(!allowed(
+            &actor("fin", &[Role::Finance]),
+            None,
+            &pipeline,
+            Action::CreateOrder
+        ));
+    }
+}
