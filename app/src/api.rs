@@ -1,8 +1,9 @@
 //! Every call the app makes to the worker, in one module. Errors are one enum whose messages are
 //! ready to show to a person.
 
-use domain::{CustomerView, Lang};
-use gloo_net::http::{Request, Response};
+use chrono::{DateTime, Utc};
+use domain::{CustomerView, Lang, Role};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -45,6 +46,28 @@ impl ApiError {
             _ => None,
         }
     }
+
+    /// The server no longer accepts this device's session (expired, revoked, disabled).
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, ApiError::Server { status: 401, .. })
+    }
+}
+
+async fn send(request: RequestBuilder) -> Result<Response, ApiError> {
+    request.send().await.map_err(|_| ApiError::Network)
+}
+
+async fn send_json<B: Serialize>(request: RequestBuilder, body: &B) -> Result<Response, ApiError> {
+    request
+        .json(body)
+        .map_err(|error| ApiError::Unexpected(error.to_string()))?
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)
+}
+
+fn authorized(request: RequestBuilder, token: &str) -> RequestBuilder {
+    request.header("Authorization", &format!("Bearer {token}"))
 }
 
 #[derive(Deserialize)]
@@ -90,12 +113,121 @@ pub struct BoardSummary {
     pub total_active: u32,
 }
 
-pub async fn board_summary() -> Result<BoardSummary, ApiError> {
-    let response = Request::get("/api/board/summary")
-        .send()
+pub async fn board_summary(token: &str) -> Result<BoardSummary, ApiError> {
+    decode(send(authorized(Request::get("/api/board/summary"), token)).await?).await
+}
+
+// ---- accounts ------------------------------------------------------------------------------
+
+/// A team member as the server shows them (never password material).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub login: String,
+    pub roles: Vec<Role>,
+    pub active: bool,
+    #[serde(default)]
+    pub work_phone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
+}
+
+#[derive(Serialize)]
+struct Credentials<'a> {
+    login: &'a str,
+    password: &'a str,
+}
+
+#[derive(Deserialize)]
+struct OneUser {
+    user: User,
+}
+
+#[derive(Deserialize)]
+struct UserList {
+    users: Vec<User>,
+}
+
+pub async fn login(login: &str, password: &str) -> Result<SignedIn, ApiError> {
+    let body = Credentials { login, password };
+    decode(send_json(Request::post("/api/auth/login"), &body).await?).await
+}
+
+/// Ends the session on the server (its token stops working for every device).
+pub async fn logout(token: &str) -> Result<(), ApiError> {
+    let response = send(authorized(Request::post("/api/auth/logout"), token)).await?;
+    decode::<serde_json::Value>(response).await.map(|_| ())
+}
+
+pub async fn me(token: &str) -> Result<User, ApiError> {
+    let answer: OneUser =
+        decode(send(authorized(Request::get("/api/auth/me"), token)).await?).await?;
+    Ok(answer.user)
+}
+
+/// What an admin fills in to add a member.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewMember {
+    pub name: String,
+    pub login: String,
+    pub password: String,
+    pub roles: Vec<Role>,
+    pub work_phone: Option<String>,
+}
+
+/// An admin's change to a member; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MemberChanges {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<Role>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// `Some(None)` clears the phone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub work_phone: Option<Option<String>>,
+}
+
+#[derive(Serialize)]
+struct NewPassword<'a> {
+    password: &'a str,
+}
+
+pub async fn list_members(token: &str) -> Result<Vec<User>, ApiError> {
+    let answer: UserList =
+        decode(send(authorized(Request::get("/api/admin/users"), token)).await?).await?;
+    Ok(answer.users)
+}
+
+pub async fn add_member(token: &str, member: &NewMember) -> Result<User, ApiError> {
+    let request = authorized(Request::post("/api/admin/users"), token);
+    let answer: OneUser = decode(send_json(request, member).await?).await?;
+    Ok(answer.user)
+}
+
+pub async fn change_member(
+    token: &str,
+    id: &str,
+    changes: &MemberChanges,
+) -> Result<User, ApiError> {
+    let request = authorized(Request::patch(&format!("/api/admin/users/{id}")), token);
+    let answer: OneUser = decode(send_json(request, changes).await?).await?;
+    Ok(answer.user)
+}
+
+pub async fn reset_password(token: &str, id: &str, password: &str) -> Result<(), ApiError> {
+    let request = authorized(
+        Request::post(&format!("/api/admin/users/{id}/password")),
+        token,
+    );
+    decode::<serde_json::Value>(send_json(request, &NewPassword { password }).await?)
         .await
-        .map_err(|_| ApiError::Network)?;
-    decode(response).await
+        .map(|_| ())
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -106,11 +238,5 @@ pub struct LookupRequest {
 }
 
 pub async fn track_lookup(request: &LookupRequest) -> Result<CustomerView, ApiError> {
-    let response = Request::post("/api/track/lookup")
-        .json(request)
-        .map_err(|error| ApiError::Unexpected(error.to_string()))?
-        .send()
-        .await
-        .map_err(|_| ApiError::Network)?;
-    decode(response).await
+    decode(send_json(Request::post("/api/track/lookup"), request).await?).await
 }

@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Html, Title};
 use leptos_router::{
-    components::{Outlet, ParentRoute, Route, Router, Routes},
+    components::{Outlet, ParentRoute, Redirect, Route, Router, Routes},
+    hooks::use_location,
     path,
 };
 
@@ -18,9 +19,10 @@ use crate::{
         not_found::NotFoundPage,
         order_detail::OrderDetailPage,
         settings::SettingsPage,
+        team::TeamPage,
         track::TrackPage,
     },
-    state::provide_app_state,
+    state::{provide_app_state, use_app_state},
 };
 
 #[component]
@@ -34,13 +36,14 @@ pub fn App() -> impl IntoView {
             <Router>
                 <Routes fallback=|| view! { <NotFoundPage /> }>
                     <Route path=path!("/track") view=TrackPage />
+                    <Route path=path!("/login") view=LoginPage />
                     <ParentRoute path=path!("") view=TeamShell>
                         <Route path=path!("/") view=BoardPage />
                         <Route path=path!("/orders/new") view=NewOrderPage />
                         <Route path=path!("/orders/:id") view=OrderDetailPage />
                         <Route path=path!("/orders/:id/edit") view=EditOrderPage />
-                        <Route path=path!("/login") view=LoginPage />
                         <Route path=path!("/settings") view=SettingsPage />
+                        <Route path=path!("/team") view=TeamPage />
                     </ParentRoute>
                 </Routes>
             </Router>
@@ -63,15 +66,38 @@ fn DocumentLanguage() -> impl IntoView {
     }
 }
 
+/// Team pages need someone signed in on this device. The check is local (the session is kept
+/// in IndexedDB), so it holds offline; the server checks the token on every call anyway.
 #[component]
 fn TeamShell() -> impl IntoView {
-    view! {
-        <div class="shell">
-            <TopBar />
-            <main class="shell-main" id="main">
-                <Outlet />
-            </main>
-            <BottomNav />
-        </div>
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let location = use_location();
+    let to_login = move || {
+        // Untracked: this shell is still mounted for a moment after the redirect, and
+        // re-running on the new location would redirect again, from /login to /login.
+        let search = location.search.get_untracked();
+        let here = match search.is_empty() {
+            true => location.pathname.get_untracked(),
+            false => format!("{}?{search}", location.pathname.get_untracked()),
+        };
+        let next: String = js_sys::encode_uri_component(&here).into();
+        format!("/login?next={next}")
+    };
+    let signed_in = move || state.session.with(Option::is_some);
+    move || match state.status.get() {
+        None => view! { <p class="page hint">{t!(i18n, storage_loading)}</p> }.into_any(),
+        // Storage that cannot be opened has no session to read: the board explains the error.
+        Some(Ok(())) if !signed_in() => view! { <Redirect path=to_login() /> }.into_any(),
+        Some(_) => view! {
+            <div class="shell">
+                <TopBar />
+                <main class="shell-main" id="main">
+                    <Outlet />
+                </main>
+                <BottomNav />
+            </div>
+        }
+        .into_any(),
     }
 }

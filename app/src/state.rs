@@ -1,5 +1,5 @@
 //! The app's live state: the orders of this device (loaded from IndexedDB at start), which of
-//! them have unsynced changes, who is using the device, and THE way to change an order.
+//! them have unsynced changes, who is signed in on the device, and THE way to change an order.
 //!
 //! `commit` runs the domain rules, writes the mutation and the resulting order to IndexedDB in
 //! one transaction, and only then updates what the screen shows: the UI never runs ahead of
@@ -8,14 +8,16 @@
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use chrono::Utc;
-use domain::{apply, Actor, Context, DomainError, Lang, Mutation, Order, Pipeline, Role};
+use chrono::{DateTime, Utc};
+use domain::permission::{self, Action};
+use domain::{apply, Actor, Context, DomainError, Lang, Mutation, Order, Pipeline};
 use futures::lock::Mutex;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::storage::{request_persistence, Storage, StorageError};
+use crate::api::{self, SignedIn, User};
+use crate::storage::{request_persistence, Storage, StorageError, DB_NAME};
 
 /// Everything a change can fail with, as the user should read it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -26,6 +28,8 @@ pub enum ChangeError {
     Storage(#[from] StorageError),
     #[error("storage is still opening")]
     NotReady,
+    #[error("not signed in")]
+    SignedOut,
 }
 
 impl ChangeError {
@@ -39,6 +43,10 @@ impl ChangeError {
                     "Local data is still loading; try again in a moment. Nothing was saved.".into()
                 }
             },
+            ChangeError::SignedOut => match lang {
+                Lang::Zh => "请先登录；刚才的修改没有保存。".into(),
+                Lang::En => "Please sign in first. Nothing was saved.".into(),
+            },
         }
     }
 
@@ -51,27 +59,75 @@ impl ChangeError {
     }
 }
 
-/// Who is using this device. Until team accounts exist this is a local profile with full
-/// rights, named in settings; with accounts it becomes the signed-in user.
+/// The signed-in team member, kept in IndexedDB so that after one sign-in the app opens with
+/// its local data and accepts work with no network at all. The token only matters for talking
+/// to the server; an expired or revoked token never locks the person out of their own device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LocalProfile {
-    pub user_id: String,
-    pub name: String,
+pub struct Session {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
 }
 
-impl LocalProfile {
+impl Session {
     pub fn actor(&self) -> Actor {
-        Actor::new(self.user_id.clone(), self.name.clone(), vec![Role::Admin])
+        Actor::new(
+            self.user.id.clone(),
+            self.user.name.clone(),
+            self.user.roles.clone(),
+        )
+    }
+
+    pub fn has_expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at <= now
     }
 }
 
-const PROFILE_SETTING: &str = "profile";
+/// Whose unsynced changes this device holds: they can only ever be sent in that person's name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct DataOwner {
+    user_id: String,
+    name: String,
+}
+
+const SESSION_SETTING: &str = "session";
+const DATA_OWNER_SETTING: &str = "data_owner";
+
+/// Why a sign-in that the server accepted cannot take over this device.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SignInError {
+    #[error("{count} unsynced changes of {name}")]
+    OthersUnsyncedChanges { name: String, count: usize },
+    #[error("{0}")]
+    Storage(#[from] StorageError),
+    #[error("storage is still opening")]
+    NotReady,
+}
+
+impl SignInError {
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (SignInError::OthersUnsyncedChanges { name, count }, Lang::Zh) => format!(
+                "这台设备上还有 {name} 的 {count} 条未同步修改。请让 {name} 登录完成同步，或清除本机数据后再登录。"
+            ),
+            (SignInError::OthersUnsyncedChanges { name, count }, Lang::En) => format!(
+                "This device holds {count} unsynced changes of {name}. Let {name} sign in to sync them, or wipe this device's data first."
+            ),
+            (SignInError::Storage(error), lang) => error.message(lang),
+            (SignInError::NotReady, lang) => ChangeError::NotReady.message(lang),
+        }
+    }
+}
 
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub orders: RwSignal<HashMap<Uuid, Order>>,
     pub unsynced: RwSignal<HashSet<Uuid>>,
-    pub profile: RwSignal<LocalProfile>,
+    /// `None` until someone signs in on this device.
+    pub session: RwSignal<Option<Session>>,
+    /// The server refused the session (expired, revoked, account disabled): local work goes
+    /// on, syncing waits for a new sign-in.
+    pub session_rejected: RwSignal<bool>,
     /// `None` while opening; `Some(Err)` when the device's storage cannot be used.
     pub status: RwSignal<Option<Result<(), StorageError>>>,
     storage: StoredValue<Option<Storage>, LocalStorage>,
@@ -97,7 +153,7 @@ impl AppState {
         let storage = self.storage.get_value().ok_or(ChangeError::NotReady)?;
         let lock = self.write_lock.get_value();
         let _guard = lock.lock().await;
-        let actor = self.profile.get_untracked().actor();
+        let actor = self.actor_untracked().ok_or(ChangeError::SignedOut)?;
         let now = Utc::now();
         let order_id = mutation.order_id();
         let current = self
@@ -125,11 +181,128 @@ impl AppState {
         Ok(order)
     }
 
-    pub async fn save_profile(&self, profile: LocalProfile) -> Result<(), ChangeError> {
-        let storage = self.storage.get_value().ok_or(ChangeError::NotReady)?;
-        storage.set_setting(PROFILE_SETTING, &profile).await?;
-        self.profile.set(profile);
+    /// May the signed-in person take `action`? (Tracked: re-asks when the session changes.)
+    pub fn may(&self, order: Option<&Order>, action: Action<'_>) -> bool {
+        self.permission(order, action).is_ok()
+    }
+
+    /// `Ok`, or the rulebook's explanation of who may take `action` (tracked).
+    pub fn permission(&self, order: Option<&Order>, action: Action<'_>) -> Result<(), ChangeError> {
+        let actor = self.actor().ok_or(ChangeError::SignedOut)?;
+        self.pipeline
+            .with_value(|pipeline| permission::check(&actor, order, pipeline, action))
+            .map_err(ChangeError::Rule)
+    }
+
+    /// Who acts on this device (tracked).
+    pub fn actor(&self) -> Option<Actor> {
+        self.session
+            .with(|session| session.as_ref().map(Session::actor))
+    }
+
+    pub fn actor_untracked(&self) -> Option<Actor> {
+        self.session
+            .with_untracked(|session| session.as_ref().map(Session::actor))
+    }
+
+    /// Takes over the device for the person the server just signed in, unless the device holds
+    /// someone else's unsynced changes (they could only be sent in the wrong name).
+    pub async fn sign_in(&self, signed_in: SignedIn) -> Result<(), SignInError> {
+        let storage = self.storage.get_value().ok_or(SignInError::NotReady)?;
+        let owner = storage.get_setting::<DataOwner>(DATA_OWNER_SETTING).await?;
+        if let Some(owner) = owner.filter(|owner| owner.user_id != signed_in.user.id) {
+            let count = storage.pending().await?.len();
+            if count > 0 {
+                return Err(SignInError::OthersUnsyncedChanges {
+                    name: owner.name,
+                    count,
+                });
+            }
+        }
+        let session = Session {
+            token: signed_in.token,
+            expires_at: signed_in.expires_at,
+            user: signed_in.user,
+        };
+        let owner = DataOwner {
+            user_id: session.user.id.clone(),
+            name: session.user.name.clone(),
+        };
+        storage.set_setting(DATA_OWNER_SETTING, &owner).await?;
+        storage
+            .set_setting(SESSION_SETTING, &Some(session.clone()))
+            .await?;
+        self.session_rejected.set(false);
+        self.session.set(Some(session));
         Ok(())
+    }
+
+    /// Signs out on this device (and on the server when it can be reached: the token stops
+    /// working everywhere). The data stays, so the same person finds their unsynced work again.
+    pub async fn sign_out(&self) -> Result<(), SignInError> {
+        let storage = self.storage.get_value().ok_or(SignInError::NotReady)?;
+        if let Some(session) = self.session.get_untracked() {
+            // Best effort: offline, the token simply expires on its own.
+            let _ = api::logout(&session.token).await;
+        }
+        storage
+            .set_setting(SESSION_SETTING, &None::<Session>)
+            .await?;
+        self.session.set(None);
+        Ok(())
+    }
+
+    /// Signs out and deletes everything this device stored (orders, unsynced changes, settings),
+    /// for shared phones. The page must be reloaded afterwards.
+    pub async fn sign_out_and_wipe(&self) -> Result<(), SignInError> {
+        if let Some(session) = self.session.get_untracked() {
+            let _ = api::logout(&session.token).await;
+        }
+        // Dropping our handle closes the connection, so the delete is not blocked by it.
+        self.storage.set_value(None);
+        self.status.set(None);
+        Storage::delete_database(DB_NAME).await?;
+        self.session.set(None);
+        Ok(())
+    }
+
+    /// Asks the server who this session is, so a role an admin changed reaches the device on its
+    /// next start. Offline nothing happens; a refused token marks the session for a new sign-in
+    /// (the local work stays).
+    pub async fn refresh_session(&self) {
+        let Some(session) = self.session.get_untracked() else {
+            return;
+        };
+        match api::me(&session.token).await {
+            Ok(user) if user != session.user => {
+                let session = Session { user, ..session };
+                if let Some(storage) = self.storage.get_value() {
+                    let _ = storage
+                        .set_setting(SESSION_SETTING, &Some(session.clone()))
+                        .await;
+                }
+                self.session.set(Some(session));
+            }
+            Ok(_) => {}
+            Err(problem) if problem.is_unauthorized() => self.session_rejected.set(true),
+            Err(_) => {}
+        }
+    }
+
+    /// The session needs a new sign-in before anything can be synced (tracked).
+    pub fn needs_sign_in(&self) -> bool {
+        self.session_rejected.get()
+            || self
+                .session
+                .with(|session| session.as_ref().is_some_and(|s| s.has_expired(Utc::now())))
+    }
+
+    /// How many changes wait on this device to be sent.
+    pub async fn pending_count(&self) -> Result<usize, StorageError> {
+        match self.storage.get_value() {
+            Some(storage) => Ok(storage.pending().await?.len()),
+            None => Ok(0),
+        }
     }
 }
 
@@ -138,10 +311,8 @@ pub fn provide_app_state() -> AppState {
     let state = AppState {
         orders: RwSignal::new(HashMap::new()),
         unsynced: RwSignal::new(HashSet::new()),
-        profile: RwSignal::new(LocalProfile {
-            user_id: "local".into(),
-            name: "本机用户".into(),
-        }),
+        session: RwSignal::new(None),
+        session_rejected: RwSignal::new(false),
         status: RwSignal::new(None),
         storage: StoredValue::new_local(None),
         write_lock: StoredValue::new_local(Rc::new(Mutex::new(()))),
@@ -151,6 +322,7 @@ pub fn provide_app_state() -> AppState {
     leptos::task::spawn_local(async move {
         let result = load(state).await;
         state.status.set(Some(result));
+        state.refresh_session().await;
         // Best effort: a browser may refuse, and the app works either way.
         let _ = request_persistence().await;
     });
@@ -159,21 +331,15 @@ pub fn provide_app_state() -> AppState {
 
 async fn load(state: AppState) -> Result<(), StorageError> {
     let storage = Storage::open().await?;
-    let device_id = storage.device_id().await?;
-    let profile = match storage.get_setting::<LocalProfile>(PROFILE_SETTING).await? {
-        Some(profile) => profile,
-        None => {
-            let profile = LocalProfile {
-                user_id: format!("device-{}", &device_id.simple().to_string()[..8]),
-                name: "本机用户".into(),
-            };
-            storage.set_setting(PROFILE_SETTING, &profile).await?;
-            profile
-        }
-    };
+    // Created on first start: the sync protocol numbers this installation's changes by it.
+    storage.device_id().await?;
+    let session = storage
+        .get_setting::<Option<Session>>(SESSION_SETTING)
+        .await?
+        .flatten();
     let orders = storage.load_orders().await?;
     let unsynced = storage.pending_order_ids().await?;
-    state.profile.set(profile);
+    state.session.set(session);
     state
         .orders
         .set(orders.into_iter().map(|order| (order.id, order)).collect());

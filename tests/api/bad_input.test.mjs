@@ -2,7 +2,7 @@
 // to the database as code, and the worker keeps running afterwards.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HAN, api, assertApiError, ensureDemoData } from '../support/api.mjs';
+import { HAN, api, assertApiError, boardSummary, ensureDemoData } from '../support/api.mjs';
 
 const MiB = 1024 * 1024;
 const UNKNOWN_NUMBER = 'GD-NO-SUCH-ORDER-0000';
@@ -111,7 +111,7 @@ test('phone digits that are not exactly four digits are refused with 422 invalid
 });
 
 test('SQL injection in the order number gets the unknown-order answer and drops nothing', async () => {
-  const before = await api('/api/board/summary');
+  const before = await boardSummary();
   assert.equal(before.status, 200, before.text);
   assert.ok(before.json.total_active > 0, 'the demo orders are there to be dropped');
   for (const attack of ["' OR 1=1 --", "x'; DROP TABLE orders; --"]) {
@@ -119,7 +119,7 @@ test('SQL injection in the order number gets the unknown-order answer and drops 
     assert.equal(response.status, notFound.status, `${attack}: ${response.text}`);
     assert.deepEqual(response.json, notFound.json, attack);
   }
-  const after = await api('/api/board/summary');
+  const after = await boardSummary();
   assert.equal(after.status, 200, after.text);
   assert.equal(after.json.total_active, before.json.total_active);
 });

@@ -1,7 +1,7 @@
 // The board summary and the customer lookup, against the demo orders of domain/src/demo.rs.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HAN, api, assertApiError, ensureDemoData } from '../support/api.mjs';
+import { HAN, api, assertApiError, boardSummary, ensureDemoData } from '../support/api.mjs';
 
 const STAGE_IDS = ['requirement', 'contract', 'order_entry', 'production', 'delivery', 'after_sales'];
 
@@ -90,7 +90,7 @@ before(async () => {
 });
 
 test('the board summary lists the six stages in pipeline order with consistent counts', async () => {
-  const { status, json, text } = await api('/api/board/summary');
+  const { status, json, text } = await boardSummary();
   assert.equal(status, 200, text);
   assert.deepEqual(json.stages.map((stage) => stage.stage), STAGE_IDS);
   for (const stage of json.stages) {
@@ -101,19 +101,27 @@ test('the board summary lists the six stages in pipeline order with consistent c
   assert.equal(json.total_active, sum);
 });
 
+test('the board summary is team data: no token or a forged one gets 401 and no counts', async () => {
+  for (const headers of [{}, { authorization: 'Bearer forged-token-0000' }]) {
+    const response = await api('/api/board/summary', { headers });
+    assertApiError(response, 401, 'unauthorized');
+    assert.equal(response.json.stages, undefined);
+  }
+});
+
 test('with the demo data loaded every stage has at least one active order', async () => {
-  const { json } = await api('/api/board/summary');
+  const { json } = await boardSummary();
   for (const stage of json.stages) {
     assert.ok(stage.active_orders >= 1, `stage ${stage.stage} has no active demo order`);
   }
 });
 
 test('loading the demo data a second time inserts nothing and changes no count or data version', async () => {
-  const summaryBefore = (await api('/api/board/summary')).json;
+  const summaryBefore = (await boardSummary()).json;
   const versionBefore = (await api('/api/health')).json.data_version;
   const again = await ensureDemoData();
   assert.deepEqual(again, { inserted: 0, already_had_orders: true });
-  assert.deepEqual((await api('/api/board/summary')).json, summaryBefore);
+  assert.deepEqual((await boardSummary()).json, summaryBefore);
   assert.equal((await api('/api/health')).json.data_version, versionBefore);
 });
 

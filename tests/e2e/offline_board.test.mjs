@@ -1,13 +1,14 @@
-// The offline follow-up board end to end: with the network cut, a sales person creates an order,
-// works it through all six stages to completion, and nothing is lost across reloads or a
-// browser restart. Uses a persistent profile so IndexedDB survives closing the browser.
+// The offline follow-up board end to end: with the network cut, the admin (the one role that may
+// act on every stage) creates an order, works it through all six stages to completion, and
+// nothing is lost across reloads or a browser restart. Uses a persistent profile so IndexedDB
+// (orders and the session) survives closing the browser: after the restart nobody signs in again.
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { BASE_URL, PHONE, screenshot, smallTapTargets } from '../support/browser.mjs';
+import { BASE_URL, DEMO_TEAM, PHONE, screenshot, signInAs, smallTapTargets } from '../support/browser.mjs';
 
 const profileDir = mkdtempSync(join(tmpdir(), 'gendan-e2e-'));
 const COMPANY = '<script>alert(1)</script>杭州测试🚀有限公司';
@@ -34,7 +35,10 @@ async function openBrowser() {
   });
 }
 
-before(openBrowser);
+before(async () => {
+  await openBrowser();
+  await signInAs(page, DEMO_TEAM.admin);
+});
 
 // A test that fails while offline must not leave the next one without a network.
 beforeEach(async () => {

@@ -1,7 +1,9 @@
 // End-to-end smoke tests of the app shell at phone size, against the real worker + local D1.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, launchBrowser, phonePage, screenshot, smallTapTargets } from '../support/browser.mjs';
+import {
+  BASE_URL, DEMO_PASSWORD, DEMO_TEAM, ensureDemoData, launchBrowser, phonePage, screenshot, signInAs, smallTapTargets,
+} from '../support/browser.mjs';
 
 const STAGES_ZH = ['需求确认', '合同签订', '下单处理', '生产/采购', '发货发票', '售后服务'];
 const STAGES_EN = ['Requirement confirmation', 'Contract signing', 'Order entry', 'Production / procurement', 'Shipping & invoice', 'After-sales service'];
@@ -10,8 +12,15 @@ let browser;
 let summary;
 
 before(async () => {
-  await fetch(`${BASE_URL}/api/dev/demo-data`, { method: 'POST' });
-  summary = await (await fetch(`${BASE_URL}/api/board/summary`)).json();
+  await ensureDemoData();
+  const signedIn = await (await fetch(`${BASE_URL}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: DEMO_TEAM.sales.login, password: DEMO_PASSWORD }),
+  })).json();
+  summary = await (await fetch(`${BASE_URL}/api/board/summary`, {
+    headers: { authorization: `Bearer ${signedIn.token}` },
+  })).json();
   browser = await launchBrowser();
 });
 
@@ -21,7 +30,7 @@ after(async () => {
 
 test('a new phone shows the six stage tabs in Chinese and how many orders the server holds', async () => {
   const { context, page, problems } = await phonePage(browser);
-  await page.goto('/');
+  await signInAs(page, DEMO_TEAM.sales);
   await assert.doesNotReject(page.getByRole('heading', { name: '订单看板' }).waitFor());
   const names = await page.locator('.stage-tab .stage-name').allTextContents();
   assert.deepEqual(names, [...STAGES_ZH, '已结束']);
@@ -41,7 +50,7 @@ test('a new phone shows the six stage tabs in Chinese and how many orders the se
 
 test('the board fits a 360 px wide phone without sideways scrolling', async () => {
   const { context, page } = await phonePage(browser, { viewport: { width: 360, height: 740 } });
-  await page.goto('/');
+  await signInAs(page, DEMO_TEAM.sales);
   await page.locator('.stage-tab').first().waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.equal(overflow, 0);
@@ -51,7 +60,7 @@ test('the board fits a 360 px wide phone without sideways scrolling', async () =
 
 test('switching to English relabels the stages and survives a reload', async () => {
   const { context, page } = await phonePage(browser);
-  await page.goto('/settings');
+  await signInAs(page, DEMO_TEAM.sales, { next: '/settings' });
   await page.getByRole('button', { name: 'English' }).click();
   await page.getByRole('link', { name: 'Board' }).click();
   await page.getByRole('heading', { name: 'Order board' }).waitFor();
@@ -64,6 +73,7 @@ test('switching to English relabels the stages and survives a reload', async () 
 
 test('a deep link to an order opens the app instead of a server 404', async () => {
   const { context, page } = await phonePage(browser);
+  await signInAs(page, DEMO_TEAM.sales);
   const response = await page.goto('/orders/6a1f3c2e-8d4b-4e07-9c51-00000000d001');
   assert.equal(response.status(), 200);
   await page.getByRole('heading', { name: '订单详情' }).waitFor();
@@ -74,7 +84,7 @@ test('a deep link to an order opens the app instead of a server 404', async () =
 
 test('losing the network is shown in the top bar at once', async () => {
   const { context, page } = await phonePage(browser);
-  await page.goto('/');
+  await signInAs(page, DEMO_TEAM.sales);
   await page.locator('.stage-tab').first().waitFor();
   await context.setOffline(true);
   await page.getByTestId('network-status').filter({ hasText: '离线' }).waitFor();

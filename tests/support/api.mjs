@@ -132,6 +132,14 @@ export async function adminToken() {
   return (await signIn(DEMO_ADMIN.login, DEMO_PASSWORD)).token;
 }
 
+/// The board summary as a signed-in team member sees it (the demo sales person's session,
+/// signed in once per test file).
+let salesSession;
+export async function boardSummary() {
+  salesSession ??= signIn(DEMO_SALES.login, DEMO_PASSWORD);
+  return api('/api/board/summary', { headers: bearer((await salesSession).token) });
+}
+
 /// Creates an account through the admin API and returns it (with the password used).
 export async function createUser(token, fields = {}) {
   const body = {

@@ -52,14 +52,46 @@ export async function screenshot(page, name) {
 }
 
 /// Every visible button, link and input must be at least 44 CSS px tall and wide enough to hit.
+/// A checkbox inside its label is hit through the label, so the label's box counts.
 export async function smallTapTargets(page) {
   return page.evaluate(() =>
     [...document.querySelectorAll('a, button, input, select, textarea')]
       .filter((element) => element.offsetParent !== null)
       .map((element) => {
-        const box = element.getBoundingClientRect();
+        const target = element.type === 'checkbox' ? (element.closest('label') ?? element) : element;
+        const box = target.getBoundingClientRect();
         return { text: (element.textContent || element.name || '').trim(), width: box.width, height: box.height };
       })
       .filter((box) => box.height < 44 || box.width < 44),
   );
+}
+
+/// The demo team (scripts/run prints the same list); every password is DEMO_PASSWORD.
+export const DEMO_PASSWORD = 'gendan-demo-2026';
+export const DEMO_TEAM = {
+  sales: { login: '13857123456', name: '王芳', roles: '销售' },
+  legal: { login: '13588002211', name: '李强', roles: '法务' },
+  warehouse: { login: '13758114477', name: '张伟', roles: '仓储' },
+  admin: { login: '13800000000', name: '管理员', roles: '管理员' },
+};
+
+let demoLoaded;
+/// Demo orders and the demo team in D1 (a no-op once loaded).
+export function ensureDemoData() {
+  demoLoaded ??= fetch(`${BASE_URL}/api/dev/demo-data`, { method: 'POST' }).then((response) => {
+    if (!response.ok) throw new Error(`demo data: HTTP ${response.status}`);
+  });
+  return demoLoaded;
+}
+
+/// Signs in through the login screen as a person does, and waits until the app shows the
+/// page it was sent to (the board by default).
+export async function signInAs(page, member, { next = '/' } = {}) {
+  await ensureDemoData();
+  await page.goto(`/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('手机号或邮箱').fill(member.login);
+  await page.getByLabel('密码').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await page.waitForURL((url) => url.pathname === next.split('?')[0]);
+  await page.getByTestId('network-status').waitFor();
 }

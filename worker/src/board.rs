@@ -2,12 +2,13 @@
 //!
 //! The board itself is built on the device from IndexedDB; this summary is what the shell shows
 //! before the device has synced anything, and what a manager's overview is built from.
+//! Signed-in team members only.
 
 use domain::Pipeline;
 use serde::Serialize;
 use worker::{Request, Response, RouteContext};
 
-use crate::{error::ApiError, http::ok_json, repository::Repository};
+use crate::{auth, error::ApiError, http::ok_json, repository::Repository};
 
 #[derive(Serialize)]
 struct StageSummary {
@@ -21,7 +22,9 @@ struct BoardSummary {
     total_active: u32,
 }
 
-pub async fn summary(_req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+pub async fn summary(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    // Team data: how busy each department is is nothing a customer should read.
+    auth::require_user(&req, &ctx).await?;
     let counts = Repository::new(ctx.d1("DB")?)
         .active_orders_per_stage()
         .await?;

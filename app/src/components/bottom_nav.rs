@@ -4,21 +4,27 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::i18n::*;
+use domain::Action;
+
+use crate::{i18n::*, state::use_app_state};
 
 #[component]
 pub fn BottomNav() -> impl IntoView {
     let i18n = use_i18n();
+    let state = use_app_state();
     view! {
         <nav class="bottom-nav" aria-label="main">
             <A href="/" exact=true>
                 <span class="nav-icon" aria-hidden="true">"▦"</span>
                 <span>{t!(i18n, nav_board)}</span>
             </A>
-            <A href="/orders/new">
-                <span class="nav-icon" aria-hidden="true">"＋"</span>
-                <span>{t!(i18n, nav_new)}</span>
-            </A>
+            // Only for those who may create orders (sales, service, admin).
+            <Show when=move || state.may(None, Action::CreateOrder)>
+                <A href="/orders/new">
+                    <span class="nav-icon" aria-hidden="true">"＋"</span>
+                    <span>{t!(i18n, nav_new)}</span>
+                </A>
+            </Show>
             <A href="/track">
                 <span class="nav-icon" aria-hidden="true">"⌕"</span>
                 <span>{t!(i18n, nav_track)}</span>

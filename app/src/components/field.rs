@@ -8,6 +8,9 @@ pub fn TextField(
     id: &'static str,
     value: RwSignal<String>,
     #[prop(default = "text")] kind: &'static str,
+    /// The browser's autofill hint (`username`, `current-password`, `new-password`, …).
+    #[prop(default = "on")]
+    autocomplete: &'static str,
     /// Marks the label with " *".
     #[prop(optional)]
     required: bool,
@@ -23,6 +26,7 @@ pub fn TextField(
                 id=id
                 name=id
                 type=kind
+                autocomplete=autocomplete
                 prop:value=value
                 on:input=move |event| value.set(event_target_value(&event))
             />

@@ -1,6 +1,7 @@
 //! The top bar: app name, network state and (from the sync issue on) the sync status.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use crate::{i18n::*, network::use_online, state::use_app_state};
 
@@ -30,6 +31,11 @@ pub fn TopBar() -> impl IntoView {
                         }
                     }}
                 </span>
+                <Show when=move || state.needs_sign_in()>
+                    <A href="/login" attr:class="session-chip" attr:data-testid="session-expired">
+                        {t!(i18n, session_expired)}
+                    </A>
+                </Show>
                 <span class="sync-detail" data-testid="sync-detail">
                     {move || match unsynced() {
                         0 => t_string!(i18n, sync_all_saved).to_string(),

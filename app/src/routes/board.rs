@@ -2,7 +2,7 @@
 //! Phones get stage tabs with counts and one list; wide screens get all columns side by side.
 //! Each column renders a page of cards at a time, so thousands of orders stay fast.
 
-use domain::{columns, BoardFilter, Order};
+use domain::{columns, Action, BoardFilter, Order};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -35,7 +35,12 @@ pub fn BoardPage() -> impl IntoView {
     });
 
     let board = Memo::new(move |_| {
-        let me = state.profile.with(|profile| profile.user_id.clone());
+        let me = state.session.with(|session| {
+            session
+                .as_ref()
+                .map(|session| session.user.id.clone())
+                .unwrap_or_default()
+        });
         let limit = limit.get();
         filter.with(|filter| {
             state.orders.with(|orders| {
@@ -251,15 +256,18 @@ fn EmptyBoardHint() -> impl IntoView {
     let online = use_online();
     let empty = move || state.is_ready() && state.orders.with(|orders| orders.is_empty());
     let server = LocalResource::new(move || {
-        let ask = empty() && online.get();
+        let token = state
+            .session
+            .with(|session| session.as_ref().map(|session| session.token.clone()))
+            .filter(|_| empty() && online.get());
         async move {
-            if ask {
-                api::board_summary().await.ok()
-            } else {
-                None
+            match token {
+                Some(token) => api::board_summary(&token).await.ok(),
+                None => None,
             }
         }
     });
+    let may_create = move || state.may(None, Action::CreateOrder);
     move || {
         empty().then(|| {
             let server_total = server.get().flatten().map(|summary| summary.total_active).filter(|n| *n > 0);
@@ -274,7 +282,9 @@ fn EmptyBoardHint() -> impl IntoView {
                                 </p>
                             }
                         })}
-                    <A href="/orders/new" attr:class="button primary">{t!(i18n, new_order_title)}</A>
+                    <Show when=may_create>
+                        <A href="/orders/new" attr:class="button primary">{t!(i18n, new_order_title)}</A>
+                    </Show>
                 </div>
             }
         })

@@ -1,16 +1,167 @@
-//! `/login`: team sign-in. Arrives with the accounts issue.
+//! `/login`: team sign-in, phone first. The first sign-in needs the network; afterwards the
+//! session lives on the device, so the app opens and accepts work offline.
+//!
+//! A device holding someone else's unsynced changes refuses to change hands (those changes
+//! could only be sent in the wrong name) and offers to wipe it instead.
 
 use leptos::prelude::*;
+use leptos_router::{components::Redirect, hooks::use_query_map};
 
-use crate::i18n::*;
+use crate::{
+    api,
+    components::field::TextField,
+    i18n::*,
+    locale::current_lang,
+    state::{use_app_state, SignInError},
+};
+
+/// Where to go after signing in: only a path inside the app (never another site).
+fn after_sign_in(next: Option<String>) -> String {
+    next.filter(|path| path.starts_with('/') && !path.starts_with("//") && path != "/login")
+        .unwrap_or_else(|| "/".into())
+}
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
+    let state = use_app_state();
+    let query = use_query_map();
+    let next = move || after_sign_in(query.with(|q| q.get("next")));
+    let login = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let device_taken = RwSignal::new(false);
+
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let lang = current_lang(i18n);
+        let typed_login = login.get_untracked().trim().to_string();
+        let typed_password = password.get_untracked();
+        if typed_login.is_empty() || typed_password.is_empty() {
+            error.set(Some(t_string!(i18n, login_missing).to_string()));
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        device_taken.set(false);
+        leptos::task::spawn_local(async move {
+            let outcome = match api::login(&typed_login, &typed_password).await {
+                Err(api::ApiError::Network) => Err(t_string!(i18n, login_network).to_string()),
+                Err(problem) => Err(problem.message(lang)),
+                Ok(signed_in) => {
+                    let token = signed_in.token.clone();
+                    match state.sign_in(signed_in).await {
+                        Ok(()) => Ok(()),
+                        Err(refused) => {
+                            // The server session is of no use on this device: end it.
+                            let _ = api::logout(&token).await;
+                            device_taken
+                                .set(matches!(refused, SignInError::OthersUnsyncedChanges { .. }));
+                            Err(refused.message(lang))
+                        }
+                    }
+                }
+            };
+            busy.set(false);
+            password.set(String::new());
+            // On success the session is set and the redirect below takes the person on.
+            if let Err(message) = outcome {
+                error.set(Some(message));
+            }
+        });
+    };
+
+    let wipe = move |_| {
+        leptos::task::spawn_local(async move {
+            match state.sign_out_and_wipe().await {
+                Ok(()) => reload(),
+                Err(problem) => error.set(Some(problem.message(current_lang(i18n)))),
+            }
+        });
+    };
+
     view! {
-        <section class="page">
-            <h1>{t!(i18n, login_title)}</h1>
-            <p class="hint">{t!(i18n, login_intro)}</p>
-        </section>
+        <div class="customer-layout login-layout">
+            <header class="top-bar">
+                <div class="brand">
+                    <img class="brand-mark" src="/icons/icon.svg" alt="" width="28" height="28" />
+                    <span class="brand-name">{t!(i18n, app_name)}</span>
+                </div>
+                <LanguageSwitch />
+            </header>
+            <main class="page login">
+                // Signed in (just now, or already: the back button): on to where the person was going.
+                {move || (state.session.with(Option::is_some) && !state.needs_sign_in())
+                    .then(|| view! { <Redirect path=next() /> })}
+                <h1>{t!(i18n, login_title)}</h1>
+                <p class="hint">{t!(i18n, login_intro)}</p>
+                <form class="login-form" on:submit=submit novalidate>
+                    <TextField id="login-name" value=login kind="text" autocomplete="username">
+                        {t!(i18n, login_name)}
+                    </TextField>
+                    <TextField id="login-password" value=password kind="password" autocomplete="current-password">
+                        {t!(i18n, login_password)}
+                    </TextField>
+                    {move || error.get().map(|message| view! {
+                        <p class="field-error" role="alert" data-testid="login-error">{message}</p>
+                    })}
+                    <button type="submit" class="primary wide" disabled=busy>
+                        {move || if busy.get() {
+                            t_string!(i18n, login_busy)
+                        } else {
+                            t_string!(i18n, login_submit)
+                        }}
+                    </button>
+                </form>
+                <Show when=move || device_taken.get()>
+                    <button type="button" class="danger wide" on:click=wipe>
+                        {t!(i18n, login_wipe)}
+                    </button>
+                </Show>
+                <p class="hint">{t!(i18n, login_offline_hint)}</p>
+            </main>
+        </div>
+    }
+}
+
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let switch = move |_| {
+        i18n.set_locale(match i18n.get_locale() {
+            Locale::zh => Locale::en,
+            Locale::en => Locale::zh,
+        })
+    };
+    view! {
+        <button type="button" class="link-button" on:click=switch>
+            {move || match i18n.get_locale() {
+                Locale::zh => "English",
+                Locale::en => "中文",
+            }}
+        </button>
+    }
+}
+
+/// A fresh start after the device's database is gone: nothing in memory may outlive it.
+pub fn reload() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href("/login");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::after_sign_in;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn only_paths_inside_the_app_are_followed_after_sign_in() {
+        assert_eq!(after_sign_in(Some("/orders/new".into())), "/orders/new");
+        assert_eq!(after_sign_in(Some("//evil.example".into())), "/");
+        assert_eq!(after_sign_in(Some("https://evil.example".into())), "/");
+        assert_eq!(after_sign_in(Some("/login".into())), "/");
+        assert_eq!(after_sign_in(None), "/");
     }
 }

@@ -5,4 +5,5 @@ pub mod new_order;
 pub mod not_found;
 pub mod order_detail;
 pub mod settings;
+pub mod team;
 pub mod track;

@@ -4,7 +4,7 @@
 //! fields by colleagues are kept when they sync.
 
 use chrono::NaiveDate;
-use domain::{Customer, FieldChanges, LineItem, Money, Mutation, Order};
+use domain::{Action, Customer, FieldChanges, LineItem, Money, Mutation, Order};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
@@ -88,7 +88,20 @@ fn parse_items(rows: &[ItemRow], lang: domain::Lang) -> Result<Vec<LineItem>, Fi
 
 #[component]
 pub fn NewOrderPage() -> impl IntoView {
-    view! { <OrderForm existing=None /> }
+    let i18n = use_i18n();
+    let state = use_app_state();
+    move || {
+        match state.permission(None, Action::CreateOrder) {
+        Ok(()) => view! { <OrderForm existing=None /> }.into_any(),
+        Err(problem) => view! {
+            <section class="page">
+                <h1>{t!(i18n, new_order_title)}</h1>
+                <p class="notice notice-warn" data-testid="not-allowed">{problem.message(current_lang(i18n))}</p>
+            </section>
+        }
+        .into_any(),
+    }
+    }
 }
 
 #[component]

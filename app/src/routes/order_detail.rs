@@ -3,7 +3,7 @@
 //! notes and the full audit history. Every action is a domain mutation through `commit`.
 
 use chrono::NaiveDate;
-use domain::{DomainError, Mutation, Order, OrderStatus};
+use domain::{Action, DomainError, Mutation, Order, OrderStatus};
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 use uuid::Uuid;
@@ -42,6 +42,14 @@ fn ErrorLine(error: RwSignal<Option<ChangeError>>) -> impl IntoView {
             view! { <p class="field-error" role="alert">{problem.message(current_lang(i18n))}</p> }
         })
     }
+}
+
+/// In place of an action the signed-in person may not take: the rulebook's reason, so nobody
+/// wonders where the button went.
+#[component]
+fn NotAllowed(problem: ChangeError) -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <p class="hint not-allowed" data-testid="not-allowed">{move || problem.message(current_lang(i18n))}</p> }
 }
 
 #[component]
@@ -104,7 +112,7 @@ fn OrderView(order: Order) -> impl IntoView {
         <header class="detail-head">
             <div class="page-head">
                 <h1 data-testid="order-number">{order.number.as_str().to_string()}</h1>
-                {order.is_active().then(|| {
+                {(order.is_active() && state.may(Some(&order), Action::EditOrder)).then(|| {
                     let href = format!("/orders/{}/edit", order.id);
                     view! { <A href=href attr:class="button">{t!(i18n, detail_edit)}</A> }
                 })}
@@ -209,6 +217,9 @@ fn CurrentStage(order: Order) -> impl IntoView {
     let stage_id = stage.id.clone();
     let due = order.due_date(&pipeline);
     let deadline = order.deadline_state(&pipeline, format::today());
+    let can_tick = state.may(Some(&order), Action::WorkOnStage(&stage_id));
+    let can_move = state.permission(Some(&order), Action::MoveFrom(&stage_id));
+    let can_plan = state.may(Some(&order), Action::SetDueDate(&stage_id));
 
     let checklist = stage.checklist.iter().map(|item| {
         let done = progress.checklist.get(&item.id).copied().unwrap_or(false);
@@ -221,6 +232,7 @@ fn CurrentStage(order: Order) -> impl IntoView {
                     <input
                         type="checkbox"
                         prop:checked=done
+                        disabled=!can_tick
                         on:change=move |event| {
                             let checked = event_target_checked(&event);
                             act(state, Mutation::SetChecklistItem { order_id, stage: stage_id.clone(), item: item_id.clone(), done: checked }, error, || {});
@@ -304,18 +316,25 @@ fn CurrentStage(order: Order) -> impl IntoView {
             <h2>{move || t_string!(i18n, detail_current_stage, stage = stage_name.get(lang()).to_string()).to_string()}</h2>
             <p class="hint" data-testid="deadline">{deadline_text}</p>
             <ul class="checklist" data-testid="checklist">{checklist}</ul>
-            <Show when=move || asking_reason.get()>
-                <div class="field">
-                    <label for="advance-reason">{t!(i18n, detail_reason)}</label>
-                    <textarea id="advance-reason" rows="2" prop:value=reason on:input=move |event| reason.set(event_target_value(&event))></textarea>
+            {match can_move {
+                Ok(()) => view! {
+                    <Show when=move || asking_reason.get()>
+                        <div class="field">
+                            <label for="advance-reason">{t!(i18n, detail_reason)}</label>
+                            <textarea id="advance-reason" rows="2" prop:value=reason on:input=move |event| reason.set(event_target_value(&event))></textarea>
+                        </div>
+                    </Show>
+                    <button type="button" class="primary wide" data-testid="advance" on:click=advance>{advance_label}</button>
+                }.into_any(),
+                Err(problem) => view! { <NotAllowed problem /> }.into_any(),
+            }}
+            {can_plan.then(|| view! {
+                <div class="form-row">
+                    <label class="inline-label" for="due-date">{t!(i18n, detail_set_due)}</label>
+                    <input id="due-date" type="date" prop:value=due_input on:input=move |event| due_input.set(event_target_value(&event)) />
+                    <button type="button" class="secondary" on:click=save_due>{t!(i18n, detail_save)}</button>
                 </div>
-            </Show>
-            <button type="button" class="primary wide" data-testid="advance" on:click=advance>{advance_label}</button>
-            <div class="form-row">
-                <label class="inline-label" for="due-date">{t!(i18n, detail_set_due)}</label>
-                <input id="due-date" type="date" prop:value=due_input on:input=move |event| due_input.set(event_target_value(&event)) />
-                <button type="button" class="secondary" on:click=save_due>{t!(i18n, detail_save)}</button>
-            </div>
+            })}
             <ErrorLine error />
         </section>
     }
@@ -358,10 +377,14 @@ fn ShipmentAndInvoice(order: Order) -> impl IntoView {
     );
     let order_id = order.id;
     let relevant = state.with_pipeline(|pipeline| order.shipping_open(pipeline))
+        && (state.may(Some(&order), Action::RecordShipment)
+            || state.may(Some(&order), Action::RecordInvoice))
         || order.shipment.is_some()
         || order.invoice.is_some();
     let shipment = order.shipment.clone();
     let invoice = order.invoice.clone();
+    let can_ship = state.may(Some(&order), Action::RecordShipment);
+    let can_invoice = state.may(Some(&order), Action::RecordInvoice);
     let record_shipment = move |_| {
         act(
             state,
@@ -398,15 +421,19 @@ fn ShipmentAndInvoice(order: Order) -> impl IntoView {
             {shipment.map(|s| view! {
                 <p data-testid="shipment">{move || format!("{} {} · {}", s.carrier, s.tracking_no, format::date_time(s.shipped_at, lang()))}</p>
             })}
-            <TextField id="carrier" value=carrier>{t!(i18n, detail_carrier)}</TextField>
-            <TextField id="tracking" value=tracking>{t!(i18n, detail_tracking)}</TextField>
-            <button type="button" class="secondary" on:click=record_shipment>{t!(i18n, detail_record_shipment)}</button>
+            {can_ship.then(|| view! {
+                <TextField id="carrier" value=carrier>{t!(i18n, detail_carrier)}</TextField>
+                <TextField id="tracking" value=tracking>{t!(i18n, detail_tracking)}</TextField>
+                <button type="button" class="secondary" on:click=record_shipment>{t!(i18n, detail_record_shipment)}</button>
+            })}
             {invoice.map(|i| view! {
                 <p data-testid="invoice">{move || format!("{} · {}", i.number, format::date(i.date, lang()))}</p>
             })}
-            <TextField id="invoice-no" value=invoice_no>{t!(i18n, detail_invoice_no)}</TextField>
-            <TextField id="invoice-date" value=invoice_date kind="date">{t!(i18n, detail_invoice_date)}</TextField>
-            <button type="button" class="secondary" on:click=record_invoice>{t!(i18n, detail_record_invoice)}</button>
+            {can_invoice.then(|| view! {
+                <TextField id="invoice-no" value=invoice_no>{t!(i18n, detail_invoice_no)}</TextField>
+                <TextField id="invoice-date" value=invoice_date kind="date">{t!(i18n, detail_invoice_date)}</TextField>
+                <button type="button" class="secondary" on:click=record_invoice>{t!(i18n, detail_record_invoice)}</button>
+            })}
             <ErrorLine error />
         </section>
     })
@@ -476,6 +503,9 @@ fn CloseOrReopen(order: Order) -> impl IntoView {
         )
     };
     let reopen = move |_| act(state, Mutation::Reopen { order_id }, error, || {});
+    if !state.may(Some(&order), Action::ManageOrder) {
+        return ().into_any();
+    }
     view! {
         <section class="panel">
             {if active {
@@ -492,6 +522,7 @@ fn CloseOrReopen(order: Order) -> impl IntoView {
             <ErrorLine error />
         </section>
     }
+    .into_any()
 }
 
 #[component]

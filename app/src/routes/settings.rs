@@ -1,33 +1,21 @@
-//! `/settings`: language (中文 default, English) and the build's version.
+//! `/settings`: language (中文 default, English), who is signed in, signing out (optionally
+//! wiping the device, for shared phones), the team screen for admins, and the build's version.
 
+use domain::Role;
 use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_navigate};
 
-use crate::{i18n::*, locale::current_lang, state::use_app_state};
+use crate::{
+    i18n::*,
+    locale::current_lang,
+    routes::login::reload,
+    state::{use_app_state, Session},
+};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let i18n = use_i18n();
     let choose = move |locale: Locale| move |_| i18n.set_locale(locale);
-    let state = use_app_state();
-    let name = RwSignal::new(state.profile.get_untracked().name);
-    Effect::new(move |_| name.set(state.profile.get().name));
-    let message = RwSignal::new(None::<String>);
-    let save = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let mut profile = state.profile.get_untracked();
-        let typed = name.get_untracked().trim().to_string();
-        if typed.is_empty() || typed.chars().count() > 50 {
-            message.set(Some(t_string!(i18n, settings_name_invalid).to_string()));
-            return;
-        }
-        profile.name = typed;
-        leptos::task::spawn_local(async move {
-            message.set(Some(match state.save_profile(profile).await {
-                Ok(()) => t_string!(i18n, settings_saved).to_string(),
-                Err(error) => error.message(current_lang(i18n)),
-            }));
-        });
-    };
     view! {
         <section class="page">
             <h1>{t!(i18n, settings_title)}</h1>
@@ -50,25 +38,122 @@ pub fn SettingsPage() -> impl IntoView {
                     </button>
                 </div>
             </fieldset>
-            <form class="field-group" on:submit=save>
-                <legend>{t!(i18n, settings_profile)}</legend>
-                <div class="field">
-                    <label for="profile-name">{t!(i18n, settings_name)}</label>
-                    <input
-                        id="profile-name"
-                        maxlength="50"
-                        prop:value=name
-                        on:input=move |event| name.set(event_target_value(&event))
-                    />
-                </div>
-                <button type="submit" class="secondary">{t!(i18n, settings_save)}</button>
-                {move || message.get().map(|text| view! { <p class="hint" role="status">{text}</p> })}
-            </form>
+            <Account />
             <p class="hint">
                 {t!(i18n, settings_version)}
                 " "
                 {env!("CARGO_PKG_VERSION")}
             </p>
         </section>
+    }
+}
+
+/// Which way out the person is about to confirm.
+#[derive(Clone, Copy, PartialEq)]
+enum Leaving {
+    SignOut,
+    Wipe,
+}
+
+#[component]
+fn Account() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let lang = move || current_lang(i18n);
+    let confirming = RwSignal::new(None::<Leaving>);
+    let pending = RwSignal::new(0usize);
+    let error = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+
+    let ask = move |leaving: Leaving| {
+        leptos::task::spawn_local(async move {
+            pending.set(state.pending_count().await.unwrap_or(0));
+            confirming.set(Some(leaving));
+        });
+    };
+    let confirm = move |_| {
+        let Some(leaving) = confirming.get_untracked() else {
+            return;
+        };
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            let outcome = match leaving {
+                Leaving::SignOut => state.sign_out().await,
+                Leaving::Wipe => state.sign_out_and_wipe().await,
+            };
+            match (outcome, leaving) {
+                (Ok(()), Leaving::SignOut) => navigate("/login", Default::default()),
+                (Ok(()), Leaving::Wipe) => reload(),
+                (Err(problem), _) => error.set(Some(problem.message(lang()))),
+            }
+        });
+    };
+
+    let summary = move |session: Session| {
+        let roles = session
+            .user
+            .roles
+            .iter()
+            .map(|role| role.label(lang()))
+            .collect::<Vec<_>>()
+            .join("、");
+        let is_admin = session.user.roles.contains(&Role::Admin);
+        view! {
+            <dl class="facts" data-testid="account">
+                <dt>{t!(i18n, settings_account_name)}</dt>
+                <dd data-testid="account-name">{session.user.name.clone()}</dd>
+                <dt>{t!(i18n, settings_account_login)}</dt>
+                <dd>{session.user.login.clone()}</dd>
+                <dt>{t!(i18n, settings_account_roles)}</dt>
+                <dd data-testid="account-roles">{roles}</dd>
+            </dl>
+            {is_admin.then(|| view! {
+                <A href="/team" attr:class="button wide" attr:data-testid="team-link">{t!(i18n, team_title)}</A>
+            })}
+        }
+    };
+
+    view! {
+        <fieldset class="field-group">
+            <legend>{t!(i18n, settings_account)}</legend>
+            {move || state.session.get().map(summary)}
+            <Show
+                when=move || confirming.get().is_some()
+                fallback=move || view! {
+                    <div class="button-row">
+                        <button type="button" class="secondary" on:click=move |_| ask(Leaving::SignOut)>
+                            {t!(i18n, settings_sign_out)}
+                        </button>
+                        <button type="button" class="danger" on:click=move |_| ask(Leaving::Wipe)>
+                            {t!(i18n, settings_sign_out_wipe)}
+                        </button>
+                    </div>
+                }
+            >
+                <div class="notice notice-warn" role="alert" data-testid="leave-confirm">
+                    <p>
+                        {move || match (confirming.get(), pending.get()) {
+                            (Some(Leaving::Wipe), 0) => t_string!(i18n, settings_wipe_confirm).to_string(),
+                            (Some(Leaving::Wipe), count) => t_string!(i18n, settings_wipe_confirm_pending, count).to_string(),
+                            (_, 0) => t_string!(i18n, settings_sign_out_confirm).to_string(),
+                            (_, count) => t_string!(i18n, settings_sign_out_confirm_pending, count).to_string(),
+                        }}
+                    </p>
+                    <div class="button-row">
+                        <button type="button" class="secondary" on:click=move |_| confirming.set(None)>
+                            {t!(i18n, settings_keep_signed_in)}
+                        </button>
+                        <button type="button" class="danger" data-testid="confirm-leave" on:click=confirm.clone()>
+                            {move || if confirming.get() == Some(Leaving::Wipe) {
+                                t_string!(i18n, settings_sign_out_wipe)
+                            } else {
+                                t_string!(i18n, settings_sign_out)
+                            }}
+                        </button>
+                    </div>
+                </div>
+            </Show>
+            {move || error.get().map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
+        </fieldset>
     }
 }

@@ -1,0 +1,300 @@
+//! `/team`: the admin's team screen — add a member, set roles and work phone, disable or enable
+//! an account, reset a password. Accounts live on the server only, so this screen needs the
+//! network; the server checks the admin role on every call, the screen only saves a wasted trip.
+
+use domain::Role;
+use leptos::prelude::*;
+
+use crate::{
+    api::{self, ApiError, MemberChanges, NewMember, User},
+    components::field::TextField,
+    i18n::*,
+    locale::current_lang,
+    network::use_online,
+    state::{use_app_state, AppState},
+};
+use leptos_i18n::I18nContext;
+
+#[component]
+pub fn TeamPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let online = use_online();
+    let token = move || {
+        state
+            .session
+            .with(|session| session.as_ref().map(|session| session.token.clone()))
+    };
+    let is_admin = move || {
+        state.session.with(|session| {
+            session
+                .as_ref()
+                .is_some_and(|session| session.user.roles.contains(&Role::Admin))
+        })
+    };
+    // Bumped after every change so the list is read again from the server.
+    let revision = RwSignal::new(0u32);
+    let members = LocalResource::new(move || {
+        revision.track();
+        let token = token().filter(|_| is_admin() && online.get());
+        async move {
+            match token {
+                Some(token) => Some(api::list_members(&token).await),
+                None => None,
+            }
+        }
+    });
+    let lang = move || current_lang(i18n);
+    view! {
+        <section class="page team">
+            <h1>{t!(i18n, team_title)}</h1>
+            {move || {
+                if !is_admin() {
+                    return view! { <p class="notice notice-warn">{t!(i18n, team_admins_only)}</p> }.into_any();
+                }
+                if !online.get() {
+                    return view! { <p class="notice notice-warn">{t!(i18n, team_needs_network)}</p> }.into_any();
+                }
+                match members.get().flatten() {
+                    None => view! { <p class="hint">{t!(i18n, team_loading)}</p> }.into_any(),
+                    Some(Err(problem)) => view! { <p class="notice notice-warn" role="alert">{problem.message(lang())}</p> }.into_any(),
+                    Some(Ok(list)) => view! {
+                        <ul class="member-list" data-testid="member-list">
+                            {list.into_iter().map(|member| view! { <MemberRow member revision /> }).collect_view()}
+                        </ul>
+                    }
+                    .into_any(),
+                }
+            }}
+            <Show when=move || is_admin() && online.get()>
+                <AddMember revision />
+            </Show>
+        </section>
+    }
+}
+
+/// Role checkboxes, one per role, bound to `chosen`.
+#[component]
+fn RolePicker(id: String, chosen: RwSignal<Vec<Role>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = move || current_lang(i18n);
+    view! {
+        <fieldset class="role-picker">
+            <legend>{t!(i18n, team_roles)}</legend>
+            {Role::ALL.into_iter().map(|role| {
+                let input_id = format!("{id}-{}", role.as_str());
+                let label_for = input_id.clone();
+                view! {
+                    <label class="check" for=label_for>
+                        <input
+                            id=input_id
+                            type="checkbox"
+                            prop:checked=move || chosen.with(|roles| roles.contains(&role))
+                            on:change=move |event| {
+                                let on = event_target_checked(&event);
+                                chosen.update(|roles| {
+                                    roles.retain(|r| *r != role);
+                                    if on {
+                                        roles.push(role);
+                                    }
+                                });
+                            }
+                        />
+                        <span>{move || role.label(lang())}</span>
+                    </label>
+                }
+            }).collect_view()}
+        </fieldset>
+    }
+}
+
+/// One admin call with the signed-in token; the outcome's message lands in `message`.
+#[derive(Clone, Copy)]
+struct AdminCall {
+    state: AppState,
+    i18n: I18nContext<Locale>,
+}
+
+impl AdminCall {
+    fn new() -> Self {
+        AdminCall {
+            state: use_app_state(),
+            i18n: use_i18n(),
+        }
+    }
+
+    fn run<F, Fut>(self, message: RwSignal<Option<Result<String, String>>>, done: String, call: F)
+    where
+        F: FnOnce(String) -> Fut + 'static,
+        Fut: std::future::Future<Output = Result<(), ApiError>> + 'static,
+    {
+        let token = self
+            .state
+            .session
+            .with_untracked(|session| session.as_ref().map(|session| session.token.clone()));
+        let lang = current_lang(self.i18n);
+        leptos::task::spawn_local(async move {
+            let Some(token) = token else {
+                return;
+            };
+            message.set(Some(match call(token).await {
+                Ok(()) => Ok(done),
+                Err(problem) => Err(problem.message(lang)),
+            }));
+        });
+    }
+}
+
+#[component]
+fn Message(message: RwSignal<Option<Result<String, String>>>) -> impl IntoView {
+    move || {
+        message.get().map(|outcome| match outcome {
+            Ok(text) => view! { <p class="hint" role="status">{text}</p> }.into_any(),
+            Err(text) => view! { <p class="field-error" role="alert">{text}</p> }.into_any(),
+        })
+    }
+}
+
+#[component]
+fn MemberRow(member: User, revision: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = move || current_lang(i18n);
+    let open = RwSignal::new(false);
+    let roles = RwSignal::new(member.roles.clone());
+    let work_phone = RwSignal::new(member.work_phone.clone().unwrap_or_default());
+    let new_password = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<Result<String, String>>);
+    let call = AdminCall::new();
+    let id = member.id.clone();
+    let role_labels = member
+        .roles
+        .iter()
+        .map(|role| role.label(lang()))
+        .collect::<Vec<_>>()
+        .join("、");
+    let active = member.active;
+
+    let save = {
+        let id = id.clone();
+        move |_| {
+            let id = id.clone();
+            let phone = work_phone.get_untracked().trim().to_string();
+            let changes = MemberChanges {
+                roles: Some(roles.get_untracked()),
+                active: None,
+                work_phone: Some((!phone.is_empty()).then_some(phone)),
+            };
+            let done = t_string!(i18n, team_saved).to_string();
+            call.run(message, done, move |token| async move {
+                api::change_member(&token, &id, &changes).await?;
+                revision.update(|n| *n += 1);
+                Ok(())
+            });
+        }
+    };
+    let toggle_active = {
+        let id = id.clone();
+        move |_| {
+            let id = id.clone();
+            let changes = MemberChanges {
+                active: Some(!active),
+                ..Default::default()
+            };
+            let done = t_string!(i18n, team_saved).to_string();
+            call.run(message, done, move |token| async move {
+                api::change_member(&token, &id, &changes).await?;
+                revision.update(|n| *n += 1);
+                Ok(())
+            });
+        }
+    };
+    let reset = {
+        let id = id.clone();
+        move |_| {
+            let id = id.clone();
+            let password = new_password.get_untracked();
+            let done = t_string!(i18n, team_password_reset_done).to_string();
+            call.run(message, done, move |token| async move {
+                api::reset_password(&token, &id, &password).await?;
+                new_password.set(String::new());
+                Ok(())
+            });
+        }
+    };
+    let field_id = |what: &str| format!("member-{}-{what}", member.id);
+    let (phone_id, password_id, roles_id) =
+        (field_id("phone"), field_id("password"), field_id("role"));
+    view! {
+        <li class="member" class:member-disabled=!active data-testid="member" data-login=member.login.clone()>
+            <button type="button" class="member-head" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
+                <span class="member-name">{member.name.clone()}</span>
+                <span class="member-login">{member.login.clone()}</span>
+                <span class="member-roles">{role_labels}</span>
+                {(!active).then(|| view! { <span class="badge badge-overdue">{t!(i18n, team_disabled)}</span> })}
+            </button>
+            <Show when=move || open.get()>
+                <div class="member-edit">
+                    <RolePicker id=roles_id.clone() chosen=roles />
+                    <div class="field">
+                        <label for=phone_id.clone()>{t!(i18n, team_work_phone)}</label>
+                        <input id=phone_id.clone() type="tel" prop:value=work_phone on:input=move |event| work_phone.set(event_target_value(&event)) />
+                    </div>
+                    <button type="button" class="primary" on:click=save.clone()>{t!(i18n, team_save)}</button>
+                    <div class="field">
+                        <label for=password_id.clone()>{t!(i18n, team_new_password)}</label>
+                        <input id=password_id.clone() type="password" autocomplete="new-password" prop:value=new_password on:input=move |event| new_password.set(event_target_value(&event)) />
+                    </div>
+                    <button type="button" class="secondary" on:click=reset.clone()>{t!(i18n, team_reset_password)}</button>
+                    <button type="button" class=if active { "danger" } else { "secondary" } on:click=toggle_active.clone()>
+                        {if active { t_string!(i18n, team_disable) } else { t_string!(i18n, team_enable) }}
+                    </button>
+                </div>
+            </Show>
+            <Message message />
+        </li>
+    }
+}
+
+#[component]
+fn AddMember(revision: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    let name = RwSignal::new(String::new());
+    let login = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let work_phone = RwSignal::new(String::new());
+    let roles = RwSignal::new(vec![Role::Sales]);
+    let message = RwSignal::new(None::<Result<String, String>>);
+    let call = AdminCall::new();
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let phone = work_phone.get_untracked().trim().to_string();
+        let member = NewMember {
+            name: name.get_untracked().trim().to_string(),
+            login: login.get_untracked().trim().to_string(),
+            password: password.get_untracked(),
+            roles: roles.get_untracked(),
+            work_phone: (!phone.is_empty()).then_some(phone),
+        };
+        let done = t_string!(i18n, team_added, name = member.name.clone()).to_string();
+        call.run(message, done, move |token| async move {
+            api::add_member(&token, &member).await?;
+            for field in [name, login, password, work_phone] {
+                field.set(String::new());
+            }
+            revision.update(|n| *n += 1);
+            Ok(())
+        });
+    };
+    view! {
+        <form class="field-group add-member" on:submit=submit novalidate>
+            <legend>{t!(i18n, team_add)}</legend>
+            <TextField id="member-name" value=name required=true>{t!(i18n, team_name)}</TextField>
+            <TextField id="member-login" value=login required=true autocomplete="off">{t!(i18n, team_login)}</TextField>
+            <TextField id="member-password" value=password kind="password" required=true autocomplete="new-password">{t!(i18n, team_password)}</TextField>
+            <TextField id="member-phone" value=work_phone kind="tel">{t!(i18n, team_work_phone)}</TextField>
+            <RolePicker id="new-member-role".to_string() chosen=roles />
+            <button type="submit" class="primary wide">{t!(i18n, team_add_submit)}</button>
+            <Message message />
+        </form>
+    }
+}
