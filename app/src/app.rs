@@ -10,8 +10,9 @@ use leptos_router::{
 };
 
 use crate::{
-    components::{bottom_nav::BottomNav, top_bar::TopBar},
+    components::{bottom_nav::BottomNav, top_bar::TopBar, update_banner::UpdateBanner},
     i18n::*,
+    pwa::provide_pwa,
     routes::{
         board::BoardPage,
         login::LoginPage,
@@ -29,6 +30,7 @@ use crate::{
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_app_state();
+    provide_pwa();
     view! {
         // `DocumentLanguage` sets `<html lang>` to a full tag (zh-CN picks Simplified glyphs).
         <I18nContextProvider set_lang_attr_on_html=false>
@@ -92,6 +94,7 @@ fn TeamShell() -> impl IntoView {
         Some(_) => view! {
             <div class="shell">
                 <TopBar />
+                <UpdateBanner />
                 <main class="shell-main" id="main">
                     <Outlet />
                 </main>

@@ -6,6 +6,7 @@ pub mod components;
 pub mod format;
 pub mod locale;
 pub mod network;
+pub mod pwa;
 pub mod routes;
 pub mod state;
 pub mod storage;

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { BASE_URL, DEMO_TEAM, PHONE, screenshot, signInAs, smallTapTargets } from '../support/browser.mjs';
+import { DEMO_TEAM, PHONE, launchPhoneProfile, screenshot, signInAs, smallTapTargets } from '../support/browser.mjs';
 
 const profileDir = mkdtempSync(join(tmpdir(), 'gendan-e2e-'));
 const COMPANY = '<script>alert(1)</script>杭州测试🚀有限公司';
@@ -17,17 +16,7 @@ let page;
 const dialogs = [];
 
 async function openBrowser() {
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: PHONE,
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'zh-CN',
-    baseURL: BASE_URL,
-  });
+  context = await launchPhoneProfile(profileDir);
   page = context.pages()[0] ?? (await context.newPage());
   page.on('dialog', async (dialog) => {
     dialogs.push(dialog.message());

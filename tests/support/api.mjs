@@ -199,30 +199,54 @@ function run(command, args, options) {
 }
 
 /// Starts a private `wrangler dev` of the built worker on a fresh, migrated local D1 (for tests
-/// that need an empty database, such as the first-admin setup). `vars` become `--var`s.
-/// Returns `{url, persistDir, call(path, options), stop()}`; always `stop()` it.
-export async function startPrivateWorker({ vars = {} } = {}) {
+/// that need an empty database, such as the first-admin setup, or a worker they may kill).
+/// `vars` become `--var`s; `args` are extra `wrangler dev` arguments (e.g. `--assets DIR`).
+/// Returns `{url, persistDir, call(path, options), kill(), restart(), stop()}`: `kill()` ends the
+/// process group with SIGKILL and keeps the D1 state, `restart()` starts it again on the same
+/// port and state, `stop()` ends it and deletes the state. Always `stop()` it.
+export async function startPrivateWorker({ vars = {}, args = [] } = {}) {
   const persistDir = mkdtempSync(join(tmpdir(), 'gendan-private-d1-'));
   await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], { cwd: WORKER_DIR });
   const port = await freePort();
-  const inspectorPort = await freePort();
-  mkdirSync(join(ROOT, 'target'), { recursive: true });
-  const log = join(ROOT, 'target', `wrangler-private-${port}.log`);
-  const varArgs = Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]);
-  const logFd = openSync(log, 'w');
-  const child = spawn(
-    WRANGLER,
-    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-      '--persist-to', persistDir, '--show-interactive-dev-session=false', ...varArgs],
-    // Its own process group, so that stopping it also stops workerd.
-    { cwd: WORKER_DIR, detached: true, stdio: ['ignore', logFd, logFd] },
-  );
-  closeSync(logFd);
-  const exited = new Promise((done) => child.once('exit', done));
   const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
+  const varArgs = Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]);
+  let child;
+  let exited;
+
+  const spawnWorker = async () => {
+    const inspectorPort = await freePort();
+    mkdirSync(join(ROOT, 'target'), { recursive: true });
+    const log = join(ROOT, 'target', `wrangler-private-${port}.log`);
+    const logFd = openSync(log, 'a');
+    child = spawn(
+      WRANGLER,
+      ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+        '--persist-to', persistDir, '--show-interactive-dev-session=false', ...varArgs, ...args],
+      // Its own process group, so that stopping it also stops workerd.
+      { cwd: WORKER_DIR, detached: true, stdio: ['ignore', logFd, logFd] },
+    );
+    closeSync(logFd);
+    const self = child;
+    exited = new Promise((done) => self.once('exit', done));
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      try {
+        const response = await fetch(`${url}/api/health`);
+        if (response.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      if (self.exitCode !== null || Date.now() > deadline) {
+        await end('SIGKILL');
+        throw new Error(`the private wrangler dev did not become healthy (log: ${log})`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+
+  const end = async (signal) => {
     try {
-      process.kill(-child.pid, 'SIGTERM');
+      process.kill(-child.pid, signal);
     } catch {
       // already gone
     }
@@ -233,23 +257,21 @@ export async function startPrivateWorker({ vars = {} } = {}) {
       } catch {
         // already gone
       }
+      await exited;
     }
+  };
+  const kill = () => end('SIGKILL');
+  const restart = () => spawnWorker();
+  const stop = async () => {
+    await end('SIGTERM');
     rmSync(persistDir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    try {
-      const response = await fetch(`${url}/api/health`);
-      if (response.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`the private wrangler dev did not become healthy (log: ${log})`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
+  try {
+    await spawnWorker();
+  } catch (error) {
+    rmSync(persistDir, { recursive: true, force: true });
+    throw error;
   }
   const call = (apiPath, options) => api(apiPath, { ...options, baseUrl: url });
-  return { url, persistDir, call, stop };
+  return { url, persistDir, call, kill, restart, stop };
 }

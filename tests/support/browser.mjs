@@ -12,31 +12,36 @@ export const BASE_URL = process.env.BASE_URL ?? (() => {
 export const PHONE = { width: 390, height: 844 };
 export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 
+const CHROMIUM = {
+  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+};
+
+/// A phone in Chinese, like our users.
+const PHONE_CONTEXT = { deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+
 export async function launchBrowser() {
-  return chromium.launch({
-    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  return chromium.launch(CHROMIUM);
+}
+
+/// A phone-sized browser on a profile directory that outlives the browser (IndexedDB, service
+/// workers and the session survive closing it), not incognito (so Chromium judges
+/// installability). Returns the context; its first page is `context.pages()[0]`.
+export async function launchPhoneProfile(profileDir, { baseURL = BASE_URL, viewport = PHONE } = {}) {
+  return chromium.launchPersistentContext(profileDir, { ...CHROMIUM, ...PHONE_CONTEXT, viewport, baseURL });
 }
 
 /// A fresh context (no cookies, no storage) the size of a phone, in Chinese like our users.
 export async function phonePage(browser, { viewport = PHONE } = {}) {
-  const context = await browser.newContext({
-    viewport,
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'zh-CN',
-    baseURL: BASE_URL,
-  });
+  const context = await browser.newContext({ ...PHONE_CONTEXT, viewport, baseURL: BASE_URL });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));

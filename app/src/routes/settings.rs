@@ -8,8 +8,10 @@ use leptos_router::{components::A, hooks::use_navigate};
 use crate::{
     i18n::*,
     locale::current_lang,
+    pwa::use_pwa,
     routes::login::reload,
     state::{use_app_state, Session},
+    storage::storage_report,
 };
 
 #[component]
@@ -39,6 +41,7 @@ pub fn SettingsPage() -> impl IntoView {
                 </div>
             </fieldset>
             <Account />
+            <InstallAndStorage />
             <p class="hint">
                 {t!(i18n, settings_version)}
                 " "
@@ -154,6 +157,64 @@ fn Account() -> impl IntoView {
                 </div>
             </Show>
             {move || error.get().map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
+        </fieldset>
+    }
+}
+
+/// Installing the app on the phone, and what the browser keeps for it.
+#[component]
+fn InstallAndStorage() -> impl IntoView {
+    let i18n = use_i18n();
+    let pwa = use_pwa();
+    let report = LocalResource::new(storage_report);
+    let install = move |_| {
+        leptos::task::spawn_local(async move {
+            pwa.install().await;
+        });
+    };
+    let megabytes = |bytes: f64| match bytes / 1_000_000.0 {
+        mb if mb >= 1000.0 => format!("{:.1} GB", mb / 1000.0),
+        mb => format!("{mb:.1} MB"),
+    };
+    view! {
+        <fieldset class="field-group stack" data-testid="install-storage">
+            <legend>{t!(i18n, settings_install)}</legend>
+            {move || {
+                if pwa.is_installed() {
+                    view! { <p class="hint">{t!(i18n, settings_installed)}</p> }.into_any()
+                } else if pwa.can_install.get() {
+                    view! {
+                        <button type="button" class="primary wide" data-testid="install" on:click=install>
+                            {t!(i18n, settings_install_button)}
+                        </button>
+                    }
+                        .into_any()
+                } else if pwa.needs_ios_hint() {
+                    view! { <p class="hint">{t!(i18n, settings_install_ios)}</p> }.into_any()
+                } else {
+                    view! { <p class="hint">{t!(i18n, settings_install_browser)}</p> }.into_any()
+                }
+            }}
+            {move || report.get().map(|report| match report {
+                Some(report) => view! {
+                    <dl class="facts" data-testid="storage-report">
+                        <dt>{t!(i18n, settings_storage_persisted)}</dt>
+                        <dd data-testid="storage-persisted">
+                            {if report.persisted {
+                                t_string!(i18n, settings_storage_persisted_yes)
+                            } else {
+                                t_string!(i18n, settings_storage_persisted_no)
+                            }}
+                        </dd>
+                        <dt>{t!(i18n, settings_storage_used)}</dt>
+                        <dd data-testid="storage-used">
+                            {format!("{} / {}", megabytes(report.usage_bytes), megabytes(report.quota_bytes))}
+                        </dd>
+                    </dl>
+                }
+                    .into_any(),
+                None => view! { <p class="hint">{t!(i18n, settings_storage_unknown)}</p> }.into_any(),
+            })}
         </fieldset>
     }
 }

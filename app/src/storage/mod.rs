@@ -358,3 +358,45 @@ pub async fn request_persistence() -> Option<bool> {
         .ok()?
         .as_bool()
 }
+
+/// How much this site stores on the device and whether the browser promised to keep it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StorageReport {
+    /// `navigator.storage.persisted()`: the browser will not evict the data under pressure.
+    pub persisted: bool,
+    pub usage_bytes: f64,
+    pub quota_bytes: f64,
+}
+
+/// `None` where the browser has no StorageManager (old browsers, some private modes).
+pub async fn storage_report() -> Option<StorageReport> {
+    let manager = storage_manager()?;
+    let persisted = wasm_bindgen_futures::JsFuture::from(manager.persisted().ok()?)
+        .await
+        .ok()?
+        .as_bool()
+        .unwrap_or(false);
+    let estimate = wasm_bindgen_futures::JsFuture::from(manager.estimate().ok()?)
+        .await
+        .ok()?;
+    let number = |key: &str| {
+        js_sys::Reflect::get(&estimate, &JsValue::from_str(key))
+            .ok()
+            .and_then(|value| value.as_f64())
+            .unwrap_or(0.0)
+    };
+    Some(StorageReport {
+        persisted,
+        usage_bytes: number("usage"),
+        quota_bytes: number("quota"),
+    })
+}
+
+fn storage_manager() -> Option<web_sys::StorageManager> {
+    let navigator = web_sys::window()?.navigator();
+    let manager = js_sys::Reflect::get(&navigator, &JsValue::from_str("storage")).ok()?;
+    if manager.is_undefined() || manager.is_null() {
+        return None;
+    }
+    Some(manager.unchecked_into())
+}
