@@ -1,0 +1,79 @@
+// Lighthouse scores (mobile: simulated slow 4G and a 4x slower CPU, Lighthouse's defaults) for
+// the team board and the customer page, against a running worker. The board needs a signed-in
+// session, which lives in IndexedDB: a Chromium profile signs in first (through the login
+// screen, as a person does) and Lighthouse then audits that same browser without resetting its
+// storage. Installability is checked through the DevTools protocol (Lighthouse 12 has no PWA
+// category any more).
+//
+// Usage: node scripts/lighthouse.mjs <base url>   (prints one "LIGHTHOUSE ..." line per page)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import lighthouse from 'lighthouse';
+import { chromium } from 'playwright-core';
+
+const base = (process.argv[2] ?? '').replace(/\/+$/, '');
+if (!base) throw new Error('usage: node scripts/lighthouse.mjs <base url>');
+const LOGIN = process.env.LIGHTHOUSE_LOGIN ?? '13857123456';
+const PASSWORD = process.env.LIGHTHOUSE_PASSWORD ?? 'gendan-demo-2026';
+
+const freePort = () => new Promise((resolve, reject) => {
+  const server = createServer();
+  server.once('error', reject);
+  server.listen(0, '127.0.0.1', () => {
+    const { port } = server.address();
+    server.close(() => resolve(port));
+  });
+});
+
+const profile = mkdtempSync(join(tmpdir(), 'gendan-lighthouse-'));
+const port = await freePort();
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', `--remote-debugging-port=${port}`],
+  viewport: { width: 390, height: 844 },
+  locale: 'zh-CN',
+});
+try {
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(`${base}/login`);
+  await page.getByLabel('手机号或邮箱').fill(LOGIN);
+  await page.getByLabel('密码', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await page.getByRole('heading', { name: '订单看板' }).waitFor();
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  const cdp = await context.newCDPSession(page);
+  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+  console.log(`INSTALLABLE ${installabilityErrors.length === 0 ? 'yes' : 'no'} errors=${JSON.stringify(installabilityErrors)}`);
+  await cdp.detach();
+  await page.goto('about:blank');
+
+  // The board as a team member opens it every day (signed in, the app installed: the service
+  // worker and the session are kept); the customer page as a customer meets it: a first visit
+  // (Lighthouse clears the origin's storage first, so it runs last).
+  for (const [name, path, firstVisit] of [['board', '/', false], ['customer_page', '/track', true]]) {
+    const result = await lighthouse(`${base}${path}`, {
+      port,
+      output: 'json',
+      logLevel: 'error',
+      disableStorageReset: !firstVisit,
+      onlyCategories: ['performance', 'accessibility', 'best-practices'],
+    });
+    const lhr = result.lhr;
+    const score = (id) => Math.round((lhr.categories[id]?.score ?? 0) * 100);
+    const audit = (id) => lhr.audits[id]?.displayValue?.replace(/\s+/g, '') ?? '-';
+    const failing = Object.values(lhr.audits)
+      .filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode !== 'informative'
+        && a.scoreDisplayMode !== 'notApplicable' && a.scoreDisplayMode !== 'manual')
+      .map((a) => a.id);
+    console.log(`LIGHTHOUSE ${name} visit=${firstVisit ? 'first' : 'returning'} performance=${score('performance')} accessibility=${score('accessibility')} `
+      + `best_practices=${score('best-practices')} fcp=${audit('first-contentful-paint')} `
+      + `lcp=${audit('largest-contentful-paint')} tbt=${audit('total-blocking-time')} `
+      + `cls=${audit('cumulative-layout-shift')} below_90=${failing.join(',') || 'none'}`);
+  }
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
