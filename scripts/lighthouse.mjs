@@ -68,6 +68,13 @@ try {
       .filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode !== 'informative'
         && a.scoreDisplayMode !== 'notApplicable' && a.scoreDisplayMode !== 'manual')
       .map((a) => a.id);
+    // What keeps accessibility below 100: the elements, so they can be fixed.
+    for (const ref of lhr.categories.accessibility.auditRefs) {
+      const a = lhr.audits[ref.id];
+      if (a.score === null || a.score === 1) continue;
+      const nodes = (a.details?.items ?? []).map((item) => item.node?.snippet ?? '').filter(Boolean);
+      console.log(`A11Y ${name} ${a.id}: ${nodes.slice(0, 5).join(' | ')}`);
+    }
     console.log(`LIGHTHOUSE ${name} visit=${firstVisit ? 'first' : 'returning'} performance=${score('performance')} accessibility=${score('accessibility')} `
       + `best_practices=${score('best-practices')} fcp=${audit('first-contentful-paint')} `
       + `lcp=${audit('largest-contentful-paint')} tbt=${audit('total-blocking-time')} `
