@@ -402,7 +402,7 @@ pub fn rebase(
             overlay.values().any(same)
                 || base
                     .values()
-                    .any(|o| same(o) && overlay.get(&o.id).is_none_or(|mine| same(mine)))
+                    .any(|o| same(o) && !overlay.contains_key(&o.id))
         };
         match process_with_numbers(&ctx, current.as_ref(), p, taken) {
             Decision::Applied(applied) => {

@@ -13,6 +13,7 @@ mod repository;
 mod router;
 mod session;
 mod setup;
+mod sync;
 mod track;
 
 use worker::{event, Context, Env, Request, Response};
