@@ -192,11 +192,15 @@ function run(command, args, options) {
 
 /// Starts a private `wrangler dev` of the built worker on a fresh, migrated local D1 (for tests
 /// that need an empty database, such as the first-admin setup). `vars` become `--var`s.
-/// Returns `{url, persistDir, call(path, options), stop()}`; always `stop()` it.
-export async function startPrivateWorker({ vars = {} } = {}) {
-  const persistDir = mkdtempSync(join(tmpdir(), 'gendan-private-d1-'));
-  await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], { cwd: WORKER_DIR });
-  const port = await freePort();
+/// Returns `{url, port, persistDir, call(path, options), stop(), kill()}`; always `stop()` it.
+/// `kill()` SIGKILLs the whole process group (wrangler and workerd) and keeps the D1 files; pass
+/// `persistDir` and `port` to start a worker again on the same database and address.
+export async function startPrivateWorker({ vars = {}, persistDir: reuse, port: wantedPort } = {}) {
+  const persistDir = reuse ?? mkdtempSync(join(tmpdir(), 'gendan-private-d1-'));
+  if (!reuse) {
+    await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], { cwd: WORKER_DIR });
+  }
+  const port = wantedPort ?? (await freePort());
   const inspectorPort = await freePort();
   mkdirSync(join(ROOT, 'target'), { recursive: true });
   const log = join(ROOT, 'target', `wrangler-private-${port}.log`);
@@ -242,6 +246,14 @@ export async function startPrivateWorker({ vars = {} } = {}) {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+  const kill = async () => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  };
   const call = (apiPath, options) => api(apiPath, { ...options, baseUrl: url });
-  return { url, persistDir, call, stop };
+  return { url, port, persistDir, call, stop, kill };
 }
