@@ -318,3 +318,80 @@ pub async fn pull(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiEr
         200,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::DateTime;
+    use domain::{Mutation, PendingMutation};
+
+    fn push_of(seqs: &[u64]) -> PushRequest {
+        PushRequest {
+            device_id: Uuid::nil(),
+            mutations: seqs
+                .iter()
+                .map(|&seq| PendingMutation {
+                    seq,
+                    mutation: Mutation::Reopen {
+                        order_id: Uuid::nil(),
+                    },
+                    device_time: DateTime::UNIX_EPOCH,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_push_must_number_its_mutations_consecutively_from_one_or_more() {
+        assert!(check_push(&push_of(&[])).is_ok());
+        assert!(check_push(&push_of(&[7, 8, 9])).is_ok());
+        assert!(matches!(
+            check_push(&push_of(&[0, 1])),
+            Err(ApiError::SeqOrder)
+        ));
+        assert!(matches!(
+            check_push(&push_of(&[1, 3])),
+            Err(ApiError::SeqOrder)
+        ));
+        assert!(matches!(
+            check_push(&push_of(&[2, 1])),
+            Err(ApiError::SeqOrder)
+        ));
+        assert!(matches!(
+            check_push(&push_of(&[u64::MAX])),
+            Err(ApiError::SeqOrder)
+        ));
+    }
+
+    #[test]
+    fn a_push_carries_at_most_the_page_size() {
+        let seqs: Vec<u64> = (1..=MAX_PUSH_MUTATIONS as u64 + 1).collect();
+        assert!(matches!(
+            check_push(&push_of(&seqs)),
+            Err(ApiError::TooManyMutations { .. })
+        ));
+        assert!(check_push(&push_of(&seqs[..MAX_PUSH_MUTATIONS])).is_ok());
+    }
+
+    #[test]
+    fn sync_errors_have_their_statuses_and_codes() {
+        let gap = ApiError::SeqGap {
+            last_seq: 4,
+            first_seq: 9,
+        };
+        assert_eq!((gap.status(), gap.code()), (409, "seq_gap"));
+        assert_eq!(ApiError::DeviceNotYours.status(), 403);
+        assert_eq!(ApiError::SyncBusy.status(), 503);
+        assert_eq!(ApiError::TooManyMutations { limit: 100 }.status(), 413);
+    }
+
+    #[test]
+    fn only_documented_transient_d1_errors_are_retried() {
+        assert!(is_transient("D1_ERROR: Network connection lost."));
+        assert!(is_transient("D1 DB storage caused object to be reset"));
+        assert!(!is_transient(
+            "D1_ERROR: CHECK constraint failed: ok = 1: SQLITE_CONSTRAINT"
+        ));
+        assert!(!is_transient("no such table: orders"));
+    }
+}
