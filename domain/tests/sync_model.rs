@@ -400,7 +400,7 @@ fn local_mutation(device: &mut Device, kind: u8, a: u8, b: u8) -> Option<(Mutati
                 items: items(),
                 expected_delivery: None,
                 owner: None,
-                note: (b % 3 == 0).then(|| "开单备注".to_string()),
+                note: b.is_multiple_of(3).then(|| "开单备注".to_string()),
                 note_id: None,
             }
         }
@@ -415,7 +415,7 @@ fn local_mutation(device: &mut Device, kind: u8, a: u8, b: u8) -> Option<(Mutati
                 order_id: o.id,
                 from: o.stage.clone(),
                 to: next,
-                reason: (b % 2 == 0).then(|| "客户催单".to_string()),
+                reason: b.is_multiple_of(2).then(|| "客户催单".to_string()),
             }
         }
         (3, Some(o)) => {
@@ -428,7 +428,7 @@ fn local_mutation(device: &mut Device, kind: u8, a: u8, b: u8) -> Option<(Mutati
                 order_id: o.id,
                 stage: o.stage.clone(),
                 item: item.id.clone(),
-                done: b % 4 != 0,
+                done: !b.is_multiple_of(4),
             }
         }
         (4, Some(o)) => Mutation::EditFields {
@@ -467,7 +467,7 @@ fn local_mutation(device: &mut Device, kind: u8, a: u8, b: u8) -> Option<(Mutati
         (9, Some(o)) => {
             // Jump back a stage (rework, needs a reason) or try to finish.
             match pipeline.previous(&o.stage) {
-                Some(prev) if b % 2 == 0 => Mutation::AdvanceStage {
+                Some(prev) if b.is_multiple_of(2) => Mutation::AdvanceStage {
                     order_id: o.id,
                     from: o.stage.clone(),
                     to: prev.id.clone(),
