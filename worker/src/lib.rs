@@ -4,6 +4,7 @@
 mod accounts;
 mod admin_users;
 mod auth;
+mod bench;
 mod board;
 mod demo_data;
 mod error;

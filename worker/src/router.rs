@@ -5,7 +5,9 @@ use std::future::Future;
 
 use worker::{Env, Request, Response, Router};
 
-use crate::{admin_users, board, demo_data, error::ApiError, health, session, setup, sync, track};
+use crate::{
+    admin_users, bench, board, demo_data, error::ApiError, health, session, setup, sync, track,
+};
 
 async fn respond(
     handler: impl Future<Output = Result<Response, ApiError>>,
@@ -51,6 +53,12 @@ pub async fn handle(req: Request, env: Env) -> Response {
         // Sync (offline devices): push decided mutations, pull changed orders and rejections.
         .post_async("/api/sync/push", |req, ctx| respond(sync::push(req, ctx)))
         .get_async("/api/sync/pull", |req, ctx| respond(sync::pull(req, ctx)))
+        .post_async("/api/dev/bench/select", |req, ctx| {
+            respond(bench::select(req, ctx))
+        })
+        .post_async("/api/dev/bench/write", |req, ctx| {
+            respond(bench::write(req, ctx))
+        })
         .post_async("/api/dev/demo-data", |req, ctx| {
             respond(demo_data::load(req, ctx))
         })

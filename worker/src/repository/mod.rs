@@ -6,9 +6,11 @@
 //! global version happen in ONE `batch`, which D1 runs as one transaction.
 
 mod accounts;
+mod bench;
 mod sync;
 
 pub use accounts::{NewSession, NewUser, ThrottleKey, UserRecord};
+pub use bench::RawOrderRow;
 pub use sync::{is_transient, CommitError, DecisionBasis, NO_VERSION};
 
 use chrono::{DateTime, SecondsFormat, Utc};
