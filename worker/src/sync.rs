@@ -2,19 +2,20 @@
 //! protocol"; ARCHITECTURE.md "Sync" has the invariants).
 //!
 //! Push decides each mutation with `seq > last_seq(device)` with `domain::process`, the caller as
-//! actor and the server clock as `now`, and writes each decision in one guarded D1 batch
-//! (`repository/sync.rs`). A batch refused by the guard (someone changed the order, or another
+//! actor and the server clock as `now`, and writes the decisions of up to `DECISIONS_PER_BATCH`
+//! consecutive mutations in one guarded D1 batch (`repository/sync.rs`). A batch refused by the guard (someone changed the order, or another
 //! request of this device got there first) is decided again on fresh data; transient D1 errors
 //! are retried with backoff. Both are safe because the guard makes every write conditional on
 //! exactly the state the decision saw.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 
 use domain::{
-    make_number_unique, process, Context, Decision, Order, Pipeline, PushRequest, PushResponse,
-    Rejection, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, MAX_PULL_REJECTIONS, MAX_PUSH_MUTATIONS,
+    make_number_unique, process, Context, Decision, Order, PendingMutation, Pipeline, PushRequest,
+    PushResponse, Rejection, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, MAX_PULL_REJECTIONS,
+    MAX_PUSH_MUTATIONS,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -24,7 +25,7 @@ use crate::{
     auth::require_user,
     error::ApiError,
     http::{json_text_response, ok_json, read_json, server_now},
-    repository::{is_transient, CommitError, DecisionBasis, Repository, NO_VERSION},
+    repository::{is_transient, CommitError, DecisionWrite, Repository, NO_VERSION},
 };
 
 /// Decisions of one mutation tried at most this often before the push answers 503 (the client
@@ -84,6 +85,73 @@ fn check_push(body: &PushRequest) -> Result<(), ApiError> {
     }
 }
 
+/// Decisions written per D1 batch. A batch is all-or-nothing, so a bigger run means fewer round
+/// trips but more work redone when a concurrent writer makes the guard refuse it.
+const DECISIONS_PER_BATCH: usize = 25;
+
+/// The decisions of one run of mutations, made in memory on top of the orders as read.
+struct RunDecisions {
+    decisions: Vec<(PendingMutation, Decision)>,
+    /// Each order the run looked at, as it is after the run.
+    working: HashMap<Uuid, Option<Order>>,
+    /// Claimed order numbers (lower case) that were not looked up in D1 yet.
+    unchecked_numbers: Vec<String>,
+}
+
+fn decide_run(
+    rules: &Context,
+    run: &[PendingMutation],
+    known: &HashMap<Uuid, Option<(Order, i64)>>,
+    numbers_in_db: &[(Uuid, String)],
+    checked_numbers: &HashSet<String>,
+) -> RunDecisions {
+    let mut working: HashMap<Uuid, Option<Order>> = HashMap::new();
+    let mut decisions = Vec::with_capacity(run.len());
+    let mut unchecked_numbers = Vec::new();
+    for pending in run {
+        let order_id = pending.mutation.order_id();
+        let current = working.entry(order_id).or_insert_with(|| {
+            known
+                .get(&order_id)
+                .and_then(|entry| entry.as_ref().map(|(order, _)| order.clone()))
+        });
+        let before = current.clone();
+        let mut decision = process(rules, before.as_ref(), pending);
+        if let Some(number) = decision.claimed_number(before.as_ref()) {
+            let lower = number.as_str().to_lowercase();
+            if !checked_numbers.contains(&lower) {
+                unchecked_numbers.push(lower);
+            }
+            let working_view = &working;
+            // Another order has `n` if one this run touched has it now, or D1 had it and this run
+            // has not changed that order.
+            let taken = |n: &str| {
+                let n = n.to_lowercase();
+                working_view.iter().any(|(id, order)| {
+                    *id != order_id
+                        && order
+                            .as_ref()
+                            .is_some_and(|o| o.number.as_str().to_lowercase() == n)
+                }) || numbers_in_db.iter().any(|(id, number)| {
+                    *id != order_id && !working_view.contains_key(id) && *number == n
+                })
+            };
+            if let Decision::Applied(applied) = &mut decision {
+                make_number_unique(rules, applied, taken);
+            }
+        }
+        if let Decision::Applied(applied) = &decision {
+            working.insert(order_id, Some(applied.order.clone()));
+        }
+        decisions.push((pending.clone(), decision));
+    }
+    RunDecisions {
+        decisions,
+        working,
+        unchecked_numbers,
+    }
+}
+
 pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
     let user = require_user(&req, &ctx).await?;
     let body: PushRequest = read_json(&mut req).await?;
@@ -106,83 +174,128 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
 
     let pipeline = Pipeline::standard();
     let actor = user.actor();
-    // Orders as this request last read or wrote them; a stale entry only costs a guard refusal.
-    let mut known: HashMap<Uuid, Option<(Order, i64)>> = HashMap::new();
-    for pending in &body.mutations {
-        if pending.seq <= last_seq {
-            continue; // Already decided: a replayed push changes nothing.
-        }
-        let order_id = pending.mutation.order_id();
-        let mut attempt = 0;
-        loop {
-            let current = match known.get(&order_id) {
-                Some(current) => current.clone(),
-                None => {
-                    let loaded = retrying(|| repo.load_order(order_id)).await?;
-                    known.insert(order_id, loaded.clone());
-                    loaded
-                }
-            };
-            let received_at = server_now();
-            let rules = Context {
-                pipeline: &pipeline,
-                actor: &actor,
-                now: received_at,
-            };
-            let before = current.as_ref().map(|(order, _)| order);
-            let mut decision = process(&rules, before, pending);
-            if let Some(number) = decision.claimed_number(before).cloned() {
-                let taken = retrying(|| repo.numbers_like(number.as_str(), order_id)).await?;
-                if let Decision::Applied(applied) = &mut decision {
-                    make_number_unique(&rules, applied, |n| taken.contains(&n.to_lowercase()));
-                }
+    // Every order this push touches, read once up front (one statement); after that, as this
+    // request wrote them. A stale entry only costs a guard refusal and a re-read.
+    let touched: Vec<Uuid> = body
+        .mutations
+        .iter()
+        .filter(|p| p.seq > last_seq)
+        .map(|p| p.mutation.order_id())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut known = load_known(&repo, &touched).await?;
+    let mut numbers_in_db: Vec<(Uuid, String)> = Vec::new();
+    let mut checked_numbers: HashSet<String> = HashSet::new();
+    let mut attempt = 0;
+    loop {
+        // Mutations with seq <= last_seq are already decided: a replayed push changes nothing.
+        let run: Vec<PendingMutation> = body
+            .mutations
+            .iter()
+            .filter(|p| p.seq > last_seq)
+            .take(DECISIONS_PER_BATCH)
+            .cloned()
+            .collect();
+        let Some(run_end) = run.last().map(|p| p.seq) else {
+            break;
+        };
+        let received_at = server_now();
+        let rules = Context {
+            pipeline: &pipeline,
+            actor: &actor,
+            now: received_at,
+        };
+        // Decide in memory; if that claims order numbers not yet looked up, look them up (one
+        // statement) and decide again, so renumbering sees every number it could collide with.
+        let run_decisions = loop {
+            let decided = decide_run(&rules, &run, &known, &numbers_in_db, &checked_numbers);
+            if decided.unchecked_numbers.is_empty() {
+                break decided;
             }
-            let basis = DecisionBasis {
-                device_id: &device_id,
-                last_seq: last_seq as i64,
-                seq: pending.seq as i64,
-                device_time: pending.device_time,
-                order_id,
-                order_version: current.as_ref().map_or(NO_VERSION, |(_, v)| *v),
-                received_at,
-            };
-            let written = match &decision {
-                Decision::Applied(applied) => repo
-                    .commit_applied(&basis, &applied.order, &applied.events)
-                    .await
-                    .map(Some),
-                Decision::Unchanged => repo.commit_unchanged(&basis).await.map(|_| None),
-                Decision::Rejected(rejection) => {
-                    repo.commit_rejection(&basis, rejection).await.map(|_| None)
+            let found = retrying(|| repo.numbers_taken(&decided.unchecked_numbers)).await?;
+            numbers_in_db.extend(found);
+            checked_numbers.extend(decided.unchecked_numbers);
+        };
+
+        let changed: Vec<&Order> = run_decisions
+            .working
+            .iter()
+            .filter(|(id, order)| {
+                order.is_some()
+                    && run_decisions.decisions.iter().any(|(p, d)| {
+                        p.mutation.order_id() == **id && matches!(d, Decision::Applied(_))
+                    })
+            })
+            .filter_map(|(_, order)| order.as_ref())
+            .collect();
+        let write = DecisionWrite {
+            device_id: &device_id,
+            last_seq: last_seq as i64,
+            new_last_seq: run_end as i64,
+            received_at,
+            based_on: run_decisions
+                .working
+                .keys()
+                .map(|id| {
+                    let version = known
+                        .get(id)
+                        .and_then(|entry| entry.as_ref().map(|(_, v)| *v))
+                        .unwrap_or(NO_VERSION);
+                    (*id, version)
+                })
+                .collect(),
+            orders: changed.clone(),
+            events: run_decisions
+                .decisions
+                .iter()
+                .filter_map(|(p, d)| match d {
+                    Decision::Applied(applied) => Some((p, applied)),
+                    _ => None,
+                })
+                .flat_map(|(p, applied)| {
+                    applied.events.iter().map(move |event| {
+                        (p.mutation.order_id(), p.seq as i64, p.device_time, event)
+                    })
+                })
+                .collect(),
+            rejections: run_decisions
+                .decisions
+                .iter()
+                .filter_map(|(_, d)| match d {
+                    Decision::Rejected(rejection) => Some(rejection),
+                    _ => None,
+                })
+                .collect(),
+        };
+        match repo.commit_decisions(&write).await {
+            Ok(versions) => {
+                for (order, version) in changed.iter().zip(versions) {
+                    known.insert(order.id, Some(((*order).clone(), version)));
                 }
-            };
-            match written {
-                Ok(version) => {
-                    if let (Some(version), Decision::Applied(applied)) = (version, decision) {
-                        known.insert(order_id, Some((applied.order, version)));
-                    }
-                    last_seq = pending.seq;
-                    break;
+                last_seq = run_end;
+                attempt = 0;
+            }
+            Err(CommitError::Other(error)) => return Err(error),
+            Err(refused) => {
+                if let CommitError::Transient(message) = &refused {
+                    worker::console_warn!("transient D1 error on a sync write: {message}");
                 }
-                Err(CommitError::Other(error)) => return Err(error),
-                Err(refused) => {
-                    if let CommitError::Transient(message) = &refused {
-                        worker::console_warn!("transient D1 error on a sync write: {message}");
-                    }
-                    attempt += 1;
-                    if attempt >= MAX_ATTEMPTS {
-                        return Err(ApiError::SyncBusy);
-                    }
-                    backoff(attempt).await;
-                    known.remove(&order_id);
-                    let device = retrying(|| repo.read_device(&device_id))
-                        .await?
-                        .ok_or_else(|| ApiError::Database("the device row vanished".into()))?;
-                    last_seq = device.last_seq as u64;
-                    if last_seq >= pending.seq {
-                        break; // Another request of this device decided it (or our commit landed).
-                    }
+                attempt += 1;
+                if attempt >= MAX_ATTEMPTS {
+                    return Err(ApiError::SyncBusy);
                 }
+                backoff(attempt).await;
+                // Someone changed an order (or another request of this device decided some of
+                // these mutations, or our own commit did land): read again, decide again.
+                let device = retrying(|| repo.read_device(&device_id))
+                    .await?
+                    .ok_or_else(|| ApiError::Database("the device row vanished".into()))?;
+                last_seq = last_seq.max(device.last_seq as u64);
+                let ids: Vec<Uuid> = run_decisions.working.keys().copied().collect();
+                known.extend(load_known(&repo, &ids).await?);
+                numbers_in_db.clear();
+                checked_numbers.clear();
             }
         }
     }
@@ -195,6 +308,15 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
         _ => Vec::new(),
     };
     ok_json(&PushResponse { last_seq, rejected })
+}
+
+/// The orders with these ids as D1 has them now; absent ones as `None`.
+async fn load_known(
+    repo: &Repository,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Option<(Order, i64)>>, ApiError> {
+    let mut found = retrying(|| repo.load_orders(ids)).await?;
+    Ok(ids.iter().map(|id| (*id, found.remove(id))).collect())
 }
 
 /// `GET /api/sync/pull` parameters, read by hand for precise error messages.

@@ -11,7 +11,7 @@ mod sync;
 
 pub use accounts::{NewSession, NewUser, ThrottleKey, UserRecord};
 pub use bench::RawOrderRow;
-pub use sync::{is_transient, CommitError, DecisionBasis, NO_VERSION};
+pub use sync::{is_transient, CommitError, DecisionWrite, NO_VERSION};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use domain::{HistoryEvent, Order, OrderStatus};

@@ -1,12 +1,15 @@
 //! SQL for sync (`migrations/0003_sync.sql`): devices and their `last_seq`, the decided
 //! mutations (order writes with their audit events, rejections, no-ops) and the pull pages.
 //!
-//! Every decision is written by ONE batch that starts with the concurrency guard: an insert
-//! into `sync_guard` whose CHECK (ok = 1) fails unless the order still has the version the
-//! decision was made on AND the device still has the `last_seq` it was read with. A failing
-//! statement fails the whole batch, so a decision made on stale data writes nothing and is made
+//! The decisions of a run of consecutive mutations of one device (up to `DECISIONS_PER_BATCH`
+//! in the handler) are written by ONE batch that starts with the concurrency guard: an insert
+//! into `sync_guard` whose CHECK (ok = 1) fails unless every order the decisions looked at still
+//! has the version they saw AND the device still has the `last_seq` it was read with. A failing
+//! statement fails the whole batch, so decisions made on stale data write nothing and are made
 //! again ([`CommitError::Stale`]). Because of the `last_seq` part, retrying a batch whose commit
 //! outcome is unknown is always safe: if it had landed, the retry's guard fails.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use domain::{HistoryEvent, Order, Rejection};
@@ -28,6 +31,7 @@ pub struct DeviceRow {
 
 #[derive(Deserialize)]
 struct OrderRow {
+    id: String,
     doc: String,
     version: i64,
 }
@@ -63,6 +67,7 @@ struct RejectionRow {
 
 #[derive(Deserialize)]
 struct NumberRow {
+    id: String,
     number: String,
 }
 
@@ -71,17 +76,20 @@ struct ValueRow {
     value: i64,
 }
 
-/// What a decision is written with: which device mutation it is and what it was based on.
-pub struct DecisionBasis<'a> {
+/// The decisions of consecutive mutations of one device, to be written together.
+pub struct DecisionWrite<'a> {
     pub device_id: &'a str,
-    /// The device's `last_seq` when the decision was made; the new one is `seq`.
+    /// The device's `last_seq` the decisions were made after, and the one they end at.
     pub last_seq: i64,
-    pub seq: i64,
-    pub device_time: DateTime<Utc>,
-    pub order_id: Uuid,
-    /// The order's version the decision was made on, or `NO_VERSION` if it did not exist.
-    pub order_version: i64,
+    pub new_last_seq: i64,
     pub received_at: DateTime<Utc>,
+    /// Every order a decision looked at, with the version it had then (`NO_VERSION` = absent).
+    pub based_on: Vec<(Uuid, i64)>,
+    /// The final state of each order that changed.
+    pub orders: Vec<&'a Order>,
+    /// (order id, seq, device time, event) of every accepted mutation, in decision order.
+    pub events: Vec<(Uuid, i64, DateTime<Utc>, &'a HistoryEvent)>,
+    pub rejections: Vec<&'a Rejection>,
 }
 
 #[derive(Debug)]
@@ -186,91 +194,96 @@ impl Repository {
         )?)
     }
 
-    /// The order as stored (deleted ones too: a tombstone is still the order) and its version.
-    pub async fn load_order(&self, id: Uuid) -> Result<Option<(Order, i64)>, ApiError> {
-        let row: Option<OrderRow> = query!(
+    /// The orders with these ids as stored (deleted ones too: a tombstone is still the order)
+    /// with their versions. One statement; the ids travel as ONE JSON parameter.
+    pub async fn load_orders(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, (Order, i64)>, ApiError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids_json = to_json(&ids.iter().map(Uuid::to_string).collect::<Vec<_>>())?;
+        let rows: Vec<OrderRow> = query!(
             &self.db,
-            "SELECT doc, version FROM orders WHERE id = ?1",
-            &id.to_string()
-        )?
-        .first(None)
-        .await?;
-        row.map(|row| {
-            let order = serde_json::from_str(&row.doc)
-                .map_err(|error| ApiError::Internal(format!("order {id}: {error}")))?;
-            Ok((order, row.version))
-        })
-        .transpose()
-    }
-
-    /// Numbers of OTHER orders equal to `number` or of the form `number-…`, lower-cased: all a
-    /// renumbering can collide with. (The unique index still has the last word at write time.)
-    pub async fn numbers_like(&self, number: &str, except: Uuid) -> Result<Vec<String>, ApiError> {
-        let escaped: String = number
-            .chars()
-            .flat_map(|c| match c {
-                '\\' | '%' | '_' => vec!['\\', c],
-                c => vec![c],
-            })
-            .collect();
-        let rows: Vec<NumberRow> = query!(
-            &self.db,
-            "SELECT number FROM orders WHERE id <> ?1 \
-             AND (number = ?2 COLLATE NOCASE OR number LIKE ?3 ESCAPE '\\')",
-            &except.to_string(),
-            &number,
-            &format!("{escaped}-%")
+            "SELECT id, doc, version FROM orders WHERE id IN (SELECT value FROM json_each(?1))",
+            &ids_json
         )?
         .all()
         .await?
         .results()?;
-        Ok(rows.into_iter().map(|r| r.number.to_lowercase()).collect())
+        rows.into_iter()
+            .map(|row| {
+                let id: Uuid = row
+                    .id
+                    .parse()
+                    .map_err(|_| ApiError::Internal(format!("bad order id {}", row.id)))?;
+                let order = serde_json::from_str(&row.doc)
+                    .map_err(|error| ApiError::Internal(format!("order {id}: {error}")))?;
+                Ok((id, (order, row.version)))
+            })
+            .collect()
     }
 
-    fn guard(&self, basis: &DecisionBasis) -> Result<D1PreparedStatement, ApiError> {
-        Ok(query!(
+    /// Every order whose number is one of `numbers` or starts with `number-` (case-insensitive),
+    /// as (id, lower-cased number): all a renumbering can collide with. Ranges on the NOCASE
+    /// index, not LIKE (D1 caps LIKE patterns at 50 bytes; a 40-character Chinese number is 120).
+    /// The unique index still has the last word at write time.
+    pub async fn numbers_taken(&self, numbers: &[String]) -> Result<Vec<(Uuid, String)>, ApiError> {
+        if numbers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let numbers_json = to_json(&numbers)?;
+        let rows: Vec<NumberRow> = query!(
+            &self.db,
+            "SELECT o.id AS id, o.number AS number FROM json_each(?1) j \
+             JOIN orders o ON o.number = j.value COLLATE NOCASE \
+             UNION \
+             SELECT o.id, o.number FROM json_each(?1) j \
+             JOIN orders o ON o.number >= (j.value || '-') COLLATE NOCASE \
+             AND o.number < (j.value || '.') COLLATE NOCASE",
+            &numbers_json
+        )?
+        .all()
+        .await?
+        .results()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| Some((row.id.parse().ok()?, row.number.to_lowercase())))
+            .collect())
+    }
+
+    /// Writes the decisions of consecutive mutations of one device in ONE batch (one
+    /// transaction): the guard, per changed order one version bump and its final document with
+    /// derived columns, the audit events, the rejections, the device's new `last_seq`.
+    /// Returns the new version of each order in `write.orders`, in that order.
+    pub async fn commit_decisions(
+        &self,
+        write: &DecisionWrite<'_>,
+    ) -> Result<Vec<i64>, CommitError> {
+        let based_on: Vec<(String, i64)> = write
+            .based_on
+            .iter()
+            .map(|(id, version)| (id.to_string(), *version))
+            .collect();
+        let based_on = to_json(&based_on)?;
+        let mut statements = vec![query!(
             &self.db,
             "INSERT INTO sync_guard (ok) SELECT \
              (SELECT COUNT(*) FROM sync_devices WHERE device_id = ?1 AND last_seq = ?2) = 1 \
-             AND COALESCE((SELECT version FROM orders WHERE id = ?3), -1) = ?4",
-            &basis.device_id,
-            &basis.last_seq,
-            &basis.order_id.to_string(),
-            &basis.order_version
-        )?)
-    }
-
-    fn advance_device(&self, basis: &DecisionBasis) -> Result<D1PreparedStatement, ApiError> {
-        Ok(query!(
-            &self.db,
-            "UPDATE sync_devices SET last_seq = ?2, last_push_at = ?3 WHERE device_id = ?1",
-            &basis.device_id,
-            &basis.seq,
-            &timestamp(basis.received_at)
-        )?)
-    }
-
-    fn clear_guard(&self) -> D1PreparedStatement {
-        query!(&self.db, "DELETE FROM sync_guard")
-    }
-
-    /// Writes an accepted mutation: the order (document + derived columns, new global version),
-    /// its audit events and the device's new `last_seq`, in one transaction. Returns the
-    /// order's new version.
-    pub async fn commit_applied(
-        &self,
-        basis: &DecisionBasis<'_>,
-        order: &Order,
-        events: &[HistoryEvent],
-    ) -> Result<i64, CommitError> {
-        let doc = to_json(order)?;
-        let mut statements = vec![
-            self.guard(basis)?,
-            query!(
+             AND NOT EXISTS (SELECT 1 FROM json_each(?3) j WHERE \
+             COALESCE((SELECT version FROM orders WHERE id = json_extract(j.value, '$[0]')), -1) \
+             <> json_extract(j.value, '$[1]'))",
+            &write.device_id,
+            &write.last_seq,
+            &based_on
+        )?];
+        let mut version_at = Vec::with_capacity(write.orders.len());
+        for order in &write.orders {
+            version_at.push(statements.len());
+            statements.push(query!(
                 &self.db,
                 "UPDATE server_meta SET value = value + 1 WHERE key = 'version' RETURNING value"
-            ),
-            query!(
+            ));
+            let doc = to_json(*order)?;
+            statements.push(query!(
                 &self.db,
                 "INSERT INTO orders (id, number, stage, status, owner_id, phone_last4, doc, version, \
                  deleted, created_at, updated_at) \
@@ -289,50 +302,34 @@ impl Repository {
                 &doc,
                 &order.created_at.to_rfc3339(),
                 &order.updated_at.to_rfc3339()
-            )?,
-        ];
-        for event in events {
+            )?);
+        }
+        for (order_id, seq, device_time, event) in &write.events {
             let payload = to_json(&event.kind)?;
             statements.push(query!(
                 &self.db,
                 "INSERT INTO order_events (order_id, at, server_received_at, actor_id, kind, \
                  payload, device_id, seq, device_time) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                &order.id.to_string(),
+                &order_id.to_string(),
                 &event.at.to_rfc3339(),
-                &basis.received_at.to_rfc3339(),
+                &write.received_at.to_rfc3339(),
                 &event.actor.user_id,
                 &event.kind.name(),
                 &payload,
-                &basis.device_id,
-                &basis.seq,
-                &timestamp(basis.device_time)
+                &write.device_id,
+                seq,
+                &timestamp(*device_time)
             )?);
         }
-        statements.push(self.advance_device(basis)?);
-        statements.push(self.clear_guard());
-        let results = self.db.batch(statements).await?;
-        let version: Option<ValueRow> = first_row(&results[1])?;
-        version
-            .map(|row| row.value)
-            .ok_or_else(|| CommitError::Other(ApiError::Database("no version returned".into())))
-    }
-
-    /// Records a refused mutation and moves the device's `last_seq` past it, in one transaction.
-    pub async fn commit_rejection(
-        &self,
-        basis: &DecisionBasis<'_>,
-        rejection: &Rejection,
-    ) -> Result<(), CommitError> {
-        let mutation = to_json(&rejection.mutation)?;
-        let statements = vec![
-            self.guard(basis)?,
-            query!(
+        for rejection in &write.rejections {
+            let mutation = to_json(&rejection.mutation)?;
+            statements.push(query!(
                 &self.db,
                 "INSERT INTO sync_rejections (device_id, seq, order_id, code, message, message_en, \
                  mutation, device_time, rejected_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                &basis.device_id,
-                &basis.seq,
+                &write.device_id,
+                &(rejection.seq as i64),
                 &rejection.order_id.to_string(),
                 &rejection.code,
                 &rejection.message,
@@ -340,23 +337,26 @@ impl Repository {
                 &mutation,
                 &timestamp(rejection.device_time),
                 &timestamp(rejection.rejected_at)
-            )?,
-            self.advance_device(basis)?,
-            self.clear_guard(),
-        ];
-        self.db.batch(statements).await?;
-        Ok(())
-    }
-
-    /// An accepted mutation that changes nothing: only the device's `last_seq` moves.
-    pub async fn commit_unchanged(&self, basis: &DecisionBasis<'_>) -> Result<(), CommitError> {
-        let statements = vec![
-            self.guard(basis)?,
-            self.advance_device(basis)?,
-            self.clear_guard(),
-        ];
-        self.db.batch(statements).await?;
-        Ok(())
+            )?);
+        }
+        statements.push(query!(
+            &self.db,
+            "UPDATE sync_devices SET last_seq = ?2, last_push_at = ?3 WHERE device_id = ?1",
+            &write.device_id,
+            &write.new_last_seq,
+            &timestamp(write.received_at)
+        )?);
+        statements.push(query!(&self.db, "DELETE FROM sync_guard"));
+        let results = self.db.batch(statements).await?;
+        version_at
+            .into_iter()
+            .map(|index| {
+                let row: Option<ValueRow> = first_row(&results[index])?;
+                row.map(|row| row.value).ok_or_else(|| {
+                    CommitError::Other(ApiError::Database("no version returned".into()))
+                })
+            })
+            .collect()
     }
 
     /// This device's rejections with `from <= seq <= to`, by seq (a push's answer).
