@@ -195,6 +195,27 @@ test('two phones that created the same order number offline both keep their orde
   assert.equal(audit.n, 1);
 });
 
+test('one long push across several orders, with two creates of the same long Chinese number, lands whole', async () => {
+  const device = randomUUID();
+  const number = `杭州明远纺织长单号${tag()}`.padEnd(40, '单'); // 40 characters, 100+ bytes
+  const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+  const mutations = [createOrder(a, number), createOrder(b, number), createOrder(c, `SYNC-${tag()}`)];
+  for (let i = 0; i < 57; i += 1) mutations.push(addNote([a, b, c][i % 3], `长推送 ${i}`));
+  const answer = await push(sales, device, numbered(1, mutations));
+  assert.equal(answer.status, 200, answer.text);
+  assert.equal(answer.json.last_seq, 60);
+  assert.deepEqual(answer.json.rejected, []);
+  const rows = await d1(`SELECT id, number, doc FROM orders WHERE id IN ('${a}', '${b}', '${c}')`);
+  const byId = new Map(rows.map((r) => [r.id, { number: r.number, doc: JSON.parse(r.doc) }]));
+  assert.equal(byId.get(a).number, number);
+  assert.equal(byId.get(b).number, `${number.slice(0, 38)}-2`, 'cut to fit 40 characters with the suffix');
+  for (const id of [a, b, c]) {
+    assert.equal(byId.get(id).doc.notes.length, 19);
+    const [{ n }] = await d1(`SELECT COUNT(*) AS n FROM order_events WHERE order_id = '${id}'`);
+    assert.equal(n, byId.get(id).doc.history.length, 'audit rows match the document history');
+  }
+});
+
 // ---- concurrency ---------------------------------------------------------------------------
 
 test('concurrent pushes on one order from several devices all land (optimistic guard + retry)', async () => {
