@@ -10,7 +10,7 @@
 //! - order numbers are unique (case-insensitively), colliding creates were renumbered, not lost;
 //! - a push with a gap changes nothing.
 //!
-//! The number of cases that ran is printed (`cargo test -p domain --test sync_model -- --nocapture`).
+//! The number of cases that ran is printed on stderr in every run (`cargo test -p domain`).
 
 mod common;
 
@@ -194,8 +194,10 @@ struct Device {
     next_seq: u64,
     cursor: u64,
     rejection_cursor: u64,
-    /// Rejections this device has been told about, by seq.
+    /// Rejections this device has been told about (push answers or pulls), by seq.
     rejections: BTreeMap<u64, Rejection>,
+    /// The seqs of the rejections that came through pull, the channel that must never miss one.
+    pulled_rejections: BTreeSet<u64>,
     counter: u128,
     clock_skew: Duration,
 }
@@ -212,6 +214,7 @@ impl Device {
             cursor: 0,
             rejection_cursor: 0,
             rejections: BTreeMap::new(),
+            pulled_rejections: BTreeSet::new(),
             counter: 0,
             clock_skew: Duration::minutes(skew_minutes),
         }
@@ -291,6 +294,7 @@ impl Device {
         self.cursor = page.cursor;
         for rejection in &page.rejections {
             self.learn(rejection);
+            self.pulled_rejections.insert(rejection.seq);
         }
         self.rejection_cursor = page.rejection_cursor;
         if !page.more {
@@ -726,6 +730,14 @@ impl World {
                 "device {} got all its rejections",
                 device.index
             );
+            assert!(
+                server_side
+                    .keys()
+                    .copied()
+                    .eq(device.pulled_rejections.iter().copied()),
+                "device {} pulled every rejection",
+                device.index
+            );
             let mine = &sent[&device.index];
             for rejection in device.rejections.values() {
                 let original = mine.iter().find(|p| p.seq == rejection.seq).unwrap();
@@ -824,35 +836,36 @@ fn simulate(ops: &[Op]) {
     CASES_RUN.fetch_add(1, Ordering::Relaxed);
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig {
+/// One test that runs the cases itself (rather than `proptest!`) so it can print what ran, pass
+/// or fail. The summary goes straight to stderr, which libtest does not capture, so it shows in a
+/// normal `cargo test` run too.
+#[test]
+fn simulated_devices_converge_on_the_server() {
+    use proptest::test_runner::{Config, TestRunner};
+    use std::io::Write;
+
+    let started = std::time::Instant::now();
+    let mut runner = TestRunner::new(Config {
         cases: CASES,
         max_shrink_iters: 2000,
-        .. ProptestConfig::default()
-    })]
-
-    #[test]
-    fn simulated_devices_converge_on_the_server(ops in prop::collection::vec(op(6), 1..80)) {
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let result = runner.run(&prop::collection::vec(op(6), 1..80), |ops| {
         simulate(&ops);
-    }
-}
-
-#[test]
-fn zz_print_how_many_cases_ran() {
-    // Runs in the same binary; libtest runs tests in parallel, so wait for the simulation.
-    let start = std::time::Instant::now();
-    while CASES_RUN.load(Ordering::Relaxed) < CASES as usize
-        && start.elapsed() < std::time::Duration::from_secs(300)
-    {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+        Ok(())
+    });
     let summary = format!(
-        "sync model: {} cases, {} mutations decided, {} rejections delivered, {} orders renumbered",
+        "sync model: {} cases passed in {:.1} s ({} mutations decided, {} rejections delivered, {} orders renumbered)",
         CASES_RUN.load(Ordering::Relaxed),
+        started.elapsed().as_secs_f64(),
         MUTATIONS_DECIDED.load(Ordering::Relaxed),
         REJECTIONS_SEEN.load(Ordering::Relaxed),
         RENUMBERED.load(Ordering::Relaxed),
     );
-    println!("{summary}");
-    eprintln!("{summary}");
+    let _ = writeln!(std::io::stderr(), "{summary}");
+    if let Err(failure) = result {
+        panic!("{failure}");
+    }
+    assert_eq!(CASES_RUN.load(Ordering::Relaxed), CASES as usize);
 }
