@@ -63,6 +63,12 @@ pub enum EventKind {
     Completed {
         reason: Option<String>,
     },
+    /// The server gave the order another number because another order already had the one it
+    /// was created (or edited) with, typically two phones offline on the same day.
+    Renumbered {
+        from: String,
+        to: String,
+    },
 }
 
 /// Names of editable order fields as they appear in `FieldsEdited`.
@@ -94,6 +100,7 @@ impl EventKind {
             EventKind::Cancelled { .. } => "cancelled",
             EventKind::Reopened => "reopened",
             EventKind::Completed { .. } => "completed",
+            EventKind::Renumbered { .. } => "renumbered",
         }
     }
 }
@@ -256,6 +263,13 @@ impl HistoryEvent {
                     format!("{who} completed the order")
                 };
                 s + &reason_suffix(reason)
+            }
+            EventKind::Renumbered { from, to } => {
+                if zh {
+                    format!("订单号 {from} 与其他订单重复，{who}已将其改为 {to}")
+                } else {
+                    format!("Order number {from} was already taken; {who} changed it to {to}")
+                }
             }
         }
     }

@@ -43,4 +43,8 @@ pub use pipeline::{
     ids as stage_ids, ChecklistItemDef, ExitRequirement, Pipeline, StageDef, StageId,
 };
 pub use role::Role;
-pub use sync::{PendingMutation, PullRequest, PullResponse, PushRequest, PushResponse, Rejection};
+pub use sync::{
+    explain, make_number_unique, process, process_with_numbers, rebase, system_actor, Decision,
+    PendingMutation, PullRequest, PullResponse, PushRequest, PushResponse, Rebased, Rejection,
+    DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, MAX_PULL_REJECTIONS, MAX_PUSH_MUTATIONS,
+};

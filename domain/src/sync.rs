@@ -1,14 +1,47 @@
-//! Wire types of the push/pull protocol (see DESIGN.md). Mutations are numbered per device,
-//! gap-free, so the server can apply each exactly once however often a push is retried.
+//! The sync protocol's wire types and the two pure steps both sides run (see DESIGN.md,
+//! "Sync protocol", and ARCHITECTURE.md, "Sync").
+//!
+//! - The **server** decides each pushed mutation with [`process`] against the order as it is
+//!   now, with the *caller* as actor and the server's clock as `now`. The result is one of
+//!   [`Decision::Applied`] (store the new order and its events), [`Decision::Unchanged`] (the
+//!   order already is as asked: nothing to write but the device's `last_seq`) or
+//!   [`Decision::Rejected`] (store the rejection, with a message that says what happened).
+//!   A new or changed order number that another order already uses is never a rejection: the
+//!   server keeps the order and gives it a unique number ([`make_number_unique`]), recorded as a
+//!   `renumbered` history event.
+//! - The **client** rebuilds what the user sees after a pull with [`rebase`]: the server's
+//!   orders with the still-pending mutations re-applied on top, in seq order, by the same
+//!   `process` step. A pending mutation that now fails stays queued (only the server decides) and
+//!   is reported as *at risk*, with the explanation and the mutation itself, so the screen can
+//!   say "王芳 moved this order at 10:42; your change will probably be refused" without losing
+//!   what the user typed.
+//!
+//! Mutations are numbered per device, gap-free, so the server can apply each exactly once however
+//! often a push is retried.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::apply::{apply, Applied, Context};
+use crate::calendar::{business_date, business_offset};
 use crate::error::DomainError;
-use crate::i18n::Lang;
+use crate::history::{EventKind, HistoryEvent};
+use crate::i18n::{Lang, Localized};
 use crate::mutation::Mutation;
-use crate::order::Order;
+use crate::order::{Order, OrderNumber, OrderStatus, StaffRef};
+use crate::pipeline::{Pipeline, StageId};
+
+/// Most mutations one push may carry. The client sends its queue in pages of at most this many;
+/// it keeps one push well inside a Worker invocation's 1,000 D1 queries (about two a mutation).
+pub const MAX_PUSH_MUTATIONS: usize = 100;
+/// Default and largest page of a pull.
+pub const DEFAULT_PULL_LIMIT: u32 = 500;
+pub const MAX_PULL_LIMIT: u32 = 1000;
+/// Most rejections one pull returns; more wait behind `rejection_cursor`.
+pub const MAX_PULL_REJECTIONS: u32 = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingMutation {
@@ -26,8 +59,11 @@ pub struct PushRequest {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushResponse {
-    /// Highest seq of this device the server has processed (applied or rejected).
+    /// Highest seq of this device the server has processed (applied or rejected). The client
+    /// drops its pending mutations up to here once it has pulled the result.
     pub last_seq: u64,
+    /// The rejections among the seqs of this push (also for seqs an earlier, lost answer already
+    /// covered), so a retried push gets the same answer. Pull reports them too.
     pub rejected: Vec<Rejection>,
 }
 
@@ -35,35 +71,346 @@ pub struct PushResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rejection {
     pub seq: u64,
+    pub order_id: Uuid,
+    /// `DomainError::code()`: stable, for programs.
     pub code: String,
+    /// For people, Chinese first: e.g. "已被王芳于 10:42 推进到 合同签订".
     pub message: String,
+    pub message_en: String,
     pub mutation: Mutation,
+    pub device_time: DateTime<Utc>,
+    /// Server time of the decision.
+    pub rejected_at: DateTime<Utc>,
 }
 
 impl Rejection {
-    pub fn new(seq: u64, error: &DomainError, lang: Lang, mutation: Mutation) -> Self {
+    /// A rejection with the error's generic message; [`process`] uses [`explain`] instead, which
+    /// names who changed the order and when.
+    pub fn new(pending: &PendingMutation, error: &DomainError, now: DateTime<Utc>) -> Self {
         Rejection {
-            seq,
+            seq: pending.seq,
+            order_id: pending.mutation.order_id(),
             code: error.code().to_string(),
-            message: error.message(lang),
-            mutation,
+            message: error.message(Lang::Zh),
+            message_en: error.message(Lang::En),
+            mutation: pending.mutation.clone(),
+            device_time: pending.device_time,
+            rejected_at: now,
         }
+    }
+
+    pub fn message(&self, lang: Lang) -> &str {
+        lang.pick(&self.message, &self.message_en)
     }
 }
 
+/// `GET /api/sync/pull` query parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullRequest {
     pub device_id: Uuid,
+    /// The `cursor` of the last page this device stored; 0 for everything.
     pub cursor: u64,
+    /// The `rejection_cursor` of the last pull whose rejections this device stored.
+    #[serde(default)]
+    pub rejections_after: u64,
+    #[serde(default)]
+    pub limit: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullResponse {
+    /// Orders changed after `cursor`, in version order (live ones; deleted ones are in
+    /// `tombstones`).
     pub orders: Vec<Order>,
     pub tombstones: Vec<Uuid>,
+    /// The version of the last row in this page (the request's cursor when the page is empty):
+    /// store it with the page, send it with the next pull.
     pub cursor: u64,
     /// More pages wait behind `cursor`; pull again before relying on the data being complete.
     pub more: bool,
+    /// Highest seq of this device the server has processed.
     pub last_seq: u64,
+    /// This device's rejections after `rejections_after`, oldest first. A client shows each one
+    /// and then stores `rejection_cursor`; a lost answer only means it sees them again, so every
+    /// rejection reaches the device at least once (dedupe by `seq`).
     pub rejections: Vec<Rejection>,
+    pub rejection_cursor: u64,
+    /// More rejections wait behind `rejection_cursor`.
+    #[serde(default)]
+    pub more_rejections: bool,
+}
+
+/// What the server does with one pushed mutation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Store this order with these new history events.
+    Applied(Applied),
+    /// Accepted, but the order already is as asked (e.g. two people made the same edit): only the
+    /// device's `last_seq` moves.
+    Unchanged,
+    /// Store the rejection; the order stays as it is.
+    Rejected(Rejection),
+}
+
+/// The server-side step for one pushed mutation: the domain rules against `current` (the order
+/// as stored now, `None` if it does not exist), explained for people when refused.
+///
+/// Order numbers are not checked here (that needs the other orders): call
+/// [`Decision::claimed_number`] and [`make_number_unique`] next, or use [`process_with_numbers`].
+pub fn process(ctx: &Context, current: Option<&Order>, pending: &PendingMutation) -> Decision {
+    match apply(ctx, current, &pending.mutation) {
+        Ok(applied) => Decision::Applied(applied),
+        Err(error) if already_in_effect(current, &pending.mutation, &error) => Decision::Unchanged,
+        Err(error) => {
+            let (zh, en) = explain(ctx, current, &pending.mutation, &error);
+            Decision::Rejected(Rejection {
+                message: zh,
+                message_en: en,
+                ..Rejection::new(pending, &error, ctx.now)
+            })
+        }
+    }
+}
+
+impl Decision {
+    /// The order number this decision asks to hold, if it is new or changed: the caller must check
+    /// that no other order uses it (case-insensitively) and call [`make_number_unique`].
+    pub fn claimed_number(&self, before: Option<&Order>) -> Option<&OrderNumber> {
+        match self {
+            Decision::Applied(applied) => {
+                let number = &applied.order.number;
+                (before.map(|b| &b.number) != Some(number)).then_some(number)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `process`, then [`make_number_unique`] with `taken(number)` telling whether ANOTHER order
+/// uses `number` (compare case-insensitively, as the server's unique index does).
+pub fn process_with_numbers(
+    ctx: &Context,
+    current: Option<&Order>,
+    pending: &PendingMutation,
+    taken: impl Fn(&str) -> bool,
+) -> Decision {
+    let mut decision = process(ctx, current, pending);
+    if decision.claimed_number(current).is_some() {
+        if let Decision::Applied(applied) = &mut decision {
+            make_number_unique(ctx, applied, taken);
+        }
+    }
+    decision
+}
+
+/// Who the history names for changes the system makes by itself (e.g. renumbering).
+pub fn system_actor() -> StaffRef {
+    StaffRef::new("system", "系统")
+}
+
+/// If `taken(number)`, gives the order the first free `number-2`, `number-3`, … (cut to fit
+/// `OrderNumber::MAX_CHARS`) and records a `renumbered` event. Two phones that created the same
+/// number offline both keep their order; the one the server saw second gets the suffix.
+pub fn make_number_unique(ctx: &Context, applied: &mut Applied, taken: impl Fn(&str) -> bool) {
+    let wanted = applied.order.number.clone();
+    if !taken(wanted.as_str()) {
+        return;
+    }
+    let base: String = wanted.as_str().to_string();
+    let unique = (2u32..)
+        .map(|n| {
+            let suffix = format!("-{n}");
+            let keep = OrderNumber::MAX_CHARS.saturating_sub(suffix.chars().count());
+            let head: String = base.chars().take(keep).collect();
+            format!("{head}{suffix}")
+        })
+        .find(|candidate| !taken(candidate))
+        .expect("some suffix is free");
+    let unique = OrderNumber::parse(&unique).expect("a valid number with -N appended is valid");
+    let event = HistoryEvent {
+        at: ctx.now,
+        actor: system_actor(),
+        kind: EventKind::Renumbered {
+            from: wanted.as_str().to_string(),
+            to: unique.as_str().to_string(),
+        },
+    };
+    applied.order.number = unique;
+    applied.order.history.push(event.clone());
+    applied.events.push(event);
+}
+
+/// A refusal that only says "nothing to do" because the order is already as asked: accepting it
+/// keeps two people who made the same change offline from seeing a pointless rejection.
+fn already_in_effect(current: Option<&Order>, mutation: &Mutation, error: &DomainError) -> bool {
+    let (Some(order), DomainError::Invalid { field, .. }) = (current, error) else {
+        return false;
+    };
+    match mutation {
+        Mutation::EditFields { .. } => field == "changes",
+        Mutation::Assign { owner, .. } => field == "owner" && owner.user_id == order.owner.user_id,
+        _ => false,
+    }
+}
+
+/// The message for a refused mutation, zh and en. When the order was moved or closed by someone
+/// else, it names who and when (China time), from the order's history:
+/// "已被王芳于 10:42 推进到 合同签订".
+pub fn explain(
+    ctx: &Context,
+    order: Option<&Order>,
+    mutation: &Mutation,
+    error: &DomainError,
+) -> (String, String) {
+    let generic = || (error.message(Lang::Zh), error.message(Lang::En));
+    let Some(order) = order else {
+        return generic();
+    };
+    match error {
+        DomainError::StaleStage { current } => {
+            let left = match mutation {
+                Mutation::AdvanceStage { from, .. } => Some(from),
+                Mutation::SetChecklistItem { stage, .. } => Some(stage),
+                _ => None,
+            };
+            // The move that took the order away from the stage the user saw, else the last move.
+            let moves = order.history.iter().rev().filter_map(|e| match &e.kind {
+                EventKind::StageAdvanced { from, to, .. } => Some((e, from, to)),
+                _ => None,
+            });
+            let found = moves
+                .clone()
+                .find(|(_, from, _)| Some(*from) == left)
+                .or_else(|| moves.clone().next());
+            let Some((event, _, to)) = found else {
+                return generic();
+            };
+            let backward = match (
+                ctx.pipeline.index_of(left.unwrap_or(to)),
+                ctx.pipeline.index_of(to),
+            ) {
+                (Some(f), Some(t)) => t < f,
+                _ => false,
+            };
+            let to_name = stage_name(ctx.pipeline, to);
+            let who = &event.actor.name;
+            let (zh_verb, en_verb) = if backward {
+                ("退回到", "sent back to")
+            } else {
+                ("推进到", "moved to")
+            };
+            let mut zh = format!(
+                "已被{who}于 {} {zh_verb} {}",
+                when(ctx.now, event.at, Lang::Zh),
+                to_name.zh
+            );
+            let mut en = format!(
+                "{who} already {en_verb} {} at {}",
+                to_name.en,
+                when(ctx.now, event.at, Lang::En)
+            );
+            if to != current {
+                let now_name = stage_name(ctx.pipeline, current);
+                zh += &format!("，当前阶段：{}", now_name.zh);
+                en += &format!("; it is now at {}", now_name.en);
+            }
+            (zh, en)
+        }
+        DomainError::OrderClosed => {
+            let closing = order.history.iter().rev().find(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::Completed { .. } | EventKind::Cancelled { .. }
+                )
+            });
+            let Some(event) = closing else {
+                return generic();
+            };
+            let who = &event.actor.name;
+            let (zh_what, en_what) = match &order.status {
+                OrderStatus::Cancelled { .. } => ("取消", "cancelled"),
+                _ => ("完成", "completed"),
+            };
+            (
+                format!(
+                    "订单已被{who}于 {} {zh_what}，只能添加备注或重新打开",
+                    when(ctx.now, event.at, Lang::Zh)
+                ),
+                format!(
+                    "{who} {en_what} the order at {}: only notes and reopening are possible",
+                    when(ctx.now, event.at, Lang::En)
+                ),
+            )
+        }
+        _ => generic(),
+    }
+}
+
+fn stage_name(pipeline: &Pipeline, id: &StageId) -> Localized {
+    pipeline
+        .stage(id)
+        .map(|s| s.name.clone())
+        .unwrap_or_else(|| Localized::new(id.to_string(), id.to_string()))
+}
+
+/// "10:42" on the same business day as `now`, else "11月25日 10:42" / "11-25 10:42"; China time.
+fn when(now: DateTime<Utc>, at: DateTime<Utc>, lang: Lang) -> String {
+    let local = at.with_timezone(&business_offset());
+    if business_date(now) == business_date(at) {
+        local.format("%H:%M").to_string()
+    } else if lang == Lang::Zh {
+        local.format("%-m月%-d日 %H:%M").to_string()
+    } else {
+        local.format("%m-%d %H:%M").to_string()
+    }
+}
+
+/// What the device shows after a pull: `overlay` holds every order a pending mutation touched,
+/// as it will probably look once the server has it (orders not in `overlay` are exactly the
+/// server's); `at_risk` lists the pending mutations that fail on the server's current state.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rebased {
+    pub overlay: BTreeMap<Uuid, Order>,
+    /// Still queued (the server decides), shown with the explanation and the content, so the
+    /// user can re-enter it or discard it on purpose when the server confirms the refusal.
+    pub at_risk: Vec<Rejection>,
+}
+
+/// Re-applies the still-pending mutations (seq order, each with its own device time as `now`)
+/// on top of the server's `base`, with the same step the server runs, so that the device shows
+/// what the server will most likely decide, including renumbered order numbers.
+pub fn rebase(
+    pipeline: &Pipeline,
+    actor: &crate::order::Actor,
+    base: &BTreeMap<Uuid, Order>,
+    pending: &[PendingMutation],
+) -> Rebased {
+    let mut rebased = Rebased::default();
+    let mut ordered: Vec<&PendingMutation> = pending.iter().collect();
+    ordered.sort_by_key(|p| p.seq);
+    for p in ordered {
+        let ctx = Context {
+            pipeline,
+            actor,
+            now: p.device_time,
+        };
+        let id = p.mutation.order_id();
+        let current = rebased.overlay.get(&id).or_else(|| base.get(&id)).cloned();
+        let overlay = &rebased.overlay;
+        let taken = |number: &str| {
+            let same = |o: &Order| o.id != id && o.number.as_str().eq_ignore_ascii_case(number);
+            overlay.values().any(same)
+                || base
+                    .values()
+                    .any(|o| same(o) && !overlay.contains_key(&o.id))
+        };
+        match process_with_numbers(&ctx, current.as_ref(), p, taken) {
+            Decision::Applied(applied) => {
+                rebased.overlay.insert(id, applied.order);
+            }
+            Decision::Unchanged => {}
+            Decision::Rejected(rejection) => rebased.at_risk.push(rejection),
+        }
+    }
+    rebased
 }

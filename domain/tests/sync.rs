@@ -35,8 +35,14 @@ fn a_push_response_with_a_rejection_survives_json() {
     let err = DomainError::StaleStage {
         current: stage("contract"),
     };
-    let rejection = Rejection::new(3, &err, Lang::Zh, advance("requirement", "contract", None));
+    let pending = PendingMutation {
+        seq: 3,
+        mutation: advance("requirement", "contract", None),
+        device_time: t0(),
+    };
+    let rejection = Rejection::new(&pending, &err, later(1));
     assert_eq!(rejection.code, "stale_stage");
+    assert_eq!(rejection.order_id, oid());
     assert!(rejection.message.contains("合同签订"));
     round_trip(&PushResponse {
         last_seq: 3,
@@ -54,10 +60,14 @@ fn a_pull_response_with_full_orders_survives_json() {
         more: true,
         last_seq: 7,
         rejections: vec![],
+        rejection_cursor: 0,
+        more_rejections: false,
     });
     round_trip(&PullRequest {
         device_id: Uuid::from_u128(9),
         cursor: 0,
+        rejections_after: 0,
+        limit: Some(100),
     });
 }
 
@@ -86,4 +96,233 @@ fn every_error_survives_json_and_keeps_its_code() {
             assert!(!e.message(lang).is_empty());
         }
     }
+}
+
+// ---- the server step and the client rebase ------------------------------------------------
+
+fn pending(seq: u64, mutation: Mutation) -> PendingMutation {
+    PendingMutation {
+        seq,
+        mutation,
+        device_time: t0(),
+    }
+}
+
+fn decide(
+    actor: &Actor,
+    order: Option<&Order>,
+    m: Mutation,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Decision {
+    let pipeline = Pipeline::standard();
+    let ctx = Context {
+        pipeline: &pipeline,
+        actor,
+        now,
+    };
+    process_with_numbers(&ctx, order, &pending(1, m), |_| false)
+}
+
+#[test]
+fn advancing_from_a_stage_the_order_already_left_names_who_moved_it_and_when() {
+    // 王芳 moved it at 10:42 China time (02:42 UTC); the legal phone was offline meanwhile.
+    let moved_at = t0() + chrono::Duration::minutes(42);
+    let order = tick_all(&created());
+    let order = run(
+        &sales(),
+        Some(&order),
+        &advance("requirement", "contract", None),
+        moved_at,
+    )
+    .unwrap()
+    .order;
+    let Decision::Rejected(rejection) = decide(
+        &admin(),
+        Some(&order),
+        advance("requirement", "contract", None),
+        later(3),
+    ) else {
+        panic!("a stale advance must be rejected");
+    };
+    assert_eq!(rejection.code, "stale_stage");
+    assert_eq!(rejection.message, "已被王芳于 10:42 推进到 合同签订");
+    assert_eq!(
+        rejection.message_en,
+        "王芳 already moved to Contract signing at 10:42"
+    );
+    assert_eq!(rejection.seq, 1);
+    assert_eq!(rejection.mutation, advance("requirement", "contract", None));
+}
+
+#[test]
+fn a_stale_message_on_another_day_gives_the_date_too() {
+    let order = tick_all(&created());
+    let order = run(
+        &sales(),
+        Some(&order),
+        &advance("requirement", "contract", None),
+        t0(),
+    )
+    .unwrap()
+    .order;
+    let Decision::Rejected(rejection) = decide(
+        &admin(),
+        Some(&order),
+        tick("requirement", "needs_recorded", true),
+        later(48),
+    ) else {
+        panic!("ticking a stage the order left must be rejected");
+    };
+    assert_eq!(
+        rejection.message,
+        "已被王芳于 11月26日 10:00 推进到 合同签订"
+    );
+}
+
+#[test]
+fn acting_on_an_order_someone_cancelled_says_who_cancelled_it() {
+    let order = ok(
+        &sales(),
+        &created(),
+        Mutation::Cancel {
+            order_id: oid(),
+            reason: "客户撤单".into(),
+        },
+    );
+    let Decision::Rejected(rejection) = decide(&admin(), Some(&order), ship(), later(2)) else {
+        panic!("closed orders refuse shipments");
+    };
+    assert_eq!(rejection.code, "order_closed");
+    assert!(
+        rejection.message.starts_with("订单已被王芳于 11:00 取消"),
+        "{}",
+        rejection.message
+    );
+}
+
+#[test]
+fn the_same_edit_made_twice_is_accepted_without_a_change() {
+    let edit = Mutation::EditFields {
+        order_id: oid(),
+        changes: FieldChanges {
+            expected_delivery: Some(Some(date(2026, 12, 24))),
+            ..Default::default()
+        },
+    };
+    let once = ok(&sales(), &created(), edit.clone());
+    assert_eq!(
+        decide(&other_sales(), Some(&once), edit, later(2)),
+        Decision::Unchanged
+    );
+}
+
+#[test]
+fn a_colliding_order_number_gets_a_suffix_and_the_history_says_so() {
+    let pipeline = Pipeline::standard();
+    let ctx = Context {
+        pipeline: &pipeline,
+        actor: &sales(),
+        now: t0(),
+    };
+    let taken = |n: &str| {
+        ["hz-2026-001", "HZ-2026-001-2"]
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(n))
+    };
+    let Decision::Applied(applied) = process_with_numbers(&ctx, None, &pending(1, create()), taken)
+    else {
+        panic!("a number collision never rejects the order");
+    };
+    assert_eq!(applied.order.number.as_str(), "HZ-2026-001-3");
+    let last = applied.order.history.last().unwrap();
+    assert_eq!(
+        last.kind,
+        EventKind::Renumbered {
+            from: "HZ-2026-001".into(),
+            to: "HZ-2026-001-3".into()
+        }
+    );
+    assert_eq!(applied.events.last(), Some(last));
+    assert_eq!(
+        last.describe(&pipeline, Lang::Zh),
+        "订单号 HZ-2026-001 与其他订单重复，系统已将其改为 HZ-2026-001-3"
+    );
+}
+
+#[test]
+fn a_renumbered_long_number_still_fits() {
+    let pipeline = Pipeline::standard();
+    let ctx = Context {
+        pipeline: &pipeline,
+        actor: &sales(),
+        now: t0(),
+    };
+    let long = "A".repeat(OrderNumber::MAX_CHARS);
+    let m = match create() {
+        Mutation::CreateOrder {
+            order_id,
+            customer,
+            items,
+            expected_delivery,
+            owner,
+            note,
+            note_id,
+            ..
+        } => Mutation::CreateOrder {
+            order_id,
+            number: Some(long.clone()),
+            customer,
+            items,
+            expected_delivery,
+            owner,
+            note,
+            note_id,
+        },
+        _ => unreachable!(),
+    };
+    let Decision::Applied(applied) =
+        process_with_numbers(&ctx, None, &pending(1, m), |n| n == long)
+    else {
+        panic!("kept");
+    };
+    assert_eq!(
+        applied.order.number.as_str().chars().count(),
+        OrderNumber::MAX_CHARS
+    );
+    assert!(applied.order.number.as_str().ends_with("-2"));
+}
+
+#[test]
+fn rebase_puts_pending_changes_on_top_of_the_server_state_and_flags_what_will_fail() {
+    let pipeline = Pipeline::standard();
+    // The server moved the order on while this (legal) device was offline.
+    let server = ok(
+        &sales(),
+        &tick_all(&created()),
+        advance("requirement", "contract", None),
+    );
+    let base = std::collections::BTreeMap::from([(oid(), server.clone())]);
+    let queue = vec![
+        pending(4, advance("requirement", "contract", None)),
+        pending(5, note(1, "合同已发客户")),
+    ];
+    let rebased = rebase(&pipeline, &legal(), &base, &queue);
+    assert_eq!(rebased.at_risk.len(), 1);
+    assert_eq!(rebased.at_risk[0].seq, 4);
+    assert!(rebased.at_risk[0].message.contains("王芳"));
+    let shown = &rebased.overlay[&oid()];
+    assert_eq!(shown.stage, "contract");
+    assert_eq!(shown.notes.len(), 1);
+    assert_eq!(shown.notes[0].text, "合同已发客户");
+}
+
+#[test]
+fn rebase_predicts_the_servers_renumbering() {
+    let pipeline = Pipeline::standard();
+    let mut other = created();
+    other.id = Uuid::from_u128(0x99);
+    let base = std::collections::BTreeMap::from([(other.id, other)]);
+    let rebased = rebase(&pipeline, &sales(), &base, &[pending(1, create())]);
+    assert!(rebased.at_risk.is_empty());
+    assert_eq!(rebased.overlay[&oid()].number.as_str(), "HZ-2026-001-2");
 }

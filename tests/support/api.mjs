@@ -273,5 +273,5 @@ export async function startPrivateWorker({ vars = {}, args = [] } = {}) {
     throw error;
   }
   const call = (apiPath, options) => api(apiPath, { ...options, baseUrl: url });
-  return { url, persistDir, call, kill, restart, stop };
+  return { url, port, persistDir, call, kill, restart, stop };
 }

@@ -44,6 +44,18 @@ pub enum ApiError {
     SetupClosed,
     #[error("missing or wrong setup token")]
     SetupTokenInvalid,
+    #[error("push starts at seq {first_seq} but the server has processed up to {last_seq}")]
+    SeqGap { last_seq: u64, first_seq: u64 },
+    #[error("seqs must start at 1 or more and increase by exactly one within a push")]
+    SeqOrder,
+    #[error("a push carries at most {limit} mutations")]
+    TooManyMutations { limit: usize },
+    #[error("this device id belongs to another user")]
+    DeviceNotYours,
+    #[error("bad query parameters: {0}")]
+    BadQuery(String),
+    #[error("the order kept changing while the push was applied")]
+    SyncBusy,
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("database error: {0}")]
@@ -82,6 +94,11 @@ impl ApiError {
             ApiError::Unauthorized | ApiError::InvalidCredentials => 401,
             ApiError::Forbidden | ApiError::AccountDisabled | ApiError::SetupTokenInvalid => 403,
             ApiError::TooManyAttempts { .. } => 429,
+            ApiError::SeqGap { .. } => 409,
+            ApiError::SeqOrder | ApiError::BadQuery(_) => 400,
+            ApiError::TooManyMutations { .. } => 413,
+            ApiError::DeviceNotYours => 403,
+            ApiError::SyncBusy => 503,
             ApiError::LoginTaken | ApiError::LastAdmin | ApiError::SetupClosed => 409,
             ApiError::Domain(error) => match error {
                 DomainError::NotFound => 404,
@@ -114,6 +131,12 @@ impl ApiError {
             ApiError::LastAdmin => "last_admin",
             ApiError::SetupClosed => "setup_closed",
             ApiError::SetupTokenInvalid => "setup_token_invalid",
+            ApiError::SeqGap { .. } => "seq_gap",
+            ApiError::SeqOrder => "seq_order",
+            ApiError::TooManyMutations { .. } => "too_many_mutations",
+            ApiError::DeviceNotYours => "device_not_yours",
+            ApiError::BadQuery(_) => "bad_query",
+            ApiError::SyncBusy => "sync_busy",
             ApiError::Domain(error) => error.code(),
             ApiError::Database(_) => "database_unavailable",
             ApiError::Internal(_) => "internal",
@@ -186,6 +209,42 @@ impl ApiError {
                 "设置口令缺失或不正确",
                 "The setup token is missing or wrong",
             ),
+            ApiError::SeqGap {
+                last_seq,
+                first_seq,
+            } => {
+                if zh {
+                    format!("同步序号不连续：服务器已处理到第 {last_seq} 条，本次从第 {first_seq} 条开始；请先同步再重试")
+                } else {
+                    format!("Gap in the sync sequence: the server has processed up to {last_seq}, this push starts at {first_seq}; pull, then push from {}", last_seq + 1)
+                }
+            }
+            ApiError::SeqOrder => pick(
+                "同步序号必须从 1 起、逐条加一",
+                "Mutation seqs must be 1 or more and increase by exactly one within a push",
+            ),
+            ApiError::TooManyMutations { limit } => {
+                if zh {
+                    format!("一次最多同步 {limit} 条修改，请分批发送")
+                } else {
+                    format!("A push carries at most {limit} mutations; send them in pages")
+                }
+            }
+            ApiError::DeviceNotYours => pick(
+                "此设备标识属于其他账号，请在本设备重新登录后再同步",
+                "This device id belongs to another account; sign in again on this device before syncing",
+            ),
+            ApiError::BadQuery(detail) => {
+                if zh {
+                    format!("请求参数不正确：{detail}")
+                } else {
+                    format!("Bad query parameters: {detail}")
+                }
+            }
+            ApiError::SyncBusy => pick(
+                "订单正被频繁修改，请稍后重试同步",
+                "The orders kept changing while syncing; please retry",
+            ),
             ApiError::Domain(error) => error.message(lang),
             ApiError::Database(_) => pick(
                 "数据库暂时不可用，请稍后重试",
@@ -226,6 +285,9 @@ impl ApiError {
                 let _ = response
                     .headers_mut()
                     .set("www-authenticate", "Bearer realm=\"gendan\"");
+            }
+            ApiError::SyncBusy | ApiError::Database(_) => {
+                let _ = response.headers_mut().set("retry-after", "1");
             }
             _ => {}
         }

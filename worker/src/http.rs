@@ -52,6 +52,11 @@ pub fn json_response<T: Serialize>(body: &T, status: u16) -> Response {
         r#"{"error":{"code":"internal","message":"服务器内部错误","message_en":"Internal server error"}}"#
             .to_string()
     });
+    json_text_response(text, status)
+}
+
+/// An answer whose JSON text is already made (e.g. stored documents spliced into a pull page).
+pub fn json_text_response(text: String, status: u16) -> Response {
     let headers = Headers::new();
     for (name, value) in [
         ("content-type", "application/json; charset=utf-8"),

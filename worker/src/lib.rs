@@ -4,6 +4,7 @@
 mod accounts;
 mod admin_users;
 mod auth;
+mod bench;
 mod board;
 mod demo_data;
 mod error;
@@ -13,6 +14,7 @@ mod repository;
 mod router;
 mod session;
 mod setup;
+mod sync;
 mod track;
 
 use worker::{event, Context, Env, Request, Response};

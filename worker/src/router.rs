@@ -5,7 +5,9 @@ use std::future::Future;
 
 use worker::{Env, Request, Response, Router};
 
-use crate::{admin_users, board, demo_data, error::ApiError, health, session, setup, track};
+use crate::{
+    admin_users, bench, board, demo_data, error::ApiError, health, session, setup, sync, track,
+};
 
 async fn respond(
     handler: impl Future<Output = Result<Response, ApiError>>,
@@ -47,6 +49,15 @@ pub async fn handle(req: Request, env: Env) -> Response {
         })
         .post_async("/api/admin/users/:id/password", |req, ctx| {
             respond(admin_users::set_password(req, ctx))
+        })
+        // Sync (offline devices): push decided mutations, pull changed orders and rejections.
+        .post_async("/api/sync/push", |req, ctx| respond(sync::push(req, ctx)))
+        .get_async("/api/sync/pull", |req, ctx| respond(sync::pull(req, ctx)))
+        .post_async("/api/dev/bench/select", |req, ctx| {
+            respond(bench::select(req, ctx))
+        })
+        .post_async("/api/dev/bench/write", |req, ctx| {
+            respond(bench::write(req, ctx))
         })
         .post_async("/api/dev/demo-data", |req, ctx| {
             respond(demo_data::load(req, ctx))

@@ -39,10 +39,6 @@ pub struct AuthUser {
 
 impl AuthUser {
     /// The user as the domain records them in history events.
-    #[expect(
-        dead_code,
-        reason = "the order and sync handlers will record changes under this actor"
-    )]
     pub fn actor(&self) -> Actor {
         Actor::new(self.id.clone(), self.name.clone(), self.roles.clone())
     }

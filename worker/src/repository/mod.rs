@@ -1,4 +1,4 @@
-//! All SQL lives here, and only here (this module and its submodule `accounts`). Every statement
+//! All SQL lives here, and only here (this module and its submodules `accounts` and `sync`). Every statement
 //! is prepared with bound parameters.
 //!
 //! Orders are stored as the domain's JSON document plus derived columns (see
@@ -6,8 +6,12 @@
 //! global version happen in ONE `batch`, which D1 runs as one transaction.
 
 mod accounts;
+mod bench;
+mod sync;
 
 pub use accounts::{NewSession, NewUser, ThrottleKey, UserRecord};
+pub use bench::RawOrderRow;
+pub use sync::{is_transient, CommitError, DecisionWrite, NO_VERSION};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use domain::{HistoryEvent, Order, OrderStatus};

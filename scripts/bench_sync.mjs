@@ -1,0 +1,135 @@
+// Sync benchmark (run by scripts/bench, or `node scripts/bench_sync.mjs` after scripts/build):
+// against a private wrangler dev + local D1,
+//  1. initial pull of 10,000 orders through GET /api/sync/pull (pages of 1,000, auth, snapshot
+//     batches) vs a raw D1 batch select of the same rows (one dev-only request, one batch);
+//  2. push of 1,000 queued mutations through POST /api/sync/push (pages of 100: rules, guards,
+//     audit rows, last_seq) vs raw D1 batch writes of the same rows (order upsert + version bump +
+//     one audit row per mutation, 100 mutations per request and batch).
+// Prints medians and ratios against the targets (pull <= 2x, push <= 3x).
+import { randomUUID } from 'node:crypto';
+
+process.env.BASE_URL ??= 'http://127.0.0.1:1'; // the shared helpers want one; we use a private worker
+const { startPrivateWorker, d1, DEMO_SALES, DEMO_PASSWORD, bearer } = await import('../tests/support/api.mjs');
+
+const ORDERS = 10_000;
+const MUTATIONS = 1_000;
+const RUNS = 3;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (t) => Number(t.toFixed(0));
+
+const worker = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled' } });
+try {
+  const call = async (path, options) => {
+    const answer = await worker.call(path, options);
+    if (answer.status !== 200) throw new Error(`${path}: ${answer.status} ${answer.text.slice(0, 300)}`);
+    return answer.json;
+  };
+  await call('/api/dev/demo-data', { method: 'POST' });
+  const { token } = await call('/api/auth/login', { json: { login: DEMO_SALES.login, password: DEMO_PASSWORD } });
+  const auth = bearer(token);
+
+  const customer = { company: '杭州基准测试有限公司', contact: '周建国', phone: '138 5710 1234', email: null, address: null };
+  const items = [{ product: '精梳棉纱 32S', quantity: 2000, unit_price: 2350 }, { product: '色纺纱 40S', quantity: 500, unit_price: 3100 }];
+  const create = (orderId, number) => ({
+    type: 'create_order', order_id: orderId, number, customer, items,
+    expected_delivery: null, owner: null, note: '首单，注意交期', note_id: null,
+  });
+
+  // Seed: one real order through sync, cloned 10,000 times in SQL with fresh ids, numbers and versions.
+  const template = randomUUID();
+  await call('/api/sync/push', { json: { device_id: randomUUID(), mutations: [{ seq: 1, mutation: create(template, 'BENCH-T'), device_time: new Date().toISOString() }] }, headers: auth });
+  const seedStart = performance.now();
+  await d1(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${ORDERS}),
+    base AS (SELECT value AS v FROM server_meta WHERE key = 'version'),
+    ids AS (SELECT i, printf('%08x-0000-4000-8000-%012x', i, i) AS id FROM n)
+    INSERT INTO orders (id, number, stage, status, owner_id, phone_last4, doc, version, deleted, created_at, updated_at)
+    SELECT ids.id, 'BENCH-' || ids.i, o.stage, o.status, o.owner_id, o.phone_last4,
+           json_set(o.doc, '$.id', ids.id, '$.number', 'BENCH-' || ids.i), base.v + ids.i, 0, o.created_at, o.updated_at
+    FROM ids, base, orders o WHERE o.id = '${template}'`, worker.persistDir);
+  await d1(`UPDATE server_meta SET value = value + ${ORDERS} WHERE key = 'version'`, worker.persistDir);
+  const [{ n: total }] = await d1('SELECT COUNT(*) AS n FROM orders', worker.persistDir);
+  console.log(`seeded ${ORDERS} orders in ${ms(performance.now() - seedStart)} ms (${total} orders in D1)`);
+
+  // 1. Initial pull.
+  const pullTimes = [];
+  const rawSelectTimes = [];
+  let pulledBytes = 0;
+  for (let run = 0; run < RUNS; run += 1) {
+    const device = randomUUID();
+    let cursor = 0;
+    let count = 0;
+    const start = performance.now();
+    for (;;) {
+      const page = await call(`/api/sync/pull?device_id=${device}&cursor=${cursor}&limit=1000`, { headers: auth });
+      count += page.orders.length + page.tombstones.length;
+      cursor = page.cursor;
+      if (!page.more) break;
+    }
+    pullTimes.push(performance.now() - start);
+    if (count !== total) throw new Error(`pulled ${count} of ${total}`);
+
+    const rawStart = performance.now();
+    const raw = await worker.call('/api/dev/bench/select', { json: { cursor: 0, limit: 1000, pages: Math.ceil(total / 1000) } });
+    rawSelectTimes.push(performance.now() - rawStart);
+    if (raw.status !== 200 || raw.json.rows.length !== total) throw new Error(`raw select: ${raw.status} ${raw.json?.rows?.length}`);
+    pulledBytes = raw.text.length;
+  }
+
+  // 2. Push of 1,000 queued mutations: a day offline, 200 new orders each with 4 notes.
+  const queue = [];
+  let current;
+  for (let i = 0; i < MUTATIONS; i += 1) {
+    const mutation = i % 5 === 0
+      ? create((current = randomUUID()), `BENCH-P-${i}`)
+      : { type: 'add_note', order_id: current, note_id: randomUUID(), text: `第${i}条：客户电话确认规格与交期，已同步生产` };
+    queue.push({ seq: i + 1, mutation, device_time: new Date().toISOString() });
+  }
+  const pushTimes = [];
+  const rawWriteTimes = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const device = randomUUID();
+    // Fresh order ids per run, so every run creates its orders.
+    const remap = new Map();
+    const runQueue = queue.map((p) => {
+      const m = { ...p.mutation };
+      if (!remap.has(m.order_id)) remap.set(m.order_id, randomUUID());
+      m.order_id = remap.get(m.order_id);
+      if (m.type === 'create_order') m.number = `${m.number}-R${run}`;
+      if (m.type === 'add_note') m.note_id = randomUUID();
+      return { ...p, mutation: m };
+    });
+    const start = performance.now();
+    for (let i = 0; i < runQueue.length; i += 100) {
+      const answer = await call('/api/sync/push', { json: { device_id: device, mutations: runQueue.slice(i, i + 100) }, headers: auth });
+      if (answer.last_seq !== Math.min(i + 100, runQueue.length) || answer.rejected.length) throw new Error(`push: ${JSON.stringify(answer).slice(0, 300)}`);
+    }
+    pushTimes.push(performance.now() - start);
+
+    // The same rows, raw: each mutation's order row (as stored now) and one audit row.
+    const ids = [...remap.values()];
+    const stored = new Map((await d1(`SELECT id, number, stage, status, owner_id, phone_last4, doc, created_at, updated_at FROM orders WHERE id IN (${ids.map((id) => `'${id}'`).join(',')})`, worker.persistDir)).map((r) => [r.id, r]));
+    const rows = runQueue.map((p) => ({
+      ...stored.get(p.mutation.order_id),
+      event_kind: p.mutation.type === 'create_order' ? 'created' : 'note_added',
+      event_payload: JSON.stringify(p.mutation.type === 'create_order' ? { type: 'created' } : { type: 'note_added', note_id: p.mutation.note_id }),
+    }));
+    const rawStart = performance.now();
+    for (let i = 0; i < rows.length; i += 100) {
+      await call('/api/dev/bench/write', { json: { rows: rows.slice(i, i + 100) } });
+    }
+    rawWriteTimes.push(performance.now() - rawStart);
+  }
+
+  const report = (name, ours, baseline, target) => {
+    const ratio = median(ours) / median(baseline);
+    console.log(
+      `${name.padEnd(34)} ours ${String(ms(median(ours))).padStart(6)} ms  raw D1 ${String(ms(median(baseline))).padStart(6)} ms  ` +
+      `ratio ${ratio.toFixed(2)}x  target <= ${target}x  ${ratio <= target ? 'ok' : 'MISSED'}   (runs: ${ours.map(ms).join('/')} vs ${baseline.map(ms).join('/')})`,
+    );
+  };
+  console.log(`\nsync benchmark, median of ${RUNS} runs (${(pulledBytes / 1024 / 1024).toFixed(1)} MiB of orders):`);
+  report(`initial pull of ${total} orders`, pullTimes, rawSelectTimes, 2);
+  report(`push of ${MUTATIONS} queued mutations`, pushTimes, rawWriteTimes, 3);
+} finally {
+  await worker.stop();
+}

@@ -1,0 +1,59 @@
+//! Dev-only baselines for `scripts/bench` (`POST /api/dev/bench/select`, `POST /api/dev/bench/write`):
+//! plain D1 batches over the same rows sync reads and writes, so the benchmark can say what the
+//! sync endpoints cost on top of D1 itself. Enabled only where `DEMO_DATA=enabled` (local runs);
+//! 404 elsewhere, like the demo-data endpoint.
+
+use serde::Deserialize;
+use worker::{Request, Response, RouteContext};
+
+use crate::{
+    error::ApiError,
+    http::{ok_json, read_json, server_now},
+    repository::{timestamp, RawOrderRow, Repository},
+};
+
+fn enabled(ctx: &RouteContext<()>) -> Result<(), ApiError> {
+    let on = ctx
+        .var("DEMO_DATA")
+        .map(|var| var.to_string() == "enabled")
+        .unwrap_or(false);
+    if on {
+        Ok(())
+    } else {
+        Err(ApiError::Disabled)
+    }
+}
+
+#[derive(Deserialize)]
+struct SelectBody {
+    cursor: i64,
+    limit: u32,
+    pages: u32,
+}
+
+#[derive(Deserialize)]
+struct WriteBody {
+    rows: Vec<RawOrderRow>,
+}
+
+pub async fn select(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    enabled(&ctx)?;
+    let body: SelectBody = read_json(&mut req).await?;
+    let rows = Repository::new(ctx.d1("DB")?)
+        .bench_select(
+            body.cursor,
+            body.limit.clamp(1, 1000),
+            body.pages.clamp(1, 50),
+        )
+        .await?;
+    ok_json(&serde_json::json!({ "rows": rows }))
+}
+
+pub async fn write(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    enabled(&ctx)?;
+    let body: WriteBody = read_json(&mut req).await?;
+    Repository::new(ctx.d1("DB")?)
+        .bench_write(&body.rows, &timestamp(server_now()))
+        .await?;
+    ok_json(&serde_json::json!({ "written": body.rows.len() }))
+}

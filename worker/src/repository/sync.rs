@@ -1,0 +1,433 @@
+//! SQL for sync (`migrations/0003_sync.sql`): devices and their `last_seq`, the decided
+//! mutations (order writes with their audit events, rejections, no-ops) and the pull pages.
+//!
+//! The decisions of a run of consecutive mutations of one device (up to `DECISIONS_PER_BATCH`
+//! in the handler) are written by ONE batch that starts with the concurrency guard: an insert
+//! into `sync_guard` whose CHECK (ok = 1) fails unless every order the decisions looked at still
+//! has the version they saw AND the device still has the `last_seq` it was read with. A failing
+//! statement fails the whole batch, so decisions made on stale data write nothing and are made
+//! again ([`CommitError::Stale`]). Because of the `last_seq` part, retrying a batch whose commit
+//! outcome is unknown is always safe: if it had landed, the retry's guard fails.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use domain::{HistoryEvent, Order, Rejection};
+use serde::Deserialize;
+use uuid::Uuid;
+use worker::{query, D1PreparedStatement, D1Result};
+
+use super::{status_column, timestamp, to_json, Repository};
+use crate::error::ApiError;
+
+/// `orders.version` of an order that does not exist yet, for the guard.
+pub const NO_VERSION: i64 = -1;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeviceRow {
+    pub user_id: String,
+    pub last_seq: i64,
+}
+
+#[derive(Deserialize)]
+struct OrderRow {
+    id: String,
+    doc: String,
+    version: i64,
+}
+
+/// One row of a pull page: the stored document as text (spliced into the answer unparsed).
+#[derive(Deserialize)]
+pub struct PullRow {
+    pub id: String,
+    pub doc: String,
+    pub version: i64,
+    pub deleted: i64,
+}
+
+pub struct PullSnapshot {
+    pub last_seq: i64,
+    pub orders: Vec<PullRow>,
+    /// With their ids: the rejection cursor.
+    pub rejections: Vec<(i64, Rejection)>,
+}
+
+#[derive(Deserialize)]
+struct RejectionRow {
+    id: i64,
+    seq: i64,
+    order_id: String,
+    code: String,
+    message: String,
+    message_en: String,
+    mutation: String,
+    device_time: String,
+    rejected_at: String,
+}
+
+#[derive(Deserialize)]
+struct NumberRow {
+    id: String,
+    number: String,
+}
+
+#[derive(Deserialize)]
+struct ValueRow {
+    value: i64,
+}
+
+/// The decisions of consecutive mutations of one device, to be written together.
+pub struct DecisionWrite<'a> {
+    pub device_id: &'a str,
+    /// The device's `last_seq` the decisions were made after, and the one they end at.
+    pub last_seq: i64,
+    pub new_last_seq: i64,
+    pub received_at: DateTime<Utc>,
+    /// Every order a decision looked at, with the version it had then (`NO_VERSION` = absent).
+    pub based_on: Vec<(Uuid, i64)>,
+    /// The final state of each order that changed.
+    pub orders: Vec<&'a Order>,
+    /// (order id, seq, device time, event) of every accepted mutation, in decision order.
+    pub events: Vec<(Uuid, i64, DateTime<Utc>, &'a HistoryEvent)>,
+    pub rejections: Vec<&'a Rejection>,
+}
+
+#[derive(Debug)]
+pub enum CommitError {
+    /// A guard or a unique index refused the batch: the order, the device or an order number
+    /// changed since they were read. Nothing was written; read again and decide again.
+    Stale,
+    /// D1 said something that may go away on its own; nothing or everything was written.
+    Transient(String),
+    Other(ApiError),
+}
+
+impl From<worker::Error> for CommitError {
+    fn from(error: worker::Error) -> Self {
+        let text = error.to_string();
+        if text.contains("constraint failed") || text.contains("SQLITE_CONSTRAINT") {
+            CommitError::Stale
+        } else if is_transient(&text) {
+            CommitError::Transient(text)
+        } else {
+            CommitError::Other(ApiError::Database(text))
+        }
+    }
+}
+
+impl From<ApiError> for CommitError {
+    fn from(error: ApiError) -> Self {
+        CommitError::Other(error)
+    }
+}
+
+/// D1 errors that Cloudflare documents as worth retrying (the operation may succeed again).
+pub fn is_transient(message: &str) -> bool {
+    const RETRYABLE: [&str; 7] = [
+        "Network connection lost",
+        "storage caused object to be reset",
+        "reset because its code was updated",
+        "Cannot resolve D1 DB due to transient issue",
+        "D1 DB is overloaded",
+        "internal error",
+        "timed out",
+    ];
+    RETRYABLE.iter().any(|pattern| message.contains(pattern))
+}
+
+fn rejection_from_row(row: RejectionRow) -> Result<(i64, Rejection), ApiError> {
+    let bad = |what: &str| ApiError::Internal(format!("stored rejection {}: bad {what}", row.id));
+    let time = |text: &str| {
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| bad("time"))
+    };
+    Ok((
+        row.id,
+        Rejection {
+            seq: u64::try_from(row.seq).map_err(|_| bad("seq"))?,
+            order_id: row.order_id.parse().map_err(|_| bad("order id"))?,
+            code: row.code.clone(),
+            message: row.message.clone(),
+            message_en: row.message_en.clone(),
+            mutation: serde_json::from_str(&row.mutation).map_err(|_| bad("mutation"))?,
+            device_time: time(&row.device_time)?,
+            rejected_at: time(&row.rejected_at)?,
+        },
+    ))
+}
+
+impl Repository {
+    /// The device row, registering the device to `user_id` if it is new (one round trip).
+    pub async fn claim_device(
+        &self,
+        device_id: &str,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DeviceRow, ApiError> {
+        let results = self
+            .db
+            .batch(vec![
+                query!(
+                    &self.db,
+                    "INSERT INTO sync_devices (device_id, user_id, last_seq, created_at) \
+                     VALUES (?1, ?2, 0, ?3) ON CONFLICT (device_id) DO NOTHING",
+                    &device_id,
+                    &user_id,
+                    &timestamp(now)
+                )?,
+                self.device_statement(device_id)?,
+            ])
+            .await?;
+        first_row(&results[1])?.ok_or_else(|| ApiError::Database("the device row vanished".into()))
+    }
+
+    pub async fn read_device(&self, device_id: &str) -> Result<Option<DeviceRow>, ApiError> {
+        Ok(self.device_statement(device_id)?.first(None).await?)
+    }
+
+    fn device_statement(&self, device_id: &str) -> Result<D1PreparedStatement, ApiError> {
+        Ok(query!(
+            &self.db,
+            "SELECT user_id, last_seq FROM sync_devices WHERE device_id = ?1",
+            &device_id
+        )?)
+    }
+
+    /// The orders with these ids as stored (deleted ones too: a tombstone is still the order)
+    /// with their versions. One statement; the ids travel as ONE JSON parameter.
+    pub async fn load_orders(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, (Order, i64)>, ApiError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids_json = to_json(&ids.iter().map(Uuid::to_string).collect::<Vec<_>>())?;
+        let rows: Vec<OrderRow> = query!(
+            &self.db,
+            "SELECT id, doc, version FROM orders WHERE id IN (SELECT value FROM json_each(?1))",
+            &ids_json
+        )?
+        .all()
+        .await?
+        .results()?;
+        rows.into_iter()
+            .map(|row| {
+                let id: Uuid = row
+                    .id
+                    .parse()
+                    .map_err(|_| ApiError::Internal(format!("bad order id {}", row.id)))?;
+                let order = serde_json::from_str(&row.doc)
+                    .map_err(|error| ApiError::Internal(format!("order {id}: {error}")))?;
+                Ok((id, (order, row.version)))
+            })
+            .collect()
+    }
+
+    /// Every order whose number is one of `numbers` or starts with `number-` (case-insensitive),
+    /// as (id, lower-cased number): all a renumbering can collide with. Ranges on the NOCASE
+    /// index, not LIKE (D1 caps LIKE patterns at 50 bytes; a 40-character Chinese number is 120).
+    /// The unique index still has the last word at write time.
+    pub async fn numbers_taken(&self, numbers: &[String]) -> Result<Vec<(Uuid, String)>, ApiError> {
+        if numbers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let numbers_json = to_json(&numbers)?;
+        let rows: Vec<NumberRow> = query!(
+            &self.db,
+            "SELECT o.id AS id, o.number AS number FROM json_each(?1) j \
+             JOIN orders o ON o.number = j.value COLLATE NOCASE \
+             UNION \
+             SELECT o.id, o.number FROM json_each(?1) j \
+             JOIN orders o ON o.number >= (j.value || '-') COLLATE NOCASE \
+             AND o.number < (j.value || '.') COLLATE NOCASE",
+            &numbers_json
+        )?
+        .all()
+        .await?
+        .results()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| Some((row.id.parse().ok()?, row.number.to_lowercase())))
+            .collect())
+    }
+
+    /// Writes the decisions of consecutive mutations of one device in ONE batch (one
+    /// transaction): the guard, per changed order one version bump and its final document with
+    /// derived columns, the audit events, the rejections, the device's new `last_seq`.
+    /// Returns the new version of each order in `write.orders`, in that order.
+    pub async fn commit_decisions(
+        &self,
+        write: &DecisionWrite<'_>,
+    ) -> Result<Vec<i64>, CommitError> {
+        let based_on: Vec<(String, i64)> = write
+            .based_on
+            .iter()
+            .map(|(id, version)| (id.to_string(), *version))
+            .collect();
+        let based_on = to_json(&based_on)?;
+        let mut statements = vec![query!(
+            &self.db,
+            "INSERT INTO sync_guard (ok) SELECT \
+             (SELECT COUNT(*) FROM sync_devices WHERE device_id = ?1 AND last_seq = ?2) = 1 \
+             AND NOT EXISTS (SELECT 1 FROM json_each(?3) j WHERE \
+             COALESCE((SELECT version FROM orders WHERE id = json_extract(j.value, '$[0]')), -1) \
+             <> json_extract(j.value, '$[1]'))",
+            &write.device_id,
+            &write.last_seq,
+            &based_on
+        )?];
+        let mut version_at = Vec::with_capacity(write.orders.len());
+        for order in &write.orders {
+            version_at.push(statements.len());
+            statements.push(query!(
+                &self.db,
+                "UPDATE server_meta SET value = value + 1 WHERE key = 'version' RETURNING value"
+            ));
+            let doc = to_json(*order)?;
+            statements.push(query!(
+                &self.db,
+                "INSERT INTO orders (id, number, stage, status, owner_id, phone_last4, doc, version, \
+                 deleted, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, \
+                 (SELECT value FROM server_meta WHERE key = 'version'), 0, ?8, ?9) \
+                 ON CONFLICT (id) DO UPDATE SET number = excluded.number, stage = excluded.stage, \
+                 status = excluded.status, owner_id = excluded.owner_id, \
+                 phone_last4 = excluded.phone_last4, doc = excluded.doc, \
+                 version = excluded.version, updated_at = excluded.updated_at",
+                &order.id.to_string(),
+                &order.number.as_str(),
+                &order.stage.0,
+                &status_column(&order.status),
+                &order.owner.user_id,
+                &order.customer.phone_last4(),
+                &doc,
+                &order.created_at.to_rfc3339(),
+                &order.updated_at.to_rfc3339()
+            )?);
+        }
+        for (order_id, seq, device_time, event) in &write.events {
+            let payload = to_json(&event.kind)?;
+            statements.push(query!(
+                &self.db,
+                "INSERT INTO order_events (order_id, at, server_received_at, actor_id, kind, \
+                 payload, device_id, seq, device_time) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                &order_id.to_string(),
+                &event.at.to_rfc3339(),
+                &write.received_at.to_rfc3339(),
+                &event.actor.user_id,
+                &event.kind.name(),
+                &payload,
+                &write.device_id,
+                seq,
+                &timestamp(*device_time)
+            )?);
+        }
+        for rejection in &write.rejections {
+            let mutation = to_json(&rejection.mutation)?;
+            statements.push(query!(
+                &self.db,
+                "INSERT INTO sync_rejections (device_id, seq, order_id, code, message, message_en, \
+                 mutation, device_time, rejected_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                &write.device_id,
+                &(rejection.seq as i64),
+                &rejection.order_id.to_string(),
+                &rejection.code,
+                &rejection.message,
+                &rejection.message_en,
+                &mutation,
+                &timestamp(rejection.device_time),
+                &timestamp(rejection.rejected_at)
+            )?);
+        }
+        statements.push(query!(
+            &self.db,
+            "UPDATE sync_devices SET last_seq = ?2, last_push_at = ?3 WHERE device_id = ?1",
+            &write.device_id,
+            &write.new_last_seq,
+            &timestamp(write.received_at)
+        )?);
+        statements.push(query!(&self.db, "DELETE FROM sync_guard"));
+        let results = self.db.batch(statements).await?;
+        version_at
+            .into_iter()
+            .map(|index| {
+                let row: Option<ValueRow> = first_row(&results[index])?;
+                row.map(|row| row.value).ok_or_else(|| {
+                    CommitError::Other(ApiError::Database("no version returned".into()))
+                })
+            })
+            .collect()
+    }
+
+    /// This device's rejections with `from <= seq <= to`, by seq (a push's answer).
+    pub async fn rejections_between(
+        &self,
+        device_id: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Rejection>, ApiError> {
+        let rows: Vec<RejectionRow> = query!(
+            &self.db,
+            "SELECT * FROM sync_rejections WHERE device_id = ?1 AND seq BETWEEN ?2 AND ?3 \
+             ORDER BY seq",
+            &device_id,
+            &from,
+            &to
+        )?
+        .all()
+        .await?
+        .results()?;
+        rows.into_iter()
+            .map(|row| rejection_from_row(row).map(|(_, r)| r))
+            .collect()
+    }
+
+    /// One pull page, read in ONE batch so that it is one snapshot: the device's `last_seq`,
+    /// the orders (tombstones included) with `version > cursor` in version order (at most
+    /// `limit`), and the device's rejections after the rejection cursor (at most
+    /// `rejection_limit`, with their ids).
+    pub async fn pull_snapshot(
+        &self,
+        device_id: &str,
+        cursor: i64,
+        limit: u32,
+        rejections_after: i64,
+        rejection_limit: u32,
+    ) -> Result<PullSnapshot, ApiError> {
+        let results = self
+            .db
+            .batch(vec![
+                self.device_statement(device_id)?,
+                query!(
+                    &self.db,
+                    "SELECT id, doc, version, deleted FROM orders WHERE version > ?1 \
+                     ORDER BY version LIMIT ?2",
+                    &cursor,
+                    &limit
+                )?,
+                query!(
+                    &self.db,
+                    "SELECT * FROM sync_rejections WHERE device_id = ?1 AND id > ?2 \
+                     ORDER BY id LIMIT ?3",
+                    &device_id,
+                    &rejections_after,
+                    &rejection_limit
+                )?,
+            ])
+            .await?;
+        let device: Option<DeviceRow> = first_row(&results[0])?;
+        let rejections: Vec<RejectionRow> = results[2].results()?;
+        Ok(PullSnapshot {
+            last_seq: device.map_or(0, |d| d.last_seq),
+            orders: results[1].results()?,
+            rejections: rejections
+                .into_iter()
+                .map(rejection_from_row)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+fn first_row<T: for<'a> Deserialize<'a>>(result: &D1Result) -> Result<Option<T>, ApiError> {
+    Ok(result.results::<T>()?.into_iter().next())
+}

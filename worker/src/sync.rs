@@ -1,0 +1,519 @@
+//! `POST /api/sync/push` and `GET /api/sync/pull`: the server half of sync (DESIGN.md "Sync
+//! protocol"; ARCHITECTURE.md "Sync" has the invariants).
+//!
+//! Push decides each mutation with `seq > last_seq(device)` with `domain::process`, the caller as
+//! actor and the server clock as `now`, and writes the decisions of up to `DECISIONS_PER_BATCH`
+//! consecutive mutations in one guarded D1 batch (`repository/sync.rs`). A batch refused by the guard (someone changed the order, or another
+//! request of this device got there first) is decided again on fresh data; transient D1 errors
+//! are retried with backoff. Both are safe because the guard makes every write conditional on
+//! exactly the state the decision saw.
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::time::Duration;
+
+use domain::{
+    make_number_unique, process, Context, Decision, Order, PendingMutation, Pipeline, PushRequest,
+    PushResponse, Rejection, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, MAX_PULL_REJECTIONS,
+    MAX_PUSH_MUTATIONS,
+};
+use serde::Serialize;
+use uuid::Uuid;
+use worker::{Delay, Request, Response, RouteContext};
+
+use crate::{
+    auth::require_user,
+    error::ApiError,
+    http::{json_text_response, ok_json, read_json, server_now},
+    repository::{is_transient, CommitError, DecisionWrite, Repository, NO_VERSION},
+};
+
+/// Decisions of one mutation tried at most this often before the push answers 503 (the client
+/// retries later; everything before this mutation is kept).
+const MAX_ATTEMPTS: u32 = 8;
+/// Transient D1 errors on reads: tries per read.
+const READ_ATTEMPTS: u32 = 4;
+
+async fn backoff(attempt: u32) {
+    // 20, 40, 80, … ms, capped at 640 ms, plus a little jitter from the clock so that two
+    // requests that collided do not collide again in step.
+    let base = 20u64 << attempt.min(5);
+    let jitter = (worker::Date::now().as_millis() % 17) * attempt as u64;
+    Delay::from(Duration::from_millis(base + jitter)).await;
+}
+
+/// Runs a read again (with backoff) while D1 answers with an error it documents as transient.
+/// Only for reads: they change nothing, so repeating them is always safe.
+async fn retrying<T, F, Fut>(mut read: F) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let mut attempt = 0;
+    loop {
+        match read().await {
+            Err(ApiError::Database(message))
+                if is_transient(&message) && attempt + 1 < READ_ATTEMPTS =>
+            {
+                attempt += 1;
+                worker::console_warn!("transient D1 error, retry {attempt}: {message}");
+                backoff(attempt).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn check_push(body: &PushRequest) -> Result<(), ApiError> {
+    if body.mutations.len() > MAX_PUSH_MUTATIONS {
+        return Err(ApiError::TooManyMutations {
+            limit: MAX_PUSH_MUTATIONS,
+        });
+    }
+    let consecutive = body
+        .mutations
+        .windows(2)
+        .all(|pair| pair[0].seq.checked_add(1) == Some(pair[1].seq));
+    let in_range = body
+        .mutations
+        .iter()
+        .all(|p| p.seq >= 1 && p.seq <= i64::MAX as u64);
+    if consecutive && in_range {
+        Ok(())
+    } else {
+        Err(ApiError::SeqOrder)
+    }
+}
+
+/// Decisions written per D1 batch. A batch is all-or-nothing, so a bigger run means fewer round
+/// trips but more work redone when a concurrent writer makes the guard refuse it.
+const DECISIONS_PER_BATCH: usize = 25;
+
+/// The decisions of one run of mutations, made in memory on top of the orders as read.
+struct RunDecisions {
+    decisions: Vec<(PendingMutation, Decision)>,
+    /// Each order the run looked at, as it is after the run.
+    working: HashMap<Uuid, Option<Order>>,
+    /// Claimed order numbers (lower case) that were not looked up in D1 yet.
+    unchecked_numbers: Vec<String>,
+}
+
+fn decide_run(
+    rules: &Context,
+    run: &[PendingMutation],
+    known: &HashMap<Uuid, Option<(Order, i64)>>,
+    numbers_in_db: &[(Uuid, String)],
+    checked_numbers: &HashSet<String>,
+) -> RunDecisions {
+    let mut working: HashMap<Uuid, Option<Order>> = HashMap::new();
+    let mut decisions = Vec::with_capacity(run.len());
+    let mut unchecked_numbers = Vec::new();
+    for pending in run {
+        let order_id = pending.mutation.order_id();
+        let current = working.entry(order_id).or_insert_with(|| {
+            known
+                .get(&order_id)
+                .and_then(|entry| entry.as_ref().map(|(order, _)| order.clone()))
+        });
+        let before = current.clone();
+        let mut decision = process(rules, before.as_ref(), pending);
+        if let Some(number) = decision.claimed_number(before.as_ref()) {
+            let lower = number.as_str().to_lowercase();
+            if !checked_numbers.contains(&lower) {
+                unchecked_numbers.push(lower);
+            }
+            let working_view = &working;
+            // Another order has `n` if one this run touched has it now, or D1 had it and this run
+            // has not changed that order.
+            let taken = |n: &str| {
+                let n = n.to_lowercase();
+                working_view.iter().any(|(id, order)| {
+                    *id != order_id
+                        && order
+                            .as_ref()
+                            .is_some_and(|o| o.number.as_str().to_lowercase() == n)
+                }) || numbers_in_db.iter().any(|(id, number)| {
+                    *id != order_id && !working_view.contains_key(id) && *number == n
+                })
+            };
+            if let Decision::Applied(applied) = &mut decision {
+                make_number_unique(rules, applied, taken);
+            }
+        }
+        if let Decision::Applied(applied) = &decision {
+            working.insert(order_id, Some(applied.order.clone()));
+        }
+        decisions.push((pending.clone(), decision));
+    }
+    RunDecisions {
+        decisions,
+        working,
+        unchecked_numbers,
+    }
+}
+
+pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    let user = require_user(&req, &ctx).await?;
+    let body: PushRequest = read_json(&mut req).await?;
+    check_push(&body)?;
+    let repo = Repository::new(ctx.d1("DB")?);
+    let device_id = body.device_id.hyphenated().to_string();
+    let device = retrying(|| repo.claim_device(&device_id, &user.id, server_now())).await?;
+    if device.user_id != user.id {
+        return Err(ApiError::DeviceNotYours);
+    }
+    let mut last_seq = device.last_seq as u64;
+    if let Some(first) = body.mutations.first() {
+        if first.seq > last_seq + 1 {
+            return Err(ApiError::SeqGap {
+                last_seq,
+                first_seq: first.seq,
+            });
+        }
+    }
+
+    let pipeline = Pipeline::standard();
+    let actor = user.actor();
+    // Every order this push touches, read once up front (one statement); after that, as this
+    // request wrote them. A stale entry only costs a guard refusal and a re-read.
+    let touched: Vec<Uuid> = body
+        .mutations
+        .iter()
+        .filter(|p| p.seq > last_seq)
+        .map(|p| p.mutation.order_id())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut known = load_known(&repo, &touched).await?;
+    let mut numbers_in_db: Vec<(Uuid, String)> = Vec::new();
+    let mut checked_numbers: HashSet<String> = HashSet::new();
+    let mut attempt = 0;
+    loop {
+        // Mutations with seq <= last_seq are already decided: a replayed push changes nothing.
+        let run: Vec<PendingMutation> = body
+            .mutations
+            .iter()
+            .filter(|p| p.seq > last_seq)
+            .take(DECISIONS_PER_BATCH)
+            .cloned()
+            .collect();
+        let Some(run_end) = run.last().map(|p| p.seq) else {
+            break;
+        };
+        let received_at = server_now();
+        let rules = Context {
+            pipeline: &pipeline,
+            actor: &actor,
+            now: received_at,
+        };
+        // Decide in memory; if that claims order numbers not yet looked up, look them up (one
+        // statement) and decide again, so renumbering sees every number it could collide with.
+        let run_decisions = loop {
+            let decided = decide_run(&rules, &run, &known, &numbers_in_db, &checked_numbers);
+            if decided.unchecked_numbers.is_empty() {
+                break decided;
+            }
+            let found = retrying(|| repo.numbers_taken(&decided.unchecked_numbers)).await?;
+            numbers_in_db.extend(found);
+            checked_numbers.extend(decided.unchecked_numbers);
+        };
+
+        let changed: Vec<&Order> = run_decisions
+            .working
+            .iter()
+            .filter(|(id, order)| {
+                order.is_some()
+                    && run_decisions.decisions.iter().any(|(p, d)| {
+                        p.mutation.order_id() == **id && matches!(d, Decision::Applied(_))
+                    })
+            })
+            .filter_map(|(_, order)| order.as_ref())
+            .collect();
+        let write = DecisionWrite {
+            device_id: &device_id,
+            last_seq: last_seq as i64,
+            new_last_seq: run_end as i64,
+            received_at,
+            based_on: run_decisions
+                .working
+                .keys()
+                .map(|id| {
+                    let version = known
+                        .get(id)
+                        .and_then(|entry| entry.as_ref().map(|(_, v)| *v))
+                        .unwrap_or(NO_VERSION);
+                    (*id, version)
+                })
+                .collect(),
+            orders: changed.clone(),
+            events: run_decisions
+                .decisions
+                .iter()
+                .filter_map(|(p, d)| match d {
+                    Decision::Applied(applied) => Some((p, applied)),
+                    _ => None,
+                })
+                .flat_map(|(p, applied)| {
+                    applied.events.iter().map(move |event| {
+                        (p.mutation.order_id(), p.seq as i64, p.device_time, event)
+                    })
+                })
+                .collect(),
+            rejections: run_decisions
+                .decisions
+                .iter()
+                .filter_map(|(_, d)| match d {
+                    Decision::Rejected(rejection) => Some(rejection),
+                    _ => None,
+                })
+                .collect(),
+        };
+        match repo.commit_decisions(&write).await {
+            Ok(versions) => {
+                for (order, version) in changed.iter().zip(versions) {
+                    known.insert(order.id, Some(((*order).clone(), version)));
+                }
+                last_seq = run_end;
+                attempt = 0;
+            }
+            Err(CommitError::Other(error)) => return Err(error),
+            Err(refused) => {
+                if let CommitError::Transient(message) = &refused {
+                    worker::console_warn!("transient D1 error on a sync write: {message}");
+                }
+                attempt += 1;
+                if attempt >= MAX_ATTEMPTS {
+                    return Err(ApiError::SyncBusy);
+                }
+                backoff(attempt).await;
+                // Someone changed an order (or another request of this device decided some of
+                // these mutations, or our own commit did land): read again, decide again.
+                let device = retrying(|| repo.read_device(&device_id))
+                    .await?
+                    .ok_or_else(|| ApiError::Database("the device row vanished".into()))?;
+                last_seq = last_seq.max(device.last_seq as u64);
+                let ids: Vec<Uuid> = run_decisions.working.keys().copied().collect();
+                known.extend(load_known(&repo, &ids).await?);
+                numbers_in_db.clear();
+                checked_numbers.clear();
+            }
+        }
+    }
+
+    let rejected = match (body.mutations.first(), body.mutations.last()) {
+        (Some(first), Some(last)) => {
+            retrying(|| repo.rejections_between(&device_id, first.seq as i64, last.seq as i64))
+                .await?
+        }
+        _ => Vec::new(),
+    };
+    ok_json(&PushResponse { last_seq, rejected })
+}
+
+/// The orders with these ids as D1 has them now; absent ones as `None`.
+async fn load_known(
+    repo: &Repository,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Option<(Order, i64)>>, ApiError> {
+    let mut found = retrying(|| repo.load_orders(ids)).await?;
+    Ok(ids.iter().map(|id| (*id, found.remove(id))).collect())
+}
+
+/// `GET /api/sync/pull` parameters, read by hand for precise error messages.
+struct PullParams {
+    device_id: Uuid,
+    cursor: u64,
+    rejections_after: u64,
+    limit: u32,
+}
+
+fn pull_params(req: &Request) -> Result<PullParams, ApiError> {
+    let url = req.url().map_err(|e| ApiError::BadQuery(e.to_string()))?;
+    let mut device_id = None;
+    let (mut cursor, mut rejections_after, mut limit) = (0u64, 0u64, DEFAULT_PULL_LIMIT);
+    let number = |name: &str, value: &str| -> Result<u64, ApiError> {
+        value
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n <= i64::MAX as u64)
+            .ok_or_else(|| ApiError::BadQuery(format!("{name} must be a whole number ≥ 0")))
+    };
+    for (name, value) in url.query_pairs() {
+        match name.as_ref() {
+            "device_id" => {
+                device_id = Some(
+                    Uuid::parse_str(&value)
+                        .map_err(|_| ApiError::BadQuery("device_id must be a UUID".into()))?,
+                )
+            }
+            "cursor" => cursor = number("cursor", &value)?,
+            "rejections_after" => rejections_after = number("rejections_after", &value)?,
+            "limit" => {
+                limit = value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=MAX_PULL_LIMIT).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::BadQuery(format!("limit must be between 1 and {MAX_PULL_LIMIT}"))
+                    })?
+            }
+            _ => {}
+        }
+    }
+    let device_id = device_id.ok_or_else(|| ApiError::BadQuery("device_id is required".into()))?;
+    Ok(PullParams {
+        device_id,
+        cursor,
+        rejections_after,
+        limit,
+    })
+}
+
+/// Everything of a pull answer except the orders, which are spliced in as stored text.
+#[derive(Serialize)]
+struct PullTail {
+    tombstones: Vec<String>,
+    cursor: u64,
+    more: bool,
+    last_seq: u64,
+    rejections: Vec<Rejection>,
+    rejection_cursor: u64,
+    more_rejections: bool,
+}
+
+pub async fn pull(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    let user = require_user(&req, &ctx).await?;
+    let params = pull_params(&req)?;
+    let repo = Repository::new(ctx.d1("DB")?);
+    let device_id = params.device_id.hyphenated().to_string();
+    let claimed = retrying(|| repo.claim_device(&device_id, &user.id, server_now())).await?;
+    if claimed.user_id != user.id {
+        return Err(ApiError::DeviceNotYours);
+    }
+    // One batch = one snapshot: `last_seq` matches the orders of this page exactly.
+    let page = retrying(|| {
+        repo.pull_snapshot(
+            &device_id,
+            params.cursor as i64,
+            params.limit + 1,
+            params.rejections_after as i64,
+            MAX_PULL_REJECTIONS + 1,
+        )
+    })
+    .await?;
+    let mut rows = page.orders;
+    let more = rows.len() > params.limit as usize;
+    rows.truncate(params.limit as usize);
+    let mut rejections = page.rejections;
+    let more_rejections = rejections.len() > MAX_PULL_REJECTIONS as usize;
+    rejections.truncate(MAX_PULL_REJECTIONS as usize);
+
+    let cursor = rows.last().map_or(params.cursor, |row| row.version as u64);
+    let rejection_cursor = rejections
+        .last()
+        .map_or(params.rejections_after, |(id, _)| *id as u64);
+    let mut docs = String::with_capacity(rows.iter().map(|r| r.doc.len() + 1).sum());
+    let mut tombstones = Vec::new();
+    for row in &rows {
+        if row.deleted != 0 {
+            tombstones.push(row.id.clone());
+            continue;
+        }
+        if !docs.is_empty() {
+            docs.push(',');
+        }
+        docs.push_str(&row.doc);
+    }
+    let tail = serde_json::to_string(&PullTail {
+        tombstones,
+        cursor,
+        more,
+        last_seq: page.last_seq as u64,
+        rejections: rejections.into_iter().map(|(_, r)| r).collect(),
+        rejection_cursor,
+        more_rejections,
+    })
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    // `tail` is `{"tombstones":…}`: put the orders array in front of its first key.
+    Ok(json_text_response(
+        format!("{{\"orders\":[{docs}],{}", &tail[1..]),
+        200,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::DateTime;
+    use domain::{Mutation, PendingMutation};
+
+    fn push_of(seqs: &[u64]) -> PushRequest {
+        PushRequest {
+            device_id: Uuid::nil(),
+            mutations: seqs
+                .iter()
+                .map(|&seq| PendingMutation {
+                    seq,
+                    mutation: Mutation::Reopen {
+                        order_id: Uuid::nil(),
+                    },
+                    device_time: DateTime::UNIX_EPOCH,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_push_must_number_its_mutations_consecutively_from_one_or_more() {
+        assert!(check_push(&push_of(&[])).is_ok());
+        assert!(check_push(&push_of(&[7, 8, 9])).is_ok());
+        assert!(matches!(
+            check_push(&push_of(&[0, 1])),
+            Err(ApiError::SeqOrder)
+        ));
+        assert!(matches!(
+            check_push(&push_of(&[1, 3])),
+            Err(ApiError::SeqOrder)
+        ));
+        assert!(matches!(
+            check_push(&push_of(&[2, 1])),
+            Err(ApiError::SeqOrder)
+        ));
+        assert!(matches!(
+            check_push(&push_of(&[u64::MAX])),
+            Err(ApiError::SeqOrder)
+        ));
+    }
+
+    #[test]
+    fn a_push_carries_at_most_the_page_size() {
+        let seqs: Vec<u64> = (1..=MAX_PUSH_MUTATIONS as u64 + 1).collect();
+        assert!(matches!(
+            check_push(&push_of(&seqs)),
+            Err(ApiError::TooManyMutations { .. })
+        ));
+        assert!(check_push(&push_of(&seqs[..MAX_PUSH_MUTATIONS])).is_ok());
+    }
+
+    #[test]
+    fn sync_errors_have_their_statuses_and_codes() {
+        let gap = ApiError::SeqGap {
+            last_seq: 4,
+            first_seq: 9,
+        };
+        assert_eq!((gap.status(), gap.code()), (409, "seq_gap"));
+        assert_eq!(ApiError::DeviceNotYours.status(), 403);
+        assert_eq!(ApiError::SyncBusy.status(), 503);
+        assert_eq!(ApiError::TooManyMutations { limit: 100 }.status(), 413);
+    }
+
+    #[test]
+    fn only_documented_transient_d1_errors_are_retried() {
+        assert!(is_transient("D1_ERROR: Network connection lost."));
+        assert!(is_transient("D1 DB storage caused object to be reset"));
+        assert!(!is_transient(
+            "D1_ERROR: CHECK constraint failed: ok = 1: SQLITE_CONSTRAINT"
+        ));
+        assert!(!is_transient("no such table: orders"));
+    }
+}
