@@ -4,6 +4,10 @@
 //! * `orders` (key path `id`): `{ id, number, stage, owner_id, due: "YYYY-MM-DD",
 //!   updated: RFC3339 UTC millis, order: "<Order as JSON>" }`, indexes (v2) `number` (unique),
 //!   `stage`, `owner_id`, `due`, `updated`. `due` is `Order::due_date(&Pipeline::standard())`.
+//! * `cards` (key path `id`, v3): `{ id, card: "<Card as JSON>" }`, the board's summary of
+//!   each order (`domain::Card::from_order(order, &Pipeline::standard())`). Written in the same
+//!   transaction as its order by every order write, so a card never disagrees with its order;
+//!   the board opens from cards alone (about 250 bytes each instead of 3.5 KB per order).
 //! * `pending` (key path `seq`, a number): `{ seq, order_id, kind, device_time,
 //!   mutation: "<Mutation as JSON>" }`, the device's unsynced mutations, gap-free from 1.
 //! * `meta` (key path `key`): `{ key, value }` for `device_id` (UUID string), `next_seq`
@@ -20,7 +24,7 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
-use domain::{Mutation, Order, PendingMutation, Pipeline};
+use domain::{Card, Mutation, Order, PendingMutation, Pipeline};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::internals::SystemRepr;
 use indexed_db_futures::prelude::*;
@@ -34,10 +38,10 @@ use wasm_bindgen::prelude::*;
 
 pub use error::StorageError;
 use records::meta_record;
-use schema::{META, ORDERS, PENDING};
+use schema::{CARDS, META, ORDERS, PENDING};
 
 pub const DB_NAME: &str = "gendan";
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 const DEVICE_ID: &str = "device_id";
 const NEXT_SEQ: &str = "next_seq";
@@ -140,7 +144,18 @@ impl Storage {
         Ok(id)
     }
 
-    /// Every stored order, in no particular order. One transaction, one `getAll`.
+    /// Every stored card (one per order), in no particular order: what the board opens with.
+    /// One transaction, one `getAll`.
+    pub async fn load_cards(&self) -> Result<Vec<Card>, StorageError> {
+        let tx = self.transaction([CARDS], TransactionMode::Readonly)?;
+        let store = tx.object_store(CARDS)?;
+        let all = store.get_all::<JsValue>().await?;
+        all.map(|record| records::decode_card(&record?))
+            .collect::<Result<Vec<_>, _>>()
+    }
+
+    /// Every stored order, in no particular order. One transaction, one `getAll`. Reads every
+    /// order with its history: the board uses [`Storage::load_cards`] instead.
     pub async fn load_orders(&self) -> Result<Vec<Order>, StorageError> {
         let tx = self.transaction([ORDERS], TransactionMode::Readonly)?;
         let store = tx.object_store(ORDERS)?;
@@ -166,9 +181,9 @@ impl Storage {
         record.as_ref().map(records::decode_order).transpose()
     }
 
-    /// THE write path. One readwrite transaction over `orders`, `pending` and `meta`: read
-    /// `next_seq` (1 when absent), add the pending mutation under it, write `next_seq + 1`,
-    /// put the order. Resolves after the transaction has committed (durability "strict": on
+    /// THE write path. One readwrite transaction over `orders`, `cards`, `pending` and `meta`:
+    /// read `next_seq` (1 when absent), add the pending mutation under it, write `next_seq + 1`,
+    /// put the order's card, put the order. Resolves after the transaction has committed (durability "strict": on
     /// disk, not just in the OS cache), with the seq used. On any failure the transaction is
     /// aborted and nothing of the change is stored.
     pub async fn save_change(
@@ -185,10 +200,12 @@ impl Storage {
             )));
         }
         // Encode before opening the transaction: nothing can fail half-way for our own reasons.
-        let order_record = records::order_record(order, &Pipeline::standard())?;
+        let pipeline = Pipeline::standard();
+        let order_record = records::order_record(order, &pipeline)?;
+        let card_record = records::card_record(&Card::from_order(order, &pipeline))?;
         let tx = self
             .db()
-            .transaction([ORDERS, PENDING, META])
+            .transaction([ORDERS, CARDS, PENDING, META])
             .with_mode(TransactionMode::Readwrite)
             .with_options(TransactionOptions::new().with_durability(TransactionDurability::Strict))
             .build()?;
@@ -196,6 +213,7 @@ impl Storage {
             let meta = tx.object_store(META)?;
             let pending = tx.object_store(PENDING)?;
             let orders = tx.object_store(ORDERS)?;
+            let cards = tx.object_store(CARDS)?;
             let seq = match meta.get::<JsValue, _, _>(NEXT_SEQ).await? {
                 Some(record) => records::decode_seq(&records::meta_value(&record), NEXT_SEQ)?,
                 None => 1,
@@ -207,6 +225,7 @@ impl Storage {
                 .await?;
             meta.put(meta_record(NEXT_SEQ, &JsValue::from_f64((seq + 1) as f64))?)
                 .await?;
+            cards.put(card_record).await?;
             orders.put(order_record).await?;
             seq
         };
@@ -214,21 +233,26 @@ impl Storage {
         Ok(seq)
     }
 
-    /// Stores orders as they are, without pending mutations (server state from a pull, demo
-    /// data, benchmarks). One transaction for all of them.
+    /// Stores orders as they are, with their cards, without pending mutations (server state
+    /// from a pull, demo data, benchmarks). One transaction for all of them.
     pub async fn put_orders(&self, orders: &[Order]) -> Result<(), StorageError> {
         let pipeline = Pipeline::standard();
         let records = orders
             .iter()
-            .map(|order| records::order_record(order, &pipeline))
-            .collect::<Result<Vec<_>, _>>()?;
-        let tx = self.transaction([ORDERS], TransactionMode::Readwrite)?;
+            .map(|order| {
+                let card = records::card_record(&Card::from_order(order, &pipeline))?;
+                Ok((records::order_record(order, &pipeline)?, card))
+            })
+            .collect::<Result<Vec<_>, StorageError>>()?;
+        let tx = self.transaction([ORDERS, CARDS], TransactionMode::Readwrite)?;
         {
-            let store = tx.object_store(ORDERS)?;
+            let order_store = tx.object_store(ORDERS)?;
+            let card_store = tx.object_store(CARDS)?;
             // Requests go out when built; a failing one aborts the transaction and `commit`
             // reports it, so there is no need to wait for each in turn.
-            for record in records {
-                store.put(record).build()?;
+            for (order, card) in records {
+                card_store.put(card).build()?;
+                order_store.put(order).build()?;
             }
         }
         commit(tx).await
