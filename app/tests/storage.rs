@@ -707,3 +707,36 @@ async fn asking_for_persistent_storage_answers_without_failing() {
     // Headless Chromium has the API; whether it grants is the browser's call.
     assert!(request_persistence().await.is_some());
 }
+
+#[wasm_bindgen_test]
+async fn cards_of_many_orders_share_buckets_and_a_change_replaces_only_its_own_card() {
+    let storage = open(&db_name("card-buckets")).await;
+    let orders: Vec<Order> = (1..=100u128)
+        .map(|i| {
+            let m = create(i, &format!("HZ-2026-{i:03}"), "杭州明远纺织有限公司");
+            run(&sales(), None, &m, later(i as i64))
+        })
+        .collect();
+    // Twice: the second write replaces the cards instead of adding copies.
+    storage.put_orders(&orders[..60]).await.unwrap();
+    storage.put_orders(&orders).await.unwrap();
+    assert_eq!(
+        cards_by_id(storage.load_cards().await.unwrap()),
+        orders.iter().map(card).collect::<Vec<_>>()
+    );
+
+    let changed = note(&orders[41], 1, "只改这一张");
+    let after = run(&sales(), Some(&orders[41]), &changed, later(200));
+    let ticked = tick(&after, &first_checklist_item(&after));
+    let after = run(&admin(), Some(&after), &ticked, later(201));
+    storage
+        .save_change(&ticked, later(201), &after)
+        .await
+        .unwrap();
+
+    let mut expected: Vec<Card> = orders.iter().map(card).collect();
+    expected[41] = card(&after);
+    assert_eq!(expected[41].checklist_done, 1);
+    assert_eq!(cards_by_id(storage.load_cards().await.unwrap()), expected);
+    finish(storage).await;
+}

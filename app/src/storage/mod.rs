@@ -4,10 +4,11 @@
 //! * `orders` (key path `id`): `{ id, number, stage, owner_id, due: "YYYY-MM-DD",
 //!   updated: RFC3339 UTC millis, order: "<Order as JSON>" }`, indexes (v2) `number` (unique),
 //!   `stage`, `owner_id`, `due`, `updated`. `due` is `Order::due_date(&Pipeline::standard())`.
-//! * `cards` (key path `id`, v3): `{ id, card: "<Card as JSON>" }`, the board's summary of
-//!   each order (`domain::Card::from_order(order, &Pipeline::standard())`). Written in the same
-//!   transaction as its order by every order write, so a card never disagrees with its order;
-//!   the board opens from cards alone (about 250 bytes each instead of 3.5 KB per order).
+//! * `cards` (key path `bucket`, v3): `{ bucket: 0..32, cards: "<JSON array of Card>" }`, the
+//!   board's summary of each order (`domain::Card::from_order(order, &Pipeline::standard())`),
+//!   grouped by `records::card_bucket(order id)`. Every order write rewrites the card's bucket
+//!   in the same transaction as the order, so a card never disagrees with its order; the board
+//!   opens from cards alone (about 500 bytes each instead of 3.5 KB per order).
 //! * `pending` (key path `seq`, a number): `{ seq, order_id, kind, device_time,
 //!   mutation: "<Mutation as JSON>" }`, the device's unsynced mutations, gap-free from 1.
 //! * `meta` (key path `key`): `{ key, value }` for `device_id` (UUID string), `next_seq`
@@ -20,7 +21,7 @@ mod error;
 mod records;
 mod schema;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
@@ -149,9 +150,11 @@ impl Storage {
     pub async fn load_cards(&self) -> Result<Vec<Card>, StorageError> {
         let tx = self.transaction([CARDS], TransactionMode::Readonly)?;
         let store = tx.object_store(CARDS)?;
-        let all = store.get_all::<JsValue>().await?;
-        all.map(|record| records::decode_card(&record?))
-            .collect::<Result<Vec<_>, _>>()
+        let mut cards = Vec::new();
+        for record in store.get_all::<JsValue>().await? {
+            cards.extend(records::decode_card_bucket(&record?)?);
+        }
+        Ok(cards)
     }
 
     /// Every stored order, in no particular order. One transaction, one `getAll`. Reads every
@@ -202,7 +205,8 @@ impl Storage {
         // Encode before opening the transaction: nothing can fail half-way for our own reasons.
         let pipeline = Pipeline::standard();
         let order_record = records::order_record(order, &pipeline)?;
-        let card_record = records::card_record(&Card::from_order(order, &pipeline))?;
+        let card = Card::from_order(order, &pipeline);
+        let bucket = records::card_bucket(order.id);
         let tx = self
             .db()
             .transaction([ORDERS, CARDS, PENDING, META])
@@ -225,7 +229,14 @@ impl Storage {
                 .await?;
             meta.put(meta_record(NEXT_SEQ, &JsValue::from_f64((seq + 1) as f64))?)
                 .await?;
-            cards.put(card_record).await?;
+            // Read-modify-write of the card's bucket, safe inside this readwrite transaction.
+            let stored = match cards.get::<JsValue, f64, _>(f64::from(bucket)).await? {
+                Some(record) => records::decode_card_bucket(&record)?,
+                None => Vec::new(),
+            };
+            for record in records::merge_into_buckets(BTreeMap::from([(bucket, stored)]), [card])? {
+                cards.put(record).await?;
+            }
             orders.put(order_record).await?;
             seq
         };
@@ -237,22 +248,46 @@ impl Storage {
     /// from a pull, demo data, benchmarks). One transaction for all of them.
     pub async fn put_orders(&self, orders: &[Order]) -> Result<(), StorageError> {
         let pipeline = Pipeline::standard();
-        let records = orders
+        let order_records = orders
             .iter()
-            .map(|order| {
-                let card = records::card_record(&Card::from_order(order, &pipeline))?;
-                Ok((records::order_record(order, &pipeline)?, card))
-            })
-            .collect::<Result<Vec<_>, StorageError>>()?;
+            .map(|order| records::order_record(order, &pipeline))
+            .collect::<Result<Vec<_>, _>>()?;
+        let cards: Vec<Card> = orders
+            .iter()
+            .map(|order| Card::from_order(order, &pipeline))
+            .collect();
+        let touched: BTreeSet<u32> = cards
+            .iter()
+            .map(|card| records::card_bucket(card.id))
+            .collect();
         let tx = self.transaction([ORDERS, CARDS], TransactionMode::Readwrite)?;
         {
             let order_store = tx.object_store(ORDERS)?;
             let card_store = tx.object_store(CARDS)?;
             // Requests go out when built; a failing one aborts the transaction and `commit`
             // reports it, so there is no need to wait for each in turn.
-            for (order, card) in records {
-                card_store.put(card).build()?;
-                order_store.put(order).build()?;
+            for record in order_records {
+                order_store.put(record).build()?;
+            }
+            // The touched card buckets: all reads go out at once, then each is rewritten.
+            let reads = touched
+                .iter()
+                .map(|bucket| {
+                    card_store
+                        .get::<JsValue, f64, _>(f64::from(*bucket))
+                        .primitive()
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut stored = BTreeMap::new();
+            for (bucket, read) in touched.iter().zip(reads) {
+                let cards = match read.await? {
+                    Some(record) => records::decode_card_bucket(&record)?,
+                    None => Vec::new(),
+                };
+                stored.insert(*bucket, cards);
+            }
+            for record in records::merge_into_buckets(stored, cards)? {
+                card_store.put(record).build()?;
             }
         }
         commit(tx).await

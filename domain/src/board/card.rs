@@ -8,7 +8,7 @@
 //!
 //! A card is derived data: `Card::from_order(order, pipeline)` is the only way to make one, and
 //! every value it holds is what the order's own methods answer (`due_date`, `checklist_done`,
-//! `total`, …). Two values depend on the pipeline definition (the effective due date when no
+//! `total`, …). Nothing the board does not read is in it: every byte is read 10,000 times. Two values depend on the pipeline definition (the effective due date when no
 //! date was set, and the checklist total): if the pipeline's SLA days or checklists ever change,
 //! stored cards must be rebuilt from their orders (the app does this in a schema upgrade step).
 
@@ -61,7 +61,7 @@ pub struct Card {
     pub checklist_done: u32,
     pub checklist_total: u32,
     pub status: CardStatus,
-    pub created_at: DateTime<Utc>,
+    /// Closed orders are listed most recently changed first.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -88,7 +88,6 @@ impl Card {
             checklist_done: u32::try_from(done).unwrap_or(u32::MAX),
             checklist_total: u32::try_from(total).unwrap_or(u32::MAX),
             status: CardStatus::from(&order.status),
-            created_at: order.created_at,
             updated_at: order.updated_at,
         }
     }
