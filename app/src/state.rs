@@ -1,16 +1,22 @@
-//! The app's live state: the orders of this device (loaded from IndexedDB at start), which of
-//! them have unsynced changes, who is signed in on the device, and THE way to change an order.
+//! The app's live state: the board's cards of this device's orders (loaded from IndexedDB at
+//! start), the one full order a detail or edit page has open, which orders have unsynced
+//! changes, who is signed in on the device, and THE way to change an order.
 //!
-//! `commit` runs the domain rules, writes the mutation and the resulting order to IndexedDB in
-//! one transaction, and only then updates what the screen shows: the UI never runs ahead of
-//! the disk. Commits are serialised so that two quick taps never build on the same old order.
+//! Full orders (with notes and history) are NOT kept in memory: 10,000 of them took over a
+//! second to read and decode. The board needs only cards; a page that needs the whole order
+//! loads it by id with `open_order`.
+//!
+//! `commit` runs the domain rules on the order as stored, writes the mutation, the resulting
+//! order and its card to IndexedDB in one transaction, and only then updates what the screen
+//! shows: the UI never runs ahead of the disk. Commits are serialised so that two quick taps
+//! never build on the same old order.
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
 use domain::permission::{self, Action};
-use domain::{apply, Actor, Context, DomainError, Lang, Mutation, Order, Pipeline};
+use domain::{apply, Actor, Card, Context, DomainError, Lang, Mutation, Order, Pipeline};
 use futures::lock::Mutex;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -121,7 +127,11 @@ impl SignInError {
 
 #[derive(Clone, Copy)]
 pub struct AppState {
-    pub orders: RwSignal<HashMap<Uuid, Order>>,
+    /// The board's summary of every order on this device, by order id.
+    pub cards: RwSignal<HashMap<Uuid, Card>>,
+    /// The full order the detail or edit page shows, as stored: set by `open_order` and by
+    /// every `commit` (after its write), so it never differs from the disk.
+    pub open_order: RwSignal<Option<Order>>,
     pub unsynced: RwSignal<HashSet<Uuid>>,
     /// `None` until someone signs in on this device.
     pub session: RwSignal<Option<Session>>,
@@ -148,6 +158,18 @@ impl AppState {
         matches!(self.status.get(), Some(Ok(())))
     }
 
+    /// Loads order `id` from the device into `open_order` and returns it (`None`: not on this
+    /// device). Runs under the write lock, so it never reads an order older than one a commit
+    /// has already shown.
+    pub async fn open_order(&self, id: Uuid) -> Result<Option<Order>, ChangeError> {
+        let storage = self.storage.get_value().ok_or(ChangeError::NotReady)?;
+        let lock = self.write_lock.get_value();
+        let _guard = lock.lock().await;
+        let order = storage.get_order(id).await?;
+        self.open_order.set(order.clone());
+        Ok(order)
+    }
+
     /// Applies `mutation` with the domain rules, stores it, then shows it. Returns the order.
     pub async fn commit(&self, mutation: Mutation) -> Result<Order, ChangeError> {
         let storage = self.storage.get_value().ok_or(ChangeError::NotReady)?;
@@ -156,9 +178,8 @@ impl AppState {
         let actor = self.actor_untracked().ok_or(ChangeError::SignedOut)?;
         let now = Utc::now();
         let order_id = mutation.order_id();
-        let current = self
-            .orders
-            .with_untracked(|orders| orders.get(&order_id).cloned());
+        // Read inside the lock: the stored order is the truth, whatever a page holds.
+        let current = storage.get_order(order_id).await?;
         let applied = self.pipeline.with_value(|pipeline| {
             apply(
                 &Context {
@@ -172,9 +193,13 @@ impl AppState {
         })?;
         storage.save_change(&mutation, now, &applied.order).await?;
         let order = applied.order;
-        self.orders.update(|orders| {
-            orders.insert(order_id, order.clone());
+        let card = self
+            .pipeline
+            .with_value(|pipeline| Card::from_order(&order, pipeline));
+        self.cards.update(|cards| {
+            cards.insert(order_id, card);
         });
+        self.open_order.set(Some(order.clone()));
         self.unsynced.update(|ids| {
             ids.insert(order_id);
         });
@@ -309,7 +334,8 @@ impl AppState {
 /// Creates the state, provides it as context and starts loading the device's data.
 pub fn provide_app_state() -> AppState {
     let state = AppState {
-        orders: RwSignal::new(HashMap::new()),
+        cards: RwSignal::new(HashMap::new()),
+        open_order: RwSignal::new(None),
         unsynced: RwSignal::new(HashSet::new()),
         session: RwSignal::new(None),
         session_rejected: RwSignal::new(false),
@@ -337,12 +363,12 @@ async fn load(state: AppState) -> Result<(), StorageError> {
         .get_setting::<Option<Session>>(SESSION_SETTING)
         .await?
         .flatten();
-    let orders = storage.load_orders().await?;
+    let cards = storage.load_cards().await?;
     let unsynced = storage.pending_order_ids().await?;
     state.session.set(session);
     state
-        .orders
-        .set(orders.into_iter().map(|order| (order.id, order)).collect());
+        .cards
+        .set(cards.into_iter().map(|card| (card.id, card)).collect());
     state.unsynced.set(unsynced);
     state.storage.set_value(Some(storage));
     Ok(())

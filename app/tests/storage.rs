@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use app::storage::{open_at_version, request_persistence, Storage, StorageError};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use domain::{
-    apply, Actor, Context, Customer, FieldChanges, Lang, LineItem, Money, Mutation, Order,
+    apply, Actor, Card, Context, Customer, FieldChanges, Lang, LineItem, Money, Mutation, Order,
     PendingMutation, Pipeline, Role, StageId,
 };
 use uuid::Uuid;
@@ -170,6 +170,7 @@ async fn a_saved_change_stores_the_order_and_the_pending_mutation_together() {
     assert_eq!(storage.save_change(&m3, later(9), &o3).await, Ok(3));
 
     assert_eq!(storage.load_orders().await.unwrap(), vec![o3.clone()]);
+    assert_eq!(storage.load_cards().await.unwrap(), vec![card(&o3)]);
     assert_eq!(storage.get_order(o3.id).await.unwrap(), Some(o3.clone()));
     assert_eq!(
         storage.pending().await.unwrap(),
@@ -221,6 +222,7 @@ async fn a_change_that_cannot_be_stored_leaves_neither_the_order_nor_the_mutatio
     assert!(error.message(Lang::En).contains("NOT saved"));
 
     assert_eq!(storage.load_orders().await.unwrap(), vec![o1.clone()]);
+    assert_eq!(storage.load_cards().await.unwrap(), vec![card(&o1)]);
     assert_eq!(storage.get_order(clash_order.id).await.unwrap(), None);
     assert_eq!(seqs(&storage).await, vec![1]);
     assert_eq!(
@@ -262,6 +264,83 @@ async fn the_pending_queue_stays_gap_free_across_closing_and_reopening_the_datab
     finish(storage).await;
 }
 
+/// Writes changes into a database at an older schema version the way that version of the
+/// app did (orders as `{ id, number, stage, owner_id, due, updated, order: "<JSON>" }`,
+/// pending mutations, `next_seq`), through a raw connection: the current `save_change` also
+/// writes cards, which an old database has no store for.
+async fn write_as_old_app(
+    name: &str,
+    version: u32,
+    changes: &[(u64, &Mutation, DateTime<Utc>, &Order)],
+) {
+    let pipeline = Pipeline::standard();
+    let raw = raw_connection(name, version).await;
+    let stores = js_sys::Array::of3(&"orders".into(), &"pending".into(), &"meta".into());
+    let tx = raw
+        .transaction_with_str_sequence_and_mode(&stores, web_sys::IdbTransactionMode::Readwrite)
+        .unwrap();
+    let object = |fields: &[(&str, JsValue)]| {
+        let object = js_sys::Object::new();
+        for (key, value) in fields {
+            js_sys::Reflect::set(&object, &JsValue::from_str(key), value).unwrap();
+        }
+        JsValue::from(object)
+    };
+    let text = |s: &str| JsValue::from_str(s);
+    for (seq, mutation, time, order) in changes {
+        let order_record = object(&[
+            ("id", text(&order.id.to_string())),
+            ("number", text(order.number.as_str())),
+            ("stage", text(order.stage.as_str())),
+            ("owner_id", text(&order.owner.user_id)),
+            (
+                "due",
+                text(&order.due_date(&pipeline).format("%Y-%m-%d").to_string()),
+            ),
+            (
+                "updated",
+                text(
+                    &order
+                        .updated_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                ),
+            ),
+            ("order", text(&serde_json::to_string(order).unwrap())),
+        ]);
+        let pending_record = object(&[
+            ("seq", JsValue::from_f64(*seq as f64)),
+            ("order_id", text(&order.id.to_string())),
+            ("kind", text(mutation.kind())),
+            (
+                "device_time",
+                text(&time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            ),
+            ("mutation", text(&serde_json::to_string(mutation).unwrap())),
+        ]);
+        let next_seq = object(&[
+            ("key", text("next_seq")),
+            ("value", JsValue::from_f64((*seq + 1) as f64)),
+        ]);
+        tx.object_store("orders")
+            .unwrap()
+            .put(&order_record)
+            .unwrap();
+        tx.object_store("pending")
+            .unwrap()
+            .add(&pending_record)
+            .unwrap();
+        tx.object_store("meta").unwrap().put(&next_seq).unwrap();
+    }
+    let done = js_sys::Promise::new(&mut |resolve, reject| {
+        tx.set_oncomplete(Some(&resolve));
+        tx.set_onabort(Some(&reject));
+    });
+    wasm_bindgen_futures::JsFuture::from(done)
+        .await
+        .expect("old app's write");
+    raw.close();
+}
+
 #[wasm_bindgen_test]
 async fn upgrading_a_version_1_database_keeps_its_orders_and_pending_mutations() {
     let name = db_name("upgrade");
@@ -270,19 +349,18 @@ async fn upgrading_a_version_1_database_keeps_its_orders_and_pending_mutations()
     let a = run(&sales(), None, &ma, later(0));
     let mb = create(2, "HZ-2026-002", "宁波海纳贸易");
     let b = run(&sales(), None, &mb, later(1));
-    assert_eq!(v1.save_change(&ma, later(0), &a).await, Ok(1));
-    assert_eq!(v1.save_change(&mb, later(1), &b).await, Ok(2));
+    write_as_old_app(&name, 1, &[(1, &ma, later(0), &a), (2, &mb, later(1), &b)]).await;
     // Really version 1: no indexes yet.
     assert!(v1.order_by_number("HZ-2026-001").await.is_err());
     drop(v1);
 
-    let v2 = open(&name).await;
+    let current = open(&name).await;
     assert_eq!(
-        by_id(v2.load_orders().await.unwrap()),
+        by_id(current.load_orders().await.unwrap()),
         vec![a.clone(), b.clone()]
     );
     assert_eq!(
-        v2.pending().await.unwrap(),
+        current.pending().await.unwrap(),
         vec![
             PendingMutation {
                 seq: 1,
@@ -296,19 +374,115 @@ async fn upgrading_a_version_1_database_keeps_its_orders_and_pending_mutations()
             },
         ]
     );
-    // The new index covers the old records and enforces uniqueness.
+    // The version 2 index covers the old records and enforces uniqueness.
     assert_eq!(
-        v2.order_by_number("HZ-2026-002").await.unwrap(),
+        current.order_by_number("HZ-2026-002").await.unwrap(),
         Some(b.clone())
     );
     let dup = create(3, "HZ-2026-001", "温州鼎盛鞋业");
     let dup_order = run(&sales(), None, &dup, later(2));
-    assert!(v2.save_change(&dup, later(2), &dup_order).await.is_err());
-    assert_eq!(seqs(&v2).await, vec![1, 2]);
+    assert!(current
+        .save_change(&dup, later(2), &dup_order)
+        .await
+        .is_err());
+    assert_eq!(seqs(&current).await, vec![1, 2]);
     // Numbering continues where version 1 left off.
     let mc = note(&a, 1, "升级后的第一条");
     let c = run(&sales(), Some(&a), &mc, later(3));
-    assert_eq!(v2.save_change(&mc, later(3), &c).await, Ok(3));
+    assert_eq!(current.save_change(&mc, later(3), &c).await, Ok(3));
+    finish(current).await;
+}
+
+fn cards_by_id(mut cards: Vec<Card>) -> Vec<Card> {
+    cards.sort_by_key(|card| card.id);
+    cards
+}
+
+fn card(order: &Order) -> Card {
+    Card::from_order(order, &Pipeline::standard())
+}
+
+#[wasm_bindgen_test]
+async fn upgrading_a_version_2_database_builds_the_cards_and_keeps_orders_and_pending_queue() {
+    let name = db_name("upgrade-v3");
+    let v2 = open_at_version(&name, 2).await.expect("open v2");
+    let ma = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
+    let a0 = run(&sales(), None, &ma, later(0));
+    let ma2 = tick(&a0, &first_checklist_item(&a0));
+    let a = run(&admin(), Some(&a0), &ma2, later(1));
+    let mb = create(2, "HZ-2026-002", "宁波海纳贸易");
+    let b = run(&sales(), None, &mb, later(2));
+    write_as_old_app(
+        &name,
+        2,
+        &[
+            (1, &ma, later(0), &a0),
+            (2, &ma2, later(1), &a),
+            (3, &mb, later(2), &b),
+        ],
+    )
+    .await;
+    // Really version 2: no cards store yet.
+    assert!(v2.load_cards().await.is_err());
+    assert_eq!(v2.order_by_number("HZ-2026-002").await, Ok(Some(b.clone())));
+    drop(v2);
+
+    let v3 = open(&name).await;
+    assert_eq!(
+        cards_by_id(v3.load_cards().await.unwrap()),
+        vec![card(&a), card(&b)]
+    );
+    assert_eq!(
+        card(&a).checklist_done,
+        1,
+        "the card counts the tick made before the upgrade"
+    );
+    assert_eq!(
+        by_id(v3.load_orders().await.unwrap()),
+        vec![a.clone(), b.clone()]
+    );
+    assert_eq!(seqs(&v3).await, vec![1, 2, 3]);
+    assert_eq!(v3.pending().await.unwrap()[2].mutation, mb);
+    assert_eq!(
+        v3.pending_order_ids().await.unwrap(),
+        HashSet::from([a.id, b.id])
+    );
+    // Writing goes on at version 3: numbering continues and the card follows its order.
+    let mc = note(&b, 1, "升级后的第一条");
+    let c = run(&sales(), Some(&b), &mc, later(3));
+    assert_eq!(v3.save_change(&mc, later(3), &c).await, Ok(4));
+    assert_eq!(
+        cards_by_id(v3.load_cards().await.unwrap()),
+        vec![card(&a), card(&c)]
+    );
+    finish(v3).await;
+}
+
+#[wasm_bindgen_test]
+async fn an_order_that_cannot_be_decoded_stops_the_card_upgrade_and_leaves_version_2_intact() {
+    let name = db_name("upgrade-v3-corrupt");
+    let v2 = open_at_version(&name, 2).await.expect("open v2");
+    let ma = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
+    let a = run(&sales(), None, &ma, later(0));
+    write_as_old_app(&name, 2, &[(1, &ma, later(0), &a)]).await;
+    drop(v2);
+    let raw = raw_connection(&name, 2).await;
+    let tx = raw
+        .transaction_with_str_and_mode("orders", web_sys::IdbTransactionMode::Readwrite)
+        .unwrap();
+    let broken =
+        js_sys::JSON::parse(r#"{"id":"broken","number":"X-1","order":"{not json"}"#).unwrap();
+    tx.object_store("orders").unwrap().put(&broken).unwrap();
+    let done = js_sys::Promise::new(&mut |resolve, _| tx.set_oncomplete(Some(&resolve)));
+    wasm_bindgen_futures::JsFuture::from(done).await.unwrap();
+    raw.close();
+
+    assert!(Storage::open_named(&name).await.is_err());
+    // Still version 2, every record where it was.
+    let v2 = open_at_version(&name, 2).await.expect("reopen v2");
+    assert!(v2.load_cards().await.is_err());
+    assert_eq!(v2.get_order(a.id).await, Ok(Some(a)));
+    assert_eq!(seqs(&v2).await, vec![1]);
     finish(v2).await;
 }
 
@@ -420,6 +594,11 @@ async fn orders_round_trip_exactly() {
         by_id(storage.load_orders().await.unwrap()),
         vec![o1.clone(), o2.clone()]
     );
+    // Both writes stored the card with the order, exactly (emoji, newlines, a set due date).
+    assert_eq!(
+        cards_by_id(storage.load_cards().await.unwrap()),
+        vec![card(&o1), card(&o2)]
+    );
     assert_eq!(storage.order_by_number("杭-2026-001").await, Ok(Some(o1)));
     // `Some(None)` ("clear the date") survives, distinct from "not touched".
     assert_eq!(
@@ -527,4 +706,37 @@ async fn every_error_message_says_the_change_was_not_saved() {
 async fn asking_for_persistent_storage_answers_without_failing() {
     // Headless Chromium has the API; whether it grants is the browser's call.
     assert!(request_persistence().await.is_some());
+}
+
+#[wasm_bindgen_test]
+async fn cards_of_many_orders_share_buckets_and_a_change_replaces_only_its_own_card() {
+    let storage = open(&db_name("card-buckets")).await;
+    let orders: Vec<Order> = (1..=100u128)
+        .map(|i| {
+            let m = create(i, &format!("HZ-2026-{i:03}"), "杭州明远纺织有限公司");
+            run(&sales(), None, &m, later(i as i64))
+        })
+        .collect();
+    // Twice: the second write replaces the cards instead of adding copies.
+    storage.put_orders(&orders[..60]).await.unwrap();
+    storage.put_orders(&orders).await.unwrap();
+    assert_eq!(
+        cards_by_id(storage.load_cards().await.unwrap()),
+        orders.iter().map(card).collect::<Vec<_>>()
+    );
+
+    let changed = note(&orders[41], 1, "只改这一张");
+    let after = run(&sales(), Some(&orders[41]), &changed, later(200));
+    let ticked = tick(&after, &first_checklist_item(&after));
+    let after = run(&admin(), Some(&after), &ticked, later(201));
+    storage
+        .save_change(&ticked, later(201), &after)
+        .await
+        .unwrap();
+
+    let mut expected: Vec<Card> = orders.iter().map(card).collect();
+    expected[41] = card(&after);
+    assert_eq!(expected[41].checklist_done, 1);
+    assert_eq!(cards_by_id(storage.load_cards().await.unwrap()), expected);
+    finish(storage).await;
 }

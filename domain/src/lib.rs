@@ -22,7 +22,7 @@ pub mod sync;
 mod text;
 
 pub use apply::{apply, apply_all, Applied, Context};
-pub use board::{columns, matches_query, BoardFilter, Columns};
+pub use board::{columns, BoardFilter, Card, CardStatus, Columns};
 pub use calendar::{business_date, business_offset, BUSINESS_UTC_OFFSET_HOURS};
 pub use customer_view::{
     customer_view, CustomerShipment, CustomerStage, CustomerStageState, CustomerStatus,

@@ -1,23 +1,22 @@
 //! One order on the board: number, customer, amount, owner, days in stage, checklist progress,
-//! the deadline badge and the unsynced marker.
+//! the deadline badge and the unsynced marker. Built from the order's `Card` alone.
 
-use domain::{DeadlineState, Order};
+use domain::{Card, DeadlineState};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::{format, i18n::*, state::use_app_state};
+use crate::{format, i18n::*};
 
 #[component]
-pub fn OrderCard(order: Order, unsynced: bool) -> impl IntoView {
+pub fn OrderCard(card: Card, unsynced: bool) -> impl IntoView {
     let i18n = use_i18n();
-    let state = use_app_state();
     let today = format::today();
-    let (done, total) = state.with_pipeline(|pipeline| order.checklist_done(pipeline));
-    let deadline = state.with_pipeline(|pipeline| order.deadline_state(pipeline, today));
-    let days = order.days_in_stage(today).max(0) + 1;
-    let href = format!("/orders/{}", order.id);
-    let amount = format::money(order.total());
-    let number = order.number.as_str().to_string();
+    let (done, total) = (card.checklist_done, card.checklist_total);
+    let deadline = card.deadline_state(today);
+    let days = card.days_in_stage(today).max(0) + 1;
+    let href = format!("/orders/{}", card.id);
+    let amount = format::money(card.total);
+    let number = card.number.as_str().to_string();
     let number_attr = number.clone();
     let badge = move || match deadline {
         DeadlineState::Overdue { days } => Some((
@@ -49,10 +48,10 @@ pub fn OrderCard(order: Order, unsynced: bool) -> impl IntoView {
                             }
                         })}
                 </div>
-                <div class="card-company">{order.customer.company.clone()}</div>
+                <div class="card-company">{card.company.clone()}</div>
                 <div class="card-row card-meta">
                     <span class="card-amount">{amount}</span>
-                    <span>{order.owner.name.clone()}</span>
+                    <span>{card.owner_name.clone()}</span>
                     <span>{move || t_string!(i18n, card_days_in_stage, days).to_string()}</span>
                     {(total > 0)
                         .then(|| {

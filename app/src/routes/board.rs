@@ -1,8 +1,9 @@
 //! `/`: the follow-up board, built from this device's IndexedDB, so it works with no network.
 //! Phones get stage tabs with counts and one list; wide screens get all columns side by side.
-//! Each column renders a page of cards at a time, so thousands of orders stay fast.
+//! It reads only the orders' cards (`AppState::cards`), never full orders, and each column
+//! renders a page of cards at a time, so thousands of orders stay fast.
 
-use domain::{columns, Action, BoardFilter, Order};
+use domain::{columns, Action, BoardFilter, Card};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -19,7 +20,7 @@ const CLOSED: usize = usize::MAX;
 struct ColumnView {
     key: usize,
     count: usize,
-    cards: Vec<Order>,
+    cards: Vec<Card>,
 }
 
 #[component]
@@ -43,14 +44,14 @@ pub fn BoardPage() -> impl IntoView {
         });
         let limit = limit.get();
         filter.with(|filter| {
-            state.orders.with(|orders| {
+            state.cards.with(|cards| {
                 state.with_pipeline(|pipeline| {
-                    let grouped = columns(orders.values(), filter, &me, pipeline, format::today());
-                    let page = |column: &Vec<&Order>| {
+                    let grouped = columns(cards.values(), filter, &me, pipeline, format::today());
+                    let page = |column: &Vec<&Card>| {
                         column
                             .iter()
                             .take(limit)
-                            .map(|order| (*order).clone())
+                            .map(|card| (*card).clone())
                             .collect()
                     };
                     let mut views: Vec<ColumnView> = grouped
@@ -156,9 +157,9 @@ pub fn BoardPage() -> impl IntoView {
                                         {column
                                             .cards
                                             .into_iter()
-                                            .map(|order| {
-                                                let is_unsynced = unsynced.with_untracked(|ids| ids.contains(&order.id));
-                                                view! { <OrderCard order unsynced=is_unsynced /> }
+                                            .map(|card| {
+                                                let is_unsynced = unsynced.with_untracked(|ids| ids.contains(&card.id));
+                                                view! { <OrderCard card unsynced=is_unsynced /> }
                                             })
                                             .collect_view()}
                                     </ul>
@@ -254,7 +255,7 @@ fn EmptyBoardHint() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let online = use_online();
-    let empty = move || state.is_ready() && state.orders.with(|orders| orders.is_empty());
+    let empty = move || state.is_ready() && state.cards.with(|cards| cards.is_empty());
     let server = LocalResource::new(move || {
         let token = state
             .session
@@ -297,10 +298,10 @@ fn OwnerSelect(filter: RwSignal<BoardFilter>) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let owners = Memo::new(move |_| {
-        let mut owners: Vec<(String, String)> = state.orders.with(|orders| {
-            orders
+        let mut owners: Vec<(String, String)> = state.cards.with(|cards| {
+            cards
                 .values()
-                .map(|order| (order.owner.user_id.clone(), order.owner.name.clone()))
+                .map(|card| (card.owner_id.clone(), card.owner_name.clone()))
                 .collect()
         });
         owners.sort();

@@ -109,21 +109,33 @@ pub fn EditOrderPage() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let params = use_params_map();
-    let order = move || {
+    // The order as stored when the page opens; the form edits that snapshot (the mutation
+    // carries only the changed fields, and `commit` applies them to the order as stored).
+    let loaded = LocalResource::new(move || {
         let id = params
             .read()
             .get("id")
-            .and_then(|id| Uuid::parse_str(&id).ok())?;
-        state
-            .orders
-            .with_untracked(|orders| orders.get(&id).cloned())
-    };
-    move || match order() {
-        Some(order) => view! { <OrderForm existing=Some(order) /> }.into_any(),
-        None if state.status.get().is_none() => {
+            .and_then(|id| Uuid::parse_str(&id).ok());
+        let ready = state.is_ready();
+        async move {
+            match (id, ready) {
+                (Some(id), true) => Some(state.open_order(id).await),
+                (None, _) => Some(Ok(None)),
+                (Some(_), false) => None,
+            }
+        }
+    });
+    let storage_failed = move || matches!(state.status.get(), Some(Err(_)));
+    move || match loaded.get().flatten() {
+        Some(Ok(Some(order))) => view! { <OrderForm existing=Some(order) /> }.into_any(),
+        Some(Err(error)) => {
+            let message = error.message(current_lang(i18n));
+            view! { <p class="page notice notice-warn" role="alert">{message}</p> }.into_any()
+        }
+        None if !storage_failed() => {
             view! { <p class="page hint">{t!(i18n, storage_loading)}</p> }.into_any()
         }
-        None => view! { <p class="page notice notice-warn">{t!(i18n, order_not_on_device)}</p> }
+        _ => view! { <p class="page notice notice-warn">{t!(i18n, order_not_on_device)}</p> }
             .into_any(),
     }
 }

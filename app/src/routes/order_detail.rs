@@ -63,25 +63,51 @@ pub fn OrderDetailPage() -> impl IntoView {
             .get("id")
             .and_then(|id| Uuid::parse_str(&id).ok())
     };
+    // The full order is read from the device when the page opens (and again once storage
+    // is ready, for a deep link opened at start); after that every commit of it updates
+    // `open_order`, so the page follows its changes.
+    let loaded = LocalResource::new(move || {
+        let id = order_id();
+        let ready = state.is_ready();
+        async move {
+            match (id, ready) {
+                (Some(id), true) => Some(state.open_order(id).await),
+                _ => None,
+            }
+        }
+    });
     let order = Memo::new(move |_| {
         let id = order_id()?;
-        state.orders.with(|orders| orders.get(&id).cloned())
+        state
+            .open_order
+            .with(|open| open.as_ref().filter(|order| order.id == id).cloned())
     });
+    let storage_failed = move || matches!(state.status.get(), Some(Err(_)));
     view! {
         <section class="page order-detail">
-            {move || match (order.get(), state.status.get()) {
+            {move || match (order.get(), loaded.get().flatten()) {
                 (Some(order), _) => view! { <OrderView order /> }.into_any(),
-                (None, None) => view! { <p class="hint">{t!(i18n, storage_loading)}</p> }.into_any(),
-                (None, Some(_)) => {
-                    view! {
-                        <h1>{t!(i18n, order_title)}</h1>
-                        <p class="notice notice-warn">{t!(i18n, order_not_on_device)}</p>
-                        <A href="/">{t!(i18n, not_found_back)}</A>
-                    }
-                        .into_any()
+                (None, Some(Err(error))) => {
+                    let message = error.message(current_lang(i18n));
+                    view! { <p class="notice notice-warn" role="alert">{message}</p> }.into_any()
                 }
+                (None, Some(Ok(_))) => view! { <NotOnDevice /> }.into_any(),
+                (None, None) if storage_failed() || order_id().is_none() => {
+                    view! { <NotOnDevice /> }.into_any()
+                }
+                (None, None) => view! { <p class="hint">{t!(i18n, storage_loading)}</p> }.into_any(),
             }}
         </section>
+    }
+}
+
+#[component]
+fn NotOnDevice() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <h1>{t!(i18n, order_title)}</h1>
+        <p class="notice notice-warn">{t!(i18n, order_not_on_device)}</p>
+        <A href="/">{t!(i18n, not_found_back)}</A>
     }
 }
 

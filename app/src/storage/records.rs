@@ -11,9 +11,16 @@
 //! * forward compatibility: a newer/older `Order` shape is a serde question, not a JS one.
 //!
 //! Only the fields IndexedDB must see (key path, index values) live outside the string.
+//!
+//! A `cards` record is `{ bucket, cards: "<JSON array of Card>" }`: a few large strings cross
+//! into Rust instead of one string or ~16 plain JS fields per card (measured in
+//! `app/tests/bench.rs`: decoding plain fields through the wasm boundary cost more than
+//! IndexedDB's getAll itself).
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use domain::{Mutation, Order, PendingMutation, Pipeline};
+use domain::{Card, Mutation, Order, PendingMutation, Pipeline};
 use js_sys::{Object, Reflect};
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
@@ -28,6 +35,14 @@ pub(crate) const OWNER_ID: &str = "owner_id";
 pub(crate) const DUE: &str = "due";
 pub(crate) const UPDATED: &str = "updated";
 pub(crate) const ORDER: &str = "order";
+
+// `cards` record fields. The board reads every card at start, and with one record per card
+// the per-record cost of IndexedDB dominated both reading (getAll) and writing (one put per
+// order written): cards are grouped into `CARD_BUCKETS` records by order id instead.
+pub(crate) const BUCKET: &str = "bucket";
+pub(crate) const CARDS_FIELD: &str = "cards";
+/// Part of the schema: changing it needs an upgrade step that regroups the cards.
+pub(crate) const CARD_BUCKETS: u32 = 32;
 
 // `pending` record fields.
 pub(crate) const SEQ: &str = "seq";
@@ -89,6 +104,54 @@ pub(crate) fn decode_order(record: &JsValue) -> Result<Order, StorageError> {
         StorageError::corrupt(format!("{}: field `{ORDER}` is not a string", name()))
     })?;
     serde_json::from_str(&json).map_err(|e| StorageError::corrupt(format!("{}: {e}", name())))
+}
+
+/// Which `cards` record holds the card of order `id`: a fixed function of the id (its last
+/// byte; v4 ids are random there), so a write knows which one record to read and rewrite.
+pub(crate) fn card_bucket(id: Uuid) -> u32 {
+    u32::from(id.as_bytes()[15]) % CARD_BUCKETS
+}
+
+/// `{ bucket, cards: "<JSON array of Card>" }`.
+pub(crate) fn card_bucket_record(bucket: u32, cards: &[Card]) -> Result<JsValue, StorageError> {
+    let json = serde_json::to_string(cards).map_err(|e| StorageError::Other(e.to_string()))?;
+    let record = Object::new();
+    set(&record, BUCKET, &JsValue::from(bucket))?;
+    set(&record, CARDS_FIELD, &JsValue::from_str(&json))?;
+    Ok(record.into())
+}
+
+pub(crate) fn decode_card_bucket(record: &JsValue) -> Result<Vec<Card>, StorageError> {
+    let name = || {
+        format!(
+            "card bucket {}",
+            get(record, BUCKET).as_f64().unwrap_or(-1.0)
+        )
+    };
+    let json = get(record, CARDS_FIELD).as_string().ok_or_else(|| {
+        StorageError::corrupt(format!("{}: field `{CARDS_FIELD}` is not a string", name()))
+    })?;
+    serde_json::from_str(&json).map_err(|e| StorageError::corrupt(format!("{}: {e}", name())))
+}
+
+/// Puts `cards` into the buckets they belong to, replacing the stored card of the same order:
+/// `stored` maps each touched bucket to its cards as read (empty when the record is absent).
+/// Returns the records to put, one per touched bucket.
+pub(crate) fn merge_into_buckets(
+    mut stored: BTreeMap<u32, Vec<Card>>,
+    cards: impl IntoIterator<Item = Card>,
+) -> Result<Vec<JsValue>, StorageError> {
+    for card in cards {
+        let bucket = stored.entry(card_bucket(card.id)).or_default();
+        match bucket.iter_mut().find(|stored| stored.id == card.id) {
+            Some(slot) => *slot = card,
+            None => bucket.push(card),
+        }
+    }
+    stored
+        .iter()
+        .map(|(bucket, cards)| card_bucket_record(*bucket, cards))
+        .collect()
 }
 
 /// `{ seq, order_id, kind, device_time, mutation: "<Mutation JSON>" }`. `seq` is a JS number

@@ -6,8 +6,10 @@
 //! `SCHEMA_VERSION`.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use domain::{Card, Pipeline};
 use futures::channel::oneshot;
 use futures::future::{select, Either};
 use indexed_db_futures::database::Database;
@@ -15,13 +17,17 @@ use indexed_db_futures::internals::SystemRepr;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::KeyPath;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
-use super::records::{self, DUE, ID, KEY, NUMBER, OWNER_ID, SEQ, STAGE, UPDATED};
+use super::records::{self, BUCKET, DUE, ID, KEY, NUMBER, OWNER_ID, SEQ, STAGE, UPDATED};
 use super::StorageError;
 
 pub(crate) const ORDERS: &str = "orders";
 pub(crate) const PENDING: &str = "pending";
 pub(crate) const META: &str = "meta";
+/// Version 3: every order's card (the board's summary) in one of `CARD_BUCKETS` records,
+/// written with the order.
+pub(crate) const CARDS: &str = "cards";
 
 /// Indexes on `orders` added in version 2: (index name = key path, unique).
 pub(crate) const ORDER_INDEXES: [(&str, bool); 5] = [
@@ -33,7 +39,8 @@ pub(crate) const ORDER_INDEXES: [(&str, bool); 5] = [
 ];
 
 const SCHEMA_NOTE: &str = "v1: stores orders(id), pending(seq), meta(key); \
-     v2: orders indexes number (unique), stage, owner_id, due, updated";
+     v2: orders indexes number (unique), stage, owner_id, due, updated; \
+     v3: store cards(bucket), every order's card in one of 32 buckets, built from the orders";
 
 /// Runs upgrade steps `old + 1 ..= new`. `tx` is the `versionchange` transaction: the only way
 /// to reach stores created by an earlier version (indexed_db_futures 0.6 does not expose it, so
@@ -65,6 +72,12 @@ fn upgrade(
                     orders.create_index_with_str_and_optional_parameters(name, name, &params)?;
                 }
             }
+            3 => {
+                db.create_object_store(CARDS)
+                    .with_key_path(KeyPath::One(BUCKET))
+                    .build()?;
+                build_cards_from_orders(tx)?;
+            }
             _ => {
                 return Err(
                     js_sys::Error::new(&format!("no upgrade step for version {step}")).into(),
@@ -79,6 +92,46 @@ fn upgrade(
     let record =
         records::meta_record("schema", &note).map_err(|e| js_sys::Error::new(&e.to_string()))?;
     tx.object_store(META)?.put(&record)?;
+    Ok(())
+}
+
+/// Puts a card for every stored order, inside the `versionchange` transaction: one `getAll`
+/// of `orders`, then one put per card bucket from its success handler (the transaction stays open
+/// while requests are pending, and the database opens only after it commits). A record that
+/// cannot be decoded aborts the upgrade, so the database stays at its old version with every
+/// record intact and opening reports the error, rather than a board silently missing orders.
+fn build_cards_from_orders(tx: &web_sys::IdbTransaction) -> Result<(), JsValue> {
+    let request = tx.object_store(ORDERS)?.get_all()?;
+    let tx = tx.clone();
+    let on_success = Closure::once_into_js({
+        let request = request.clone();
+        move || {
+            let outcome = (|| -> Result<(), JsValue> {
+                let store = tx.object_store(CARDS)?;
+                let pipeline = Pipeline::standard();
+                let all: js_sys::Array = request.result()?.unchecked_into();
+                let cards = all
+                    .iter()
+                    .map(|record| {
+                        let order = records::decode_order(&record)?;
+                        Ok(Card::from_order(&order, &pipeline))
+                    })
+                    .collect::<Result<Vec<_>, StorageError>>()
+                    .map_err(|e| js_sys::Error::new(&e.to_string()))?;
+                let buckets = records::merge_into_buckets(BTreeMap::new(), cards)
+                    .map_err(|e| js_sys::Error::new(&e.to_string()))?;
+                for bucket in buckets {
+                    store.put(&bucket)?;
+                }
+                Ok(())
+            })();
+            if let Err(error) = outcome {
+                leptos::logging::error!("building cards failed, upgrade aborted: {error:?}");
+                let _ = tx.abort();
+            }
+        }
+    });
+    request.set_onsuccess(Some(on_success.unchecked_ref()));
     Ok(())
 }
 

@@ -1,0 +1,148 @@
+//! `Card`: the compact summary of an order that the board shows, searches and filters on.
+//!
+//! Why it exists: a full `Order` carries its notes and its whole audit history (about 3.5 KB of
+//! JSON on average, more than half of it history), and the board needs none of that. Reading
+//! and decoding 10,000 full orders to open the board took over a second on a phone-class
+//! machine; the cards are ~250 bytes each. The app stores a card next to every order, written
+//! in the same transaction, so the board can open from cards alone.
+//!
+//! A card is derived data: `Card::from_order(order, pipeline)` is the only way to make one, and
+//! every value it holds is what the order's own methods answer (`due_date`, `checklist_done`,
+//! `total`, …). Nothing the board does not read is in it: every byte is read 10,000 times. Two values depend on the pipeline definition (the effective due date when no
+//! date was set, and the checklist total): if the pipeline's SLA days or checklists ever change,
+//! stored cards must be rebuilt from their orders (the app does this in a schema upgrade step).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::calendar::business_date;
+use crate::{DeadlineState, Money, Order, OrderNumber, OrderStatus, Pipeline, StageId};
+
+/// Whether the order is still being worked on. The cancellation reason stays on the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardStatus {
+    Active,
+    Completed,
+    Cancelled,
+}
+
+impl From<&OrderStatus> for CardStatus {
+    fn from(status: &OrderStatus) -> Self {
+        match status {
+            OrderStatus::Active => CardStatus::Active,
+            OrderStatus::Completed => CardStatus::Completed,
+            OrderStatus::Cancelled { .. } => CardStatus::Cancelled,
+        }
+    }
+}
+
+/// Everything the board shows about an order and everything its search and filters read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Card {
+    pub id: Uuid,
+    pub number: OrderNumber,
+    pub company: String,
+    pub contact: String,
+    pub phone: String,
+    /// Product names of the line items, in order (searched).
+    pub products: Vec<String>,
+    /// `Order::total()`, in fen.
+    pub total: Money,
+    pub owner_id: String,
+    pub owner_name: String,
+    pub stage: StageId,
+    /// When the order entered its current stage (days-in-stage on the card).
+    pub entered_stage_at: DateTime<Utc>,
+    /// `Order::due_date(pipeline)`: the current stage's date, set or from its SLA.
+    pub due: NaiveDate,
+    /// `Order::checklist_done(pipeline)`: ticked items and items of the current stage.
+    pub checklist_done: u32,
+    pub checklist_total: u32,
+    pub status: CardStatus,
+    /// Closed orders are listed most recently changed first.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Card {
+    pub fn from_order(order: &Order, pipeline: &Pipeline) -> Card {
+        let (done, total) = order.checklist_done(pipeline);
+        Card {
+            id: order.id,
+            number: order.number.clone(),
+            company: order.customer.company.clone(),
+            contact: order.customer.contact.clone(),
+            phone: order.customer.phone.clone(),
+            products: order
+                .items
+                .iter()
+                .map(|item| item.product.clone())
+                .collect(),
+            total: order.total(),
+            owner_id: order.owner.user_id.clone(),
+            owner_name: order.owner.name.clone(),
+            stage: order.stage.clone(),
+            entered_stage_at: order.current_progress().entered_at,
+            due: order.due_date(pipeline),
+            checklist_done: u32::try_from(done).unwrap_or(u32::MAX),
+            checklist_total: u32::try_from(total).unwrap_or(u32::MAX),
+            status: CardStatus::from(&order.status),
+            updated_at: order.updated_at,
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.status == CardStatus::Active
+    }
+
+    pub fn is_closed(&self) -> bool {
+        !self.is_active()
+    }
+
+    /// Same answer as `Order::days_in_stage`.
+    pub fn days_in_stage(&self, today: NaiveDate) -> i64 {
+        (today - business_date(self.entered_stage_at)).num_days()
+    }
+
+    /// Same answer as `Order::deadline_state`. `today` is the business-calendar date.
+    pub fn deadline_state(&self, today: NaiveDate) -> DeadlineState {
+        if !self.is_active() {
+            return DeadlineState::NotApplicable;
+        }
+        match (self.due - today).num_days() {
+            d if d < 0 => DeadlineState::Overdue { days: -d },
+            0 => DeadlineState::DueToday,
+            1 => DeadlineState::DueSoon,
+            _ => DeadlineState::OnTrack,
+        }
+    }
+
+    /// Does this card match the search text? Order number, customer company, contact, phone
+    /// and product names, case-insensitively; phone digits match regardless of spaces or dashes.
+    pub fn matches_query(&self, query: &str) -> bool {
+        let query = query.trim().to_lowercase();
+        if query.is_empty() {
+            return true;
+        }
+        let contains = |text: &str| text.to_lowercase().contains(&query);
+        let query_digits: String = query.chars().filter(char::is_ascii_digit).collect();
+        // Only a query made of digits (spaces and dashes allowed) is a phone search, so "32S"
+        // does not match every phone containing 32.
+        let is_phone_query = query_digits.len() >= 3
+            && query_digits.len()
+                == query
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && *c != '-')
+                    .count();
+        contains(self.number.as_str())
+            || contains(&self.company)
+            || contains(&self.contact)
+            || (is_phone_query && {
+                let phone_digits: String =
+                    self.phone.chars().filter(char::is_ascii_digit).collect();
+                phone_digits.contains(&query_digits)
+            })
+            || self.products.iter().any(|product| contains(product))
+    }
+}
