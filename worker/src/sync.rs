@@ -3,10 +3,10 @@
 //!
 //! Push decides each mutation with `seq > last_seq(device)` with `domain::process`, the caller as
 //! actor and the server clock as `now`, and writes the decisions of up to `DECISIONS_PER_BATCH`
-//! consecutive mutations in one guarded D1 batch (`repository/sync.rs`). A batch refused by the guard (someone changed the order, or another
-//! request of this device got there first) is decided again on fresh data; transient D1 errors
-//! are retried with backoff. Both are safe because the guard makes every write conditional on
-//! exactly the state the decision saw.
+//! consecutive mutations in one guarded D1 batch (`repository/sync.rs`). A batch refused by the
+//! guard (someone changed an order, or another request of this device got there first) is decided
+//! again on fresh data; transient D1 errors are retried with backoff. Both are safe because the
+//! guard makes every write conditional on exactly the state the decisions saw.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
