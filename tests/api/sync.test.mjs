@@ -291,6 +291,21 @@ test('pull pages through every order in version order with a cursor and says whe
   assert.deepEqual(Object.keys(last).sort(), ['cursor', 'last_seq', 'more', 'more_rejections', 'orders', 'rejection_cursor', 'rejections', 'tombstones']);
 });
 
+test('a deleted order comes back from pull as a tombstone, not as an order', async () => {
+  const device = randomUUID();
+  const orderId = randomUUID();
+  assert.equal((await push(sales, device, numbered(1, [createOrder(orderId, `SYNC-${tag()}`)]))).status, 200);
+  const { last } = await pullAll(sales, device);
+  // There is no delete mutation yet: archive it the way a future one will (tombstone + new version).
+  await d1(`UPDATE orders SET deleted = 1, version = (SELECT value + 1 FROM server_meta WHERE key = 'version') WHERE id = '${orderId}';
+            UPDATE server_meta SET value = value + 1 WHERE key = 'version'`);
+  const page = await pull(sales, device, { cursor: last.cursor });
+  assert.equal(page.status, 200, page.text);
+  assert.ok(page.json.tombstones.includes(orderId));
+  assert.ok(!page.json.orders.some((o) => o.id === orderId));
+  assert.ok(page.json.cursor > last.cursor);
+});
+
 // ---- who may sync --------------------------------------------------------------------------
 
 test('a device id belongs to the user who used it first: others get 403 device_not_yours', async () => {

@@ -3,10 +3,10 @@
 //!
 //! Push decides each mutation with `seq > last_seq(device)` with `domain::process`, the caller as
 //! actor and the server clock as `now`, and writes the decisions of up to `DECISIONS_PER_BATCH`
-//! consecutive mutations in one guarded D1 batch (`repository/sync.rs`). A batch refused by the guard (someone changed the order, or another
-//! request of this device got there first) is decided again on fresh data; transient D1 errors
-//! are retried with backoff. Both are safe because the guard makes every write conditional on
-//! exactly the state the decision saw.
+//! consecutive mutations in one guarded D1 batch (`repository/sync.rs`). A batch refused by the
+//! guard (someone changed an order, or another request of this device got there first) is decided
+//! again on fresh data; transient D1 errors are retried with backoff. Both are safe because the
+//! guard makes every write conditional on exactly the state the decisions saw.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -505,6 +505,90 @@ mod tests {
         assert_eq!(ApiError::DeviceNotYours.status(), 403);
         assert_eq!(ApiError::SyncBusy.status(), 503);
         assert_eq!(ApiError::TooManyMutations { limit: 100 }.status(), 413);
+    }
+
+    fn create(order_id: Uuid, number: &str) -> Mutation {
+        Mutation::CreateOrder {
+            order_id,
+            number: Some(number.into()),
+            customer: domain::Customer {
+                company: "杭州明远纺织有限公司".into(),
+                contact: "周建国".into(),
+                phone: "138 5710 1234".into(),
+                email: None,
+                address: None,
+            },
+            items: vec![],
+            expected_delivery: None,
+            owner: None,
+            note: None,
+            note_id: None,
+        }
+    }
+
+    fn pending(seq: u64, mutation: Mutation) -> PendingMutation {
+        PendingMutation {
+            seq,
+            mutation,
+            device_time: DateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn numbers(run: &RunDecisions) -> Vec<String> {
+        run.decisions
+            .iter()
+            .filter_map(|(_, d)| match d {
+                Decision::Applied(a) => Some(a.order.number.as_str().to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_run_renumbers_against_d1_and_against_its_own_earlier_creates() {
+        let pipeline = Pipeline::standard();
+        let actor = domain::Actor::new("u-wangfang", "王芳", vec![domain::Role::Sales]);
+        let rules = Context {
+            pipeline: &pipeline,
+            actor: &actor,
+            now: DateTime::UNIX_EPOCH + chrono::Duration::days(20_000),
+        };
+        let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        let run = vec![
+            pending(1, create(a, "HZ-1")),
+            pending(2, create(b, "hz-1")),
+            pending(3, create(c, "HZ-9")),
+        ];
+        let known = HashMap::from([(a, None), (b, None), (c, None)]);
+
+        // First pass: the numbers are not looked up yet, so the run says which to look up.
+        let first = decide_run(&rules, &run, &known, &[], &HashSet::new());
+        assert_eq!(first.unchecked_numbers, vec!["hz-1", "hz-1", "hz-9"]);
+
+        // D1 has HZ-1-2 (another order); the run's own HZ-1 makes the second one HZ-1-3.
+        let in_db = vec![(Uuid::from_u128(99), "hz-1-2".to_string())];
+        let checked = HashSet::from(["hz-1".to_string(), "hz-9".to_string()]);
+        let second = decide_run(&rules, &run, &known, &in_db, &checked);
+        assert!(second.unchecked_numbers.is_empty());
+        assert_eq!(numbers(&second), vec!["HZ-1", "hz-1-3", "HZ-9"]);
+    }
+
+    #[test]
+    fn an_order_never_collides_with_its_own_stored_number() {
+        let pipeline = Pipeline::standard();
+        let actor = domain::Actor::new("u-wangfang", "王芳", vec![domain::Role::Sales]);
+        let rules = Context {
+            pipeline: &pipeline,
+            actor: &actor,
+            now: DateTime::UNIX_EPOCH + chrono::Duration::days(20_000),
+        };
+        let a = Uuid::from_u128(1);
+        let in_db = vec![(a, "hz-1".to_string())];
+        let checked = HashSet::from(["hz-1".to_string()]);
+        let known = HashMap::from([(a, None)]);
+        let run = vec![pending(1, create(a, "HZ-1"))];
+        let decided = decide_run(&rules, &run, &known, &in_db, &checked);
+        assert_eq!(numbers(&decided), vec!["HZ-1"]);
     }
 
     #[test]
