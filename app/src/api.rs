@@ -2,9 +2,10 @@
 //! ready to show to a person.
 
 use chrono::{DateTime, Utc};
-use domain::{CustomerView, Lang, Role};
+use domain::{CustomerView, Lang, PullResponse, PushRequest, PushResponse, Role};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ApiError {
@@ -239,4 +240,26 @@ pub struct LookupRequest {
 
 pub async fn track_lookup(request: &LookupRequest) -> Result<CustomerView, ApiError> {
     decode(send_json(Request::post("/api/track/lookup"), request).await?).await
+}
+
+// ---- sync ------------------------------------------------------------------------------------
+
+/// Sends queued mutations (at most `domain::MAX_PUSH_MUTATIONS`, consecutive seqs).
+pub async fn sync_push(token: &str, request: &PushRequest) -> Result<PushResponse, ApiError> {
+    let builder = authorized(Request::post("/api/sync/push"), token);
+    decode(send_json(builder, request).await?).await
+}
+
+/// One page of what changed on the server since `cursor`, and refusals after `rejections_after`.
+pub async fn sync_pull(
+    token: &str,
+    device_id: Uuid,
+    cursor: u64,
+    rejections_after: u64,
+    limit: u32,
+) -> Result<PullResponse, ApiError> {
+    let url = format!(
+        "/api/sync/pull?device_id={device_id}&cursor={cursor}&rejections_after={rejections_after}&limit={limit}"
+    );
+    decode(send(authorized(Request::get(&url), token)).await?).await
 }

@@ -26,3 +26,10 @@ pub fn money(amount: Money) -> String {
 pub fn today() -> NaiveDate {
     business_date(Utc::now())
 }
+
+/// A time of day in business time (10:42), for "synced at".
+pub fn clock(at: DateTime<Utc>) -> String {
+    at.with_timezone(&business_offset())
+        .format("%H:%M")
+        .to_string()
+}

@@ -11,12 +11,20 @@
 //! shows: the UI never runs ahead of the disk. Commits are serialised so that two quick taps
 //! never build on the same old order.
 
+mod describe;
+mod sync;
+
+pub use sync::{describe_rejection, SyncError, SyncStatus};
+
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
 use domain::permission::{self, Action};
-use domain::{apply, Actor, Card, Context, DomainError, Lang, Mutation, Order, Pipeline};
+use domain::{
+    apply, Actor, Card, Context, DomainError, Lang, Mutation, Order, Pipeline, Rejection,
+};
+use futures::channel::mpsc::UnboundedSender;
 use futures::lock::Mutex;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -140,6 +148,10 @@ pub struct AppState {
     pub session_rejected: RwSignal<bool>,
     /// `None` while opening; `Some(Err)` when the device's storage cannot be used.
     pub status: RwSignal<Option<Result<(), StorageError>>>,
+    pub sync: RwSignal<SyncStatus>,
+    /// Changes the server refused, kept until the person dismisses them.
+    pub rejections: RwSignal<Vec<Rejection>>,
+    sync_wake: StoredValue<Option<UnboundedSender<()>>, LocalStorage>,
     storage: StoredValue<Option<Storage>, LocalStorage>,
     write_lock: StoredValue<Rc<Mutex<()>>, LocalStorage>,
     pipeline: StoredValue<Pipeline>,
@@ -152,6 +164,10 @@ impl AppState {
 
     pub fn with_pipeline<R>(&self, f: impl FnOnce(&Pipeline) -> R) -> R {
         self.pipeline.with_value(f)
+    }
+
+    fn is_ready_untracked(&self) -> bool {
+        matches!(self.status.get_untracked(), Some(Ok(())))
     }
 
     pub fn is_ready(&self) -> bool {
@@ -203,6 +219,7 @@ impl AppState {
         self.unsynced.update(|ids| {
             ids.insert(order_id);
         });
+        self.request_sync();
         Ok(order)
     }
 
@@ -243,6 +260,9 @@ impl AppState {
                     count,
                 });
             }
+            // The server binds a device id to its first user: another person gets a new one.
+            storage.reset_device().await?;
+            self.rejections.set(Vec::new());
         }
         let session = Session {
             token: signed_in.token,
@@ -340,6 +360,9 @@ pub fn provide_app_state() -> AppState {
         session: RwSignal::new(None),
         session_rejected: RwSignal::new(false),
         status: RwSignal::new(None),
+        sync: RwSignal::new(SyncStatus::default()),
+        rejections: RwSignal::new(Vec::new()),
+        sync_wake: StoredValue::new_local(None),
         storage: StoredValue::new_local(None),
         write_lock: StoredValue::new_local(Rc::new(Mutex::new(()))),
         pipeline: StoredValue::new(Pipeline::standard()),
@@ -347,8 +370,12 @@ pub fn provide_app_state() -> AppState {
     provide_context(state);
     leptos::task::spawn_local(async move {
         let result = load(state).await;
+        let loaded = result.is_ok();
         state.status.set(Some(result));
         state.refresh_session().await;
+        if loaded {
+            state.start_sync();
+        }
         // Best effort: a browser may refuse, and the app works either way.
         let _ = request_persistence().await;
     });
@@ -365,6 +392,8 @@ async fn load(state: AppState) -> Result<(), StorageError> {
         .flatten();
     let cards = storage.load_cards().await?;
     let unsynced = storage.pending_order_ids().await?;
+    let rejections = storage.rejections().await?;
+    state.rejections.set(rejections);
     state.session.set(session);
     state
         .cards

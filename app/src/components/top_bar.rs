@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::{i18n::*, network::use_online, state::use_app_state};
+use crate::{format, i18n::*, locale::current_lang, network::use_online, state::use_app_state};
 
 #[component]
 pub fn TopBar() -> impl IntoView {
@@ -36,10 +36,22 @@ pub fn TopBar() -> impl IntoView {
                         {t!(i18n, session_expired)}
                     </A>
                 </Show>
-                <span class="sync-detail" data-testid="sync-detail">
-                    {move || match unsynced() {
-                        0 => t_string!(i18n, sync_all_saved).to_string(),
-                        count => t_string!(i18n, sync_pending, count).to_string(),
+                <span
+                    class="sync-detail"
+                    data-testid="sync-detail"
+                    title=move || state.sync.with(|s| s.problem.as_ref().map(|p| p.message(current_lang(i18n))))
+                >
+                    {move || {
+                        let status = state.sync.get();
+                        match (status.running, status.received, unsynced(), status.last_synced) {
+                            (true, 0, _, _) => t_string!(i18n, sync_running).to_string(),
+                            (true, count, _, _) => t_string!(i18n, sync_receiving, count).to_string(),
+                            (false, _, 0, Some(at)) => {
+                                t_string!(i18n, sync_done, time = format::clock(at)).to_string()
+                            }
+                            (false, _, 0, None) => t_string!(i18n, sync_all_saved).to_string(),
+                            (false, _, count, _) => t_string!(i18n, sync_pending, count).to_string(),
+                        }
                     }}
                 </span>
             </div>

@@ -7,6 +7,7 @@ use domain::{columns, Action, BoardFilter, Card};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::components::rejections::Rejections;
 use crate::{
     api, components::order_card::OrderCard, format, i18n::*, locale::current_lang,
     network::use_online, state::use_app_state,
@@ -108,6 +109,7 @@ pub fn BoardPage() -> impl IntoView {
                 </span>
             </div>
             <StorageStatus />
+            <Rejections />
             <BoardFilters filter />
             <div class="stage-tabs" role="tablist">
                 {move || {

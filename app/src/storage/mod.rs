@@ -2,7 +2,8 @@
 //!
 //! Layout of database [`DB_NAME`] at [`SCHEMA_VERSION`]:
 //! * `orders` (key path `id`): `{ id, number, stage, owner_id, due: "YYYY-MM-DD",
-//!   updated: RFC3339 UTC millis, order: "<Order as JSON>" }`, indexes (v2) `number` (unique),
+//!   updated: RFC3339 UTC millis, order: "<Order as JSON>" }`, indexes (v2) `number` (unique
+//!   until v4),
 //!   `stage`, `owner_id`, `due`, `updated`. `due` is `Order::due_date(&Pipeline::standard())`.
 //! * `cards` (key path `bucket`, v3): `{ bucket: 0..32, cards: "<JSON array of Card>" }`, the
 //!   board's summary of each order (`domain::Card::from_order(order, &Pipeline::standard())`),
@@ -11,8 +12,14 @@
 //!   opens from cards alone (about 500 bytes each instead of 3.5 KB per order).
 //! * `pending` (key path `seq`, a number): `{ seq, order_id, kind, device_time,
 //!   mutation: "<Mutation as JSON>" }`, the device's unsynced mutations, gap-free from 1.
+//! * `bases` (key path `id`, v4): `{ id, base: "<Order JSON>" | null }` for every order with
+//!   unsynced changes: the server's version the first of them was made on (`null`: created on
+//!   this device). A pull rebuilds such an order from the server's newer version, or — when the
+//!   server refused the changes and the order did not change there — from this base.
 //! * `meta` (key path `key`): `{ key, value }` for `device_id` (UUID string), `next_seq`
-//!   (number), `schema` (upgrade note) and settings under `setting:<key>` (JSON string).
+//!   (number), `sync_cursor` / `rejection_cursor` (numbers), `rejections` (JSON list of the
+//!   server's refusals not yet dismissed), `schema` (upgrade note) and settings under
+//!   `setting:<key>` (JSON string).
 //!
 //! Why domain values are JSON strings: see `records.rs`. Every method is one IndexedDB
 //! transaction; a method that returns an error has changed nothing.
@@ -20,6 +27,7 @@
 mod error;
 mod records;
 mod schema;
+mod sync;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::rc::Rc;
@@ -39,10 +47,11 @@ use wasm_bindgen::prelude::*;
 
 pub use error::StorageError;
 use records::meta_record;
-use schema::{CARDS, META, ORDERS, PENDING};
+use schema::{BASES, CARDS, META, ORDERS, PENDING};
+pub use sync::PulledPage;
 
 pub const DB_NAME: &str = "gendan";
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 const DEVICE_ID: &str = "device_id";
 const NEXT_SEQ: &str = "next_seq";
@@ -209,7 +218,7 @@ impl Storage {
         let bucket = records::card_bucket(order.id);
         let tx = self
             .db()
-            .transaction([ORDERS, CARDS, PENDING, META])
+            .transaction([ORDERS, CARDS, PENDING, META, BASES])
             .with_mode(TransactionMode::Readwrite)
             .with_options(TransactionOptions::new().with_durability(TransactionDurability::Strict))
             .build()?;
@@ -218,6 +227,7 @@ impl Storage {
             let pending = tx.object_store(PENDING)?;
             let orders = tx.object_store(ORDERS)?;
             let cards = tx.object_store(CARDS)?;
+            let bases = tx.object_store(BASES)?;
             let seq = match meta.get::<JsValue, _, _>(NEXT_SEQ).await? {
                 Some(record) => records::decode_seq(&records::meta_value(&record), NEXT_SEQ)?,
                 None => 1,
@@ -236,6 +246,16 @@ impl Storage {
             };
             for record in records::merge_into_buckets(BTreeMap::from([(bucket, stored)]), [card])? {
                 cards.put(record).await?;
+            }
+            // The first unsynced change of an order keeps what it was changed from (the
+            // server's version, or nothing for a new order): a refusal falls back to it.
+            let key = JsValue::from_str(&order.id.to_string());
+            if bases.get::<JsValue, _, _>(key.clone()).await?.is_none() {
+                let before = orders.get::<JsValue, _, _>(key).await?;
+                let base = before.as_ref().map(records::order_json).transpose()?;
+                bases
+                    .put(records::base_record(order.id, base.as_deref()))
+                    .await?;
             }
             orders.put(order_record).await?;
             seq

@@ -35,6 +35,8 @@ pub(crate) const OWNER_ID: &str = "owner_id";
 pub(crate) const DUE: &str = "due";
 pub(crate) const UPDATED: &str = "updated";
 pub(crate) const ORDER: &str = "order";
+/// `bases` records (v4): the server's version of an order with unsynced changes.
+pub(crate) const BASE: &str = "base";
 
 // `cards` record fields. The board reads every card at start, and with one record per card
 // the per-record cost of IndexedDB dominated both reading (getAll) and writing (one put per
@@ -94,6 +96,38 @@ pub(crate) fn order_record(order: &Order, pipeline: &Pipeline) -> Result<JsValue
     )?;
     set(&record, ORDER, &JsValue::from_str(&json))?;
     Ok(record.into())
+}
+
+/// The order's JSON as stored in an `orders` record, undecoded.
+pub(crate) fn order_json(record: &JsValue) -> Result<String, StorageError> {
+    get_string(record, ORDER, "order record")
+}
+
+/// `{ id, base: "<Order JSON>" | null }` (`bases` store, v4).
+pub(crate) fn base_record(id: Uuid, base: Option<&str>) -> JsValue {
+    let record = Object::new();
+    let _ = Reflect::set(
+        &record,
+        &JsValue::from_str(ID),
+        &JsValue::from_str(&id.to_string()),
+    );
+    let value = base.map_or(JsValue::NULL, JsValue::from_str);
+    let _ = Reflect::set(&record, &JsValue::from_str(BASE), &value);
+    record.into()
+}
+
+/// A `bases` record: the order id and the server's version (`None`: created on this device).
+pub(crate) fn decode_base(record: &JsValue) -> Result<(Uuid, Option<Order>), StorageError> {
+    let id = get_string(record, ID, "base record")?;
+    let id = Uuid::parse_str(&id).map_err(|e| StorageError::corrupt(format!("base id: {e}")))?;
+    let base = match get(record, BASE).as_string() {
+        Some(json) => Some(
+            serde_json::from_str(&json)
+                .map_err(|e| StorageError::corrupt(format!("base of {id}: {e}")))?,
+        ),
+        None => None,
+    };
+    Ok((id, base))
 }
 
 pub(crate) fn decode_order(record: &JsValue) -> Result<Order, StorageError> {

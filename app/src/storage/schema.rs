@@ -28,6 +28,9 @@ pub(crate) const META: &str = "meta";
 /// Version 3: every order's card (the board's summary) in one of `CARD_BUCKETS` records,
 /// written with the order.
 pub(crate) const CARDS: &str = "cards";
+/// Version 4: for each order with unsynced changes, the server's version it was changed from
+/// (`null` for an order created on this device): what a rejected change falls back to.
+pub(crate) const BASES: &str = "bases";
 
 /// Indexes on `orders` added in version 2: (index name = key path, unique).
 pub(crate) const ORDER_INDEXES: [(&str, bool); 5] = [
@@ -40,7 +43,9 @@ pub(crate) const ORDER_INDEXES: [(&str, bool); 5] = [
 
 const SCHEMA_NOTE: &str = "v1: stores orders(id), pending(seq), meta(key); \
      v2: orders indexes number (unique), stage, owner_id, due, updated; \
-     v3: store cards(bucket), every order's card in one of 32 buckets, built from the orders";
+     v3: store cards(bucket), every order's card in one of 32 buckets, built from the orders; \
+     v4: store bases(id), the server version of each order with unsynced changes; orders index \
+     number no longer unique (a number renumbered by the server may be held briefly by two)";
 
 /// Runs upgrade steps `old + 1 ..= new`. `tx` is the `versionchange` transaction: the only way
 /// to reach stores created by an earlier version (indexed_db_futures 0.6 does not expose it, so
@@ -77,6 +82,19 @@ fn upgrade(
                     .with_key_path(KeyPath::One(BUCKET))
                     .build()?;
                 build_cards_from_orders(tx)?;
+            }
+            4 => {
+                db.create_object_store(BASES)
+                    .with_key_path(KeyPath::One(ID))
+                    .build()?;
+                // Two devices may create the same number offline; the server renumbers one of
+                // them, and until the pull brings that, both can be on this device. A unique
+                // index would make that pull fail, and sync with it.
+                let orders = tx.object_store(ORDERS)?;
+                orders.delete_index(NUMBER)?;
+                let params = web_sys::IdbIndexParameters::new();
+                params.set_unique(false);
+                orders.create_index_with_str_and_optional_parameters(NUMBER, NUMBER, &params)?;
             }
             _ => {
                 return Err(

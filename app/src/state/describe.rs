@@ -1,0 +1,80 @@
+//! One line saying what a change held, for the list of refused changes: the person must be
+//! able to re-enter it (the note's text, the carrier and number, the stage) or drop it knowingly.
+
+use domain::{Lang, Mutation, Pipeline, StageId};
+
+fn stage_name(id: &StageId, lang: Lang) -> String {
+    Pipeline::standard()
+        .stage(id)
+        .map(|stage| stage.name.get(lang).to_string())
+        .unwrap_or_else(|| id.0.clone())
+}
+
+pub fn mutation(mutation: &Mutation, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    match mutation {
+        Mutation::CreateOrder { customer, .. } => match zh {
+            true => format!("新建订单：{}", customer.company),
+            false => format!("New order: {}", customer.company),
+        },
+        Mutation::EditFields { .. } => match zh {
+            true => "修改订单信息".into(),
+            false => "Edit of the order's details".into(),
+        },
+        Mutation::AdvanceStage { to, reason, .. } => {
+            let reason = reason.as_deref().unwrap_or("");
+            match zh {
+                true => format!("推进到 {} {reason}", stage_name(to, lang)),
+                false => format!("Move to {} {reason}", stage_name(to, lang)),
+            }
+        }
+        Mutation::SetChecklistItem { item, done, .. } => match (zh, done) {
+            (true, true) => format!("勾选清单项 {item}"),
+            (true, false) => format!("取消勾选 {item}"),
+            (false, _) => format!("Checklist item {item}: {done}"),
+        },
+        Mutation::AddNote { text, .. } => match zh {
+            true => format!("备注：{text}"),
+            false => format!("Note: {text}"),
+        },
+        Mutation::SetDueDate { due, .. } => {
+            let due = due.map_or_else(|| "—".to_string(), |d| d.to_string());
+            match zh {
+                true => format!("截止日期：{due}"),
+                false => format!("Due date: {due}"),
+            }
+        }
+        Mutation::Assign { owner, .. } => match zh {
+            true => format!("转交给 {}", owner.name),
+            false => format!("Reassign to {}", owner.name),
+        },
+        Mutation::SetStageResponsible { responsible, .. } => match zh {
+            true => format!("阶段负责人：{}", responsible.name),
+            false => format!("Stage owner: {}", responsible.name),
+        },
+        Mutation::RecordShipment {
+            carrier,
+            tracking_no,
+            ..
+        } => match zh {
+            true => format!("发货：{carrier} {tracking_no}"),
+            false => format!("Shipment: {carrier} {tracking_no}"),
+        },
+        Mutation::RecordInvoice { number, date, .. } => match zh {
+            true => format!("发票：{number}（{date}）"),
+            false => format!("Invoice: {number} ({date})"),
+        },
+        Mutation::Complete { .. } => match zh {
+            true => "完成订单".into(),
+            false => "Complete the order".into(),
+        },
+        Mutation::Cancel { reason, .. } => match zh {
+            true => format!("取消订单：{reason}"),
+            false => format!("Cancel: {reason}"),
+        },
+        Mutation::Reopen { .. } => match zh {
+            true => "重新打开订单".into(),
+            false => "Reopen the order".into(),
+        },
+    }
+}

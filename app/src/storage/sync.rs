@@ -1,0 +1,293 @@
+//! What sync stores: the pull cursors, the server's refusals waiting to be read, the device's
+//! identity when it changes hands, and — the heart of it — a pulled page, written in ONE
+//! transaction with the confirmed mutations it retires, so the device is never left with a
+//! change both confirmed and still pending, or gone from both.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use domain::{rebase, Actor, Card, Order, PendingMutation, Pipeline, PullResponse, Rejection};
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use indexed_db_futures::KeyRange;
+use uuid::Uuid;
+use wasm_bindgen::prelude::*;
+
+use super::records::{self, meta_record};
+use super::schema::{BASES, CARDS, META, ORDERS, PENDING};
+use super::{commit, Storage, StorageError, DEVICE_ID, NEXT_SEQ};
+
+const SYNC_CURSOR: &str = "sync_cursor";
+const REJECTION_CURSOR: &str = "rejection_cursor";
+const REJECTIONS: &str = "rejections";
+
+/// What a stored page changed, for the screen.
+#[derive(Debug, Default)]
+pub struct PulledPage {
+    /// Cards to show (new or changed orders).
+    pub cards: Vec<Card>,
+    /// Orders gone from the device (deleted on the server, or a refused new order).
+    pub removed: HashSet<Uuid>,
+    /// Orders that still have unsynced changes.
+    pub unsynced: HashSet<Uuid>,
+    /// Every refusal not yet dismissed, newest page included.
+    pub rejections: Vec<Rejection>,
+}
+
+fn number(value: Option<JsValue>) -> Result<u64, StorageError> {
+    match value {
+        Some(record) => records::decode_seq(&records::meta_value(&record), "sync cursor"),
+        None => Ok(0),
+    }
+}
+
+impl Storage {
+    /// `(cursor, rejection_cursor)` for the next pull: 0 before the first.
+    pub async fn sync_cursors(&self) -> Result<(u64, u64), StorageError> {
+        let tx = self.transaction([META], TransactionMode::Readonly)?;
+        let meta = tx.object_store(META)?;
+        let cursor = number(meta.get(SYNC_CURSOR).await?)?;
+        let rejection_cursor = number(meta.get(REJECTION_CURSOR).await?)?;
+        Ok((cursor, rejection_cursor))
+    }
+
+    /// The server's refusals this device has not dismissed yet.
+    pub async fn rejections(&self) -> Result<Vec<Rejection>, StorageError> {
+        let tx = self.transaction([META], TransactionMode::Readonly)?;
+        let meta = tx.object_store(META)?;
+        read_rejections(meta.get(REJECTIONS).await?)
+    }
+
+    /// Forgets refusal `seq` (the person has read it, re-entered or discarded what it held).
+    pub async fn dismiss_rejection(&self, seq: u64) -> Result<Vec<Rejection>, StorageError> {
+        let tx = self.transaction([META], TransactionMode::Readwrite)?;
+        let rest = {
+            let meta = tx.object_store(META)?;
+            let mut all = read_rejections(meta.get(REJECTIONS).await?)?;
+            all.retain(|rejection| rejection.seq != seq);
+            meta.put(rejections_record(&all)?).await?;
+            all
+        };
+        commit(tx).await?;
+        Ok(rest)
+    }
+
+    /// A new identity for this installation (when another person signs in: the server binds a
+    /// device id to its first user). Pending mutations, if any, are renumbered 1, 2, … under
+    /// the new id, and the refusal cursor starts again. Orders and the pull cursor stay: they
+    /// are the team's data, not the person's.
+    pub async fn reset_device(&self) -> Result<Uuid, StorageError> {
+        let id = Uuid::new_v4();
+        let tx = self.transaction([PENDING, META], TransactionMode::Readwrite)?;
+        {
+            let pending_store = tx.object_store(PENDING)?;
+            let meta = tx.object_store(META)?;
+            let pending = pending_store
+                .get_all::<JsValue>()
+                .await?
+                .map(|record| records::decode_pending(&record?))
+                .collect::<Result<Vec<_>, _>>()?;
+            pending_store.clear()?.await?;
+            for (index, p) in pending.iter().enumerate() {
+                let seq = index as u64 + 1;
+                pending_store
+                    .add(records::pending_record(seq, &p.mutation, p.device_time)?)
+                    .await?;
+            }
+            let next = pending.len() as f64 + 1.0;
+            meta.put(meta_record(NEXT_SEQ, &JsValue::from_f64(next))?)
+                .await?;
+            meta.put(meta_record(DEVICE_ID, &JsValue::from_str(&id.to_string()))?)
+                .await?;
+            meta.put(meta_record(REJECTION_CURSOR, &JsValue::from_f64(0.0))?)
+                .await?;
+            meta.put(rejections_record(&[])?).await?;
+        }
+        commit(tx).await?;
+        Ok(id)
+    }
+
+    /// Stores one pulled page in ONE transaction:
+    /// 1. drops the pending mutations the server has decided (`seq <= last_seq`);
+    /// 2. for each pulled order: with no pending change left it becomes exactly the server's;
+    ///    otherwise the still-pending changes are re-applied on top of it (`domain::rebase`,
+    ///    the server's own step) and the server's version becomes the order's base;
+    /// 3. deleted orders go, unless a pending change still waits for the server to refuse it;
+    /// 4. on the last page (`more == false`), orders whose changes were all decided but which
+    ///    the pull did not bring (the server refused the changes, so the order never changed
+    ///    there) fall back to their base — or go, if they were created here and refused;
+    /// 5. the cursors move and new refusals are kept for the person to read.
+    pub async fn apply_pull_page(
+        &self,
+        page: &PullResponse,
+        pipeline: &Pipeline,
+        actor: &Actor,
+    ) -> Result<PulledPage, StorageError> {
+        let tx = self.transaction(
+            [ORDERS, CARDS, PENDING, META, BASES],
+            TransactionMode::Readwrite,
+        )?;
+        let outcome = {
+            let orders = tx.object_store(ORDERS)?;
+            let cards = tx.object_store(CARDS)?;
+            let pending_store = tx.object_store(PENDING)?;
+            let meta = tx.object_store(META)?;
+            let bases = tx.object_store(BASES)?;
+
+            pending_store
+                .delete::<f64, _>(KeyRange::UpperBound(page.last_seq as f64, false))
+                .await?;
+            let remaining: Vec<PendingMutation> = pending_store
+                .get_all::<JsValue>()
+                .await?
+                .map(|record| records::decode_pending(&record?))
+                .collect::<Result<_, _>>()?;
+            let waiting: HashSet<Uuid> = remaining.iter().map(|p| p.mutation.order_id()).collect();
+
+            let mut put: Vec<Order> = Vec::new();
+            let mut new_bases: Vec<(Uuid, String)> = Vec::new();
+            let mut drop_base: HashSet<Uuid> = HashSet::new();
+            let mut removed: HashSet<Uuid> = HashSet::new();
+
+            // 2. Pulled orders.
+            let server: BTreeMap<Uuid, Order> =
+                page.orders.iter().map(|o| (o.id, o.clone())).collect();
+            let rebased_on: BTreeMap<Uuid, Order> = server
+                .iter()
+                .filter(|(id, _)| waiting.contains(id))
+                .map(|(id, o)| (*id, o.clone()))
+                .collect();
+            let to_replay: Vec<PendingMutation> = remaining
+                .iter()
+                .filter(|p| rebased_on.contains_key(&p.mutation.order_id()))
+                .cloned()
+                .collect();
+            let rebased = rebase(pipeline, actor, &rebased_on, &to_replay);
+            for (id, order) in &server {
+                if waiting.contains(id) {
+                    let json = serde_json::to_string(order)
+                        .map_err(|e| StorageError::Other(e.to_string()))?;
+                    new_bases.push((*id, json));
+                    put.push(rebased.overlay.get(id).unwrap_or(order).clone());
+                } else {
+                    drop_base.insert(*id);
+                    put.push(order.clone());
+                }
+            }
+            // 3. Deleted on the server.
+            for id in &page.tombstones {
+                if !waiting.contains(id) {
+                    removed.insert(*id);
+                    drop_base.insert(*id);
+                }
+            }
+            // 4. Last page: changes decided, order not pulled → back to the server's version.
+            if !page.more {
+                let all_bases = bases
+                    .get_all::<JsValue>()
+                    .await?
+                    .map(|record| records::decode_base(&record?))
+                    .collect::<Result<Vec<_>, _>>()?;
+                for (id, base) in all_bases {
+                    if waiting.contains(&id) || server.contains_key(&id) || removed.contains(&id) {
+                        continue;
+                    }
+                    drop_base.insert(id);
+                    match base {
+                        Some(order) => put.push(order),
+                        None => {
+                            removed.insert(id);
+                        }
+                    }
+                }
+            }
+
+            // Writes: orders, their cards (one read-modify-write per touched bucket), bases.
+            for order in &put {
+                orders
+                    .put(records::order_record(order, pipeline)?)
+                    .build()?;
+            }
+            for id in &removed {
+                orders
+                    .delete::<JsValue, _>(KeyRange::Only(JsValue::from_str(&id.to_string())))
+                    .build()?;
+            }
+            let new_cards: Vec<Card> = put.iter().map(|o| Card::from_order(o, pipeline)).collect();
+            let touched: BTreeSet<u32> = new_cards
+                .iter()
+                .map(|card| card.id)
+                .chain(removed.iter().copied())
+                .map(records::card_bucket)
+                .collect();
+            let mut stored = BTreeMap::new();
+            for bucket in &touched {
+                let cards_in = match cards.get::<JsValue, f64, _>(f64::from(*bucket)).await? {
+                    Some(record) => records::decode_card_bucket(&record)?,
+                    None => Vec::new(),
+                };
+                stored.insert(*bucket, cards_in);
+            }
+            let mut merged: BTreeMap<u32, Vec<Card>> = stored;
+            for cards_in in merged.values_mut() {
+                cards_in.retain(|card| !removed.contains(&card.id));
+            }
+            for record in records::merge_into_buckets(merged, new_cards.clone())? {
+                cards.put(record).build()?;
+            }
+            for id in &drop_base {
+                bases
+                    .delete::<JsValue, _>(KeyRange::Only(JsValue::from_str(&id.to_string())))
+                    .build()?;
+            }
+            for (id, json) in &new_bases {
+                bases.put(records::base_record(*id, Some(json))).build()?;
+            }
+
+            // 5. Cursors and refusals.
+            meta.put(meta_record(
+                SYNC_CURSOR,
+                &JsValue::from_f64(page.cursor as f64),
+            )?)
+            .build()?;
+            meta.put(meta_record(
+                REJECTION_CURSOR,
+                &JsValue::from_f64(page.rejection_cursor as f64),
+            )?)
+            .build()?;
+            let mut rejections = read_rejections(meta.get(REJECTIONS).await?)?;
+            let known: HashSet<u64> = rejections.iter().map(|r| r.seq).collect();
+            rejections.extend(
+                page.rejections
+                    .iter()
+                    .filter(|r| !known.contains(&r.seq))
+                    .cloned(),
+            );
+            meta.put(rejections_record(&rejections)?).build()?;
+
+            PulledPage {
+                cards: new_cards,
+                removed,
+                unsynced: waiting,
+                rejections,
+            }
+        };
+        commit(tx).await?;
+        Ok(outcome)
+    }
+}
+
+fn read_rejections(record: Option<JsValue>) -> Result<Vec<Rejection>, StorageError> {
+    let Some(record) = record else {
+        return Ok(Vec::new());
+    };
+    let json = records::meta_value(&record).as_string().unwrap_or_default();
+    if json.is_empty() {
+        return Ok(Vec::new());
+    }
+    serde_json::from_str(&json).map_err(|e| StorageError::corrupt(format!("rejections: {e}")))
+}
+
+fn rejections_record(rejections: &[Rejection]) -> Result<JsValue, StorageError> {
+    let json = serde_json::to_string(rejections).map_err(|e| StorageError::Other(e.to_string()))?;
+    meta_record(REJECTIONS, &JsValue::from_str(&json))
+}
