@@ -207,6 +207,31 @@ impl AppState {
                 &mutation,
             )
         })?;
+        // Numbers are unique per company; the server renumbers collisions between phones, and
+        // this device refuses to make one itself (the message goes next to the number field).
+        let sets_number = match &mutation {
+            Mutation::CreateOrder { .. } => true,
+            Mutation::EditFields { changes, .. } => changes.number.is_some(),
+            _ => false,
+        };
+        if sets_number {
+            let number = applied.order.number.as_str();
+            if let Some(other) = storage.order_by_number(number).await? {
+                if other.id != order_id {
+                    return Err(ChangeError::Rule(DomainError::invalid(
+                        "number",
+                        format!(
+                            "订单号 {number} 已被本机的另一张订单（{}）使用",
+                            other.customer.company
+                        ),
+                        format!(
+                            "Order number {number} is already used by another order here ({})",
+                            other.customer.company
+                        ),
+                    )));
+                }
+            }
+        }
         storage.save_change(&mutation, now, &applied.order).await?;
         let order = applied.order;
         let card = self
@@ -279,6 +304,7 @@ impl AppState {
             .await?;
         self.session_rejected.set(false);
         self.session.set(Some(session));
+        self.request_sync();
         Ok(())
     }
 

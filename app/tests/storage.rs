@@ -141,6 +141,35 @@ async fn yield_to_browser(ms: i32) {
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
+/// Writes `json` into `store` behind the app's back (a damaged record).
+async fn raw_put(name: &str, store: &str, json: &str) {
+    let raw = raw_connection(name, app::storage::SCHEMA_VERSION).await;
+    let tx = raw
+        .transaction_with_str_and_mode(store, web_sys::IdbTransactionMode::Readwrite)
+        .unwrap();
+    tx.object_store(store)
+        .unwrap()
+        .put(&js_sys::JSON::parse(json).unwrap())
+        .unwrap();
+    let done = js_sys::Promise::new(&mut |resolve, _| tx.set_oncomplete(Some(&resolve)));
+    wasm_bindgen_futures::JsFuture::from(done).await.unwrap();
+    raw.close();
+}
+
+async fn raw_delete(name: &str, store: &str, key: f64) {
+    let raw = raw_connection(name, app::storage::SCHEMA_VERSION).await;
+    let tx = raw
+        .transaction_with_str_and_mode(store, web_sys::IdbTransactionMode::Readwrite)
+        .unwrap();
+    tx.object_store(store)
+        .unwrap()
+        .delete(&JsValue::from_f64(key))
+        .unwrap();
+    let done = js_sys::Promise::new(&mut |resolve, _| tx.set_oncomplete(Some(&resolve)));
+    wasm_bindgen_futures::JsFuture::from(done).await.unwrap();
+    raw.close();
+}
+
 /// Opens `name` behind the app's back, as another tab (or an old app version) would.
 async fn raw_connection(name: &str, version: u32) -> web_sys::IdbDatabase {
     let factory = web_sys::window().unwrap().indexed_db().unwrap().unwrap();
@@ -206,20 +235,28 @@ async fn a_change_that_cannot_be_stored_leaves_neither_the_order_nor_the_mutatio
     let o1 = run(&sales(), None, &m1, later(0));
     storage.save_change(&m1, later(0), &o1).await.unwrap();
 
-    // Another order with the same number: the pending mutation and next_seq are written
-    // first in the transaction, then the order put violates the unique `number` index.
-    let clash = create(2, "HZ-2026-001", "宁波海纳贸易");
+    // Another order whose card bucket is broken: the pending mutation and next_seq are
+    // written first in the transaction, then reading the bucket fails.
+    let clash = create(2, "HZ-2026-002", "宁波海纳贸易");
     let clash_order = run(&sales(), None, &clash, later(1));
+    raw_put(
+        storage.name(),
+        "cards",
+        r#"{"bucket":2,"cards":"{not json"}"#,
+    )
+    .await;
     let error = storage
         .save_change(&clash, later(1), &clash_order)
         .await
-        .expect_err("a duplicate order number must not be stored");
+        .expect_err("a change whose card cannot be written must not be stored");
+    assert!(matches!(&error, StorageError::Corrupt(_)), "{error:?}");
     assert!(
-        matches!(&error, StorageError::Other(detail) if detail.starts_with("ConstraintError")),
-        "{error:?}"
+        error.message(Lang::Zh).contains("没有保存"),
+        "{}",
+        error.message(Lang::Zh)
     );
-    assert!(error.message(Lang::Zh).contains("没有保存"));
-    assert!(error.message(Lang::En).contains("NOT saved"));
+    assert!(error.message(Lang::En).contains("nothing was saved"));
+    raw_delete(storage.name(), "cards", 2.0).await;
 
     assert_eq!(storage.load_orders().await.unwrap(), vec![o1.clone()]);
     assert_eq!(storage.load_cards().await.unwrap(), vec![card(&o1)]);
@@ -374,17 +411,11 @@ async fn upgrading_a_version_1_database_keeps_its_orders_and_pending_mutations()
             },
         ]
     );
-    // The version 2 index covers the old records and enforces uniqueness.
+    // The number index covers the old records.
     assert_eq!(
         current.order_by_number("HZ-2026-002").await.unwrap(),
         Some(b.clone())
     );
-    let dup = create(3, "HZ-2026-001", "温州鼎盛鞋业");
-    let dup_order = run(&sales(), None, &dup, later(2));
-    assert!(current
-        .save_change(&dup, later(2), &dup_order)
-        .await
-        .is_err());
     assert_eq!(seqs(&current).await, vec![1, 2]);
     // Numbering continues where version 1 left off.
     let mc = note(&a, 1, "升级后的第一条");
@@ -738,5 +769,152 @@ async fn cards_of_many_orders_share_buckets_and_a_change_replaces_only_its_own_c
     expected[41] = card(&after);
     assert_eq!(expected[41].checklist_done, 1);
     assert_eq!(cards_by_id(storage.load_cards().await.unwrap()), expected);
+    finish(storage).await;
+}
+
+// ---- sync: pulled pages ----
+
+fn page(orders: Vec<Order>, last_seq: u64, more: bool) -> domain::PullResponse {
+    domain::PullResponse {
+        orders,
+        tombstones: Vec::new(),
+        cursor: 7,
+        more,
+        last_seq,
+        rejections: Vec::new(),
+        rejection_cursor: 0,
+        more_rejections: false,
+    }
+}
+
+fn notes_of(order: &Order) -> Vec<String> {
+    order.notes.iter().map(|n| n.text.clone()).collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_pulled_page_retires_confirmed_changes_and_replays_pending_ones_on_the_server_version() {
+    let storage = open(&db_name("pull-rebase")).await;
+    let pipeline = Pipeline::standard();
+    // The server's order (as the admin left it), stored as synced.
+    let m1 = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
+    let server_v1 = run(&admin(), None, &m1, later(0));
+    storage.put_orders(&[server_v1.clone()]).await.unwrap();
+    // Two local notes: seq 1 and seq 2.
+    let n1 = note(&server_v1, 1, "本机备注一");
+    let local1 = run(&sales(), Some(&server_v1), &n1, later(1));
+    storage.save_change(&n1, later(1), &local1).await.unwrap();
+    let n2 = note(&local1, 2, "本机备注二");
+    let local2 = run(&sales(), Some(&local1), &n2, later(2));
+    storage.save_change(&n2, later(2), &local2).await.unwrap();
+
+    // The server decided seq 1 and meanwhile someone else added a note.
+    let server_v2 = run(&sales(), Some(&server_v1), &n1, later(3));
+    let other = note(&server_v2, 3, "管理员的备注");
+    let server_v3 = run(&admin(), Some(&server_v2), &other, later(4));
+    let pulled = storage
+        .apply_pull_page(
+            &page(vec![server_v3.clone()], 1, false),
+            &pipeline,
+            &sales(),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(
+        seqs(&storage).await,
+        vec![2],
+        "seq 1 retired, seq 2 still pending"
+    );
+    let shown = storage.get_order(server_v1.id).await.unwrap().unwrap();
+    assert_eq!(
+        notes_of(&shown),
+        vec![
+            "客户要求 12 月前发货 🚚",
+            "本机备注一",
+            "管理员的备注",
+            "本机备注二"
+        ],
+        "the server's version with the pending note replayed on top"
+    );
+    assert_eq!(pulled.unsynced, HashSet::from([server_v1.id]));
+    assert_eq!(storage.sync_cursors().await, Ok((7, 0)));
+    let card = storage.load_cards().await.unwrap();
+    assert_eq!(card.len(), 1);
+
+    // Next sync: seq 2 decided, the server's final version arrives: exactly the server's.
+    let server_v4 = run(&sales(), Some(&server_v3), &n2, later(5));
+    storage
+        .apply_pull_page(
+            &page(vec![server_v4.clone()], 2, false),
+            &pipeline,
+            &sales(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(seqs(&storage).await, Vec::<u64>::new());
+    assert_eq!(storage.get_order(server_v1.id).await, Ok(Some(server_v4)));
+    finish(storage).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_change_falls_back_to_the_servers_version_and_a_refused_new_order_goes() {
+    let storage = open(&db_name("pull-refused")).await;
+    let pipeline = Pipeline::standard();
+    let server = run(
+        &admin(),
+        None,
+        &create(1, "HZ-2026-001", "杭州明远纺织有限公司"),
+        later(0),
+    );
+    storage.put_orders(&[server.clone()]).await.unwrap();
+    // A local change the server will refuse (it never changes the order there)…
+    let n = note(&server, 1, "会被拒绝的备注");
+    let local = run(&sales(), Some(&server), &n, later(1));
+    storage.save_change(&n, later(1), &local).await.unwrap();
+    // …and a new order the server will refuse too.
+    let m = create(2, "HZ-2026-002", "宁波海曙进出口贸易有限公司");
+    let created = run(&sales(), None, &m, later(2));
+    storage.save_change(&m, later(2), &created).await.unwrap();
+    assert_eq!(storage.load_cards().await.unwrap().len(), 2);
+
+    // Both decided (refused), nothing changed on the server, last page.
+    let pulled = storage
+        .apply_pull_page(&page(Vec::new(), 2, false), &pipeline, &sales())
+        .await
+        .unwrap();
+    assert_eq!(seqs(&storage).await, Vec::<u64>::new());
+    assert_eq!(storage.get_order(server.id).await, Ok(Some(server.clone())));
+    assert_eq!(storage.get_order(created.id).await, Ok(None));
+    assert!(pulled.removed.contains(&created.id));
+    let cards = storage.load_cards().await.unwrap();
+    assert_eq!(
+        cards.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![server.id]
+    );
+    finish(storage).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_new_identity_renumbers_the_queue_from_one() {
+    let storage = open(&db_name("reset-device")).await;
+    let before = storage.device_id().await.unwrap();
+    let m1 = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
+    let order = run(&sales(), None, &m1, later(0));
+    storage.save_change(&m1, later(0), &order).await.unwrap();
+    let n = note(&order, 1, "备注");
+    let next = run(&sales(), Some(&order), &n, later(1));
+    storage.save_change(&n, later(1), &next).await.unwrap();
+    storage.confirm_through(1).await.unwrap();
+    assert_eq!(seqs(&storage).await, vec![2]);
+
+    let after = storage.reset_device().await.unwrap();
+    assert_ne!(after, before);
+    assert_eq!(storage.device_id().await, Ok(after));
+    assert_eq!(seqs(&storage).await, vec![1]);
+    let pending = storage.pending().await.unwrap();
+    assert_eq!(pending[0].mutation, n);
+    let n2 = note(&next, 2, "又一条");
+    let next2 = run(&sales(), Some(&next), &n2, later(2));
+    assert_eq!(storage.save_change(&n2, later(2), &next2).await, Ok(2));
     finish(storage).await;
 }

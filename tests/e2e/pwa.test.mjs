@@ -76,16 +76,51 @@ test('with the service worker active, the app starts offline with the worker sto
   const api = await page.evaluate(() => fetch('/api/health').then((r) => r.status, () => 'network error'));
   assert.equal(api, 'network error');
 
+  // Everything back: the order made with no server reaches it.
   await worker.restart();
   await context.setOffline(false);
   await page.reload();
   await page.getByTestId('network-status').filter({ hasText: '在线' }).waitFor();
-  await page.getByTestId('sync-detail').filter({ hasText: '2 单未同步' }).waitFor();
+  await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
+  const { json } = await worker.call('/api/track/lookup', { json: { order_number: await numberOf('断网新建测试有限公司'), phone_last4: '5678' } });
+  assert.equal(json.company, '断网新建测试有限公司');
 });
 
-test('a new version is offered, taken only on a tap, and unsynced changes survive it', async () => {
+/// The order number a card shows for `company`.
+async function numberOf(company) {
   await page.goto('/');
-  await page.getByTestId('sync-detail').filter({ hasText: '2 单未同步' }).waitFor();
+  await page.getByPlaceholder('搜索订单号、客户、电话、产品').fill(company);
+  const card = page.getByTestId('order-card').filter({ hasText: company });
+  await card.waitFor();
+  return card.getAttribute('data-number');
+}
+
+/// The session token this phone keeps in IndexedDB (to end it on the server, as an admin would).
+function storedToken() {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('gendan');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const get = db.transaction('meta').objectStore('meta').get('setting:session');
+      get.onerror = () => reject(get.error);
+      get.onsuccess = () => {
+        db.close();
+        resolve(JSON.parse(get.result.value).token);
+      };
+    };
+  }));
+}
+
+test('a new version is offered, taken only on a tap, and unsynced changes survive it', async () => {
+  // A change that cannot sync yet: the session was ended on the server, so it waits on the phone.
+  const token = await storedToken();
+  const ended = await worker.call('/api/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  assert.equal(ended.status, 200, ended.text);
+  await page.goto('/');
+  await createOrder('升级前未同步有限公司');
+  await page.getByTestId('session-expired').waitFor();
+  await page.getByTestId('sync-detail').filter({ hasText: '1 单未同步' }).waitFor();
   const before = (await cacheNames()).filter((name) => name.startsWith('gendan-shell-'));
 
   // The next build: a changed page and a service worker with a new version.
@@ -108,9 +143,15 @@ test('a new version is offered, taken only on a tap, and unsynced changes surviv
   await page.getByRole('heading', { name: '订单看板' }).waitFor();
   const after = (await cacheNames()).filter((name) => name.startsWith('gendan-shell-'));
   assert.deepEqual(after, [`gendan-shell-${version}next`], `old caches deleted on activation (before: ${before})`);
-  // The two orders made before the update are still on the device and still waiting to sync.
-  await page.getByTestId('sync-detail').filter({ hasText: '2 单未同步' }).waitFor();
-  await page.getByTestId('order-card').filter({ hasText: '断网新建测试有限公司' }).waitFor();
+  // The change made before the update is still on the device, still waiting…
+  await page.getByTestId('sync-detail').filter({ hasText: '1 单未同步' }).waitFor();
+  await page.getByTestId('order-card').filter({ hasText: '升级前未同步有限公司' }).waitFor();
+  // …and syncs once its owner signs in again.
+  await signInAs(page, DEMO_TEAM.sales);
+  await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
+  const number = await numberOf('升级前未同步有限公司');
+  const { json } = await worker.call('/api/track/lookup', { json: { order_number: number, phone_last4: '5678' } });
+  assert.equal(json.company, '升级前未同步有限公司');
 });
 
 test('Chromium finds the app installable, and settings show install and storage state', async () => {

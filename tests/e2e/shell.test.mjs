@@ -28,22 +28,24 @@ after(async () => {
   await browser?.close();
 });
 
-test('a new phone shows the six stage tabs in Chinese and how many orders the server holds', async () => {
+test('a new phone signs in and fills its board from the server: six stage tabs in Chinese with its counts', async () => {
   const { context, page, problems } = await phonePage(browser);
   await signInAs(page, DEMO_TEAM.sales);
   await assert.doesNotReject(page.getByRole('heading', { name: '订单看板' }).waitFor());
   const names = await page.locator('.stage-tab .stage-name').allTextContents();
   assert.deepEqual(names, [...STAGES_ZH, '已结束']);
 
-  // A device starts with no local orders; the demo orders live in D1 until sync brings them.
+  // The first sync brings every order the server holds: the tabs count what the server counts.
   assert.ok(summary.total_active > 0, 'demo data must have loaded');
-  await page.getByTestId('server-total').filter({ hasText: `服务器上有 ${summary.total_active} 个进行中的订单` }).waitFor();
-  assert.deepEqual(await page.getByTestId('stage-count').allTextContents(), ['0', '0', '0', '0', '0', '0', '0']);
+  await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor();
+  await page.getByTestId('total-active').filter({ hasText: `进行中 ${summary.total_active} 单` }).waitFor();
+  const counts = (await page.getByTestId('stage-count').allTextContents()).slice(0, 6).map(Number);
+  assert.deepEqual(counts, summary.stages.map((stage) => stage.active_orders));
 
   assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
   assert.equal(await page.getByTestId('network-status').textContent(), '在线');
   assert.deepEqual(await smallTapTargets(page), []);
-  await screenshot(page, 'board-empty-390x844');
+  await screenshot(page, 'board-synced-390x844');
   assert.deepEqual(problems, []);
   await context.close();
 });
