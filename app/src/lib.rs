@@ -8,6 +8,7 @@ pub mod locale;
 pub mod network;
 pub mod pwa;
 pub mod routes;
+pub mod screen;
 pub mod state;
 pub mod storage;
 

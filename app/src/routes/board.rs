@@ -10,7 +10,7 @@ use leptos_router::components::A;
 use crate::components::rejections::Rejections;
 use crate::{
     api, components::order_card::OrderCard, format, i18n::*, locale::current_lang,
-    network::use_online, state::use_app_state,
+    network::use_online, screen::use_wide_screen, state::use_app_state,
 };
 
 const PAGE: usize = 40;
@@ -84,6 +84,10 @@ pub fn BoardPage() -> impl IntoView {
                 .sum::<usize>()
         })
     };
+    // A phone shows one column (the selected tab): only that one gets its cards built, which
+    // is most of the board's first render. Wide screens show and build every column.
+    let wide = use_wide_screen();
+    let on_screen = move |key: usize| wide.get() || selected.get() == key;
     let column_name = move |key: usize| {
         if key == CLOSED {
             t_string!(i18n, board_closed).to_string()
@@ -144,6 +148,7 @@ pub fn BoardPage() -> impl IntoView {
                             let key = column.key;
                             let remaining = column.count.saturating_sub(column.cards.len());
                             let unsynced = state.unsynced;
+                            let cards = column.cards;
                             view! {
                                 <section
                                     class="board-column"
@@ -156,14 +161,18 @@ pub fn BoardPage() -> impl IntoView {
                                         <span class="column-count">{column.count}</span>
                                     </h2>
                                     <ul class="card-list">
-                                        {column
-                                            .cards
-                                            .into_iter()
-                                            .map(|card| {
-                                                let is_unsynced = unsynced.with_untracked(|ids| ids.contains(&card.id));
-                                                view! { <OrderCard card unsynced=is_unsynced /> }
-                                            })
-                                            .collect_view()}
+                                        {move || {
+                                            on_screen(key)
+                                                .then(|| {
+                                                    cards
+                                                        .iter()
+                                                        .map(|card| {
+                                                            let is_unsynced = unsynced.with_untracked(|ids| ids.contains(&card.id));
+                                                            view! { <OrderCard card=card.clone() unsynced=is_unsynced /> }
+                                                        })
+                                                        .collect_view()
+                                                })
+                                        }}
                                     </ul>
                                     {(column.count == 0)
                                         .then(|| view! { <p class="hint column-empty">{t!(i18n, board_empty_stage)}</p> })}
