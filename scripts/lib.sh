@@ -36,6 +36,10 @@ start_worker() {
   shift 2
   mkdir -p "$ROOT/target"
   local log="$ROOT/target/wrangler-$port.log"
+  # Something already answering there would be tested instead of this build, on another D1.
+  if curl -fsS -o /dev/null "http://127.0.0.1:$port/api/health" 2>/dev/null; then
+    die "port $port is already serving a worker (a leftover wrangler dev?): stop it or set another port"
+  fi
   say "starting wrangler dev on 127.0.0.1:$port (log: $log)"
   (
     cd "$ROOT/worker" &&

@@ -122,6 +122,8 @@ test('after one sign-in the app opens without signing in again and works offline
 test('signing out keeps the device data for its owner; another person cannot take over unsynced work; wiping empties it', async () => {
   const { context, page } = await phonePage(browser);
   await signInAs(page, DEMO_TEAM.sales);
+  // Made offline, so it is still unsynced when 王芳 signs out.
+  await context.setOffline(true);
   await createOrder(page, '共用手机测试有限公司');
 
   await page.getByRole('link', { name: '设置', exact: true }).click();
@@ -129,6 +131,7 @@ test('signing out keeps the device data for its owner; another person cannot tak
   await page.getByTestId('leave-confirm').filter({ hasText: '本机还有 1 条修改未同步' }).waitFor();
   await page.getByTestId('confirm-leave').click();
   await page.waitForURL((url) => url.pathname === '/login');
+  await context.setOffline(false);
 
   // Someone else cannot sign in over 王芳's unsynced change: it could only be sent in her name.
   await page.getByLabel('手机号或邮箱').fill(DEMO_TEAM.warehouse.login);
@@ -138,11 +141,14 @@ test('signing out keeps the device data for its owner; another person cannot tak
   await page.getByRole('button', { name: '清除本机数据' }).waitFor();
   await screenshot(page, 'login-device-taken-390x844');
 
-  // 王芳 herself gets her order back.
+  // 王芳 herself gets her order back, and it syncs.
   await signInAs(page, DEMO_TEAM.sales);
   await page.getByTestId('order-card').filter({ hasText: '共用手机测试有限公司' }).waitFor();
+  await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
 
-  // Wiping warns about the unsynced change, then deletes everything on the device.
+  // Another change made offline, then "sign out and wipe": the warning counts it as lost.
+  await context.setOffline(true);
+  await createOrder(page, '清除前未同步有限公司');
   await page.getByRole('link', { name: '设置', exact: true }).click();
   await page.getByRole('button', { name: '退出并清除本机数据' }).click();
   await page.getByTestId('leave-confirm').filter({ hasText: '1 条修改没有同步，清除后将永久丢失' }).waitFor();
@@ -150,10 +156,17 @@ test('signing out keeps the device data for its owner; another person cannot tak
   await page.getByTestId('confirm-leave').click();
   await page.waitForURL((url) => url.pathname === '/login');
   await page.getByRole('heading', { name: '团队登录' }).waitFor();
+  await context.setOffline(false);
+
+  // The next person starts from what the server has: the synced order is there, the wiped
+  // unsynced one is gone for good.
   await signInAs(page, DEMO_TEAM.warehouse);
-  await page.getByRole('heading', { name: '订单看板' }).waitFor();
-  await page.getByTestId('empty-board').waitFor();
-  assert.equal(await page.getByTestId('order-card').count(), 0);
+  await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
+  const search = page.getByPlaceholder('搜索订单号、客户、电话、产品');
+  await search.fill('共用手机测试有限公司');
+  await page.getByTestId('total-active').filter({ hasText: '进行中 1 单' }).waitFor();
+  await search.fill('清除前未同步有限公司');
+  await page.getByTestId('total-active').filter({ hasText: '进行中 0 单' }).waitFor();
   await context.close();
 });
 

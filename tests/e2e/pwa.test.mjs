@@ -140,12 +140,13 @@ test('a new version is offered, taken only on a tap, and unsynced changes surviv
 
   await page.getByTestId('update-ready').getByRole('button', { name: '刷新' }).click();
   await page.waitForFunction(() => document.querySelector('meta[name=gendan-build]') !== null);
-  await page.getByRole('heading', { name: '订单看板' }).waitFor();
+  // The same page (the new order's) reloaded in the new version.
+  await page.locator('.detail-head .company').filter({ hasText: '升级前未同步有限公司' }).waitFor();
   const after = (await cacheNames()).filter((name) => name.startsWith('gendan-shell-'));
   assert.deepEqual(after, [`gendan-shell-${version}next`], `old caches deleted on activation (before: ${before})`);
   // The change made before the update is still on the device, still waiting…
   await page.getByTestId('sync-detail').filter({ hasText: '1 单未同步' }).waitFor();
-  await page.getByTestId('order-card').filter({ hasText: '升级前未同步有限公司' }).waitFor();
+  await page.getByTestId('unsynced').waitFor();
   // …and syncs once its owner signs in again.
   await signInAs(page, DEMO_TEAM.sales);
   await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });

@@ -32,6 +32,7 @@ pub fn LoginPage() -> impl IntoView {
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let device_taken = RwSignal::new(false);
+    let signed_in = RwSignal::new(false);
 
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -65,9 +66,10 @@ pub fn LoginPage() -> impl IntoView {
             };
             busy.set(false);
             password.set(String::new());
-            // On success the session is set and the redirect below takes the person on.
-            if let Err(message) = outcome {
-                error.set(Some(message));
+            // On success the redirect below takes the person on.
+            match outcome {
+                Ok(()) => signed_in.set(true),
+                Err(message) => error.set(Some(message)),
             }
         });
     };
@@ -91,9 +93,9 @@ pub fn LoginPage() -> impl IntoView {
                 <LanguageSwitch />
             </header>
             <main class="page login">
-                // Signed in (just now, or already: the back button): on to where the person was going.
-                {move || (state.session.with(Option::is_some) && !state.needs_sign_in())
-                    .then(|| view! { <Redirect path=next() /> })}
+                // Signed in here: on to where the person was going. (Someone already signed in
+                // may still come here on purpose, e.g. to sign in again after a refusal.)
+                {move || signed_in.get().then(|| view! { <Redirect path=next() /> })}
                 <h1>{t!(i18n, login_title)}</h1>
                 <p class="hint">{t!(i18n, login_intro)}</p>
                 <form class="login-form" on:submit=submit novalidate>
