@@ -411,7 +411,7 @@ test('wrangler SIGKILLed mid push burst and restarted: the client retries, nothi
     const order = orders.get(orderId);
     assert.equal(order.notes.length, total - 1, 'every note landed');
     assert.equal(new Set(order.notes.map((n) => n.text)).size, total - 1, 'no note twice');
-    const [events] = await d1(`SELECT COUNT(*) AS n, COUNT(DISTINCT seq) AS seqs FROM order_events WHERE device_id = '${device}'`, persistDir);
+    const [events] = await d1(`SELECT COUNT(*) AS n, COUNT(DISTINCT seq) AS seqs FROM order_events WHERE device_id = '${device}'`, worker.persistDir);
     assert.deepEqual(events, { n: total, seqs: total }, 'one audit row per mutation');
     assert.equal(order.history.length, total);
   } finally {

@@ -52,10 +52,33 @@ fn NotAllowed(problem: ChangeError) -> impl IntoView {
     view! { <p class="hint not-allowed" data-testid="not-allowed">{move || problem.message(current_lang(i18n))}</p> }
 }
 
+/// What a person is typing on the page. It lives with the page, not with the order's view,
+/// which is rebuilt whenever the order changes (a tick that lands, a sync): text being typed
+/// must survive that.
+#[derive(Clone, Copy)]
+struct Drafts {
+    note: RwSignal<String>,
+    advance_reason: RwSignal<String>,
+    cancel_reason: RwSignal<String>,
+}
+
+fn drafts() -> Drafts {
+    use_context::<Drafts>().unwrap_or_else(|| Drafts {
+        note: RwSignal::new(String::new()),
+        advance_reason: RwSignal::new(String::new()),
+        cancel_reason: RwSignal::new(String::new()),
+    })
+}
+
 #[component]
 pub fn OrderDetailPage() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
+    provide_context(Drafts {
+        note: RwSignal::new(String::new()),
+        advance_reason: RwSignal::new(String::new()),
+        cancel_reason: RwSignal::new(String::new()),
+    });
     let params = use_params_map();
     let order_id = move || {
         params
@@ -228,7 +251,7 @@ fn CurrentStage(order: Order) -> impl IntoView {
     let state = use_app_state();
     let lang = move || current_lang(i18n);
     let error = RwSignal::new(None::<ChangeError>);
-    let reason = RwSignal::new(String::new());
+    let reason = drafts().advance_reason;
     let asking_reason = RwSignal::new(false);
     let due_input = RwSignal::new(String::new());
     let pipeline = state.pipeline();
@@ -471,7 +494,7 @@ fn Notes(order: Order) -> impl IntoView {
     let state = use_app_state();
     let lang = move || current_lang(i18n);
     let error = RwSignal::new(None::<ChangeError>);
-    let text = RwSignal::new(String::new());
+    let text = drafts().note;
     let order_id = order.id;
     let add = move |_| {
         act(
@@ -514,7 +537,7 @@ fn CloseOrReopen(order: Order) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let error = RwSignal::new(None::<ChangeError>);
-    let reason = RwSignal::new(String::new());
+    let reason = drafts().cancel_reason;
     let order_id = order.id;
     let active = order.is_active();
     let cancel = move |_| {
