@@ -52,33 +52,45 @@ fn NotAllowed(problem: ChangeError) -> impl IntoView {
     view! { <p class="hint not-allowed" data-testid="not-allowed">{move || problem.message(current_lang(i18n))}</p> }
 }
 
-/// What a person is typing on the page. It lives with the page, not with the order's view,
-/// which is rebuilt whenever the order changes (a tick that lands, a sync): text being typed
-/// must survive that.
+/// What a person is typing on the page, and the answers to what they did. It lives with the
+/// page, not with the order's view, which is rebuilt whenever the order changes (a tick that
+/// lands, a sync): text being typed and an error about the last tap must survive that.
 #[derive(Clone, Copy)]
 struct Drafts {
     note: RwSignal<String>,
     advance_reason: RwSignal<String>,
     cancel_reason: RwSignal<String>,
+    asking_reason: RwSignal<bool>,
+    stage_error: RwSignal<Option<ChangeError>>,
+    shipping_error: RwSignal<Option<ChangeError>>,
+    notes_error: RwSignal<Option<ChangeError>>,
+    close_error: RwSignal<Option<ChangeError>>,
+}
+
+impl Drafts {
+    fn new() -> Self {
+        Drafts {
+            note: RwSignal::new(String::new()),
+            advance_reason: RwSignal::new(String::new()),
+            cancel_reason: RwSignal::new(String::new()),
+            asking_reason: RwSignal::new(false),
+            stage_error: RwSignal::new(None),
+            shipping_error: RwSignal::new(None),
+            notes_error: RwSignal::new(None),
+            close_error: RwSignal::new(None),
+        }
+    }
 }
 
 fn drafts() -> Drafts {
-    use_context::<Drafts>().unwrap_or_else(|| Drafts {
-        note: RwSignal::new(String::new()),
-        advance_reason: RwSignal::new(String::new()),
-        cancel_reason: RwSignal::new(String::new()),
-    })
+    use_context::<Drafts>().unwrap_or_else(Drafts::new)
 }
 
 #[component]
 pub fn OrderDetailPage() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
-    provide_context(Drafts {
-        note: RwSignal::new(String::new()),
-        advance_reason: RwSignal::new(String::new()),
-        cancel_reason: RwSignal::new(String::new()),
-    });
+    provide_context(Drafts::new());
     let params = use_params_map();
     let order_id = move || {
         params
@@ -250,9 +262,9 @@ fn CurrentStage(order: Order) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let lang = move || current_lang(i18n);
-    let error = RwSignal::new(None::<ChangeError>);
+    let error = drafts().stage_error;
     let reason = drafts().advance_reason;
-    let asking_reason = RwSignal::new(false);
+    let asking_reason = drafts().asking_reason;
     let due_input = RwSignal::new(String::new());
     let pipeline = state.pipeline();
     let stage = pipeline.stage(&order.stage).cloned();
@@ -395,7 +407,7 @@ fn ShipmentAndInvoice(order: Order) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let lang = move || current_lang(i18n);
-    let error = RwSignal::new(None::<ChangeError>);
+    let error = drafts().shipping_error;
     let carrier = RwSignal::new(
         order
             .shipment
@@ -493,7 +505,7 @@ fn Notes(order: Order) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let lang = move || current_lang(i18n);
-    let error = RwSignal::new(None::<ChangeError>);
+    let error = drafts().notes_error;
     let text = drafts().note;
     let order_id = order.id;
     let add = move |_| {
@@ -536,7 +548,7 @@ fn Notes(order: Order) -> impl IntoView {
 fn CloseOrReopen(order: Order) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
-    let error = RwSignal::new(None::<ChangeError>);
+    let error = drafts().close_error;
     let reason = drafts().cancel_reason;
     let order_id = order.id;
     let active = order.is_active();
