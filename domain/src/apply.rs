@@ -67,6 +67,10 @@
 //! **Edits.** `EditFields` with no actual change is `Invalid`; its event lists only the fields
 //! that really changed.
 //!
+//! **Customer feedback.** Ratings and after-sales requests come only from the customer (the
+//! worker's `Actor::customer`) and only once the order has shipped; the rules are in
+//! `feedback.rs`. They, and resolving a request, are also accepted on completed orders.
+//!
 //! **Append-only.** History and notes only grow; a note id can be used once per order.
 //! Every accepted mutation appends its events to the history and sets `updated_at = now`.
 
@@ -77,6 +81,7 @@ use uuid::Uuid;
 
 use crate::calendar::{add_days, business_date};
 use crate::error::DomainError;
+use crate::feedback;
 use crate::history::{EventKind, HistoryEvent};
 use crate::mutation::{FieldChanges, Mutation};
 use crate::order::{
@@ -133,8 +138,16 @@ pub fn apply(
             "The change belongs to a different order",
         ));
     }
+    // Customers speak up after completion too, and the team must be able to answer them.
     if existing.is_closed()
-        && !matches!(mutation, Mutation::AddNote { .. } | Mutation::Reopen { .. })
+        && !matches!(
+            mutation,
+            Mutation::AddNote { .. }
+                | Mutation::Reopen { .. }
+                | Mutation::RateOrder { .. }
+                | Mutation::RequestAfterSales { .. }
+                | Mutation::ResolveAfterSales { .. }
+        )
     {
         return Err(DomainError::OrderClosed);
     }
@@ -232,6 +245,8 @@ fn create(ctx: &Context, mutation: &Mutation) -> Result<(Order, Vec<EventKind>),
         status: OrderStatus::Active,
         notes: Vec::new(),
         history: Vec::new(),
+        feedback: None,
+        after_sales: Vec::new(),
         created_at: ctx.now,
         updated_at: ctx.now,
     };
@@ -280,6 +295,36 @@ fn change(
         Mutation::Complete { reason, .. } => complete(ctx, order, reason.as_deref()),
         Mutation::Cancel { reason, .. } => cancel(ctx, order, reason),
         Mutation::Reopen { .. } => reopen(ctx, order),
+        Mutation::RateOrder { stars, comment, .. } => {
+            feedback::rate(ctx.actor, ctx.pipeline, ctx.now, order, *stars, comment)
+        }
+        Mutation::RequestAfterSales {
+            request_id,
+            kind,
+            description,
+            contact,
+            ..
+        } => feedback::request_after_sales(
+            ctx.actor,
+            ctx.pipeline,
+            ctx.now,
+            order,
+            *request_id,
+            *kind,
+            description,
+            contact,
+        ),
+        Mutation::ResolveAfterSales {
+            request_id, note, ..
+        } => {
+            permission::check(
+                ctx.actor,
+                Some(order),
+                ctx.pipeline,
+                Action::ResolveAfterSales,
+            )?;
+            feedback::resolve_after_sales(ctx.actor, ctx.now, order, *request_id, note)
+        }
     }
 }
 
@@ -472,6 +517,7 @@ fn add_note(
     note_id: Uuid,
     text: &str,
 ) -> Result<Vec<EventKind>, DomainError> {
+    permission::check(ctx.actor, Some(order), ctx.pipeline, Action::AddNote)?;
     let text = multi_line(NOTE, text, NOTE_MAX)?;
     if order.notes.iter().any(|n| n.id == note_id) {
         return Err(DomainError::invalid(

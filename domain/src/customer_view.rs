@@ -1,10 +1,11 @@
 //! What a customer may see, as its own type: anything not in here cannot leak by accident
 //! (amounts, notes, checklists, history, staff ids, cancellation reasons).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::business_date;
+use crate::feedback::AfterSalesKind;
 use crate::i18n::Lang;
 use crate::order::{Order, OrderStatus};
 use crate::pipeline::Pipeline;
@@ -19,6 +20,30 @@ pub struct CustomerView {
     pub expected_delivery: Option<NaiveDate>,
     pub shipment: Option<CustomerShipment>,
     pub sales_contact: SalesContact,
+    /// Whether the customer may rate the order and file after-sales requests now.
+    pub feedback_open: bool,
+    pub feedback: Option<CustomerFeedback>,
+    pub after_sales: Vec<CustomerAfterSales>,
+}
+
+/// The customer's own rating, as they gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerFeedback {
+    pub stars: u8,
+    pub comment: String,
+    pub given_on: NaiveDate,
+    /// Until when it may be changed; `None` once that time has passed.
+    pub editable_until: Option<DateTime<Utc>>,
+}
+
+/// One of the customer's own after-sales requests and whether the team has resolved it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerAfterSales {
+    pub kind: AfterSalesKind,
+    pub kind_label: String,
+    pub description: String,
+    pub submitted_on: NaiveDate,
+    pub resolved_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,11 +82,13 @@ pub struct SalesContact {
     pub phone: Option<String>,
 }
 
+/// `now` decides whether the rating may still be changed.
 pub fn customer_view(
     order: &Order,
     pipeline: &Pipeline,
     lang: Lang,
     sales_phone: Option<String>,
+    now: DateTime<Utc>,
 ) -> CustomerView {
     let status = match order.status {
         OrderStatus::Active => CustomerStatus::InProgress,
@@ -128,5 +155,23 @@ pub fn customer_view(
             name: order.owner.name.clone(),
             phone: sales_phone,
         },
+        feedback_open: order.open_for_feedback(pipeline),
+        feedback: order.feedback.as_ref().map(|f| CustomerFeedback {
+            stars: f.stars,
+            comment: f.comment.clone(),
+            given_on: business_date(f.given_at),
+            editable_until: (now <= f.editable_until()).then(|| f.editable_until()),
+        }),
+        after_sales: order
+            .after_sales
+            .iter()
+            .map(|r| CustomerAfterSales {
+                kind: r.kind,
+                kind_label: r.kind.label(lang).to_string(),
+                description: r.description.clone(),
+                submitted_on: business_date(r.at),
+                resolved_on: r.resolution.as_ref().map(|res| business_date(res.at)),
+            })
+            .collect(),
     }
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::feedback::AfterSalesKind;
 use crate::i18n::Lang;
 use crate::order::StaffRef;
 use crate::pipeline::{Pipeline, StageId};
@@ -69,6 +70,19 @@ pub enum EventKind {
         from: String,
         to: String,
     },
+    /// The customer rated the order (`edited`: changed an earlier rating).
+    FeedbackGiven {
+        stars: u8,
+        edited: bool,
+    },
+    AfterSalesRequested {
+        request_id: Uuid,
+        kind: AfterSalesKind,
+    },
+    AfterSalesResolved {
+        request_id: Uuid,
+        kind: AfterSalesKind,
+    },
 }
 
 /// Names of editable order fields as they appear in `FieldsEdited`.
@@ -101,6 +115,9 @@ impl EventKind {
             EventKind::Reopened => "reopened",
             EventKind::Completed { .. } => "completed",
             EventKind::Renumbered { .. } => "renumbered",
+            EventKind::FeedbackGiven { .. } => "feedback_given",
+            EventKind::AfterSalesRequested { .. } => "after_sales_requested",
+            EventKind::AfterSalesResolved { .. } => "after_sales_resolved",
         }
     }
 }
@@ -271,8 +288,39 @@ impl HistoryEvent {
                     format!("Order number {from} was already taken; {who} changed it to {to}")
                 }
             }
+            EventKind::FeedbackGiven { stars, edited } => {
+                let shown = stars_text(*stars);
+                match (zh, edited) {
+                    (true, false) => format!("{who} 评价了订单：{shown}"),
+                    (true, true) => format!("{who} 修改了评价：{shown}"),
+                    (false, false) => format!("{who} rated the order {shown}"),
+                    (false, true) => format!("{who} changed their rating to {shown}"),
+                }
+            }
+            EventKind::AfterSalesRequested { kind, .. } => {
+                let kind = kind.label(lang);
+                if zh {
+                    format!("{who} 提交了售后申请：{kind}")
+                } else {
+                    format!("{who} filed an after-sales request: {kind}")
+                }
+            }
+            EventKind::AfterSalesResolved { kind, .. } => {
+                let kind = kind.label(lang);
+                if zh {
+                    format!("{who} 处理完成了售后申请：{kind}")
+                } else {
+                    format!("{who} resolved the after-sales request: {kind}")
+                }
+            }
         }
     }
+}
+
+/// "★★★★☆" for 4 of 5 stars.
+pub fn stars_text(stars: u8) -> String {
+    let stars = usize::from(stars.min(5));
+    "★".repeat(stars) + &"☆".repeat(5 - stars)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod customer_view;
 pub mod demo;
 pub mod error;
+pub mod feedback;
 pub mod history;
 pub mod i18n;
 pub mod money;
@@ -25,12 +26,15 @@ pub use apply::{apply, apply_all, Applied, Context};
 pub use board::{columns, BoardFilter, Card, CardStatus, Columns};
 pub use calendar::{business_date, business_offset, BUSINESS_UTC_OFFSET_HOURS};
 pub use customer_view::{
-    customer_view, CustomerShipment, CustomerStage, CustomerStageState, CustomerStatus,
-    CustomerView, SalesContact,
+    customer_view, CustomerAfterSales, CustomerFeedback, CustomerShipment, CustomerStage,
+    CustomerStageState, CustomerStatus, CustomerView, SalesContact,
 };
 pub use demo::{demo_orders, demo_staff};
 pub use error::DomainError;
-pub use history::{field_label, EventKind, HistoryEvent};
+pub use feedback::{
+    AfterSalesKind, AfterSalesRequest, Feedback, Resolution, CUSTOMER_ACTOR_ID, FEEDBACK_EDIT_DAYS,
+};
+pub use history::{field_label, stars_text, EventKind, HistoryEvent};
 pub use i18n::{Lang, Localized};
 pub use money::Money;
 pub use mutation::{FieldChanges, Mutation};

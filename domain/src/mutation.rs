@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::feedback::AfterSalesKind;
 use crate::order::{Customer, LineItem, StaffRef};
 use crate::pipeline::StageId;
 
@@ -80,6 +81,28 @@ pub enum Mutation {
     Reopen {
         order_id: Uuid,
     },
+    /// From the customer page only (see `feedback.rs`): 1–5 stars and a comment.
+    RateOrder {
+        order_id: Uuid,
+        stars: u8,
+        #[serde(default)]
+        comment: String,
+    },
+    /// From the customer page only.
+    RequestAfterSales {
+        order_id: Uuid,
+        request_id: Uuid,
+        kind: AfterSalesKind,
+        description: String,
+        contact: String,
+    },
+    /// The team closes a customer's after-sales request.
+    ResolveAfterSales {
+        order_id: Uuid,
+        request_id: Uuid,
+        #[serde(default)]
+        note: String,
+    },
 }
 
 impl Mutation {
@@ -97,7 +120,10 @@ impl Mutation {
             | Mutation::RecordInvoice { order_id, .. }
             | Mutation::Complete { order_id, .. }
             | Mutation::Cancel { order_id, .. }
-            | Mutation::Reopen { order_id } => *order_id,
+            | Mutation::Reopen { order_id }
+            | Mutation::RateOrder { order_id, .. }
+            | Mutation::RequestAfterSales { order_id, .. }
+            | Mutation::ResolveAfterSales { order_id, .. } => *order_id,
         }
     }
 
@@ -117,6 +143,9 @@ impl Mutation {
             Mutation::Complete { .. } => "complete",
             Mutation::Cancel { .. } => "cancel",
             Mutation::Reopen { .. } => "reopen",
+            Mutation::RateOrder { .. } => "rate_order",
+            Mutation::RequestAfterSales { .. } => "request_after_sales",
+            Mutation::ResolveAfterSales { .. } => "resolve_after_sales",
         }
     }
 }

@@ -360,6 +360,12 @@ pub struct Order {
     pub status: OrderStatus,
     pub notes: Vec<Note>,
     pub history: Vec<HistoryEvent>,
+    /// The customer's rating, from the customer page (see `feedback.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<crate::feedback::Feedback>,
+    /// After-sales requests from the customer page, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after_sales: Vec<crate::feedback::AfterSalesRequest>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

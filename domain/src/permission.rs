@@ -26,6 +26,8 @@ pub enum Action<'a> {
     /// Cancel, reopen or reassign the order.
     ManageOrder,
     AddNote,
+    /// Close a customer's after-sales request.
+    ResolveAfterSales,
 }
 
 /// `Ok` if `actor` may take `action` on `order` (`None` only for `CreateOrder`), else the
@@ -36,6 +38,14 @@ pub fn check(
     pipeline: &Pipeline,
     action: Action<'_>,
 ) -> Result<(), DomainError> {
+    // The customer's actor does nothing the team does (ratings are checked in `feedback.rs`).
+    if actor.is_customer() {
+        return permit(
+            false,
+            "客户只能评价订单或申请售后",
+            "A customer can only rate the order or request after-sales service",
+        );
+    }
     if actor.is_admin() {
         return Ok(());
     }
@@ -91,6 +101,11 @@ pub fn check(
             "Only the order owner, sales or an admin can cancel, reopen or reassign the order",
         ),
         Action::AddNote => Ok(()),
+        Action::ResolveAfterSales => permit(
+            owner || any(&[Role::Sales, Role::Service]),
+            "只有订单负责人、销售、客服或管理员可以处理售后申请",
+            "Only the order owner, sales, customer service or an admin can resolve after-sales requests",
+        ),
     }
 }
 

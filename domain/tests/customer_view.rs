@@ -40,6 +40,7 @@ fn the_customer_view_serializes_only_the_allowed_keys() {
         &Pipeline::standard(),
         Lang::Zh,
         Some("13857123456".into()),
+        t0(),
     );
     let mut found = BTreeSet::new();
     keys(&serde_json::to_value(&view).unwrap(), "", &mut found);
@@ -60,6 +61,9 @@ fn the_customer_view_serializes_only_the_allowed_keys() {
         "sales_contact",
         "sales_contact.name",
         "sales_contact.phone",
+        "feedback_open",
+        "feedback",
+        "after_sales",
     ]
     .into_iter()
     .map(String::from)
@@ -70,8 +74,14 @@ fn the_customer_view_serializes_only_the_allowed_keys() {
 #[test]
 fn the_customer_view_leaks_no_amounts_notes_products_or_staff_ids() {
     let o = shipped_order();
-    let json =
-        serde_json::to_string(&customer_view(&o, &Pipeline::standard(), Lang::Zh, None)).unwrap();
+    let json = serde_json::to_string(&customer_view(
+        &o,
+        &Pipeline::standard(),
+        Lang::Zh,
+        None,
+        t0(),
+    ))
+    .unwrap();
     for secret in [
         "内部备注",
         "精梳棉纱",
@@ -88,7 +98,13 @@ fn the_customer_view_leaks_no_amounts_notes_products_or_staff_ids() {
 
 #[test]
 fn stages_before_the_current_one_are_done_and_later_ones_upcoming() {
-    let view = customer_view(&shipped_order(), &Pipeline::standard(), Lang::Zh, None);
+    let view = customer_view(
+        &shipped_order(),
+        &Pipeline::standard(),
+        Lang::Zh,
+        None,
+        t0(),
+    );
     let states: Vec<_> = view.stages.iter().map(|s| s.state).collect();
     use CustomerStageState::*;
     assert_eq!(states, [Done, Done, Done, Done, Current, Upcoming]);
@@ -112,8 +128,8 @@ fn stages_before_the_current_one_are_done_and_later_ones_upcoming() {
 fn the_current_message_is_the_stage_message_in_the_requested_language() {
     let pipeline = Pipeline::standard();
     let o = created();
-    let zh = customer_view(&o, &pipeline, Lang::Zh, None);
-    let en = customer_view(&o, &pipeline, Lang::En, None);
+    let zh = customer_view(&o, &pipeline, Lang::Zh, None, t0());
+    let en = customer_view(&o, &pipeline, Lang::En, None, t0());
     assert_eq!(zh.current_message, pipeline.first().customer_message.zh);
     assert_eq!(en.current_message, pipeline.first().customer_message.en);
     assert_eq!(en.stages[0].label, "Requirements");
@@ -131,7 +147,7 @@ fn a_cancelled_order_shows_cancelled_without_the_internal_reason() {
             reason: "客户信用差，停止合作".into(),
         },
     );
-    let view = customer_view(&o, &Pipeline::standard(), Lang::Zh, None);
+    let view = customer_view(&o, &Pipeline::standard(), Lang::Zh, None, t0());
     assert_eq!(view.status, CustomerStatus::Cancelled);
     assert!(!serde_json::to_string(&view).unwrap().contains("信用"));
 }
@@ -147,7 +163,7 @@ fn a_completed_order_shows_every_stage_done() {
             reason: None,
         },
     );
-    let view = customer_view(&o, &Pipeline::standard(), Lang::Zh, None);
+    let view = customer_view(&o, &Pipeline::standard(), Lang::Zh, None, t0());
     assert_eq!(view.status, CustomerStatus::Completed);
     assert!(view
         .stages
@@ -163,7 +179,85 @@ fn a_stage_skipped_over_is_done_without_a_date() {
         &o,
         advance("requirement", "order_entry", Some("框架合同")),
     );
-    let view = customer_view(&o, &Pipeline::standard(), Lang::Zh, None);
+    let view = customer_view(&o, &Pipeline::standard(), Lang::Zh, None, t0());
     assert_eq!(view.stages[1].state, CustomerStageState::Done);
     assert_eq!(view.stages[1].reached_on, None);
+}
+
+#[test]
+fn the_customer_sees_their_own_rating_and_requests_but_not_who_resolved_them() {
+    let o = shipped_order();
+    let customer = Actor::customer("周建国");
+    let rated = run(
+        &customer,
+        Some(&o),
+        &Mutation::RateOrder {
+            order_id: oid(),
+            stars: 4,
+            comment: "包装很好".into(),
+        },
+        later(2),
+    )
+    .unwrap()
+    .order;
+    let filed = run(
+        &customer,
+        Some(&rated),
+        &Mutation::RequestAfterSales {
+            order_id: oid(),
+            request_id: uuid::Uuid::from_u128(7),
+            kind: AfterSalesKind::Quality,
+            description: "两卷纱线受潮".into(),
+            contact: "周建国 13857101234".into(),
+        },
+        later(3),
+    )
+    .unwrap()
+    .order;
+    let resolved = ok(
+        &service(),
+        &filed,
+        Mutation::ResolveAfterSales {
+            order_id: oid(),
+            request_id: uuid::Uuid::from_u128(7),
+            note: "内部：已安排补发，运费由仓库承担".into(),
+        },
+    );
+    let view = customer_view(&resolved, &Pipeline::standard(), Lang::Zh, None, later(4));
+    assert!(view.feedback_open);
+    let feedback = view.feedback.as_ref().unwrap();
+    assert_eq!((feedback.stars, feedback.comment.as_str()), (4, "包装很好"));
+    assert!(feedback.editable_until.is_some());
+    assert_eq!(view.after_sales.len(), 1);
+    assert_eq!(view.after_sales[0].kind_label, "质量问题");
+    assert!(view.after_sales[0].resolved_on.is_some());
+    let json = serde_json::to_string(&view).unwrap();
+    assert!(
+        !json.contains("运费由仓库承担"),
+        "the team's resolution note is internal"
+    );
+    assert!(!json.contains("赵敏"), "who resolved it is internal");
+    let mut found = BTreeSet::new();
+    keys(&serde_json::to_value(&view).unwrap(), "", &mut found);
+    for key in [
+        "feedback.stars",
+        "feedback.comment",
+        "feedback.given_on",
+        "feedback.editable_until",
+        "after_sales.[].kind",
+        "after_sales.[].kind_label",
+        "after_sales.[].description",
+        "after_sales.[].submitted_on",
+        "after_sales.[].resolved_on",
+    ] {
+        assert!(found.remove(key), "missing {key}");
+    }
+    let later_view = customer_view(
+        &resolved,
+        &Pipeline::standard(),
+        Lang::Zh,
+        None,
+        later(24 * 8),
+    );
+    assert_eq!(later_view.feedback.unwrap().editable_until, None);
 }

@@ -72,5 +72,6 @@ pub async fn lookup(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
         &Pipeline::standard(),
         input.lang,
         None,
+        crate::http::server_now(),
     ))
 }

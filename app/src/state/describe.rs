@@ -76,5 +76,19 @@ pub fn mutation(mutation: &Mutation, lang: Lang) -> String {
             true => "重新打开订单".into(),
             false => "Reopen the order".into(),
         },
+        // Customers' changes come from the worker, never from a phone's queue; listed for
+        // completeness.
+        Mutation::RateOrder { stars, .. } => match zh {
+            true => format!("客户评价：{}", domain::stars_text(*stars)),
+            false => format!("Customer rating: {}", domain::stars_text(*stars)),
+        },
+        Mutation::RequestAfterSales { kind, .. } => match zh {
+            true => format!("售后申请：{}", kind.label(lang)),
+            false => format!("After-sales request: {}", kind.label(lang)),
+        },
+        Mutation::ResolveAfterSales { note, .. } => match zh {
+            true => format!("处理售后申请 {note}"),
+            false => format!("Resolve after-sales request {note}"),
+        },
     }
 }

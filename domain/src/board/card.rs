@@ -63,6 +63,12 @@ pub struct Card {
     pub status: CardStatus,
     /// Closed orders are listed most recently changed first.
     pub updated_at: DateTime<Utc>,
+    /// Customer after-sales requests nobody has resolved yet (a marker on the card).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub after_sales_open: u32,
+    /// The customer's rating, 1–5 stars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<u8>,
 }
 
 impl Card {
@@ -89,6 +95,8 @@ impl Card {
             checklist_total: u32::try_from(total).unwrap_or(u32::MAX),
             status: CardStatus::from(&order.status),
             updated_at: order.updated_at,
+            after_sales_open: u32::try_from(order.open_after_sales()).unwrap_or(u32::MAX),
+            rating: order.feedback.as_ref().map(|f| f.stars),
         }
     }
 
@@ -145,4 +153,8 @@ impl Card {
             })
             || self.products.iter().any(|product| contains(product))
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
