@@ -23,7 +23,7 @@ pub mod sync;
 mod text;
 
 pub use apply::{apply, apply_all, Applied, Context};
-pub use board::{columns, BoardFilter, Card, CardStatus, Columns};
+pub use board::{columns, today, BoardFilter, Card, CardStatus, Columns, Today};
 pub use calendar::{business_date, business_offset, BUSINESS_UTC_OFFSET_HOURS};
 pub use customer_view::{
     customer_view, CustomerAfterSales, CustomerFeedback, CustomerShipment, CustomerStage,

@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::calendar::business_date;
-use crate::{DeadlineState, Money, Order, OrderNumber, OrderStatus, Pipeline, StageId};
+use crate::{
+    Actor, DeadlineState, Money, Order, OrderNumber, OrderStatus, Pipeline, StaffRef, StageId,
+};
 
 /// Whether the order is still being worked on. The cancellation reason stays on the order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -53,6 +55,10 @@ pub struct Card {
     pub owner_id: String,
     pub owner_name: String,
     pub stage: StageId,
+    /// The person named responsible for the current stage, if anyone is (else its departments
+    /// and the owner are, see `is_for`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responsible: Option<StaffRef>,
     /// When the order entered its current stage (days-in-stage on the card).
     pub entered_stage_at: DateTime<Utc>,
     /// `Order::due_date(pipeline)`: the current stage's date, set or from its SLA.
@@ -89,6 +95,7 @@ impl Card {
             owner_id: order.owner.user_id.clone(),
             owner_name: order.owner.name.clone(),
             stage: order.stage.clone(),
+            responsible: order.current_progress().responsible.clone(),
             entered_stage_at: order.current_progress().entered_at,
             due: order.due_date(pipeline),
             checklist_done: u32::try_from(done).unwrap_or(u32::MAX),
@@ -106,6 +113,21 @@ impl Card {
 
     pub fn is_closed(&self) -> bool {
         !self.is_active()
+    }
+
+    /// Is the current stage `actor`'s to push? The person named responsible for it; when nobody
+    /// is named, the order's owner and the people whose department runs the stage (an admin's
+    /// escape-hatch rights do not make every stage theirs).
+    pub fn is_for(&self, actor: &Actor, pipeline: &Pipeline) -> bool {
+        match &self.responsible {
+            Some(person) => person.user_id == actor.user_id,
+            None => {
+                self.owner_id == actor.user_id
+                    || pipeline
+                        .stage(&self.stage)
+                        .is_some_and(|def| def.responsible.iter().any(|r| actor.has_role(*r)))
+            }
+        }
     }
 
     /// Same answer as `Order::days_in_stage`.

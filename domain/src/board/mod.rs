@@ -4,8 +4,10 @@
 //! (one pass over the cards).
 
 mod card;
+mod today;
 
 pub use card::{Card, CardStatus};
+pub use today::{today, Today, WEEK_DAYS};
 
 use crate::{DeadlineState, Pipeline};
 use chrono::NaiveDate;
