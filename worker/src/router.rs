@@ -79,6 +79,9 @@ pub async fn handle(req: Request, env: Env) -> Response {
         .post_async("/api/dev/bench/write", |req, ctx| {
             respond(bench::write(req, ctx))
         })
+        .post_async("/api/dev/notify/cron", |req, ctx| {
+            respond(notify::dev_run_cron(req, ctx))
+        })
         .post_async("/api/dev/demo-data", |req, ctx| {
             respond(demo_data::load(req, ctx))
         })

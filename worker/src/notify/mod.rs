@@ -190,6 +190,37 @@ pub async fn run_cron(env: &worker::Env, now: DateTime<Utc>) -> Result<(), crate
     Ok(())
 }
 
+/// `POST /api/dev/notify/cron?time=<ms>`: runs the cron's work as if the trigger fired at `time`
+/// (dev only, like demo data: 404 unless `DEMO_DATA=enabled`). Why it exists: wrangler 4.86's
+/// `/__scheduled` (from `--test-scheduled`) takes no time, and its
+/// `/cdn-cgi/handler/scheduled?time=` fails for this worker with "DataCloneError: Could not
+/// serialize object of type ScheduledController" (wrangler's dev proxy forwards the event to
+/// workers-rs's entrypoint class as an RPC call). Tests drive time through this route, which
+/// calls the same `run_cron` as the `scheduled` handler, and run the real handler through
+/// `/__scheduled`.
+pub async fn dev_run_cron(
+    req: worker::Request,
+    ctx: worker::RouteContext<()>,
+) -> Result<worker::Response, crate::error::ApiError> {
+    use crate::error::ApiError;
+    let enabled = ctx
+        .var("DEMO_DATA")
+        .map(|var| var.to_string() == "enabled")
+        .unwrap_or(false);
+    if !enabled {
+        return Err(ApiError::Disabled);
+    }
+    let url = req.url().map_err(|e| ApiError::BadQuery(e.to_string()))?;
+    let time = url
+        .query_pairs()
+        .find(|(name, _)| name == "time")
+        .and_then(|(_, value)| value.parse::<i64>().ok())
+        .and_then(DateTime::from_timestamp_millis)
+        .ok_or_else(|| ApiError::BadQuery("time must be milliseconds since 1970".into()))?;
+    run_cron(&ctx.env, time).await?;
+    crate::http::ok_json(&serde_json::json!({ "ran_at": stamp(time) }))
+}
+
 /// Sends what is due now (after a sync push).
 pub async fn run_sender(
     env: &worker::Env,
