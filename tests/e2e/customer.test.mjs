@@ -6,7 +6,7 @@
 // order's history after its next sync. Screenshots at 390x844 and 360x740 go to tests/artifacts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEMO_PASSWORD, DEMO_TEAM, launchBrowser, phonePage, screenshot, signInAs, smallTapTargets } from '../support/browser.mjs';
+import { BASE_URL, DEMO_PASSWORD, DEMO_TEAM, launchBrowser, phonePage, screenshot, signInAs, smallTapTargets } from '../support/browser.mjs';
 import { api, bearer, signIn } from '../support/api.mjs';
 import { readToken } from '../support/track.mjs';
 
@@ -27,7 +27,7 @@ before(async () => {
   // The customer: its own context, never signed in, and no JavaScript at all.
   const context = await browser.newContext({
     viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
-    locale: 'zh-CN', javaScriptEnabled: false,
+    locale: 'zh-CN', javaScriptEnabled: false, baseURL: BASE_URL,
   });
   const page = await context.newPage();
   const dialogs = [];
@@ -49,6 +49,8 @@ test('the admin moves the order on to shipping, records the shipment and syncs',
   await signInAs(page, DEMO_TEAM.admin);
   await synced(page);
   await page.getByPlaceholder('搜索订单号、客户、电话、产品').fill(ORDER.number);
+  // A phone shows one stage column at a time.
+  await page.getByRole('tab', { name: /生产/ }).click();
   await page.getByTestId('order-card').filter({ hasText: ORDER.company }).click();
   await page.getByTestId('current-stage').filter({ hasText: '生产/采购' }).waitFor();
   orderPath = new URL(page.url()).pathname;
@@ -58,8 +60,9 @@ test('the admin moves the order on to shipping, records the shipment and syncs',
   await page.getByLabel('原因（跳过、退回或清单未完成时必填）').fill('质检报告随货');
   await page.getByTestId('advance').click();
   await page.getByTestId('current-stage').filter({ hasText: '发货发票' }).waitFor();
-  await page.getByLabel('物流公司').fill('顺丰速运');
-  await page.getByLabel('物流单号').fill(TRACKING_NO);
+  // By id: the checklist item "发货并登记物流单号" is a label with the same words.
+  await page.locator('#carrier').fill('顺丰速运');
+  await page.locator('#tracking').fill(TRACKING_NO);
   await page.getByRole('button', { name: '登记发货' }).click();
   await page.getByTestId('shipment').filter({ hasText: TRACKING_NO }).waitFor();
   await synced(page);
@@ -146,6 +149,7 @@ test('the customer files an after-sales request and sees it listed as in progres
 test('the page reads well at 360x740 and switches to English, keeping the language in forms', async () => {
   const context = await browser.newContext({
     viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN',
+    baseURL: BASE_URL,
   });
   const page = await context.newPage();
   const problems = [];
@@ -166,7 +170,9 @@ test('the page reads well at 360x740 and switches to English, keeping the langua
   assert.equal(await page.locator('html').getAttribute('lang'), 'en');
   await page.getByRole('heading', { name: 'Your rating' }).waitFor();
   assert.match(await page.locator('.timeline-step.current').textContent(), /Shipping/);
-  // A refused form answers in the language it was sent in.
+  assert.deepEqual(problems, [], 'no CSP violations or other console errors');
+  // A refused form answers in the language it was sent in (its 422 status is logged by the
+  // browser as a failed load; nothing else may be).
   await page.getByLabel('Description').fill('   ');
   await page.getByLabel('How to reach you').fill('x');
   await page.getByLabel('Description').evaluate((el) => el.removeAttribute('required'));
@@ -175,7 +181,7 @@ test('the page reads well at 360x740 and switches to English, keeping the langua
   assert.equal(await page.locator('html').getAttribute('lang'), 'en');
   assert.equal(await page.getByLabel('How to reach you').inputValue(), 'x', 'what was typed is kept');
   await screenshot(page, 'customer-order-en-360x740');
-  assert.deepEqual(problems, [], 'no CSP violations or other console errors');
+  assert.deepEqual(problems.filter((text) => !/status of 422/.test(text)), [], 'no CSP violations');
   await context.close();
 });
 

@@ -320,8 +320,10 @@ fn order_page(
                 }
             }
         }
-        p.muted.small { (pick(lang, "此链接有效期至 ", "This link works until "))
-            (access.expires_at.get(..10).unwrap_or_default()) " (UTC)" }
+        @if let Ok(until) = chrono::DateTime::parse_from_rfc3339(&access.expires_at) {
+            p.muted.small { (pick(lang, "此链接有效期至 ", "This link works until "))
+                (date(lang, domain::business_date(until.with_timezone(&chrono::Utc)))) }
+        }
     }
 }
 

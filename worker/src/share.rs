@@ -203,19 +203,18 @@ pub async fn share(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiE
         .find_live_order(order_id)
         .await?
         .ok_or(ApiError::OrderNotFound)?;
-    let now = server_now();
-    let expires_at = now + Duration::days(SHARE_LINK_DAYS);
-    let token = sign(&secret, order_id, expires_at);
+    // Whole seconds: the expiry the token carries.
+    let now = DateTime::from_timestamp(server_now().timestamp(), 0).unwrap_or_else(server_now);
     let base = public_base_url(&ctx.env, Some(&req))
         .ok_or_else(|| ApiError::Internal("no base URL for the link".into()))?;
-    let url = track_url(&base, &token);
+    // The very function notifications use, so a shared link and a notified one never differ.
+    let url = customer_track_link(&base, &secret, order_id, now);
+    let token = url.rsplit('/').next().unwrap_or_default().to_string();
     ok_json(&ShareAnswer {
         qr_svg: qr_svg(&url)?,
+        expires_at: crate::repository::timestamp(now + Duration::days(SHARE_LINK_DAYS)),
         url,
         token,
-        expires_at: crate::repository::timestamp(
-            DateTime::from_timestamp(expires_at.timestamp(), 0).unwrap_or(expires_at),
-        ),
     })
 }
 
