@@ -31,6 +31,9 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 }
 post_script "$SCRIPT_DIR/constant.lua" '{}'
+# A third reference: GET /api/health, one plain SELECT. It shows what one D1 round trip costs on
+# this machine, whatever the lookup does besides.
+echo 'wrk.method = "GET"' >"$SCRIPT_DIR/health.lua"
 post_script "$SCRIPT_DIR/lookup.lua" '{"order_number":"GD-DEMO-008","phone_last4":"8899"}'
 
 # The lookup must really answer 200 with the order (not a 404 or 429) before it is timed.
@@ -55,6 +58,7 @@ DURATION=3 run_wrk constant /api/dev/bench/constant >/dev/null
 DURATION=3 run_wrk lookup /api/track/lookup >/dev/null
 read -r constant_rps constant_p99 constant_bad < <(run_wrk constant /api/dev/bench/constant)
 read -r lookup_rps lookup_p99 lookup_bad < <(run_wrk lookup /api/track/lookup)
+read -r health_rps health_p99 _ < <(run_wrk health /api/health)
 [ "$constant_bad" = 0 ] && [ "$lookup_bad" = 0 ] ||
   die "non-200 answers during the benchmark (constant: $constant_bad, lookup: $lookup_bad); see target/wrk-*.log"
 
@@ -63,6 +67,7 @@ echo "  (lookup limits raised to 100,000,000 for this worker; every lookup still
 printf '  %-40s %12s %10s\n' "" "req/s" "p99 ms"
 printf '  %-40s %12s %10s\n' "bare constant JSON (/api/dev/bench/constant)" "$constant_rps" "$constant_p99"
 printf '  %-40s %12s %10s\n' "lookup (/api/track/lookup)" "$lookup_rps" "$lookup_p99"
+printf '  %-40s %12s %10s\n' "reference: one D1 SELECT (/api/health)" "$health_rps" "$health_p99"
 awk -v l="$lookup_rps" -v c="$constant_rps" -v p="$lookup_p99" 'BEGIN {
   ratio = 100 * l / c
   printf "  lookup / bare throughput: %.0f%% (target >= 70%%): %s\n", ratio, (ratio >= 70 ? "ok" : "MISSED")
