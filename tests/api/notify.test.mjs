@@ -324,7 +324,12 @@ test('entering a stage that notifies the customer queues a notice in the push an
   assert.equal(notice.body.email, customer.email);
   assert.equal(notice.body.stage_label, '签订合同');
   assert.match(notice.body.message, /合同/);
-  assert.equal(notice.body.track_link, `${PUBLIC_URL}/track?number=${encodeURIComponent(contract.number)}`);
+  // The customer's link is the signed share link: it opens this very order without the phone digits.
+  assert.ok(notice.body.track_link.startsWith(`${PUBLIC_URL}/t/`), notice.body.track_link);
+  const token = notice.body.track_link.slice(`${PUBLIC_URL}/t/`.length);
+  const opened = await fetch(`${worker.url}/api/track/t/${token}`);
+  assert.equal(opened.status, 200);
+  assert.equal((await opened.json()).order_number, contract.number);
   assert.match(notice.body.text, new RegExp(`${contract.number}.*签订合同`));
 
   // The row was written with the order (one notice channel → one row) and is marked sent.

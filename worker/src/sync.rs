@@ -35,7 +35,7 @@ const MAX_ATTEMPTS: u32 = 8;
 /// Transient D1 errors on reads: tries per read.
 const READ_ATTEMPTS: u32 = 4;
 
-async fn backoff(attempt: u32) {
+pub(crate) async fn backoff(attempt: u32) {
     // 20, 40, 80, … ms, capped at 640 ms, plus a little jitter from the clock so that two
     // requests that collided do not collide again in step.
     let base = 20u64 << attempt.min(5);
@@ -158,6 +158,8 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
     // Where links in customer notices point (PUBLIC_URL, else this request's origin).
     let origin = req.url().ok().map(|url| url.origin().ascii_serialization());
     let link_base = notify::public_base(&ctx.env, origin.as_deref());
+    // A deployment without SHARE_SECRET still notifies customers, with the lookup page's link.
+    let share_secret = crate::share::ShareSecret::from_env(&ctx.env).ok();
     let body: PushRequest = read_json(&mut req).await?;
     check_push(&body)?;
     let repo = Repository::new(ctx.d1("DB")?);
@@ -252,6 +254,7 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
                 &pipeline,
                 notice_channels.as_deref().unwrap_or_default(),
                 link_base.as_deref(),
+                share_secret.as_ref(),
                 received_at,
             )?);
         }

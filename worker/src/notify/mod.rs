@@ -159,20 +159,19 @@ pub fn order_link(base: Option<&str>, order_id: Uuid) -> Option<String> {
     base.map(|base| format!("{base}/orders/{order_id}"))
 }
 
-/// The customer's page of an order. ONE place on purpose: issue 6 (`share.rs`, signed links)
-/// replaces this with a signed link when it is merged.
-pub fn customer_track_link(base: Option<&str>, number: &str) -> Option<String> {
-    base.map(|base| {
-        let mut url = format!("{base}/track?");
-        url.push_str(
-            &worker::Url::parse("http://x/")
-                .map(|mut u| {
-                    u.query_pairs_mut().append_pair("number", number);
-                    u.query().unwrap_or_default().to_string()
-                })
-                .unwrap_or_default(),
-        );
-        url
+/// The customer's page of an order: the signed share link (`share.rs`), the same one the team
+/// shares by hand. Without `SHARE_SECRET` a notice still goes out, pointing at the lookup page
+/// (number + phone digits).
+pub fn customer_track_link(
+    base: Option<&str>,
+    secret: Option<&crate::share::ShareSecret>,
+    order_id: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<String> {
+    let base = base?;
+    Some(match secret {
+        Some(secret) => crate::share::customer_track_link(base, secret, order_id, now),
+        None => format!("{}/track", base.trim_end_matches('/')),
     })
 }
 
@@ -251,12 +250,26 @@ mod tests {
     }
 
     #[test]
-    fn track_links_encode_the_order_number() {
+    fn customer_links_are_signed_share_links_or_the_lookup_page() {
+        let secret = crate::share::ShareSecret::new(&[7u8; 32]).unwrap();
+        let now = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        let id = Uuid::from_u128(9);
+        let signed = customer_track_link(Some("https://gd.example.com"), Some(&secret), id, now);
         assert_eq!(
-            customer_track_link(Some("https://gd.example.com"), "GD 1/2&x").as_deref(),
-            Some("https://gd.example.com/track?number=GD+1%2F2%26x")
+            signed,
+            Some(crate::share::customer_track_link(
+                "https://gd.example.com",
+                &secret,
+                id,
+                now
+            ))
         );
-        assert_eq!(customer_track_link(None, "GD-1"), None);
+        assert!(signed.unwrap().starts_with("https://gd.example.com/t/"));
+        assert_eq!(
+            customer_track_link(Some("https://gd.example.com/"), None, id, now).as_deref(),
+            Some("https://gd.example.com/track")
+        );
+        assert_eq!(customer_track_link(None, Some(&secret), id, now), None);
     }
 
     #[test]

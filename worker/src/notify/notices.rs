@@ -47,6 +47,7 @@ pub fn notice_rows(
     pipeline: &Pipeline,
     channels: &[ChannelRecord],
     link_base: Option<&str>,
+    share_secret: Option<&crate::share::ShareSecret>,
     now: DateTime<Utc>,
 ) -> Result<Vec<NewOutboxRow>, ApiError> {
     let mut rows = Vec::new();
@@ -61,7 +62,7 @@ pub fn notice_rows(
             stage_id: def.id.to_string(),
             stage_label: def.customer_label.zh.clone(),
             message: def.customer_message.zh.clone(),
-            track_link: customer_track_link(link_base, after.number.as_str()),
+            track_link: customer_track_link(link_base, share_secret, after.id, now),
         });
         let payload =
             serde_json::to_string(&payload).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -136,7 +137,7 @@ mod tests {
         .order;
         let channels = [channel("c1"), channel("c2")];
         // Creating the order enters `requirement`, which does not notify.
-        let rows = notice_rows(None, &created, &pipeline, &channels, None, now).unwrap();
+        let rows = notice_rows(None, &created, &pipeline, &channels, None, None, now).unwrap();
         assert!(rows.is_empty());
 
         let advanced = apply(
@@ -151,12 +152,14 @@ mod tests {
         )
         .unwrap()
         .order;
+        let secret = crate::share::ShareSecret::new(&[3u8; 32]).unwrap();
         let rows = notice_rows(
             Some(&created),
             &advanced,
             &pipeline,
             &channels,
             Some("https://gd.example.com"),
+            Some(&secret),
             now,
         )
         .unwrap();
@@ -172,19 +175,34 @@ mod tests {
         assert_eq!(payload["kind"], "customer_notice");
         assert_eq!(payload["stage_label"], "签订合同");
         assert_eq!(payload["email"], "zhou@example.com");
-        assert_eq!(
-            payload["track_link"],
-            "https://gd.example.com/track?number=GD-7"
-        );
+        // The customer gets the signed link the team would share: it opens this order.
+        let link = payload["track_link"].as_str().unwrap();
+        let token = link.strip_prefix("https://gd.example.com/t/").unwrap();
+        let claims = crate::share::verify(&secret, token, now).unwrap();
+        assert_eq!(claims.order_id, advanced.id);
         // The same change seen again (a retried batch) gives the same keys: no second notice.
-        let again =
-            notice_rows(Some(&created), &advanced, &pipeline, &channels, None, now).unwrap();
+        let again = notice_rows(
+            Some(&created),
+            &advanced,
+            &pipeline,
+            &channels,
+            None,
+            None,
+            now,
+        )
+        .unwrap();
         assert_eq!(again[0].idempotency_key, rows[0].idempotency_key);
         // A change that enters no stage (the order as it is) queues nothing.
-        assert!(
-            notice_rows(Some(&advanced), &advanced, &pipeline, &channels, None, now)
-                .unwrap()
-                .is_empty()
-        );
+        assert!(notice_rows(
+            Some(&advanced),
+            &advanced,
+            &pipeline,
+            &channels,
+            None,
+            None,
+            now
+        )
+        .unwrap()
+        .is_empty());
     }
 }
