@@ -352,9 +352,17 @@ async function triggerCron(timeMs) {
 test('the real scheduled handler runs the notification cron (wrangler --test-scheduled)', async () => {
   const response = await fetch(`${worker.url}/__scheduled?cron=${encodeURIComponent('0 * * * *')}`);
   assert.equal(response.status, 200, await response.text());
-  // Its only trace at the real time (nothing is overdue yet) is its log line.
-  const log = readFileSync(join(ROOT, 'target', `wrangler-private-${WORKER_PORT}.log`), 'utf8');
-  assert.match(log, /notify cron at .*: 0 digest\(s\) queued, 0 sent, 0 failed/);
+  // Its only trace at the real time (nothing is overdue yet) is its log line, which wrangler
+  // writes to its log file after answering: poll for it with a deadline.
+  const logFile = join(ROOT, 'target', `wrangler-private-${WORKER_PORT}.log`);
+  const cronLine = /notify cron at .*: 0 digest\(s\) queued, 0 sent, 0 failed/;
+  const deadline = Date.now() + 15_000;
+  let log = readFileSync(logFile, 'utf8');
+  while (!cronLine.test(log) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    log = readFileSync(logFile, 'utf8');
+  }
+  assert.match(log, cronLine);
   assert.equal(at('/notices').length, 1, 'nothing is sent twice');
 });
 
