@@ -200,14 +200,15 @@ function run(command, args, options) {
 
 /// Starts a private `wrangler dev` of the built worker on a fresh, migrated local D1 (for tests
 /// that need an empty database, such as the first-admin setup, or a worker they may kill).
-/// `vars` become `--var`s; `args` are extra `wrangler dev` arguments (e.g. `--assets DIR`).
+/// `vars` become `--var`s; `args` are extra `wrangler dev` arguments (e.g. `--assets DIR`);
+/// `port` pins the port (default: any free one).
 /// Returns `{url, persistDir, call(path, options), kill(), restart(), stop()}`: `kill()` ends the
 /// process group with SIGKILL and keeps the D1 state, `restart()` starts it again on the same
 /// port and state, `stop()` ends it and deletes the state. Always `stop()` it.
-export async function startPrivateWorker({ vars = {}, args = [] } = {}) {
+export async function startPrivateWorker({ vars = {}, args = [], port: fixedPort } = {}) {
   const persistDir = mkdtempSync(join(tmpdir(), 'gendan-private-d1-'));
   await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], { cwd: WORKER_DIR });
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const varArgs = Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]);
   let child;

@@ -56,6 +56,14 @@ pub enum ApiError {
     BadQuery(String),
     #[error("the order kept changing while the push was applied")]
     SyncBusy,
+    #[error("invalid notification channel {field}: {en}")]
+    InvalidChannel {
+        field: &'static str,
+        zh: String,
+        en: String,
+    },
+    #[error("no such notification channel")]
+    ChannelNotFound,
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("database error: {0}")]
@@ -89,13 +97,14 @@ impl ApiError {
             ApiError::RouteNotFound
             | ApiError::OrderNotFound
             | ApiError::Disabled
-            | ApiError::UserNotFound => 404,
+            | ApiError::UserNotFound
+            | ApiError::ChannelNotFound => 404,
             ApiError::MethodNotAllowed => 405,
             ApiError::Unauthorized | ApiError::InvalidCredentials => 401,
             ApiError::Forbidden | ApiError::AccountDisabled | ApiError::SetupTokenInvalid => 403,
             ApiError::TooManyAttempts { .. } => 429,
             ApiError::SeqGap { .. } => 409,
-            ApiError::SeqOrder | ApiError::BadQuery(_) => 400,
+            ApiError::SeqOrder | ApiError::BadQuery(_) | ApiError::InvalidChannel { .. } => 400,
             ApiError::TooManyMutations { .. } => 413,
             ApiError::DeviceNotYours => 403,
             ApiError::SyncBusy => 503,
@@ -137,6 +146,8 @@ impl ApiError {
             ApiError::DeviceNotYours => "device_not_yours",
             ApiError::BadQuery(_) => "bad_query",
             ApiError::SyncBusy => "sync_busy",
+            ApiError::InvalidChannel { .. } => "invalid_channel",
+            ApiError::ChannelNotFound => "channel_not_found",
             ApiError::Domain(error) => error.code(),
             ApiError::Database(_) => "database_unavailable",
             ApiError::Internal(_) => "internal",
@@ -245,6 +256,8 @@ impl ApiError {
                 "订单正被频繁修改，请稍后重试同步",
                 "The orders kept changing while syncing; please retry",
             ),
+            ApiError::InvalidChannel { zh: zh_text, en, .. } => pick(zh_text, en),
+            ApiError::ChannelNotFound => pick("没有这个通知渠道", "No such notification channel"),
             ApiError::Domain(error) => error.message(lang),
             ApiError::Database(_) => pick(
                 "数据库暂时不可用，请稍后重试",
@@ -257,6 +270,7 @@ impl ApiError {
     fn field(&self) -> Option<String> {
         match self {
             ApiError::Domain(DomainError::Invalid { field, .. }) => Some(field.clone()),
+            ApiError::InvalidChannel { field, .. } => Some(field.to_string()),
             _ => None,
         }
     }

@@ -10,6 +10,7 @@ mod demo_data;
 mod error;
 mod health;
 mod http;
+mod notify;
 mod repository;
 mod router;
 mod session;
@@ -17,7 +18,7 @@ mod setup;
 mod sync;
 mod track;
 
-use worker::{event, Context, Env, Request, Response};
+use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 
 #[event(start)]
 fn start() {
@@ -26,11 +27,34 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     if !req.path().starts_with("/api/") {
         // Wrangler serves assets before the worker; this only runs for paths it did not know,
         // e.g. when the assets directory is missing, and lets the assets binding answer.
         return env.assets("ASSETS")?.fetch_request(req).await;
     }
-    Ok(router::handle(req, env).await)
+    let is_push = req.path() == "/api/sync/push";
+    let response = router::handle(req, env.clone()).await;
+    if is_push && response.status_code() == 200 {
+        // A push may have queued customer notices (in its own D1 batch): send them after the
+        // answer instead of waiting for the hourly cron. With nothing due this is one query.
+        ctx.wait_until(async move {
+            if let Err(error) = notify::run_sender(&env, http::server_now()).await {
+                worker::console_error!("sending notifications after a push: {error}");
+            }
+        });
+    }
+    Ok(response)
+}
+
+/// The hourly Cron Trigger (`wrangler.toml` `[triggers]`): today's overdue digests, then every
+/// due message. "Now" is the event's scheduled time, so tests can drive time through
+/// `/cdn-cgi/handler/scheduled?time=…`.
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let now = chrono::DateTime::from_timestamp_millis(event.schedule() as i64)
+        .unwrap_or_else(http::server_now);
+    if let Err(error) = notify::run_cron(&env, now).await {
+        worker::console_error!("scheduled run at {now}: {error}");
+    }
 }

@@ -6,7 +6,8 @@ use std::future::Future;
 use worker::{Env, Request, Response, Router};
 
 use crate::{
-    admin_users, bench, board, demo_data, error::ApiError, health, session, setup, sync, track,
+    admin_users, bench, board, demo_data, error::ApiError, health, notify, session, setup, sync,
+    track,
 };
 
 async fn respond(
@@ -50,6 +51,25 @@ pub async fn handle(req: Request, env: Env) -> Response {
         .post_async("/api/admin/users/:id/password", |req, ctx| {
             respond(admin_users::set_password(req, ctx))
         })
+        // Notification channels and the outbox status, admins only (notify/admin.rs).
+        .get_async("/api/admin/notify/channels", |req, ctx| {
+            respond(notify::admin::list(req, ctx))
+        })
+        .post_async("/api/admin/notify/channels", |req, ctx| {
+            respond(notify::admin::create(req, ctx))
+        })
+        .patch_async("/api/admin/notify/channels/:id", |req, ctx| {
+            respond(notify::admin::update(req, ctx))
+        })
+        .delete_async("/api/admin/notify/channels/:id", |req, ctx| {
+            respond(notify::admin::delete(req, ctx))
+        })
+        .post_async("/api/admin/notify/channels/:id/test", |req, ctx| {
+            respond(notify::admin::send_test(req, ctx))
+        })
+        .get_async("/api/admin/notify/outbox", |req, ctx| {
+            respond(notify::admin::outbox(req, ctx))
+        })
         // Sync (offline devices): push decided mutations, pull changed orders and rejections.
         .post_async("/api/sync/push", |req, ctx| respond(sync::push(req, ctx)))
         .get_async("/api/sync/pull", |req, ctx| respond(sync::pull(req, ctx)))
@@ -58,6 +78,9 @@ pub async fn handle(req: Request, env: Env) -> Response {
         })
         .post_async("/api/dev/bench/write", |req, ctx| {
             respond(bench::write(req, ctx))
+        })
+        .post_async("/api/dev/notify/cron", |req, ctx| {
+            respond(notify::dev_run_cron(req, ctx))
         })
         .post_async("/api/dev/demo-data", |req, ctx| {
             respond(demo_data::load(req, ctx))

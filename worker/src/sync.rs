@@ -25,7 +25,8 @@ use crate::{
     auth::require_user,
     error::ApiError,
     http::{json_text_response, ok_json, read_json, server_now},
-    repository::{is_transient, CommitError, DecisionWrite, Repository, NO_VERSION},
+    notify,
+    repository::{is_transient, ChannelRecord, CommitError, DecisionWrite, Repository, NO_VERSION},
 };
 
 /// Decisions of one mutation tried at most this often before the push answers 503 (the client
@@ -154,6 +155,9 @@ fn decide_run(
 
 pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
     let user = require_user(&req, &ctx).await?;
+    // Where links in customer notices point (PUBLIC_URL, else this request's origin).
+    let origin = req.url().ok().map(|url| url.origin().ascii_serialization());
+    let link_base = notify::public_base(&ctx.env, origin.as_deref());
     let body: PushRequest = read_json(&mut req).await?;
     check_push(&body)?;
     let repo = Repository::new(ctx.d1("DB")?);
@@ -187,6 +191,8 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
     let mut known = load_known(&repo, &touched).await?;
     let mut numbers_in_db: Vec<(Uuid, String)> = Vec::new();
     let mut checked_numbers: HashSet<String> = HashSet::new();
+    // Read once, and only when a decision enters a stage that notifies the customer.
+    let mut notice_channels: Option<Vec<ChannelRecord>> = None;
     let mut attempt = 0;
     loop {
         // Mutations with seq <= last_seq are already decided: a replayed push changes nothing.
@@ -229,6 +235,26 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
             })
             .filter_map(|(_, order)| order.as_ref())
             .collect();
+        let mut notices = Vec::new();
+        for order in &changed {
+            let before = known
+                .get(&order.id)
+                .and_then(|entry| entry.as_ref().map(|(order, _)| order));
+            if notify::notices::entered_notify_stages(before, order, &pipeline).is_empty() {
+                continue;
+            }
+            if notice_channels.is_none() {
+                notice_channels = Some(retrying(|| repo.customer_notice_channels()).await?);
+            }
+            notices.extend(notify::notices::notice_rows(
+                before,
+                order,
+                &pipeline,
+                notice_channels.as_deref().unwrap_or_default(),
+                link_base.as_deref(),
+                received_at,
+            )?);
+        }
         let write = DecisionWrite {
             device_id: &device_id,
             last_seq: last_seq as i64,
@@ -267,6 +293,7 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
                     _ => None,
                 })
                 .collect(),
+            notices,
         };
         match repo.commit_decisions(&write).await {
             Ok(versions) => {

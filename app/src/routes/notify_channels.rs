@@ -5,6 +5,8 @@
 //! phone: the server answers a masked URL and whether a secret is set), so this screen needs the
 //! network; the server checks the admin role on every call, the screen only saves a wasted trip.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use domain::Role;
 use leptos::prelude::*;
@@ -44,7 +46,12 @@ fn takes_customer_notices(kind: &str) -> bool {
     kind == "webhook"
 }
 
-type Outcome = RwSignal<Option<Result<String, String>>>;
+/// The answer to the last tap on each channel (by id; the add form is `NEW`), kept at page
+/// level: the list is rebuilt after every change, and a row's own signal would be dropped with
+/// it together with the message the person is waiting for.
+type Outcomes = RwSignal<HashMap<String, Result<String, String>>>;
+
+const NEW: &str = "new";
 
 /// Why an admin call did not do what was asked: the server said no, or it answered with
 /// something the screen words itself (a test message that was not delivered).
@@ -66,11 +73,13 @@ struct Calls {
     state: AppState,
     i18n: I18nContext<Locale>,
     revision: RwSignal<u32>,
+    outcomes: Outcomes,
 }
 
 /// Runs one admin call with the signed-in token; its outcome (`done` or the server's message)
-/// lands in `message`, and `revision` is bumped so the lists are read again.
-fn admin_call<F, Fut>(calls: Calls, message: Outcome, call: F)
+/// is kept under `key`, and `revision` is bumped so both lists are read again (a failed test
+/// message changed the outbox too).
+fn admin_call<F, Fut>(calls: Calls, key: String, call: F)
 where
     F: FnOnce(String) -> Fut + 'static,
     Fut: std::future::Future<Output = Result<String, CallError>> + 'static,
@@ -79,6 +88,7 @@ where
         state,
         i18n,
         revision,
+        outcomes,
     } = calls;
     let token = state
         .session
@@ -92,17 +102,17 @@ where
             CallError::Api(problem) => problem.message(lang),
             CallError::Said(text) => text,
         });
-        if outcome.is_ok() {
-            revision.update(|n| *n += 1);
-        }
-        message.set(Some(outcome));
+        outcomes.update(|all| {
+            all.insert(key, outcome);
+        });
+        revision.update(|n| *n += 1);
     });
 }
 
 #[component]
-fn Message(message: Outcome) -> impl IntoView {
+fn Message(outcomes: Outcomes, key: String) -> impl IntoView {
     move || {
-        message.get().map(|outcome| match outcome {
+        outcomes.with(|all| all.get(&key).cloned()).map(|outcome| match outcome {
             Ok(text) => view! { <p class="hint" role="status">{text}</p> }.into_any(),
             Err(text) => view! { <p class="field-error" role="alert">{text}</p> }.into_any(),
         })
@@ -130,6 +140,8 @@ pub fn NotifyChannelsPage() -> impl IntoView {
     };
     // Bumped after every change so both lists are read again from the server.
     let revision = RwSignal::new(0u32);
+    let outcomes: Outcomes = RwSignal::new(HashMap::new());
+    provide_context(outcomes);
     let channels = LocalResource::new(move || {
         revision.track();
         let token = token();
@@ -259,14 +271,16 @@ fn OutboxRow(message: OutboxMessage, max: i64) -> impl IntoView {
 #[component]
 fn ChannelRow(channel: Channel, revision: RwSignal<u32>) -> impl IntoView {
     let i18n = use_i18n();
+    let outcomes = expect_context::<Outcomes>();
     let calls = Calls {
         state: use_app_state(),
         i18n,
         revision,
+        outcomes,
     };
     let editing = RwSignal::new(false);
     let confirming_delete = RwSignal::new(false);
-    let message: Outcome = RwSignal::new(None);
+    let key = channel.id.clone();
     let id = channel.id.clone();
     let enabled = channel.enabled;
     let receives = {
@@ -292,6 +306,7 @@ fn ChannelRow(channel: Channel, revision: RwSignal<u32>) -> impl IntoView {
     };
     let toggle = {
         let id = id.clone();
+        let key = key.clone();
         move |_| {
             let id = id.clone();
             let changes = ChannelChanges {
@@ -299,7 +314,7 @@ fn ChannelRow(channel: Channel, revision: RwSignal<u32>) -> impl IntoView {
                 ..Default::default()
             };
             let done = t_string!(i18n, notify_saved).to_string();
-            admin_call(calls, message, move |token| async move {
+            admin_call(calls, key.clone(), move |token| async move {
                 api::change_channel(&token, &id, &changes).await?;
                 Ok(done)
             });
@@ -307,10 +322,11 @@ fn ChannelRow(channel: Channel, revision: RwSignal<u32>) -> impl IntoView {
     };
     let test = {
         let id = id.clone();
+        let key = key.clone();
         move |_| {
             let id = id.clone();
             let lang = current_lang(i18n);
-            admin_call(calls, message, move |token| async move {
+            admin_call(calls, key.clone(), move |token| async move {
                 let sent = api::test_channel(&token, &id).await?;
                 if sent.status == "sent" {
                     return Ok(t_string!(i18n, notify_test_sent).to_string());
@@ -326,11 +342,12 @@ fn ChannelRow(channel: Channel, revision: RwSignal<u32>) -> impl IntoView {
     };
     let delete = {
         let id = id.clone();
+        let key = key.clone();
         move |_| {
             let id = id.clone();
             let done = t_string!(i18n, notify_deleted).to_string();
             confirming_delete.set(false);
-            admin_call(calls, message, move |token| async move {
+            admin_call(calls, key.clone(), move |token| async move {
                 api::delete_channel(&token, &id).await?;
                 Ok(done)
             });
@@ -375,7 +392,7 @@ fn ChannelRow(channel: Channel, revision: RwSignal<u32>) -> impl IntoView {
             <Show when=move || editing.get()>
                 <ChannelForm existing=Some(edited.clone()) revision />
             </Show>
-            <Message message />
+            <Message outcomes key=key.clone() />
         </li>
     }
 }
@@ -385,10 +402,12 @@ fn ChannelRow(channel: Channel, revision: RwSignal<u32>) -> impl IntoView {
 #[component]
 fn ChannelForm(existing: Option<Channel>, revision: RwSignal<u32>) -> impl IntoView {
     let i18n = use_i18n();
+    let outcomes = expect_context::<Outcomes>();
     let calls = Calls {
         state: use_app_state(),
         i18n,
         revision,
+        outcomes,
     };
     let prefix = existing
         .as_ref()
@@ -417,7 +436,10 @@ fn ChannelForm(existing: Option<Channel>, revision: RwSignal<u32>) -> impl IntoV
             .as_ref()
             .is_some_and(|c| c.receives_customer_notices),
     );
-    let message: Outcome = RwSignal::new(None);
+    let key = existing
+        .as_ref()
+        .map(|c| c.id.clone())
+        .unwrap_or_else(|| NEW.to_string());
     let editing = existing.clone();
     let is_new = existing.is_none();
     let has_secret = existing.as_ref().is_some_and(|c| c.has_secret);
@@ -443,7 +465,7 @@ fn ChannelForm(existing: Option<Channel>, revision: RwSignal<u32>) -> impl IntoV
                     receives_customer_notices: notices_now,
                 };
                 let done = t_string!(i18n, notify_added, name = channel.name.clone()).to_string();
-                admin_call(calls, message, move |token| async move {
+                admin_call(calls, key.clone(), move |token| async move {
                     api::add_channel(&token, &channel).await?;
                     for field in [name, url, secret] {
                         field.set(String::new());
@@ -466,7 +488,7 @@ fn ChannelForm(existing: Option<Channel>, revision: RwSignal<u32>) -> impl IntoV
                     receives_customer_notices: Some(notices_now),
                 };
                 let done = t_string!(i18n, notify_saved).to_string();
-                admin_call(calls, message, move |token| async move {
+                admin_call(calls, key.clone(), move |token| async move {
                     api::change_channel(&token, &channel.id, &changes).await?;
                     Ok(done)
                 });
@@ -558,7 +580,8 @@ fn ChannelForm(existing: Option<Channel>, revision: RwSignal<u32>) -> impl IntoV
             <button type="submit" class="primary wide">
                 {if is_new { t_string!(i18n, notify_add) } else { t_string!(i18n, notify_save) }}
             </button>
-            <Message message />
+            // An edit's answer shows under its channel's buttons (the row's message).
+            {is_new.then(|| view! { <Message outcomes key=NEW.to_string() /> })}
         </form>
     }
 }

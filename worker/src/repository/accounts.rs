@@ -187,7 +187,7 @@ fn roles_json(roles: &[Role]) -> Result<String, ApiError> {
     serde_json::to_string(roles).map_err(|error| ApiError::Internal(error.to_string()))
 }
 
-fn changed_rows(result: &worker::D1Result) -> Result<usize, ApiError> {
+pub(super) fn changed_rows(result: &worker::D1Result) -> Result<usize, ApiError> {
     Ok(result
         .meta()?
         .and_then(|meta| meta.changes)

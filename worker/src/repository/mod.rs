@@ -1,4 +1,4 @@
-//! All SQL lives here, and only here (this module and its submodules `accounts` and `sync`). Every statement
+//! All SQL lives here, and only here (this module and its submodules `accounts`, `sync`, `bench` and `notify`). Every statement
 //! is prepared with bound parameters.
 //!
 //! Orders are stored as the domain's JSON document plus derived columns (see
@@ -7,10 +7,12 @@
 
 mod accounts;
 mod bench;
+mod notify;
 mod sync;
 
 pub use accounts::{NewSession, NewUser, ThrottleKey, UserRecord};
 pub use bench::RawOrderRow;
+pub use notify::{ChannelRecord, NewOutboxRow, OutboxRow};
 pub use sync::{is_transient, CommitError, DecisionWrite, NO_VERSION};
 
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -90,6 +90,8 @@ pub struct DecisionWrite<'a> {
     /// (order id, seq, device time, event) of every accepted mutation, in decision order.
     pub events: Vec<(Uuid, i64, DateTime<Utc>, &'a HistoryEvent)>,
     pub rejections: Vec<&'a Rejection>,
+    /// Messages caused by these decisions (customer notices), queued in the same transaction.
+    pub notices: Vec<super::NewOutboxRow>,
 }
 
 #[derive(Debug)]
@@ -252,7 +254,8 @@ impl Repository {
 
     /// Writes the decisions of consecutive mutations of one device in ONE batch (one
     /// transaction): the guard, per changed order one version bump and its final document with
-    /// derived columns, the audit events, the rejections, the device's new `last_seq`.
+    /// derived columns, the audit events, the rejections, the customer notices they cause, the
+    /// device's new `last_seq`.
     /// Returns the new version of each order in `write.orders`, in that order.
     pub async fn commit_decisions(
         &self,
@@ -338,6 +341,9 @@ impl Repository {
                 &timestamp(rejection.device_time),
                 &timestamp(rejection.rejected_at)
             )?);
+        }
+        for notice in &write.notices {
+            statements.push(self.outbox_insert(notice)?);
         }
         statements.push(query!(
             &self.db,

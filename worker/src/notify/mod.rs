@@ -1,0 +1,273 @@
+//! Notifications (issue 8): overdue digests and customer progress notices, sent to the group
+//! robots of WeCom / DingTalk / Feishu or a generic JSON webhook through an outbox in D1.
+//!
+//! - `format`: pure — message text, each product's request shape and signature, and how to read
+//!   its answer. Unit-tested natively.
+//! - `digest`: the cron's overdue scan (the domain's `Order::deadline_state` decides "overdue").
+//! - `notices`: customer notices queued by sync in the same batch as the order write.
+//! - `send`: takes due outbox rows with a lease, sends them, records the outcome with backoff.
+//! - `admin`: `/api/admin/notify/*` — channels (secrets never leave the server) and the outbox.
+//!
+//! Invariants (ARCHITECTURE.md "Notifications"): a message is queued in the same D1 batch as the
+//! change that caused it; a message is sent at most once per claim and queued at most once per
+//! idempotency key; channel secrets never appear in an answer.
+
+pub mod admin;
+pub mod digest;
+pub mod format;
+pub mod notices;
+pub mod send;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A channel's product. Stored as the snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    Wecom,
+    Dingtalk,
+    Feishu,
+    Webhook,
+}
+
+impl ChannelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Wecom => "wecom",
+            ChannelKind::Dingtalk => "dingtalk",
+            ChannelKind::Feishu => "feishu",
+            ChannelKind::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ChannelKind> {
+        [
+            ChannelKind::Wecom,
+            ChannelKind::Dingtalk,
+            ChannelKind::Feishu,
+            ChannelKind::Webhook,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
+    }
+}
+
+/// What an outbox row holds, as stored in `notify_outbox.payload`. The `kind` tag is also the
+/// row's `kind` column and the generic webhook's `kind` field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Payload {
+    Digest(DigestPayload),
+    CustomerNotice(CustomerNotice),
+    Test(TestMessage),
+}
+
+impl Payload {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Payload::Digest(_) => "digest",
+            Payload::CustomerNotice(_) => "customer_notice",
+            Payload::Test(_) => "test",
+        }
+    }
+}
+
+/// The overdue orders of one business day, grouped by the person who must act.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestPayload {
+    pub business_date: NaiveDate,
+    pub people: Vec<PersonDigest>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonDigest {
+    pub user_id: String,
+    pub name: String,
+    /// For @-mentions where the product supports them by phone (DingTalk).
+    pub work_phone: Option<String>,
+    pub orders: Vec<OverdueOrder>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverdueOrder {
+    pub order_id: Uuid,
+    pub number: String,
+    pub company: String,
+    pub stage_id: String,
+    pub stage_name: String,
+    pub responsible: String,
+    pub due_date: NaiveDate,
+    pub days_late: i64,
+    /// `<PUBLIC_URL>/orders/<id>`; absent when the deployment has no `PUBLIC_URL`.
+    pub link: Option<String>,
+}
+
+/// "Your order entered stage X" for the customer, through a gateway (SMS/email) behind a
+/// generic webhook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerNotice {
+    pub order_id: Uuid,
+    pub number: String,
+    pub company: String,
+    pub contact: String,
+    pub phone: String,
+    pub email: Option<String>,
+    pub stage_id: String,
+    pub stage_label: String,
+    pub message: String,
+    pub track_link: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestMessage {
+    pub channel_name: String,
+    pub requested_by: String,
+}
+
+/// Sends per message before it is given up and left `failed` for an admin to see.
+/// With the backoff below that is about 20 hours of trying.
+pub const MAX_ATTEMPTS: i64 = 12;
+
+/// How long to wait after failed attempt number `attempts` (1-based) before the next one:
+/// 1 min, 2, 4, 8 … capped at 6 h; `None` once `MAX_ATTEMPTS` have failed. These are the
+/// earliest times: rows are sent by the hourly cron and after each sync push.
+pub fn retry_delay(attempts: i64) -> Option<Duration> {
+    if attempts >= MAX_ATTEMPTS {
+        return None;
+    }
+    let doublings = attempts.clamp(1, 20) - 1;
+    let minutes = (1i64 << doublings).min(6 * 60);
+    Some(Duration::minutes(minutes))
+}
+
+/// The origin links in messages point to, without a trailing slash: the `PUBLIC_URL` variable
+/// when set (it must be, for the cron: a scheduled event has no request), else the origin of the
+/// request being served.
+pub fn public_base(env: &worker::Env, request_origin: Option<&str>) -> Option<String> {
+    env.var("PUBLIC_URL")
+        .ok()
+        .map(|var| var.to_string())
+        .filter(|url| !url.trim().is_empty())
+        .or_else(|| request_origin.map(str::to_string))
+        .map(|url| url.trim().trim_end_matches('/').to_string())
+}
+
+/// The team's page of an order.
+pub fn order_link(base: Option<&str>, order_id: Uuid) -> Option<String> {
+    base.map(|base| format!("{base}/orders/{order_id}"))
+}
+
+/// The customer's page of an order. ONE place on purpose: issue 6 (`share.rs`, signed links)
+/// replaces this with a signed link when it is merged.
+pub fn customer_track_link(base: Option<&str>, number: &str) -> Option<String> {
+    base.map(|base| {
+        let mut url = format!("{base}/track?");
+        url.push_str(
+            &worker::Url::parse("http://x/")
+                .map(|mut u| {
+                    u.query_pairs_mut().append_pair("number", number);
+                    u.query().unwrap_or_default().to_string()
+                })
+                .unwrap_or_default(),
+        );
+        url
+    })
+}
+
+/// The cron's work: queue today's digests (from 08:00 business time), then send what is due.
+pub async fn run_cron(env: &worker::Env, now: DateTime<Utc>) -> Result<(), crate::error::ApiError> {
+    let repo = crate::repository::Repository::new(env.d1("DB")?);
+    let base = public_base(env, None);
+    let queued = digest::queue_digests(&repo, now, base.as_deref()).await?;
+    let delivery = send::deliver_due(&repo, now, None).await?;
+    worker::console_log!(
+        "notify cron at {now}: {queued} digest(s) queued, {} sent, {} failed",
+        delivery.sent,
+        delivery.failed
+    );
+    Ok(())
+}
+
+/// `POST /api/dev/notify/cron?time=<ms>`: runs the cron's work as if the trigger fired at `time`
+/// (dev only, like demo data: 404 unless `DEMO_DATA=enabled`). Why it exists: wrangler 4.86's
+/// `/__scheduled` (from `--test-scheduled`) takes no time, and its
+/// `/cdn-cgi/handler/scheduled?time=` fails for this worker with "DataCloneError: Could not
+/// serialize object of type ScheduledController" (wrangler's dev proxy forwards the event to
+/// workers-rs's entrypoint class as an RPC call). Tests drive time through this route, which
+/// calls the same `run_cron` as the `scheduled` handler, and run the real handler through
+/// `/__scheduled`.
+pub async fn dev_run_cron(
+    req: worker::Request,
+    ctx: worker::RouteContext<()>,
+) -> Result<worker::Response, crate::error::ApiError> {
+    use crate::error::ApiError;
+    let enabled = ctx
+        .var("DEMO_DATA")
+        .map(|var| var.to_string() == "enabled")
+        .unwrap_or(false);
+    if !enabled {
+        return Err(ApiError::Disabled);
+    }
+    let url = req.url().map_err(|e| ApiError::BadQuery(e.to_string()))?;
+    let time = url
+        .query_pairs()
+        .find(|(name, _)| name == "time")
+        .and_then(|(_, value)| value.parse::<i64>().ok())
+        .and_then(DateTime::from_timestamp_millis)
+        .ok_or_else(|| ApiError::BadQuery("time must be milliseconds since 1970".into()))?;
+    run_cron(&ctx.env, time).await?;
+    crate::http::ok_json(&serde_json::json!({ "ran_at": stamp(time) }))
+}
+
+/// Sends what is due now (after a sync push).
+pub async fn run_sender(
+    env: &worker::Env,
+    now: DateTime<Utc>,
+) -> Result<(), crate::error::ApiError> {
+    let repo = crate::repository::Repository::new(env.d1("DB")?);
+    send::deliver_due(&repo, now, None).await.map(|_| ())
+}
+
+/// Outbox times use the accounts tables' fixed-width format, so text order is time order.
+pub fn stamp(time: DateTime<Utc>) -> String {
+    crate::repository::timestamp(time)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_double_from_one_minute_up_to_six_hours_then_give_up() {
+        let minutes: Vec<i64> = (1..MAX_ATTEMPTS)
+            .map(|n| retry_delay(n).unwrap().num_minutes())
+            .collect();
+        assert_eq!(minutes, vec![1, 2, 4, 8, 16, 32, 64, 128, 256, 360, 360]);
+        assert_eq!(retry_delay(MAX_ATTEMPTS), None);
+        // The cap holds for any count below the limit.
+        assert!((1..MAX_ATTEMPTS).all(|n| retry_delay(n).unwrap() <= Duration::hours(6)));
+    }
+
+    #[test]
+    fn track_links_encode_the_order_number() {
+        assert_eq!(
+            customer_track_link(Some("https://gd.example.com"), "GD 1/2&x").as_deref(),
+            Some("https://gd.example.com/track?number=GD+1%2F2%26x")
+        );
+        assert_eq!(customer_track_link(None, "GD-1"), None);
+    }
+
+    #[test]
+    fn payloads_are_tagged_with_their_kind() {
+        let test = Payload::Test(TestMessage {
+            channel_name: "群".into(),
+            requested_by: "管理员".into(),
+        });
+        let json = serde_json::to_value(&test).unwrap();
+        assert_eq!(json["kind"], "test");
+        assert_eq!(test.kind(), "test");
+        assert_eq!(serde_json::from_value::<Payload>(json).unwrap(), test);
+    }
+}
