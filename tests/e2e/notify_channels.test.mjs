@@ -81,7 +81,7 @@ test('an admin adds a DingTalk robot, its secret stays on the server, and a test
   const text = await channel().textContent();
   assert.ok(!text.includes(TOKEN) && !text.includes(SECRET), 'neither the token nor the secret is shown');
   assert.match(text, /钉钉/);
-  assert.match(text, /签名密钥: 已设置/);
+  assert.match(text, /签名密钥：已设置/);
   assert.match(text, /接收：每日逾期汇总/);
   assert.equal(await channel().getByTestId('channel-state').textContent(), '已启用');
   assert.ok(!(await page.content()).includes(SECRET), 'the secret is nowhere in the page');
@@ -110,10 +110,11 @@ test('editing keeps the secret unless one is typed; a refusing robot shows the e
   assert.equal(await secret.inputValue(), '', 'the secret is never filled in');
   assert.equal(await secret.getAttribute('placeholder'), '已设置，留空则不修改');
   await edit.getByLabel('Webhook 地址').fill(`http://127.0.0.1:${RECEIVER_PORT}/fail?access_token=${TOKEN}`);
+  assert.deepEqual(await smallTapTargets(page), []);
+  await screenshot(page, 'settings-notify-channel-edit-390x844');
   await edit.getByRole('button', { name: '保存' }).click();
   await channel().getByTestId('channel-url').filter({ hasText: '/fail?access_token=' }).waitFor();
-  assert.match(await channel().textContent(), /签名密钥: 已设置/, 'the secret was kept');
-  await screenshot(page, 'settings-notify-channel-edit-390x844');
+  assert.match(await channel().textContent(), /签名密钥：已设置/, 'the secret was kept');
 
   await channel().getByRole('button', { name: '发送测试消息' }).click();
   const failure = channel().getByRole('alert').filter({ hasText: '测试消息未送达' });
@@ -136,12 +137,18 @@ test('disable, then delete after confirming', async () => {
   await channel().getByRole('button', { name: '删除' }).click();
   await channel().getByTestId('confirm-delete').click();
   await channel().waitFor({ state: 'detached' });
-  assert.equal(await page.locator(`[data-testid=outbox-row]`).filter({ hasText: NAME }).count(), 0,
-    'its messages now name a deleted channel');
+  // Its message still waiting for a retry is given up, and listed under a deleted channel.
+  const outbox = page.getByTestId('outbox');
+  const givenUp = outbox.locator('[data-testid=outbox-row][data-status=failed]').filter({ hasText: '渠道已删除' }).first();
+  await givenUp.waitFor();
+  assert.match(await givenUp.textContent(), /测试消息.*发送失败.*已删除的渠道/);
+  assert.equal(await outbox.locator('[data-testid=outbox-row]').filter({ hasText: NAME }).count(), 0);
 });
 
 test('offline the screen says it needs the network; other roles get the usual explanation', async () => {
   const { page, context } = admin;
+  await page.goto('/settings/notifications');
+  await page.getByTestId('add-channel').waitFor();
   await context.setOffline(true);
   await page.getByTestId('notify-offline').filter({ hasText: '请连接网络' }).waitFor();
   assert.equal(await page.getByTestId('add-channel').count(), 0);

@@ -112,10 +112,12 @@ where
 #[component]
 fn Message(outcomes: Outcomes, key: String) -> impl IntoView {
     move || {
-        outcomes.with(|all| all.get(&key).cloned()).map(|outcome| match outcome {
-            Ok(text) => view! { <p class="hint" role="status">{text}</p> }.into_any(),
-            Err(text) => view! { <p class="field-error" role="alert">{text}</p> }.into_any(),
-        })
+        outcomes
+            .with(|all| all.get(&key).cloned())
+            .map(|outcome| match outcome {
+                Ok(text) => view! { <p class="hint" role="status">{text}</p> }.into_any(),
+                Err(text) => view! { <p class="field-error" role="alert">{text}</p> }.into_any(),
+            })
     }
 }
 
@@ -301,8 +303,14 @@ fn ChannelRow(channel: Channel, revision: RwSignal<u32>) -> impl IntoView {
     };
     let secret = match (takes_secret(&channel.kind), channel.has_secret) {
         (false, _) => None,
-        (true, true) => Some(t_string!(i18n, notify_secret_set).to_string()),
-        (true, false) => Some(t_string!(i18n, notify_secret_unset).to_string()),
+        (true, true) => {
+            let state = t_string!(i18n, notify_secret_is_set).to_string();
+            Some(t_string!(i18n, notify_secret_state, state).to_string())
+        }
+        (true, false) => {
+            let state = t_string!(i18n, notify_secret_unset).to_string();
+            Some(t_string!(i18n, notify_secret_state, state).to_string())
+        }
     };
     let toggle = {
         let id = id.clone();
@@ -368,7 +376,7 @@ fn ChannelRow(channel: Channel, revision: RwSignal<u32>) -> impl IntoView {
             <p class="channel-url" data-testid="channel-url">{channel.url.clone()}</p>
             <div class="card-row card-meta">
                 <span>{receives}</span>
-                {secret.map(|text| view! { <span>{t!(i18n, notify_secret)}": "{text}</span> })}
+                {secret.map(|text| view! { <span>{text}</span> })}
             </div>
             <div class="button-row">
                 <button type="button" class="secondary" aria-expanded=move || editing.get().to_string() on:click=move |_| editing.update(|e| *e = !*e)>
@@ -550,7 +558,6 @@ fn ChannelForm(existing: Option<Channel>, revision: RwSignal<u32>) -> impl IntoV
                             prop:value=secret
                             on:input=move |event| secret.set(event_target_value(&event))
                         />
-                        {has_secret.then(|| view! { <p class="hint">{t!(i18n, notify_secret_set)}</p> })}
                     </div>
                     {has_secret.then(|| view! {
                         <label class="switch-row">
