@@ -209,12 +209,13 @@ pub async fn remind_if_due(state: AppState, i18n: I18nContext<Locale>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
     }
 
-    #[test]
+    #[wasm_bindgen_test]
     fn a_reminder_is_due_once_a_day_only_when_enabled_and_something_is_overdue() {
         let on = ReminderSettings {
             enabled: true,
