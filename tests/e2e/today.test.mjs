@@ -187,3 +187,14 @@ test('the reminder switch asks for permission on the tap and shows one notificat
   });
   assert.equal(again, 0, 'at most one reminder a day');
 });
+
+test('a sales person signing in without a page to go back to starts on 今天', async () => {
+  await context.setOffline(false);
+  await page.clock.setFixedTime(Date.now());
+  await page.goto('/login');
+  await page.getByLabel('手机号或邮箱').fill(SUNLEI.login);
+  await page.getByLabel('密码').fill(SUNLEI.password);
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await page.waitForURL((url) => url.pathname === '/today');
+  await page.getByRole('heading', { name: '今天', exact: true }).waitFor();
+});
