@@ -52,6 +52,26 @@ self.addEventListener('fetch', (event) => {
   event.respondWith(fromCache(request).then((cached) => cached ?? fetch(request)));
 });
 
+// A tapped reminder (app/src/reminders.rs shows them through this worker's registration) opens
+// its page, /today, in the app: an open window of the app is focused and sent there, else a new
+// one is opened. Only paths of this origin are followed.
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const target = new URL(event.notification.data?.url ?? '/today', self.location.origin);
+  if (target.origin !== self.location.origin) return;
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
+    if (open) {
+      await open.focus();
+      // navigate() works only for windows this worker controls; otherwise open a new one.
+      const moved = await open.navigate(target.href).catch(() => null);
+      if (moved) return;
+    }
+    await self.clients.openWindow(target.href);
+  })());
+});
+
 async function fromCache(request) {
   const cache = await caches.open(CACHE);
   return (await cache.match(request, { ignoreSearch: false })) ?? undefined;

@@ -252,3 +252,137 @@ pub async fn sync_pull(
     );
     decode(send(authorized(Request::get(&url), token)).await?).await
 }
+
+// ---- notification channels (admins) ------------------------------------------------------------
+
+/// A notification channel as the server shows it: never its secret, never its full URL (the
+/// token in a webhook URL is a credential too), only a masked URL and whether a secret is set.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Channel {
+    pub id: String,
+    /// `wecom`, `dingtalk`, `feishu` or `webhook`.
+    pub kind: String,
+    pub name: String,
+    pub url: String,
+    pub has_secret: bool,
+    pub enabled: bool,
+    pub receives_digest: bool,
+    pub receives_customer_notices: bool,
+}
+
+/// What an admin fills in to add a channel.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewChannel {
+    pub kind: String,
+    pub name: String,
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    pub enabled: bool,
+    pub receives_digest: bool,
+    pub receives_customer_notices: bool,
+}
+
+/// An admin's change to a channel; `None` leaves a field as it is (the secret included: it is
+/// write-only, so "unchanged" is the default; `Some(None)` removes it).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ChannelChanges {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receives_digest: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receives_customer_notices: Option<bool>,
+}
+
+/// One message in the server's outbox (without its content, which may hold customer contacts).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub channel_id: String,
+    /// `None` once the channel was deleted.
+    pub channel_name: Option<String>,
+    /// `digest`, `customer_notice` or `test`.
+    pub kind: String,
+    /// `pending`, `sending`, `sent` or `failed`.
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Outbox {
+    pub messages: Vec<OutboxMessage>,
+    /// After this many failed attempts a message is `failed` for good.
+    pub max_attempts: i64,
+}
+
+#[derive(Deserialize)]
+struct ChannelList {
+    channels: Vec<Channel>,
+}
+
+#[derive(Deserialize)]
+struct OneChannel {
+    channel: Channel,
+}
+
+#[derive(Deserialize)]
+struct OneMessage {
+    message: OutboxMessage,
+}
+
+pub async fn list_channels(token: &str) -> Result<Vec<Channel>, ApiError> {
+    let request = authorized(Request::get("/api/admin/notify/channels"), token);
+    let answer: ChannelList = decode(send(request).await?).await?;
+    Ok(answer.channels)
+}
+
+pub async fn add_channel(token: &str, channel: &NewChannel) -> Result<Channel, ApiError> {
+    let request = authorized(Request::post("/api/admin/notify/channels"), token);
+    let answer: OneChannel = decode(send_json(request, channel).await?).await?;
+    Ok(answer.channel)
+}
+
+pub async fn change_channel(
+    token: &str,
+    id: &str,
+    changes: &ChannelChanges,
+) -> Result<Channel, ApiError> {
+    let url = format!("/api/admin/notify/channels/{id}");
+    let request = authorized(Request::patch(&url), token);
+    let answer: OneChannel = decode(send_json(request, changes).await?).await?;
+    Ok(answer.channel)
+}
+
+pub async fn delete_channel(token: &str, id: &str) -> Result<(), ApiError> {
+    let url = format!("/api/admin/notify/channels/{id}");
+    let request = authorized(Request::delete(&url), token);
+    decode::<serde_json::Value>(send(request).await?)
+        .await
+        .map(|_| ())
+}
+
+/// Queues a test message to the channel and sends it at once; the answer is its outbox row
+/// (`sent`, or `pending` with the receiver's error and the retry time).
+pub async fn test_channel(token: &str, id: &str) -> Result<OutboxMessage, ApiError> {
+    let url = format!("/api/admin/notify/channels/{id}/test");
+    let request = authorized(Request::post(&url), token);
+    let answer: OneMessage = decode(send(request).await?).await?;
+    Ok(answer.message)
+}
+
+/// The newest outbox messages first.
+pub async fn outbox(token: &str, limit: u32) -> Result<Outbox, ApiError> {
+    let url = format!("/api/admin/notify/outbox?limit={limit}");
+    decode(send(authorized(Request::get(&url), token)).await?).await
+}

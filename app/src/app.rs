@@ -14,14 +14,17 @@ use crate::{
     components::{bottom_nav::BottomNav, top_bar::TopBar, update_banner::UpdateBanner},
     i18n::*,
     pwa::provide_pwa,
+    reminders,
     routes::{
         board::BoardPage,
         login::LoginPage,
         new_order::{EditOrderPage, NewOrderPage},
         not_found::NotFoundPage,
+        notify_channels::NotifyChannelsPage,
         order_detail::OrderDetailPage,
         settings::SettingsPage,
         team::TeamPage,
+        today::TodayPage,
     },
     state::{provide_app_state, use_app_state},
 };
@@ -43,7 +46,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/orders/new") view=NewOrderPage />
                         <Route path=path!("/orders/:id") view=OrderDetailPage />
                         <Route path=path!("/orders/:id/edit") view=EditOrderPage />
+                        <Route path=path!("/today") view=TodayPage />
                         <Route path=path!("/settings") view=SettingsPage />
+                        <Route path=path!("/settings/notifications") view=NotifyChannelsPage />
                         <Route path=path!("/team") view=TeamPage />
                     </ParentRoute>
                 </Routes>
@@ -86,6 +91,16 @@ fn TeamShell() -> impl IntoView {
         format!("/login?next={next}")
     };
     let signed_in = move || state.session.with(Option::is_some);
+    // The opt-in overdue reminder, once per opening of the app (this shell is rebuilt when the
+    // session or storage status changes, so the "already checked" flag lives outside it) and
+    // at most once per business day (`remind_if_due` remembers the day).
+    Effect::new(move |_| {
+        if state.is_ready() && signed_in() && !reminders::checked_on_open() {
+            leptos::task::spawn_local(async move {
+                reminders::remind_if_due(state, i18n).await;
+            });
+        }
+    });
     move || match state.status.get() {
         None => view! { <p class="page hint">{t!(i18n, storage_loading)}</p> }.into_any(),
         // Storage that cannot be opened has no session to read: the board explains the error.

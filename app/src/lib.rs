@@ -7,6 +7,7 @@ pub mod format;
 pub mod locale;
 pub mod network;
 pub mod pwa;
+pub mod reminders;
 pub mod routes;
 pub mod screen;
 pub mod state;

@@ -22,7 +22,8 @@ use std::rc::Rc;
 use chrono::{DateTime, Utc};
 use domain::permission::{self, Action};
 use domain::{
-    apply, Actor, Card, Context, DomainError, Lang, Mutation, Order, Pipeline, Rejection,
+    apply, today, Actor, Card, Context, DomainError, Lang, Mutation, Order, Pipeline, Rejection,
+    Today,
 };
 use futures::channel::mpsc::UnboundedSender;
 use futures::lock::Mutex;
@@ -246,6 +247,39 @@ impl AppState {
         });
         self.request_sync();
         Ok(order)
+    }
+
+    /// Runs `f` on the 今天 list of the signed-in person (tracked: cards and session), built
+    /// from the cards on the device for today's business date. `None` when nobody is signed
+    /// in. The list borrows the cards, so `f` copies out what it needs.
+    pub fn with_today<R>(&self, f: impl FnOnce(&Today<'_>) -> R) -> Option<R> {
+        let actor = self.actor()?;
+        let date = crate::format::today();
+        Some(self.cards.with(|cards| {
+            self.pipeline
+                .with_value(|pipeline| f(&today(cards.values(), &actor, pipeline, date)))
+        }))
+    }
+
+    /// A device setting (`Storage::get_setting`); `None` when never saved or storage is not
+    /// open yet.
+    pub async fn setting<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, StorageError> {
+        match self.storage.get_value() {
+            Some(storage) => storage.get_setting(key).await,
+            None => Ok(None),
+        }
+    }
+
+    pub async fn save_setting<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), ChangeError> {
+        let storage = self.storage.get_value().ok_or(ChangeError::NotReady)?;
+        Ok(storage.set_setting(key, value).await?)
     }
 
     /// May the signed-in person take `action`? (Tracked: re-asks when the session changes.)

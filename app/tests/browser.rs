@@ -1,12 +1,24 @@
 //! The app's components in a real browser (headless Chromium through wasm-bindgen-test-runner):
-//! what a person sees on the board, and the language switch.
+//! what a person sees on the board and on 今天 (with the navigation badge), and the language
+//! switch.
 
 use app::{
-    i18n::I18nContextProvider, locale::default_to_chinese, routes::board::BoardPage,
-    state::provide_app_state,
+    api::User,
+    components::bottom_nav::BottomNav,
+    i18n::I18nContextProvider,
+    locale::default_to_chinese,
+    routes::{board::BoardPage, today::TodayPage},
+    state::{provide_app_state, AppState, Session},
+};
+use chrono::{Duration, Utc};
+use domain::{
+    apply, business_date, Actor, Card, Context, Customer, DeadlineState, LineItem, Money, Mutation,
+    Order, Pipeline, Role,
 };
 use leptos::prelude::*;
 use leptos_router::components::Router;
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{HtmlDocument, HtmlElement};
@@ -160,4 +172,220 @@ async fn a_user_who_chose_english_before_sees_english_stage_names() {
         ]
     );
     forget_language_choice();
+}
+
+// ---- 今天 ----
+
+fn wangfang() -> Actor {
+    Actor::new("u-wangfang", "王芳", vec![Role::Sales])
+}
+
+/// A real order made by `domain::apply`: created `days_ago`, optionally with an explicit due
+/// date `due_in` days from today (business dates, as the app computes them).
+fn order(serial: u128, number: &str, days_ago: i64, due_in: Option<i64>) -> Order {
+    let pipeline = Pipeline::standard();
+    let actor = wangfang();
+    let created = Utc::now() - Duration::days(days_ago);
+    let ctx = Context {
+        pipeline: &pipeline,
+        actor: &actor,
+        now: created,
+    };
+    let create = Mutation::CreateOrder {
+        order_id: Uuid::from_u128(serial),
+        number: Some(number.into()),
+        customer: Customer {
+            company: format!("客户{serial}有限公司"),
+            contact: "周建国".into(),
+            phone: "13857101234".into(),
+            email: None,
+            address: None,
+        },
+        items: vec![LineItem {
+            product: "精梳棉纱 32S".into(),
+            quantity: 10,
+            unit_price: Money::from_yuan_fen(23, 50),
+        }],
+        expected_delivery: None,
+        owner: None,
+        note: None,
+        note_id: None,
+    };
+    let mut order = apply(&ctx, None, &create).unwrap().order;
+    if let Some(days) = due_in {
+        let due = Mutation::SetDueDate {
+            order_id: order.id,
+            stage: order.stage.clone(),
+            due: Some(business_date(Utc::now()) + Duration::days(days)),
+        };
+        order = apply(&ctx, Some(&order), &due).unwrap().order;
+    }
+    order
+}
+
+fn signed_in_as_wangfang() -> Session {
+    Session {
+        token: "test-token".into(),
+        expires_at: Utc::now() + Duration::days(30),
+        user: User {
+            id: "u-wangfang".into(),
+            name: "王芳".into(),
+            login: "13857123456".into(),
+            roles: vec![Role::Sales],
+            active: true,
+            work_phone: None,
+        },
+    }
+}
+
+/// 今天 and the navigation, with the app's state, as the team shell mounts them.
+#[component]
+fn TodayWithState(state_out: Arc<Mutex<Option<AppState>>>) -> impl IntoView {
+    *state_out.lock().unwrap() = Some(provide_app_state());
+    view! {
+        <Router>
+            <TodayPage />
+            <BottomNav />
+        </Router>
+    }
+}
+
+/// Mounts 今天 and, once the device's storage has loaded (which would replace them), puts
+/// `cards` on the device's board and signs 王芳 in.
+async fn mount_today(
+    container: &HtmlElement,
+    cards: Vec<Card>,
+) -> leptos::mount::UnmountHandle<impl Mountable> {
+    let slot = Arc::new(Mutex::new(None));
+    let state_out = slot.clone();
+    let mounted = leptos::mount::mount_to(container.clone(), move || {
+        let state_out = state_out.clone();
+        view! {
+            <I18nContextProvider set_lang_attr_on_html=false>
+                <TodayWithState state_out />
+            </I18nContextProvider>
+        }
+    });
+    let state = slot.lock().unwrap().expect("state provided");
+    eventually(|| state.status.get_untracked().is_some(), "storage opened").await;
+    state
+        .cards
+        .set(cards.into_iter().map(|card| (card.id, card)).collect());
+    state.session.set(Some(signed_in_as_wangfang()));
+    mounted
+}
+
+fn attribute(container: &HtmlElement, selector: &str, name: &str) -> Option<String> {
+    container
+        .query_selector(selector)
+        .unwrap()
+        .and_then(|element| element.get_attribute(name))
+}
+
+#[wasm_bindgen_test]
+async fn today_lists_overdue_due_today_and_this_week_and_the_tab_counts_what_is_urgent() {
+    forget_language_choice();
+    default_to_chinese();
+    let pipeline = Pipeline::standard();
+    let late = order(1, "GD-T-001", 20, None);
+    let today = order(2, "GD-T-002", 1, Some(0));
+    let soon = order(3, "GD-T-003", 0, Some(3));
+    let later = order(4, "GD-T-004", 0, Some(20));
+    let cards: Vec<Card> = [&late, &today, &soon, &later]
+        .into_iter()
+        .map(|o| Card::from_order(o, &pipeline))
+        .collect();
+    let days_late = match cards[0].deadline_state(business_date(Utc::now())) {
+        DeadlineState::Overdue { days } => days,
+        other => panic!("the 20-day-old order is overdue, not {other:?}"),
+    };
+    let container = fresh_container();
+    let _mounted = mount_today(&container, cards).await;
+    eventually(
+        || texts(&container, "[data-testid=today-row]").len() == 3,
+        "three rows on 今天",
+    )
+    .await;
+
+    assert_eq!(
+        texts(&container, ".today-head"),
+        ["已逾期1", "今天到期1", "本周到期1"]
+    );
+    let rows = |section: &str| {
+        let nodes = container
+            .query_selector_all(&format!(
+                "[data-testid=today-{section}] [data-testid=today-row]"
+            ))
+            .unwrap();
+        (0..nodes.length())
+            .map(|i| {
+                let row: web_sys::Element = nodes.item(i).unwrap().unchecked_into();
+                row.get_attribute("data-number").unwrap()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(rows("overdue"), ["GD-T-001"]);
+    assert_eq!(rows("due-today"), ["GD-T-002"]);
+    assert_eq!(
+        rows("this-week"),
+        ["GD-T-003"],
+        "due in 20 days is not listed"
+    );
+    assert_eq!(
+        texts(&container, "[data-testid=today-reason]"),
+        [
+            format!("逾期 {days_late} 天"),
+            "今天到期".to_string(),
+            format!(
+                "{} 到期",
+                app::format::date(
+                    business_date(Utc::now()) + Duration::days(3),
+                    domain::Lang::Zh
+                )
+            ),
+        ]
+    );
+    // Each row opens its order.
+    assert_eq!(
+        attribute(&container, "[data-testid=today-row] a", "href"),
+        Some(format!("/orders/{}", late.id))
+    );
+    // The badge: overdue + due today; this week is not urgent yet.
+    assert_eq!(texts(&container, "[data-testid=today-badge]"), ["2"]);
+    assert_eq!(
+        attribute(&container, "[data-testid=nav-today]", "aria-label"),
+        Some("今天，2 项待处理".to_string())
+    );
+    assert!(container
+        .query_selector("[data-testid=today-empty]")
+        .unwrap()
+        .is_none());
+}
+
+#[wasm_bindgen_test]
+async fn today_with_nothing_to_do_says_so_and_the_tab_has_no_badge() {
+    forget_language_choice();
+    default_to_chinese();
+    let pipeline = Pipeline::standard();
+    let later = Card::from_order(&order(5, "GD-T-005", 0, Some(20)), &pipeline);
+    let container = fresh_container();
+    let _mounted = mount_today(&container, vec![later]).await;
+    eventually(
+        || {
+            container
+                .query_selector("[data-testid=today-empty]")
+                .unwrap()
+                .is_some()
+        },
+        "the empty state",
+    )
+    .await;
+    let text = texts(&container, "[data-testid=today-empty]").join("");
+    assert!(text.contains("今天没有需要处理的事项"), "{text}");
+    assert!(texts(&container, "[data-testid=today-row]").is_empty());
+    assert!(texts(&container, "[data-testid=today-badge]").is_empty());
+    assert_eq!(
+        attribute(&container, "[data-testid=nav-today]", "aria-label"),
+        Some("今天".to_string())
+    );
 }

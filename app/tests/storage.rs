@@ -7,7 +7,7 @@ use app::storage::{open_at_version, request_persistence, Storage, StorageError};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use domain::{
     apply, Actor, Card, Context, Customer, FieldChanges, Lang, LineItem, Money, Mutation, Order,
-    PendingMutation, Pipeline, Role, StageId,
+    PendingMutation, Pipeline, Role, StaffRef, StageId,
 };
 use uuid::Uuid;
 use wasm_bindgen::prelude::*;
@@ -487,6 +487,91 @@ async fn upgrading_a_version_2_database_builds_the_cards_and_keeps_orders_and_pe
         vec![card(&a), card(&c)]
     );
     finish(v3).await;
+}
+
+/// Writes `cards` into their buckets the way a version-4 app stored them: the same record
+/// layout, but each card without the fields cards gained later (`responsible`,
+/// `after_sales_open`, `rating`), through a raw connection at version 4.
+async fn write_cards_as_version_4_app(name: &str, cards: &[Card]) {
+    let raw = raw_connection(name, 4).await;
+    let tx = raw
+        .transaction_with_str_and_mode("cards", web_sys::IdbTransactionMode::Readwrite)
+        .unwrap();
+    let mut buckets: std::collections::BTreeMap<u8, Vec<serde_json::Value>> = Default::default();
+    for card in cards {
+        let mut old = serde_json::to_value(card).unwrap();
+        let fields = old.as_object_mut().unwrap();
+        for added_in_v5 in ["responsible", "after_sales_open", "rating"] {
+            fields.remove(added_in_v5);
+        }
+        // The bucket is the id's last byte mod 32 (records::card_bucket).
+        buckets
+            .entry(card.id.as_bytes()[15] % 32)
+            .or_default()
+            .push(old);
+    }
+    for (bucket, cards) in buckets {
+        let record = js_sys::Object::new();
+        js_sys::Reflect::set(&record, &"bucket".into(), &JsValue::from(bucket)).unwrap();
+        let json = serde_json::to_string(&cards).unwrap();
+        js_sys::Reflect::set(&record, &"cards".into(), &JsValue::from_str(&json)).unwrap();
+        tx.object_store("cards").unwrap().put(&record).unwrap();
+    }
+    let done = js_sys::Promise::new(&mut |resolve, _| tx.set_oncomplete(Some(&resolve)));
+    wasm_bindgen_futures::JsFuture::from(done).await.unwrap();
+    raw.close();
+}
+
+#[wasm_bindgen_test]
+async fn upgrading_a_version_4_database_rebuilds_the_cards_with_the_responsible_person() {
+    let name = db_name("upgrade-v5");
+    let v4 = open_at_version(&name, 4).await.expect("open v4");
+    let ma = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
+    let a0 = run(&sales(), None, &ma, later(0));
+    let named = Mutation::SetStageResponsible {
+        order_id: a0.id,
+        stage: a0.stage.clone(),
+        responsible: StaffRef::new("u-liqiang", "李强"),
+    };
+    let a = run(&admin(), Some(&a0), &named, later(1));
+    let mb = create(2, "HZ-2026-002", "宁波海纳贸易");
+    let b = run(&sales(), None, &mb, later(2));
+    assert_eq!(v4.save_change(&ma, later(0), &a0).await, Ok(1));
+    assert_eq!(v4.save_change(&named, later(1), &a).await, Ok(2));
+    assert_eq!(v4.save_change(&mb, later(2), &b).await, Ok(3));
+    drop(v4);
+    // What a version-4 app had stored: cards that do not know who is responsible.
+    write_cards_as_version_4_app(&name, &[card(&a), card(&b)]).await;
+    let v4 = open_at_version(&name, 4).await.expect("reopen v4");
+    let stale = cards_by_id(v4.load_cards().await.unwrap());
+    assert_eq!(stale.len(), 2);
+    assert_eq!(stale[0].responsible, None, "the old card lost the name");
+    drop(v4);
+
+    let v5 = open(&name).await;
+    let cards = cards_by_id(v5.load_cards().await.unwrap());
+    assert_eq!(cards, vec![card(&a), card(&b)]);
+    assert_eq!(
+        cards[0].responsible.as_ref().map(|r| r.name.as_str()),
+        Some("李强"),
+        "the rebuilt card names the stage's responsible person"
+    );
+    // Orders, the pending queue and the bases are kept as they were.
+    assert_eq!(
+        by_id(v5.load_orders().await.unwrap()),
+        vec![a.clone(), b.clone()]
+    );
+    assert_eq!(seqs(&v5).await, vec![1, 2, 3]);
+    assert_eq!(v5.pending().await.unwrap()[1].mutation, named);
+    // Writing goes on at version 5.
+    let mc = note(&a, 1, "升级后的第一条");
+    let c = run(&sales(), Some(&a), &mc, later(3));
+    assert_eq!(v5.save_change(&mc, later(3), &c).await, Ok(4));
+    assert_eq!(
+        cards_by_id(v5.load_cards().await.unwrap()),
+        vec![card(&c), card(&b)]
+    );
+    finish(v5).await;
 }
 
 #[wasm_bindgen_test]

@@ -26,7 +26,24 @@ pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let query = use_query_map();
-    let next = move || after_sign_in(query.with(|q| q.get("next")));
+    let next = move || {
+        let asked = query.with(|q| q.get("next"));
+        // No page asked for (a plain sign-in): people who follow up orders start the day on
+        // 今天, everyone else on the board.
+        let follows_up = state.session.with_untracked(|session| {
+            session.as_ref().is_some_and(|session| {
+                session
+                    .user
+                    .roles
+                    .iter()
+                    .any(|role| matches!(role, domain::Role::Sales | domain::Role::Service))
+            })
+        });
+        match asked {
+            None if follows_up => "/today".to_string(),
+            asked => after_sign_in(asked),
+        }
+    };
     let login = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let busy = RwSignal::new(false);

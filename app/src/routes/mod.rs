@@ -3,6 +3,8 @@ pub mod board;
 pub mod login;
 pub mod new_order;
 pub mod not_found;
+pub mod notify_channels;
 pub mod order_detail;
 pub mod settings;
 pub mod team;
+pub mod today;

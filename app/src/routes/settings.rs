@@ -1,5 +1,6 @@
 //! `/settings`: language (中文 default, English), who is signed in, signing out (optionally
-//! wiping the device, for shared phones), the team screen for admins, and the build's version.
+//! wiping the device, for shared phones), the team and notification-channel screens for admins,
+//! the opt-in overdue reminder (提醒), and the build's version.
 
 use domain::Role;
 use leptos::prelude::*;
@@ -9,6 +10,7 @@ use crate::{
     i18n::*,
     locale::current_lang,
     pwa::use_pwa,
+    reminders::{self, Permission, ReminderSettings, REMINDERS_SETTING},
     routes::login::reload,
     state::{use_app_state, Session},
     storage::storage_report,
@@ -41,6 +43,7 @@ pub fn SettingsPage() -> impl IntoView {
                 </div>
             </fieldset>
             <Account />
+            <Reminders />
             <InstallAndStorage />
             <p class="hint">
                 {t!(i18n, settings_version)}
@@ -111,7 +114,12 @@ fn Account() -> impl IntoView {
                 <dd data-testid="account-roles">{roles}</dd>
             </dl>
             {is_admin.then(|| view! {
-                <A href="/team" attr:class="button wide" attr:data-testid="team-link">{t!(i18n, team_title)}</A>
+                <div class="stack">
+                    <A href="/team" attr:class="button wide" attr:data-testid="team-link">{t!(i18n, team_title)}</A>
+                    <A href="/settings/notifications" attr:class="button wide" attr:data-testid="notify-link">
+                        {t!(i18n, settings_notify_channels)}
+                    </A>
+                </div>
             })}
         }
     };
@@ -157,6 +165,98 @@ fn Account() -> impl IntoView {
                 </div>
             </Show>
             {move || error.get().map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
+        </fieldset>
+    }
+}
+
+/// 提醒: one switch for the overdue reminder. Permission is asked only on the tap that turns
+/// it on; when the browser has blocked notifications the switch is off and says how to allow
+/// them (a page cannot ask again).
+#[component]
+fn Reminders() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let permission = RwSignal::new(reminders::permission());
+    let settings = RwSignal::new(ReminderSettings::default());
+    let problem = RwSignal::new(None::<String>);
+    leptos::task::spawn_local(async move {
+        if let Ok(Some(saved)) = state.setting::<ReminderSettings>(REMINDERS_SETTING).await {
+            settings.set(saved);
+        }
+    });
+    // On only while the browser allows it: a permission withdrawn in the browser's settings
+    // shows as off here, whatever was saved.
+    let is_on = move || settings.with(|s| s.enabled) && permission.get() == Permission::Granted;
+    let save = move |enabled: bool| {
+        leptos::task::spawn_local(async move {
+            let next = ReminderSettings {
+                enabled,
+                ..settings.get_untracked()
+            };
+            match state.save_setting(REMINDERS_SETTING, &next).await {
+                Ok(()) => {
+                    settings.set(next);
+                    if enabled {
+                        // Something may be overdue already: show today's reminder now.
+                        reminders::remind_if_due(state, i18n).await;
+                    }
+                }
+                Err(error) => problem.set(Some(error.message(current_lang(i18n)))),
+            }
+        });
+    };
+    let toggle = move |event: leptos::ev::Event| {
+        let want = event_target_checked(&event);
+        problem.set(None);
+        if !want {
+            save(false);
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let answer = match reminders::permission() {
+                Permission::Ask => reminders::request_permission().await,
+                other => other,
+            };
+            permission.set(answer);
+            match answer {
+                Permission::Granted => save(true),
+                Permission::Ask => problem.set(Some(
+                    t_string!(i18n, settings_reminders_dismissed).to_string(),
+                )),
+                // The explanation below the switch says what to do.
+                Permission::Denied | Permission::Unsupported => {}
+            }
+        });
+    };
+    view! {
+        <fieldset class="field-group stack" data-testid="reminders">
+            <legend>{t!(i18n, settings_reminders)}</legend>
+            <label class="switch-row">
+                <input
+                    type="checkbox"
+                    role="switch"
+                    data-testid="reminders-switch"
+                    prop:checked=is_on
+                    disabled=move || matches!(permission.get(), Permission::Denied | Permission::Unsupported)
+                    on:change=toggle
+                />
+                <span>{t!(i18n, settings_reminders_switch)}</span>
+            </label>
+            {move || match permission.get() {
+                Permission::Denied => view! {
+                    <p class="notice notice-warn" data-testid="reminders-blocked">{t!(i18n, settings_reminders_denied)}</p>
+                }
+                    .into_any(),
+                Permission::Unsupported => view! {
+                    <p class="hint">{t!(i18n, settings_reminders_unsupported)}</p>
+                }
+                    .into_any(),
+                Permission::Ask | Permission::Granted => view! {
+                    <p class="hint">{t!(i18n, settings_reminders_explain)}</p>
+                }
+                    .into_any(),
+            }}
+            {move || problem.get().map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
         </fieldset>
     }
 }

@@ -51,7 +51,7 @@ use schema::{BASES, CARDS, META, ORDERS, PENDING};
 pub use sync::PulledPage;
 
 pub const DB_NAME: &str = "gendan";
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 const DEVICE_ID: &str = "device_id";
 const NEXT_SEQ: &str = "next_seq";

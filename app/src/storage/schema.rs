@@ -45,7 +45,9 @@ const SCHEMA_NOTE: &str = "v1: stores orders(id), pending(seq), meta(key); \
      v2: orders indexes number (unique), stage, owner_id, due, updated; \
      v3: store cards(bucket), every order's card in one of 32 buckets, built from the orders; \
      v4: store bases(id), the server version of each order with unsynced changes; orders index \
-     number no longer unique (a number renumbered by the server may be held briefly by two)";
+     number no longer unique (a number renumbered by the server may be held briefly by two); \
+     v5: cards rebuilt from the orders (cards gained the stage's responsible person, open \
+     after-sales requests and the rating)";
 
 /// Runs upgrade steps `old + 1 ..= new`. `tx` is the `versionchange` transaction: the only way
 /// to reach stores created by an earlier version (indexed_db_futures 0.6 does not expose it, so
@@ -95,6 +97,14 @@ fn upgrade(
                 let params = web_sys::IdbIndexParameters::new();
                 params.set_unique(false);
                 orders.create_index_with_str_and_optional_parameters(NUMBER, NUMBER, &params)?;
+            }
+            5 => {
+                // Cards written before v5 lack `responsible`, `after_sales_open` and `rating`
+                // (serde fills them with "nobody" / 0 / none), so 今天 would miss the stages
+                // named to this person and the waiting customers. Cards are derived data:
+                // throw them all away and rebuild each from its order.
+                tx.object_store(CARDS)?.clear()?;
+                build_cards_from_orders(tx)?;
             }
             _ => {
                 return Err(
