@@ -1,5 +1,6 @@
 // 跟单's service worker: the app shell comes from a cache named after the build, so the app
-// starts with no network at all; /api/* always goes to the network and is never cached.
+// starts with no network at all; /api/* and the customer pages (/track, /t/…) always go to the
+// network and are never cached.
 //
 // scripts/build writes app/dist/sw.js from this file, filling in the build version (a hash of
 // every precached file: a new build means a new cache) and the list of files to precache.
@@ -41,6 +42,9 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   // The API is never answered from a cache: the app has IndexedDB for offline data.
   if (url.pathname.startsWith('/api/')) return;
+  // The customer pages are the worker's, not the app's: a navigation there must reach the
+  // worker (never the cached app shell), and their stylesheet is the worker's too.
+  if (url.pathname === '/track' || url.pathname === '/track.css' || url.pathname.startsWith('/t/')) return;
   if (request.mode === 'navigate') {
     event.respondWith(fromCache(SHELL).then((cached) => cached ?? fetch(request)));
     return;

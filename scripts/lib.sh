@@ -75,6 +75,16 @@ stop_worker() {
   WORKER_PGID=
 }
 
+# Local secrets for `wrangler dev` (worker/.dev.vars, git-ignored; production uses `wrangler
+# secret put`): a random SHARE_SECRET, made once, so customer links survive restarts.
+ensure_dev_vars() {
+  local file="$ROOT/worker/.dev.vars"
+  if ! grep -q '^SHARE_SECRET=' "$file" 2>/dev/null; then
+    say "creating worker/.dev.vars with a random SHARE_SECRET"
+    echo "SHARE_SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" >>"$file"
+  fi
+}
+
 apply_migrations() {
   local persist=$1
   (cd "$ROOT/worker" && wrangler d1 migrations apply DB --local --persist-to "$persist" </dev/null)

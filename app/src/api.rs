@@ -2,7 +2,7 @@
 //! ready to show to a person.
 
 use chrono::{DateTime, Utc};
-use domain::{CustomerView, Lang, PullResponse, PushRequest, PushResponse, Role};
+use domain::{Lang, PullResponse, PushRequest, PushResponse, Role};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use uuid::Uuid;
@@ -229,17 +229,6 @@ pub async fn reset_password(token: &str, id: &str, password: &str) -> Result<(),
     decode::<serde_json::Value>(send_json(request, &NewPassword { password }).await?)
         .await
         .map(|_| ())
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct LookupRequest {
-    pub order_number: String,
-    pub phone_last4: String,
-    pub lang: Lang,
-}
-
-pub async fn track_lookup(request: &LookupRequest) -> Result<CustomerView, ApiError> {
-    decode(send_json(Request::post("/api/track/lookup"), request).await?).await
 }
 
 // ---- sync ------------------------------------------------------------------------------------

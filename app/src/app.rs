@@ -1,5 +1,6 @@
 //! The root component: i18n context, the router and the two layouts (the team shell with top bar
-//! and bottom navigation, and the bare customer layout for `/track`).
+//! and bottom navigation). The customer pages (`/track`, `/t/<token>`) are not part of the app:
+//! the worker renders them (worker/src/pages.rs), so customers never download the app.
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Html, Title};
@@ -21,7 +22,6 @@ use crate::{
         order_detail::OrderDetailPage,
         settings::SettingsPage,
         team::TeamPage,
-        track::TrackPage,
     },
     state::{provide_app_state, use_app_state},
 };
@@ -37,7 +37,6 @@ pub fn App() -> impl IntoView {
             <DocumentLanguage />
             <Router>
                 <Routes fallback=|| view! { <NotFoundPage /> }>
-                    <Route path=path!("/track") view=TrackPage />
                     <Route path=path!("/login") view=LoginPage />
                     <ParentRoute path=path!("") view=TeamShell>
                         <Route path=path!("/") view=BoardPage />

@@ -57,13 +57,13 @@ export async function screenshot(page, name) {
 }
 
 /// Every visible button, link and input must be at least 44 CSS px tall and wide enough to hit.
-/// A checkbox inside its label is hit through the label, so the label's box counts.
+/// A checkbox or radio button inside its label is hit through the label, so the label's box counts.
 export async function smallTapTargets(page) {
   return page.evaluate(() =>
     [...document.querySelectorAll('a, button, input, select, textarea')]
       .filter((element) => element.offsetParent !== null)
       .map((element) => {
-        const target = element.type === 'checkbox' ? (element.closest('label') ?? element) : element;
+        const target = ['checkbox', 'radio'].includes(element.type) ? (element.closest('label') ?? element) : element;
         const box = target.getBoundingClientRect();
         return { text: (element.textContent || element.name || '').trim(), width: box.width, height: box.height };
       })

@@ -57,3 +57,10 @@ pub async fn write(mut req: Request, ctx: RouteContext<()>) -> Result<Response, 
         .await?;
     ok_json(&serde_json::json!({ "written": body.rows.len() }))
 }
+
+/// `POST /api/dev/bench/constant`: the floor for `scripts/bench_track.sh` — the same router,
+/// headers and JSON writer as the lookup, with no body read and no D1 at all.
+pub async fn constant(_req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    enabled(&ctx)?;
+    ok_json(&serde_json::json!({ "ok": true }))
+}

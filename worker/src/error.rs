@@ -56,6 +56,14 @@ pub enum ApiError {
     BadQuery(String),
     #[error("the order kept changing while the push was applied")]
     SyncBusy,
+    #[error("SHARE_SECRET is missing or shorter than 32 bytes")]
+    ShareNotConfigured,
+    #[error("the customer link is malformed or not signed by this server")]
+    LinkInvalid,
+    #[error("the customer link has expired")]
+    LinkExpired,
+    #[error("the order kept changing while the customer's change was written")]
+    OrderBusy,
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("database error: {0}")]
@@ -98,7 +106,10 @@ impl ApiError {
             ApiError::SeqOrder | ApiError::BadQuery(_) => 400,
             ApiError::TooManyMutations { .. } => 413,
             ApiError::DeviceNotYours => 403,
-            ApiError::SyncBusy => 503,
+            ApiError::SyncBusy | ApiError::OrderBusy | ApiError::ShareNotConfigured => 503,
+            // Not 401/403: there is no credential to retry with, only a new link to ask for.
+            ApiError::LinkInvalid => 404,
+            ApiError::LinkExpired => 410,
             ApiError::LoginTaken | ApiError::LastAdmin | ApiError::SetupClosed => 409,
             ApiError::Domain(error) => match error {
                 DomainError::NotFound => 404,
@@ -137,13 +148,17 @@ impl ApiError {
             ApiError::DeviceNotYours => "device_not_yours",
             ApiError::BadQuery(_) => "bad_query",
             ApiError::SyncBusy => "sync_busy",
+            ApiError::ShareNotConfigured => "share_not_configured",
+            ApiError::LinkInvalid => "link_invalid",
+            ApiError::LinkExpired => "link_expired",
+            ApiError::OrderBusy => "order_busy",
             ApiError::Domain(error) => error.code(),
             ApiError::Database(_) => "database_unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
 
-    fn message(&self, lang: Lang) -> String {
+    pub fn message(&self, lang: Lang) -> String {
         let zh = lang == Lang::Zh;
         let pick = |zh_text: &str, en_text: &str| if zh { zh_text } else { en_text }.to_string();
         match self {
@@ -245,6 +260,22 @@ impl ApiError {
                 "订单正被频繁修改，请稍后重试同步",
                 "The orders kept changing while syncing; please retry",
             ),
+            ApiError::ShareNotConfigured => pick(
+                "客户链接功能尚未配置（缺少 SHARE_SECRET），请联系管理员",
+                "Customer links are not set up on this deployment (SHARE_SECRET is missing); please contact your admin",
+            ),
+            ApiError::LinkInvalid => pick(
+                "这个查询链接无效，请核对链接，或用订单号和电话后 4 位查询",
+                "This order link is not valid; check the link, or look the order up by number and phone digits",
+            ),
+            ApiError::LinkExpired => pick(
+                "这个查询链接已过期，请用订单号和电话后 4 位查询，或向销售顾问索取新链接",
+                "This order link has expired; look the order up by number and phone digits, or ask your sales contact for a new link",
+            ),
+            ApiError::OrderBusy => pick(
+                "订单正在更新，请稍后再试",
+                "The order is being updated; please try again in a moment",
+            ),
             ApiError::Domain(error) => error.message(lang),
             ApiError::Database(_) => pick(
                 "数据库暂时不可用，请稍后重试",
@@ -286,7 +317,7 @@ impl ApiError {
                     .headers_mut()
                     .set("www-authenticate", "Bearer realm=\"gendan\"");
             }
-            ApiError::SyncBusy | ApiError::Database(_) => {
+            ApiError::SyncBusy | ApiError::OrderBusy | ApiError::Database(_) => {
                 let _ = response.headers_mut().set("retry-after", "1");
             }
             _ => {}

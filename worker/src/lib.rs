@@ -10,10 +10,12 @@ mod demo_data;
 mod error;
 mod health;
 mod http;
+mod pages;
 mod repository;
 mod router;
 mod session;
 mod setup;
+mod share;
 mod sync;
 mod track;
 
@@ -27,7 +29,10 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    if !req.path().starts_with("/api/") {
+    let path = req.path();
+    // The customer pages are the worker's own (wrangler.toml `run_worker_first` sends them here).
+    let customer_page = path == "/track" || path == "/track.css" || path.starts_with("/t/");
+    if !path.starts_with("/api/") && !customer_page {
         // Wrangler serves assets before the worker; this only runs for paths it did not know,
         // e.g. when the assets directory is missing, and lets the assets binding answer.
         return env.assets("ASSETS")?.fetch_request(req).await;

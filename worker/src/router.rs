@@ -6,7 +6,8 @@ use std::future::Future;
 use worker::{Env, Request, Response, Router};
 
 use crate::{
-    admin_users, bench, board, demo_data, error::ApiError, health, session, setup, sync, track,
+    admin_users, bench, board, demo_data, error::ApiError, health, pages, session, setup, share,
+    sync, track,
 };
 
 async fn respond(
@@ -23,8 +24,29 @@ pub async fn handle(req: Request, env: Env) -> Response {
         .get_async("/api/board/summary", |req, ctx| {
             respond(board::summary(req, ctx))
         })
+        // Customers (no account): lookups, signed links, rating, after-sales (track.rs).
         .post_async("/api/track/lookup", |req, ctx| {
             respond(track::lookup(req, ctx))
+        })
+        .get_async("/api/track/t/:token", |req, ctx| {
+            respond(track::by_token(req, ctx))
+        })
+        .post_async("/api/track/t/:token/rating", |req, ctx| {
+            respond(track::rate(req, ctx))
+        })
+        .post_async("/api/track/t/:token/after-sales", |req, ctx| {
+            respond(track::after_sales(req, ctx))
+        })
+        // The customer pages, HTML rendered here (pages.rs); errors are pages too.
+        .get_async("/track", pages::track_form)
+        .post_async("/track", pages::track_submit)
+        .get_async("/track.css", pages::stylesheet)
+        .get_async("/t/:token", pages::order)
+        .post_async("/t/:token/rating", pages::order_action)
+        .post_async("/t/:token/after-sales", pages::order_action)
+        // A signed link (and its QR code) for the team to send a customer.
+        .post_async("/api/orders/:id/share", |req, ctx| {
+            respond(share::share(req, ctx))
         })
         // Accounts: sign-in, sessions, the first-admin setup (see auth/mod.rs).
         .post_async("/api/auth/login", |req, ctx| {
@@ -58,6 +80,9 @@ pub async fn handle(req: Request, env: Env) -> Response {
         })
         .post_async("/api/dev/bench/write", |req, ctx| {
             respond(bench::write(req, ctx))
+        })
+        .post_async("/api/dev/bench/constant", |req, ctx| {
+            respond(bench::constant(req, ctx))
         })
         .post_async("/api/dev/demo-data", |req, ctx| {
             respond(demo_data::load(req, ctx))

@@ -34,7 +34,7 @@ const MAX_ATTEMPTS: u32 = 8;
 /// Transient D1 errors on reads: tries per read.
 const READ_ATTEMPTS: u32 = 4;
 
-async fn backoff(attempt: u32) {
+pub(crate) async fn backoff(attempt: u32) {
     // 20, 40, 80, … ms, capped at 640 ms, plus a little jitter from the clock so that two
     // requests that collided do not collide again in step.
     let base = 20u64 << attempt.min(5);

@@ -1,28 +1,54 @@
-//! `POST /api/track/lookup`: a customer looks an order up by number plus the last four digits
-//! of the contact phone. Only the domain's `CustomerView` ever leaves this module.
+//! The customer side: look an order up (number + last 4 phone digits, or a signed link), rate
+//! it, file after-sales requests. Only the domain's `CustomerView` ever leaves this module, plus
+//! the customer's access token.
 //!
-//! A wrong number and wrong digits get the very same answer, so guessing teaches nothing.
+//! JSON API (the worker-rendered pages in `pages.rs` call the same functions):
+//! - `POST /api/track/lookup {order_number, phone_last4, lang?}` → the view + `access`
+//!   (a signed token valid `LOOKUP_TOKEN_HOURS`, for the follow-up actions).
+//! - `GET /api/track/t/:token?lang=zh|en` → the view + `access` (the same token).
+//! - `POST /api/track/t/:token/rating {stars, comment}` → the view.
+//! - `POST /api/track/t/:token/after-sales {request_id, kind, description, contact}` → the view;
+//!   the client-made `request_id` makes a double submit land once.
+//!
+//! A wrong number and wrong digits get the very same answer, so guessing teaches nothing; an
+//! invalid link and an expired one get `link_invalid` / `link_expired` and nothing more.
+//! Every request is counted against rate limits first (`limits`).
 
-use domain::{customer_view, Lang, Pipeline};
-use serde::Deserialize;
-use worker::{Request, Response, RouteContext};
+use chrono::{DateTime, Duration, Utc};
+use domain::{
+    apply, customer_view, Actor, AfterSalesKind, Context, CustomerView, Lang, Mutation, Pipeline,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use worker::{Env, Request, Response, RouteContext};
 
 use crate::{
+    auth::throttle::client_address,
     error::ApiError,
-    http::{ok_json, read_json},
-    repository::Repository,
+    http::{ok_json, read_json, server_now},
+    repository::{timestamp, CommitError, CustomerLookup, CustomerOrder, Repository},
+    share::{self, ShareSecret, LOOKUP_TOKEN_HOURS},
 };
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LookupRequest {
-    order_number: String,
-    phone_last4: String,
-    #[serde(default)]
-    lang: Lang,
+pub mod limits;
+
+/// What a customer may use for the follow-up actions, in every successful lookup answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrackAccess {
+    pub token: String,
+    /// RFC 3339, UTC.
+    pub expires_at: String,
 }
 
-const MAX_ORDER_NUMBER_CHARS: usize = 40;
+/// A lookup answer: the customer view with the access token beside its fields.
+#[derive(Serialize)]
+struct TrackAnswer {
+    #[serde(flatten)]
+    view: CustomerView,
+    access: TrackAccess,
+}
+
+pub const MAX_ORDER_NUMBER_CHARS: usize = 40;
 
 fn invalid(field: &str, zh: &str, en: &str) -> ApiError {
     ApiError::Domain(domain::DomainError::Invalid {
@@ -36,17 +62,47 @@ fn invalid(field: &str, zh: &str, en: &str) -> ApiError {
 
 /// Compares without an early exit, so response time does not depend on how many digits match.
 fn same_digits(expected: &str, given: &str) -> bool {
-    expected.len() == given.len()
-        && expected
-            .bytes()
-            .zip(given.bytes())
-            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
-            == 0
+    crate::auth::crypto::constant_time_eq(expected.as_bytes(), given.as_bytes())
 }
 
-pub async fn lookup(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
-    let input: LookupRequest = read_json(&mut req).await?;
-    let number = input.order_number.trim();
+/// Who is asking, as the customer functions need it.
+pub struct Caller<'a> {
+    pub env: &'a Env,
+    pub address: String,
+}
+
+impl<'a> Caller<'a> {
+    pub fn new(env: &'a Env, req: &Request) -> Self {
+        Self {
+            env,
+            address: client_address(req),
+        }
+    }
+
+    fn repository(&self) -> Result<Repository, ApiError> {
+        Ok(Repository::new(self.env.d1("DB")?))
+    }
+}
+
+fn view_of(found: &CustomerOrder, lang: Lang, now: DateTime<Utc>) -> CustomerView {
+    customer_view(
+        &found.order,
+        &Pipeline::standard(),
+        lang,
+        found.sales_phone.clone(),
+        now,
+    )
+}
+
+/// Number + digits → the view and a short-lived token. Input errors name their field; a wrong
+/// number or wrong digits are both `OrderNotFound`.
+pub async fn lookup_by_number(
+    caller: &Caller<'_>,
+    number: &str,
+    digits: &str,
+    lang: Lang,
+) -> Result<(CustomerView, TrackAccess), ApiError> {
+    let number = number.trim();
     if number.is_empty() || number.chars().count() > MAX_ORDER_NUMBER_CHARS {
         return Err(invalid(
             "order_number",
@@ -54,7 +110,7 @@ pub async fn lookup(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
             "Enter the order number (at most 40 characters)",
         ));
     }
-    let digits = input.phone_last4.trim();
+    let digits = digits.trim();
     if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid(
             "phone_last4",
@@ -62,16 +118,253 @@ pub async fn lookup(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
             "Enter the last 4 digits of the contact phone",
         ));
     }
-    let order = Repository::new(ctx.d1("DB")?)
-        .find_order_by_number(number)
-        .await?
-        .filter(|order| same_digits(&order.customer.phone_last4(), digits))
+    // Checked before any work, so a misconfigured deployment says so instead of "not found".
+    let secret = ShareSecret::from_env(caller.env)?;
+    let now = server_now();
+    let limits = limits::Limits::from_env(caller.env);
+    let keys = limits.lookup_keys(&caller.address, number);
+    let (counts, found) = caller
+        .repository()?
+        .customer_read(
+            &keys,
+            now,
+            limits.window_end(now),
+            CustomerLookup::Number(number),
+        )
+        .await?;
+    limits::check(&counts, now)?;
+    let found = found
+        .filter(|found| same_digits(&found.order.customer.phone_last4(), digits))
         .ok_or(ApiError::OrderNotFound)?;
-    ok_json(&customer_view(
-        &order,
-        &Pipeline::standard(),
-        input.lang,
-        None,
-        crate::http::server_now(),
-    ))
+    let expires_at = whole_seconds(now + Duration::hours(LOOKUP_TOKEN_HOURS));
+    let access = TrackAccess {
+        token: share::sign(&secret, found.order.id, expires_at),
+        expires_at: timestamp(expires_at),
+    };
+    Ok((view_of(&found, lang, now), access))
+}
+
+/// Tokens carry whole seconds; say the expiry the token really has.
+fn whole_seconds(time: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(time.timestamp(), 0).unwrap_or(time)
+}
+
+/// A verified token's order, counted against the link limits. Deleted orders: `LinkInvalid`
+/// (the link was genuine, but there is nothing left to show, and saying more helps no one).
+async fn read_by_token(
+    caller: &Caller<'_>,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<(share::LinkClaims, CustomerOrder), ApiError> {
+    let secret = ShareSecret::from_env(caller.env)?;
+    let claims = share::verify(&secret, token, now)?;
+    let limits = limits::Limits::from_env(caller.env);
+    let keys = limits.link_keys(&caller.address, claims.order_id);
+    let (counts, found) = caller
+        .repository()?
+        .customer_read(
+            &keys,
+            now,
+            limits.window_end(now),
+            CustomerLookup::Id(claims.order_id),
+        )
+        .await?;
+    limits::check(&counts, now)?;
+    Ok((claims, found.ok_or(ApiError::LinkInvalid)?))
+}
+
+pub async fn open_link(
+    caller: &Caller<'_>,
+    token: &str,
+    lang: Lang,
+) -> Result<(CustomerView, TrackAccess), ApiError> {
+    let now = server_now();
+    let (claims, found) = read_by_token(caller, token, now).await?;
+    let access = TrackAccess {
+        token: token.to_string(),
+        expires_at: timestamp(claims.expires_at),
+    };
+    Ok((view_of(&found, lang, now), access))
+}
+
+/// What a customer asks for through a token.
+pub enum CustomerAction {
+    Rate {
+        stars: u8,
+        comment: String,
+    },
+    RequestAfterSales {
+        request_id: Uuid,
+        kind: AfterSalesKind,
+        description: String,
+        contact: String,
+    },
+}
+
+/// A customer's change, decided by the domain with the customer actor and written in one
+/// guarded batch; a concurrent write to the order makes it read and decide again.
+pub async fn act(
+    caller: &Caller<'_>,
+    token: &str,
+    action: CustomerAction,
+    lang: Lang,
+) -> Result<CustomerView, ApiError> {
+    const MAX_ATTEMPTS: u32 = 6;
+    let now = server_now();
+    let (claims, mut found) = read_by_token(caller, token, now).await?;
+    let repository = caller.repository()?;
+    let pipeline = Pipeline::standard();
+    for attempt in 1..=MAX_ATTEMPTS {
+        let order = &found.order;
+        // Already as asked (a double submit, or a retry after a lost answer): nothing to write.
+        let already = match &action {
+            CustomerAction::RequestAfterSales { request_id, .. } => {
+                order.after_sales.iter().any(|r| r.id == *request_id)
+            }
+            CustomerAction::Rate { stars, comment } => order
+                .feedback
+                .as_ref()
+                .is_some_and(|f| f.stars == *stars && f.comment == comment.trim()),
+        };
+        if already {
+            return Ok(view_of(&found, lang, now));
+        }
+        let mutation = match &action {
+            CustomerAction::Rate { stars, comment } => Mutation::RateOrder {
+                order_id: order.id,
+                stars: *stars,
+                comment: comment.clone(),
+            },
+            CustomerAction::RequestAfterSales {
+                request_id,
+                kind,
+                description,
+                contact,
+            } => Mutation::RequestAfterSales {
+                order_id: order.id,
+                request_id: *request_id,
+                kind: *kind,
+                description: description.clone(),
+                contact: contact.clone(),
+            },
+        };
+        let actor = Actor::customer(&order.customer.contact);
+        let applied = apply(
+            &Context {
+                pipeline: &pipeline,
+                actor: &actor,
+                now,
+            },
+            Some(order),
+            &mutation,
+        )?;
+        match repository
+            .commit_customer_change(&applied.order, found.version, &applied.events, now)
+            .await
+        {
+            Ok(version) => {
+                let written = CustomerOrder {
+                    order: applied.order,
+                    version,
+                    sales_phone: found.sales_phone,
+                };
+                return Ok(view_of(&written, lang, now));
+            }
+            Err(CommitError::Stale) | Err(CommitError::Transient(_)) if attempt < MAX_ATTEMPTS => {
+                crate::sync::backoff(attempt).await;
+                // Not counted again: this is still the same request.
+                let (_, fresh) = repository
+                    .customer_read(&[], now, now, CustomerLookup::Id(claims.order_id))
+                    .await?;
+                found = fresh.ok_or(ApiError::LinkInvalid)?;
+            }
+            Err(CommitError::Stale) | Err(CommitError::Transient(_)) => {
+                return Err(ApiError::OrderBusy)
+            }
+            Err(CommitError::Other(error)) => return Err(error),
+        }
+    }
+    Err(ApiError::OrderBusy)
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON handlers
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LookupRequest {
+    order_number: String,
+    phone_last4: String,
+    #[serde(default)]
+    lang: Lang,
+}
+
+/// `?lang=en` → English; anything else is the default, Chinese.
+pub fn lang_of(req: &Request) -> Lang {
+    req.url()
+        .ok()
+        .and_then(|url| {
+            url.query_pairs()
+                .find(|(name, _)| name == "lang")
+                .map(|(_, value)| value.into_owned())
+        })
+        .map(|value| if value == "en" { Lang::En } else { Lang::Zh })
+        .unwrap_or_default()
+}
+
+pub async fn lookup(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    let input: LookupRequest = read_json(&mut req).await?;
+    let caller = Caller::new(&ctx.env, &req);
+    let (view, access) =
+        lookup_by_number(&caller, &input.order_number, &input.phone_last4, input.lang).await?;
+    ok_json(&TrackAnswer { view, access })
+}
+
+fn token_param(ctx: &RouteContext<()>) -> String {
+    ctx.param("token").cloned().unwrap_or_default()
+}
+
+pub async fn by_token(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    let caller = Caller::new(&ctx.env, &req);
+    let (view, access) = open_link(&caller, &token_param(&ctx), lang_of(&req)).await?;
+    ok_json(&TrackAnswer { view, access })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RatingRequest {
+    stars: u8,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn rate(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    let input: RatingRequest = read_json(&mut req).await?;
+    let caller = Caller::new(&ctx.env, &req);
+    let action = CustomerAction::Rate {
+        stars: input.stars,
+        comment: input.comment,
+    };
+    ok_json(&act(&caller, &token_param(&ctx), action, lang_of(&req)).await?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AfterSalesRequestBody {
+    request_id: Uuid,
+    kind: AfterSalesKind,
+    description: String,
+    contact: String,
+}
+
+pub async fn after_sales(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    let input: AfterSalesRequestBody = read_json(&mut req).await?;
+    let caller = Caller::new(&ctx.env, &req);
+    let action = CustomerAction::RequestAfterSales {
+        request_id: input.request_id,
+        kind: input.kind,
+        description: input.description,
+        contact: input.contact,
+    };
+    ok_json(&act(&caller, &token_param(&ctx), action, lang_of(&req)).await?)
 }

@@ -25,10 +25,12 @@ pub fn BottomNav() -> impl IntoView {
                     <span>{t!(i18n, nav_new)}</span>
                 </A>
             </Show>
-            <A href="/track">
+            // The customer page is the worker's, not a route of this app: a plain link that
+            // leaves the app (`rel="external"` keeps the router from handling it).
+            <a href="/track" rel="external">
                 <span class="nav-icon" aria-hidden="true">"⌕"</span>
                 <span>{t!(i18n, nav_track)}</span>
-            </A>
+            </a>
             <A href="/settings">
                 <span class="nav-icon" aria-hidden="true">"⚙"</span>
                 <span>{t!(i18n, nav_settings)}</span>

@@ -6,4 +6,3 @@ pub mod not_found;
 pub mod order_detail;
 pub mod settings;
 pub mod team;
-pub mod track;

@@ -130,6 +130,29 @@ pub fn base64url(bytes: &[u8]) -> String {
     text
 }
 
+/// Decodes unpadded base64url; `None` for any character outside the alphabet or an impossible
+/// length (one character short of a byte). Callers that need one canonical spelling re-encode.
+pub fn from_base64url(text: &str) -> Option<Vec<u8>> {
+    fn value(c: u8) -> Option<u32> {
+        BASE64URL.iter().position(|&b| b == c).map(|i| i as u32)
+    }
+    if text.len() % 4 == 1 {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(text.len() * 3 / 4);
+    for chunk in text.as_bytes().chunks(4) {
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            n |= value(c)? << (18 - 6 * i);
+        }
+        // k characters carry k - 1 whole bytes.
+        for i in 0..chunk.len() - 1 {
+            bytes.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    Some(bytes)
+}
+
 pub fn is_base64url_char(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'
 }
@@ -153,6 +176,18 @@ mod tests {
         }
         assert_eq!(base64url(&[0xfb, 0xff, 0xfe]), "-__-");
         assert_eq!(base64url(&[0u8; 32]).len(), 43);
+    }
+
+    #[test]
+    fn base64url_decoding_inverts_encoding_and_refuses_other_alphabets() {
+        for length in 0..40usize {
+            let bytes: Vec<u8> = (0..length).map(|i| (i * 37 + 11) as u8).collect();
+            assert_eq!(from_base64url(&base64url(&bytes)).unwrap(), bytes);
+        }
+        assert_eq!(from_base64url("-__-").unwrap(), [0xfb, 0xff, 0xfe]);
+        assert!(from_base64url("ab+/").is_none());
+        assert!(from_base64url("abcde").is_none());
+        assert!(from_base64url("ab=").is_none());
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! All SQL lives here, and only here (this module and its submodules `accounts` and `sync`). Every statement
+//! All SQL lives here, and only here (this module and its submodules `accounts`, `bench`,
+//! `customer` and `sync`). Every statement
 //! is prepared with bound parameters.
 //!
 //! Orders are stored as the domain's JSON document plus derived columns (see
@@ -7,10 +8,12 @@
 
 mod accounts;
 mod bench;
+mod customer;
 mod sync;
 
 pub use accounts::{NewSession, NewUser, ThrottleKey, UserRecord};
 pub use bench::RawOrderRow;
+pub use customer::{CustomerLookup, CustomerOrder, TrackCount, TrackKey};
 pub use sync::{is_transient, CommitError, DecisionWrite, NO_VERSION};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -38,11 +41,6 @@ struct CountRow {
 struct StageCountRow {
     stage: String,
     n: i64,
-}
-
-#[derive(Deserialize)]
-struct DocRow {
-    doc: String,
 }
 
 /// One order as the board summary counts it.
@@ -109,21 +107,6 @@ impl Repository {
                 active_orders: u32::try_from(row.n).unwrap_or(u32::MAX),
             })
             .collect())
-    }
-
-    /// Order numbers are matched case-insensitively because customers type them by hand.
-    pub async fn find_order_by_number(&self, number: &str) -> Result<Option<Order>, ApiError> {
-        let row: Option<DocRow> = query!(
-            &self.db,
-            "SELECT doc FROM orders WHERE number = ?1 COLLATE NOCASE AND deleted = 0",
-            &number
-        )?
-        .first(None)
-        .await?;
-        row.map(|row| {
-            serde_json::from_str(&row.doc).map_err(|error| ApiError::Internal(error.to_string()))
-        })
-        .transpose()
     }
 
     /// Inserts a brand-new order with its history in one transaction.

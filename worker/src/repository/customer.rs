@@ -1,0 +1,233 @@
+//! SQL for the customer side (`migrations/0004_customer.sql`): lookups with their rate-limit
+//! counters in the same round trip, and the customer's own writes (rating, after-sales).
+//!
+//! A customer read is ONE batch: drop ended windows, count this request against each of its
+//! keys, read the order with its sales person's work phone. Counting before judging means a
+//! burst of simultaneous guesses cannot slip past a limit, and it costs no extra round trip.
+//!
+//! A customer write is ONE batch like a sync decision: a guard that the order still has the
+//! version the decision was made on (`sync_guard`, see `sync.rs`), the global version bump, the
+//! document with its derived columns, the audit rows. So the team's phones pull it like any
+//! other change, and a concurrent team edit makes the guard refuse instead of being overwritten.
+
+use chrono::{DateTime, Utc};
+use domain::{HistoryEvent, Order};
+use serde::Deserialize;
+use uuid::Uuid;
+use worker::{query, D1PreparedStatement};
+
+use super::{status_column, timestamp, to_json, CommitError, Repository};
+use crate::error::ApiError;
+
+/// One rate-limit counter a request is counted against.
+#[derive(Debug, Clone)]
+pub struct TrackKey {
+    pub key: String,
+    pub limit: u32,
+}
+
+/// A counter after this request was counted.
+#[derive(Debug, Clone)]
+pub struct TrackCount {
+    pub limit: u32,
+    pub hits: u32,
+    pub window_ends_at: String,
+}
+
+/// An order as a customer request needs it.
+pub struct CustomerOrder {
+    pub order: Order,
+    pub version: i64,
+    /// The owner's work phone from `users`, shown to the customer as the sales contact's.
+    pub sales_phone: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    hits: i64,
+    window_ends_at: String,
+}
+
+#[derive(Deserialize)]
+struct OrderRow {
+    doc: String,
+    version: i64,
+    work_phone: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct IdRow {
+    id: String,
+}
+
+/// Which order a customer request is about.
+pub enum CustomerLookup<'a> {
+    /// Typed by the customer; matched case-insensitively.
+    Number(&'a str),
+    /// From a verified signed link.
+    Id(Uuid),
+}
+
+const ORDER_COLUMNS: &str =
+    "SELECT o.doc AS doc, o.version AS version, u.work_phone AS work_phone \
+     FROM orders o LEFT JOIN users u ON u.id = o.owner_id";
+
+impl Repository {
+    /// Counts this request against `keys` (windows of `window_ends_at` for new ones) and reads
+    /// the order, in one batch. Deleted orders are not found.
+    pub async fn customer_read(
+        &self,
+        keys: &[TrackKey],
+        now: DateTime<Utc>,
+        new_window_ends_at: DateTime<Utc>,
+        lookup: CustomerLookup<'_>,
+    ) -> Result<(Vec<TrackCount>, Option<CustomerOrder>), ApiError> {
+        let now = timestamp(now);
+        let window_end = timestamp(new_window_ends_at);
+        let mut statements: Vec<D1PreparedStatement> = vec![query!(
+            &self.db,
+            "DELETE FROM track_throttle WHERE window_ends_at <= ?1",
+            &now
+        )?];
+        for key in keys {
+            statements.push(query!(
+                &self.db,
+                "INSERT INTO track_throttle (key, hits, window_ends_at) VALUES (?1, 1, ?3) \
+                 ON CONFLICT (key) DO UPDATE SET \
+                   hits = CASE WHEN window_ends_at > ?2 THEN hits + 1 ELSE 1 END, \
+                   window_ends_at = CASE WHEN window_ends_at > ?2 THEN window_ends_at ELSE ?3 END \
+                 RETURNING hits, window_ends_at",
+                &key.key,
+                &now,
+                &window_end
+            )?);
+        }
+        statements.push(match lookup {
+            CustomerLookup::Number(number) => query!(
+                &self.db,
+                &format!("{ORDER_COLUMNS} WHERE o.number = ?1 COLLATE NOCASE AND o.deleted = 0"),
+                &number
+            )?,
+            CustomerLookup::Id(id) => query!(
+                &self.db,
+                &format!("{ORDER_COLUMNS} WHERE o.id = ?1 AND o.deleted = 0"),
+                &id.to_string()
+            )?,
+        });
+        let results = self.db.batch(statements).await?;
+        let mut counts = Vec::with_capacity(keys.len());
+        for (key, result) in keys.iter().zip(results.iter().skip(1)) {
+            let row = result
+                .results::<CountRow>()?
+                .into_iter()
+                .next()
+                .ok_or_else(|| ApiError::Database("the throttle upsert returned no row".into()))?;
+            counts.push(TrackCount {
+                limit: key.limit,
+                hits: u32::try_from(row.hits).unwrap_or(u32::MAX),
+                window_ends_at: row.window_ends_at,
+            });
+        }
+        let order = results
+            .last()
+            .map(|result| result.results::<OrderRow>())
+            .transpose()?
+            .and_then(|rows| rows.into_iter().next())
+            .map(|row| {
+                Ok::<_, ApiError>(CustomerOrder {
+                    order: serde_json::from_str(&row.doc)
+                        .map_err(|error| ApiError::Internal(error.to_string()))?,
+                    version: row.version,
+                    sales_phone: row.work_phone.filter(|phone| !phone.trim().is_empty()),
+                })
+            })
+            .transpose()?;
+        Ok((counts, order))
+    }
+
+    /// Whether an order with this id exists and is not deleted (to share it).
+    pub async fn find_live_order(&self, id: Uuid) -> Result<Option<Uuid>, ApiError> {
+        let row: Option<IdRow> = query!(
+            &self.db,
+            "SELECT id FROM orders WHERE id = ?1 AND deleted = 0",
+            &id.to_string()
+        )?
+        .first(None)
+        .await?;
+        Ok(row.and_then(|row| row.id.parse().ok()))
+    }
+
+    /// Writes a customer's change of `order` in one guarded batch: refused with
+    /// `CommitError::Stale` (nothing written) unless the stored order, not deleted, still has
+    /// `based_on_version`. Returns the order's new version.
+    pub async fn commit_customer_change(
+        &self,
+        order: &Order,
+        based_on_version: i64,
+        events: &[HistoryEvent],
+        received_at: DateTime<Utc>,
+    ) -> Result<i64, CommitError> {
+        let id = order.id.to_string();
+        let doc = to_json(order)?;
+        let received = received_at.to_rfc3339();
+        // A NULL (order gone or deleted) fails the NOT NULL constraint, a different version the
+        // CHECK: either way the whole batch rolls back.
+        let mut statements = vec![
+            query!(
+                &self.db,
+                "INSERT INTO sync_guard (ok) SELECT \
+                 (SELECT version FROM orders WHERE id = ?1 AND deleted = 0) = ?2",
+                &id,
+                &based_on_version
+            )?,
+            query!(
+                &self.db,
+                "UPDATE server_meta SET value = value + 1 WHERE key = 'version' RETURNING value"
+            ),
+            query!(
+                &self.db,
+                "UPDATE orders SET number = ?2, stage = ?3, status = ?4, owner_id = ?5, \
+                 phone_last4 = ?6, doc = ?7, updated_at = ?8, \
+                 version = (SELECT value FROM server_meta WHERE key = 'version') WHERE id = ?1",
+                &id,
+                &order.number.as_str(),
+                &order.stage.0,
+                &status_column(&order.status),
+                &order.owner.user_id,
+                &order.customer.phone_last4(),
+                &doc,
+                &order.updated_at.to_rfc3339()
+            )?,
+        ];
+        for event in events {
+            let payload = to_json(&event.kind)?;
+            // No device and no seq: the customer page is not a syncing device. The customer's
+            // "device time" is the server's, the only clock involved.
+            statements.push(query!(
+                &self.db,
+                "INSERT INTO order_events (order_id, at, server_received_at, actor_id, kind, \
+                 payload, device_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                &id,
+                &event.at.to_rfc3339(),
+                &received,
+                &event.actor.user_id,
+                &event.kind.name(),
+                &payload,
+                &timestamp(event.at)
+            )?);
+        }
+        statements.push(query!(&self.db, "DELETE FROM sync_guard"));
+        let results = self.db.batch(statements).await?;
+        #[derive(Deserialize)]
+        struct ValueRow {
+            value: i64,
+        }
+        results[1]
+            .results::<ValueRow>()
+            .map_err(ApiError::from)?
+            .into_iter()
+            .next()
+            .map(|row| row.value)
+            .ok_or_else(|| CommitError::Other(ApiError::Database("no version returned".into())))
+    }
+}

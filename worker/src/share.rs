@@ -1,0 +1,336 @@
+//! Signed customer links: `/t/<token>` opens one order's customer page without the phone digits.
+//!
+//! A token is `base64url(order id, 16 bytes ‖ expiry, 4 bytes big-endian Unix seconds)` + `.` +
+//! `base64url(HMAC-SHA-256(secret, DOMAIN ‖ those 20 bytes), first 16 bytes)`: 27 + 1 + 22 = 50
+//! characters, so the QR code of the whole URL stays sparse enough for a cheap phone camera.
+//! 128 bits of MAC are far beyond guessing at any request rate. The secret is the worker secret
+//! `SHARE_SECRET` (at least 32 bytes); changing it invalidates every link ever given out.
+//!
+//! The same tokens, with a short expiry, are what a successful number + digits lookup hands the
+//! customer for the follow-up actions (rating, after-sales): one kind of proof, one check.
+//!
+//! A token is judged in one order: shape, then MAC (constant time), then expiry. So "expired"
+//! is only ever said of a token this server really signed, and nothing tells a caller which part
+//! of a forged token was wrong.
+
+use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use sha2::Sha256;
+use uuid::Uuid;
+use worker::{Env, Request, Response, RouteContext};
+
+use crate::{
+    auth::{crypto, require_user},
+    error::ApiError,
+    http::{ok_json, server_now},
+    repository::Repository,
+};
+
+/// How long a link from "share with customer" works.
+pub const SHARE_LINK_DAYS: i64 = 30;
+/// How long the proof from a number + digits lookup works (enough to rate and file a request).
+pub const LOOKUP_TOKEN_HOURS: i64 = 2;
+/// Shorter secrets are refused: HMAC's strength is capped by the key's.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Separates these MACs from any other use of the same secret, and versions the format.
+const DOMAIN: &[u8] = b"gendan/track-link/v1\0";
+const PAYLOAD_BYTES: usize = 20;
+const MAC_BYTES: usize = 16;
+/// base64url lengths without padding: 20 bytes → 27 characters, 16 bytes → 22.
+const PAYLOAD_CHARS: usize = 27;
+const MAC_CHARS: usize = 22;
+
+/// The signing key. Only `from_env` and tests make one, so a short secret never signs anything.
+pub struct ShareSecret(Vec<u8>);
+
+impl ShareSecret {
+    pub fn new(secret: &[u8]) -> Result<Self, ApiError> {
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(ApiError::ShareNotConfigured);
+        }
+        Ok(Self(secret.to_vec()))
+    }
+
+    /// `SHARE_SECRET` from the worker's secrets (`.dev.vars` locally). Missing or too short:
+    /// `ShareNotConfigured` (503), never a link signed with a weak key.
+    pub fn from_env(env: &Env) -> Result<Self, ApiError> {
+        // `var` reads secrets too (as plain text), and `--var` values in local runs.
+        let secret = env
+            .var("SHARE_SECRET")
+            .map(|value| value.to_string())
+            .map_err(|_| ApiError::ShareNotConfigured)?;
+        Self::new(secret.as_bytes())
+    }
+
+    fn mac(&self, payload: &[u8]) -> [u8; MAC_BYTES] {
+        // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
+        let mut mac = <Hmac<Sha256>>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(DOMAIN);
+        mac.update(payload);
+        let full = mac.finalize().into_bytes();
+        let mut short = [0u8; MAC_BYTES];
+        short.copy_from_slice(&full[..MAC_BYTES]);
+        short
+    }
+}
+
+/// Why a token was refused. Deliberately no more detail than this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkError {
+    /// Malformed, or not signed by this server (tampered, or another secret).
+    Invalid,
+    /// Genuine but past its expiry.
+    Expired,
+}
+
+impl From<LinkError> for ApiError {
+    fn from(error: LinkError) -> Self {
+        match error {
+            LinkError::Invalid => ApiError::LinkInvalid,
+            LinkError::Expired => ApiError::LinkExpired,
+        }
+    }
+}
+
+/// A token for `order_id` that works until `expires_at` (whole seconds; clamped to what 4 bytes
+/// hold, i.e. until 2106).
+pub fn sign(secret: &ShareSecret, order_id: Uuid, expires_at: DateTime<Utc>) -> String {
+    let seconds = u32::try_from(expires_at.timestamp().max(0)).unwrap_or(u32::MAX);
+    let mut payload = [0u8; PAYLOAD_BYTES];
+    payload[..16].copy_from_slice(order_id.as_bytes());
+    payload[16..].copy_from_slice(&seconds.to_be_bytes());
+    format!(
+        "{}.{}",
+        crypto::base64url(&payload),
+        crypto::base64url(&secret.mac(&payload))
+    )
+}
+
+/// What a genuine token says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkClaims {
+    pub order_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub fn verify(
+    secret: &ShareSecret,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<LinkClaims, LinkError> {
+    let (payload_text, mac_text) = token.split_once('.').ok_or(LinkError::Invalid)?;
+    if payload_text.len() != PAYLOAD_CHARS || mac_text.len() != MAC_CHARS {
+        return Err(LinkError::Invalid);
+    }
+    let payload = crypto::from_base64url(payload_text).ok_or(LinkError::Invalid)?;
+    let given_mac = crypto::from_base64url(mac_text).ok_or(LinkError::Invalid)?;
+    // Re-encoding must give the same text: base64url has several spellings of the last
+    // character's spare bits, and a token must have exactly one.
+    if crypto::base64url(&payload) != payload_text || crypto::base64url(&given_mac) != mac_text {
+        return Err(LinkError::Invalid);
+    }
+    if !crypto::constant_time_eq(&secret.mac(&payload), &given_mac) {
+        return Err(LinkError::Invalid);
+    }
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&payload[..16]);
+    let mut seconds = [0u8; 4];
+    seconds.copy_from_slice(&payload[16..]);
+    let expires_at = DateTime::from_timestamp(i64::from(u32::from_be_bytes(seconds)), 0)
+        .ok_or(LinkError::Invalid)?;
+    if now >= expires_at {
+        return Err(LinkError::Expired);
+    }
+    Ok(LinkClaims {
+        order_id: Uuid::from_bytes(id),
+        expires_at,
+    })
+}
+
+/// The absolute customer link for an order, valid `SHARE_LINK_DAYS` from `now`:
+/// `<base_url>/t/<token>`. `base_url` is `PUBLIC_URL` or the request's origin (see
+/// `public_base_url`); a trailing slash is fine. Pure, so notifications can call it as well.
+pub fn customer_track_link(
+    base_url: &str,
+    secret: &ShareSecret,
+    order_id: Uuid,
+    now: DateTime<Utc>,
+) -> String {
+    let token = sign(secret, order_id, now + Duration::days(SHARE_LINK_DAYS));
+    track_url(base_url, &token)
+}
+
+fn track_url(base_url: &str, token: &str) -> String {
+    format!("{}/t/{token}", base_url.trim_end_matches('/'))
+}
+
+/// Where customers reach this deployment: the `PUBLIC_URL` var when set (behind a custom domain
+/// or when called outside a request), else the origin the request came to.
+pub fn public_base_url(env: &Env, req: Option<&Request>) -> Option<String> {
+    env.var("PUBLIC_URL")
+        .ok()
+        .map(|value| value.to_string())
+        .filter(|value| !value.trim().is_empty())
+        .or_else(|| {
+            req.and_then(|req| req.url().ok())
+                .map(|url| url.origin().ascii_serialization())
+        })
+}
+
+/// The answer of `POST /api/orders/:id/share`. The app's share panel is built against exactly
+/// this shape (ARCHITECTURE.md "Customer pages"); do not change it.
+#[derive(Serialize)]
+struct ShareAnswer {
+    url: String,
+    token: String,
+    /// RFC 3339, UTC.
+    expires_at: String,
+    /// A standalone `<svg>` document of the URL's QR code.
+    qr_svg: String,
+}
+
+/// `POST /api/orders/:id/share`: any signed-in team member may share an order that exists.
+pub async fn share(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    require_user(&req, &ctx).await?;
+    let secret = ShareSecret::from_env(&ctx.env)?;
+    let order_id: Uuid = ctx
+        .param("id")
+        .and_then(|id| id.parse().ok())
+        .ok_or(ApiError::OrderNotFound)?;
+    Repository::new(ctx.d1("DB")?)
+        .find_live_order(order_id)
+        .await?
+        .ok_or(ApiError::OrderNotFound)?;
+    // Whole seconds: the expiry the token carries.
+    let now = DateTime::from_timestamp(server_now().timestamp(), 0).unwrap_or_else(server_now);
+    let base = public_base_url(&ctx.env, Some(&req))
+        .ok_or_else(|| ApiError::Internal("no base URL for the link".into()))?;
+    // The very function notifications use, so a shared link and a notified one never differ.
+    let url = customer_track_link(&base, &secret, order_id, now);
+    let token = url.rsplit('/').next().unwrap_or_default().to_string();
+    ok_json(&ShareAnswer {
+        qr_svg: qr_svg(&url)?,
+        expires_at: crate::repository::timestamp(now + Duration::days(SHARE_LINK_DAYS)),
+        url,
+        token,
+    })
+}
+
+/// The QR code of `text` as SVG: dark modules on white, a quiet zone, and medium error
+/// correction (survives a smudge; more would make the code denser).
+pub fn qr_svg(text: &str) -> Result<String, ApiError> {
+    use qrcode::{render::svg, EcLevel, QrCode};
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+        .map_err(|error| ApiError::Internal(format!("QR code: {error}")))?;
+    Ok(code
+        .render::<svg::Color>()
+        .min_dimensions(200, 200)
+        .dark_color(svg::Color("#000000"))
+        .light_color(svg::Color("#ffffff"))
+        .quiet_zone(true)
+        .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret() -> ShareSecret {
+        ShareSecret::new(b"0123456789abcdef0123456789abcdef").unwrap()
+    }
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(seconds, 0).unwrap()
+    }
+
+    const ORDER: Uuid = Uuid::from_u128(0x6a1f3c2e_8d4b_4e07_9c51_00000000d008);
+
+    #[test]
+    fn a_signed_token_is_fifty_url_safe_characters_and_verifies_until_it_expires() {
+        let token = sign(&secret(), ORDER, at(2_000_000_000));
+        assert_eq!(token.len(), 50);
+        assert!(token
+            .bytes()
+            .all(|b| crypto::is_base64url_char(b) || b == b'.'));
+        let claims = verify(&secret(), &token, at(1_999_999_999)).unwrap();
+        assert_eq!(claims.order_id, ORDER);
+        assert_eq!(claims.expires_at, at(2_000_000_000));
+        assert_eq!(
+            verify(&secret(), &token, at(2_000_000_000)),
+            Err(LinkError::Expired)
+        );
+    }
+
+    #[test]
+    fn any_changed_character_makes_the_token_invalid_never_expired() {
+        let token = sign(&secret(), ORDER, at(1_000));
+        for index in 0..token.len() {
+            let mut bytes = token.clone().into_bytes();
+            bytes[index] = if bytes[index] == b'A' { b'B' } else { b'A' };
+            let tampered = String::from_utf8(bytes).unwrap();
+            if tampered == token {
+                continue;
+            }
+            // Long after expiry: a forged token must still say "invalid", not "expired".
+            assert_eq!(
+                verify(&secret(), &tampered, at(5_000)),
+                Err(LinkError::Invalid),
+                "{tampered}"
+            );
+        }
+    }
+
+    #[test]
+    fn another_secret_or_a_malformed_token_is_invalid() {
+        let token = sign(&secret(), ORDER, at(2_000_000_000));
+        let other = ShareSecret::new(b"another secret, also 32 bytes long!").unwrap();
+        assert_eq!(verify(&other, &token, at(0)), Err(LinkError::Invalid));
+        for bad in [
+            "",
+            ".",
+            "abc",
+            &token[..49],
+            &format!("{token}A"),
+            &token.replace('.', ""),
+        ] {
+            assert_eq!(
+                verify(&secret(), bad, at(0)),
+                Err(LinkError::Invalid),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_secret_shorter_than_32_bytes_signs_nothing() {
+        assert!(matches!(
+            ShareSecret::new(b"short"),
+            Err(ApiError::ShareNotConfigured)
+        ));
+    }
+
+    #[test]
+    fn the_track_link_is_the_base_url_plus_a_thirty_day_token() {
+        let now = at(1_800_000_000);
+        let link = customer_track_link("https://gendan.example.com/", &secret(), ORDER, now);
+        let token = link
+            .strip_prefix("https://gendan.example.com/t/")
+            .expect(&link);
+        let claims = verify(&secret(), token, now).unwrap();
+        assert_eq!(claims.expires_at, now + Duration::days(SHARE_LINK_DAYS));
+        assert_eq!(claims.order_id, ORDER);
+    }
+
+    #[test]
+    fn the_qr_code_is_one_svg_document() {
+        let svg = qr_svg("http://127.0.0.1:8787/t/abc.def").unwrap();
+        assert!(
+            svg.starts_with("<?xml") || svg.starts_with("<svg"),
+            "{}",
+            &svg[..40]
+        );
+        assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
+    }
+}
