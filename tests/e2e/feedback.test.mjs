@@ -10,7 +10,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DEMO_ADMIN, DEMO_PASSWORD, api, bearer, signIn } from '../support/api.mjs';
-import { DEMO_TEAM, ensureDemoData, launchBrowser, phonePage, screenshot, signInAs, smallTapTargets } from '../support/browser.mjs';
+import { join } from 'node:path';
+import { ARTIFACTS, DEMO_TEAM, ensureDemoData, launchBrowser, phonePage, screenshot, signInAs, smallTapTargets } from '../support/browser.mjs';
 
 const NUMBER = `FB-${randomBytes(3).toString('hex').toUpperCase()}`;
 const COMPANY = '宁波反馈测试有限公司';
@@ -53,6 +54,23 @@ async function shippedOrderOnTheServer() {
   });
   assert.equal(answer.status, 200, answer.text);
   assert.deepEqual(answer.json.rejected, [], 'the admin may make and ship the order');
+}
+
+/// One part of the page, for people to look at (the full-page shots are long).
+/// The fixed top bar and bottom navigation are hidden in it: they would cover part of it.
+const shot = (locator, name) =>
+  locator.screenshot({ path: join(ARTIFACTS, `${name}.png`), style: '.top-bar, .bottom-nav { display: none !important; }' });
+
+/// At 360x740 (the narrowest phones we support) `locator` still fits and every target is tappable;
+/// leaves a picture of it, and goes back to 390x844.
+async function atNarrowPhone(page, locator, name) {
+  await page.setViewportSize({ width: 360, height: 740 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `nothing sticks out sideways at 360 px (${overflow} px too wide)`);
+  assert.deepEqual(await smallTapTargets(page), [], 'every button and field is big enough to tap at 360 px');
+  await locator.scrollIntoViewIfNeeded();
+  await shot(locator, name);
+  await page.setViewportSize({ width: 390, height: 844 });
 }
 
 const synced = (page) => page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
@@ -130,7 +148,8 @@ test('the order page makes a customer link: text to copy, a QR code and the expi
 
   await panel.scrollIntoViewIfNeeded();
   assert.deepEqual(await smallTapTargets(page), [], 'every button and field is big enough to tap');
-  await screenshot(page, 'share-panel-390x844');
+  await shot(panel, 'share-panel-390x844');
+  await atNarrowPhone(page, panel, 'share-panel-360x740');
 });
 
 test('the customer rates and asks for help through the link; the team sees both after sync', async () => {
@@ -159,12 +178,8 @@ test('the customer rates and asks for help through the link; the team sees both 
   assert.equal(shown, marked, 'every card the filter shows has an open request');
   await screenshot(page, 'board-after-sales-390x844');
   await page.setViewportSize({ width: 360, height: 740 });
-  const box = await card(page).boundingBox();
-  assert.ok(box.width <= 360, `the card fits a 360 px screen (${box.width})`);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `nothing sticks out sideways at 360 px (${overflow} px)`);
   await screenshot(page, 'board-after-sales-360x740');
-  await page.setViewportSize({ width: 390, height: 844 });
+  await atNarrowPhone(page, card(page), 'board-card-after-sales-360x740');
   await page.getByRole('button', { name: '待处理售后' }).click();
 
   await card(page).click();
@@ -183,13 +198,9 @@ test('the customer rates and asks for help through the link; the team sees both 
 
   await feedback.scrollIntoViewIfNeeded();
   assert.deepEqual(await smallTapTargets(page), []);
-  await screenshot(page, 'order-feedback-390x844');
-  await page.setViewportSize({ width: 360, height: 740 });
-  const overflow360 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow360 <= 0, `the order page fits 360 px (${overflow360} px too wide)`);
-  assert.deepEqual(await smallTapTargets(page), []);
-  await screenshot(page, 'order-feedback-360x740');
-  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(feedback, 'order-feedback-390x844');
+  await screenshot(page, 'order-page-with-feedback-390x844');
+  await atNarrowPhone(page, feedback, 'order-feedback-360x740');
   assert.deepEqual(dialogs, [], 'no script from the customer ran');
 });
 
@@ -205,10 +216,10 @@ test('resolving the request offline, then syncing, clears the marker for the tea
   await request.getByRole('button', { name: '标记已处理' }).click();
   await request.getByTestId('request-status').filter({ hasText: '已处理' }).waitFor();
   await request.getByTestId('request-resolution').filter({ hasText: /^王芳 于 \d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2} 处理$/ }).waitFor();
-  await request.filter({ hasText: '已补发两件，快递单号 SF99887766' }).waitFor();
+  await request.filter({ hasText: '处理说明：已补发两件，快递单号 SF99887766' }).waitFor();
   assert.equal(await request.getByRole('button', { name: '标记已处理' }).count(), 0);
   await page.getByTestId('sync-detail').filter({ hasText: '1 单未同步' }).waitFor();
-  await screenshot(page, 'order-feedback-resolved-offline-390x844');
+  await shot(page.getByTestId('customer-feedback'), 'order-feedback-resolved-offline-390x844');
 
   // The board already knows (the card is written with the change), before any sync.
   await page.getByRole('link', { name: '看板' }).click();

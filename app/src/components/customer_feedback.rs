@@ -166,7 +166,7 @@ fn Request(
             <p class="hint" data-testid="request-resolution">
                 {move || t_string!(i18n, feedback_resolved_by, name = by.clone(), at = format::date_time(when, lang())).to_string()}
             </p>
-            {note.map(|note| view! { <p class="note-text">{note}</p> })}
+            {note.map(|note| view! { <p class="note-text">{move || t_string!(i18n, feedback_resolution_note, note = note.clone()).to_string()}</p> })}
         }
     });
     let action = request.is_open().then(|| match may_resolve {
@@ -204,8 +204,9 @@ fn Request(
             </div>
             <p class="note-text" data-testid="request-description">{request.description.clone()}</p>
             <p class="hint">
-                {let contact = request.contact.clone(); move || t_string!(i18n, feedback_contact, contact = contact.clone(), at = format::date_time(at, lang())).to_string()}
+                {let contact = request.contact.clone(); move || t_string!(i18n, feedback_contact, contact = contact.clone()).to_string()}
             </p>
+            <p class="hint">{move || t_string!(i18n, feedback_submitted_at, at = format::date_time(at, lang())).to_string()}</p>
             {resolution}
             {action}
         </li>
