@@ -290,9 +290,9 @@ async fn a_card_shows_open_after_sales_requests_and_the_rating() {
     assert_eq!(texts(&container, "[data-testid=order-card]").len(), 2);
 }
 
-/// The feedback section with the app's state, as a sales person is signed in.
+/// The feedback section with the app's state, as someone with `roles` is signed in.
 #[component]
-fn FeedbackAsSales(order: Order) -> impl IntoView {
+fn FeedbackAs(order: Order, roles: Vec<Role>) -> impl IntoView {
     let state = provide_app_state();
     state.session.set(Some(Session {
         token: "test".into(),
@@ -301,7 +301,7 @@ fn FeedbackAsSales(order: Order) -> impl IntoView {
             id: "u-sunlei".into(),
             name: "孙磊".into(),
             login: "13900000000".into(),
-            roles: vec![Role::Sales],
+            roles,
             active: true,
             work_phone: None,
         },
@@ -318,7 +318,7 @@ async fn the_order_page_lists_the_rating_and_requests_open_first_with_the_resolv
     let _mounted = leptos::mount::mount_to(container.clone(), move || {
         view! {
             <I18nContextProvider set_lang_attr_on_html=false>
-                <FeedbackAsSales order=order.clone() />
+                <FeedbackAs order=order.clone() roles=vec![Role::Sales] />
             </I18nContextProvider>
         }
     });
@@ -366,6 +366,27 @@ async fn the_order_page_lists_the_rating_and_requests_open_first_with_the_resolv
     );
     // Only the open request can be marked resolved (sales may).
     assert_eq!(texts(&container, "[data-testid=resolve]"), ["标记已处理"]);
+}
+
+#[wasm_bindgen_test]
+async fn someone_who_may_not_resolve_requests_reads_why_instead_of_a_button() {
+    forget_language_choice();
+    default_to_chinese();
+    let order = order_with_feedback();
+    let container = fresh_container();
+    let _mounted = leptos::mount::mount_to(container.clone(), move || {
+        view! {
+            <I18nContextProvider set_lang_attr_on_html=false>
+                <FeedbackAs order=order.clone() roles=vec![Role::Warehouse] />
+            </I18nContextProvider>
+        }
+    });
+    assert_eq!(texts(&container, "[data-testid=request-status]").len(), 2);
+    assert!(texts(&container, "[data-testid=resolve]").is_empty());
+    assert_eq!(
+        texts(&container, "[data-testid=not-allowed]"),
+        ["只有订单负责人、销售、客服或管理员可以处理售后申请"]
+    );
 }
 
 #[wasm_bindgen_test]

@@ -67,7 +67,8 @@ pub struct ShareState {
     /// The last link made on this page, with the order it is for.
     link: RwSignal<Option<(Uuid, ShareLink)>>,
     busy: RwSignal<bool>,
-    problem: RwSignal<Option<Problem>>,
+    /// Why the last tap made no link, with the order it was for.
+    problem: RwSignal<Option<(Uuid, Problem)>>,
     copied: RwSignal<Option<CopyOutcome>>,
 }
 
@@ -171,7 +172,7 @@ pub fn SharePanel(order_id: Uuid, number: String) -> impl IntoView {
             return;
         }
         let Some(session) = app.session.get_untracked() else {
-            share.problem.set(Some(Problem::SignedOut));
+            share.problem.set(Some((order_id, Problem::SignedOut)));
             return;
         };
         share.busy.set(true);
@@ -182,9 +183,9 @@ pub fn SharePanel(order_id: Uuid, number: String) -> impl IntoView {
                 Err(error) if error.is_unauthorized() => {
                     // The top bar's "sign in again" chip appears too, as after a refused sync.
                     app.session_rejected.set(true);
-                    share.problem.set(Some(Problem::SessionExpired));
+                    share.problem.set(Some((order_id, Problem::SessionExpired)));
                 }
-                Err(error) => share.problem.set(Some(Problem::Server(error))),
+                Err(error) => share.problem.set(Some((order_id, Problem::Server(error)))),
             }
             share.busy.set(false);
         });
@@ -270,7 +271,7 @@ pub fn SharePanel(order_id: Uuid, number: String) -> impl IntoView {
             <Show when=move || !online.get()>
                 <p class="hint" id="share-offline" data-testid="share-offline">{move || offline_message(lang())}</p>
             </Show>
-            {move || share.problem.get().map(|problem| {
+            {move || share.problem.get().filter(|(id, _)| *id == order_id).map(|(_, problem)| {
                 view! { <p class="field-error" role="alert" data-testid="share-error">{problem.message(lang())}</p> }
             })}
         </section>
