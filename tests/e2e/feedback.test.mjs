@@ -58,8 +58,15 @@ async function shippedOrderOnTheServer() {
 
 /// One part of the page, for people to look at (the full-page shots are long).
 /// The fixed top bar and bottom navigation are hidden in it: they would cover part of it.
-const shot = (locator, name) =>
-  locator.screenshot({ path: join(ARTIFACTS, `${name}.png`), style: '.top-bar, .bottom-nav { display: none !important; }' });
+/// (Through the elements' style: the CSP refuses injected style sheets.)
+async function shot(locator, name) {
+  const bars = (display) => locator.page().evaluate((value) => {
+    for (const bar of document.querySelectorAll('.top-bar, .bottom-nav')) bar.style.display = value;
+  }, display);
+  await bars('none');
+  await locator.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  await bars('');
+}
 
 /// At 360x740 (the narrowest phones we support) `locator` still fits and every target is tappable;
 /// leaves a picture of it, and goes back to 390x844.
@@ -238,4 +245,21 @@ test('resolving the request offline, then syncing, clears the marker for the tea
   assert.equal(view.status, 200, view.text);
   assert.equal(view.json.after_sales.length, 1);
   assert.match(view.json.after_sales[0].resolved_on, /^\d{4}-\d{2}-\d{2}$/);
+});
+
+test('with a session the server no longer accepts, making a link says to sign in again', async () => {
+  const { page } = phone;
+  await openOrder(page);
+  // An admin resets 王芳's password (to the same one, so other tests can still sign in as her):
+  // the server ends every session she had, this phone's included.
+  const admin = await signIn(DEMO_ADMIN.login, DEMO_PASSWORD);
+  const reset = await api('/api/admin/users/u-wangfang/password', { json: { password: DEMO_PASSWORD }, headers: bearer(admin.token) });
+  assert.equal(reset.status, 200, reset.text);
+
+  const panel = page.getByTestId('share-panel');
+  await panel.getByRole('button', { name: /生成客户链接|重新生成链接/ }).click();
+  await panel.getByRole('alert').filter({ hasText: '登录已过期，请重新登录后再生成链接。' }).waitFor();
+  await page.getByTestId('session-expired').waitFor();
+  // The order itself is still there to work on.
+  await page.getByTestId('customer-feedback').waitFor();
 });

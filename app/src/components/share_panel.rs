@@ -260,7 +260,8 @@ pub fn SharePanel(order_id: Uuid, number: String) -> impl IntoView {
             })}
             <button
                 type="button"
-                class="primary wide"
+                // Once a link is there, copying it is the main thing to do: making another steps back.
+                class=move || if link().is_some() { "secondary wide" } else { "primary wide" }
                 data-testid="share-make"
                 disabled=move || share.busy.get() || !online.get()
                 aria-describedby="share-offline"
