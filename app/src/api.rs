@@ -386,3 +386,23 @@ pub async fn outbox(token: &str, limit: u32) -> Result<Outbox, ApiError> {
     let url = format!("/api/admin/notify/outbox?limit={limit}");
     decode(send(authorized(Request::get(&url), token)).await?).await
 }
+
+// ---- sharing with customers ------------------------------------------------------------------
+
+/// A signed customer link for one order (`POST /api/orders/:id/share`): the customer opens
+/// `url` (or scans the QR code of it) and sees the order's progress without the phone digits.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ShareLink {
+    pub url: String,
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    /// A standalone `<svg>` document of the QR code of `url`; shown only as an image.
+    pub qr_svg: String,
+}
+
+/// Asks the server to sign a link for `order_id`. The server signs it (with a secret the app
+/// never sees), so this needs the network and a session the server still accepts.
+pub async fn share_order(token: &str, order_id: Uuid) -> Result<ShareLink, ApiError> {
+    let url = format!("/api/orders/{order_id}/share");
+    decode(send(authorized(Request::post(&url), token)).await?).await
+}

@@ -1,19 +1,24 @@
 //! The app's components in a real browser (headless Chromium through wasm-bindgen-test-runner):
-//! what a person sees on the board and on 今天 (with the navigation badge), and the language
-//! switch.
+//! what a person sees on the board and on 今天 (with the navigation badge), the language
+//! switch, and what customers said (the card's markers, the order page's feedback section).
 
 use app::{
     api::User,
-    components::bottom_nav::BottomNav,
+    components::{
+        bottom_nav::BottomNav,
+        customer_feedback::CustomerFeedback,
+        order_card::OrderCard,
+        share_panel::{base64, qr_image_src},
+    },
     i18n::I18nContextProvider,
     locale::default_to_chinese,
     routes::{board::BoardPage, today::TodayPage},
     state::{provide_app_state, AppState, Session},
 };
-use chrono::{Duration, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use domain::{
-    apply, business_date, Actor, Card, Context, Customer, DeadlineState, LineItem, Money, Mutation,
-    Order, Pipeline, Role,
+    apply, business_date, demo_orders, Actor, AfterSalesKind, Card, Context, Customer,
+    DeadlineState, LineItem, Money, Mutation, Order, Pipeline, Role,
 };
 use leptos::prelude::*;
 use leptos_router::components::Router;
@@ -275,6 +280,74 @@ async fn mount_today(
     mounted
 }
 
+// ---- what customers said ---------------------------------------------------------------------
+
+/// Demo order GD-DEMO-010 (in 售后服务) after its customer rated it 4 stars and filed two
+/// after-sales requests, the first of which the service desk has resolved.
+fn order_with_feedback() -> Order {
+    let pipeline = Pipeline::standard();
+    let now = Utc.with_ymd_and_hms(2026, 11, 26, 2, 0, 0).unwrap();
+    let order = demo_orders(&pipeline, now)
+        .into_iter()
+        .find(|order| order.number.as_str() == "GD-DEMO-010")
+        .unwrap();
+    let customer = Actor::customer("郭磊");
+    let service = Actor::new("u-zhaomin", "赵敏", vec![Role::Service]);
+    let step = |order: Order, actor: &Actor, minutes: i64, mutation: Mutation| {
+        let ctx = Context {
+            pipeline: &pipeline,
+            actor,
+            now: now + chrono::Duration::minutes(minutes),
+        };
+        apply(&ctx, Some(&order), &mutation).unwrap().order
+    };
+    let id = order.id;
+    let order = step(
+        order,
+        &customer,
+        1,
+        Mutation::RateOrder {
+            order_id: id,
+            stars: 4,
+            comment: "<b>很好</b>".into(),
+        },
+    );
+    let order = step(
+        order,
+        &customer,
+        2,
+        Mutation::RequestAfterSales {
+            order_id: id,
+            request_id: Uuid::from_u128(1),
+            kind: AfterSalesKind::Installation,
+            description: "门禁终端安装后无法联网".into(),
+            contact: "郭磊 13701112233".into(),
+        },
+    );
+    let order = step(
+        order,
+        &service,
+        3,
+        Mutation::ResolveAfterSales {
+            order_id: id,
+            request_id: Uuid::from_u128(1),
+            note: "已远程重置".into(),
+        },
+    );
+    step(
+        order,
+        &customer,
+        4,
+        Mutation::RequestAfterSales {
+            order_id: id,
+            request_id: Uuid::from_u128(2),
+            kind: AfterSalesKind::Quality,
+            description: "<script>alert(1)</script>外壳有裂纹".into(),
+            contact: "郭先生".into(),
+        },
+    )
+}
+
 fn attribute(container: &HtmlElement, selector: &str, name: &str) -> Option<String> {
     container
         .query_selector(selector)
@@ -388,4 +461,165 @@ async fn today_with_nothing_to_do_says_so_and_the_tab_has_no_badge() {
         attribute(&container, "[data-testid=nav-today]", "aria-label"),
         Some("今天".to_string())
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_card_shows_open_after_sales_requests_and_the_rating() {
+    forget_language_choice();
+    default_to_chinese();
+    let order = order_with_feedback();
+    let card = Card::from_order(&order, &Pipeline::standard());
+    assert_eq!((card.after_sales_open, card.rating), (1, Some(4)));
+    let mut quiet = card.clone();
+    quiet.after_sales_open = 0;
+    quiet.rating = None;
+    let container = fresh_container();
+    let _mounted = leptos::mount::mount_to(container.clone(), move || {
+        view! {
+            <I18nContextProvider set_lang_attr_on_html=false>
+                <Router>
+                    <ul>
+                        <OrderCard card=card.clone() unsynced=false />
+                        <OrderCard card=quiet.clone() unsynced=false />
+                    </ul>
+                </Router>
+            </I18nContextProvider>
+        }
+    });
+    assert_eq!(
+        texts(&container, "[data-testid=after-sales-badge]"),
+        ["售后 1"]
+    );
+    assert_eq!(
+        attribute(&container, "[data-testid=after-sales-badge]", "aria-label").as_deref(),
+        Some("1 个待处理售后申请")
+    );
+    assert_eq!(texts(&container, "[data-testid=rating-badge]"), ["★4"]);
+    assert_eq!(
+        attribute(&container, "[data-testid=rating-badge]", "aria-label").as_deref(),
+        Some("客户评分 4 星")
+    );
+    assert_eq!(texts(&container, "[data-testid=order-card]").len(), 2);
+}
+
+/// The feedback section with the app's state, as someone with `roles` is signed in.
+#[component]
+fn FeedbackAs(order: Order, roles: Vec<Role>) -> impl IntoView {
+    let state = provide_app_state();
+    state.session.set(Some(Session {
+        token: "test".into(),
+        expires_at: Utc::now() + chrono::Duration::days(1),
+        user: User {
+            id: "u-sunlei".into(),
+            name: "孙磊".into(),
+            login: "13900000000".into(),
+            roles,
+            active: true,
+            work_phone: None,
+        },
+    }));
+    view! { <CustomerFeedback order /> }
+}
+
+#[wasm_bindgen_test]
+async fn the_order_page_lists_the_rating_and_requests_open_first_with_the_resolve_action() {
+    forget_language_choice();
+    default_to_chinese();
+    let order = order_with_feedback();
+    let container = fresh_container();
+    let _mounted = leptos::mount::mount_to(container.clone(), move || {
+        view! {
+            <I18nContextProvider set_lang_attr_on_html=false>
+                <FeedbackAs order=order.clone() roles=vec![Role::Sales] />
+            </I18nContextProvider>
+        }
+    });
+    assert_eq!(texts(&container, "[data-testid=rating] .stars"), ["★★★★☆"]);
+    assert_eq!(
+        texts(&container, "[data-testid=rating-comment]"),
+        ["<b>很好</b>"]
+    );
+    assert!(container
+        .query_selector("[data-testid=rating] b")
+        .unwrap()
+        .is_none());
+    // The open request first, then the resolved one.
+    assert_eq!(
+        texts(&container, "[data-testid=request-status]"),
+        ["待处理", "已处理"]
+    );
+    assert_eq!(
+        texts(&container, "[data-testid=request-description]"),
+        [
+            "<script>alert(1)</script>外壳有裂纹",
+            "门禁终端安装后无法联网"
+        ]
+    );
+    assert!(container
+        .query_selector("[data-testid=after-sales] script")
+        .unwrap()
+        .is_none());
+    let requests = texts(&container, "[data-testid=after-sales-request]");
+    assert!(
+        requests[0].contains("质量问题") && requests[0].contains("郭先生"),
+        "{}",
+        requests[0]
+    );
+    assert!(
+        requests[1].contains("安装调试") && requests[1].contains("已远程重置"),
+        "{}",
+        requests[1]
+    );
+    assert!(
+        texts(&container, "[data-testid=request-resolution]")[0]
+            .starts_with("赵敏 于 2026年11月26日"),
+        "{:?}",
+        texts(&container, "[data-testid=request-resolution]")
+    );
+    // Only the open request can be marked resolved (sales may).
+    assert_eq!(texts(&container, "[data-testid=resolve]"), ["标记已处理"]);
+}
+
+#[wasm_bindgen_test]
+async fn someone_who_may_not_resolve_requests_reads_why_instead_of_a_button() {
+    forget_language_choice();
+    default_to_chinese();
+    let order = order_with_feedback();
+    let container = fresh_container();
+    let _mounted = leptos::mount::mount_to(container.clone(), move || {
+        view! {
+            <I18nContextProvider set_lang_attr_on_html=false>
+                <FeedbackAs order=order.clone() roles=vec![Role::Warehouse] />
+            </I18nContextProvider>
+        }
+    });
+    assert_eq!(texts(&container, "[data-testid=request-status]").len(), 2);
+    assert!(texts(&container, "[data-testid=resolve]").is_empty());
+    assert_eq!(
+        texts(&container, "[data-testid=not-allowed]"),
+        ["只有订单负责人、销售、客服或管理员可以处理售后申请"]
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_qr_code_becomes_a_base64_data_url_like_the_browser_would_encode_it() {
+    let window = web_sys::window().unwrap();
+    for text in [
+        "",
+        "f",
+        "fo",
+        "foo",
+        "foob",
+        "fooba",
+        "foobar",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    ] {
+        assert_eq!(
+            base64(text.as_bytes()),
+            window.btoa(text).unwrap(),
+            "{text:?}"
+        );
+    }
+    assert_eq!(base64("二维码".as_bytes()), "5LqM57u056CB");
+    assert_eq!(qr_image_src("<svg/>"), "data:image/svg+xml;base64,PHN2Zy8+");
 }

@@ -1,5 +1,6 @@
 //! One order on the board: number, customer, amount, owner, days in stage, checklist progress,
-//! the deadline badge and the unsynced marker. Built from the order's `Card` alone.
+//! the deadline badge, the unsynced marker, and what customers said: "售后 N" for open
+//! after-sales requests and their rating (★4). Built from the order's `Card` alone.
 
 use domain::{Card, DeadlineState};
 use leptos::prelude::*;
@@ -18,6 +19,8 @@ pub fn OrderCard(card: Card, unsynced: bool) -> impl IntoView {
     let amount = format::money(card.total);
     let number = card.number.as_str().to_string();
     let number_attr = number.clone();
+    let after_sales = card.after_sales_open;
+    let rating = card.rating;
     let badge = move || match deadline {
         DeadlineState::Overdue { days } => Some((
             "badge badge-overdue",
@@ -39,6 +42,20 @@ pub fn OrderCard(card: Card, unsynced: bool) -> impl IntoView {
                 <div class="card-row">
                     <span class="card-number">{number}</span>
                     {move || badge().map(|(class, text)| view! { <span class=class>{text}</span> })}
+                    {(after_sales > 0)
+                        .then(|| {
+                            let count = after_sales;
+                            view! {
+                                <span
+                                    class="badge badge-after-sales"
+                                    data-testid="after-sales-badge"
+                                    role="img"
+                                    aria-label=move || t_string!(i18n, card_after_sales_label, count).to_string()
+                                >
+                                    {move || t_string!(i18n, card_after_sales, count).to_string()}
+                                </span>
+                            }
+                        })}
                     {unsynced
                         .then(|| {
                             view! {
@@ -52,6 +69,19 @@ pub fn OrderCard(card: Card, unsynced: bool) -> impl IntoView {
                 <div class="card-row card-meta">
                     <span class="card-amount">{amount}</span>
                     <span>{card.owner_name.clone()}</span>
+                    {rating
+                        .map(|stars| {
+                            view! {
+                                <span
+                                    class="card-rating"
+                                    data-testid="rating-badge"
+                                    role="img"
+                                    aria-label=move || t_string!(i18n, card_rating_label, stars).to_string()
+                                >
+                                    {move || t_string!(i18n, card_rating, stars).to_string()}
+                                </span>
+                            }
+                        })}
                     <span>{move || t_string!(i18n, card_days_in_stage, days).to_string()}</span>
                     {(total > 0)
                         .then(|| {

@@ -240,6 +240,13 @@ fn BoardFilters(filter: RwSignal<BoardFilter>) -> impl IntoView {
                         |f| f.due_this_week = !f.due_this_week,
                     )
                 }}
+                {move || {
+                    chip(
+                        t_string!(i18n, filter_after_sales).to_string(),
+                        |f| f.after_sales_open,
+                        |f| f.after_sales_open = !f.after_sales_open,
+                    )
+                }}
             </div>
         </div>
     }

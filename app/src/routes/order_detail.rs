@@ -1,6 +1,9 @@
 //! `/orders/:id`: one order — stage timeline, the current stage's SOP checklist, moving it on
 //! (with a reason when the rules ask for one), deadline, shipment, invoice, cancel / reopen,
-//! notes and the full audit history. Every action is a domain mutation through `commit`.
+//! notes and the full audit history; what the customer said (rating, after-sales requests, in
+//! `components/customer_feedback.rs`) and sharing the order with them (`components/share_panel.rs`).
+//! Every action is a domain mutation through `commit`, except making a share link, which asks
+//! the server.
 
 use chrono::NaiveDate;
 use domain::{Action, DomainError, Mutation, Order, OrderStatus};
@@ -9,7 +12,11 @@ use leptos_router::{components::A, hooks::use_params_map};
 use uuid::Uuid;
 
 use crate::{
-    components::field::TextField,
+    components::{
+        customer_feedback::{CustomerFeedback, FeedbackDrafts},
+        field::TextField,
+        share_panel::{SharePanel, ShareState},
+    },
     format,
     i18n::*,
     locale::current_lang,
@@ -91,6 +98,8 @@ pub fn OrderDetailPage() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     provide_context(Drafts::new());
+    provide_context(FeedbackDrafts::new());
+    provide_context(ShareState::new());
     let params = use_params_map();
     let order_id = move || {
         params
@@ -202,9 +211,11 @@ fn OrderView(order: Order) -> impl IntoView {
                 }).collect_view()}
             </ul>
         </header>
+        <CustomerFeedback order=order.clone() />
         <Timeline order=order.clone() />
         {order.is_active().then(|| view! { <CurrentStage order=order.clone() /> })}
         <ShipmentAndInvoice order=order.clone() />
+        <SharePanel order_id=order.id number=order.number.as_str().to_string() />
         <Notes order=order.clone() />
         <CloseOrReopen order=order.clone() />
         <History order />

@@ -19,6 +19,8 @@ pub struct BoardFilter {
     pub due_this_week: bool,
     /// Only orders owned by this user id.
     pub owner: Option<String>,
+    /// Only orders with an after-sales request nobody has resolved yet (待处理售后).
+    pub after_sales_open: bool,
 }
 
 impl BoardFilter {
@@ -28,6 +30,7 @@ impl BoardFilter {
             || self.overdue
             || self.due_this_week
             || self.owner.is_some()
+            || self.after_sales_open
     }
 }
 
@@ -40,6 +43,9 @@ pub fn matches(card: &Card, filter: &BoardFilter, me: &str, today: NaiveDate) ->
         if &card.owner_id != owner {
             return false;
         }
+    }
+    if filter.after_sales_open && card.after_sales_open == 0 {
+        return false;
     }
     if filter.overdue || filter.due_this_week {
         let overdue = matches!(card.deadline_state(today), DeadlineState::Overdue { .. });
@@ -107,6 +113,31 @@ mod tests {
         )
     }
 
+    /// The demo orders, where the one in after-sales (GD-DEMO-010) got a customer's request
+    /// (the demo itself has none).
+    fn demo_with_after_sales_request() -> (Vec<Order>, Pipeline, NaiveDate) {
+        let (mut orders, pipeline, today) = demo();
+        let order = orders
+            .iter_mut()
+            .find(|order| order.number.as_str() == "GD-DEMO-010")
+            .unwrap();
+        let customer = crate::Actor::customer("郭磊");
+        let ctx = crate::Context {
+            pipeline: &pipeline,
+            actor: &customer,
+            now: Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 0).unwrap(),
+        };
+        let request = crate::Mutation::RequestAfterSales {
+            order_id: order.id,
+            request_id: uuid::Uuid::from_u128(1),
+            kind: crate::AfterSalesKind::Quality,
+            description: "门禁终端无法联网".into(),
+            contact: "郭磊 13701112233".into(),
+        };
+        *order = crate::apply(&ctx, Some(order), &request).unwrap().order;
+        (orders, pipeline, today)
+    }
+
     fn cards(orders: &[Order], pipeline: &Pipeline) -> Vec<Card> {
         orders
             .iter()
@@ -160,6 +191,9 @@ mod tests {
                     return false;
                 }
             }
+            if filter.after_sales_open && order.open_after_sales() == 0 {
+                return false;
+            }
             if filter.overdue || filter.due_this_week {
                 let state = order.deadline_state(pipeline, today);
                 let overdue = matches!(state, DeadlineState::Overdue { .. });
@@ -194,7 +228,7 @@ mod tests {
 
     #[test]
     fn a_card_answers_every_search_and_filter_exactly_as_its_order_does() {
-        let (orders, pipeline, today) = demo();
+        let (orders, pipeline, today) = demo_with_after_sales_request();
         let queries = [
             "",
             "华芯",
@@ -225,7 +259,7 @@ mod tests {
             // Every filter combination, on days around each deadline.
             for offset in [-40, -8, -7, -6, -1, 0, 1, 2, 6, 7, 8, 30] {
                 let day = today + Duration::days(offset);
-                for bits in 0..8u8 {
+                for bits in 0..16u8 {
                     for owner in &owners {
                         let filter = BoardFilter {
                             query: String::new(),
@@ -233,6 +267,7 @@ mod tests {
                             overdue: bits & 2 != 0,
                             due_this_week: bits & 4 != 0,
                             owner: owner.clone(),
+                            after_sales_open: bits & 8 != 0,
                         };
                         assert_eq!(
                             matches(&card, &filter, "u-sunlei", day),
@@ -340,5 +375,46 @@ mod tests {
             .collect();
         assert!(!found.is_empty());
         assert!(found.iter().all(|card| card.owner_id == "u-wangfang"));
+    }
+
+    #[test]
+    fn the_after_sales_filter_keeps_only_orders_with_an_unresolved_request() {
+        let (mut orders, pipeline, today) = demo_with_after_sales_request();
+        let filter = BoardFilter {
+            after_sales_open: true,
+            ..BoardFilter::default()
+        };
+        assert!(filter.is_active());
+        let found = |orders: &[Order]| {
+            let cards = cards(orders, &pipeline);
+            let columns = columns(&cards, &filter, "nobody", &pipeline, today);
+            columns
+                .stages
+                .iter()
+                .flatten()
+                .chain(columns.closed.iter())
+                .map(|card| card.number.as_str().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(found(&orders), ["GD-DEMO-010"]);
+
+        // Once the team resolves it, the order leaves the filter.
+        let order = orders
+            .iter_mut()
+            .find(|order| order.number.as_str() == "GD-DEMO-010")
+            .unwrap();
+        let service = crate::Actor::new("u-zhaomin", "赵敏", vec![crate::Role::Service]);
+        let ctx = crate::Context {
+            pipeline: &pipeline,
+            actor: &service,
+            now: Utc.with_ymd_and_hms(2026, 11, 26, 4, 0, 0).unwrap(),
+        };
+        let resolve = crate::Mutation::ResolveAfterSales {
+            order_id: order.id,
+            request_id: uuid::Uuid::from_u128(1),
+            note: "已远程重置网络设置".into(),
+        };
+        *order = crate::apply(&ctx, Some(order), &resolve).unwrap().order;
+        assert!(found(&orders).is_empty());
     }
 }
