@@ -24,13 +24,15 @@ fn an_order_past_its_sla_is_overdue_for_its_owner_and_its_department() {
     assert_eq!(list.badge(), 1);
     // Warehouse does not run 需求确认 and does not own the order.
     assert!(today([&c], &warehouse(), &Pipeline::standard(), after).is_empty());
-    // Another sales person: sales runs the stage, so it is theirs too until someone is named.
+    // Customer service also runs 需求确认, so it is theirs too until someone is named.
     assert_eq!(
-        today([&c], &other_sales(), &Pipeline::standard(), after)
+        today([&c], &service(), &Pipeline::standard(), after)
             .overdue
             .len(),
         1
     );
+    // Another sales person: sales stages belong to the order's own seller, not to every seller.
+    assert!(today([&c], &other_sales(), &Pipeline::standard(), after).is_empty());
 }
 
 #[test]

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::calendar::business_date;
 use crate::{
-    Actor, DeadlineState, Money, Order, OrderNumber, OrderStatus, Pipeline, StaffRef, StageId,
+    Actor, DeadlineState, Money, Order, OrderNumber, OrderStatus, Pipeline, Role, StaffRef, StageId,
 };
 
 /// Whether the order is still being worked on. The cancellation reason stays on the order.
@@ -116,16 +116,20 @@ impl Card {
     }
 
     /// Is the current stage `actor`'s to push? The person named responsible for it; when nobody
-    /// is named, the order's owner and the people whose department runs the stage (an admin's
-    /// escape-hatch rights do not make every stage theirs).
+    /// is named, the order's owner and the people whose department runs the stage. Where sales
+    /// runs a stage, that means the order's own seller (its owner), not every sales person: a
+    /// seller's 今天 must not fill up with colleagues' customers. An admin's escape-hatch rights
+    /// do not make every stage theirs either.
     pub fn is_for(&self, actor: &Actor, pipeline: &Pipeline) -> bool {
         match &self.responsible {
             Some(person) => person.user_id == actor.user_id,
             None => {
                 self.owner_id == actor.user_id
-                    || pipeline
-                        .stage(&self.stage)
-                        .is_some_and(|def| def.responsible.iter().any(|r| actor.has_role(*r)))
+                    || pipeline.stage(&self.stage).is_some_and(|def| {
+                        def.responsible
+                            .iter()
+                            .any(|r| *r != Role::Sales && actor.has_role(*r))
+                    })
             }
         }
     }
