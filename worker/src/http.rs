@@ -11,14 +11,24 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Reads a JSON body, refusing wrong content types and oversized bodies before parsing.
 pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, ApiError> {
+    let bytes = read_body(req, "application/json", MAX_BODY_BYTES).await?;
+    serde_json::from_slice(&bytes).map_err(|error| ApiError::MalformedJson(error.to_string()))
+}
+
+/// The raw body of a request whose media type must be `media_type`, at most `limit` bytes.
+pub async fn read_body(
+    req: &mut Request,
+    media_type: &str,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
     let content_type = req
         .headers()
         .get("content-type")
         .ok()
         .flatten()
         .unwrap_or_default();
-    let media_type = content_type.split(';').next().unwrap_or("").trim();
-    if !media_type.eq_ignore_ascii_case("application/json") {
+    let given = content_type.split(';').next().unwrap_or("").trim();
+    if !given.eq_ignore_ascii_case(media_type) {
         return Err(ApiError::UnsupportedMediaType);
     }
     // The declared length lets us refuse a huge upload without reading it; the real length is
@@ -29,21 +39,17 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, ApiE
         .ok()
         .flatten()
         .and_then(|value| value.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
-        return Err(ApiError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES,
-        });
+    if declared.is_some_and(|length| length > limit) {
+        return Err(ApiError::PayloadTooLarge { limit });
     }
     let bytes = req
         .bytes()
         .await
         .map_err(|error| ApiError::MalformedJson(error.to_string()))?;
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES,
-        });
+    if bytes.len() > limit {
+        return Err(ApiError::PayloadTooLarge { limit });
     }
-    serde_json::from_slice(&bytes).map_err(|error| ApiError::MalformedJson(error.to_string()))
+    Ok(bytes)
 }
 
 /// Every API answer is JSON that no cache or browser sniffing may reinterpret.

@@ -394,30 +394,8 @@ fn error_page(lang: Lang, error: &ApiError, number: &str) -> Response {
 
 /// The form fields of a urlencoded body, refusing other content types and big bodies.
 async fn read_form(req: &mut Request) -> Result<Vec<(String, String)>, ApiError> {
-    let content_type = req
-        .headers()
-        .get("content-type")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    if !content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-    {
-        return Err(ApiError::UnsupportedMediaType);
-    }
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|error| ApiError::MalformedJson(error.to_string()))?;
-    if bytes.len() > MAX_FORM_BYTES {
-        return Err(ApiError::PayloadTooLarge {
-            limit: MAX_FORM_BYTES,
-        });
-    }
+    let bytes =
+        crate::http::read_body(req, "application/x-www-form-urlencoded", MAX_FORM_BYTES).await?;
     Ok(url::form_urlencoded::parse(&bytes).into_owned().collect())
 }
 
