@@ -44,7 +44,7 @@ case "$check" in *'"order_number":"GD-DEMO-008"'*) ;; *) die "lookup did not ans
 # wrk counts answers that are not 2xx/3xx; any (a 429 would make the lookup look cheap) fails the run.
 run_wrk() { # run_wrk NAME PATH: prints "rps p99_ms non2xx"
   local out
-  out=$(wrk -t2 -c16 -d"${DURATION}s" --latency -s "$SCRIPT_DIR/$1.lua" "http://127.0.0.1:$PORT$2")
+  out=$(wrk -t"${THREADS:-2}" -c"${CONNECTIONS:-16}" -d"${DURATION}s" --latency -s "$SCRIPT_DIR/$1.lua" "http://127.0.0.1:$PORT$2")
   printf '%s\n' "$out" >"$ROOT/target/wrk-$1.log"
   local rps p99 non2xx
   rps=$(printf '%s\n' "$out" | awk '/^Requests\/sec:/ { print $2 }')
@@ -59,6 +59,9 @@ DURATION=3 run_wrk lookup /api/track/lookup >/dev/null
 read -r constant_rps constant_p99 constant_bad < <(run_wrk constant /api/dev/bench/constant)
 read -r lookup_rps lookup_p99 lookup_bad < <(run_wrk lookup /api/track/lookup)
 read -r health_rps health_p99 _ < <(run_wrk health /api/health)
+# One connection: what a single request costs without queueing behind 15 others on 2 cores.
+read -r constant1_rps constant1_p99 _ < <(THREADS=1 CONNECTIONS=1 run_wrk constant /api/dev/bench/constant)
+read -r lookup1_rps lookup1_p99 _ < <(THREADS=1 CONNECTIONS=1 run_wrk lookup /api/track/lookup)
 [ "$constant_bad" = 0 ] && [ "$lookup_bad" = 0 ] ||
   die "non-200 answers during the benchmark (constant: $constant_bad, lookup: $lookup_bad); see target/wrk-*.log"
 
@@ -68,6 +71,8 @@ printf '  %-40s %12s %10s\n' "" "req/s" "p99 ms"
 printf '  %-40s %12s %10s\n' "bare constant JSON (/api/dev/bench/constant)" "$constant_rps" "$constant_p99"
 printf '  %-40s %12s %10s\n' "lookup (/api/track/lookup)" "$lookup_rps" "$lookup_p99"
 printf '  %-40s %12s %10s\n' "reference: one D1 SELECT (/api/health)" "$health_rps" "$health_p99"
+printf '  %-40s %12s %10s\n' "reference, 1 connection: bare" "$constant1_rps" "$constant1_p99"
+printf '  %-40s %12s %10s\n' "reference, 1 connection: lookup" "$lookup1_rps" "$lookup1_p99"
 awk -v l="$lookup_rps" -v c="$constant_rps" -v p="$lookup_p99" 'BEGIN {
   ratio = 100 * l / c
   printf "  lookup / bare throughput: %.0f%% (target >= 70%%): %s\n", ratio, (ratio >= 70 ? "ok" : "MISSED")
