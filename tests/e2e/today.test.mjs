@@ -70,7 +70,11 @@ async function openTodayTab() {
 
 async function rowsOf(section) {
   return page.locator(`[data-testid=today-${section}] [data-testid=today-row]`).evaluateAll((rows) =>
-    rows.map((row) => ({ number: row.dataset.number, reason: row.querySelector('[data-testid=today-reason]').textContent })),
+    rows.map((row) => ({
+      number: row.dataset.number,
+      reason: row.querySelector('[data-testid=today-reason]').textContent,
+      stage: row.querySelector('.card-meta span').textContent,
+    })),
   );
 }
 
@@ -119,7 +123,8 @@ test('offline, a week later by the browser clock, orders due this week have beco
   // The list is built once the device's storage has opened: wait for it before reading it.
   await page.locator(`[data-testid=today-overdue] [data-testid=today-row][data-number="${OVERDUE}"]`).waitFor();
   const before = await rowsOf('overdue');
-  const dueLater = [...(await rowsOf('this-week')), ...(await rowsOf('due-today'))].map((r) => r.number);
+  const laterRows = [...(await rowsOf('this-week')), ...(await rowsOf('due-today'))];
+  const dueLater = laterRows.map((r) => r.number);
   assert.ok(dueLater.length >= 1, 'something of 孙磊 is due later this week');
 
   await page.clock.setFixedTime(Date.now() + 8 * 24 * 3600 * 1000);
@@ -135,6 +140,8 @@ test('offline, a week later by the browser clock, orders due this week have beco
   assert.equal(await page.getByTestId('today-badge').textContent(), String(await expectedBadge()));
 
   await page.getByRole('link', { name: '看板', exact: true }).click();
+  // A phone shows one stage at a time: open the order's stage tab.
+  await page.getByRole('tab').filter({ hasText: laterRows[0].stage }).click();
   const card = page.locator(`[data-testid=order-card][data-number="${dueLater[0]}"]`).first();
   await card.locator('.badge-overdue').waitFor();
 
