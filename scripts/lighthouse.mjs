@@ -42,7 +42,8 @@ try {
   await page.getByLabel('手机号或邮箱').fill(LOGIN);
   await page.getByLabel('密码', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: '登录', exact: true }).click();
-  await page.getByRole('heading', { name: '订单看板' }).waitFor();
+  // Sales people land on 今天, others on the board.
+  await page.getByRole('heading', { name: /^(今天|订单看板)$/ }).waitFor();
   await page.evaluate(() => navigator.serviceWorker.ready);
   const cdp = await context.newCDPSession(page);
   const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
@@ -53,7 +54,11 @@ try {
   // The board as a team member opens it every day (signed in, the app installed: the service
   // worker and the session are kept); the customer page as a customer meets it: a first visit
   // (Lighthouse clears the origin's storage first, so it runs last).
-  for (const [name, path, firstVisit] of [['board', '/', false], ['customer_page', '/track', true]]) {
+  for (const [name, path, firstVisit] of [
+    ['board', '/', false],
+    ['today', '/today', false],
+    ['customer_page', '/track', true],
+  ]) {
     const result = await lighthouse(`${base}${path}`, {
       port,
       output: 'json',

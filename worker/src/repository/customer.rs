@@ -16,7 +16,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 use worker::{query, D1PreparedStatement};
 
-use super::{status_column, timestamp, to_json, CommitError, Repository};
+use super::{timestamp, to_json, CommitError, Repository};
 use crate::error::ApiError;
 
 /// One rate-limit counter a request is counted against.
@@ -168,7 +168,6 @@ impl Repository {
         received_at: DateTime<Utc>,
     ) -> Result<i64, CommitError> {
         let id = order.id.to_string();
-        let doc = to_json(order)?;
         let received = received_at.to_rfc3339();
         // A NULL (order gone or deleted) fails the NOT NULL constraint, a different version the
         // CHECK: either way the whole batch rolls back.
@@ -184,20 +183,8 @@ impl Repository {
                 &self.db,
                 "UPDATE server_meta SET value = value + 1 WHERE key = 'version' RETURNING value"
             ),
-            query!(
-                &self.db,
-                "UPDATE orders SET number = ?2, stage = ?3, status = ?4, owner_id = ?5, \
-                 phone_last4 = ?6, doc = ?7, updated_at = ?8, \
-                 version = (SELECT value FROM server_meta WHERE key = 'version') WHERE id = ?1",
-                &id,
-                &order.number.as_str(),
-                &order.stage.0,
-                &status_column(&order.status),
-                &order.owner.user_id,
-                &order.customer.phone_last4(),
-                &doc,
-                &order.updated_at.to_rfc3339()
-            )?,
+            // The guard above made sure the order exists, so this rewrites it.
+            self.write_order(order)?,
         ];
         for event in events {
             let payload = to_json(&event.kind)?;

@@ -118,14 +118,31 @@ impl Repository {
         events: &[HistoryEvent],
         received_at: DateTime<Utc>,
     ) -> Result<(), ApiError> {
+        let mut statements = vec![self.bump_version(), self.write_order(order)?];
+        for event in events {
+            statements.push(self.insert_event(order, event, received_at)?);
+        }
+        self.db.batch(statements).await?;
+        Ok(())
+    }
+
+    /// THE statement that writes an order row: the document and every column derived from it,
+    /// at the current global version (the caller bumps it earlier in the same batch). A new order
+    /// is inserted; an existing one is rewritten, keeping its `created_at` and `deleted` flag.
+    /// Every order write (demo data, sync decisions, customer changes) goes through here, so the
+    /// columns the server queries on can never disagree with the document.
+    pub(super) fn write_order(&self, order: &Order) -> Result<D1PreparedStatement, ApiError> {
         let doc = to_json(order)?;
-        let mut statements = vec![self.bump_version()];
-        statements.push(query!(
+        Ok(query!(
             &self.db,
             "INSERT INTO orders (id, number, stage, status, owner_id, phone_last4, doc, version, \
              deleted, created_at, updated_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, \
-             (SELECT value FROM server_meta WHERE key = 'version'), 0, ?8, ?9)",
+             (SELECT value FROM server_meta WHERE key = 'version'), 0, ?8, ?9) \
+             ON CONFLICT (id) DO UPDATE SET number = excluded.number, stage = excluded.stage, \
+             status = excluded.status, owner_id = excluded.owner_id, \
+             phone_last4 = excluded.phone_last4, doc = excluded.doc, \
+             version = excluded.version, updated_at = excluded.updated_at",
             &order.id.to_string(),
             &order.number.as_str(),
             &order.stage.0,
@@ -135,12 +152,7 @@ impl Repository {
             &doc,
             &order.created_at.to_rfc3339(),
             &order.updated_at.to_rfc3339()
-        )?);
-        for event in events {
-            statements.push(self.insert_event(order, event, received_at)?);
-        }
-        self.db.batch(statements).await?;
-        Ok(())
+        )?)
     }
 
     fn bump_version(&self) -> D1PreparedStatement {

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 use worker::{query, D1PreparedStatement, D1Result};
 
-use super::{status_column, timestamp, to_json, Repository};
+use super::{timestamp, to_json, Repository};
 use crate::error::ApiError;
 
 /// `orders.version` of an order that does not exist yet, for the guard.
@@ -285,27 +285,7 @@ impl Repository {
                 &self.db,
                 "UPDATE server_meta SET value = value + 1 WHERE key = 'version' RETURNING value"
             ));
-            let doc = to_json(*order)?;
-            statements.push(query!(
-                &self.db,
-                "INSERT INTO orders (id, number, stage, status, owner_id, phone_last4, doc, version, \
-                 deleted, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, \
-                 (SELECT value FROM server_meta WHERE key = 'version'), 0, ?8, ?9) \
-                 ON CONFLICT (id) DO UPDATE SET number = excluded.number, stage = excluded.stage, \
-                 status = excluded.status, owner_id = excluded.owner_id, \
-                 phone_last4 = excluded.phone_last4, doc = excluded.doc, \
-                 version = excluded.version, updated_at = excluded.updated_at",
-                &order.id.to_string(),
-                &order.number.as_str(),
-                &order.stage.0,
-                &status_column(&order.status),
-                &order.owner.user_id,
-                &order.customer.phone_last4(),
-                &doc,
-                &order.created_at.to_rfc3339(),
-                &order.updated_at.to_rfc3339()
-            )?);
+            statements.push(self.write_order(order)?);
         }
         for (order_id, seq, device_time, event) in &write.events {
             let payload = to_json(&event.kind)?;
