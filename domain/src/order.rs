@@ -397,6 +397,15 @@ impl Order {
             .expect("an order always has the progress of its current stage")
     }
 
+    /// Who answers for the current stage by name: the person named responsible for it, else the
+    /// order's owner (digests and lists address this person).
+    pub fn stage_person(&self) -> &StaffRef {
+        self.current_progress()
+            .responsible
+            .as_ref()
+            .unwrap_or(&self.owner)
+    }
+
     /// The latest visit to `stage`, if the order ever entered it.
     pub fn progress_of(&self, stage: &StageId) -> Option<&StageProgress> {
         self.stages.iter().rev().find(|p| &p.stage == stage)

@@ -233,7 +233,7 @@ fn order_page(
                 @if let Some(feedback) = &view.feedback {
                     p.given data-testid="feedback-given" {
                         span.stars aria-label={ (feedback.stars) (pick(lang, " 星", " stars")) } {
-                            (stars(feedback.stars))
+                            (domain::stars_text(feedback.stars))
                         }
                         " " span.muted { (date(lang, feedback.given_on)) }
                     }
@@ -325,11 +325,6 @@ fn order_page(
                 (date(lang, domain::business_date(until.with_timezone(&chrono::Utc)))) }
         }
     }
-}
-
-fn stars(n: u8) -> String {
-    let n = usize::from(n.min(5));
-    format!("{}{}", "★".repeat(n), "☆".repeat(5 - n))
 }
 
 fn status_class(status: CustomerStatus) -> &'static str {

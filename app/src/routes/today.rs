@@ -183,12 +183,7 @@ fn TodayRow(card: Card, section: Section) -> impl IntoView {
                 .unwrap_or_else(|| stage.as_str().to_string())
         })
     };
-    // Who runs the stage: the named person, else the order's owner (the card has no more).
-    let who = card
-        .responsible
-        .as_ref()
-        .map(|person| person.name.clone())
-        .unwrap_or_else(|| card.owner_name.clone());
+    let who = card.stage_person_name().to_string();
     view! {
         <li class="order-card today-row" data-testid="today-row" data-number=number_attr>
             <A href=href>

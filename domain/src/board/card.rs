@@ -115,6 +115,13 @@ impl Card {
         !self.is_active()
     }
 
+    /// Same answer as `Order::stage_person`, by name.
+    pub fn stage_person_name(&self) -> &str {
+        self.responsible
+            .as_ref()
+            .map_or(self.owner_name.as_str(), |person| person.name.as_str())
+    }
+
     /// Is the current stage `actor`'s to push? The person named responsible for it; when nobody
     /// is named, the order's owner and the people whose department runs the stage. Where sales
     /// runs a stage, that means the order's own seller (its owner), not every sales person: a

@@ -35,8 +35,7 @@ pub fn overdue_entry(
     let DeadlineState::Overdue { days } = order.deadline_state(pipeline, today) else {
         return None;
     };
-    let progress = order.current_progress();
-    let person = progress.responsible.as_ref().unwrap_or(&order.owner);
+    let person = order.stage_person();
     let stage_name = pipeline
         .stage(&order.stage)
         .map_or_else(|| order.stage.to_string(), |def| def.name.zh.clone());
