@@ -49,7 +49,11 @@ fn a_named_responsible_person_takes_the_stage_over() {
     let c = card(&order);
     assert_eq!(c.responsible.as_ref().unwrap().name, "孙磊");
     assert_eq!(c.stage_person_name(), order.stage_person().name);
-    assert_eq!(card(&created()).stage_person_name(), "王芳", "nobody named: the owner");
+    assert_eq!(
+        card(&created()).stage_person_name(),
+        "王芳",
+        "nobody named: the owner"
+    );
     let day = due(&order);
     assert_eq!(
         today([&c], &other_sales(), &Pipeline::standard(), day)
