@@ -8,6 +8,8 @@ use domain::{DomainError, Lang};
 use serde::Serialize;
 use worker::Response;
 
+use crate::http::BodyError;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("request body is not valid JSON for this endpoint: {0}")]
@@ -343,5 +345,15 @@ impl ApiError {
 impl From<worker::Error> for ApiError {
     fn from(error: worker::Error) -> Self {
         ApiError::Database(error.to_string())
+    }
+}
+
+impl From<BodyError> for ApiError {
+    fn from(error: BodyError) -> Self {
+        match error {
+            BodyError::Malformed(detail) => ApiError::MalformedJson(detail),
+            BodyError::UnsupportedMediaType => ApiError::UnsupportedMediaType,
+            BodyError::TooLarge { limit } => ApiError::PayloadTooLarge { limit },
+        }
     }
 }

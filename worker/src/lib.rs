@@ -1,24 +1,22 @@
 //! The 跟单 Cloudflare Worker: the team's sync API, the customer lookup API, and (through the
 //! static-assets binding) the built app, all on one origin. See ARCHITECTURE.md.
 
-mod accounts;
-mod admin_users;
+// Entry points: `fetch` (below) hands every request to `router`, `scheduled` runs the cron.
+mod router;
+
+// Features, one room per audience.
+mod customer;
+mod dev;
+mod notify;
+mod sync;
+mod team;
+
+// Plumbing the features share; it imports no feature.
 mod auth;
-mod bench;
-mod board;
-mod demo_data;
 mod error;
 mod health;
 mod http;
-mod notify;
-mod pages;
 mod repository;
-mod router;
-mod session;
-mod setup;
-mod share;
-mod sync;
-mod track;
 
 use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 

@@ -6,8 +6,11 @@ use std::future::Future;
 use worker::{Env, Request, Response, Router};
 
 use crate::{
-    admin_users, bench, board, demo_data, error::ApiError, health, notify, pages, session, setup,
-    share, sync, track,
+    customer::{pages, share, track},
+    dev,
+    error::ApiError,
+    health, notify, sync,
+    team::{board, members, session, setup},
 };
 
 async fn respond(
@@ -61,16 +64,16 @@ pub async fn handle(req: Request, env: Env) -> Response {
         })
         // Team management, admins only.
         .get_async("/api/admin/users", |req, ctx| {
-            respond(admin_users::list(req, ctx))
+            respond(members::list(req, ctx))
         })
         .post_async("/api/admin/users", |req, ctx| {
-            respond(admin_users::create(req, ctx))
+            respond(members::create(req, ctx))
         })
         .patch_async("/api/admin/users/:id", |req, ctx| {
-            respond(admin_users::update(req, ctx))
+            respond(members::update(req, ctx))
         })
         .post_async("/api/admin/users/:id/password", |req, ctx| {
-            respond(admin_users::set_password(req, ctx))
+            respond(members::set_password(req, ctx))
         })
         // Notification channels and the outbox status, admins only (notify/admin.rs).
         .get_async("/api/admin/notify/channels", |req, ctx| {
@@ -95,19 +98,19 @@ pub async fn handle(req: Request, env: Env) -> Response {
         .post_async("/api/sync/push", |req, ctx| respond(sync::push(req, ctx)))
         .get_async("/api/sync/pull", |req, ctx| respond(sync::pull(req, ctx)))
         .post_async("/api/dev/bench/select", |req, ctx| {
-            respond(bench::select(req, ctx))
+            respond(dev::bench::select(req, ctx))
         })
         .post_async("/api/dev/bench/write", |req, ctx| {
-            respond(bench::write(req, ctx))
+            respond(dev::bench::write(req, ctx))
         })
         .post_async("/api/dev/notify/cron", |req, ctx| {
-            respond(notify::dev_run_cron(req, ctx))
+            respond(dev::cron::run_cron(req, ctx))
         })
         .post_async("/api/dev/bench/constant", |req, ctx| {
-            respond(bench::constant(req, ctx))
+            respond(dev::bench::constant(req, ctx))
         })
         .post_async("/api/dev/demo-data", |req, ctx| {
-            respond(demo_data::load(req, ctx))
+            respond(dev::demo_data::load(req, ctx))
         })
         .or_else_any_method_async("/api/*rest", |_req, _ctx| async {
             Ok(ApiError::RouteNotFound.into_response())

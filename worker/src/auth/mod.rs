@@ -9,6 +9,7 @@
 //! Every team endpoint starts with `require_user`; it is the one place a token is read.
 
 pub mod crypto;
+pub mod customer_link;
 pub mod password;
 pub mod throttle;
 

@@ -5,19 +5,10 @@
 //! use the new count; old ones keep verifying.
 
 use super::crypto::{constant_time_eq, from_hex, hex, pbkdf2_sha256, random_bytes};
-use crate::error::ApiError;
+use crate::{error::ApiError, repository::PasswordHash};
 
 /// Cloudflare Workers refuse PBKDF2 with more iterations than this.
 pub const ITERATIONS: u32 = 100_000;
-
-/// A password as stored: never the password itself.
-pub struct PasswordHash {
-    /// Hex of the 32-byte derived key.
-    pub hash: String,
-    /// Hex of the 16-byte salt.
-    pub salt: String,
-    pub iterations: u32,
-}
 
 pub async fn hash_password(password: &str) -> Result<PasswordHash, ApiError> {
     let salt: [u8; 16] = random_bytes()?;

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use domain::{business_date, business_offset, DeadlineState, Order, Pipeline};
 
-use super::{order_link, stamp, DigestPayload, OverdueOrder, Payload, PersonDigest};
+use super::{stamp, DigestPayload, OverdueOrder, Payload, PersonDigest};
 use crate::{
     error::ApiError,
     repository::{NewOutboxRow, Repository},
@@ -50,7 +50,7 @@ pub fn overdue_entry(
             responsible: person.name.clone(),
             due_date: order.due_date(pipeline),
             days_late: days,
-            link: order_link(link_base, order.id),
+            link: crate::http::order_link(link_base, order.id),
         },
     ))
 }

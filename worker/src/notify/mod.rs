@@ -142,43 +142,10 @@ pub fn retry_delay(attempts: i64) -> Option<Duration> {
     Some(Duration::minutes(minutes))
 }
 
-/// The origin links in messages point to, without a trailing slash: the `PUBLIC_URL` variable
-/// when set (it must be, for the cron: a scheduled event has no request), else the origin of the
-/// request being served.
-pub fn public_base(env: &worker::Env, request_origin: Option<&str>) -> Option<String> {
-    env.var("PUBLIC_URL")
-        .ok()
-        .map(|var| var.to_string())
-        .filter(|url| !url.trim().is_empty())
-        .or_else(|| request_origin.map(str::to_string))
-        .map(|url| url.trim().trim_end_matches('/').to_string())
-}
-
-/// The team's page of an order.
-pub fn order_link(base: Option<&str>, order_id: Uuid) -> Option<String> {
-    base.map(|base| format!("{base}/orders/{order_id}"))
-}
-
-/// The customer's page of an order: the signed share link (`share.rs`), the same one the team
-/// shares by hand. Without `SHARE_SECRET` a notice still goes out, pointing at the lookup page
-/// (number + phone digits).
-pub fn customer_track_link(
-    base: Option<&str>,
-    secret: Option<&crate::share::ShareSecret>,
-    order_id: Uuid,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Option<String> {
-    let base = base?;
-    Some(match secret {
-        Some(secret) => crate::share::customer_track_link(base, secret, order_id, now),
-        None => format!("{}/track", base.trim_end_matches('/')),
-    })
-}
-
 /// The cron's work: queue today's digests (from 08:00 business time), then send what is due.
 pub async fn run_cron(env: &worker::Env, now: DateTime<Utc>) -> Result<(), crate::error::ApiError> {
     let repo = crate::repository::Repository::new(env.d1("DB")?);
-    let base = public_base(env, None);
+    let base = crate::http::public_base(env, None);
     let queued = digest::queue_digests(&repo, now, base.as_deref()).await?;
     let delivery = send::deliver_due(&repo, now, None).await?;
     worker::console_log!(
@@ -187,37 +154,6 @@ pub async fn run_cron(env: &worker::Env, now: DateTime<Utc>) -> Result<(), crate
         delivery.failed
     );
     Ok(())
-}
-
-/// `POST /api/dev/notify/cron?time=<ms>`: runs the cron's work as if the trigger fired at `time`
-/// (dev only, like demo data: 404 unless `DEMO_DATA=enabled`). Why it exists: wrangler 4.86's
-/// `/__scheduled` (from `--test-scheduled`) takes no time, and its
-/// `/cdn-cgi/handler/scheduled?time=` fails for this worker with "DataCloneError: Could not
-/// serialize object of type ScheduledController" (wrangler's dev proxy forwards the event to
-/// workers-rs's entrypoint class as an RPC call). Tests drive time through this route, which
-/// calls the same `run_cron` as the `scheduled` handler, and run the real handler through
-/// `/__scheduled`.
-pub async fn dev_run_cron(
-    req: worker::Request,
-    ctx: worker::RouteContext<()>,
-) -> Result<worker::Response, crate::error::ApiError> {
-    use crate::error::ApiError;
-    let enabled = ctx
-        .var("DEMO_DATA")
-        .map(|var| var.to_string() == "enabled")
-        .unwrap_or(false);
-    if !enabled {
-        return Err(ApiError::Disabled);
-    }
-    let url = req.url().map_err(|e| ApiError::BadQuery(e.to_string()))?;
-    let time = url
-        .query_pairs()
-        .find(|(name, _)| name == "time")
-        .and_then(|(_, value)| value.parse::<i64>().ok())
-        .and_then(DateTime::from_timestamp_millis)
-        .ok_or_else(|| ApiError::BadQuery("time must be milliseconds since 1970".into()))?;
-    run_cron(&ctx.env, time).await?;
-    crate::http::ok_json(&serde_json::json!({ "ran_at": stamp(time) }))
 }
 
 /// Sends what is due now (after a sync push).
@@ -247,29 +183,6 @@ mod tests {
         assert_eq!(retry_delay(MAX_ATTEMPTS), None);
         // The cap holds for any count below the limit.
         assert!((1..MAX_ATTEMPTS).all(|n| retry_delay(n).unwrap() <= Duration::hours(6)));
-    }
-
-    #[test]
-    fn customer_links_are_signed_share_links_or_the_lookup_page() {
-        let secret = crate::share::ShareSecret::new(&[7u8; 32]).unwrap();
-        let now = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
-        let id = Uuid::from_u128(9);
-        let signed = customer_track_link(Some("https://gd.example.com"), Some(&secret), id, now);
-        assert_eq!(
-            signed,
-            Some(crate::share::customer_track_link(
-                "https://gd.example.com",
-                &secret,
-                id,
-                now
-            ))
-        );
-        assert!(signed.unwrap().starts_with("https://gd.example.com/t/"));
-        assert_eq!(
-            customer_track_link(Some("https://gd.example.com/"), None, id, now).as_deref(),
-            Some("https://gd.example.com/track")
-        );
-        assert_eq!(customer_track_link(None, Some(&secret), id, now), None);
     }
 
     #[test]

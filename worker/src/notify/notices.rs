@@ -12,7 +12,8 @@
 use chrono::{DateTime, Utc};
 use domain::{Order, Pipeline};
 
-use super::{customer_track_link, stamp, CustomerNotice, Payload};
+use super::{stamp, CustomerNotice, Payload};
+use crate::auth::customer_link::{customer_page_link, ShareSecret};
 use crate::{
     error::ApiError,
     repository::{ChannelRecord, NewOutboxRow},
@@ -47,7 +48,7 @@ pub fn notice_rows(
     pipeline: &Pipeline,
     channels: &[ChannelRecord],
     link_base: Option<&str>,
-    share_secret: Option<&crate::share::ShareSecret>,
+    share_secret: Option<&ShareSecret>,
     now: DateTime<Utc>,
 ) -> Result<Vec<NewOutboxRow>, ApiError> {
     let mut rows = Vec::new();
@@ -62,7 +63,7 @@ pub fn notice_rows(
             stage_id: def.id.to_string(),
             stage_label: def.customer_label.zh.clone(),
             message: def.customer_message.zh.clone(),
-            track_link: customer_track_link(link_base, share_secret, after.id, now),
+            track_link: customer_page_link(link_base, share_secret, after.id, now),
         });
         let payload =
             serde_json::to_string(&payload).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -152,7 +153,7 @@ mod tests {
         )
         .unwrap()
         .order;
-        let secret = crate::share::ShareSecret::new(&[3u8; 32]).unwrap();
+        let secret = ShareSecret::new(&[3u8; 32]).unwrap();
         let rows = notice_rows(
             Some(&created),
             &advanced,
@@ -178,7 +179,7 @@ mod tests {
         // The customer gets the signed link the team would share: it opens this order.
         let link = payload["track_link"].as_str().unwrap();
         let token = link.strip_prefix("https://gd.example.com/t/").unwrap();
-        let claims = crate::share::verify(&secret, token, now).unwrap();
+        let claims = crate::auth::customer_link::verify(&secret, token, now).unwrap();
         assert_eq!(claims.order_id, advanced.id);
         // The same change seen again (a retried batch) gives the same keys: no second notice.
         let again = notice_rows(

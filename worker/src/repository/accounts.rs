@@ -11,7 +11,16 @@ use serde::Deserialize;
 use worker::{query, D1PreparedStatement};
 
 use super::Repository;
-use crate::{auth::password::PasswordHash, error::ApiError};
+use crate::error::ApiError;
+
+/// A password as stored: never the password itself (`auth::password` makes and checks these).
+pub struct PasswordHash {
+    /// Hex of the 32-byte derived key.
+    pub hash: String,
+    /// Hex of the 16-byte salt.
+    pub salt: String,
+    pub iterations: u32,
+}
 
 /// An account as stored, without its password.
 #[derive(Debug, Clone)]

@@ -10,9 +10,10 @@ mod accounts;
 mod bench;
 mod customer;
 mod notify;
+pub mod retry;
 mod sync;
 
-pub use accounts::{NewSession, NewUser, ThrottleKey, UserRecord};
+pub use accounts::{NewSession, NewUser, PasswordHash, ThrottleKey, UserRecord};
 pub use bench::RawOrderRow;
 pub use customer::{CustomerLookup, CustomerOrder, TrackCount, TrackKey};
 pub use notify::{ChannelRecord, NewOutboxRow, OutboxRow};

@@ -39,13 +39,7 @@ struct Seeded {
 }
 
 pub async fn load(_req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
-    let enabled = ctx
-        .var("DEMO_DATA")
-        .map(|var| var.to_string() == "enabled")
-        .unwrap_or(false);
-    if !enabled {
-        return Err(ApiError::Disabled);
-    }
+    super::require_dev(&ctx)?;
     let repository = Repository::new(ctx.d1("DB")?);
     let now = server_now();
 

@@ -23,14 +23,12 @@ use uuid::Uuid;
 use worker::{Env, Request, Response, RouteContext};
 
 use crate::{
+    auth::customer_link::{self, ShareSecret, LOOKUP_TOKEN_HOURS},
     auth::throttle::client_address,
     error::ApiError,
     http::{ok_json, read_json, server_now},
     repository::{timestamp, CommitError, CustomerLookup, CustomerOrder, Repository},
-    share::{self, ShareSecret, LOOKUP_TOKEN_HOURS},
 };
-
-pub mod limits;
 
 /// What a customer may use for the follow-up actions, in every successful lookup answer.
 #[derive(Debug, Clone, Serialize)]
@@ -121,7 +119,7 @@ pub async fn lookup_by_number(
     // Checked before any work, so a misconfigured deployment says so instead of "not found".
     let secret = ShareSecret::from_env(caller.env)?;
     let now = server_now();
-    let limits = limits::Limits::from_env(caller.env);
+    let limits = super::limits::Limits::from_env(caller.env);
     let keys = limits.lookup_keys(&caller.address, number);
     let (counts, found) = caller
         .repository()?
@@ -132,13 +130,13 @@ pub async fn lookup_by_number(
             CustomerLookup::Number(number),
         )
         .await?;
-    limits::check(&counts, now)?;
+    super::limits::check(&counts, now)?;
     let found = found
         .filter(|found| same_digits(&found.order.customer.phone_last4(), digits))
         .ok_or(ApiError::OrderNotFound)?;
     let expires_at = whole_seconds(now + Duration::hours(LOOKUP_TOKEN_HOURS));
     let access = TrackAccess {
-        token: share::sign(&secret, found.order.id, expires_at),
+        token: customer_link::sign(&secret, found.order.id, expires_at),
         expires_at: timestamp(expires_at),
     };
     Ok((view_of(&found, lang, now), access))
@@ -155,10 +153,10 @@ async fn read_by_token(
     caller: &Caller<'_>,
     token: &str,
     now: DateTime<Utc>,
-) -> Result<(share::LinkClaims, CustomerOrder), ApiError> {
+) -> Result<(customer_link::LinkClaims, CustomerOrder), ApiError> {
     let secret = ShareSecret::from_env(caller.env)?;
-    let claims = share::verify(&secret, token, now)?;
-    let limits = limits::Limits::from_env(caller.env);
+    let claims = customer_link::verify(&secret, token, now)?;
+    let limits = super::limits::Limits::from_env(caller.env);
     let keys = limits.link_keys(&caller.address, claims.order_id);
     let (counts, found) = caller
         .repository()?
@@ -169,7 +167,7 @@ async fn read_by_token(
             CustomerLookup::Id(claims.order_id),
         )
         .await?;
-    limits::check(&counts, now)?;
+    super::limits::check(&counts, now)?;
     Ok((claims, found.ok_or(ApiError::LinkInvalid)?))
 }
 
@@ -271,7 +269,7 @@ pub async fn act(
                 return Ok(view_of(&written, lang, now));
             }
             Err(CommitError::Stale) | Err(CommitError::Transient(_)) if attempt < MAX_ATTEMPTS => {
-                crate::sync::backoff(attempt).await;
+                crate::repository::retry::backoff(attempt).await;
                 // Not counted again: this is still the same request.
                 let (_, fresh) = repository
                     .customer_read(&[], now, now, CustomerLookup::Id(claims.order_id))

@@ -9,8 +9,6 @@
 //! guard makes every write conditional on exactly the state the decisions saw.
 
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
-use std::time::Duration;
 
 use domain::{
     make_number_unique, process, Context, Decision, Order, PendingMutation, Pipeline, PushRequest,
@@ -19,52 +17,22 @@ use domain::{
 };
 use serde::Serialize;
 use uuid::Uuid;
-use worker::{Delay, Request, Response, RouteContext};
+use worker::{Request, Response, RouteContext};
 
 use crate::{
     auth::require_user,
     error::ApiError,
     http::{json_text_response, ok_json, read_json, server_now},
     notify,
-    repository::{is_transient, ChannelRecord, CommitError, DecisionWrite, Repository, NO_VERSION},
+    repository::{
+        retry::{backoff, retrying},
+        ChannelRecord, CommitError, DecisionWrite, Repository, NO_VERSION,
+    },
 };
 
 /// Decisions of one mutation tried at most this often before the push answers 503 (the client
 /// retries later; everything before this mutation is kept).
 const MAX_ATTEMPTS: u32 = 8;
-/// Transient D1 errors on reads: tries per read.
-const READ_ATTEMPTS: u32 = 4;
-
-pub(crate) async fn backoff(attempt: u32) {
-    // 20, 40, 80, … ms, capped at 640 ms, plus a little jitter from the clock so that two
-    // requests that collided do not collide again in step.
-    let base = 20u64 << attempt.min(5);
-    let jitter = (worker::Date::now().as_millis() % 17) * attempt as u64;
-    Delay::from(Duration::from_millis(base + jitter)).await;
-}
-
-/// Runs a read again (with backoff) while D1 answers with an error it documents as transient.
-/// Only for reads: they change nothing, so repeating them is always safe.
-async fn retrying<T, F, Fut>(mut read: F) -> Result<T, ApiError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, ApiError>>,
-{
-    let mut attempt = 0;
-    loop {
-        match read().await {
-            Err(ApiError::Database(message))
-                if is_transient(&message) && attempt + 1 < READ_ATTEMPTS =>
-            {
-                attempt += 1;
-                worker::console_warn!("transient D1 error, retry {attempt}: {message}");
-                backoff(attempt).await;
-            }
-            other => return other,
-        }
-    }
-}
-
 fn check_push(body: &PushRequest) -> Result<(), ApiError> {
     if body.mutations.len() > MAX_PUSH_MUTATIONS {
         return Err(ApiError::TooManyMutations {
@@ -157,9 +125,9 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
     let user = require_user(&req, &ctx).await?;
     // Where links in customer notices point (PUBLIC_URL, else this request's origin).
     let origin = req.url().ok().map(|url| url.origin().ascii_serialization());
-    let link_base = notify::public_base(&ctx.env, origin.as_deref());
+    let link_base = crate::http::public_base(&ctx.env, origin.as_deref());
     // A deployment without SHARE_SECRET still notifies customers, with the lookup page's link.
-    let share_secret = crate::share::ShareSecret::from_env(&ctx.env).ok();
+    let share_secret = crate::auth::customer_link::ShareSecret::from_env(&ctx.env).ok();
     let body: PushRequest = read_json(&mut req).await?;
     check_push(&body)?;
     let repo = Repository::new(ctx.d1("DB")?);
@@ -619,15 +587,5 @@ mod tests {
         let run = vec![pending(1, create(a, "HZ-1"))];
         let decided = decide_run(&rules, &run, &known, &in_db, &checked);
         assert_eq!(numbers(&decided), vec!["HZ-1"]);
-    }
-
-    #[test]
-    fn only_documented_transient_d1_errors_are_retried() {
-        assert!(is_transient("D1_ERROR: Network connection lost."));
-        assert!(is_transient("D1 DB storage caused object to be reset"));
-        assert!(!is_transient(
-            "D1_ERROR: CHECK constraint failed: ok = 1: SQLITE_CONSTRAINT"
-        ));
-        assert!(!is_transient("no such table: orders"));
     }
 }

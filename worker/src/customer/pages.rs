@@ -21,15 +21,13 @@ use maud::{html, Markup, DOCTYPE};
 use uuid::Uuid;
 use worker::{Headers, Request, Response, RouteContext};
 
-use crate::{
-    auth::crypto,
-    error::ApiError,
-    track::{self, Caller, CustomerAction, TrackAccess, MAX_ORDER_NUMBER_CHARS},
-};
+use crate::{auth::crypto, error::ApiError};
+
+use super::track::{self, Caller, CustomerAction, TrackAccess, MAX_ORDER_NUMBER_CHARS};
 
 /// The stylesheet, compiled in. Its URL carries a hash of its content, so browsers may keep it
 /// for a year and still never use an old one.
-const STYLESHEET: &str = include_str!("../../style/track.css");
+const STYLESHEET: &str = include_str!("../../../style/track.css");
 
 /// Pages answer with these, on top of the content type: nothing may run or load except our own
 /// stylesheet, forms go only to us, no framing, and no referrer (the URL holds a token).

@@ -10,12 +10,12 @@ use serde::Deserialize;
 use worker::{Request, Response, RouteContext};
 
 use crate::{
-    accounts,
     auth::{self, crypto, password, throttle},
     error::ApiError,
     http::{json_response, read_json, server_now},
     repository::{timestamp, NewUser, Repository, ThrottleKey},
-    session::SignedIn,
+    team::account_fields as accounts,
+    team::session::SignedIn,
 };
 
 #[derive(Deserialize)]

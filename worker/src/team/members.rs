@@ -9,11 +9,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 use worker::{Request, Response, RouteContext};
 
 use crate::{
-    accounts::{self, UserView},
     auth::{self, crypto, password, throttle},
     error::ApiError,
     http::{json_response, ok_json, read_json, server_now},
     repository::{timestamp, NewUser, Repository},
+    team::account_fields::{self as accounts, UserView},
 };
 
 #[derive(Serialize)]

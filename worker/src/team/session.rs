@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use worker::{Request, Response, RouteContext};
 
 use crate::{
-    accounts::{self, UserView},
     auth::{self, password, throttle},
     error::ApiError,
     http::{ok_json, read_json, server_now},
     repository::{timestamp, Repository},
+    team::account_fields::{self as accounts, UserView},
 };
 
 #[derive(Deserialize)]

@@ -15,17 +15,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
-use serde::Serialize;
 use sha2::Sha256;
 use uuid::Uuid;
-use worker::{Env, Request, Response, RouteContext};
+use worker::Env;
 
-use crate::{
-    auth::{crypto, require_user},
-    error::ApiError,
-    http::{ok_json, server_now},
-    repository::Repository,
-};
+use crate::{auth::crypto, error::ApiError};
 
 /// How long a link from "share with customer" works.
 pub const SHARE_LINK_DAYS: i64 = 30;
@@ -151,7 +145,7 @@ pub fn verify(
 
 /// The absolute customer link for an order, valid `SHARE_LINK_DAYS` from `now`:
 /// `<base_url>/t/<token>`. `base_url` is `PUBLIC_URL` or the request's origin (see
-/// `public_base_url`); a trailing slash is fine. Pure, so notifications can call it as well.
+/// `http::public_base`); a trailing slash is fine. Pure, so notifications can call it as well.
 pub fn customer_track_link(
     base_url: &str,
     secret: &ShareSecret,
@@ -162,63 +156,23 @@ pub fn customer_track_link(
     track_url(base_url, &token)
 }
 
-fn track_url(base_url: &str, token: &str) -> String {
-    format!("{}/t/{token}", base_url.trim_end_matches('/'))
-}
-
-/// The answer of `POST /api/orders/:id/share`. The app's share panel is built against exactly
-/// this shape (ARCHITECTURE.md "Customer pages"); do not change it.
-#[derive(Serialize)]
-struct ShareAnswer {
-    url: String,
-    token: String,
-    /// RFC 3339, UTC.
-    expires_at: String,
-    /// A standalone `<svg>` document of the URL's QR code.
-    qr_svg: String,
-}
-
-/// `POST /api/orders/:id/share`: any signed-in team member may share an order that exists.
-pub async fn share(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
-    require_user(&req, &ctx).await?;
-    let secret = ShareSecret::from_env(&ctx.env)?;
-    let order_id: Uuid = ctx
-        .param("id")
-        .and_then(|id| id.parse().ok())
-        .ok_or(ApiError::OrderNotFound)?;
-    Repository::new(ctx.d1("DB")?)
-        .find_live_order(order_id)
-        .await?
-        .ok_or(ApiError::OrderNotFound)?;
-    // Whole seconds: the expiry the token carries.
-    let now = DateTime::from_timestamp(server_now().timestamp(), 0).unwrap_or_else(server_now);
-    let origin = req.url().ok().map(|url| url.origin().ascii_serialization());
-    let base = crate::notify::public_base(&ctx.env, origin.as_deref())
-        .ok_or_else(|| ApiError::Internal("no base URL for the link".into()))?;
-    // The very function notifications use, so a shared link and a notified one never differ.
-    let url = customer_track_link(&base, &secret, order_id, now);
-    let token = url.rsplit('/').next().unwrap_or_default().to_string();
-    ok_json(&ShareAnswer {
-        qr_svg: qr_svg(&url)?,
-        expires_at: crate::repository::timestamp(now + Duration::days(SHARE_LINK_DAYS)),
-        url,
-        token,
+/// The customer's page of an order for a message: the signed link when `SHARE_SECRET` is set, else
+/// the lookup page (number + phone digits), so a notice still goes out without it.
+pub fn customer_page_link(
+    base: Option<&str>,
+    secret: Option<&ShareSecret>,
+    order_id: Uuid,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    let base = base?;
+    Some(match secret {
+        Some(secret) => customer_track_link(base, secret, order_id, now),
+        None => format!("{}/track", base.trim_end_matches('/')),
     })
 }
 
-/// The QR code of `text` as SVG: dark modules on white, a quiet zone, and medium error
-/// correction (survives a smudge; more would make the code denser).
-pub fn qr_svg(text: &str) -> Result<String, ApiError> {
-    use qrcode::{render::svg, EcLevel, QrCode};
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
-        .map_err(|error| ApiError::Internal(format!("QR code: {error}")))?;
-    Ok(code
-        .render::<svg::Color>()
-        .min_dimensions(200, 200)
-        .dark_color(svg::Color("#000000"))
-        .light_color(svg::Color("#ffffff"))
-        .quiet_zone(true)
-        .build())
+fn track_url(base_url: &str, token: &str) -> String {
+    format!("{}/t/{token}", base_url.trim_end_matches('/'))
 }
 
 #[cfg(test)]
@@ -312,13 +266,25 @@ mod tests {
     }
 
     #[test]
-    fn the_qr_code_is_one_svg_document() {
-        let svg = qr_svg("http://127.0.0.1:8787/t/abc.def").unwrap();
-        assert!(
-            svg.starts_with("<?xml") || svg.starts_with("<svg"),
-            "{}",
-            &svg[..40]
+    fn customer_links_are_signed_share_links_or_the_lookup_page() {
+        let secret = ShareSecret::new(&[7u8; 32]).unwrap();
+        let now = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        let id = Uuid::from_u128(9);
+        let signed = customer_page_link(Some("https://gd.example.com"), Some(&secret), id, now);
+        assert_eq!(
+            signed,
+            Some(customer_track_link(
+                "https://gd.example.com",
+                &secret,
+                id,
+                now
+            ))
         );
-        assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
+        assert!(signed.unwrap().starts_with("https://gd.example.com/t/"));
+        assert_eq!(
+            customer_page_link(Some("https://gd.example.com/"), None, id, now).as_deref(),
+            Some("https://gd.example.com/track")
+        );
+        assert_eq!(customer_page_link(None, Some(&secret), id, now), None);
     }
 }

@@ -12,18 +12,6 @@ use crate::{
     repository::{timestamp, RawOrderRow, Repository},
 };
 
-fn enabled(ctx: &RouteContext<()>) -> Result<(), ApiError> {
-    let on = ctx
-        .var("DEMO_DATA")
-        .map(|var| var.to_string() == "enabled")
-        .unwrap_or(false);
-    if on {
-        Ok(())
-    } else {
-        Err(ApiError::Disabled)
-    }
-}
-
 #[derive(Deserialize)]
 struct SelectBody {
     cursor: i64,
@@ -37,7 +25,7 @@ struct WriteBody {
 }
 
 pub async fn select(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
-    enabled(&ctx)?;
+    super::require_dev(&ctx)?;
     let body: SelectBody = read_json(&mut req).await?;
     let rows = Repository::new(ctx.d1("DB")?)
         .bench_select(
@@ -50,7 +38,7 @@ pub async fn select(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
 }
 
 pub async fn write(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
-    enabled(&ctx)?;
+    super::require_dev(&ctx)?;
     let body: WriteBody = read_json(&mut req).await?;
     Repository::new(ctx.d1("DB")?)
         .bench_write(&body.rows, &timestamp(server_now()))
@@ -61,6 +49,6 @@ pub async fn write(mut req: Request, ctx: RouteContext<()>) -> Result<Response, 
 /// `POST /api/dev/bench/constant`: the floor for `scripts/bench_track.sh` — the same router,
 /// headers and JSON writer as the lookup, with no body read and no D1 at all.
 pub async fn constant(_req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
-    enabled(&ctx)?;
+    super::require_dev(&ctx)?;
     ok_json(&serde_json::json!({ "ok": true }))
 }

@@ -1,0 +1,88 @@
+//! `POST /api/orders/:id/share`: a signed customer link (and its QR code) for the team to send.
+//! The signing itself is plumbing shared with notifications: `auth::customer_link`.
+
+use chrono::{DateTime, Duration};
+use serde::Serialize;
+use uuid::Uuid;
+use worker::{Request, Response, RouteContext};
+
+use crate::{
+    auth::{
+        customer_link::{customer_track_link, ShareSecret, SHARE_LINK_DAYS},
+        require_user,
+    },
+    error::ApiError,
+    http::{ok_json, public_base, server_now},
+    repository::Repository,
+};
+
+/// The answer of `POST /api/orders/:id/share`. The app's share panel is built against exactly
+/// this shape (ARCHITECTURE.md "Customer pages"); do not change it.
+#[derive(Serialize)]
+struct ShareAnswer {
+    url: String,
+    token: String,
+    /// RFC 3339, UTC.
+    expires_at: String,
+    /// A standalone `<svg>` document of the URL's QR code.
+    qr_svg: String,
+}
+
+/// `POST /api/orders/:id/share`: any signed-in team member may share an order that exists.
+pub async fn share(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    require_user(&req, &ctx).await?;
+    let secret = ShareSecret::from_env(&ctx.env)?;
+    let order_id: Uuid = ctx
+        .param("id")
+        .and_then(|id| id.parse().ok())
+        .ok_or(ApiError::OrderNotFound)?;
+    Repository::new(ctx.d1("DB")?)
+        .find_live_order(order_id)
+        .await?
+        .ok_or(ApiError::OrderNotFound)?;
+    // Whole seconds: the expiry the token carries.
+    let now = DateTime::from_timestamp(server_now().timestamp(), 0).unwrap_or_else(server_now);
+    let origin = req.url().ok().map(|url| url.origin().ascii_serialization());
+    let base = public_base(&ctx.env, origin.as_deref())
+        .ok_or_else(|| ApiError::Internal("no base URL for the link".into()))?;
+    // The very function notifications use, so a shared link and a notified one never differ.
+    let url = customer_track_link(&base, &secret, order_id, now);
+    let token = url.rsplit('/').next().unwrap_or_default().to_string();
+    ok_json(&ShareAnswer {
+        qr_svg: qr_svg(&url)?,
+        expires_at: crate::repository::timestamp(now + Duration::days(SHARE_LINK_DAYS)),
+        url,
+        token,
+    })
+}
+
+/// The QR code of `text` as SVG: dark modules on white, a quiet zone, and medium error
+/// correction (survives a smudge; more would make the code denser).
+pub fn qr_svg(text: &str) -> Result<String, ApiError> {
+    use qrcode::{render::svg, EcLevel, QrCode};
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+        .map_err(|error| ApiError::Internal(format!("QR code: {error}")))?;
+    Ok(code
+        .render::<svg::Color>()
+        .min_dimensions(200, 200)
+        .dark_color(svg::Color("#000000"))
+        .light_color(svg::Color("#ffffff"))
+        .quiet_zone(true)
+        .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_qr_code_is_one_svg_document() {
+        let svg = qr_svg("http://127.0.0.1:8787/t/abc.def").unwrap();
+        assert!(
+            svg.starts_with("<?xml") || svg.starts_with("<svg"),
+            "{}",
+            &svg[..40]
+        );
+        assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
+    }
+}
