@@ -1,11 +1,19 @@
 //! Every call the app makes to the worker, in one module. Errors are one enum whose messages are
 //! ready to show to a person.
 
-use chrono::{DateTime, Utc};
-use domain::{Lang, PullResponse, PushRequest, PushResponse, Role};
+use domain::wire::{
+    ChannelList, Credentials, ErrorEnvelope, NewPassword, OneChannel, OneMessage, OneUser, UserList,
+};
+use domain::{Lang, PullResponse, PushRequest, PushResponse};
 use gloo_net::http::{Request, RequestBuilder, Response};
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Serialize};
 use uuid::Uuid;
+
+// The shapes exchanged with the worker are the domain's, shared with it.
+pub use domain::wire::{
+    BoardSummary, Channel, ChannelChanges, ChannelKind, MemberChanges, NewChannel, NewMember,
+    Outbox, OutboxMessage, ShareLink, SignedIn, StageSummary, User,
+};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ApiError {
@@ -71,18 +79,6 @@ fn authorized(request: RequestBuilder, token: &str) -> RequestBuilder {
     request.header("Authorization", &format!("Bearer {token}"))
 }
 
-#[derive(Deserialize)]
-struct ErrorEnvelope {
-    error: ErrorDetail,
-}
-
-#[derive(Deserialize)]
-struct ErrorDetail {
-    code: String,
-    message: String,
-    message_en: String,
-}
-
 async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
     if response.ok() {
         return response
@@ -102,61 +98,17 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> 
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct StageSummary {
-    pub stage: String,
-    pub active_orders: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct BoardSummary {
-    pub stages: Vec<StageSummary>,
-    pub total_active: u32,
-}
-
 pub async fn board_summary(token: &str) -> Result<BoardSummary, ApiError> {
     decode(send(authorized(Request::get("/api/board/summary"), token)).await?).await
 }
 
 // ---- accounts ------------------------------------------------------------------------------
 
-/// A team member as the server shows them (never password material).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct User {
-    pub id: String,
-    pub name: String,
-    pub login: String,
-    pub roles: Vec<Role>,
-    pub active: bool,
-    #[serde(default)]
-    pub work_phone: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SignedIn {
-    pub token: String,
-    pub expires_at: DateTime<Utc>,
-    pub user: User,
-}
-
-#[derive(Serialize)]
-struct Credentials<'a> {
-    login: &'a str,
-    password: &'a str,
-}
-
-#[derive(Deserialize)]
-struct OneUser {
-    user: User,
-}
-
-#[derive(Deserialize)]
-struct UserList {
-    users: Vec<User>,
-}
-
 pub async fn login(login: &str, password: &str) -> Result<SignedIn, ApiError> {
-    let body = Credentials { login, password };
+    let body = Credentials {
+        login: login.to_string(),
+        password: password.to_string(),
+    };
     decode(send_json(Request::post("/api/auth/login"), &body).await?).await
 }
 
@@ -170,33 +122,6 @@ pub async fn me(token: &str) -> Result<User, ApiError> {
     let answer: OneUser =
         decode(send(authorized(Request::get("/api/auth/me"), token)).await?).await?;
     Ok(answer.user)
-}
-
-/// What an admin fills in to add a member.
-#[derive(Debug, Clone, Serialize)]
-pub struct NewMember {
-    pub name: String,
-    pub login: String,
-    pub password: String,
-    pub roles: Vec<Role>,
-    pub work_phone: Option<String>,
-}
-
-/// An admin's change to a member; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct MemberChanges {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub roles: Option<Vec<Role>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub active: Option<bool>,
-    /// `Some(None)` clears the phone.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub work_phone: Option<Option<String>>,
-}
-
-#[derive(Serialize)]
-struct NewPassword<'a> {
-    password: &'a str,
 }
 
 pub async fn list_members(token: &str) -> Result<Vec<User>, ApiError> {
@@ -226,9 +151,17 @@ pub async fn reset_password(token: &str, id: &str, password: &str) -> Result<(),
         Request::post(&format!("/api/admin/users/{id}/password")),
         token,
     );
-    decode::<serde_json::Value>(send_json(request, &NewPassword { password }).await?)
-        .await
-        .map(|_| ())
+    decode::<serde_json::Value>(
+        send_json(
+            request,
+            &NewPassword {
+                password: password.to_string(),
+            },
+        )
+        .await?,
+    )
+    .await
+    .map(|_| ())
 }
 
 // ---- sync ------------------------------------------------------------------------------------
@@ -254,92 +187,6 @@ pub async fn sync_pull(
 }
 
 // ---- notification channels (admins) ------------------------------------------------------------
-
-/// A notification channel as the server shows it: never its secret, never its full URL (the
-/// token in a webhook URL is a credential too), only a masked URL and whether a secret is set.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Channel {
-    pub id: String,
-    /// `wecom`, `dingtalk`, `feishu` or `webhook`.
-    pub kind: String,
-    pub name: String,
-    pub url: String,
-    pub has_secret: bool,
-    pub enabled: bool,
-    pub receives_digest: bool,
-    pub receives_customer_notices: bool,
-}
-
-/// What an admin fills in to add a channel.
-#[derive(Debug, Clone, Serialize)]
-pub struct NewChannel {
-    pub kind: String,
-    pub name: String,
-    pub url: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
-    pub enabled: bool,
-    pub receives_digest: bool,
-    pub receives_customer_notices: bool,
-}
-
-/// An admin's change to a channel; `None` leaves a field as it is (the secret included: it is
-/// write-only, so "unchanged" is the default; `Some(None)` removes it).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ChannelChanges {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub secret: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub receives_digest: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub receives_customer_notices: Option<bool>,
-}
-
-/// One message in the server's outbox (without its content, which may hold customer contacts).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct OutboxMessage {
-    pub id: i64,
-    pub channel_id: String,
-    /// `None` once the channel was deleted.
-    pub channel_name: Option<String>,
-    /// `digest`, `customer_notice` or `test`.
-    pub kind: String,
-    /// `pending`, `sending`, `sent` or `failed`.
-    pub status: String,
-    pub attempts: i64,
-    pub next_attempt_at: DateTime<Utc>,
-    pub last_error: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Outbox {
-    pub messages: Vec<OutboxMessage>,
-    /// After this many failed attempts a message is `failed` for good.
-    pub max_attempts: i64,
-}
-
-#[derive(Deserialize)]
-struct ChannelList {
-    channels: Vec<Channel>,
-}
-
-#[derive(Deserialize)]
-struct OneChannel {
-    channel: Channel,
-}
-
-#[derive(Deserialize)]
-struct OneMessage {
-    message: OutboxMessage,
-}
 
 pub async fn list_channels(token: &str) -> Result<Vec<Channel>, ApiError> {
     let request = authorized(Request::get("/api/admin/notify/channels"), token);
@@ -388,17 +235,6 @@ pub async fn outbox(token: &str, limit: u32) -> Result<Outbox, ApiError> {
 }
 
 // ---- sharing with customers ------------------------------------------------------------------
-
-/// A signed customer link for one order (`POST /api/orders/:id/share`): the customer opens
-/// `url` (or scans the QR code of it) and sees the order's progress without the phone digits.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ShareLink {
-    pub url: String,
-    pub token: String,
-    pub expires_at: DateTime<Utc>,
-    /// A standalone `<svg>` document of the QR code of `url`; shown only as an image.
-    pub qr_svg: String,
-}
 
 /// Asks the server to sign a link for `order_id`. The server signs it (with a secret the app
 /// never sees), so this needs the network and a session the server still accepts.

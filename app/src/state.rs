@@ -11,8 +11,11 @@
 //! shows: the UI never runs ahead of the disk. Commits are serialised so that two quick taps
 //! never build on the same old order.
 
+mod channel_draft;
 mod describe;
 mod sync;
+
+pub use channel_draft::ChannelDraft;
 
 pub use sync::{describe_rejection, SyncError, SyncStatus};
 

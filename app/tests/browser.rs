@@ -239,6 +239,8 @@ fn signed_in_as_wangfang() -> Session {
             roles: vec![Role::Sales],
             active: true,
             work_phone: None,
+            created_at: String::new(),
+            updated_at: String::new(),
         },
     }
 }
@@ -516,6 +518,8 @@ fn FeedbackAs(order: Order, roles: Vec<Role>) -> impl IntoView {
             roles,
             active: true,
             work_phone: None,
+            created_at: String::new(),
+            updated_at: String::new(),
         },
     }));
     view! { <CustomerFeedback order /> }

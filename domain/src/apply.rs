@@ -81,7 +81,7 @@ use uuid::Uuid;
 
 use crate::calendar::{add_days, business_date};
 use crate::error::DomainError;
-use crate::feedback;
+use crate::feedback_rules as feedback;
 use crate::history::{EventKind, HistoryEvent};
 use crate::mutation::{FieldChanges, Mutation};
 use crate::order::{
@@ -384,9 +384,7 @@ fn advance(
 ) -> Result<Vec<EventKind>, DomainError> {
     let pipeline = ctx.pipeline;
     if *from != order.stage {
-        return Err(DomainError::StaleStage {
-            current: order.stage.clone(),
-        });
+        return Err(stale_stage(ctx.pipeline, order));
     }
     let Some(to_idx) = pipeline.index_of(to) else {
         return Err(unknown_stage("to", to));
@@ -481,9 +479,7 @@ fn set_checklist_item(
     done: bool,
 ) -> Result<Vec<EventKind>, DomainError> {
     if *stage != order.stage {
-        return Err(DomainError::StaleStage {
-            current: order.stage.clone(),
-        });
+        return Err(stale_stage(ctx.pipeline, order));
     }
     let Some(def) = ctx.pipeline.stage(stage) else {
         return Err(unknown_stage("stage", stage));
@@ -698,6 +694,14 @@ fn reopen(ctx: &Context, order: &mut Order) -> Result<Vec<EventKind>, DomainErro
 }
 
 // ---- helpers -------------------------------------------------------------------------------
+
+/// "Someone already moved this order", naming where it is now in the order's own pipeline.
+fn stale_stage(pipeline: &Pipeline, order: &Order) -> DomainError {
+    DomainError::StaleStage {
+        current: order.stage.clone(),
+        current_name: pipeline.stage(&order.stage).map(|stage| stage.name.clone()),
+    }
+}
 
 fn unknown_stage(field: &str, id: &StageId) -> DomainError {
     DomainError::invalid(

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::{Lang, Localized};
-use crate::pipeline::{ExitRequirement, Pipeline, StageId};
+use crate::stage::{ExitRequirement, StageId};
 
 /// Every way a rule can say no. Serialized with a stable `code` so the worker can store a
 /// rejection and the app can explain it long after the mutation was made offline.
@@ -17,7 +17,13 @@ pub enum DomainError {
     #[error("order is completed or cancelled")]
     OrderClosed,
     #[error("order has already moved on; it is now at stage {current}")]
-    StaleStage { current: StageId },
+    StaleStage {
+        current: StageId,
+        /// The stage's name in the order's own pipeline when the rule said no. Rejections
+        /// stored before it existed lack it, and are explained by the id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        current_name: Option<Localized>,
+    },
     #[error("a reason is required")]
     ReasonRequired,
     #[error("missing requirement: {requirement:?}")]
@@ -57,8 +63,8 @@ impl DomainError {
         }
     }
 
-    /// A sentence for people. Stage names come from the standard pipeline because an error
-    /// carries no pipeline; an unknown (custom) stage falls back to its id.
+    /// A sentence for people. Stage names travel inside the error (the rule that said no knew
+    /// the order's pipeline); an error without one names the stage by its id.
     pub fn message(&self, lang: Lang) -> String {
         match self {
             DomainError::Invalid { message, .. } | DomainError::Forbidden { message } => {
@@ -72,11 +78,13 @@ impl DomainError {
                     "The order is completed or cancelled: only notes and reopening are possible",
                 )
                 .to_string(),
-            DomainError::StaleStage { current } => {
-                let pipeline = Pipeline::standard();
-                let name = pipeline
-                    .stage(current)
-                    .map(|s| s.name.get(lang).to_string())
+            DomainError::StaleStage {
+                current,
+                current_name,
+            } => {
+                let name = current_name
+                    .as_ref()
+                    .map(|name| name.get(lang).to_string())
                     .unwrap_or_else(|| current.to_string());
                 match lang {
                     Lang::Zh => format!("订单已被他人推进，当前阶段：{name}"),
@@ -107,6 +115,7 @@ mod tests {
     fn errors_serialize_with_their_machine_code() {
         let json = serde_json::to_value(DomainError::StaleStage {
             current: StageId::new("contract"),
+            current_name: None,
         })
         .unwrap();
         assert_eq!(json["code"], "stale_stage");
@@ -117,9 +126,15 @@ mod tests {
     fn a_stale_stage_message_names_the_stage_in_the_users_language() {
         let err = DomainError::StaleStage {
             current: StageId::new("contract"),
+            current_name: Some(Localized::new("合同签订", "Contract signing")),
         };
         assert!(err.message(Lang::Zh).contains("合同签订"));
         assert!(err.message(Lang::En).contains("Contract signing"));
+        let without_name = DomainError::StaleStage {
+            current: StageId::new("quote"),
+            current_name: None,
+        };
+        assert!(without_name.message(Lang::Zh).contains("quote"));
     }
 
     #[test]

@@ -6,8 +6,8 @@ use uuid::Uuid;
 
 use crate::feedback::AfterSalesKind;
 use crate::i18n::Lang;
-use crate::order::StaffRef;
 use crate::pipeline::{Pipeline, StageId};
+use crate::staff::StaffRef;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEvent {

@@ -9,7 +9,7 @@ use crate::error::DomainError;
 use crate::history::HistoryEvent;
 use crate::money::Money;
 use crate::pipeline::{Pipeline, StageId};
-use crate::role::Role;
+pub use crate::staff::{Actor, StaffRef};
 use crate::text::{optional_line, single_line, Field};
 
 /// Human-facing order number. Staff type it, customers quote it on the phone, so it must be
@@ -203,65 +203,6 @@ pub fn validate_items(items: &[LineItem]) -> Result<Vec<LineItem>, DomainError> 
         out.push(item);
     }
     Ok(out)
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
-pub struct StaffRef {
-    pub user_id: String,
-    pub name: String,
-}
-
-const STAFF_ID: Field = Field::new("user_id", "员工标识", "Staff id");
-const STAFF_NAME: Field = Field::new("name", "员工姓名", "Staff name");
-
-impl StaffRef {
-    pub fn new(user_id: impl Into<String>, name: impl Into<String>) -> Self {
-        StaffRef {
-            user_id: user_id.into(),
-            name: name.into(),
-        }
-    }
-
-    pub fn validated(&self) -> Result<StaffRef, DomainError> {
-        Ok(StaffRef {
-            user_id: single_line(STAFF_ID, &self.user_id, 64)?,
-            name: single_line(STAFF_NAME, &self.name, 50)?,
-        })
-    }
-}
-
-/// Whoever performs a mutation, as authenticated by the worker (or the signed-in app user).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Actor {
-    pub user_id: String,
-    pub name: String,
-    pub roles: Vec<Role>,
-}
-
-impl Actor {
-    pub fn new(user_id: impl Into<String>, name: impl Into<String>, roles: Vec<Role>) -> Self {
-        Actor {
-            user_id: user_id.into(),
-            name: name.into(),
-            roles,
-        }
-    }
-
-    pub fn staff_ref(&self) -> StaffRef {
-        StaffRef::new(self.user_id.clone(), self.name.clone())
-    }
-
-    pub fn has_role(&self, role: Role) -> bool {
-        self.roles.contains(&role)
-    }
-
-    pub fn has_any_role(&self, roles: &[Role]) -> bool {
-        roles.iter().any(|r| self.has_role(*r))
-    }
-
-    pub fn is_admin(&self) -> bool {
-        self.has_role(Role::Admin)
-    }
 }
 
 /// One visit of an order to a stage. Rework appends a new visit instead of rewriting the old

@@ -2,92 +2,13 @@
 //! admin-edited pipeline works without code changes.
 
 use std::collections::BTreeSet;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
 use crate::i18n::Localized;
 use crate::role::Role;
-
-/// Stable ids of the standard stages. Labels may be renamed; these never change, because
-/// stored orders refer to them.
-pub mod ids {
-    pub const REQUIREMENT: &str = "requirement";
-    pub const CONTRACT: &str = "contract";
-    pub const ORDER_ENTRY: &str = "order_entry";
-    pub const PRODUCTION: &str = "production";
-    pub const DELIVERY: &str = "delivery";
-    pub const AFTER_SALES: &str = "after_sales";
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct StageId(pub String);
-
-impl StageId {
-    pub fn new(id: &str) -> StageId {
-        StageId(id.to_string())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for StageId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<&str> for StageId {
-    fn from(id: &str) -> Self {
-        StageId::new(id)
-    }
-}
-
-impl PartialEq<str> for StageId {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
-}
-
-impl PartialEq<&str> for StageId {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChecklistItemDef {
-    pub id: String,
-    pub label: Localized,
-}
-
-/// Facts that must be on record before an order may pass the stage: a checklist tick is a
-/// claim, a tracking number is evidence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExitRequirement {
-    Shipment,
-    Invoice,
-}
-
-impl ExitRequirement {
-    pub fn missing_message(&self) -> Localized {
-        match self {
-            ExitRequirement::Shipment => Localized::new(
-                "请先登记发货信息（物流公司和单号）",
-                "Record the shipment (carrier and tracking number) first",
-            ),
-            ExitRequirement::Invoice => Localized::new(
-                "请先登记发票信息（发票号和开票日期）",
-                "Record the invoice (number and date) first",
-            ),
-        }
-    }
-}
+pub use crate::stage::{ids, ChecklistItemDef, ExitRequirement, StageId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StageDef {

@@ -267,7 +267,7 @@ pub fn explain(
         return generic();
     };
     match error {
-        DomainError::StaleStage { current } => {
+        DomainError::StaleStage { current, .. } => {
             let left = match mutation {
                 Mutation::AdvanceStage { from, .. } => Some(from),
                 Mutation::SetChecklistItem { stage, .. } => Some(stage),

@@ -182,7 +182,8 @@ fn advancing_from_a_stage_the_order_already_left_reports_where_it_is_now() {
     assert_eq!(
         err,
         DomainError::StaleStage {
-            current: stage("contract")
+            current: stage("contract"),
+            current_name: Some(Localized::new("合同签订", "Contract signing")),
         }
     );
 }
@@ -543,7 +544,8 @@ fn ticking_an_item_of_a_stage_the_order_is_not_at_reports_the_current_stage() {
     assert_eq!(
         run(&sales(), Some(&created()), &m, later(1)).unwrap_err(),
         DomainError::StaleStage {
-            current: stage("requirement")
+            current: stage("requirement"),
+            current_name: Some(Localized::new("需求确认", "Requirement confirmation")),
         }
     );
 }

@@ -34,6 +34,7 @@ fn a_push_request_survives_json() {
 fn a_push_response_with_a_rejection_survives_json() {
     let err = DomainError::StaleStage {
         current: stage("contract"),
+        current_name: Some(Localized::new("合同签订", "Contract signing")),
     };
     let pending = PendingMutation {
         seq: 3,
@@ -80,6 +81,7 @@ fn every_error_survives_json_and_keeps_its_code() {
         DomainError::OrderClosed,
         DomainError::StaleStage {
             current: stage("delivery"),
+            current_name: Some(Localized::new("发货发票", "Shipping & invoice")),
         },
         DomainError::ReasonRequired,
         DomainError::MissingRequirement {

@@ -4,8 +4,10 @@
 //! that decides a status, a stable machine `code` and the readable message a client sees.
 //! Internal details (D1 messages, panics) are logged, never sent.
 
-use domain::{DomainError, Lang};
-use serde::Serialize;
+use domain::{
+    wire::{ErrorDetail, ErrorEnvelope},
+    DomainError, Lang,
+};
 use worker::Response;
 
 use crate::http::BodyError;
@@ -84,20 +86,6 @@ pub enum ApiError {
 
 /// The JSON body of every error answer. `code` is stable and meant for programs; `message` is
 /// for people (Chinese first, because that is who reads it), `message_en` for the English UI.
-#[derive(Serialize)]
-pub struct ErrorBody<'a> {
-    pub error: ErrorDetail<'a>,
-}
-
-#[derive(Serialize)]
-pub struct ErrorDetail<'a> {
-    pub code: &'a str,
-    pub message: String,
-    pub message_en: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-}
-
 impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
@@ -312,9 +300,9 @@ impl ApiError {
         if self.status() >= 500 {
             worker::console_error!("{self}");
         }
-        let body = ErrorBody {
+        let body = ErrorEnvelope {
             error: ErrorDetail {
-                code: self.code(),
+                code: self.code().to_string(),
                 message: self.message(Lang::Zh),
                 message_en: self.message(Lang::En),
                 field: self.field(),

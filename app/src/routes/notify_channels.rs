@@ -13,18 +13,16 @@ use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 
 use crate::{
-    api::{self, ApiError, Channel, ChannelChanges, NewChannel, OutboxMessage},
+    api::{self, ApiError, Channel, ChannelChanges, ChannelKind, OutboxMessage},
     format,
     i18n::*,
     locale::current_lang,
     network::use_online,
-    state::{use_app_state, AppState},
+    state::{use_app_state, AppState, ChannelDraft},
 };
 
 /// How many outbox messages the screen lists.
 const OUTBOX_SHOWN: u32 = 20;
-
-const KINDS: [&str; 4] = ["wecom", "dingtalk", "feishu", "webhook"];
 
 fn kind_label(i18n: I18nContext<Locale>, kind: &str) -> String {
     match kind {
@@ -34,16 +32,6 @@ fn kind_label(i18n: I18nContext<Locale>, kind: &str) -> String {
         "webhook" => t_string!(i18n, notify_kind_webhook).to_string(),
         other => other.to_string(),
     }
-}
-
-/// WeCom group robots have no signing secret (the server refuses one): no secret field.
-fn takes_secret(kind: &str) -> bool {
-    kind != "wecom"
-}
-
-/// Only a generic webhook (an SMS/email gateway) may receive customer notices.
-fn takes_customer_notices(kind: &str) -> bool {
-    kind == "webhook"
 }
 
 /// The answer to the last tap on each channel (by id; the add form is `NEW`), kept at page
@@ -301,7 +289,8 @@ fn ChannelRow(channel: Channel, revision: RwSignal<u32>) -> impl IntoView {
             }
         }
     };
-    let secret = match (takes_secret(&channel.kind), channel.has_secret) {
+    let takes_secret = ChannelKind::parse(&channel.kind).is_some_and(ChannelKind::takes_secret);
+    let secret = match (takes_secret, channel.has_secret) {
         (false, _) => None,
         (true, true) => {
             let state = t_string!(i18n, notify_secret_is_set).to_string();
@@ -422,27 +411,11 @@ fn ChannelForm(existing: Option<Channel>, revision: RwSignal<u32>) -> impl IntoV
         .map(|channel| format!("channel-{}", channel.id))
         .unwrap_or_else(|| "new-channel".into());
     let field_id = move |what: &str| format!("{prefix}-{what}");
-    let kind = RwSignal::new(
+    let draft = RwSignal::new(
         existing
             .as_ref()
-            .map(|c| c.kind.clone())
-            .unwrap_or_else(|| "wecom".into()),
-    );
-    let name = RwSignal::new(
-        existing
-            .as_ref()
-            .map(|c| c.name.clone())
+            .map(ChannelDraft::editing)
             .unwrap_or_default(),
-    );
-    let url = RwSignal::new(String::new());
-    let secret = RwSignal::new(String::new());
-    let remove_secret = RwSignal::new(false);
-    let enabled = RwSignal::new(existing.as_ref().is_none_or(|c| c.enabled));
-    let digest = RwSignal::new(existing.as_ref().is_none_or(|c| c.receives_digest));
-    let notices = RwSignal::new(
-        existing
-            .as_ref()
-            .is_some_and(|c| c.receives_customer_notices),
     );
     let key = existing
         .as_ref()
@@ -455,46 +428,23 @@ fn ChannelForm(existing: Option<Channel>, revision: RwSignal<u32>) -> impl IntoV
 
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let typed = |field: RwSignal<String>| {
-            let text = field.get_untracked().trim().to_string();
-            (!text.is_empty()).then_some(text)
-        };
-        let kind_now = kind.get_untracked();
-        let notices_now = notices.get_untracked() && takes_customer_notices(&kind_now);
+        let now = draft.get_untracked();
         match editing.clone() {
             None => {
-                let channel = NewChannel {
-                    kind: kind_now.clone(),
-                    name: name.get_untracked().trim().to_string(),
-                    url: url.get_untracked().trim().to_string(),
-                    secret: typed(secret).filter(|_| takes_secret(&kind_now)),
-                    enabled: enabled.get_untracked(),
-                    receives_digest: digest.get_untracked(),
-                    receives_customer_notices: notices_now,
-                };
+                let channel = now.to_new_channel();
                 let done = t_string!(i18n, notify_added, name = channel.name.clone()).to_string();
                 admin_call(calls, key.clone(), move |token| async move {
                     api::add_channel(&token, &channel).await?;
-                    for field in [name, url, secret] {
-                        field.set(String::new());
-                    }
+                    draft.update(|draft| {
+                        draft.name.clear();
+                        draft.url.clear();
+                        draft.secret.clear();
+                    });
                     Ok(done)
                 });
             }
             Some(channel) => {
-                let secret_change = match (remove_secret.get_untracked(), typed(secret)) {
-                    (true, _) => Some(None),
-                    (false, Some(new)) => Some(Some(new)),
-                    (false, None) => None,
-                };
-                let changes = ChannelChanges {
-                    name: typed(name).filter(|n| *n != channel.name),
-                    url: typed(url),
-                    secret: secret_change,
-                    enabled: None,
-                    receives_digest: Some(digest.get_untracked()),
-                    receives_customer_notices: Some(notices_now),
-                };
+                let changes = now.to_changes(&channel);
                 let done = t_string!(i18n, notify_saved).to_string();
                 admin_call(calls, key.clone(), move |token| async move {
                     api::change_channel(&token, &channel.id, &changes).await?;
@@ -515,9 +465,13 @@ fn ChannelForm(existing: Option<Channel>, revision: RwSignal<u32>) -> impl IntoV
                 view! {
                     <div class="field">
                         <label for=kind_id.clone()>{t!(i18n, notify_kind)}</label>
-                        <select id=kind_id class="owner-select" on:change=move |event| kind.set(event_target_value(&event))>
-                            {KINDS.into_iter().map(|value| view! {
-                                <option value=value selected=move || kind.get() == value>{kind_label(i18n, value)}</option>
+                        <select id=kind_id class="owner-select" on:change=move |event| {
+                            if let Some(kind) = ChannelKind::parse(&event_target_value(&event)) {
+                                draft.update(|draft| draft.kind = kind);
+                            }
+                        }>
+                            {ChannelKind::ALL.into_iter().map(|kind| view! {
+                                <option value=kind.as_str() selected=move || draft.with(|draft| draft.kind == kind)>{kind_label(i18n, kind.as_str())}</option>
                             }).collect_view()}
                         </select>
                     </div>
@@ -525,7 +479,7 @@ fn ChannelForm(existing: Option<Channel>, revision: RwSignal<u32>) -> impl IntoV
             })}
             <div class="field">
                 <label for=name_id.clone()>{t!(i18n, notify_name)}</label>
-                <input id=name_id type="text" maxlength="40" prop:value=name on:input=move |event| name.set(event_target_value(&event)) />
+                <input id=name_id type="text" maxlength="40" prop:value=move || draft.with(|draft| draft.name.clone()) on:input=move |event| draft.update(|draft| draft.name = event_target_value(&event)) />
             </div>
             <div class="field">
                 <label for=url_id.clone()>{t!(i18n, notify_url)}</label>
@@ -535,15 +489,15 @@ fn ChannelForm(existing: Option<Channel>, revision: RwSignal<u32>) -> impl IntoV
                     inputmode="url"
                     autocomplete="off"
                     placeholder=masked_url.clone().unwrap_or_else(|| "https://".into())
-                    prop:value=url
-                    on:input=move |event| url.set(event_target_value(&event))
+                    prop:value=move || draft.with(|draft| draft.url.clone())
+                    on:input=move |event| draft.update(|draft| draft.url = event_target_value(&event))
                 />
                 {masked_url.clone().map(|current| view! {
                     <p class="hint">{t_string!(i18n, notify_url_kept, url = current).to_string()}</p>
                 })}
             </div>
             {move || {
-                if !takes_secret(&kind.get()) {
+                if !draft.with(ChannelDraft::shows_secret) {
                     return view! { <p class="hint">{t!(i18n, notify_secret_wecom)}</p> }.into_any();
                 }
                 let secret_id = secret_id.clone();
@@ -555,13 +509,13 @@ fn ChannelForm(existing: Option<Channel>, revision: RwSignal<u32>) -> impl IntoV
                             type="password"
                             autocomplete="new-password"
                             placeholder=move || if has_secret { t_string!(i18n, notify_secret_set).to_string() } else { String::new() }
-                            prop:value=secret
-                            on:input=move |event| secret.set(event_target_value(&event))
+                            prop:value=move || draft.with(|draft| draft.secret.clone())
+                            on:input=move |event| draft.update(|draft| draft.secret = event_target_value(&event))
                         />
                     </div>
                     {has_secret.then(|| view! {
                         <label class="switch-row">
-                            <input type="checkbox" prop:checked=remove_secret on:change=move |event| remove_secret.set(event_target_checked(&event)) />
+                            <input type="checkbox" prop:checked=move || draft.with(|draft| draft.remove_secret) on:change=move |event| draft.update(|draft| draft.remove_secret = event_target_checked(&event)) />
                             <span>{t!(i18n, notify_secret_remove)}</span>
                         </label>
                     })}
@@ -569,18 +523,18 @@ fn ChannelForm(existing: Option<Channel>, revision: RwSignal<u32>) -> impl IntoV
                 .into_any()
             }}
             <label class="switch-row">
-                <input type="checkbox" prop:checked=digest on:change=move |event| digest.set(event_target_checked(&event)) />
+                <input type="checkbox" prop:checked=move || draft.with(|draft| draft.receives_digest) on:change=move |event| draft.update(|draft| draft.receives_digest = event_target_checked(&event)) />
                 <span>{t!(i18n, notify_receives_digest)}</span>
             </label>
-            <Show when=move || takes_customer_notices(&kind.get())>
+            <Show when=move || draft.with(ChannelDraft::shows_customer_notices)>
                 <label class="switch-row">
-                    <input type="checkbox" prop:checked=notices on:change=move |event| notices.set(event_target_checked(&event)) />
+                    <input type="checkbox" prop:checked=move || draft.with(|draft| draft.receives_customer_notices) on:change=move |event| draft.update(|draft| draft.receives_customer_notices = event_target_checked(&event)) />
                     <span>{t!(i18n, notify_receives_notices)}</span>
                 </label>
             </Show>
             {is_new.then(|| view! {
                 <label class="switch-row">
-                    <input type="checkbox" prop:checked=enabled on:change=move |event| enabled.set(event_target_checked(&event)) />
+                    <input type="checkbox" prop:checked=move || draft.with(|draft| draft.enabled) on:change=move |event| draft.update(|draft| draft.enabled = event_target_checked(&event)) />
                     <span>{t!(i18n, notify_enabled)}</span>
                 </label>
             })}

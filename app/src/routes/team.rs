@@ -2,7 +2,7 @@
 //! an account, reset a password. Accounts live on the server only, so this screen needs the
 //! network; the server checks the admin role on every call, the screen only saves a wasted trip.
 
-use domain::Role;
+use domain::{wire::role_names, Role};
 use leptos::prelude::*;
 
 use crate::{
@@ -180,9 +180,9 @@ fn MemberRow(member: User, revision: RwSignal<u32>) -> impl IntoView {
             let id = id.clone();
             let phone = work_phone.get_untracked().trim().to_string();
             let changes = MemberChanges {
-                roles: Some(roles.get_untracked()),
-                active: None,
+                roles: Some(role_names(&roles.get_untracked())),
                 work_phone: Some((!phone.is_empty()).then_some(phone)),
+                ..MemberChanges::default()
             };
             let done = t_string!(i18n, team_saved).to_string();
             call.run(message, done, move |token| async move {
@@ -272,7 +272,7 @@ fn AddMember(revision: RwSignal<u32>) -> impl IntoView {
             name: name.get_untracked().trim().to_string(),
             login: login.get_untracked().trim().to_string(),
             password: password.get_untracked(),
-            roles: roles.get_untracked(),
+            roles: role_names(&roles.get_untracked()),
             work_phone: (!phone.is_empty()).then_some(phone),
         };
         let done = t_string!(i18n, team_added, name = member.name.clone()).to_string();

@@ -105,18 +105,18 @@ pub fn require_role(user: &AuthUser, allowed: &[Role]) -> Result<(), ApiError> {
 /// A new session: the token (for the client, once) and what the database keeps.
 pub struct IssuedSession {
     pub token: String,
-    pub expires_at: String,
+    pub expires_at: DateTime<Utc>,
     pub record: NewSession,
 }
 
 pub async fn new_session(user_id: &str, now: DateTime<Utc>) -> Result<IssuedSession, ApiError> {
     let token = crypto::base64url(&crypto::random_bytes::<32>()?);
-    let expires_at = timestamp(now + Duration::days(SESSION_DAYS));
+    let expires_at = now + Duration::days(SESSION_DAYS);
     let record = NewSession {
         token_hash: token_hash(&token).await?,
         user_id: user_id.to_string(),
         created_at: timestamp(now),
-        expires_at: expires_at.clone(),
+        expires_at: timestamp(expires_at),
     };
     Ok(IssuedSession {
         token,

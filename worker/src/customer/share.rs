@@ -2,7 +2,7 @@
 //! The signing itself is plumbing shared with notifications: `auth::customer_link`.
 
 use chrono::{DateTime, Duration};
-use serde::Serialize;
+use domain::wire::ShareLink;
 use uuid::Uuid;
 use worker::{Request, Response, RouteContext};
 
@@ -15,18 +15,6 @@ use crate::{
     http::{ok_json, public_base, server_now},
     repository::Repository,
 };
-
-/// The answer of `POST /api/orders/:id/share`. The app's share panel is built against exactly
-/// this shape (ARCHITECTURE.md "Customer pages"); do not change it.
-#[derive(Serialize)]
-struct ShareAnswer {
-    url: String,
-    token: String,
-    /// RFC 3339, UTC.
-    expires_at: String,
-    /// A standalone `<svg>` document of the URL's QR code.
-    qr_svg: String,
-}
 
 /// `POST /api/orders/:id/share`: any signed-in team member may share an order that exists.
 pub async fn share(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
@@ -48,9 +36,9 @@ pub async fn share(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiE
     // The very function notifications use, so a shared link and a notified one never differ.
     let url = customer_track_link(&base, &secret, order_id, now);
     let token = url.rsplit('/').next().unwrap_or_default().to_string();
-    ok_json(&ShareAnswer {
+    ok_json(&ShareLink {
         qr_svg: qr_svg(&url)?,
-        expires_at: crate::repository::timestamp(now + Duration::days(SHARE_LINK_DAYS)),
+        expires_at: now + Duration::days(SHARE_LINK_DAYS),
         url,
         token,
     })

@@ -1,25 +1,32 @@
 //! The admin's notification settings, `/api/admin/notify/*` (admins only):
 //!
-//! - `GET  /api/admin/notify/channels` → `{"channels": [ChannelView…]}`
+//! - `GET  /api/admin/notify/channels` → `{"channels": [Channel…]}`
 //! - `POST /api/admin/notify/channels` `{kind, name, url, secret?, enabled?, receives_digest?,
-//!   receives_customer_notices?}` → 201 `{"channel": ChannelView}`
+//!   receives_customer_notices?}` → 201 `{"channel": Channel}`
 //! - `PATCH /api/admin/notify/channels/:id` (every field optional; `secret` left out = unchanged,
-//!   `null` or `""` = removed; `kind` cannot change) → `{"channel": ChannelView}`
+//!   `null` or `""` = removed; `kind` cannot change) → `{"channel": Channel}`
 //! - `DELETE /api/admin/notify/channels/:id` → `{"deleted": true}` (its unsent messages become
 //!   `failed`); to pause a channel instead, PATCH `enabled: false`
 //! - `POST /api/admin/notify/channels/:id/test` → queues a `test` message and sends it at once:
-//!   `{"message": OutboxView}` (status `sent`, or `pending` with `last_error` and the retry time)
-//! - `GET  /api/admin/notify/outbox?limit=N` (1–200, default 50) → `{"messages": [OutboxView…],
+//!   `{"message": OutboxMessage}` (status `sent`, or `pending` with `last_error` and the retry time)
+//! - `GET  /api/admin/notify/outbox?limit=N` (1–200, default 50) → `{"messages": [OutboxMessage…],
 //!   "max_attempts": N}`, newest first
 //!
 //! A channel's secret and full URL (whose token is a credential too) never leave the server:
 //! views carry `has_secret` and a masked URL (`…?access_token=…abcd`).
 
-use domain::Role;
-use serde::{Deserialize, Deserializer, Serialize};
+use chrono::{DateTime, Utc};
+use domain::{
+    wire::{
+        Channel, ChannelChanges, ChannelKind, ChannelList, NewChannel, OneChannel, OneMessage,
+        Outbox, OutboxMessage,
+    },
+    Role,
+};
+use serde::Serialize;
 use worker::{Request, Response, RouteContext, Url};
 
-use super::{send, stamp, ChannelKind, Payload, TestMessage, MAX_ATTEMPTS};
+use super::{send, stamp, Payload, TestMessage, MAX_ATTEMPTS};
 use crate::{
     auth::{self, crypto},
     error::ApiError,
@@ -32,57 +39,32 @@ const URL_MAX_CHARS: usize = 1000;
 const SECRET_MAX_CHARS: usize = 200;
 
 /// A channel as clients see it: never the secret, never the full URL.
-#[derive(Serialize)]
-pub struct ChannelView {
-    id: String,
-    kind: String,
-    name: String,
-    url: String,
-    has_secret: bool,
-    enabled: bool,
-    receives_digest: bool,
-    receives_customer_notices: bool,
-    created_at: String,
-    updated_at: String,
-}
-
-impl From<&ChannelRecord> for ChannelView {
-    fn from(channel: &ChannelRecord) -> Self {
-        ChannelView {
-            id: channel.id.clone(),
-            kind: channel.kind.clone(),
-            name: channel.name.clone(),
-            url: mask_url(&channel.url),
-            has_secret: channel.secret.as_deref().is_some_and(|s| !s.is_empty()),
-            enabled: channel.enabled,
-            receives_digest: channel.receives_digest,
-            receives_customer_notices: channel.receives_customer_notices,
-            created_at: channel.created_at.clone(),
-            updated_at: channel.updated_at.clone(),
-        }
+fn channel_view(channel: &ChannelRecord) -> Channel {
+    Channel {
+        id: channel.id.clone(),
+        kind: channel.kind.clone(),
+        name: channel.name.clone(),
+        url: mask_url(&channel.url),
+        has_secret: channel.secret.as_deref().is_some_and(|s| !s.is_empty()),
+        enabled: channel.enabled,
+        receives_digest: channel.receives_digest,
+        receives_customer_notices: channel.receives_customer_notices,
+        created_at: channel.created_at.clone(),
+        updated_at: channel.updated_at.clone(),
     }
 }
 
-/// An outbox row for the status screen (without the payload, which holds customer contacts).
-#[derive(Serialize)]
-pub struct OutboxView {
-    id: i64,
-    idempotency_key: String,
-    channel_id: String,
-    channel_name: Option<String>,
-    kind: String,
-    status: String,
-    attempts: i64,
-    next_attempt_at: String,
-    /// Set while a sender holds the row (`sending`).
-    lease_until: Option<String>,
-    last_error: Option<String>,
-    created_at: String,
-    sent_at: Option<String>,
+/// Outbox times are written by `stamp` only; one that does not read back is shown as 1970
+/// rather than failing the whole list.
+fn time(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| time.with_timezone(&Utc))
+        .unwrap_or_default()
 }
 
-fn outbox_view(row: OutboxRow, channels: &[ChannelRecord]) -> OutboxView {
-    OutboxView {
+/// An outbox row as admins see it (without its payload, which may hold customer contacts).
+fn outbox_view(row: OutboxRow, channels: &[ChannelRecord]) -> OutboxMessage {
+    OutboxMessage {
         channel_name: channels
             .iter()
             .find(|c| c.id == row.channel_id)
@@ -93,50 +75,12 @@ fn outbox_view(row: OutboxRow, channels: &[ChannelRecord]) -> OutboxView {
         kind: row.kind,
         status: row.status,
         attempts: row.attempts,
-        next_attempt_at: row.next_attempt_at,
-        lease_until: row.lease_until,
+        next_attempt_at: time(&row.next_attempt_at),
+        lease_until: row.lease_until.as_deref().map(time),
         last_error: row.last_error,
-        created_at: row.created_at,
-        sent_at: row.sent_at,
+        created_at: time(&row.created_at),
+        sent_at: row.sent_at.as_deref().map(time),
     }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateChannel {
-    kind: String,
-    name: String,
-    url: String,
-    #[serde(default)]
-    secret: Option<String>,
-    #[serde(default)]
-    enabled: Option<bool>,
-    #[serde(default)]
-    receives_digest: Option<bool>,
-    #[serde(default)]
-    receives_customer_notices: Option<bool>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UpdateChannel {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    url: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    secret: Option<Option<String>>,
-    #[serde(default)]
-    enabled: Option<bool>,
-    #[serde(default)]
-    receives_digest: Option<bool>,
-    #[serde(default)]
-    receives_customer_notices: Option<bool>,
-}
-
-/// Tells "given as null" (`Some(None)`) from "not given" (`None`, via `serde(default)`).
-fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(deserializer).map(Some)
 }
 
 fn invalid(field: &'static str, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
@@ -210,7 +154,7 @@ pub fn valid_secret(kind: ChannelKind, secret: Option<&str>) -> Result<Option<St
     let Some(secret) = secret.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
-    if kind == ChannelKind::Wecom {
+    if !kind.takes_secret() {
         return Err(invalid(
             "secret",
             "企业微信群机器人没有签名密钥：地址中的 key 就是凭证，请不要填写密钥",
@@ -230,7 +174,7 @@ pub fn valid_secret(kind: ChannelKind, secret: Option<&str>) -> Result<Option<St
 /// Customer notices carry the customer's phone and email for an SMS/email gateway: only a
 /// generic webhook takes them, never a team chat robot.
 pub fn valid_purposes(kind: ChannelKind, receives_customer_notices: bool) -> Result<(), ApiError> {
-    if receives_customer_notices && kind != ChannelKind::Webhook {
+    if receives_customer_notices && !kind.takes_customer_notices() {
         return Err(invalid(
             "receives_customer_notices",
             "客户进度通知只能发往通用 Webhook（短信/邮件网关），不能发到群机器人",
@@ -295,27 +239,17 @@ fn channel_id(ctx: &RouteContext<()>) -> String {
     ctx.param("id").cloned().unwrap_or_default()
 }
 
-#[derive(Serialize)]
-struct ChannelList {
-    channels: Vec<ChannelView>,
-}
-
-#[derive(Serialize)]
-struct OneChannel {
-    channel: ChannelView,
-}
-
 pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
     require_admin(&req, &ctx).await?;
     let channels = Repository::new(ctx.d1("DB")?).list_channels().await?;
     ok_json(&ChannelList {
-        channels: channels.iter().map(ChannelView::from).collect(),
+        channels: channels.iter().map(channel_view).collect(),
     })
 }
 
 pub async fn create(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
     require_admin(&req, &ctx).await?;
-    let input: CreateChannel = read_json(&mut req).await?;
+    let input: NewChannel = read_json(&mut req).await?;
     let kind = parse_kind(&input.kind)?;
     let receives_customer_notices = input.receives_customer_notices.unwrap_or(false);
     valid_purposes(kind, receives_customer_notices)?;
@@ -337,7 +271,7 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
         .await?;
     Ok(json_response(
         &OneChannel {
-            channel: (&channel).into(),
+            channel: channel_view(&channel),
         },
         201,
     ))
@@ -345,7 +279,7 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
 
 pub async fn update(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
     require_admin(&req, &ctx).await?;
-    let input: UpdateChannel = read_json(&mut req).await?;
+    let input: ChannelChanges = read_json(&mut req).await?;
     let repo = Repository::new(ctx.d1("DB")?);
     let mut channel = repo
         .find_channel(&channel_id(&ctx))
@@ -376,7 +310,7 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
         return Err(ApiError::ChannelNotFound);
     }
     ok_json(&OneChannel {
-        channel: (&channel).into(),
+        channel: channel_view(&channel),
     })
 }
 
@@ -395,11 +329,6 @@ pub async fn delete(req: Request, ctx: RouteContext<()>) -> Result<Response, Api
         return Err(ApiError::ChannelNotFound);
     }
     ok_json(&Deleted { deleted: true })
-}
-
-#[derive(Serialize)]
-struct OneMessage {
-    message: OutboxView,
 }
 
 /// Queues a `test` message to the channel and sends it right away, so the admin sees at once
@@ -441,12 +370,6 @@ pub async fn send_test(req: Request, ctx: RouteContext<()>) -> Result<Response, 
     })
 }
 
-#[derive(Serialize)]
-struct MessageList {
-    messages: Vec<OutboxView>,
-    max_attempts: i64,
-}
-
 pub async fn outbox(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
     require_admin(&req, &ctx).await?;
     let url = req.url().map_err(|e| ApiError::BadQuery(e.to_string()))?;
@@ -463,7 +386,7 @@ pub async fn outbox(req: Request, ctx: RouteContext<()>) -> Result<Response, Api
     let repo = Repository::new(ctx.d1("DB")?);
     let channels = repo.list_channels().await?;
     let rows = repo.recent_messages(limit).await?;
-    ok_json(&MessageList {
+    ok_json(&Outbox {
         messages: rows
             .into_iter()
             .map(|row| outbox_view(row, &channels))

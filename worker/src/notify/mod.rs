@@ -22,37 +22,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// A channel's product. Stored as the snake_case name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChannelKind {
-    Wecom,
-    Dingtalk,
-    Feishu,
-    Webhook,
-}
-
-impl ChannelKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChannelKind::Wecom => "wecom",
-            ChannelKind::Dingtalk => "dingtalk",
-            ChannelKind::Feishu => "feishu",
-            ChannelKind::Webhook => "webhook",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<ChannelKind> {
-        [
-            ChannelKind::Wecom,
-            ChannelKind::Dingtalk,
-            ChannelKind::Feishu,
-            ChannelKind::Webhook,
-        ]
-        .into_iter()
-        .find(|kind| kind.as_str() == text)
-    }
-}
+pub use domain::wire::ChannelKind;
 
 /// What an outbox row holds, as stored in `notify_outbox.payload`. The `kind` tag is also the
 /// row's `kind` column and the generic webhook's `kind` field.

@@ -1,12 +1,11 @@
 //! Team accounts: the rules for what an account may contain, and the one shape in which an
-//! account leaves the worker (`UserView`, never with its password hash or salt).
+//! account leaves the worker (`user_view`, never with its password hash or salt).
 //!
 //! A login is an email address or a phone number. Phone numbers are stored and matched without
 //! their spaces and dashes, so `138 0000 0000`, `138-0000-0000` and `13800000000` are the same
 //! login; emails are matched without regard to letter case (the column is `COLLATE NOCASE`).
 
-use domain::{DomainError, Role};
-use serde::Serialize;
+use domain::{wire::User, DomainError, Role};
 
 use crate::repository::UserRecord;
 
@@ -17,31 +16,17 @@ pub const MAX_PASSWORD_CHARS: usize = 128;
 const MIN_PHONE_CHARS: usize = 5;
 const MAX_PHONE_CHARS: usize = 20;
 
-/// An account as clients see it.
-#[derive(Serialize)]
-pub struct UserView {
-    pub id: String,
-    pub name: String,
-    pub login: String,
-    pub roles: Vec<Role>,
-    pub active: bool,
-    pub work_phone: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-impl From<UserRecord> for UserView {
-    fn from(user: UserRecord) -> Self {
-        UserView {
-            id: user.id,
-            name: user.name,
-            login: user.login,
-            roles: user.roles,
-            active: user.active,
-            work_phone: user.work_phone,
-            created_at: user.created_at,
-            updated_at: user.updated_at,
-        }
+/// How an account leaves the worker: the wire's `User`, never with password material.
+pub fn user_view(user: UserRecord) -> User {
+    User {
+        id: user.id,
+        name: user.name,
+        login: user.login,
+        roles: user.roles,
+        active: user.active,
+        work_phone: user.work_phone,
+        created_at: user.created_at,
+        updated_at: user.updated_at,
     }
 }
 

@@ -4,23 +4,13 @@
 //! before the device has synced anything, and what a manager's overview is built from.
 //! Signed-in team members only.
 
-use domain::Pipeline;
-use serde::Serialize;
+use domain::{
+    wire::{BoardSummary, StageSummary},
+    Pipeline,
+};
 use worker::{Request, Response, RouteContext};
 
 use crate::{auth, error::ApiError, http::ok_json, repository::Repository};
-
-#[derive(Serialize)]
-struct StageSummary {
-    stage: String,
-    active_orders: u32,
-}
-
-#[derive(Serialize)]
-struct BoardSummary {
-    stages: Vec<StageSummary>,
-    total_active: u32,
-}
 
 pub async fn summary(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
     // Team data: how busy each department is is nothing a customer should read.

@@ -4,8 +4,10 @@
 //! Disabling an account or resetting its password ends all its sessions in the same transaction.
 //! The last active admin can be neither disabled nor demoted, so a team cannot lock itself out.
 
-use domain::Role;
-use serde::{Deserialize, Deserializer, Serialize};
+use domain::{
+    wire::{MemberChanges, NewMember, NewPassword, OneUser, UserList},
+    Role,
+};
 use worker::{Request, Response, RouteContext};
 
 use crate::{
@@ -13,54 +15,8 @@ use crate::{
     error::ApiError,
     http::{json_response, ok_json, read_json, server_now},
     repository::{timestamp, NewUser, Repository},
-    team::account_fields::{self as accounts, UserView},
+    team::account_fields::{self as accounts, user_view},
 };
-
-#[derive(Serialize)]
-struct UserList {
-    users: Vec<UserView>,
-}
-
-#[derive(Serialize)]
-struct OneUser {
-    user: UserView,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateUser {
-    name: String,
-    login: String,
-    password: String,
-    roles: Vec<String>,
-    #[serde(default)]
-    work_phone: Option<String>,
-}
-
-/// Every field is optional; `work_phone: null` clears the phone, leaving it out keeps it.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UpdateUser {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    roles: Option<Vec<String>>,
-    #[serde(default)]
-    active: Option<bool>,
-    #[serde(default, deserialize_with = "present")]
-    work_phone: Option<Option<String>>,
-}
-
-/// Tells "given as null" (`Some(None)`) from "not given" (`None`, via `serde(default)`).
-fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(deserializer).map(Some)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SetPassword {
-    password: String,
-}
 
 async fn require_admin(req: &Request, ctx: &RouteContext<()>) -> Result<auth::AuthUser, ApiError> {
     let user = auth::require_user(req, ctx).await?;
@@ -76,13 +32,13 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiEr
     require_admin(&req, &ctx).await?;
     let users = Repository::new(ctx.d1("DB")?).list_users().await?;
     ok_json(&UserList {
-        users: users.into_iter().map(UserView::from).collect(),
+        users: users.into_iter().map(user_view).collect(),
     })
 }
 
 pub async fn create(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
     require_admin(&req, &ctx).await?;
-    let input: CreateUser = read_json(&mut req).await?;
+    let input: NewMember = read_json(&mut req).await?;
     let name = accounts::name(&input.name)?;
     let login = accounts::login(&input.login)?;
     accounts::new_password(&input.password)?;
@@ -112,7 +68,7 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
         .ok_or(ApiError::UserNotFound)?;
     Ok(json_response(
         &OneUser {
-            user: record.into(),
+            user: user_view(record),
         },
         201,
     ))
@@ -120,7 +76,7 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
 
 pub async fn update(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
     require_admin(&req, &ctx).await?;
-    let input: UpdateUser = read_json(&mut req).await?;
+    let input: MemberChanges = read_json(&mut req).await?;
     let repository = Repository::new(ctx.d1("DB")?);
     let current = repository
         .find_user(&user_id(&ctx))
@@ -155,7 +111,7 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
         .await?
         .ok_or(ApiError::UserNotFound)?;
     ok_json(&OneUser {
-        user: record.into(),
+        user: user_view(record),
     })
 }
 
@@ -163,7 +119,7 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
 /// admin's own sessions when they reset their own password).
 pub async fn set_password(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
     require_admin(&req, &ctx).await?;
-    let input: SetPassword = read_json(&mut req).await?;
+    let input: NewPassword = read_json(&mut req).await?;
     accounts::new_password(&input.password)?;
     let repository = Repository::new(ctx.d1("DB")?);
     let user = repository
@@ -183,6 +139,6 @@ pub async fn set_password(mut req: Request, ctx: RouteContext<()>) -> Result<Res
         .await?
         .ok_or(ApiError::UserNotFound)?;
     ok_json(&OneUser {
-        user: record.into(),
+        user: user_view(record),
     })
 }

@@ -4,7 +4,8 @@
 //! (one PBKDF2 derivation), so neither the body nor the time tells which accounts exist.
 //! Attempts are limited per account and per address (`auth::throttle`).
 
-use serde::{Deserialize, Serialize};
+use domain::wire::{Credentials, OneUser, SignedIn};
+use serde::Serialize;
 use worker::{Request, Response, RouteContext};
 
 use crate::{
@@ -12,28 +13,8 @@ use crate::{
     error::ApiError,
     http::{ok_json, read_json, server_now},
     repository::{timestamp, Repository},
-    team::account_fields::{self as accounts, UserView},
+    team::account_fields::{self as accounts, user_view},
 };
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LoginRequest {
-    login: String,
-    password: String,
-}
-
-/// What a successful sign-in (or the first-admin setup) answers. The token is sent this once.
-#[derive(Serialize)]
-pub struct SignedIn {
-    pub token: String,
-    pub expires_at: String,
-    pub user: UserView,
-}
-
-#[derive(Serialize)]
-struct Me {
-    user: UserView,
-}
 
 #[derive(Serialize)]
 struct LoggedOut {
@@ -42,7 +23,7 @@ struct LoggedOut {
 
 /// Refuses sign-in input that no account can have, before any work or any counting: a login
 /// beyond 254 characters (the longest email address) or a password beyond 128.
-fn check_sign_in_input(input: &LoginRequest) -> Result<(), ApiError> {
+fn check_sign_in_input(input: &Credentials) -> Result<(), ApiError> {
     let login = input.login.trim();
     if login.is_empty() || login.chars().count() > accounts::MAX_LOGIN_CHARS {
         return Err(domain::DomainError::invalid(
@@ -64,7 +45,7 @@ fn check_sign_in_input(input: &LoginRequest) -> Result<(), ApiError> {
 }
 
 pub async fn login(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
-    let input: LoginRequest = read_json(&mut req).await?;
+    let input: Credentials = read_json(&mut req).await?;
     check_sign_in_input(&input)?;
     let login = accounts::normalize_login(&input.login);
     let address = throttle::client_address(&req);
@@ -99,7 +80,7 @@ pub async fn login(mut req: Request, ctx: RouteContext<()>) -> Result<Response, 
     ok_json(&SignedIn {
         token: session.token,
         expires_at: session.expires_at,
-        user: credentials.user.into(),
+        user: user_view(credentials.user),
     })
 }
 
@@ -117,7 +98,7 @@ pub async fn me(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiErro
         .find_user(&user.id)
         .await?
         .ok_or(ApiError::Unauthorized)?;
-    ok_json(&Me {
-        user: record.into(),
+    ok_json(&OneUser {
+        user: user_view(record),
     })
 }

@@ -5,7 +5,7 @@
 //! the endpoint does not exist (404). Wrong tokens count against the caller's address like
 //! failed sign-ins. Every later account is made by an admin through the admin API.
 
-use domain::Role;
+use domain::{wire::SignedIn, Role};
 use serde::Deserialize;
 use worker::{Request, Response, RouteContext};
 
@@ -14,8 +14,7 @@ use crate::{
     error::ApiError,
     http::{json_response, read_json, server_now},
     repository::{timestamp, NewUser, Repository, ThrottleKey},
-    team::account_fields as accounts,
-    team::session::SignedIn,
+    team::account_fields::{self as accounts, user_view},
 };
 
 #[derive(Deserialize)]
@@ -94,7 +93,7 @@ pub async fn setup(mut req: Request, ctx: RouteContext<()>) -> Result<Response, 
         &SignedIn {
             token: session.token,
             expires_at: session.expires_at,
-            user: record.into(),
+            user: user_view(record),
         },
         201,
     ))

@@ -1,0 +1,430 @@
+//! Every JSON shape the app and the worker exchange outside the sync protocol (which is in
+//! `sync`): accounts, team members, notification channels and their outbox, share links, the
+//! board summary and the error envelope. Both sides use these types, so a field renamed on one
+//! side cannot silently stop reaching the other.
+//!
+//! Requests that the worker reads deny unknown fields (a typo is a 400, not a silently ignored
+//! change). Fields the worker validates itself with a field-specific message (roles, channel
+//! kinds) travel as text, so that a wrong value gets that message rather than a JSON error.
+//! Timestamps are RFC 3339 in UTC with milliseconds, as the worker stores them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::role::Role;
+
+/// RFC 3339 with milliseconds and `Z`: the one spelling of a time on the wire.
+pub mod stamp {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn text(time: DateTime<Utc>) -> String {
+        time.to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+
+    pub fn serialize<S: Serializer>(
+        time: &DateTime<Utc>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&text(*time))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|time| time.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom)
+    }
+
+    /// The same for an optional time (`null` when absent).
+    pub mod option {
+        use chrono::{DateTime, Utc};
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(
+            time: &Option<DateTime<Utc>>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match time {
+                Some(time) => serializer.serialize_str(&super::text(*time)),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<DateTime<Utc>>, D::Error> {
+            Option::<String>::deserialize(deserializer)?
+                .map(|text| {
+                    DateTime::parse_from_rfc3339(&text)
+                        .map(|time| time.with_timezone(&Utc))
+                        .map_err(serde::de::Error::custom)
+                })
+                .transpose()
+        }
+    }
+}
+
+/// Tells "given as null" (`Some(None)`: clear it) from "not given" (`None` through
+/// `serde(default)`: leave it) in partial updates.
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
+// ---- errors ------------------------------------------------------------------------------------
+
+/// Every error answer: `{"error": {code, message, message_en, field?}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorEnvelope {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// A stable machine code (`invalid`, `forbidden`, `seq_gap`, …): a contract, never renamed.
+    pub code: String,
+    pub message: String,
+    pub message_en: String,
+    /// The input field an `invalid` answer is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+// ---- board -------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageSummary {
+    pub stage: String,
+    pub active_orders: u32,
+}
+
+/// `GET /api/board/summary`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardSummary {
+    pub stages: Vec<StageSummary>,
+    pub total_active: u32,
+}
+
+// ---- accounts and team members -------------------------------------------------------------------
+
+/// A team member as the server shows them: never password material.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub login: String,
+    pub roles: Vec<Role>,
+    pub active: bool,
+    #[serde(default)]
+    pub work_phone: Option<String>,
+    /// Absent in sessions a phone stored before these were sent.
+    #[serde(default)]
+    pub created_at: String,
+    #[serde(default)]
+    pub updated_at: String,
+}
+
+/// `POST /api/auth/login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub login: String,
+    pub password: String,
+}
+
+/// What a sign-in (or the first-admin setup) answers. The token is sent this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub token: String,
+    #[serde(with = "stamp")]
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
+}
+
+/// `{"user": …}`: `GET /api/auth/me`, and a member created or changed by an admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OneUser {
+    pub user: User,
+}
+
+/// `GET /api/admin/users`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserList {
+    pub users: Vec<User>,
+}
+
+/// `POST /api/admin/users`: what an admin fills in to add a member. Roles travel as their names
+/// so that an unknown one is refused with a message about roles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewMember {
+    pub name: String,
+    pub login: String,
+    pub password: String,
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub work_phone: Option<String>,
+}
+
+/// `PATCH /api/admin/users/:id`: `None` leaves a field as it is; `work_phone: Some(None)`
+/// (`null`) clears the phone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberChanges {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub work_phone: Option<Option<String>>,
+}
+
+/// `POST /api/admin/users/:id/password`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    pub password: String,
+}
+
+/// Role names as the wire carries them.
+pub fn role_names(roles: &[Role]) -> Vec<String> {
+    roles.iter().map(|role| role.as_str().to_string()).collect()
+}
+
+// ---- notification channels -----------------------------------------------------------------------
+
+/// A channel's product. Stored and sent as the snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    Wecom,
+    Dingtalk,
+    Feishu,
+    Webhook,
+}
+
+impl ChannelKind {
+    pub const ALL: [ChannelKind; 4] = [
+        ChannelKind::Wecom,
+        ChannelKind::Dingtalk,
+        ChannelKind::Feishu,
+        ChannelKind::Webhook,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Wecom => "wecom",
+            ChannelKind::Dingtalk => "dingtalk",
+            ChannelKind::Feishu => "feishu",
+            ChannelKind::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ChannelKind> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+
+    /// WeCom group robots have no signing secret: the key in the URL is the credential.
+    pub fn takes_secret(self) -> bool {
+        self != ChannelKind::Wecom
+    }
+
+    /// Customer notices carry the customer's phone and email for an SMS/email gateway: only a
+    /// generic webhook takes them, never a team chat robot.
+    pub fn takes_customer_notices(self) -> bool {
+        self == ChannelKind::Webhook
+    }
+}
+
+/// A notification channel as the server shows it: never its secret, never its full URL (the
+/// token in a webhook URL is a credential too), only a masked URL and whether a secret is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Channel {
+    pub id: String,
+    /// `wecom`, `dingtalk`, `feishu` or `webhook` (`ChannelKind`).
+    pub kind: String,
+    pub name: String,
+    pub url: String,
+    pub has_secret: bool,
+    pub enabled: bool,
+    pub receives_digest: bool,
+    pub receives_customer_notices: bool,
+    #[serde(default)]
+    pub created_at: String,
+    #[serde(default)]
+    pub updated_at: String,
+}
+
+/// `POST /api/admin/notify/channels`. The kind travels as text so that an unknown one gets the
+/// channel rules' message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewChannel {
+    pub kind: String,
+    pub name: String,
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receives_digest: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receives_customer_notices: Option<bool>,
+}
+
+/// `PATCH /api/admin/notify/channels/:id`: `None` leaves a field as it is. The secret is
+/// write-only, so "unchanged" is the default; `secret: Some(None)` (`null`) removes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelChanges {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub secret: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receives_digest: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receives_customer_notices: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelList {
+    pub channels: Vec<Channel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OneChannel {
+    pub channel: Channel,
+}
+
+/// One message in the outbox, without its content (which may hold customer contacts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    pub id: i64,
+    #[serde(default)]
+    pub idempotency_key: String,
+    pub channel_id: String,
+    /// `None` once the channel was deleted.
+    pub channel_name: Option<String>,
+    /// `digest`, `customer_notice` or `test`.
+    pub kind: String,
+    /// `pending`, `sending`, `sent` or `failed`.
+    pub status: String,
+    pub attempts: i64,
+    #[serde(with = "stamp")]
+    pub next_attempt_at: DateTime<Utc>,
+    /// Set while a sender holds the row (`sending`).
+    #[serde(default, with = "stamp::option")]
+    pub lease_until: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    #[serde(with = "stamp")]
+    pub created_at: DateTime<Utc>,
+    #[serde(default, with = "stamp::option")]
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /api/admin/notify/channels/:id/test`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OneMessage {
+    pub message: OutboxMessage,
+}
+
+/// `GET /api/admin/notify/outbox`: the newest messages first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outbox {
+    pub messages: Vec<OutboxMessage>,
+    /// After this many failed attempts a message is `failed` for good.
+    pub max_attempts: i64,
+}
+
+// ---- sharing with customers -------------------------------------------------------------------
+
+/// `POST /api/orders/:id/share`: a signed customer link for one order. The customer opens
+/// `url` (or scans its QR code) and sees the order's progress without the phone digits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareLink {
+    pub url: String,
+    pub token: String,
+    #[serde(with = "stamp")]
+    pub expires_at: DateTime<Utc>,
+    /// A standalone `<svg>` document of the QR code of `url`; shown only as an image.
+    pub qr_svg: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partial_update_tells_null_from_absent() {
+        let clear: MemberChanges = serde_json::from_str(r#"{"work_phone":null}"#).unwrap();
+        assert_eq!(clear.work_phone, Some(None));
+        let keep: MemberChanges = serde_json::from_str(r#"{"active":false}"#).unwrap();
+        assert_eq!(keep.work_phone, None);
+        // And the app's side writes exactly what it means.
+        let json = serde_json::to_string(&MemberChanges {
+            work_phone: Some(None),
+            ..MemberChanges::default()
+        })
+        .unwrap();
+        assert_eq!(json, r#"{"work_phone":null}"#);
+        assert_eq!(serde_json::to_string(&keep).unwrap(), r#"{"active":false}"#);
+    }
+
+    #[test]
+    fn requests_with_unknown_fields_are_refused() {
+        assert!(serde_json::from_str::<Credentials>(
+            r#"{"login":"a","password":"b","admin":true}"#
+        )
+        .is_err());
+        assert!(serde_json::from_str::<ChannelChanges>(r#"{"kind":"wecom"}"#).is_err());
+    }
+
+    #[test]
+    fn times_are_rfc3339_with_milliseconds_both_ways() {
+        let at = DateTime::parse_from_rfc3339("2026-12-02T08:00:00.250Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let link = ShareLink {
+            url: "u".into(),
+            token: "t".into(),
+            expires_at: at,
+            qr_svg: "<svg/>".into(),
+        };
+        let json = serde_json::to_value(&link).unwrap();
+        assert_eq!(json["expires_at"], "2026-12-02T08:00:00.250Z");
+        assert_eq!(serde_json::from_value::<ShareLink>(json).unwrap(), link);
+    }
+
+    #[test]
+    fn channel_rules_wecom_takes_no_secret_and_only_webhooks_take_customer_notices() {
+        assert!(!ChannelKind::Wecom.takes_secret());
+        assert!(ChannelKind::Dingtalk.takes_secret() && ChannelKind::Feishu.takes_secret());
+        let notices: Vec<_> = ChannelKind::ALL
+            .into_iter()
+            .filter(|kind| kind.takes_customer_notices())
+            .collect();
+        assert_eq!(notices, vec![ChannelKind::Webhook]);
+        for kind in ChannelKind::ALL {
+            assert_eq!(ChannelKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(ChannelKind::parse("WeCom"), None);
+    }
+}
