@@ -8,7 +8,7 @@
 //! - `send`: takes due outbox rows with a lease, sends them, records the outcome with backoff.
 //! - `admin`: `/api/admin/notify/*` — channels (secrets never leave the server) and the outbox.
 //!
-//! Invariants (ARCHITECTURE.md "Notifications"): a message is queued in the same D1 batch as the
+//! Invariants (ARCHITECTURE.md, "Invariants"): a message is queued in the same D1 batch as the
 //! change that caused it; a message is sent at most once per claim and queued at most once per
 //! idempotency key; channel secrets never appear in an answer.
 
