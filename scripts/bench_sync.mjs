@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 
 process.env.BASE_URL ??= 'http://127.0.0.1:1'; // the shared helpers want one; we use a private worker
-const { startPrivateWorker, d1, DEMO_SALES, DEMO_PASSWORD, bearer } = await import('../tests/support/api.mjs');
+const { startPrivateWorker, d1, devHeaders, DEMO_SALES, DEMO_PASSWORD, bearer } = await import('../tests/support/api.mjs');
 
 const ORDERS = 10_000;
 const MUTATIONS = 1_000;
@@ -24,7 +24,7 @@ try {
     if (answer.status !== 200) throw new Error(`${path}: ${answer.status} ${answer.text.slice(0, 300)}`);
     return answer.json;
   };
-  await call('/api/dev/demo-data', { method: 'POST' });
+  await call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
   const { token } = await call('/api/auth/login', { json: { login: DEMO_SALES.login, password: DEMO_PASSWORD } });
   const auth = bearer(token);
 
@@ -69,7 +69,7 @@ try {
     if (count !== total) throw new Error(`pulled ${count} of ${total}`);
 
     const rawStart = performance.now();
-    const raw = await worker.call('/api/dev/bench/select', { json: { cursor: 0, limit: 1000, pages: Math.ceil(total / 1000) } });
+    const raw = await worker.call('/api/dev/bench/select', { headers: devHeaders(), json: { cursor: 0, limit: 1000, pages: Math.ceil(total / 1000) } });
     rawSelectTimes.push(performance.now() - rawStart);
     if (raw.status !== 200 || raw.json.rows.length !== total) throw new Error(`raw select: ${raw.status} ${raw.json?.rows?.length}`);
     pulledBytes = raw.text.length;
@@ -115,7 +115,7 @@ try {
     }));
     const rawStart = performance.now();
     for (let i = 0; i < rows.length; i += 100) {
-      await call('/api/dev/bench/write', { json: { rows: rows.slice(i, i + 100) } });
+      await call('/api/dev/bench/write', { headers: devHeaders(), json: { rows: rows.slice(i, i + 100) } });
     }
     rawWriteTimes.push(performance.now() - rawStart);
   }

@@ -16,12 +16,13 @@ SCRIPT_DIR=$(mktemp -d)
 trap 'stop_worker; rm -rf "$STATE" "$SCRIPT_DIR"' EXIT INT TERM
 apply_migrations "$STATE" >/dev/null
 SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+ensure_dev_vars
 # Every request comes from 127.0.0.1 for one order number: at the production limits (30 per
 # address, 10 per number in 15 min) all but the first few would be 429s. The limits are raised,
 # not removed: every lookup still counts against both keys in D1, as in production.
 start_worker "$PORT" "$STATE" --var DEMO_DATA:enabled --var "SHARE_SECRET:$SECRET" \
   --var TRACK_LOOKUPS_PER_IP:100000000 --var TRACK_LOOKUPS_PER_NUMBER:100000000 >/dev/null
-curl -fsS -X POST "http://127.0.0.1:$PORT/api/dev/demo-data" >/dev/null
+dev_post "$PORT" /api/dev/demo-data >/dev/null
 
 post_script() { # post_script FILE BODY
   cat >"$1" <<LUA
@@ -31,6 +32,7 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 }
 post_script "$SCRIPT_DIR/constant.lua" '{}'
+echo "wrk.headers[\"X-Dev-Secret\"] = \"$DEV_SECRET\"" >>"$SCRIPT_DIR/constant.lua"
 # A third reference: GET /api/health, one plain SELECT. It shows what one D1 round trip costs on
 # this machine, whatever the lookup does besides.
 echo 'wrk.method = "GET"' >"$SCRIPT_DIR/health.lua"

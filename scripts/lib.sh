@@ -76,13 +76,27 @@ stop_worker() {
 }
 
 # Local secrets for `wrangler dev` (worker/.dev.vars, git-ignored; production uses `wrangler
-# secret put`): a random SHARE_SECRET, made once, so customer links survive restarts.
+# secret put`): a random SHARE_SECRET, made once, so customer links survive restarts, and a
+# random DEV_SECRET, which the dev-only routes (/api/dev/*) want in X-Dev-Secret on top of
+# DEMO_DATA=enabled. Exports DEV_SECRET for the scripts and tests that call those routes.
 ensure_dev_vars() {
   local file="$ROOT/worker/.dev.vars"
   if ! grep -q '^SHARE_SECRET=' "$file" 2>/dev/null; then
     say "creating worker/.dev.vars with a random SHARE_SECRET"
     echo "SHARE_SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" >>"$file"
   fi
+  if ! grep -q '^DEV_SECRET=' "$file" 2>/dev/null; then
+    say "adding a random DEV_SECRET to worker/.dev.vars"
+    echo "DEV_SECRET=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >>"$file"
+  fi
+  DEV_SECRET=$(grep -m1 '^DEV_SECRET=' "$file" | cut -d= -f2-)
+  export DEV_SECRET
+}
+
+# POSTs to a dev-only route of the worker on PORT with the dev secret (after ensure_dev_vars).
+# Usage: dev_post PORT PATH
+dev_post() {
+  curl -fsS -X POST -H "X-Dev-Secret: $DEV_SECRET" "http://127.0.0.1:$1$2"
 }
 
 apply_migrations() {

@@ -16,7 +16,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { HAN, ROOT, assertApiError, bearer, d1, freshIp, startPrivateWorker } from '../support/api.mjs';
+import { HAN, ROOT, assertApiError, bearer, d1, devHeaders, freshIp, startPrivateWorker } from '../support/api.mjs';
 
 const WORKER_PORT = Number(process.env.NOTIFY_WORKER_PORT ?? 8831);
 const RECEIVER_PORT = Number(process.env.NOTIFY_RECEIVER_PORT ?? 8832);
@@ -345,7 +345,7 @@ test('entering a stage that notifies the customer queues a notice in the push an
 
 /// Runs the cron's work as if the trigger fired at `timeMs`; answers once the run is over.
 async function triggerCron(timeMs) {
-  const response = await call(`/api/dev/notify/cron?time=${timeMs}`, { method: 'POST' });
+  const response = await call(`/api/dev/notify/cron?time=${timeMs}`, { method: 'POST', headers: devHeaders() });
   assert.equal(response.status, 200, `cron run failed: ${response.text}`);
 }
 

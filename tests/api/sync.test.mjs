@@ -13,6 +13,7 @@ import {
   assertApiError,
   bearer,
   d1,
+  devHeaders,
   loadDemoData,
   signIn,
   startPrivateWorker,
@@ -365,7 +366,7 @@ test('malformed pushes and pulls get 400/413/415 with clear codes and change not
 test('wrangler SIGKILLed mid push burst and restarted: the client retries, nothing is lost or doubled', { timeout: 240_000 }, async () => {
   const worker = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled' } });
   try {
-    assert.equal((await worker.call('/api/dev/demo-data', { method: 'POST' })).status, 200);
+    assert.equal((await worker.call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() })).status, 200);
     const signedIn = await worker.call('/api/auth/login', { json: { login: DEMO_SALES.login, password: DEMO_PASSWORD } });
     assert.equal(signedIn.status, 200, signedIn.text);
     const token = signedIn.json.token;

@@ -3,7 +3,7 @@
 // raises them because many test files look orders up from 127.0.0.1.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertApiError, freshIp, startPrivateWorker } from '../support/api.mjs';
+import { assertApiError, devHeaders, freshIp, startPrivateWorker } from '../support/api.mjs';
 import { testSecret } from '../support/track.mjs';
 
 const SHIPPED = { number: 'GD-DEMO-008', digits: '8899' };
@@ -11,7 +11,7 @@ let worker;
 
 before(async () => {
   worker = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled', SHARE_SECRET: testSecret() } });
-  const demo = await worker.call('/api/dev/demo-data', { method: 'POST' });
+  const demo = await worker.call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
   assert.equal(demo.status, 200, demo.text);
 });
 
@@ -54,6 +54,20 @@ test('guessing 100 order numbers from one address is stopped with 429 and Retry-
   assert.equal((await lookup(SHIPPED.number, SHIPPED.digits, freshIp())).status, 200);
 });
 
+test('addresses of one IPv6 /64 count as one client: 31 lookups from 31 of its addresses hit the per-address limit', async () => {
+  // One /64 (a random one, so no other test shares it), a different /128 for every lookup.
+  const prefix = freshIp().split(':').slice(0, 4).join(':');
+  const statuses = [];
+  for (let n = 0; n < 31; n++) {
+    statuses.push((await lookup(`GD-V6-${n}`, '1234', `${prefix}:${(n + 1).toString(16)}::${n + 7}`)).status);
+  }
+  assert.deepEqual(statuses, [...Array(30).fill(404), 429]);
+  // The next /64 is someone else.
+  const [a, b, c, d] = prefix.split(':');
+  const neighbour = `${a}:${b}:${c}:${(parseInt(d, 16) ^ 1).toString(16)}::1`;
+  assert.equal((await lookup(SHIPPED.number, SHIPPED.digits, neighbour)).status, 200);
+});
+
 test('guessing one order\'s digits from many addresses is stopped per order number', async () => {
   const number = 'GD-DEMO-009';
   const statuses = [];
@@ -68,7 +82,7 @@ test('guessing one order\'s digits from many addresses is stopped per order numb
 test('a worker without a long enough SHARE_SECRET refuses customer links with a clear 503', async () => {
   const weak = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled', SHARE_SECRET: 'too-short' } });
   try {
-    await weak.call('/api/dev/demo-data', { method: 'POST' });
+    await weak.call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
     const answer = await weak.call('/api/track/lookup', { json: { order_number: SHIPPED.number, phone_last4: SHIPPED.digits } });
     const error = assertApiError(answer, 503, 'share_not_configured');
     assert.match(error.message, /SHARE_SECRET/);

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, startPrivateWorker } from '../support/api.mjs';
+import { ROOT, devHeaders, startPrivateWorker } from '../support/api.mjs';
 import { DEMO_TEAM, launchPhoneProfile, screenshot, signInAs } from '../support/browser.mjs';
 
 const dist = mkdtempSync(join(tmpdir(), 'gendan-pwa-dist-'));
@@ -22,7 +22,7 @@ let page;
 before(async () => {
   cpSync(join(ROOT, 'app', 'dist'), dist, { recursive: true });
   worker = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled' }, args: ['--assets', dist] });
-  const demo = await worker.call('/api/dev/demo-data', { method: 'POST' });
+  const demo = await worker.call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
   assert.equal(demo.status, 200, demo.text);
   // Not incognito: Chromium only judges installability for a real profile.
   context = await launchPhoneProfile(profileDir, { baseURL: worker.url });

@@ -2,12 +2,13 @@
 // (深圳华芯电子科技有限公司, contact phone ending 6789).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { devHeaders } from '../support/api.mjs';
 import { BASE_URL, launchBrowser, phonePage, screenshot, smallTapTargets } from '../support/browser.mjs';
 
 let browser;
 
 before(async () => {
-  await fetch(`${BASE_URL}/api/dev/demo-data`, { method: 'POST' });
+  await fetch(`${BASE_URL}/api/dev/demo-data`, { method: 'POST', headers: devHeaders() });
   browser = await launchBrowser();
 });
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -41,16 +41,27 @@ export async function api(path, { method, json, body, headers = {}, baseUrl = BA
   return { status: response.status, headers: response.headers, text, json: parsed };
 }
 
+/// The headers every dev-only route (/api/dev/*) wants besides DEMO_DATA=enabled: the
+/// DEV_SECRET that scripts/lib.sh's ensure_dev_vars keeps in worker/.dev.vars (and exports).
+/// Private workers read the same file, so one secret opens the shared and the private ones.
+let devSecret;
+export function devHeaders() {
+  devSecret ??= process.env.DEV_SECRET ??
+    readFileSync(new URL('../../worker/.dev.vars', import.meta.url), 'utf8').match(/^DEV_SECRET=(.*)$/m)?.[1];
+  if (!devSecret) throw new Error('no DEV_SECRET: run the tests through scripts/test (it writes worker/.dev.vars)');
+  return { 'x-dev-secret': devSecret };
+}
+
 /// Loads the demo orders and the demo team into the database if it has none yet (harmless when
 /// it already has) and returns the whole answer: the orders part (`inserted`,
 /// `already_had_orders`) and the accounts part (`users_created`, `already_had_users`,
 /// `demo_logins`, `demo_password`).
 export async function loadDemoData() {
-  const response = await api('/api/dev/demo-data', { method: 'POST' });
+  const response = await api('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
   assert.equal(
     response.status,
     200,
-    `POST /api/dev/demo-data failed (is the worker started with --var DEMO_DATA:enabled?): ${response.text}`,
+    `POST /api/dev/demo-data failed (is the worker started with --var DEMO_DATA:enabled and worker/.dev.vars's DEV_SECRET?): ${response.text}`,
   );
   assert.equal(typeof response.json?.inserted, 'number');
   assert.equal(typeof response.json?.already_had_orders, 'boolean');

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { devHeaders } from './api.mjs';
 
 export const BASE_URL = process.env.BASE_URL ?? (() => {
   throw new Error('BASE_URL is not set: run the tests through scripts/test');
@@ -83,7 +84,7 @@ export const DEMO_TEAM = {
 let demoLoaded;
 /// Demo orders and the demo team in D1 (a no-op once loaded).
 export function ensureDemoData() {
-  demoLoaded ??= fetch(`${BASE_URL}/api/dev/demo-data`, { method: 'POST' }).then((response) => {
+  demoLoaded ??= fetch(`${BASE_URL}/api/dev/demo-data`, { method: 'POST', headers: devHeaders() }).then((response) => {
     if (!response.ok) throw new Error(`demo data: HTTP ${response.status}`);
   });
   return demoLoaded;

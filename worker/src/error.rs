@@ -48,6 +48,8 @@ pub enum ApiError {
     SetupClosed,
     #[error("missing or wrong setup token")]
     SetupTokenInvalid,
+    #[error("demo data refused: the database has accounts the demo data did not create")]
+    DemoDataRefused,
     #[error("push starts at seq {first_seq} but the server has processed up to {last_seq}")]
     SeqGap { last_seq: u64, first_seq: u64 },
     #[error("seqs must start at 1 or more and increase by exactly one within a push")]
@@ -109,7 +111,10 @@ impl ApiError {
             // Not 401/403: there is no credential to retry with, only a new link to ask for.
             ApiError::LinkInvalid => 404,
             ApiError::LinkExpired => 410,
-            ApiError::LoginTaken | ApiError::LastAdmin | ApiError::SetupClosed => 409,
+            ApiError::LoginTaken
+            | ApiError::LastAdmin
+            | ApiError::SetupClosed
+            | ApiError::DemoDataRefused => 409,
             ApiError::Domain(error) => match error {
                 DomainError::NotFound => 404,
                 DomainError::Forbidden { .. } => 403,
@@ -141,6 +146,7 @@ impl ApiError {
             ApiError::LastAdmin => "last_admin",
             ApiError::SetupClosed => "setup_closed",
             ApiError::SetupTokenInvalid => "setup_token_invalid",
+            ApiError::DemoDataRefused => "demo_data_refused",
             ApiError::SeqGap { .. } => "seq_gap",
             ApiError::SeqOrder => "seq_order",
             ApiError::TooManyMutations { .. } => "too_many_mutations",
@@ -224,6 +230,10 @@ impl ApiError {
             ApiError::SetupTokenInvalid => pick(
                 "设置口令缺失或不正确",
                 "The setup token is missing or wrong",
+            ),
+            ApiError::DemoDataRefused => pick(
+                "已有正式账号：不能再加入演示数据",
+                "Accounts already exist: demo data cannot be added to this database",
             ),
             ApiError::SeqGap {
                 last_seq,

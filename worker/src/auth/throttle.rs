@@ -2,7 +2,7 @@
 //! instance of the worker.
 //!
 //! Two keys are counted for every login attempt: the account (`account:<login, lower case>`,
-//! whether or not it exists) and the client address (`ip:<address>`). After 5 failures of an
+//! whether or not it exists) and the client address (`ip:<address>`, see `address_of`). After 5 failures of an
 //! account, or 20 from one address, within 15 minutes, the key is locked for 15 minutes: a locked
 //! key is answered with 429 and a `Retry-After`, without looking at the password.
 //!
@@ -30,20 +30,43 @@ pub struct Attempt {
     keys: Vec<ThrottleKey>,
 }
 
-/// Where a request comes from. On Cloudflare `CF-Connecting-IP` is always set by the edge and
-/// cannot be forged by the client; the fallbacks only matter in local development.
+/// Where a request comes from, as the key of per-address limits (login and customer lookups).
+///
+/// Only `CF-Connecting-IP` is read: Cloudflare's edge sets it on every request and a client
+/// cannot forge it, whereas `X-Forwarded-For` is whatever the client sends (a fallback to it
+/// would let anyone pick a fresh address per request wherever the edge does not set the
+/// header). See `address_of`.
 pub fn client_address(req: &Request) -> String {
-    let header = |name: &str| req.headers().get(name).ok().flatten();
-    let address = header("cf-connecting-ip")
-        .or_else(|| {
-            header("x-forwarded-for")
-                .and_then(|list| list.split(',').next().map(|first| first.to_string()))
-        })
-        .map(|address| address.trim().to_string())
-        .filter(|address| !address.is_empty())
-        .unwrap_or_else(|| "unknown".into());
-    // Addresses are at most 45 characters; anything longer is not one and must not bloat keys.
-    address.chars().take(64).collect()
+    address_from_headers(|name| req.headers().get(name).ok().flatten())
+}
+
+/// `client_address` over any header lookup (plain, so it is tested natively).
+pub fn address_from_headers(header: impl Fn(&str) -> Option<String>) -> String {
+    address_of(header("cf-connecting-ip").as_deref())
+}
+
+/// The limit key of a `CF-Connecting-IP` value: an IPv4 address as is (also when written as
+/// an IPv4-mapped IPv6 address), an IPv6 address by its /64 — every IPv6 client is handed a
+/// whole /64 by its provider, so counting per /128 would give one attacker 2^64 "addresses" —
+/// and anything that is not an address, or no header at all, as the one key `unknown`.
+pub fn address_of(header: Option<&str>) -> String {
+    use std::net::IpAddr;
+    let Some(address) = header.and_then(|value| value.trim().parse::<IpAddr>().ok()) else {
+        return "unknown".into();
+    };
+    match address {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let segments = v6.segments();
+                format!(
+                    "{:x}:{:x}:{:x}:{:x}::/64",
+                    segments[0], segments[1], segments[2], segments[3]
+                )
+            }
+        },
+    }
 }
 
 pub fn account_key(login: &str) -> String {
@@ -102,4 +125,47 @@ pub fn login_keys(login: &str, address: &str) -> Vec<ThrottleKey> {
         ThrottleKey::account(account_key(login), ACCOUNT_LIMIT),
         ThrottleKey::address(address_key(address), ADDRESS_LIMIT),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{address_from_headers, address_of};
+
+    #[test]
+    fn only_cf_connecting_ip_names_the_client_never_x_forwarded_for() {
+        let forwarded_only =
+            |name: &str| (name == "x-forwarded-for").then(|| "198.51.100.9".to_string());
+        assert_eq!(address_from_headers(forwarded_only), "unknown");
+        let both = |name: &str| match name {
+            "cf-connecting-ip" => Some("203.0.113.7".to_string()),
+            "x-forwarded-for" => Some("198.51.100.9".to_string()),
+            _ => None,
+        };
+        assert_eq!(address_from_headers(both), "203.0.113.7");
+    }
+
+    #[test]
+    fn ipv6_addresses_of_one_64_share_one_key() {
+        let first = address_of(Some("2001:db8:1:2:aaaa:bbbb:cccc:dddd"));
+        assert_eq!(first, "2001:db8:1:2::/64");
+        assert_eq!(address_of(Some("2001:db8:1:2::1")), first);
+        assert_eq!(address_of(Some("2001:0DB8:0001:0002:ffff::9")), first);
+        assert_ne!(address_of(Some("2001:db8:1:3::1")), first);
+    }
+
+    #[test]
+    fn ipv4_keys_by_the_address_also_when_mapped_into_ipv6() {
+        assert_eq!(address_of(Some("203.0.113.7")), "203.0.113.7");
+        assert_eq!(address_of(Some("::ffff:203.0.113.7")), "203.0.113.7");
+        assert_eq!(address_of(Some(" 203.0.113.7 ")), "203.0.113.7");
+    }
+
+    #[test]
+    fn anything_but_one_address_is_the_unknown_key() {
+        assert_eq!(address_of(None), "unknown");
+        assert_eq!(address_of(Some("")), "unknown");
+        assert_eq!(address_of(Some("203.0.113.7, 198.51.100.1")), "unknown");
+        assert_eq!(address_of(Some("not-an-address")), "unknown");
+        assert_eq!(address_of(Some(&"1".repeat(10_000))), "unknown");
+    }
 }

@@ -25,7 +25,7 @@ struct WriteBody {
 }
 
 pub async fn select(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
-    super::require_dev(&ctx)?;
+    super::require_dev(&req, &ctx)?;
     let body: SelectBody = read_json(&mut req).await?;
     let rows = Repository::new(ctx.d1("DB")?)
         .bench_select(
@@ -38,7 +38,7 @@ pub async fn select(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
 }
 
 pub async fn write(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
-    super::require_dev(&ctx)?;
+    super::require_dev(&req, &ctx)?;
     let body: WriteBody = read_json(&mut req).await?;
     Repository::new(ctx.d1("DB")?)
         .bench_write(&body.rows, &timestamp(server_now()))
@@ -48,7 +48,7 @@ pub async fn write(mut req: Request, ctx: RouteContext<()>) -> Result<Response, 
 
 /// `POST /api/dev/bench/constant`: the floor for `scripts/bench_track.sh` — the same router,
 /// headers and JSON writer as the lookup, with no body read and no D1 at all.
-pub async fn constant(_req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
-    super::require_dev(&ctx)?;
+pub async fn constant(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    super::require_dev(&req, &ctx)?;
     ok_json(&serde_json::json!({ "ok": true }))
 }

@@ -14,7 +14,7 @@ use crate::{error::ApiError, http::ok_json, notify};
 /// calls the same `run_cron` as the `scheduled` handler, and run the real handler through
 /// `/__scheduled`.
 pub async fn run_cron(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
-    super::require_dev(&ctx)?;
+    super::require_dev(&req, &ctx)?;
     let url = req.url().map_err(|e| ApiError::BadQuery(e.to_string()))?;
     let time = url
         .query_pairs()

@@ -2,9 +2,11 @@
 //! team (`domain::demo_staff`) as accounts, all with the one password `DEMO_PASSWORD`.
 //!
 //! Only enabled where the `DEMO_DATA` variable is `enabled` (the run and test commands pass
-//! `--var DEMO_DATA:enabled`); a production deployment answers 404. Orders are only added to a
-//! database without orders and accounts only to one without accounts, so running it twice is
-//! harmless and it never adds a known password next to real accounts.
+//! `--var DEMO_DATA:enabled`) and the request carries the `DEV_SECRET` (see `dev::require_dev`);
+//! a production deployment answers 404. A database with any account the demo data did not create
+//! is refused whole (409 `demo_data_refused`); otherwise orders are only added to a database
+//! without orders and accounts only to one without accounts, so running it twice is harmless and
+//! it never adds a known password next to real accounts.
 
 use domain::{demo_orders, demo_staff, Pipeline, Role};
 use serde::Serialize;
@@ -38,10 +40,24 @@ struct Seeded {
     demo_password: &'static str,
 }
 
-pub async fn load(_req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
-    super::require_dev(&ctx)?;
+pub async fn load(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    super::require_dev(&req, &ctx)?;
     let repository = Repository::new(ctx.d1("DB")?);
     let now = server_now();
+
+    // The demo orders' owners and history name these ids, so the accounts reuse them.
+    let staff = demo_staff();
+    let existing_users = repository.list_users().await?;
+    let already_had_users = !existing_users.is_empty();
+    // A database with accounts that the demo data did not make belongs to someone: nothing is
+    // added to it (neither demo orders nor an account with the published password). A database
+    // the demo data filled answers again, adding nothing, so loading twice stays harmless.
+    let seeded_by_demo = existing_users
+        .iter()
+        .any(|user| staff.iter().any(|(actor, _)| actor.user_id == user.id));
+    if already_had_users && !seeded_by_demo {
+        return Err(ApiError::DemoDataRefused);
+    }
 
     let already_had_orders = repository.count_orders().await? > 0;
     let mut inserted = 0;
@@ -53,9 +69,6 @@ pub async fn load(_req: Request, ctx: RouteContext<()>) -> Result<Response, ApiE
         inserted = orders.len();
     }
 
-    // The demo orders' owners and history name these ids, so the accounts reuse them.
-    let staff = demo_staff();
-    let already_had_users = repository.count_users().await? > 0;
     let mut users_created = 0;
     if !already_had_users {
         let mut users = Vec::with_capacity(staff.len());
