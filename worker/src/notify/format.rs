@@ -184,7 +184,9 @@ fn title(payload: &Payload) -> String {
             digest.business_date,
             order_count(digest)
         ),
-        Payload::CustomerNotice(notice) => format!("订单进度通知 {}", notice.number),
+        Payload::CustomerNotice(notice) => {
+            format!("订单进度通知 {}", inert_markdown(&notice.number))
+        }
         Payload::Test(_) => "跟单测试消息".to_string(),
     }
 }
@@ -245,6 +247,57 @@ impl Lines {
     }
 }
 
+/// Text from people (names, companies, order numbers, stage labels, channel names) made inert
+/// for WeCom's and DingTalk's markdown: every character markdown could read as syntax becomes
+/// its full-width twin (［］（）＊＿＃｀＜＞｜～＼), `://` becomes `：//` so no URL in a
+/// company name turns into a link, and line breaks become spaces so no text starts a heading,
+/// a list or a quote (`-`, `+`, `=` and `!` matter only at a line's start or before `[`, so
+/// order numbers such as GD-2026-001 keep their hyphens). Why look-alikes and not backslashes: neither robot documents backslash escapes
+/// (a client that does not support them shows the backslash and still renders the link),
+/// while full-width characters read the same to a person and mean nothing to any renderer.
+/// Links the server makes itself (order pages, customer links) are never passed through this.
+pub fn inert_markdown(text: &str) -> String {
+    inert(text, |c| match c {
+        '[' => Some('［'),
+        ']' => Some('］'),
+        '(' => Some('（'),
+        ')' => Some('）'),
+        '*' => Some('＊'),
+        '_' => Some('＿'),
+        '#' => Some('＃'),
+        '`' => Some('｀'),
+        '<' => Some('＜'),
+        '>' => Some('＞'),
+        '|' => Some('｜'),
+        '~' => Some('～'),
+        '\\' => Some('＼'),
+        _ => None,
+    })
+}
+
+/// Text from people made inert for plain-text messages (Feishu's text message, the webhook's
+/// `text`): Feishu reads `<at user_id="all">` tags in text, so `<` and `>` become full-width;
+/// URLs are broken as in `inert_markdown` and line breaks become spaces.
+pub fn inert_plain(text: &str) -> String {
+    inert(text, |c| match c {
+        '<' => Some('＜'),
+        '>' => Some('＞'),
+        _ => None,
+    })
+}
+
+fn inert(text: &str, twin: impl Fn(char) -> Option<char>) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.replace("://", "：//").chars() {
+        if c.is_control() {
+            out.push(' ');
+        } else {
+            out.push(twin(c).unwrap_or(c));
+        }
+    }
+    out
+}
+
 fn late_phrase(days: i64) -> String {
     format!("逾期 {days} 天")
 }
@@ -254,6 +307,7 @@ fn markdown(payload: &Payload, at_phones: bool, budget: usize) -> String {
     let mut lines = Lines::new();
     match payload {
         Payload::Digest(digest) => {
+            let md = inert_markdown;
             lines.fixed(format!("### 逾期提醒 · {}", digest.business_date));
             lines.fixed(format!(
                 "共 **{}** 个订单的当前阶段已逾期，请尽快处理。",
@@ -267,18 +321,18 @@ fn markdown(payload: &Payload, at_phones: bool, budget: usize) -> String {
                 lines.fixed(String::new());
                 lines.fixed(format!(
                     "**负责人：{}**（{} 个）{mention}",
-                    person.name,
+                    md(&person.name),
                     person.orders.len()
                 ));
                 for order in &person.orders {
                     let number = match &order.link {
-                        Some(link) => format!("[{}]({link})", order.number),
-                        None => order.number.clone(),
+                        Some(link) => format!("[{}]({link})", md(&order.number)),
+                        None => md(&order.number),
                     };
                     lines.order(format!(
                         "- {number} {}｜{}｜{}（应于 {} 完成）",
-                        order.company,
-                        order.stage_name,
+                        md(&order.company),
+                        md(&order.stage_name),
                         late_phrase(order.days_late),
                         order.due_date
                     ));
@@ -286,12 +340,15 @@ fn markdown(payload: &Payload, at_phones: bool, budget: usize) -> String {
             }
         }
         Payload::CustomerNotice(notice) => {
-            lines.fixed(format!("### 订单进度通知 · {}", notice.number));
-            lines.fixed(customer_sentence(notice));
+            lines.fixed(format!(
+                "### 订单进度通知 · {}",
+                inert_markdown(&notice.number)
+            ));
+            lines.fixed(customer_sentence(notice, inert_markdown));
         }
         Payload::Test(test) => {
             lines.fixed("### 跟单测试消息".to_string());
-            lines.fixed(test_sentence(test));
+            lines.fixed(test_sentence(test, inert_markdown));
         }
     }
     lines.fit(budget)
@@ -307,10 +364,11 @@ fn plain_text(payload: &Payload, budget: usize) -> String {
                 digest.business_date,
                 order_count(digest)
             ));
+            let plain = inert_plain;
             for person in &digest.people {
                 lines.fixed(format!(
                     "负责人：{}（{} 个）",
-                    person.name,
+                    plain(&person.name),
                     person.orders.len()
                 ));
                 for order in &person.orders {
@@ -321,22 +379,23 @@ fn plain_text(payload: &Payload, budget: usize) -> String {
                         .unwrap_or_default();
                     lines.order(format!(
                         "· {} {}｜{}｜{}（应于 {} 完成）{link}",
-                        order.number,
-                        order.company,
-                        order.stage_name,
+                        plain(&order.number),
+                        plain(&order.company),
+                        plain(&order.stage_name),
                         late_phrase(order.days_late),
                         order.due_date
                     ));
                 }
             }
         }
-        Payload::CustomerNotice(notice) => lines.fixed(customer_sentence(notice)),
-        Payload::Test(test) => lines.fixed(test_sentence(test)),
+        Payload::CustomerNotice(notice) => lines.fixed(customer_sentence(notice, inert_plain)),
+        Payload::Test(test) => lines.fixed(test_sentence(test, inert_plain)),
     }
     lines.fit(budget)
 }
 
-fn customer_sentence(notice: &CustomerNotice) -> String {
+/// `inert` makes each interpolated text safe for the message's format (the link is ours).
+fn customer_sentence(notice: &CustomerNotice, inert: fn(&str) -> String) -> String {
     let link = notice
         .track_link
         .as_ref()
@@ -344,14 +403,19 @@ fn customer_sentence(notice: &CustomerNotice) -> String {
         .unwrap_or_default();
     format!(
         "【{}】{}您好：您的订单 {} 已进入“{}”阶段。{}{link}",
-        notice.company, notice.contact, notice.number, notice.stage_label, notice.message
+        inert(&notice.company),
+        inert(&notice.contact),
+        inert(&notice.number),
+        inert(&notice.stage_label),
+        inert(&notice.message)
     )
 }
 
-fn test_sentence(test: &TestMessage) -> String {
+fn test_sentence(test: &TestMessage, inert: fn(&str) -> String) -> String {
     format!(
         "【跟单】测试消息：渠道“{}”已配置成功，可以接收跟单的逾期提醒和通知。（{} 发送）",
-        test.channel_name, test.requested_by
+        inert(&test.channel_name),
+        inert(&test.requested_by)
     )
 }
 
@@ -563,6 +627,111 @@ mod tests {
         assert!(check_answer(ChannelKind::Webhook, 204, "").is_ok());
         assert!(check_answer(ChannelKind::Webhook, 500, "boom").is_err());
         assert!(check_answer(ChannelKind::Wecom, 502, "").is_err());
+    }
+
+    fn hostile_digest() -> Payload {
+        let Payload::Digest(mut digest) = digest(1) else {
+            unreachable!()
+        };
+        digest.people[0].name = "王芳](https://evil.example/a) **紧急**".into();
+        let order = &mut digest.people[0].orders[0];
+        order.company = "[点此领取补贴](https://evil.example/phish)\n### 假标题 <at user_id=\"all\">所有人</at>".into();
+        order.number = "GD-1](https://evil.example)".into();
+        Payload::Digest(digest)
+    }
+
+    /// A markdown message is safe when nothing of the hostile text can become a link, a
+    /// heading, bold text, a tag or a clickable URL: the only links are the server's own.
+    fn assert_no_injected_markup(text: &str) {
+        assert!(!text.contains("](https://evil"), "{text}");
+        assert!(
+            !text.contains("https://evil"),
+            "a bare URL would be auto-linked: {text}"
+        );
+        assert!(!text.contains("<at"), "{text}");
+        assert!(!text.contains("\n### 假标题"), "{text}");
+        assert!(!text.contains("**紧急**"), "{text}");
+    }
+
+    #[test]
+    fn wecom_and_dingtalk_markdown_neutralise_links_headings_and_bold_in_names_and_companies() {
+        for kind in [ChannelKind::Wecom, ChannelKind::Dingtalk] {
+            let out = build(
+                kind,
+                "https://oapi.dingtalk.com/robot/send?access_token=abc",
+                None,
+                "k",
+                &hostile_digest(),
+                0,
+            )
+            .unwrap();
+            let body: serde_json::Value = serde_json::from_str(&out.body).unwrap();
+            let text = body["markdown"]["content"]
+                .as_str()
+                .or(body["markdown"]["text"].as_str())
+                .unwrap();
+            assert_no_injected_markup(text);
+            // Still readable, and the server's own link to the order is still a link.
+            assert!(
+                text.contains("［点此领取补贴］（https：//evil.example/phish）"),
+                "{text}"
+            );
+            assert!(text.contains("(https://gd.example.com/orders/0)"), "{text}");
+        }
+    }
+
+    #[test]
+    fn feishu_text_cannot_mention_everyone_or_carry_a_link_from_a_company_name() {
+        let out = build(
+            ChannelKind::Feishu,
+            "https://open.feishu.cn/open-apis/bot/v2/hook/x",
+            None,
+            "k",
+            &hostile_digest(),
+            0,
+        )
+        .unwrap();
+        let body: serde_json::Value = serde_json::from_str(&out.body).unwrap();
+        let text = body["content"]["text"].as_str().unwrap();
+        // Plain text: markdown means nothing there, but tags, URLs and line breaks do.
+        assert!(!text.contains("https://evil"), "{text}");
+        assert!(!text.contains("<at"), "{text}");
+        assert!(!text.contains("\n### 假标题"), "{text}");
+        assert!(text.contains("＜at user_id"), "{text}");
+        assert!(text.contains("https://gd.example.com/orders/0"), "{text}");
+    }
+
+    #[test]
+    fn customer_notices_and_test_messages_escape_every_interpolated_text() {
+        let notice = Payload::CustomerNotice(CustomerNotice {
+            order_id: Uuid::nil(),
+            number: "GD-7".into(),
+            company: "[赢大奖](http://evil.example)".into(),
+            contact: "**周建国**".into(),
+            phone: "13857101234".into(),
+            email: None,
+            stage_id: "contract".into(),
+            stage_label: "`签订合同`".into(),
+            message: "<at user_id=\"all\"></at>".into(),
+            track_link: Some("https://gd.example.com/t/abc".into()),
+        });
+        let text = markdown(&notice, true, ROBOT_BUDGET);
+        assert!(!text.contains("](http"), "{text}");
+        assert!(
+            !text.contains("**周建国**") && !text.contains("`签订合同`"),
+            "{text}"
+        );
+        assert!(!text.contains("<at"), "{text}");
+        assert!(
+            text.ends_with("查看进度：https://gd.example.com/t/abc"),
+            "{text}"
+        );
+        let test = Payload::Test(TestMessage {
+            channel_name: "[群](https://evil.example)".into(),
+            requested_by: "管理员 **".into(),
+        });
+        let text = markdown(&test, false, ROBOT_BUDGET);
+        assert!(!text.contains("](https") && !text.contains("**"), "{text}");
     }
 
     #[test]
