@@ -71,7 +71,7 @@ impl ChangeError {
     /// The form field a rule error is about, to show the message next to it.
     pub fn field(&self) -> Option<&str> {
         match self {
-            ChangeError::Rule(DomainError::Invalid { field, .. }) => Some(field),
+            ChangeError::Rule(error) => error.field(),
             _ => None,
         }
     }

@@ -10,6 +10,11 @@ use crate::stage::{ExitRequirement, StageId};
 pub enum DomainError {
     #[error("invalid {field}: {}", message.en)]
     Invalid { field: String, message: Localized },
+    /// Text holding characters that change how it reads without being seen: bidi overrides and
+    /// isolates (which can make "abc.exe" look like "exe.cba") and zero-width characters (which
+    /// make two different names look the same). Refused, not stripped: the person sees why.
+    #[error("invisible characters in {field}: {}", message.en)]
+    InvisibleCharacters { field: String, message: Localized },
     #[error("order not found")]
     NotFound,
     #[error("order already exists")]
@@ -42,6 +47,16 @@ impl DomainError {
         }
     }
 
+    /// The input field a refusal is about, when it is about one (forms show it next to it).
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            DomainError::Invalid { field, .. } | DomainError::InvisibleCharacters { field, .. } => {
+                Some(field)
+            }
+            _ => None,
+        }
+    }
+
     pub fn forbidden(zh: impl Into<String>, en: impl Into<String>) -> Self {
         DomainError::Forbidden {
             message: Localized::new(zh, en),
@@ -52,6 +67,7 @@ impl DomainError {
     pub fn code(&self) -> &'static str {
         match self {
             DomainError::Invalid { .. } => "invalid",
+            DomainError::InvisibleCharacters { .. } => "invisible_characters",
             DomainError::NotFound => "not_found",
             DomainError::OrderExists => "order_exists",
             DomainError::OrderClosed => "order_closed",
@@ -67,7 +83,9 @@ impl DomainError {
     /// the order's pipeline); an error without one names the stage by its id.
     pub fn message(&self, lang: Lang) -> String {
         match self {
-            DomainError::Invalid { message, .. } | DomainError::Forbidden { message } => {
+            DomainError::Invalid { message, .. }
+            | DomainError::InvisibleCharacters { message, .. }
+            | DomainError::Forbidden { message } => {
                 message.get(lang).to_string()
             }
             DomainError::NotFound => lang.pick("订单不存在", "Order not found").to_string(),

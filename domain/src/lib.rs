@@ -23,7 +23,7 @@ pub mod role;
 pub mod staff;
 pub mod stage;
 pub mod sync;
-mod text;
+pub mod text;
 pub mod wire;
 
 pub use apply::{apply, apply_all, Applied, Context};

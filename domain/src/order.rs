@@ -197,6 +197,15 @@ pub fn validate_items(items: &[LineItem]) -> Result<Vec<LineItem>, DomainError> 
                     format!("Line {line}: {}", message.en),
                 ),
             },
+            DomainError::InvisibleCharacters { field, message } => {
+                DomainError::InvisibleCharacters {
+                    field,
+                    message: crate::Localized::new(
+                        format!("第 {line} 行：{}", message.zh),
+                        format!("Line {line}: {}", message.en),
+                    ),
+                }
+            }
             other => other,
         })?;
         total = total.checked_add(item.subtotal()?)?;

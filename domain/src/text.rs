@@ -39,6 +39,59 @@ impl Field {
     fn control_chars(&self) -> DomainError {
         self.error("包含无效的控制字符", "contains invalid control characters")
     }
+
+    fn invisible(&self) -> DomainError {
+        DomainError::InvisibleCharacters {
+            field: self.key.to_string(),
+            message: crate::Localized::new(
+                format!(
+                    "{}包含看不见或会改变文字方向的字符（零宽字符或双向控制符），请删除后重试",
+                    self.zh
+                ),
+                format!(
+                    "{} contains invisible or direction-changing characters (zero-width or bidi controls); remove them and try again",
+                    self.en
+                ),
+            ),
+        }
+    }
+}
+
+/// Bidi embeddings, overrides and isolates, and the invisible direction marks: they reorder how
+/// text is shown (U+202E before "gpj.exe" shows it as "exe.jpg"), so a name or a note could say something other
+/// than what it holds. Refused in every text field, multi-line ones included.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
+}
+
+/// Characters that take no space: two names that differ only by them look identical (spoofing
+/// a customer, a person or an order number). Refused in single-line fields; notes may hold them
+/// (emoji sequences join with U+200D).
+pub fn is_zero_width(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{180E}' | '\u{00AD}'
+    )
+}
+
+/// The single-line rule for fields the domain does not own (account names, channel names):
+/// `Err(InvisibleCharacters)` when `value` holds a bidi control or a zero-width character.
+pub fn refuse_invisible_in_line(
+    key: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    value: &str,
+) -> Result<(), DomainError> {
+    if value
+        .chars()
+        .any(|c| is_bidi_control(c) || is_zero_width(c))
+    {
+        return Err(Field::new(key, zh, en).invisible());
+    }
+    Ok(())
 }
 
 /// A required single-line text: trimmed, 1..=max characters, no control characters.
@@ -52,6 +105,12 @@ pub(crate) fn single_line(field: Field, value: &str, max: usize) -> Result<Strin
     }
     if trimmed.chars().any(char::is_control) {
         return Err(field.control_chars());
+    }
+    if trimmed
+        .chars()
+        .any(|c| is_bidi_control(c) || is_zero_width(c))
+    {
+        return Err(field.invisible());
     }
     Ok(trimmed.to_string())
 }
@@ -81,6 +140,9 @@ pub(crate) fn multi_line(field: Field, value: &str, max: usize) -> Result<String
     }
     if trimmed.chars().any(|c| c.is_control() && c != '\n') {
         return Err(field.control_chars());
+    }
+    if trimmed.chars().any(is_bidi_control) {
+        return Err(field.invisible());
     }
     Ok(trimmed.to_string())
 }

@@ -129,6 +129,110 @@ fn an_order_with_an_invalid_customer_is_not_created() {
     assert!(matches!(err, DomainError::Invalid { ref field, .. } if field == "customer.phone"));
 }
 
+/// A create mutation whose customer is `customer` (the rest as `create()`).
+fn create_for(customer: Customer) -> Mutation {
+    let Mutation::CreateOrder {
+        order_id,
+        number,
+        items,
+        expected_delivery,
+        ..
+    } = create()
+    else {
+        unreachable!()
+    };
+    Mutation::CreateOrder {
+        order_id,
+        number,
+        customer,
+        items,
+        expected_delivery,
+        owner: None,
+        note: None,
+        note_id: None,
+    }
+}
+
+#[test]
+fn single_line_fields_refuse_bidi_controls_and_zero_width_characters_with_their_own_code() {
+    // U+202E shows what follows reversed; U+200B makes two companies look alike.
+    for hidden in [
+        '\u{202E}', '\u{2066}', '\u{200F}', '\u{200B}', '\u{200D}', '\u{FEFF}',
+    ] {
+        let company = format!("杭州明远{hidden}纺织");
+        let err = run(
+            &sales(),
+            None,
+            &create_for(Customer {
+                company,
+                ..customer()
+            }),
+            t0(),
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "invisible_characters", "{hidden:?}");
+        assert_eq!(err.field(), Some("customer.company"));
+        assert!(err.message(Lang::Zh).contains("双向控制符"));
+        assert!(err.message(Lang::En).contains("zero-width"));
+    }
+    let contact = Customer {
+        contact: "周\u{200B}建国".into(),
+        ..customer()
+    };
+    assert_eq!(
+        code(run(&sales(), None, &create_for(contact), t0())),
+        "invisible_characters"
+    );
+    let Mutation::CreateOrder {
+        order_id,
+        customer,
+        items,
+        ..
+    } = create()
+    else {
+        unreachable!()
+    };
+    let spoofed_number = Mutation::CreateOrder {
+        order_id,
+        number: Some("HZ-2026\u{2067}-001".into()),
+        customer,
+        items,
+        expected_delivery: None,
+        owner: None,
+        note: None,
+        note_id: None,
+    };
+    assert_eq!(
+        code(run(&sales(), None, &spoofed_number, t0())),
+        "invisible_characters"
+    );
+}
+
+#[test]
+fn notes_keep_newlines_and_emoji_joiners_but_refuse_bidi_controls() {
+    let note = |text: &str| Mutation::AddNote {
+        order_id: oid(),
+        note_id: Uuid::from_u128(8),
+        text: text.into(),
+    };
+    let kept = run(
+        &sales(),
+        Some(&created()),
+        &note("第一行\n第二行 👨\u{200D}👩\u{200D}👧"),
+        t0(),
+    );
+    assert!(kept.is_ok(), "{kept:?}");
+    assert_eq!(
+        code(run(
+            &sales(),
+            Some(&created()),
+            &note("请把款打到\u{202E}321 654"),
+            t0()
+        )),
+        "invisible_characters"
+    );
+}
+
 #[test]
 fn a_mutation_addressed_to_another_order_is_rejected() {
     let m = Mutation::AddNote {

@@ -300,7 +300,7 @@ impl ApiError {
 
     fn field(&self) -> Option<String> {
         match self {
-            ApiError::Domain(DomainError::Invalid { field, .. }) => Some(field.clone()),
+            ApiError::Domain(error) => error.field().map(str::to_string),
             ApiError::InvalidChannel { field, .. } => Some(field.to_string()),
             _ => None,
         }

@@ -233,10 +233,7 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
         };
         // Fields in the order they appear: the customer's problems come before the items'.
         if let Err(problem) = customer.validated() {
-            let field = match &problem {
-                domain::DomainError::Invalid { field, .. } => field.clone(),
-                _ => String::new(),
-            };
+            let field = problem.field().unwrap_or_default().to_string();
             error.set(Some(FieldError {
                 field,
                 message: problem.message(lang),

@@ -111,6 +111,7 @@ pub fn valid_name(name: &str) -> Result<String, ApiError> {
             format!("The channel name must be 1–{NAME_MAX_CHARS} characters"),
         ));
     }
+    domain::text::refuse_invisible_in_line("name", "渠道名称", "The channel name", name)?;
     Ok(name.to_string())
 }
 

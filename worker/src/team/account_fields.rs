@@ -54,6 +54,7 @@ pub fn name(value: &str) -> Result<String, DomainError> {
             "Name contains invalid control characters",
         ));
     }
+    domain::text::refuse_invisible_in_line("name", "姓名", "Name", trimmed)?;
     Ok(trimmed.to_string())
 }
 
@@ -194,6 +195,16 @@ pub fn work_phone(value: Option<&str>) -> Result<Option<String>, DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn member_names_refuse_bidi_controls_and_zero_width_characters() {
+        for hidden in ["王\u{202E}芳", "王\u{200B}芳", "\u{2066}王芳"] {
+            let error = name(hidden).unwrap_err();
+            assert_eq!(error.code(), "invisible_characters");
+            assert_eq!(error.field(), Some("name"));
+        }
+        assert_eq!(name(" 王芳 ").unwrap(), "王芳");
+    }
 
     #[test]
     fn phone_logins_are_stored_without_spaces_and_dashes() {
