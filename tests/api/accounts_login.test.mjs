@@ -1,6 +1,7 @@
 // Signing in against hostile input and password guessing: the same answer for a wrong password
 // and an unknown account, hostile strings stay strings, stored passwords are salted PBKDF2
-// hashes, and guessing is locked out per account and per client address.
+// hashes, and guessing is locked out per account and address (5), per address (20) and, gently,
+// per account from anywhere (50 failures: 5 minutes), so a stranger cannot keep the owner out.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pbkdf2Sync } from 'node:crypto';
@@ -158,26 +159,52 @@ test('the stored password is a salted PBKDF2-SHA-256 hash, never the password', 
   assert.notEqual(rows[0].password_hash, rows[1].password_hash);
 });
 
-test('20 wrong passwords in a row lock the account after 5, with 429 and Retry-After, even for the right password', async () => {
+test('20 wrong passwords from one address lock the account there after 5, with 429 and Retry-After, even for the right password', async () => {
   const member = await createUser(admin);
+  const ip = freshIp();
   const statuses = [];
   for (let attempt = 1; attempt <= 20; attempt += 1) {
-    // A new address every time: this is the account's limit, not the address's.
-    const response = await login(member.login, `wrong-${attempt}`);
+    const response = await login(member.login, `wrong-${attempt}`, { ip });
     statuses.push(response.status);
     if (attempt <= 5) assertApiError(response, 401, 'invalid_credentials');
     else assertLocked(response);
   }
   assert.deepEqual(statuses, [...Array(5).fill(401), ...Array(15).fill(429)]);
   // Locked means the password is not even looked at.
-  assertLocked(await login(member.login, member.password));
-  assertLocked(await login(member.login.toUpperCase(), member.password));
+  assertLocked(await login(member.login, member.password, { ip }));
+  assertLocked(await login(member.login.toUpperCase(), member.password, { ip }));
 });
 
-test('a burst of 20 simultaneous guesses gets no more than 5 past the account limit', async () => {
+test('a stranger guessing from one address does not lock the owner out at another address', async () => {
   const member = await createUser(admin);
+  const stranger = freshIp();
+  for (let attempt = 1; attempt <= 10; attempt += 1) await login(member.login, `guess-${attempt}`, { ip: stranger });
+  assertLocked(await login(member.login, member.password, { ip: stranger }));
+  // The owner, elsewhere, signs in at once.
+  await signIn(member.login, member.password);
+});
+
+test('guesses spread over many addresses meet the gentler global back-off after 50: 5 minutes for everyone', async () => {
+  const member = await createUser(admin);
+  const statuses = [];
+  // 13 addresses, 4 guesses each: never 5 from one address, 52 in all.
+  for (let address = 0; address < 13; address += 1) {
+    const ip = freshIp();
+    for (let attempt = 1; attempt <= 4; attempt += 1) {
+      statuses.push((await login(member.login, `spread-${address}-${attempt}`, { ip })).status);
+    }
+  }
+  assert.deepEqual(statuses, [...Array(50).fill(401), 429, 429]);
+  const owner = await login(member.login, member.password);
+  const retryAfter = assertLocked(owner);
+  assert.ok(retryAfter <= 5 * 60, `the global back-off is 5 minutes at most, not ${retryAfter} s`);
+});
+
+test('a burst of 20 simultaneous guesses from one address gets no more than 5 past the limit', async () => {
+  const member = await createUser(admin);
+  const ip = freshIp();
   const responses = await Promise.all(
-    Array.from({ length: 20 }, (_, attempt) => login(member.login, `burst-${attempt}`)),
+    Array.from({ length: 20 }, (_, attempt) => login(member.login, `burst-${attempt}`, { ip })),
   );
   const statuses = responses.map((response) => response.status).sort();
   assert.deepEqual(statuses, [...Array(5).fill(401), ...Array(15).fill(429)]);
@@ -186,9 +213,10 @@ test('a burst of 20 simultaneous guesses gets no more than 5 past the account li
 test('a non-existent account is locked the same way as a real one', async () => {
   const ghost = uniqueLogin('ghost');
   const member = await createUser(admin);
+  const [ghostIp, memberIp] = [freshIp(), freshIp()];
   for (let attempt = 1; attempt <= 8; attempt += 1) {
-    const unknown = await login(ghost, `wrong-${attempt}`);
-    const real = await login(member.login, `wrong-${attempt}`);
+    const unknown = await login(ghost, `wrong-${attempt}`, { ip: ghostIp });
+    const real = await login(member.login, `wrong-${attempt}`, { ip: memberIp });
     assert.equal(unknown.status, real.status, `attempt ${attempt}`);
     assert.deepEqual(comparable(unknown), comparable(real), `attempt ${attempt}`);
     if (attempt <= 5) assertApiError(unknown, 401, 'invalid_credentials');
@@ -198,23 +226,25 @@ test('a non-existent account is locked the same way as a real one', async () => 
 
 test('a successful sign-in clears the account\'s failures', async () => {
   const member = await createUser(admin);
+  const ip = freshIp();
   for (let attempt = 1; attempt <= 4; attempt += 1) {
-    assertApiError(await login(member.login, 'wrong'), 401, 'invalid_credentials');
+    assertApiError(await login(member.login, 'wrong', { ip }), 401, 'invalid_credentials');
   }
-  await signIn(member.login, member.password);
+  assert.equal((await login(member.login, member.password, { ip })).status, 200);
   for (let attempt = 1; attempt <= 5; attempt += 1) {
-    assertApiError(await login(member.login, 'wrong'), 401, 'invalid_credentials');
+    assertApiError(await login(member.login, 'wrong', { ip }), 401, 'invalid_credentials');
   }
-  assertLocked(await login(member.login, 'wrong'));
+  assertLocked(await login(member.login, 'wrong', { ip }));
 });
 
 test('an admin password reset lifts the lock of the account', async () => {
   const member = await createUser(admin);
-  for (let attempt = 1; attempt <= 5; attempt += 1) await login(member.login, 'wrong');
-  assertLocked(await login(member.login, member.password));
+  const ip = freshIp();
+  for (let attempt = 1; attempt <= 5; attempt += 1) await login(member.login, 'wrong', { ip });
+  assertLocked(await login(member.login, member.password, { ip }));
   const reset = await api(`/api/admin/users/${member.id}/password`, { headers: bearer(admin), json: { password: 'unlocked-password' } });
   assert.equal(reset.status, 200, reset.text);
-  await signIn(member.login, 'unlocked-password');
+  assert.equal((await login(member.login, 'unlocked-password', { ip })).status, 200);
 });
 
 test('one client address is locked after 20 failures across different accounts; other addresses are not', async () => {

@@ -1,15 +1,24 @@
 //! Password guessing limits, kept in D1 (`login_throttle`) so that they hold across every
 //! instance of the worker.
 //!
-//! Two keys are counted for every login attempt: the account (`account:<login, lower case>`,
-//! whether or not it exists) and the client address (`ip:<address>`, see `address_of`). After 5 failures of an
-//! account, or 20 from one address, within 15 minutes, the key is locked for 15 minutes: a locked
-//! key is answered with 429 and a `Retry-After`, without looking at the password.
+//! Three keys are counted for every login attempt (`login_keys`):
+//! - the account from one client address (`account:<login>|ip:<address>`): 5 failures in 15
+//!   minutes lock that pair for 15 minutes. This is the lock a guesser meets, and it keeps the
+//!   account's owner (at another address) out of nothing;
+//! - the account from anywhere (`account:<login>`, whether or not it exists): a gentler global
+//!   back-off, 50 failures in 15 minutes lock it for 5 minutes. It bounds guessing spread over
+//!   many addresses (at most 50 guesses per 15 minutes per account) while a stranger needs at
+//!   least 10 addresses (/64s for IPv6) and must keep guessing to hold the owner out, and then
+//!   only 5 minutes at a time;
+//! - the client address (`ip:<address>`, see `address_of`): 20 failures across accounts in 15
+//!   minutes lock the address for 15 minutes.
+//!
+//! A locked key is answered with 429 and a `Retry-After`, without looking at the password.
 //!
 //! An attempt is counted *before* its password is checked (atomically, in one D1 batch, which
 //! returns the new count), so a burst of simultaneous guesses cannot slip past the limit: the
 //! attempts numbered above the limit are refused. A successful attempt then takes its count
-//! back: it clears the account's key and gives the address its one attempt back (it does not
+//! back: it clears the account's keys and gives the address its one attempt back (it does not
 //! clear the address, or one valid account would let an attacker reset its address's count).
 
 use chrono::{DateTime, Duration, Utc};
@@ -20,7 +29,12 @@ use crate::{
     repository::{timestamp, Repository, ThrottleKey},
 };
 
-pub const ACCOUNT_LIMIT: u32 = 5;
+/// One account from one address: the guesser's limit.
+pub const ACCOUNT_ADDRESS_LIMIT: u32 = 5;
+/// One account from everywhere: the gentler global back-off.
+pub const ACCOUNT_LIMIT: u32 = 50;
+pub const ACCOUNT_LOCK_MINUTES: i64 = 5;
+/// One address across accounts.
 pub const ADDRESS_LIMIT: u32 = 20;
 pub const WINDOW_MINUTES: i64 = 15;
 pub const LOCK_MINUTES: i64 = 15;
@@ -77,6 +91,12 @@ pub fn address_key(address: &str) -> String {
     format!("ip:{address}")
 }
 
+/// The account from one address; starts with `account_key(login)` and `|` (an admin's password
+/// reset deletes the account's keys by that prefix).
+pub fn account_address_key(login: &str, address: &str) -> String {
+    format!("{}|{}", account_key(login), address_key(address))
+}
+
 /// Counts one attempt against every key and refuses it with `TooManyAttempts` when any key is
 /// over its limit: the attempt that reaches a limit still goes ahead (and locks the key for the
 /// ones after it); attempts on a locked key are counted but never look at a password.
@@ -88,9 +108,8 @@ pub async fn begin_attempt(
     let states = repository
         .count_attempt(
             &keys,
-            &timestamp(now),
+            now,
             &timestamp(now - Duration::minutes(WINDOW_MINUTES)),
-            &timestamp(now + Duration::minutes(LOCK_MINUTES)),
         )
         .await?;
     let mut retry_after_secs = 0u32;
@@ -122,8 +141,13 @@ impl Attempt {
 
 pub fn login_keys(login: &str, address: &str) -> Vec<ThrottleKey> {
     vec![
-        ThrottleKey::account(account_key(login), ACCOUNT_LIMIT),
-        ThrottleKey::address(address_key(address), ADDRESS_LIMIT),
+        ThrottleKey::account(
+            account_address_key(login, address),
+            ACCOUNT_ADDRESS_LIMIT,
+            LOCK_MINUTES,
+        ),
+        ThrottleKey::account(account_key(login), ACCOUNT_LIMIT, ACCOUNT_LOCK_MINUTES),
+        ThrottleKey::address(address_key(address), ADDRESS_LIMIT, LOCK_MINUTES),
     ]
 }
 

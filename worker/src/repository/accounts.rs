@@ -6,11 +6,12 @@
 //! Times in these tables are written by `timestamp` (`YYYY-MM-DDTHH:MM:SS.mmmZ`), a fixed-width
 //! UTC form, because the throttle statements compare them as text.
 
+use chrono::{DateTime, Duration, Utc};
 use domain::Role;
 use serde::Deserialize;
 use worker::{query, D1PreparedStatement};
 
-use super::Repository;
+use super::{timestamp, Repository};
 use crate::error::ApiError;
 
 /// A password as stored: never the password itself (`auth::password` makes and checks these).
@@ -76,22 +77,28 @@ pub struct NewSession {
 pub struct ThrottleKey {
     key: String,
     limit: u32,
+    /// How long the key stays locked once it reaches its limit.
+    lock_minutes: i64,
     cleared_by_success: bool,
 }
 
 impl ThrottleKey {
-    pub fn account(key: String, limit: u32) -> Self {
+    /// A key about one account (alone or with an address): a successful sign-in clears it.
+    pub fn account(key: String, limit: u32, lock_minutes: i64) -> Self {
         ThrottleKey {
             key,
             limit,
+            lock_minutes,
             cleared_by_success: true,
         }
     }
 
-    pub fn address(key: String, limit: u32) -> Self {
+    /// A key about one client address across accounts: a success only takes its attempt back.
+    pub fn address(key: String, limit: u32, lock_minutes: i64) -> Self {
         ThrottleKey {
             key,
             limit,
+            lock_minutes,
             cleared_by_success: false,
         }
     }
@@ -410,9 +417,11 @@ impl Repository {
                     &user_id,
                     &now
                 )?,
+                // The account's own key and every account-and-address key of it.
                 query!(
                     &self.db,
-                    "DELETE FROM login_throttle WHERE key = ?1",
+                    "DELETE FROM login_throttle WHERE key = ?1 \
+                     OR substr(key, 1, length(?1) + 1) = ?1 || '|'",
                     &account_throttle_key
                 )?,
             ])
@@ -480,15 +489,16 @@ impl Repository {
     /// Counts one attempt against each key, in one transaction, and returns each key's state
     /// afterwards. Within a key's window (which started after `window_start`) or while it is
     /// locked the count goes up, otherwise it starts again at 1; a key reaching its limit gets
-    /// `lock_end`, and a lock is never shortened or extended by later attempts. Stale rows of
+    /// its own lock (`lock_minutes` from now), and a lock is never shortened or extended by later attempts. Stale rows of
     /// other keys are dropped on the way so the table stays small.
     pub async fn count_attempt(
         &self,
         keys: &[ThrottleKey],
-        now: &str,
+        now: DateTime<Utc>,
         window_start: &str,
-        lock_end: &str,
     ) -> Result<Vec<ThrottleState>, ApiError> {
+        let lock_end_of = |key: &ThrottleKey| timestamp(now + Duration::minutes(key.lock_minutes));
+        let now = timestamp(now);
         let mut statements = vec![query!(
             &self.db,
             "DELETE FROM login_throttle WHERE first_failure_at <= ?1 \
@@ -497,6 +507,7 @@ impl Repository {
             &now
         )?];
         for key in keys {
+            let lock_end = lock_end_of(key);
             statements.push(query!(
                 &self.db,
                 "INSERT INTO login_throttle (key, failures, first_failure_at, locked_until) \

@@ -43,6 +43,7 @@ pub async fn setup(mut req: Request, ctx: RouteContext<()>) -> Result<Response, 
         vec![ThrottleKey::address(
             throttle::address_key(&address),
             throttle::ADDRESS_LIMIT,
+            throttle::LOCK_MINUTES,
         )],
         now,
     )
