@@ -27,6 +27,7 @@ const FEISHU_SECRET = randomBytes(16).toString('base64url');
 const WEBHOOK_SECRET = randomBytes(16).toString('hex');
 const NOTICE_SECRET = randomBytes(16).toString('hex');
 const DAY = 86_400_000;
+const LEAKY_BODY = `internal dashboard ${randomBytes(6).toString('hex')}`;
 
 // ---- the receiver ----------------------------------------------------------------------------
 
@@ -79,6 +80,13 @@ function answer(path, query, headers, raw, body) {
       const valid = webhookValid(NOTICE_SECRET, headers, raw);
       return { valid, status: valid ? 200 : 401, reply: {} };
     }
+    case '/redirect':
+      // Sends the POST on elsewhere, as an attacker's receiver would (to an internal host).
+      return { valid: null, status: 307, reply: {}, headers: { location: `http://127.0.0.1:${RECEIVER_PORT}/redirected` } };
+    case '/redirected':
+      return { valid: null, status: 200, reply: {} };
+    case '/leaky':
+      return { valid: null, status: 500, reply: { error: LEAKY_BODY } };
     case '/flaky':
       if (flakyFailuresLeft > 0) {
         flakyFailuresLeft -= 1;
@@ -104,9 +112,9 @@ function startReceiver() {
       } catch {
         body = undefined;
       }
-      const { valid, status, reply } = answer(url.pathname, url.searchParams, req.headers, raw, body);
+      const { valid, status, reply, headers } = answer(url.pathname, url.searchParams, req.headers, raw, body);
       received.push({ path: url.pathname, query: url.searchParams, headers: req.headers, raw, body, valid, ok: status === 200 && (reply.errcode ?? reply.code ?? 0) === 0 });
-      res.writeHead(status, { 'content-type': 'application/json' });
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(reply));
     });
   });
@@ -445,6 +453,24 @@ test('the cron sends each channel one digest of the overdue orders, signed, grou
     .map((name) => ({ channel_id: channels[name].id, status: 'sent', attempts: name === 'flaky' ? 4 : 1 }))
     .sort((a, b) => a.channel_id.localeCompare(b.channel_id));
   assert.deepEqual(rows, expected);
+});
+
+test('a webhook answering with a redirect is not followed, and no answer body ever reaches an admin', async () => {
+  const redirecting = await createChannel({ kind: 'webhook', name: '跳转的网关', url: hook('/redirect'), receives_digest: false });
+  const redirected = await adminCall(`/api/admin/notify/channels/${redirecting.id}/test`, { method: 'POST' });
+  assert.equal(redirected.status, 200, redirected.text);
+  assert.equal(redirected.json.message.status, 'pending');
+  assert.match(redirected.json.message.last_error, /HTTP 307/);
+  assert.equal(at('/redirect').length, 1);
+  assert.equal(at('/redirected').length, 0, 'the redirect was not followed');
+
+  const leaky = await createChannel({ kind: 'webhook', name: '报错的网关', url: hook('/leaky'), receives_digest: false });
+  const failed = await adminCall(`/api/admin/notify/channels/${leaky.id}/test`, { method: 'POST' });
+  assert.equal(failed.status, 200, failed.text);
+  assert.match(failed.json.message.last_error, /HTTP 500/);
+  assert.ok(!failed.text.includes(LEAKY_BODY), `the answer's body is quoted: ${failed.text}`);
+  const outbox = await adminCall('/api/admin/notify/outbox?limit=50');
+  assert.ok(!outbox.text.includes(LEAKY_BODY) && !outbox.text.includes('internal dashboard'));
 });
 
 test('a message that keeps failing is given up after the last attempt and stays visible', async () => {

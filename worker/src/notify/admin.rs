@@ -115,9 +115,10 @@ pub fn valid_name(name: &str) -> Result<String, ApiError> {
     Ok(name.to_string())
 }
 
-/// Webhook URLs must be https. Plain http is only accepted for this machine (127.0.0.1,
-/// localhost) and only where `NOTIFY_ALLOW_LOCAL_HTTP=enabled` (the test command), so a
-/// deployment never sends a secret-bearing URL in clear text.
+/// Webhook URLs must be https to a public host (`destination::check`: no loopback, link-local,
+/// private or unique-local address, no local name). Plain http is only accepted for this
+/// machine (127.0.0.1, localhost, [::1]) and only where `NOTIFY_ALLOW_LOCAL_HTTP=enabled` (the
+/// test command), so a deployment never sends a secret-bearing URL in clear text.
 pub fn valid_url(url: &str, allow_local_http: bool) -> Result<String, ApiError> {
     let url = url.trim();
     let bad = || {
@@ -134,10 +135,18 @@ pub fn valid_url(url: &str, allow_local_http: bool) -> Result<String, ApiError> 
     if !parsed.username().is_empty() || parsed.password().is_some() || parsed.host().is_none() {
         return Err(bad());
     }
-    let local = matches!(
-        parsed.host_str(),
-        Some("127.0.0.1") | Some("localhost") | Some("[::1]")
-    );
+    if super::destination::check(&parsed, allow_local_http).is_err() {
+        return Err(invalid(
+            "url",
+            "Webhook 地址不能指向本机、内网或保留地址（如 127.0.0.1、10.x、192.168.x、169.254.x、fd00::、localhost），请填写机器人或网关的公网地址",
+            "The webhook URL may not point at this machine, a private network or a reserved address (such as 127.0.0.1, 10.x, 192.168.x, 169.254.x, fd00::, localhost); use the robot's or gateway's public address",
+        ));
+    }
+    let local = allow_local_http
+        && matches!(
+            parsed.host_str(),
+            Some("127.0.0.1") | Some("localhost") | Some("[::1]")
+        );
     match parsed.scheme() {
         "https" => Ok(url.to_string()),
         "http" if local && allow_local_http => Ok(url.to_string()),
@@ -225,9 +234,7 @@ pub fn mask_url(url: &str) -> String {
 }
 
 fn allow_local_http(ctx: &RouteContext<()>) -> bool {
-    ctx.var("NOTIFY_ALLOW_LOCAL_HTTP")
-        .map(|var| var.to_string() == "enabled")
-        .unwrap_or(false)
+    super::allow_local_http(&ctx.env)
 }
 
 async fn require_admin(req: &Request, ctx: &RouteContext<()>) -> Result<auth::AuthUser, ApiError> {
@@ -361,7 +368,7 @@ pub async fn send_test(req: Request, ctx: RouteContext<()>) -> Result<Response, 
         .outbox_id(&key)
         .await?
         .ok_or_else(|| ApiError::Database("the queued test message vanished".into()))?;
-    send::deliver_due(&repo, now, Some(id)).await?;
+    send::deliver_due(&repo, now, Some(id), allow_local_http(&ctx)).await?;
     let message = repo
         .find_message(id)
         .await?

@@ -155,25 +155,27 @@ pub fn build(
 
 /// Whether the receiver took the message. The robots answer HTTP 200 with an error code in the
 /// body when they refuse one (bad signature, keyword missing, rate limit), so the body decides.
+/// The error names the status and the robot's numeric code only: the answer's text is never
+/// quoted, because admins see these errors and a receiver (or whatever a URL reached) must not
+/// be able to show them anything. Redirects (3xx, never followed) are failures.
 pub fn check_answer(kind: ChannelKind, status: u16, body: &str) -> Result<(), String> {
-    let short: String = body.chars().take(200).collect();
     if !(200..300).contains(&status) {
-        return Err(format!("HTTP {status}: {short}"));
+        return Err(format!("HTTP {status}"));
     }
     let code_field = match kind {
         ChannelKind::Webhook => return Ok(()),
         ChannelKind::Wecom | ChannelKind::Dingtalk => &["errcode"][..],
         ChannelKind::Feishu => &["code", "StatusCode"][..],
     };
-    let json: serde_json::Value =
-        serde_json::from_str(body).map_err(|_| format!("HTTP {status}, not JSON: {short}"))?;
+    let json: serde_json::Value = serde_json::from_str(body)
+        .map_err(|_| format!("HTTP {status}, the answer is not the robot's JSON"))?;
     let code = code_field
         .iter()
         .find_map(|field| json.get(*field).and_then(serde_json::Value::as_i64));
     match code {
         Some(0) => Ok(()),
-        Some(code) => Err(format!("error code {code}: {short}")),
-        None => Err(format!("no result code in the answer: {short}")),
+        Some(code) => Err(format!("error code {code}")),
+        None => Err("no result code in the answer".to_string()),
     }
 }
 
@@ -608,6 +610,25 @@ mod tests {
         assert!(content.contains("共 **200** 个订单"));
         // WeCom markdown cannot @ by phone: no stray "@phone" text.
         assert!(!content.contains("@1385"));
+    }
+
+    #[test]
+    fn failures_never_quote_the_answer() {
+        let body = r#"{"errcode":310000,"errmsg":"internal secret 10.0.0.7 admin panel"}"#;
+        assert_eq!(
+            check_answer(ChannelKind::Dingtalk, 200, body).unwrap_err(),
+            "error code 310000"
+        );
+        assert_eq!(
+            check_answer(ChannelKind::Webhook, 500, "<html>internal dashboard</html>").unwrap_err(),
+            "HTTP 500"
+        );
+        assert_eq!(
+            check_answer(ChannelKind::Webhook, 302, "").unwrap_err(),
+            "HTTP 302"
+        );
+        let not_json = check_answer(ChannelKind::Wecom, 200, "hello from inside").unwrap_err();
+        assert!(!not_json.contains("hello"), "{not_json}");
     }
 
     #[test]

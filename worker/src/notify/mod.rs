@@ -13,6 +13,7 @@
 //! idempotency key; channel secrets never appear in an answer.
 
 pub mod admin;
+pub mod destination;
 pub mod digest;
 pub mod format;
 pub mod notices;
@@ -112,12 +113,19 @@ pub fn retry_delay(attempts: i64) -> Option<Duration> {
     Some(Duration::minutes(minutes))
 }
 
+/// `NOTIFY_ALLOW_LOCAL_HTTP=enabled` (tests only): webhooks may point at this machine over http.
+pub fn allow_local_http(env: &worker::Env) -> bool {
+    env.var("NOTIFY_ALLOW_LOCAL_HTTP")
+        .map(|var| var.to_string() == "enabled")
+        .unwrap_or(false)
+}
+
 /// The cron's work: queue today's digests (from 08:00 business time), then send what is due.
 pub async fn run_cron(env: &worker::Env, now: DateTime<Utc>) -> Result<(), crate::error::ApiError> {
     let repo = crate::repository::Repository::new(env.d1("DB")?);
     let base = crate::http::public_base(env, None);
     let queued = digest::queue_digests(&repo, now, base.as_deref()).await?;
-    let delivery = send::deliver_due(&repo, now, None).await?;
+    let delivery = send::deliver_due(&repo, now, None, allow_local_http(env)).await?;
     worker::console_log!(
         "notify cron at {now}: {queued} digest(s) queued, {} sent, {} failed",
         delivery.sent,
@@ -132,7 +140,9 @@ pub async fn run_sender(
     now: DateTime<Utc>,
 ) -> Result<(), crate::error::ApiError> {
     let repo = crate::repository::Repository::new(env.d1("DB")?);
-    send::deliver_due(&repo, now, None).await.map(|_| ())
+    send::deliver_due(&repo, now, None, allow_local_http(env))
+        .await
+        .map(|_| ())
 }
 
 /// Outbox times use the accounts tables' fixed-width format, so text order is time order.

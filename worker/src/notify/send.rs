@@ -12,7 +12,9 @@ use std::collections::HashMap;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
+use worker::{
+    AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
+};
 
 use super::{format, retry_delay, stamp, ChannelKind, Payload};
 use crate::{
@@ -42,6 +44,7 @@ pub async fn deliver_due(
     repo: &Repository,
     now: DateTime<Utc>,
     only: Option<i64>,
+    allow_local: bool,
 ) -> Result<Delivery, ApiError> {
     let mut delivery = Delivery::default();
     let mut channels: Option<HashMap<String, ChannelRecord>> = None;
@@ -65,7 +68,7 @@ pub async fn deliver_due(
         let full = rows.len() == CLAIM_BATCH as usize;
         for row in rows {
             let outcome = match known.get(&row.channel_id) {
-                Some(channel) if channel.enabled => send_one(channel, &row).await,
+                Some(channel) if channel.enabled => send_one(channel, &row, allow_local).await,
                 Some(_) => Err(Final("渠道已停用 / channel disabled".into())),
                 None => Err(Final("渠道已删除 / channel deleted".into())),
             };
@@ -105,7 +108,22 @@ enum Failure {
 }
 use Failure::{Final, Retry};
 
-async fn send_one(channel: &ChannelRecord, row: &OutboxRow) -> Result<(), Failure> {
+async fn send_one(
+    channel: &ChannelRecord,
+    row: &OutboxRow,
+    allow_local: bool,
+) -> Result<(), Failure> {
+    // Checked again at every send: a channel saved before the check existed, or a rule that
+    // grew since, must not reach an internal host either.
+    let allowed = worker::Url::parse(&channel.url)
+        .ok()
+        .is_some_and(|url| super::destination::check(&url, allow_local).is_ok());
+    if !allowed {
+        return Err(Final(
+            "渠道地址指向本机或内网，已拒绝发送 / the channel URL points at an internal host"
+                .into(),
+        ));
+    }
     let kind = ChannelKind::parse(&channel.kind)
         .ok_or_else(|| Final(format!("unknown channel kind {}", channel.kind)))?;
     let payload: Payload = serde_json::from_str(&row.payload)
@@ -142,8 +160,11 @@ async fn post(outgoing: &format::Outgoing) -> Result<(u16, String), String> {
         headers.set(name, value).map_err(|e| e.to_string())?;
     }
     let mut init = RequestInit::new();
+    // A redirect is an answer, never followed: the receiver must not be able to send our POST
+    // (with its signature) on to a host the URL check would have refused.
     init.with_method(Method::Post)
         .with_headers(headers)
+        .with_redirect(RequestRedirect::Manual)
         .with_body(Some(outgoing.body.clone().into()));
     let request = Request::new_with_init(&outgoing.url, &init).map_err(|e| e.to_string())?;
     let controller = AbortController::default();
