@@ -21,7 +21,8 @@ ensure_dev_vars
 # address, 10 per number in 15 min) all but the first few would be 429s. The limits are raised,
 # not removed: every lookup still counts against both keys in D1, as in production.
 start_worker "$PORT" "$STATE" --var DEMO_DATA:enabled --var "SHARE_SECRET:$SECRET" \
-  --var TRACK_LOOKUPS_PER_IP:100000000 --var TRACK_LOOKUPS_PER_NUMBER:100000000 >/dev/null
+  --var TRACK_LOOKUPS_PER_IP:100000000 --var TRACK_LOOKUPS_PER_NUMBER:100000000 \
+  --var TRACK_FAILED_LOOKUPS_PER_NUMBER_PER_DAY:100000000 >/dev/null
 dev_post "$PORT" /api/dev/demo-data >/dev/null
 
 post_script() { # post_script FILE BODY

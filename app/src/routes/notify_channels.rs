@@ -227,6 +227,7 @@ fn OutboxRow(message: OutboxMessage, max: i64) -> impl IntoView {
     let what = match message.kind.as_str() {
         "digest" => t_string!(i18n, notify_message_digest).to_string(),
         "customer_notice" => t_string!(i18n, notify_message_customer_notice).to_string(),
+        "lookup_locked" => t_string!(i18n, notify_message_lookup_locked).to_string(),
         _ => t_string!(i18n, notify_message_test).to_string(),
     };
     let channel = message

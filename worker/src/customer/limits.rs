@@ -15,6 +15,16 @@
 //!   cannot be guessed (128-bit MAC, checked before anything is counted); these limits only
 //!   bound the load one client or one widely forwarded link can cause.
 //!
+//! On top of those, a **daily, escalating limit per order number** on number + digits lookups
+//! with wrong digits (`number-day:<number>`, one window per business day, China time): 10 on a
+//! first day (`TRACK_FAILED_LOOKUPS_PER_NUMBER_PER_DAY`), halved for each day the limit was hit
+//! in the last 30 days (`number-strikes:<number>`: 10, 5, 2, 1, 1 …). Every lookup is counted
+//! before it is judged (so a burst cannot overshoot) and a lookup with the right digits takes
+//! its count back, so the real customer's own lookups never use the allowance. Once over, only
+//! the signed link works for that order until the business day ends; the first refusal of the
+//! day records a strike and queues a message for the team channels naming the order's owner
+//! (`Payload::LookupLocked`). SECURITY.md works out the time to guess under these limits.
+//!
 //! The window is `TRACK_WINDOW_SECONDS` (default 900). A request over a limit gets 429 with
 //! `Retry-After` = the rest of its window. Every request is counted, successful or not, and
 //! before it is judged, so the answer never depends on whether the guess was right.
@@ -25,6 +35,9 @@ use worker::Env;
 
 use crate::{error::ApiError, repository::TrackCount, repository::TrackKey};
 
+/// How long a day that hit the daily limit keeps lowering the allowance of later days.
+pub const STRIKE_MEMORY_DAYS: i64 = 30;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     pub lookups_per_ip: u32,
@@ -32,6 +45,8 @@ pub struct Limits {
     pub link_requests_per_ip: u32,
     pub link_requests_per_order: u32,
     pub window_seconds: i64,
+    /// Wrong-digit lookups of one order number per business day before escalation.
+    pub failed_lookups_per_number_per_day: u32,
 }
 
 impl Default for Limits {
@@ -42,6 +57,7 @@ impl Default for Limits {
             link_requests_per_ip: 120,
             link_requests_per_order: 120,
             window_seconds: 900,
+            failed_lookups_per_number_per_day: 10,
         }
     }
 }
@@ -75,6 +91,10 @@ impl Limits {
                 "TRACK_WINDOW_SECONDS",
                 defaults.window_seconds as u32,
             )),
+            failed_lookups_per_number_per_day: number(
+                "TRACK_FAILED_LOOKUPS_PER_NUMBER_PER_DAY",
+                defaults.failed_lookups_per_number_per_day,
+            ),
         }
     }
 
@@ -82,32 +102,91 @@ impl Limits {
         now + Duration::seconds(self.window_seconds)
     }
 
-    pub fn lookup_keys(&self, address: &str, number: &str) -> Vec<TrackKey> {
+    /// The keys of a number + digits lookup: per address, per number (15 minutes), and the
+    /// number's day (`DAY_KEY`, limit without escalation; see `daily_allowance`).
+    pub fn lookup_keys(&self, address: &str, number: &str, now: DateTime<Utc>) -> Vec<TrackKey> {
+        let window_ends_at = self.window_end(now);
         vec![
             TrackKey {
                 key: format!("ip:{address}"),
                 limit: self.lookups_per_ip,
+                window_ends_at,
             },
             TrackKey {
-                key: format!("number:{}", number.trim().to_lowercase()),
+                key: format!("number:{}", normal_number(number)),
                 limit: self.lookups_per_number,
+                window_ends_at,
+            },
+            TrackKey {
+                key: day_key(number),
+                limit: self.failed_lookups_per_number_per_day,
+                window_ends_at: business_day_end(now),
             },
         ]
     }
 
-    pub fn link_keys(&self, address: &str, order_id: Uuid) -> Vec<TrackKey> {
+    pub fn link_keys(&self, address: &str, order_id: Uuid, now: DateTime<Utc>) -> Vec<TrackKey> {
+        let window_ends_at = self.window_end(now);
         vec![
             TrackKey {
                 key: format!("link-ip:{address}"),
                 limit: self.link_requests_per_ip,
+                window_ends_at,
             },
             TrackKey {
                 key: format!("link:{order_id}"),
                 limit: self.link_requests_per_order,
+                window_ends_at,
             },
         ]
     }
 }
+
+/// Where the day counter sits in `Limits::lookup_keys`.
+pub const DAY_KEY: usize = 2;
+
+fn normal_number(number: &str) -> String {
+    number.trim().to_lowercase()
+}
+
+/// The counter of one order number's lookups in the current business day.
+pub fn day_key(number: &str) -> String {
+    format!("number-day:{}", normal_number(number))
+}
+
+/// The counter of the days (in the last `STRIKE_MEMORY_DAYS`) one order number hit its limit.
+pub fn strike_key(number: &str) -> String {
+    format!("number-strikes:{}", normal_number(number))
+}
+
+/// The end of the business day (China time, UTC+8) that `now` is in: when the daily limit
+/// starts again.
+pub fn business_day_end(now: DateTime<Utc>) -> DateTime<Utc> {
+    let china = Duration::hours(8);
+    let local_midnight = (now + china)
+        .date_naive()
+        .succ_opt()
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .map(|midnight| midnight.and_utc() - china);
+    local_midnight.unwrap_or(now + Duration::days(1))
+}
+
+/// Today's allowance of wrong-digit lookups for a number that hit its limit on `strikes` days
+/// of the last 30: halved for each, never below one a day (so the number never locks for good,
+/// and the lookup form keeps meaning something for the customer who has no link).
+pub fn daily_allowance(base: u32, strikes: u32) -> u32 {
+    base.checked_shr(strikes).unwrap_or(0).max(1)
+}
+
+/// Whether this wrong guess (already counted, `day.limit` set to today's allowance) was the
+/// day's last allowed one: the moment to record a strike and tell the order's owner. Judged on
+/// the last allowed guess rather than the first refused one, so an attacker who stops exactly
+/// at the allowance still escalates; counts are atomic, so one request a day sees it.
+pub fn uses_up_the_day(day: &TrackCount) -> bool {
+    day.hits == day.limit
+}
+
+impl Limits {}
 
 /// `TooManyAttempts` with the longest wait of the counters over their limit, else `Ok`.
 pub fn check(counts: &[TrackCount], now: DateTime<Utc>) -> Result<(), ApiError> {
@@ -178,9 +257,48 @@ mod tests {
     #[test]
     fn a_number_is_counted_the_same_however_it_is_typed() {
         let limits = Limits::default();
+        for index in [1, DAY_KEY] {
+            assert_eq!(
+                limits.lookup_keys("1.2.3.4", " gd-Demo-008 ", now())[index].key,
+                limits.lookup_keys("5.6.7.8", "GD-DEMO-008", now())[index].key
+            );
+        }
+        assert_eq!(strike_key(" gd-Demo-008 "), strike_key("GD-DEMO-008"));
+    }
+
+    #[test]
+    fn the_daily_window_ends_at_midnight_china_time() {
+        // 10:00 UTC is 18:00 in China: the day ends at 16:00 UTC.
         assert_eq!(
-            limits.lookup_keys("1.2.3.4", " gd-Demo-008 ")[1].key,
-            limits.lookup_keys("5.6.7.8", "GD-DEMO-008")[1].key
+            business_day_end(now()),
+            "2026-11-27T16:00:00Z".parse::<DateTime<Utc>>().unwrap()
         );
+        // 17:00 UTC is already the next day (01:00) in China.
+        let late: DateTime<Utc> = "2026-11-27T17:00:00Z".parse().unwrap();
+        assert_eq!(
+            business_day_end(late),
+            "2026-11-28T16:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(
+            Limits::default().lookup_keys("1.2.3.4", "GD-1", now())[DAY_KEY].window_ends_at,
+            business_day_end(now())
+        );
+    }
+
+    #[test]
+    fn the_daily_allowance_halves_with_each_day_it_was_used_up_but_never_reaches_zero() {
+        let allowances: Vec<u32> = (0..6).map(|strikes| daily_allowance(10, strikes)).collect();
+        assert_eq!(allowances, vec![10, 5, 2, 1, 1, 1]);
+        assert_eq!(daily_allowance(10, 40), 1);
+        assert_eq!(Limits::default().failed_lookups_per_number_per_day, 10);
+    }
+
+    #[test]
+    fn only_the_wrong_guess_that_uses_the_day_up_records_a_strike() {
+        let ends = "2026-11-27T16:00:00.000Z";
+        assert!(!uses_up_the_day(&count(9, 10, ends)));
+        assert!(uses_up_the_day(&count(10, 10, ends)));
+        assert!(!uses_up_the_day(&count(11, 10, ends)));
+        assert!(uses_up_the_day(&count(5, 5, ends)));
     }
 }

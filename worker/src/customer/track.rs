@@ -120,26 +120,87 @@ pub async fn lookup_by_number(
     let secret = ShareSecret::from_env(caller.env)?;
     let now = server_now();
     let limits = super::limits::Limits::from_env(caller.env);
-    let keys = limits.lookup_keys(&caller.address, number);
-    let (counts, found) = caller
-        .repository()?
+    let keys = limits.lookup_keys(&caller.address, number, now);
+    let strike_key = super::limits::strike_key(number);
+    let repository = caller.repository()?;
+    let (mut counts, strikes, found) = repository
         .customer_read(
             &keys,
             now,
-            limits.window_end(now),
             CustomerLookup::Number(number),
+            Some(&strike_key),
         )
         .await?;
+    // The day's allowance shrinks with the days it was used up recently.
+    let day = &mut counts[super::limits::DAY_KEY];
+    day.limit = super::limits::daily_allowance(limits.failed_lookups_per_number_per_day, strikes);
+    let day = day.clone();
     super::limits::check(&counts, now)?;
-    let found = found
-        .filter(|found| same_digits(&found.order.customer.phone_last4(), digits))
-        .ok_or(ApiError::OrderNotFound)?;
+    let right = found
+        .as_ref()
+        .is_some_and(|found| same_digits(&found.order.customer.phone_last4(), digits));
+    let found = match found {
+        Some(found) if right => found,
+        wrong => {
+            if super::limits::uses_up_the_day(&day) {
+                record_lookup_lock(
+                    caller,
+                    &repository,
+                    &strike_key,
+                    wrong.as_ref(),
+                    day.limit,
+                    now,
+                )
+                .await?;
+            }
+            return Err(ApiError::OrderNotFound);
+        }
+    };
+    // The right digits do not use the day's allowance of wrong ones: the real customer's own
+    // lookups never bring the order number closer to being stopped.
+    repository
+        .forgive_track(&keys[super::limits::DAY_KEY].key)
+        .await?;
     let expires_at = whole_seconds(now + Duration::hours(LOOKUP_TOKEN_HOURS));
     let access = TrackAccess {
         token: customer_link::sign(&secret, found.order.id, expires_at),
         expires_at: timestamp(expires_at),
     };
     Ok((view_of(&found, lang, now), access))
+}
+
+/// The wrong guess that used up an order number's day: a strike for the number
+/// (lowering its allowance on later days) and, when the number is an order's, a message to the
+/// team's channels naming the owner, in one batch.
+async fn record_lookup_lock(
+    caller: &Caller<'_>,
+    repository: &Repository,
+    strike_key: &str,
+    found: Option<&CustomerOrder>,
+    allowance: u32,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let mut messages = Vec::new();
+    if let Some(found) = found {
+        let order = &found.order;
+        let base = crate::http::public_base(caller.env, None);
+        let locked = crate::notify::LookupLocked {
+            order_id: order.id,
+            number: order.number.as_str().to_string(),
+            company: order.customer.company.clone(),
+            owner_user_id: order.owner.user_id.clone(),
+            owner_name: order.owner.name.clone(),
+            business_date: domain::calendar::business_date(now),
+            allowance,
+            link: crate::http::order_link(base.as_deref(), order.id),
+        };
+        let channels = repository.list_channels().await?;
+        messages = crate::notify::lookup_locked_rows(&channels, &locked, now)?;
+    }
+    let until = now + Duration::days(super::limits::STRIKE_MEMORY_DAYS);
+    repository
+        .record_lookup_strike(strike_key, until, now, &messages)
+        .await
 }
 
 /// Tokens carry whole seconds; say the expiry the token really has.
@@ -157,15 +218,10 @@ async fn read_by_token(
     let secret = ShareSecret::from_env(caller.env)?;
     let claims = customer_link::verify(&secret, token, now)?;
     let limits = super::limits::Limits::from_env(caller.env);
-    let keys = limits.link_keys(&caller.address, claims.order_id);
-    let (counts, found) = caller
+    let keys = limits.link_keys(&caller.address, claims.order_id, now);
+    let (counts, _, found) = caller
         .repository()?
-        .customer_read(
-            &keys,
-            now,
-            limits.window_end(now),
-            CustomerLookup::Id(claims.order_id),
-        )
+        .customer_read(&keys, now, CustomerLookup::Id(claims.order_id), None)
         .await?;
     super::limits::check(&counts, now)?;
     Ok((claims, found.ok_or(ApiError::LinkInvalid)?))
@@ -271,8 +327,8 @@ pub async fn act(
             Err(CommitError::Stale) | Err(CommitError::Transient(_)) if attempt < MAX_ATTEMPTS => {
                 crate::repository::retry::backoff(attempt).await;
                 // Not counted again: this is still the same request.
-                let (_, fresh) = repository
-                    .customer_read(&[], now, now, CustomerLookup::Id(claims.order_id))
+                let (_, _, fresh) = repository
+                    .customer_read(&[], now, CustomerLookup::Id(claims.order_id), None)
                     .await?;
                 found = fresh.ok_or(ApiError::LinkInvalid)?;
             }

@@ -26,7 +26,7 @@ use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::{ChannelKind, CustomerNotice, DigestPayload, Payload, TestMessage};
+use super::{ChannelKind, CustomerNotice, DigestPayload, LookupLocked, Payload, TestMessage};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -190,6 +190,9 @@ fn title(payload: &Payload) -> String {
             format!("订单进度通知 {}", inert_markdown(&notice.number))
         }
         Payload::Test(_) => "跟单测试消息".to_string(),
+        Payload::LookupLocked(locked) => {
+            format!("订单查询已暂停 {}", inert_markdown(&locked.number))
+        }
     }
 }
 
@@ -352,6 +355,17 @@ fn markdown(payload: &Payload, at_phones: bool, budget: usize) -> String {
             lines.fixed("### 跟单测试消息".to_string());
             lines.fixed(test_sentence(test, inert_markdown));
         }
+        Payload::LookupLocked(locked) => {
+            lines.fixed(format!(
+                "### 订单查询已暂停 · {}",
+                inert_markdown(&locked.number)
+            ));
+            let number = match &locked.link {
+                Some(link) => format!("[{}]({link})", inert_markdown(&locked.number)),
+                None => inert_markdown(&locked.number),
+            };
+            lines.fixed(lookup_locked_sentence(locked, &number, inert_markdown));
+        }
     }
     lines.fit(budget)
 }
@@ -392,6 +406,18 @@ fn plain_text(payload: &Payload, budget: usize) -> String {
         }
         Payload::CustomerNotice(notice) => lines.fixed(customer_sentence(notice, inert_plain)),
         Payload::Test(test) => lines.fixed(test_sentence(test, inert_plain)),
+        Payload::LookupLocked(locked) => {
+            let link = locked
+                .link
+                .as_ref()
+                .map(|link| format!(" {link}"))
+                .unwrap_or_default();
+            let number = inert_plain(&locked.number);
+            lines.fixed(format!(
+                "{}{link}",
+                lookup_locked_sentence(locked, &number, inert_plain)
+            ));
+        }
     }
     lines.fit(budget)
 }
@@ -410,6 +436,21 @@ fn customer_sentence(notice: &CustomerNotice, inert: fn(&str) -> String) -> Stri
         inert(&notice.number),
         inert(&notice.stage_label),
         inert(&notice.message)
+    )
+}
+
+/// `number` is already made inert (and maybe a link to the order).
+fn lookup_locked_sentence(
+    locked: &LookupLocked,
+    number: &str,
+    inert: fn(&str) -> String,
+) -> String {
+    format!(
+        "【跟单】订单 {number}（{}）今天用电话后 4 位查询错误已达 {} 次，按订单号查询已暂停到今天结束。\
+         负责人：{}。如客户需要查看进度，请在订单页用“分享”发送链接（链接不受影响）；如非客户本人操作，可能有人在猜测号码。",
+        inert(&locked.company),
+        locked.allowance,
+        inert(&locked.owner_name),
     )
 }
 

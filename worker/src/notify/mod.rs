@@ -33,6 +33,7 @@ pub enum Payload {
     Digest(DigestPayload),
     CustomerNotice(CustomerNotice),
     Test(TestMessage),
+    LookupLocked(LookupLocked),
 }
 
 impl Payload {
@@ -41,8 +42,52 @@ impl Payload {
             Payload::Digest(_) => "digest",
             Payload::CustomerNotice(_) => "customer_notice",
             Payload::Test(_) => "test",
+            Payload::LookupLocked(_) => "lookup_locked",
         }
     }
+}
+
+/// An order number's lookups by phone digits were stopped for the rest of the business day
+/// (too many wrong digits, `customer::limits`): the order's owner should send the customer the
+/// signed link, which keeps working, and know that someone is guessing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LookupLocked {
+    pub order_id: Uuid,
+    pub number: String,
+    pub company: String,
+    pub owner_user_id: String,
+    pub owner_name: String,
+    pub business_date: NaiveDate,
+    /// Wrong-digit lookups allowed that day (it escalates down on repeated days).
+    pub allowance: u32,
+    /// `<PUBLIC_URL>/orders/<id>`, where the share button is.
+    pub link: Option<String>,
+}
+
+/// One message per enabled channel that receives the team's digest, keyed per order, day and
+/// channel so a retried request cannot queue it twice.
+pub fn lookup_locked_rows(
+    channels: &[crate::repository::ChannelRecord],
+    locked: &LookupLocked,
+    now: DateTime<Utc>,
+) -> Result<Vec<crate::repository::NewOutboxRow>, crate::error::ApiError> {
+    let payload = serde_json::to_string(&Payload::LookupLocked(locked.clone()))
+        .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
+    Ok(channels
+        .iter()
+        .filter(|channel| channel.enabled && channel.receives_digest)
+        .map(|channel| crate::repository::NewOutboxRow {
+            idempotency_key: format!(
+                "lookup-locked:{}:{}:{}",
+                locked.order_id, locked.business_date, channel.id
+            ),
+            channel_id: channel.id.clone(),
+            kind: "lookup_locked",
+            payload: payload.clone(),
+            next_attempt_at: stamp(now),
+            created_at: stamp(now),
+        })
+        .collect())
 }
 
 /// The overdue orders of one business day, grouped by the person who must act.

@@ -24,6 +24,8 @@ use crate::error::ApiError;
 pub struct TrackKey {
     pub key: String,
     pub limit: u32,
+    /// When a window this request opens ends.
+    pub window_ends_at: DateTime<Utc>,
 }
 
 /// A counter after this request was counted.
@@ -73,23 +75,24 @@ const ORDER_COLUMNS: &str =
      FROM orders o LEFT JOIN users u ON u.id = o.owner_id";
 
 impl Repository {
-    /// Counts this request against `keys` (windows of `window_ends_at` for new ones) and reads
-    /// the order, in one batch. Deleted orders are not found.
+    /// Counts this request against `keys` (each opening its own window when it has none), reads
+    /// the live count of `peek` without counting (0 when absent), and reads the order, in one
+    /// batch. Deleted orders are not found.
     pub async fn customer_read(
         &self,
         keys: &[TrackKey],
         now: DateTime<Utc>,
-        new_window_ends_at: DateTime<Utc>,
         lookup: CustomerLookup<'_>,
-    ) -> Result<(Vec<TrackCount>, Option<CustomerOrder>), ApiError> {
+        peek: Option<&str>,
+    ) -> Result<(Vec<TrackCount>, u32, Option<CustomerOrder>), ApiError> {
         let now = timestamp(now);
-        let window_end = timestamp(new_window_ends_at);
         let mut statements: Vec<D1PreparedStatement> = vec![query!(
             &self.db,
             "DELETE FROM track_throttle WHERE window_ends_at <= ?1",
             &now
         )?];
         for key in keys {
+            let window_end = timestamp(key.window_ends_at);
             statements.push(query!(
                 &self.db,
                 "INSERT INTO track_throttle (key, hits, window_ends_at) VALUES (?1, 1, ?3) \
@@ -102,6 +105,13 @@ impl Repository {
                 &window_end
             )?);
         }
+        // Always one statement here, so the order's result stays last.
+        statements.push(query!(
+            &self.db,
+            "SELECT hits, window_ends_at FROM track_throttle WHERE key = ?1 AND window_ends_at > ?2",
+            &peek.unwrap_or(""),
+            &now
+        )?);
         statements.push(match lookup {
             CustomerLookup::Number(number) => query!(
                 &self.db,
@@ -128,6 +138,13 @@ impl Repository {
                 window_ends_at: row.window_ends_at,
             });
         }
+        let peeked = results
+            .get(1 + keys.len())
+            .map(|result| result.results::<CountRow>())
+            .transpose()?
+            .and_then(|rows| rows.into_iter().next())
+            .map(|row| u32::try_from(row.hits).unwrap_or(u32::MAX))
+            .unwrap_or(0);
         let order = results
             .last()
             .map(|result| result.results::<OrderRow>())
@@ -142,7 +159,49 @@ impl Repository {
                 })
             })
             .transpose()?;
-        Ok((counts, order))
+        Ok((counts, peeked, order))
+    }
+
+    /// Takes back one count of `key` (a lookup with the right digits does not use the day's
+    /// allowance of wrong ones).
+    pub async fn forgive_track(&self, key: &str) -> Result<(), ApiError> {
+        query!(
+            &self.db,
+            "UPDATE track_throttle SET hits = MAX(hits - 1, 0) WHERE key = ?1",
+            &key
+        )?
+        .run()
+        .await?;
+        Ok(())
+    }
+
+    /// Records a day on which an order number hit its daily lookup limit (the strike counter's
+    /// window restarts, so strikes are forgotten `until` after the last one) and queues the
+    /// team's messages about it, in one batch.
+    pub async fn record_lookup_strike(
+        &self,
+        strike_key: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+        messages: &[super::NewOutboxRow],
+    ) -> Result<(), ApiError> {
+        let until = timestamp(until);
+        let now = timestamp(now);
+        let mut statements = vec![query!(
+            &self.db,
+            "INSERT INTO track_throttle (key, hits, window_ends_at) VALUES (?1, 1, ?2) \
+             ON CONFLICT (key) DO UPDATE SET \
+               hits = CASE WHEN window_ends_at > ?3 THEN hits + 1 ELSE 1 END, \
+               window_ends_at = ?2",
+            &strike_key,
+            &until,
+            &now
+        )?];
+        for message in messages {
+            statements.push(self.outbox_insert(message)?);
+        }
+        self.db.batch(statements).await?;
+        Ok(())
     }
 
     /// Whether an order with this id exists and is not deleted (to share it).
