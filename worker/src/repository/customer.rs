@@ -165,13 +165,21 @@ impl Repository {
     /// Takes back one count of `key` (a lookup with the right digits does not use the day's
     /// allowance of wrong ones).
     pub async fn forgive_track(&self, key: &str) -> Result<(), ApiError> {
-        query!(
-            &self.db,
-            "UPDATE track_throttle SET hits = MAX(hits - 1, 0) WHERE key = ?1",
-            &key
-        )?
-        .run()
-        .await?;
+        // `hits >= 1` is a CHECK of the table: a count going back to 0 is a row going away.
+        self.db
+            .batch(vec![
+                query!(
+                    &self.db,
+                    "DELETE FROM track_throttle WHERE key = ?1 AND hits <= 1",
+                    &key
+                )?,
+                query!(
+                    &self.db,
+                    "UPDATE track_throttle SET hits = hits - 1 WHERE key = ?1",
+                    &key
+                )?,
+            ])
+            .await?;
         Ok(())
     }
 
