@@ -242,3 +242,9 @@ pub async fn share_order(token: &str, order_id: Uuid) -> Result<ShareLink, ApiEr
     let url = format!("/api/orders/{order_id}/share");
     decode(send(authorized(Request::post(&url), token)).await?).await
 }
+
+/// Voids every link of `order_id` given out so far; the answer is a fresh link made after that.
+pub async fn revoke_share_links(token: &str, order_id: Uuid) -> Result<ShareLink, ApiError> {
+    let url = format!("/api/orders/{order_id}/share/revoke");
+    decode(send(authorized(Request::post(&url), token)).await?).await
+}

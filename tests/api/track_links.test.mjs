@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import {
   BASE_URL, DEMO_PASSWORD, DEMO_SALES, api, assertApiError, bearer, ensureDemoData, signIn,
 } from '../support/api.mjs';
-import { assertCustomerShape, readToken, signToken } from '../support/track.mjs';
+import { assertCustomerShape, readToken, signToken, signV1Token } from '../support/track.mjs';
 
 // GD-DEMO-008: shipped, in 发货发票 (domain/src/demo.rs).
 const SHIPPED = { number: 'GD-DEMO-008', digits: '8899', company: '青岛海昌水产有限公司' };
@@ -41,7 +41,7 @@ test('the share answer is a 30-day link on this origin, its token and a QR code 
   assert.deepEqual(Object.keys(response.json).sort(), ['expires_at', 'qr_svg', 'token', 'url']);
   const { url, token: linkToken, expires_at, qr_svg } = response.json;
   assert.equal(url, `${BASE_URL}/t/${linkToken}`);
-  assert.match(linkToken, /^[A-Za-z0-9_-]{27}\.[A-Za-z0-9_-]{22}$/, 'short and URL-safe');
+  assert.match(linkToken, /^[A-Za-z0-9_-]{35}\.[A-Za-z0-9_-]{22}$/, 'short and URL-safe');
   const claims = readToken(linkToken);
   assert.equal(claims.orderId, orderId);
   assert.equal(new Date(expires_at).getTime(), claims.expiresAt.getTime());
@@ -153,4 +153,49 @@ test('the customer page of a link is HTML with a strict CSP, no referrer and no 
   assert.match(expiredHtml, /<html lang="en">/);
   assert.match(expiredHtml, /expired/);
   assert.match(expiredHtml, /<form method="post" action="\/track">/, 'the lookup form is offered instead');
+});
+
+// ---- per-order revocation (kept last: it voids this order's earlier links) ----------------------
+
+const revoke = (id, headers = bearer(token)) => api(`/api/orders/${id}/share/revoke`, { method: 'POST', headers });
+
+test('revoking needs a signed-in team member and a live order', async () => {
+  assertApiError(await revoke(orderId, {}), 401, 'unauthorized');
+  assertApiError(await revoke(randomUUID()), 404, 'order_not_found');
+});
+
+test('a link of the first format (before revocation existed) works until its order\'s links are revoked once', async () => {
+  const lookup = await api('/api/track/lookup', { json: { order_number: 'GD-DEMO-003', phone_last4: '6789' } });
+  assert.equal(lookup.status, 200, lookup.text);
+  const otherOrder = readToken(lookup.json.access.token).orderId;
+  const old = signV1Token(otherOrder, new Date(Date.now() + DAY));
+  assert.equal(old.length, 50);
+  assert.equal((await api(`/api/track/t/${old}`)).status, 200);
+  assert.equal((await revoke(otherOrder)).status, 200);
+  assertApiError(await api(`/api/track/t/${old}`), 404, 'link_invalid');
+});
+
+test('revoking an order\'s links voids every earlier one (shared or from a lookup) and answers a new link that works', async () => {
+  const shared = (await share(orderId)).json.token;
+  const lookup = await api('/api/track/lookup', { json: { order_number: SHIPPED.number, phone_last4: SHIPPED.digits } });
+  const fromLookup = lookup.json.access.token;
+  for (const link of [shared, fromLookup]) assert.equal((await api(`/api/track/t/${link}`)).status, 200);
+
+  const revoked = await revoke(orderId);
+  assert.equal(revoked.status, 200, revoked.text);
+  assert.deepEqual(Object.keys(revoked.json).sort(), ['expires_at', 'qr_svg', 'token', 'url']);
+  const never = await api(`/api/track/t/${signToken(randomUUID(), new Date(Date.now() + DAY))}`);
+  for (const link of [shared, fromLookup]) {
+    const answer = await api(`/api/track/t/${link}`);
+    assertApiError(answer, 404, 'link_invalid');
+    assert.equal(answer.text, never.text, 'a revoked link says no more than one that never existed');
+    const rating = await api(`/api/track/t/${link}/rating`, { json: { stars: 5, comment: '' } });
+    assertApiError(rating, 404, 'link_invalid');
+    assert.equal((await fetch(`${BASE_URL}/t/${link}`)).status, 404, 'the page too');
+  }
+  // The new link, and any made or looked up after the revocation, work.
+  assert.equal((await api(`/api/track/t/${revoked.json.token}`)).status, 200);
+  assert.equal((await api(`/api/track/t/${(await share(orderId)).json.token}`)).status, 200);
+  const again = await api('/api/track/lookup', { json: { order_number: SHIPPED.number, phone_last4: SHIPPED.digits } });
+  assert.equal((await api(`/api/track/t/${again.json.access.token}`)).status, 200);
 });

@@ -247,6 +247,28 @@ test('resolving the request offline, then syncing, clears the marker for the tea
   assert.match(view.json.after_sales[0].resolved_on, /^\d{4}-\d{2}-\d{2}$/);
 });
 
+test('撤销链接 (after a confirmation) voids the link sent before and shows a new one that works', async () => {
+  assert.ok(shareToken, 'the link from the first share test');
+  assert.equal((await api(`/api/track/t/${shareToken}`)).status, 200, 'the earlier link works before');
+  const { page } = phone;
+  await openOrder(page);
+  const panel = page.getByTestId('share-panel');
+  await panel.getByRole('button', { name: '撤销链接' }).click();
+  await panel.getByTestId('share-revoke-confirm').filter({ hasText: '之前发给客户的所有链接和二维码都会失效' }).waitFor();
+  // Changing one's mind leaves everything as it was.
+  await panel.getByRole('button', { name: '取消' }).click();
+  assert.equal((await api(`/api/track/t/${shareToken}`)).status, 200);
+  await panel.getByRole('button', { name: '撤销链接' }).click();
+  await panel.getByRole('button', { name: '确定撤销' }).click();
+  await panel.getByTestId('share-revoked').filter({ hasText: '之前的链接已全部失效' }).waitFor();
+  const fresh = new URL(await panel.getByTestId('share-url').inputValue()).pathname.slice('/t/'.length);
+  assert.notEqual(fresh, shareToken);
+  assert.equal((await api(`/api/track/t/${shareToken}`)).status, 404, 'the earlier link is void');
+  assert.equal((await api(`/api/track/t/${fresh}`)).status, 200, 'the new one works');
+  assert.deepEqual(await smallTapTargets(page), [], 'every button is big enough to tap');
+  await shot(panel, 'share-panel-revoked-390x844');
+});
+
 test('with a session the server no longer accepts, making a link says to sign in again', async () => {
   const { page } = phone;
   await openOrder(page);

@@ -1,4 +1,4 @@
-// Customer-side helpers: the signed link format of worker/src/share.rs, re-implemented here from
+// Customer-side helpers: the signed link format of worker/src/auth/customer_link.rs, re-implemented here from
 // its documentation so tests can make tokens the server never issued (expired ones, other
 // secrets) and read the order id out of a token, plus the key paths a customer may ever see.
 import assert from 'node:assert/strict';
@@ -11,25 +11,39 @@ export function testSecret() {
   return secret;
 }
 
-const DOMAIN = Buffer.from('gendan/track-link/v1\0', 'latin1');
+const DOMAIN_V1 = Buffer.from('gendan/track-link/v1\0', 'latin1');
+const DOMAIN = Buffer.from('gendan/track-link/v2\0', 'latin1');
 const b64url = (bytes) => Buffer.from(bytes).toString('base64url');
 
-/// A token for `orderId` valid until `expiresAt` (a Date), signed with `secret` the way the worker signs.
-export function signToken(orderId, expiresAt, secret = testSecret()) {
-  const payload = Buffer.alloc(20);
+/// A token for `orderId` valid until `expiresAt` (a Date), issued at `issuedAt` (a Date, default
+/// now), signed with `secret` the way the worker signs (format v2: id ‖ expiry s ‖ issued ms).
+export function signToken(orderId, expiresAt, secret = testSecret(), issuedAt = new Date()) {
+  const payload = Buffer.alloc(26);
   Buffer.from(orderId.replaceAll('-', ''), 'hex').copy(payload, 0);
   payload.writeUInt32BE(Math.floor(expiresAt.getTime() / 1000), 16);
+  payload.writeUIntBE(issuedAt.getTime(), 20, 6);
   const mac = createHmac('sha256', Buffer.from(secret, 'utf8')).update(DOMAIN).update(payload).digest().subarray(0, 16);
   return `${b64url(payload)}.${b64url(mac)}`;
 }
 
-/// The order id and expiry a token claims (without checking its signature).
+/// A token of the first format (v1: id ‖ expiry, no issue time), as links given out before
+/// per-order revocation look.
+export function signV1Token(orderId, expiresAt, secret = testSecret()) {
+  const payload = Buffer.alloc(20);
+  Buffer.from(orderId.replaceAll('-', ''), 'hex').copy(payload, 0);
+  payload.writeUInt32BE(Math.floor(expiresAt.getTime() / 1000), 16);
+  const mac = createHmac('sha256', Buffer.from(secret, 'utf8')).update(DOMAIN_V1).update(payload).digest().subarray(0, 16);
+  return `${b64url(payload)}.${b64url(mac)}`;
+}
+
+/// The order id, expiry and issue time (v2 only) a token claims (without checking its signature).
 export function readToken(token) {
   const payload = Buffer.from(token.split('.')[0], 'base64url');
-  assert.equal(payload.length, 20, `token payload: ${token}`);
+  assert.ok(payload.length === 26 || payload.length === 20, `token payload: ${token}`);
   const hex = payload.subarray(0, 16).toString('hex');
   const orderId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  return { orderId, expiresAt: new Date(payload.readUInt32BE(16) * 1000) };
+  const issuedAt = payload.length === 26 ? new Date(payload.readUIntBE(20, 6)) : undefined;
+  return { orderId, expiresAt: new Date(payload.readUInt32BE(16) * 1000), issuedAt };
 }
 
 // Every key path a customer answer may contain: the CustomerView (domain/src/customer_view.rs)

@@ -51,6 +51,9 @@ pub async fn handle(req: Request, env: Env) -> Response {
         .post_async("/api/orders/:id/share", |req, ctx| {
             respond(share::share(req, ctx))
         })
+        .post_async("/api/orders/:id/share/revoke", |req, ctx| {
+            respond(share::revoke(req, ctx))
+        })
         // Accounts: sign-in, sessions, the first-admin setup (see auth/mod.rs).
         .post_async("/api/auth/login", |req, ctx| {
             respond(session::login(req, ctx))

@@ -2,6 +2,9 @@
 //! (`api::share_order`) and offers it as text with a copy button, the phone's share sheet
 //! (Web Share API, only where the browser has one), a QR code and the link's expiry date.
 //!
+//! "撤销链接" voids every link of the order given out so far (after a confirmation) and shows the
+//! new link the server answers with.
+//!
 //! The link is signed by the server with a secret the app never holds, so this is the one
 //! action on the order page that needs the network; it says so instead of failing silently.
 //! The QR code arrives as an SVG document and is only ever shown through `<img src="data:…">`:
@@ -70,6 +73,10 @@ pub struct ShareState {
     /// Why the last tap made no link, with the order it was for.
     problem: RwSignal<Option<(Uuid, Problem)>>,
     copied: RwSignal<Option<CopyOutcome>>,
+    /// The revoke action is asking "are you sure?".
+    confirming_revoke: RwSignal<bool>,
+    /// The order whose earlier links were just revoked (the link shown is the new one).
+    revoked: RwSignal<Option<Uuid>>,
 }
 
 impl ShareState {
@@ -79,8 +86,17 @@ impl ShareState {
             busy: RwSignal::new(false),
             problem: RwSignal::new(None),
             copied: RwSignal::new(None),
+            confirming_revoke: RwSignal::new(false),
+            revoked: RwSignal::new(None),
         }
     }
+}
+
+/// Which server call makes the link.
+#[derive(Clone, Copy)]
+enum LinkCall {
+    Share,
+    Revoke,
 }
 
 impl Default for ShareState {
@@ -166,8 +182,9 @@ pub fn SharePanel(order_id: Uuid, number: String) -> impl IntoView {
             .filter(|(id, _)| *id == order_id)
             .map(|(_, link)| link)
     };
-    let make_link = move |_| {
+    let request_link = move |call: LinkCall| {
         share.copied.set(None);
+        share.confirming_revoke.set(false);
         if !online.get_untracked() {
             return;
         }
@@ -178,8 +195,18 @@ pub fn SharePanel(order_id: Uuid, number: String) -> impl IntoView {
         share.busy.set(true);
         share.problem.set(None);
         leptos::task::spawn_local(async move {
-            match api::share_order(&session.token, order_id).await {
-                Ok(made) => share.link.set(Some((order_id, made))),
+            let answer = match call {
+                LinkCall::Share => api::share_order(&session.token, order_id).await,
+                LinkCall::Revoke => api::revoke_share_links(&session.token, order_id).await,
+            };
+            match answer {
+                Ok(made) => {
+                    share.link.set(Some((order_id, made)));
+                    share.revoked.set(match call {
+                        LinkCall::Revoke => Some(order_id),
+                        LinkCall::Share => None,
+                    });
+                }
                 Err(error) if error.is_unauthorized() => {
                     // The top bar's "sign in again" chip appears too, as after a refused sync.
                     app.session_rejected.set(true);
@@ -190,6 +217,8 @@ pub fn SharePanel(order_id: Uuid, number: String) -> impl IntoView {
             share.busy.set(false);
         });
     };
+    let make_link = move |_| request_link(LinkCall::Share);
+    let revoke_links = move |_| request_link(LinkCall::Revoke);
     let field = NodeRef::<leptos::html::Input>::new();
     let copy = move |_| {
         let (Some(link), Some(input)) = (link(), field.get_untracked()) else {
@@ -272,6 +301,32 @@ pub fn SharePanel(order_id: Uuid, number: String) -> impl IntoView {
             <Show when=move || !online.get()>
                 <p class="hint" id="share-offline" data-testid="share-offline">{move || offline_message(lang())}</p>
             </Show>
+            {move || (share.revoked.get() == Some(order_id)).then(|| view! {
+                <p class="hint" role="status" data-testid="share-revoked">{t!(i18n, share_revoked)}</p>
+            })}
+            {move || if share.confirming_revoke.get() {
+                view! {
+                    <div class="confirm" data-testid="share-revoke-confirm">
+                        <p>{t!(i18n, share_revoke_confirm)}</p>
+                        <div class="button-row">
+                            <button type="button" class="danger" data-testid="share-revoke-yes" disabled=move || share.busy.get() on:click=revoke_links>{t!(i18n, share_revoke_yes)}</button>
+                            <button type="button" class="secondary" data-testid="share-revoke-no" on:click=move |_| share.confirming_revoke.set(false)>{t!(i18n, share_revoke_no)}</button>
+                        </div>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <button
+                        type="button"
+                        class="secondary wide"
+                        data-testid="share-revoke"
+                        disabled=move || share.busy.get() || !online.get()
+                        on:click=move |_| share.confirming_revoke.set(true)
+                    >
+                        {t!(i18n, share_revoke)}
+                    </button>
+                }.into_any()
+            }}
             {move || share.problem.get().filter(|(id, _)| *id == order_id).map(|(_, problem)| {
                 view! { <p class="field-error" role="alert" data-testid="share-error">{problem.message(lang())}</p> }
             })}

@@ -20,25 +20,67 @@ use crate::{
 pub async fn share(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
     require_user(&req, &ctx).await?;
     let secret = ShareSecret::from_env(&ctx.env)?;
-    let order_id: Uuid = ctx
-        .param("id")
-        .and_then(|id| id.parse().ok())
-        .ok_or(ApiError::OrderNotFound)?;
+    let order_id = order_param(&ctx)?;
     Repository::new(ctx.d1("DB")?)
         .find_live_order(order_id)
         .await?
         .ok_or(ApiError::OrderNotFound)?;
-    // Whole seconds: the expiry the token carries.
-    let now = DateTime::from_timestamp(server_now().timestamp(), 0).unwrap_or_else(server_now);
+    signed_link(&req, &ctx, &secret, order_id, server_now())
+}
+
+/// `POST /api/orders/:id/share/revoke`: voids every link of the order given out so far (shared,
+/// sent in notices, or handed out by lookups) and answers a fresh link, issued after the
+/// revocation, for the customer who should keep access. Any signed-in team member, like
+/// sharing: whoever may hand out a link may take the order's links back.
+pub async fn revoke(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    require_user(&req, &ctx).await?;
+    let secret = ShareSecret::from_env(&ctx.env)?;
+    let order_id = order_param(&ctx)?;
+    let repository = Repository::new(ctx.d1("DB")?);
+    repository
+        .find_live_order(order_id)
+        .await?
+        .ok_or(ApiError::OrderNotFound)?;
+    let now = server_now();
+    repository
+        .revoke_links(order_id, now.timestamp_millis())
+        .await?;
+    // Issued one millisecond after the mark, so the new link is not void itself.
+    signed_link(
+        &req,
+        &ctx,
+        &secret,
+        order_id,
+        now + Duration::milliseconds(1),
+    )
+}
+
+fn order_param(ctx: &RouteContext<()>) -> Result<Uuid, ApiError> {
+    ctx.param("id")
+        .and_then(|id| id.parse().ok())
+        .ok_or(ApiError::OrderNotFound)
+}
+
+/// A share answer for `order_id`, issued at `issued_at`.
+fn signed_link(
+    req: &Request,
+    ctx: &RouteContext<()>,
+    secret: &ShareSecret,
+    order_id: Uuid,
+    issued_at: chrono::DateTime<chrono::Utc>,
+) -> Result<Response, ApiError> {
+    let now = issued_at;
     let origin = req.url().ok().map(|url| url.origin().ascii_serialization());
     let base = public_base(&ctx.env, origin.as_deref())
         .ok_or_else(|| ApiError::Internal("no base URL for the link".into()))?;
     // The very function notifications use, so a shared link and a notified one never differ.
-    let url = customer_track_link(&base, &secret, order_id, now);
+    let url = customer_track_link(&base, secret, order_id, now);
     let token = url.rsplit('/').next().unwrap_or_default().to_string();
+    // Whole seconds: the expiry the token carries.
+    let expires_at = now + Duration::days(SHARE_LINK_DAYS);
     ok_json(&ShareLink {
         qr_svg: qr_svg(&url)?,
-        expires_at: now + Duration::days(SHARE_LINK_DAYS),
+        expires_at: DateTime::from_timestamp(expires_at.timestamp(), 0).unwrap_or(expires_at),
         url,
         token,
     })

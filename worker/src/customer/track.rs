@@ -163,7 +163,7 @@ pub async fn lookup_by_number(
         .await?;
     let expires_at = whole_seconds(now + Duration::hours(LOOKUP_TOKEN_HOURS));
     let access = TrackAccess {
-        token: customer_link::sign(&secret, found.order.id, expires_at),
+        token: customer_link::sign(&secret, found.order.id, now, expires_at),
         expires_at: timestamp(expires_at),
     };
     Ok((view_of(&found, lang, now), access))
@@ -224,7 +224,12 @@ async fn read_by_token(
         .customer_read(&keys, now, CustomerLookup::Id(claims.order_id), None)
         .await?;
     super::limits::check(&counts, now)?;
-    Ok((claims, found.ok_or(ApiError::LinkInvalid)?))
+    let found = found.ok_or(ApiError::LinkInvalid)?;
+    // A revoked link answers exactly like one that never existed.
+    if customer_link::is_revoked(&claims, found.links_revoked_through_ms) {
+        return Err(ApiError::LinkInvalid);
+    }
+    Ok((claims, found))
 }
 
 pub async fn open_link(
@@ -321,6 +326,7 @@ pub async fn act(
                     order: applied.order,
                     version,
                     sales_phone: found.sales_phone,
+                    links_revoked_through_ms: found.links_revoked_through_ms,
                 };
                 return Ok(view_of(&written, lang, now));
             }

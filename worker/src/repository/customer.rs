@@ -42,6 +42,8 @@ pub struct CustomerOrder {
     pub version: i64,
     /// The owner's work phone from `users`, shown to the customer as the sales contact's.
     pub sales_phone: Option<String>,
+    /// Links of this order issued up to then (Unix ms) are void (`share_revocations`).
+    pub links_revoked_through_ms: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -55,6 +57,7 @@ struct OrderRow {
     doc: String,
     version: i64,
     work_phone: Option<String>,
+    revoked_through_ms: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -71,8 +74,10 @@ pub enum CustomerLookup<'a> {
 }
 
 const ORDER_COLUMNS: &str =
-    "SELECT o.doc AS doc, o.version AS version, u.work_phone AS work_phone \
-     FROM orders o LEFT JOIN users u ON u.id = o.owner_id";
+    "SELECT o.doc AS doc, o.version AS version, u.work_phone AS work_phone, \
+     r.revoked_through_ms AS revoked_through_ms \
+     FROM orders o LEFT JOIN users u ON u.id = o.owner_id \
+     LEFT JOIN share_revocations r ON r.order_id = o.id";
 
 impl Repository {
     /// Counts this request against `keys` (each opening its own window when it has none), reads
@@ -156,6 +161,7 @@ impl Repository {
                         .map_err(|error| ApiError::Internal(error.to_string()))?,
                     version: row.version,
                     sales_phone: row.work_phone.filter(|phone| !phone.trim().is_empty()),
+                    links_revoked_through_ms: row.revoked_through_ms,
                 })
             })
             .transpose()?;
@@ -213,6 +219,21 @@ impl Repository {
     }
 
     /// Whether an order with this id exists and is not deleted (to share it).
+    /// Voids every link of `order_id` issued up to `through_ms` (never moves the mark back).
+    pub async fn revoke_links(&self, order_id: Uuid, through_ms: i64) -> Result<(), ApiError> {
+        query!(
+            &self.db,
+            "INSERT INTO share_revocations (order_id, revoked_through_ms) VALUES (?1, ?2) \
+             ON CONFLICT (order_id) DO UPDATE SET \
+               revoked_through_ms = MAX(revoked_through_ms, excluded.revoked_through_ms)",
+            &order_id.to_string(),
+            &through_ms
+        )?
+        .run()
+        .await?;
+        Ok(())
+    }
+
     pub async fn find_live_order(&self, id: Uuid) -> Result<Option<Uuid>, ApiError> {
         let row: Option<IdRow> = query!(
             &self.db,
