@@ -118,6 +118,27 @@ pub async fn logout(token: &str) -> Result<(), ApiError> {
     decode::<serde_json::Value>(response).await.map(|_| ())
 }
 
+/// Replaces the signed-in person's own password. Every session of the account ends; the answer
+/// is a new one for this device.
+pub async fn change_password(
+    token: &str,
+    current_password: &str,
+    new_password: &str,
+) -> Result<SignedIn, ApiError> {
+    let body = domain::wire::PasswordChange {
+        current_password: current_password.to_string(),
+        new_password: new_password.to_string(),
+    };
+    decode(
+        send_json(
+            authorized(Request::post("/api/auth/password"), token),
+            &body,
+        )
+        .await?,
+    )
+    .await
+}
+
 pub async fn me(token: &str) -> Result<User, ApiError> {
     let answer: OneUser =
         decode(send(authorized(Request::get("/api/auth/me"), token)).await?).await?;

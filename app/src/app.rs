@@ -22,6 +22,7 @@ use crate::{
         not_found::NotFoundPage,
         notify_channels::NotifyChannelsPage,
         order_detail::OrderDetailPage,
+        password::PasswordPage,
         settings::SettingsPage,
         team::TeamPage,
         today::TodayPage,
@@ -48,6 +49,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/orders/:id/edit") view=EditOrderPage />
                         <Route path=path!("/today") view=TodayPage />
                         <Route path=path!("/settings") view=SettingsPage />
+                        <Route path=path!("/password") view=PasswordPage />
                         <Route path=path!("/settings/notifications") view=NotifyChannelsPage />
                         <Route path=path!("/team") view=TeamPage />
                     </ParentRoute>
@@ -91,6 +93,18 @@ fn TeamShell() -> impl IntoView {
         format!("/login?next={next}")
     };
     let signed_in = move || state.session.with(Option::is_some);
+    // A password an admin chose is replaced before anything else: every team page leads to
+    // /password until it is (an effect, not part of the view, so the shell is not rebuilt on
+    // each navigation).
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        let must_change = state
+            .session
+            .with(|session| session.as_ref().is_some_and(|s| s.must_change_password));
+        if must_change && location.pathname.get() != "/password" {
+            navigate("/password", Default::default());
+        }
+    });
     // The opt-in overdue reminder, once per opening of the app (this shell is rebuilt when the
     // session or storage status changes, so the "already checked" flag lives outside it) and
     // at most once per business day (`remind_if_due` remembers the day).

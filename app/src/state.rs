@@ -85,6 +85,10 @@ pub struct Session {
     pub token: String,
     pub expires_at: DateTime<Utc>,
     pub user: User,
+    /// The password was chosen by an admin: the app shows only `/password` until it is replaced.
+    /// Kept with the session so that closing the app does not skip it.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 impl Session {
@@ -330,6 +334,7 @@ impl AppState {
             token: signed_in.token,
             expires_at: signed_in.expires_at,
             user: signed_in.user,
+            must_change_password: signed_in.must_change_password,
         };
         let owner = DataOwner {
             user_id: session.user.id.clone(),

@@ -134,13 +134,26 @@ pub struct Credentials {
     pub password: String,
 }
 
-/// What a sign-in (or the first-admin setup) answers. The token is sent this once.
+/// What a sign-in (or the first-admin setup, or a password change) answers. The token is sent
+/// this once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedIn {
     pub token: String,
     #[serde(with = "stamp")]
     pub expires_at: DateTime<Utc>,
     pub user: User,
+    /// The password was chosen by an admin (a new member, or a reset): the app asks for a new
+    /// one before anything else. Present only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub must_change_password: bool,
+}
+
+/// `POST /api/auth/password`: everyone changes their own password with the current one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
 }
 
 /// `{"user": …}`: `GET /api/auth/me`, and a member created or changed by an admin.

@@ -170,7 +170,7 @@ test('signing out keeps the device data for its owner; another person cannot tak
   await context.close();
 });
 
-test('the admin adds a member on the team screen; disabling them ends their session on their phone', async () => {
+test('the admin adds a member on the team screen; the member must replace the admin\'s password at first sign-in; disabling them ends their session on their phone', async () => {
   const admin = await phonePage(browser);
   await signInAs(admin.page, DEMO_TEAM.admin, { next: '/settings' });
   await admin.page.getByTestId('team-link').click();
@@ -196,7 +196,29 @@ test('the admin adds a member on the team screen; disabling them ends their sess
   await member.page.getByLabel('手机号或邮箱').fill(login);
   await member.page.getByLabel('密码', { exact: true }).fill(password);
   await member.page.getByRole('button', { name: '登录', exact: true }).click();
+  // The admin chose that password: the member must set their own before anything else.
+  await member.page.getByTestId('password-forced').filter({ hasText: '管理员为你设置' }).waitFor();
+  assert.equal(new URL(member.page.url()).pathname, '/password');
+  // Any other team page leads back here until it is done.
+  await member.page.goto('/today');
+  await member.page.getByTestId('password-forced').waitFor();
+  assert.equal(new URL(member.page.url()).pathname, '/password');
+  assert.deepEqual(await smallTapTargets(member.page), []);
+  await screenshot(member.page, 'password-forced-390x844');
+  const ownPassword = `own-${randomBytes(6).toString('hex')}`;
+  await member.page.getByLabel('当前密码').fill(password);
+  await member.page.getByLabel('新密码（至少 8 个字符）').fill(ownPassword);
+  await member.page.getByLabel('再次输入新密码').fill(`${ownPassword}x`);
+  await member.page.getByRole('button', { name: '保存新密码' }).click();
+  await member.page.getByTestId('password-error').filter({ hasText: '两次输入的新密码不一致' }).waitFor();
+  await member.page.getByLabel('再次输入新密码').fill(ownPassword);
+  await member.page.getByRole('button', { name: '保存新密码' }).click();
   await member.page.getByRole('heading', { name: '订单看板' }).waitFor();
+  // The admin's password no longer works; the member's own does, without being asked again.
+  assert.equal((await apiCall('/api/auth/login', { json: { login, password } })).status, 401);
+  const own = await apiCall('/api/auth/login', { json: { login, password: ownPassword } });
+  assert.equal(own.status, 200);
+  assert.equal(own.json.must_change_password, undefined);
 
   // The admin disables the account.
   await row.locator('.member-head').click();
@@ -208,7 +230,7 @@ test('the admin adds a member on the team screen; disabling them ends their sess
   await member.page.getByTestId('session-expired').waitFor();
   await member.page.getByRole('heading', { name: '订单看板' }).waitFor();
   // And the server refuses the account.
-  const refused = await apiCall('/api/auth/login', { json: { login, password } });
+  const refused = await apiCall('/api/auth/login', { json: { login, password: ownPassword } });
   assert.equal(refused.status, 403);
   await admin.context.close();
   await member.context.close();

@@ -272,11 +272,14 @@ test('撤销链接 (after a confirmation) voids the link sent before and shows a
 test('with a session the server no longer accepts, making a link says to sign in again', async () => {
   const { page } = phone;
   await openOrder(page);
-  // An admin resets 王芳's password (to the same one, so other tests can still sign in as her):
-  // the server ends every session she had, this phone's included.
-  const admin = await signIn(DEMO_ADMIN.login, DEMO_PASSWORD);
-  const reset = await api('/api/admin/users/u-wangfang/password', { json: { password: DEMO_PASSWORD }, headers: bearer(admin.token) });
-  assert.equal(reset.status, 200, reset.text);
+  // 王芳 changes her password elsewhere and back (so other tests can still sign in as her): each
+  // change ends every session she had, this phone's included. (Not an admin's reset: that would
+  // make her choose a new password at the next sign-in.)
+  const elsewhere = await signIn(DEMO_TEAM.sales.login, DEMO_PASSWORD);
+  const away = await api('/api/auth/password', { json: { current_password: DEMO_PASSWORD, new_password: 'temporary-password-1' }, headers: bearer(elsewhere.token) });
+  assert.equal(away.status, 200, away.text);
+  const back = await api('/api/auth/password', { json: { current_password: 'temporary-password-1', new_password: DEMO_PASSWORD }, headers: bearer(away.json.token) });
+  assert.equal(back.status, 200, back.text);
 
   const panel = page.getByTestId('share-panel');
   await panel.getByRole('button', { name: /生成客户链接|重新生成链接/ }).click();

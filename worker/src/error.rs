@@ -32,6 +32,8 @@ pub enum ApiError {
     Unauthorized,
     #[error("wrong login or password")]
     InvalidCredentials,
+    #[error("the current password is wrong")]
+    WrongCurrentPassword,
     #[error("the account is disabled")]
     AccountDisabled,
     #[error("the user lacks the role this needs")]
@@ -101,7 +103,10 @@ impl ApiError {
             | ApiError::ChannelNotFound => 404,
             ApiError::MethodNotAllowed => 405,
             ApiError::Unauthorized | ApiError::InvalidCredentials => 401,
-            ApiError::Forbidden | ApiError::AccountDisabled | ApiError::SetupTokenInvalid => 403,
+            ApiError::Forbidden
+            | ApiError::AccountDisabled
+            | ApiError::SetupTokenInvalid
+            | ApiError::WrongCurrentPassword => 403,
             ApiError::TooManyAttempts { .. } => 429,
             ApiError::SeqGap { .. } => 409,
             ApiError::SeqOrder | ApiError::BadQuery(_) | ApiError::InvalidChannel { .. } => 400,
@@ -137,6 +142,7 @@ impl ApiError {
             ApiError::Disabled => "disabled",
             ApiError::Unauthorized => "unauthorized",
             ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::WrongCurrentPassword => "wrong_current_password",
             ApiError::AccountDisabled => "account_disabled",
             // The same code as a domain refusal: the client reacts the same way to both.
             ApiError::Forbidden => "forbidden",
@@ -198,6 +204,9 @@ impl ApiError {
                 "Please sign in (your session is missing, has expired or was ended)",
             ),
             ApiError::InvalidCredentials => pick("账号或密码错误", "Wrong account or password"),
+            ApiError::WrongCurrentPassword => {
+                pick("当前密码不正确", "The current password is wrong")
+            }
             ApiError::AccountDisabled => pick(
                 "此账号已停用，请联系管理员",
                 "This account is disabled; please contact your admin",

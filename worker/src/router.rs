@@ -62,6 +62,9 @@ pub async fn handle(req: Request, env: Env) -> Response {
             respond(session::logout(req, ctx))
         })
         .get_async("/api/auth/me", |req, ctx| respond(session::me(req, ctx)))
+        .post_async("/api/auth/password", |req, ctx| {
+            respond(session::change_password(req, ctx))
+        })
         .post_async("/api/auth/setup", |req, ctx| {
             respond(setup::setup(req, ctx))
         })

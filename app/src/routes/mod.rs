@@ -5,6 +5,7 @@ pub mod new_order;
 pub mod not_found;
 pub mod notify_channels;
 pub mod order_detail;
+pub mod password;
 pub mod settings;
 pub mod team;
 pub mod today;

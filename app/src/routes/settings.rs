@@ -113,6 +113,7 @@ fn Account() -> impl IntoView {
                 <dt>{t!(i18n, settings_account_roles)}</dt>
                 <dd data-testid="account-roles">{roles}</dd>
             </dl>
+            <A href="/password" attr:class="button wide" attr:data-testid="password-link">{t!(i18n, password_title)}</A>
             {is_admin.then(|| view! {
                 <div class="stack">
                     <A href="/team" attr:class="button wide" attr:data-testid="team-link">{t!(i18n, team_title)}</A>

@@ -80,6 +80,8 @@ pub async fn load(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiEr
                 roles: actor.roles.clone(),
                 work_phone: Some(phone.to_string()),
                 password: password::hash_password(DEMO_PASSWORD).await?,
+                // Demo accounts sign in with the published password as it is.
+                must_change_password: false,
                 created_at: timestamp(now),
             });
         }

@@ -46,6 +46,8 @@ impl UserRecord {
 pub struct Credentials {
     pub user: UserRecord,
     pub password: PasswordHash,
+    /// The password was set by an admin: its owner must replace it (`users.must_change_password`).
+    pub must_change_password: bool,
 }
 
 /// A session and the user it belongs to.
@@ -62,6 +64,8 @@ pub struct NewUser {
     pub roles: Vec<Role>,
     pub work_phone: Option<String>,
     pub password: PasswordHash,
+    /// Chosen by an admin for someone else (members), not by its owner (setup, demo data).
+    pub must_change_password: bool,
     pub created_at: String,
 }
 
@@ -143,6 +147,7 @@ struct CredentialsRow {
     password_hash: String,
     password_salt: String,
     password_iterations: i64,
+    must_change_password: i64,
 }
 
 #[derive(Deserialize)]
@@ -247,7 +252,7 @@ impl Repository {
         let row: Option<CredentialsRow> = query!(
             &self.db,
             "SELECT id, name, login, roles, active, work_phone, created_at, updated_at, \
-             password_hash, password_salt, password_iterations \
+             password_hash, password_salt, password_iterations, must_change_password \
              FROM users WHERE login = ?1",
             &login
         )?
@@ -261,6 +266,7 @@ impl Repository {
                     // Out of range means unreadable; verification treats 0 as a mismatch.
                     iterations: u32::try_from(row.password_iterations).unwrap_or(0),
                 },
+                must_change_password: row.must_change_password != 0,
                 user: UserRecord::try_from(user_row!(row))?,
             })
         })
@@ -272,8 +278,8 @@ impl Repository {
         Ok(query!(
             &self.db,
             "INSERT INTO users (id, name, login, roles, active, password_hash, password_salt, \
-             password_iterations, work_phone, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?9, ?9) \
+             password_iterations, work_phone, created_at, updated_at, must_change_password) \
+             VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?9, ?9, ?10) \
              ON CONFLICT DO NOTHING",
             &user.id,
             &user.name,
@@ -283,7 +289,8 @@ impl Repository {
             &user.password.salt,
             &user.password.iterations,
             &user.work_phone,
-            &user.created_at
+            &user.created_at,
+            &i64::from(user.must_change_password)
         )?)
     }
 
@@ -397,6 +404,7 @@ impl Repository {
         password: &PasswordHash,
         account_throttle_key: &str,
         now: &str,
+        must_change: bool,
     ) -> Result<bool, ApiError> {
         let results = self
             .db
@@ -404,12 +412,14 @@ impl Repository {
                 query!(
                     &self.db,
                     "UPDATE users SET password_hash = ?2, password_salt = ?3, \
-                     password_iterations = ?4, updated_at = ?5 WHERE id = ?1",
+                     password_iterations = ?4, updated_at = ?5, must_change_password = ?6 \
+                     WHERE id = ?1",
                     &user_id,
                     &password.hash,
                     &password.salt,
                     &password.iterations,
-                    &now
+                    &now,
+                    &i64::from(must_change)
                 )?,
                 query!(
                     &self.db,

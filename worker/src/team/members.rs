@@ -57,6 +57,8 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
         roles,
         work_phone,
         password: password::hash_password(&input.password).await?,
+        // The admin chose it: the member replaces it at the first sign-in.
+        must_change_password: true,
         created_at: timestamp(server_now()),
     };
     if !repository.insert_user(&user).await? {
@@ -129,7 +131,14 @@ pub async fn set_password(mut req: Request, ctx: RouteContext<()>) -> Result<Res
     let hash = password::hash_password(&input.password).await?;
     let now = timestamp(server_now());
     if !repository
-        .set_password(&user.id, &hash, &throttle::account_key(&user.login), &now)
+        .set_password(
+            &user.id,
+            &hash,
+            &throttle::account_key(&user.login),
+            &now,
+            // The admin chose it: the member replaces it at the next sign-in.
+            true,
+        )
         .await?
     {
         return Err(ApiError::UserNotFound);

@@ -4,7 +4,7 @@
 //! (one PBKDF2 derivation), so neither the body nor the time tells which accounts exist.
 //! Attempts are limited per account and per address (`auth::throttle`).
 
-use domain::wire::{Credentials, OneUser, SignedIn};
+use domain::wire::{Credentials, OneUser, PasswordChange, SignedIn};
 use serde::Serialize;
 use worker::{Request, Response, RouteContext};
 
@@ -81,7 +81,84 @@ pub async fn login(mut req: Request, ctx: RouteContext<()>) -> Result<Response, 
         token: session.token,
         expires_at: session.expires_at,
         user: user_view(credentials.user),
+        must_change_password: credentials.must_change_password,
     })
+}
+
+/// `POST /api/auth/password {current_password, new_password}`: anyone signed in replaces their
+/// own password, proving the current one (counted like a sign-in, so a stolen session cannot be
+/// used to guess it). Every session of the account ends, this one included, and the answer is a
+/// new session, as after a sign-in: a device someone else signed in on loses access.
+pub async fn change_password(
+    mut req: Request,
+    ctx: RouteContext<()>,
+) -> Result<Response, ApiError> {
+    let user = auth::require_user(&req, &ctx).await?;
+    let input: PasswordChange = read_json(&mut req).await?;
+    if input.current_password.is_empty()
+        || input.current_password.chars().count() > accounts::MAX_PASSWORD_CHARS
+    {
+        return Err(ApiError::WrongCurrentPassword);
+    }
+    accounts::new_password(&input.new_password)
+        .map_err(|error| rename_field(error, "new_password"))?;
+    if input.new_password == input.current_password {
+        return Err(domain::DomainError::invalid(
+            "new_password",
+            "新密码不能与当前密码相同",
+            "The new password must differ from the current one",
+        )
+        .into());
+    }
+    let repository = Repository::new(ctx.d1("DB")?);
+    let now = server_now();
+    let login = repository
+        .find_user(&user.id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?
+        .login;
+    let address = throttle::client_address(&req);
+    let attempt =
+        throttle::begin_attempt(&repository, throttle::login_keys(&login, &address), now).await?;
+    let credentials = repository
+        .find_credentials(&login)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    if !password::verify_password(&input.current_password, &credentials.password).await? {
+        // The attempt stays counted.
+        return Err(ApiError::WrongCurrentPassword);
+    }
+    attempt.succeeded(&repository).await?;
+    let hash = password::hash_password(&input.new_password).await?;
+    repository
+        .set_password(
+            &user.id,
+            &hash,
+            &throttle::account_key(&login),
+            &timestamp(now),
+            false,
+        )
+        .await?;
+    let session = auth::new_session(&user.id, now).await?;
+    repository.insert_session(&session.record).await?;
+    ok_json(&SignedIn {
+        token: session.token,
+        expires_at: session.expires_at,
+        user: user_view(credentials.user),
+        must_change_password: false,
+    })
+}
+
+/// The account rules name the field `password`; this endpoint's field is `new_password`.
+fn rename_field(error: domain::DomainError, field: &str) -> ApiError {
+    match error {
+        domain::DomainError::Invalid { message, .. } => domain::DomainError::Invalid {
+            field: field.to_string(),
+            message,
+        }
+        .into(),
+        other => other.into(),
+    }
 }
 
 pub async fn logout(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {

@@ -79,6 +79,8 @@ pub async fn setup(mut req: Request, ctx: RouteContext<()>) -> Result<Response, 
         roles: vec![Role::Admin],
         work_phone: None,
         password: password::hash_password(&input.password).await?,
+        // The founder chose it: nothing to replace.
+        must_change_password: false,
         created_at: timestamp(now),
     };
     let session = auth::new_session(&user.id, now).await?;
@@ -95,6 +97,7 @@ pub async fn setup(mut req: Request, ctx: RouteContext<()>) -> Result<Response, 
             token: session.token,
             expires_at: session.expires_at,
             user: user_view(record),
+            must_change_password: false,
         },
         201,
     ))
