@@ -242,6 +242,7 @@ fn signed_in_as_wangfang() -> Session {
             created_at: String::new(),
             updated_at: String::new(),
         },
+        must_change_password: false,
     }
 }
 
@@ -521,6 +522,7 @@ fn FeedbackAs(order: Order, roles: Vec<Role>) -> impl IntoView {
             created_at: String::new(),
             updated_at: String::new(),
         },
+        must_change_password: false,
     }));
     view! { <CustomerFeedback order /> }
 }
