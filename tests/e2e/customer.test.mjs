@@ -80,7 +80,7 @@ test('the customer looks the order up at 390x844 and sees the new stage and the 
   const result = page.getByTestId('track-result');
   await result.waitFor();
   // Post/Redirect/Get: the answer is the order's own page, so a reload submits nothing.
-  assert.match(new URL(page.url()).pathname, /^\/t\/[A-Za-z0-9_-]{27}\.[A-Za-z0-9_-]{22}$/);
+  assert.match(new URL(page.url()).pathname, /^\/t\/[A-Za-z0-9_-]{35}\.[A-Za-z0-9_-]{22}$/);
   assert.match(await result.textContent(), new RegExp(ORDER.company));
   const current = page.locator('.timeline-step.current');
   assert.equal(await current.count(), 1);

@@ -4,7 +4,7 @@
 //! password, ends every session of the account and answers a new one for this device.
 
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
+use leptos_router::hooks::use_navigate;
 
 use crate::{
     api, components::field::TextField, i18n::*, locale::current_lang, state::use_app_state,
@@ -48,7 +48,7 @@ pub fn PasswordPage() -> impl IntoView {
     let repeated = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let done = RwSignal::new(false);
+    let navigate = use_navigate();
     let forced = move || {
         state
             .session
@@ -79,6 +79,7 @@ pub fn PasswordPage() -> impl IntoView {
         };
         busy.set(true);
         error.set(None);
+        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             let outcome = match api::change_password(&session.token, &typed_current, &typed_new)
                 .await
@@ -90,17 +91,20 @@ pub fn PasswordPage() -> impl IntoView {
                     .await
                     .map_err(|refused| refused.message(lang)),
             };
-            busy.set(false);
             match outcome {
-                Ok(()) => done.set(true),
-                Err(message) => error.set(Some(message)),
+                // The new session rebuilds the shell (and this page with it): nothing here is
+                // touched after it, the router takes the person on.
+                Ok(()) => navigate("/", Default::default()),
+                Err(message) => {
+                    busy.set(false);
+                    error.set(Some(message));
+                }
             }
         });
     };
 
     view! {
         <section class="page password-page" data-testid="password-page">
-            {move || done.get().then(|| view! { <Redirect path="/" /> })}
             <h1>{t!(i18n, password_title)}</h1>
             {move || if forced() {
                 view! { <p class="notice notice-warn" role="alert" data-testid="password-forced">{t!(i18n, password_forced)}</p> }.into_any()
