@@ -16,6 +16,7 @@ pub mod history;
 pub mod i18n;
 pub mod money;
 pub mod mutation;
+pub mod number_key;
 pub mod order;
 pub mod permission;
 pub mod pipeline;
@@ -42,6 +43,7 @@ pub use history::{field_label, stars_text, EventKind, HistoryEvent};
 pub use i18n::{Lang, Localized};
 pub use money::Money;
 pub use mutation::{FieldChanges, Mutation};
+pub use number_key::{number_key, renumber_candidate, renumber_stems};
 pub use order::{
     validate_items, Actor, Customer, DeadlineState, Invoice, LineItem, Note, Order, OrderNumber,
     OrderStatus, Shipment, StaffRef, StagePlan, StageProgress, MAX_LINE_ITEMS,

@@ -8,7 +8,7 @@
 //!
 //! Two kinds of request, each counted per client address and per order:
 //! - number + digits lookups: `ip:<address>` (`TRACK_LOOKUPS_PER_IP`, default 30) and
-//!   `number:<number, lower case>` (`TRACK_LOOKUPS_PER_NUMBER`, default 10: spreading guesses
+//!   `number:<number key>` (`TRACK_LOOKUPS_PER_NUMBER`, default 10: spreading guesses
 //!   of one order's digits over many addresses still gets 10 a window);
 //! - signed-link requests (page, rating, after-sales): `link-ip:<address>` and
 //!   `link:<order id>` (`TRACK_LINK_REQUESTS_PER_IP` / `_PER_ORDER`, default 120 each). A link
@@ -89,7 +89,9 @@ impl Limits {
                 limit: self.lookups_per_ip,
             },
             TrackKey {
-                key: format!("number:{}", number.trim().to_lowercase()),
+                // The number's key: full-width or other-case spellings of one number must not
+                // multiply the guesses allowed on it.
+                key: format!("number:{}", domain::number_key(number.trim())),
                 limit: self.lookups_per_number,
             },
         ]
@@ -180,6 +182,10 @@ mod tests {
         let limits = Limits::default();
         assert_eq!(
             limits.lookup_keys("1.2.3.4", " gd-Demo-008 ")[1].key,
+            limits.lookup_keys("5.6.7.8", "GD-DEMO-008")[1].key
+        );
+        assert_eq!(
+            limits.lookup_keys("1.2.3.4", "ＧＤ-ＤＥＭＯ-００８")[1].key,
             limits.lookup_keys("5.6.7.8", "GD-DEMO-008")[1].key
         );
     }

@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod cron;
 pub mod demo_data;
+pub mod sync_fault;
 
 use worker::RouteContext;
 

@@ -8,10 +8,14 @@
 //! again on fresh data; transient D1 errors are retried with backoff. Both are safe because the
 //! guard makes every write conditional on exactly the state the decisions saw.
 
+mod number_keys;
+
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
+
 use domain::{
-    make_number_unique, process, Context, Decision, Order, PendingMutation, Pipeline, PushRequest,
+    make_number_unique, process, renumber_stems, Context, Decision, Order, PendingMutation, Pipeline, PushRequest,
     PushResponse, Rejection, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, MAX_PULL_REJECTIONS,
     MAX_PUSH_MUTATIONS,
 };
@@ -30,9 +34,38 @@ use crate::{
     },
 };
 
-/// Decisions of one mutation tried at most this often before the push answers 503 (the client
+/// Decisions of one run tried at most this often before the push answers 503 (the client
 /// retries later; everything before this mutation is kept).
 const MAX_ATTEMPTS: u32 = 8;
+
+/// Pushes that may end without saving one change before it is refused (`save_failed`) so that
+/// the device's queue moves on: a change that failed this often is not going to succeed.
+pub const MAX_FAILED_PUSHES: u32 = 3;
+
+/// The refusal of a change D1 would not write, with the user's content, like any rule's.
+fn unsaveable(pending: &PendingMutation, failure: &CommitError, now: DateTime<Utc>) -> Rejection {
+    let (message, message_en) = if failure.is_permanent() {
+        (
+            "服务器无法保存这条修改（订单数据过大），已退回。修改内容仍保留在本机，可以修改后重试或放弃。",
+            "The server cannot store this change (the order would be too large). It was sent back; its content is kept on this phone to edit and retry, or discard.",
+        )
+    } else {
+        (
+            "服务器多次尝试仍未能保存这条修改，已退回。修改内容仍保留在本机，可以重试、修改或放弃。",
+            "The server failed to store this change several times. It was sent back; its content is kept on this phone to retry, edit or discard.",
+        )
+    };
+    Rejection {
+        seq: pending.seq,
+        order_id: pending.mutation.order_id(),
+        code: "save_failed".into(),
+        message: message.into(),
+        message_en: message_en.into(),
+        mutation: pending.mutation.clone(),
+        device_time: pending.device_time,
+        rejected_at: now,
+    }
+}
 fn check_push(body: &PushRequest) -> Result<(), ApiError> {
     if body.mutations.len() > MAX_PUSH_MUTATIONS {
         return Err(ApiError::TooManyMutations {
@@ -63,7 +96,7 @@ struct RunDecisions {
     decisions: Vec<(PendingMutation, Decision)>,
     /// Each order the run looked at, as it is after the run.
     working: HashMap<Uuid, Option<Order>>,
-    /// Claimed order numbers (lower case) that were not looked up in D1 yet.
+    /// Number keys renumbering needs (`domain::renumber_stems`) that were not looked up in D1 yet.
     unchecked_numbers: Vec<String>,
 }
 
@@ -87,22 +120,20 @@ fn decide_run(
         let before = current.clone();
         let mut decision = process(rules, before.as_ref(), pending);
         if let Some(number) = decision.claimed_number(before.as_ref()) {
-            let lower = number.as_str().to_lowercase();
-            if !checked_numbers.contains(&lower) {
-                unchecked_numbers.push(lower);
+            // Everything renumbering may ask about must have been looked up in D1 first.
+            for stem in renumber_stems(number) {
+                if !checked_numbers.contains(&stem) && !unchecked_numbers.contains(&stem) {
+                    unchecked_numbers.push(stem);
+                }
             }
             let working_view = &working;
-            // Another order has `n` if one this run touched has it now, or D1 had it and this run
-            // has not changed that order.
-            let taken = |n: &str| {
-                let n = n.to_lowercase();
+            // Another order has `key` if one this run touched has it now, or D1 had it and this
+            // run has not changed that order.
+            let taken = |key: &str| {
                 working_view.iter().any(|(id, order)| {
-                    *id != order_id
-                        && order
-                            .as_ref()
-                            .is_some_and(|o| o.number.as_str().to_lowercase() == n)
-                }) || numbers_in_db.iter().any(|(id, number)| {
-                    *id != order_id && !working_view.contains_key(id) && *number == n
+                    *id != order_id && order.as_ref().is_some_and(|o| o.number.key() == key)
+                }) || numbers_in_db.iter().any(|(id, stored)| {
+                    *id != order_id && !working_view.contains_key(id) && stored == key
                 })
             };
             if let Decision::Applied(applied) = &mut decision {
@@ -131,6 +162,7 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
     let body: PushRequest = read_json(&mut req).await?;
     check_push(&body)?;
     let repo = Repository::new(ctx.d1("DB")?);
+    number_keys::fill_missing(&repo, server_now()).await?;
     let device_id = body.device_id.hyphenated().to_string();
     let device = retrying(|| repo.claim_device(&device_id, &user.id, server_now())).await?;
     if device.user_id != user.id {
@@ -164,13 +196,16 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
     // Read once, and only when a decision enters a stage that notifies the customer.
     let mut notice_channels: Option<Vec<ChannelRecord>> = None;
     let mut attempt = 0;
+    // After a failed write, runs of one mutation until one is written: so that a change D1
+    // cannot save is found and refused alone, never taking its neighbours with it.
+    let mut narrowed = false;
     loop {
         // Mutations with seq <= last_seq are already decided: a replayed push changes nothing.
         let run: Vec<PendingMutation> = body
             .mutations
             .iter()
             .filter(|p| p.seq > last_seq)
-            .take(DECISIONS_PER_BATCH)
+            .take(if narrowed { 1 } else { DECISIONS_PER_BATCH })
             .cloned()
             .collect();
         let Some(run_end) = run.last().map(|p| p.seq) else {
@@ -266,36 +301,72 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
                 .collect(),
             notices,
         };
-        match repo.commit_decisions(&write).await {
+        let failure = match repo.commit_decisions(&write).await {
             Ok(versions) => {
                 for (order, version) in changed.iter().zip(versions) {
                     known.insert(order.id, Some(((*order).clone(), version)));
                 }
                 last_seq = run_end;
                 attempt = 0;
+                narrowed = false;
+                continue;
             }
-            Err(CommitError::Other(error)) => return Err(error),
-            Err(refused) => {
-                if let CommitError::Transient(message) = &refused {
-                    worker::console_warn!("transient D1 error on a sync write: {message}");
-                }
-                attempt += 1;
-                if attempt >= MAX_ATTEMPTS {
-                    return Err(ApiError::SyncBusy);
-                }
-                backoff(attempt).await;
-                // Someone changed an order (or another request of this device decided some of
-                // these mutations, or our own commit did land): read again, decide again.
-                let device = retrying(|| repo.read_device(&device_id))
-                    .await?
-                    .ok_or_else(|| ApiError::Database("the device row vanished".into()))?;
-                last_seq = last_seq.max(device.last_seq as u64);
-                let ids: Vec<Uuid> = run_decisions.working.keys().copied().collect();
-                known.extend(load_known(&repo, &ids).await?);
-                numbers_in_db.clear();
-                checked_numbers.clear();
+            Err(failure) => failure,
+        };
+        attempt += 1;
+        let single = (run.len() == 1).then(|| &run[0]);
+        let give_up = match (&failure, single) {
+            // Not this request's to decide: a bug or a broken deployment, not the change.
+            (CommitError::Other(error), _) if !matches!(error, ApiError::Database(_)) => {
+                return Err(failure.into_api_error());
             }
+            // D1 refused the write itself (too big, a failing constraint that is not the guard):
+            // trying again in this request cannot help.
+            (CommitError::Other(_), Some(_)) => true,
+            _ => attempt >= MAX_ATTEMPTS,
+        };
+        if let (true, Some(stuck)) = (give_up, single) {
+            let reason = failure.to_string();
+            worker::console_warn!("sync: seq {} of {device_id} not written: {reason}", stuck.seq);
+            let failed_pushes =
+                retrying(|| repo.record_sync_failure(&device_id, stuck.seq, &reason, received_at))
+                    .await?;
+            if failure.is_permanent() || failed_pushes >= MAX_FAILED_PUSHES {
+                // Refused like a rule violation: recorded with the user's content, and the queue
+                // moves on. The write is tried once; if even that fails, answer busy.
+                let refusal = unsaveable(stuck, &failure, received_at);
+                let write = DecisionWrite::refusal(&device_id, last_seq, &refusal);
+                match repo.commit_decisions(&write).await {
+                    Ok(_) => {
+                        last_seq = stuck.seq;
+                        attempt = 0;
+                        narrowed = false;
+                        continue;
+                    }
+                    Err(_) => return Err(ApiError::SyncBusy),
+                }
+            }
+            return Err(ApiError::SyncBusy);
         }
+        if give_up {
+            // Several mutations in the run: find the one that fails.
+            attempt = 0;
+        }
+        narrowed = true;
+        if let CommitError::Transient(message) = &failure {
+            worker::console_warn!("transient D1 error on a sync write: {message}");
+        }
+        backoff(attempt).await;
+        // Someone changed an order (or another request of this device decided some of these
+        // mutations, or our own commit did land): read again, decide again.
+        let device = retrying(|| repo.read_device(&device_id))
+            .await?
+            .ok_or_else(|| ApiError::Database("the device row vanished".into()))?;
+        last_seq = last_seq.max(device.last_seq as u64);
+        let ids: Vec<Uuid> = run_decisions.working.keys().copied().collect();
+        known.extend(load_known(&repo, &ids).await?);
+        numbers_in_db.clear();
+        checked_numbers.clear();
     }
 
     let rejected = match (body.mutations.first(), body.mutations.last()) {
@@ -561,7 +632,7 @@ mod tests {
 
         // First pass: the numbers are not looked up yet, so the run says which to look up.
         let first = decide_run(&rules, &run, &known, &[], &HashSet::new());
-        assert_eq!(first.unchecked_numbers, vec!["hz-1", "hz-1", "hz-9"]);
+        assert_eq!(first.unchecked_numbers, vec!["hz-1", "hz-9"]);
 
         // D1 has HZ-1-2 (another order); the run's own HZ-1 makes the second one HZ-1-3.
         let in_db = vec![(Uuid::from_u128(99), "hz-1-2".to_string())];
