@@ -19,6 +19,11 @@ pub use channel_draft::ChannelDraft;
 
 pub use sync::{describe_rejection, SyncError, SyncStatus};
 
+/// What a change does, in words ("备注：…"), for refusals and waiting changes.
+pub fn describe_mutation(mutation: &domain::Mutation, lang: domain::Lang) -> String {
+    describe::mutation(mutation, lang)
+}
+
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 

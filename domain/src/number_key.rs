@@ -28,7 +28,8 @@ pub fn number_key(number: &str) -> String {
             .flat_map(char::to_lowercase)
             .collect()
     };
-    nfkc.normalize(&fold(&fold(&nfkc.normalize(number)))).into_owned()
+    nfkc.normalize(&fold(&fold(&nfkc.normalize(number))))
+        .into_owned()
 }
 
 impl OrderNumber {
@@ -79,8 +80,9 @@ pub fn covered_by_stems(stems: &[String], key: &str) -> bool {
     stems.iter().any(|stem| {
         key == stem
             || key.strip_prefix(stem.as_str()).is_some_and(|rest| {
-                rest.strip_prefix('-')
-                    .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+                rest.strip_prefix('-').is_some_and(|digits| {
+                    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+                })
             })
     })
 }
@@ -119,7 +121,10 @@ mod tests {
         let long = OrderNumber::parse(&"Ａ".repeat(40)).unwrap();
         let stems = renumber_stems(&long);
         for n in [2, 9, 10, 99, 100, 12_345, MAX_RENUMBER_SUFFIX] {
-            assert!(covered_by_stems(&stems, &renumber_candidate(&long, n).key()), "{n}");
+            assert!(
+                covered_by_stems(&stems, &renumber_candidate(&long, n).key()),
+                "{n}"
+            );
         }
         assert!(!covered_by_stems(&stems, &format!("{}-x", "a".repeat(38))));
     }

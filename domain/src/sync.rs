@@ -31,9 +31,9 @@ use crate::error::DomainError;
 use crate::history::{EventKind, HistoryEvent};
 use crate::i18n::{Lang, Localized};
 use crate::mutation::Mutation;
+use crate::number_key::{renumber_candidate, MAX_RENUMBER_SUFFIX};
 use crate::order::{Order, OrderNumber, OrderStatus, StaffRef};
 use crate::pipeline::{Pipeline, StageId};
-use crate::number_key::{renumber_candidate, MAX_RENUMBER_SUFFIX};
 
 /// Most mutations one push may carry. The client sends its queue in pages of at most this many;
 /// it keeps one push well inside a Worker invocation's 1,000 D1 queries (about two a mutation).

@@ -25,7 +25,9 @@ fn number_char() -> impl Strategy<Value = char> {
         prop::char::range('Α', 'Ω'),
         prop::char::range('α', 'ω'),
         prop::char::range('А', 'я'),
-        prop::sample::select(vec!['é', 'É', 'ß', 'ẞ', 'ς', 'İ', 'ı', 'ǅ', 'ﬁ', '①', '⑩', 'Ⅻ']),
+        prop::sample::select(vec![
+            'é', 'É', 'ß', 'ẞ', 'ς', 'İ', 'ı', 'ǅ', 'ﬁ', '①', '⑩', 'Ⅻ'
+        ]),
         prop::char::range('杭', '杯'),
         prop::sample::select(vec!['-', '-', '_', '/', '.']),
     ]
@@ -40,7 +42,10 @@ fn order_number() -> impl Strategy<Value = OrderNumber> {
 
 fn fresh_id() -> uuid::Uuid {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-    uuid::Uuid::from_u128(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed).into())
+    uuid::Uuid::from_u128(
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .into(),
+    )
 }
 
 fn create_with(number: &OrderNumber) -> Mutation {

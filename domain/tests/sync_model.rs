@@ -266,10 +266,7 @@ impl Device {
         };
         let id = pending.mutation.order_id();
         let view = &self.view;
-        let taken = |n: &str| {
-            view.values()
-                .any(|o| o.id != id && o.number.key() == n)
-        };
+        let taken = |n: &str| view.values().any(|o| o.id != id && o.number.key() == n);
         match process_with_numbers(&ctx, self.view.get(&id), &pending, taken) {
             Decision::Applied(applied) => {
                 self.view.insert(id, applied.order);

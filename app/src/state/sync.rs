@@ -37,6 +37,28 @@ pub struct SyncStatus {
     pub last_synced: Option<DateTime<Utc>>,
     /// Why the last attempt failed (it is retried by itself).
     pub problem: Option<SyncError>,
+    /// Syncs in a row that failed (0 after a good one).
+    pub failed_in_a_row: u32,
+    /// The first change of the push that failed last, while pushing fails: what is waiting.
+    pub waiting: Option<PendingMutation>,
+}
+
+/// Failed syncs in a row after which the waiting change is named to the person.
+pub const NAME_WAITING_AFTER_FAILURES: u32 = 2;
+/// …or how long a change may wait, while pushing fails, before it is named.
+pub const NAME_WAITING_AFTER_MINUTES: i64 = 10;
+
+impl SyncStatus {
+    /// The change that has been waiting unusually long to sync, if any: pushing keeps failing and
+    /// it is the first in line ("这条修改一直未能同步"). The server refuses a change it cannot save
+    /// after a few pushes, so this is the state in between, or of a server that is down.
+    pub fn long_waiting(&self, now: DateTime<Utc>) -> Option<&PendingMutation> {
+        let waiting = self.waiting.as_ref()?;
+        self.problem.as_ref()?;
+        let old =
+            now - waiting.device_time >= chrono::Duration::minutes(NAME_WAITING_AFTER_MINUTES);
+        (self.failed_in_a_row >= NAME_WAITING_AFTER_FAILURES || old).then_some(waiting)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -159,6 +181,7 @@ impl AppState {
             failures = if outcome.is_ok() { 0 } else { failures + 1 };
             self.sync.update(|status| {
                 status.running = false;
+                status.failed_in_a_row = failures;
                 match outcome {
                     Ok(()) => {
                         status.last_synced = Some(Utc::now());
@@ -183,18 +206,39 @@ impl AppState {
             .ok_or(SyncError::SignedOut)?;
         let device_id = storage.device_id().await?;
 
-        // Push: everything queued, in pages, from the first seq the server has not decided.
+        let pushed = self.push_queue(&storage, &token, device_id).await;
+        if let Err(SyncError::SeqGap | SyncError::SignedOut) = pushed {
+            return pushed;
+        }
+        // A failed push never keeps this phone from receiving everyone else's changes.
+        let pulled = self.pull_all(&token, device_id).await;
+        pushed.and(pulled)
+    }
+
+    /// Push: everything queued, in pages, from the first seq the server has not decided. While a
+    /// push fails, its first change is what the status names as waiting.
+    async fn push_queue(
+        &self,
+        storage: &crate::storage::Storage,
+        token: &str,
+        device_id: uuid::Uuid,
+    ) -> Result<(), SyncError> {
         let mut decided = 0u64;
         loop {
             let batch = push_batch(storage.pending().await?, decided);
             let Some(last) = batch.last().map(|p| p.seq) else {
                 break;
             };
+            let first = batch[0].clone();
             let request = PushRequest {
                 device_id,
                 mutations: batch,
             };
-            match api::sync_push(&token, &request).await {
+            let answer = api::sync_push(token, &request).await;
+            self.sync.update(|status| {
+                status.waiting = answer.is_err().then_some(first);
+            });
+            match answer {
                 Ok(answer) => {
                     if answer.last_seq <= decided {
                         // No progress: leave it to the next round rather than spin.
@@ -217,12 +261,22 @@ impl AppState {
                 Err(error) => return Err(error.into()),
             }
         }
+        self.sync.update(|status| status.waiting = None);
+        Ok(())
+    }
 
-        // Pull until the server has nothing more for this device.
+    /// Pull until the server has nothing more for this device.
+    async fn pull_all(&self, token: &str, device_id: uuid::Uuid) -> Result<(), SyncError> {
+        let storage =
+            self.storage
+                .get_value()
+                .ok_or(SyncError::Storage(StorageError::Unavailable(
+                    "storage is not open".into(),
+                )))?;
         loop {
             let (cursor, rejections_after) = storage.sync_cursors().await?;
             let page = api::sync_pull(
-                &token,
+                token,
                 device_id,
                 cursor,
                 rejections_after,

@@ -53,7 +53,9 @@ pub async fn inject(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
         .ok_or_else(|| ApiError::BadQuery("order_id is required".into()))?;
     let kind = body.kind.unwrap_or_else(|| "transient".into());
     if !matches!(kind.as_str(), "transient" | "too_big") {
-        return Err(ApiError::BadQuery("kind must be transient or too_big".into()));
+        return Err(ApiError::BadQuery(
+            "kind must be transient or too_big".into(),
+        ));
     }
     query!(
         &db,

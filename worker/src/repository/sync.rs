@@ -484,7 +484,10 @@ struct MissingKeyRow {
 impl Repository {
     /// Up to `limit` orders stored before number keys existed whose key is not filled yet
     /// (migration 0006 fills printable-ASCII numbers itself), with their versions.
-    pub async fn orders_missing_number_key(&self, limit: u32) -> Result<Vec<(Order, i64)>, ApiError> {
+    pub async fn orders_missing_number_key(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(Order, i64)>, ApiError> {
         let rows: Vec<MissingKeyRow> = query!(
             &self.db,
             "SELECT doc, version FROM orders WHERE number_key IS NULL LIMIT ?1",

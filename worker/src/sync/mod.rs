@@ -15,9 +15,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use domain::{
-    make_number_unique, process, renumber_stems, Context, Decision, Order, PendingMutation, Pipeline, PushRequest,
-    PushResponse, Rejection, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, MAX_PULL_REJECTIONS,
-    MAX_PUSH_MUTATIONS,
+    make_number_unique, process, renumber_stems, Context, Decision, Order, PendingMutation,
+    Pipeline, PushRequest, PushResponse, Rejection, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT,
+    MAX_PULL_REJECTIONS, MAX_PUSH_MUTATIONS,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -327,7 +327,10 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
         };
         if let (true, Some(stuck)) = (give_up, single) {
             let reason = failure.to_string();
-            worker::console_warn!("sync: seq {} of {device_id} not written: {reason}", stuck.seq);
+            worker::console_warn!(
+                "sync: seq {} of {device_id} not written: {reason}",
+                stuck.seq
+            );
             let failed_pushes =
                 retrying(|| repo.record_sync_failure(&device_id, stuck.seq, &reason, received_at))
                     .await?;
