@@ -39,6 +39,7 @@ pub use error::DomainError;
 pub use feedback::{
     AfterSalesKind, AfterSalesRequest, Feedback, Resolution, CUSTOMER_ACTOR_ID, FEEDBACK_EDIT_DAYS,
 };
+pub use feedback_rules::MAX_RATING_EDITS;
 pub use history::{field_label, stars_text, EventKind, HistoryEvent};
 pub use i18n::{Lang, Localized};
 pub use money::Money;
