@@ -43,6 +43,8 @@ pub struct PullRow {
     pub doc: String,
     pub version: i64,
     pub deleted: i64,
+    /// Rows the page's count limit admitted, before the byte limit cut it.
+    pub admitted: i64,
 }
 
 pub struct PullSnapshot {
@@ -172,6 +174,9 @@ impl From<ApiError> for CommitError {
         CommitError::Other(error)
     }
 }
+
+/// Bytes of order documents one pull page carries at most (plus the one row that crosses it).
+pub const MAX_PULL_PAGE_BYTES: i64 = 4 * 1024 * 1024;
 
 /// D1 errors that Cloudflare documents as worth retrying (the operation may succeed again).
 pub fn is_transient(message: &str) -> bool {
@@ -441,12 +446,20 @@ impl Repository {
             .db
             .batch(vec![
                 self.device_statement(device_id)?,
+                // At most `limit` rows and about `MAX_PULL_PAGE_BYTES` of documents (always at
+                // least one row): orders may be up to 512 KB each, and a page must fit in the
+                // worker's memory and a phone's.
                 query!(
                     &self.db,
-                    "SELECT id, doc, version, deleted FROM orders WHERE version > ?1 \
-                     ORDER BY version LIMIT ?2",
+                    "SELECT id, doc, version, deleted, admitted FROM ( \
+                       SELECT id, doc, version, deleted, COUNT(*) OVER () AS admitted, \
+                       SUM(length(CAST(doc AS BLOB))) OVER (ORDER BY version) \
+                       - length(CAST(doc AS BLOB)) AS before \
+                       FROM (SELECT * FROM orders WHERE version > ?1 ORDER BY version LIMIT ?2) \
+                     ) WHERE before < ?3 ORDER BY version",
                     &cursor,
-                    &limit
+                    &limit,
+                    &MAX_PULL_PAGE_BYTES
                 )?,
                 query!(
                     &self.db,

@@ -474,7 +474,9 @@ pub async fn pull(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiEr
     })
     .await?;
     let mut rows = page.orders;
-    let more = rows.len() > params.limit as usize;
+    // More after this page if the count limit or the byte limit cut it.
+    let admitted = rows.first().map_or(0, |row| row.admitted as usize);
+    let more = admitted > params.limit as usize || rows.len() < admitted;
     rows.truncate(params.limit as usize);
     let mut rejections = page.rejections;
     let more_rejections = rejections.len() > MAX_PULL_REJECTIONS as usize;
