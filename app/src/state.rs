@@ -190,6 +190,7 @@ impl AppState {
         let storage = self.storage.get_value().ok_or(ChangeError::NotReady)?;
         let lock = self.write_lock.get_value();
         let _guard = lock.lock().await;
+        let _other_tabs = crate::storage::tab_lock::acquire().await;
         let order = storage.get_order(id).await?;
         self.open_order.set(order.clone());
         Ok(order)
@@ -200,6 +201,7 @@ impl AppState {
         let storage = self.storage.get_value().ok_or(ChangeError::NotReady)?;
         let lock = self.write_lock.get_value();
         let _guard = lock.lock().await;
+        let _other_tabs = crate::storage::tab_lock::acquire().await;
         let actor = self.actor_untracked().ok_or(ChangeError::SignedOut)?;
         let now = Utc::now();
         let order_id = mutation.order_id();

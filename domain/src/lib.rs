@@ -22,6 +22,7 @@ pub mod permission;
 pub mod pipeline;
 pub mod role;
 pub mod staff;
+pub mod staff_refs;
 pub mod stage;
 pub mod sync;
 mod text;

@@ -303,6 +303,7 @@ impl AppState {
         let pipeline = self.pipeline();
         let lock = self.write_lock.get_value();
         let _guard = lock.lock().await;
+        let _other_tabs = crate::storage::tab_lock::acquire().await;
         let pulled = storage.apply_pull_page(page, &pipeline, &actor).await?;
         let open = self
             .open_order

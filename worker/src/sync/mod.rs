@@ -14,6 +14,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
+use domain::staff_refs::{resolve_staff, Directory};
 use domain::{
     make_number_unique, process, renumber_stems, Context, Decision, Order, PendingMutation,
     Pipeline, PushRequest, PushResponse, Rejection, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT,
@@ -102,6 +103,7 @@ struct RunDecisions {
 
 fn decide_run(
     rules: &Context,
+    team: &Directory,
     run: &[PendingMutation],
     known: &HashMap<Uuid, Option<(Order, i64)>>,
     numbers_in_db: &[(Uuid, String)],
@@ -118,7 +120,25 @@ fn decide_run(
                 .and_then(|entry| entry.as_ref().map(|(order, _)| order.clone()))
         });
         let before = current.clone();
-        let mut decision = process(rules, before.as_ref(), pending);
+        // Staff references are resolved against the active team first (names from the server).
+        let mut decision = match resolve_staff(&pending.mutation, team) {
+            Ok(mutation) => {
+                let resolved = PendingMutation {
+                    mutation,
+                    ..pending.clone()
+                };
+                process(rules, before.as_ref(), &resolved)
+            }
+            Err(error) => {
+                let (message, message_en) =
+                    domain::explain(rules, before.as_ref(), &pending.mutation, &error);
+                Decision::Rejected(Rejection {
+                    message,
+                    message_en,
+                    ..Rejection::new(pending, &error, rules.now)
+                })
+            }
+        };
         if let Some(number) = decision.claimed_number(before.as_ref()) {
             // Everything renumbering may ask about must have been looked up in D1 first.
             for stem in renumber_stems(number) {
@@ -180,6 +200,13 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
 
     let pipeline = Pipeline::standard();
     let actor = user.actor();
+    // Who may own an order or be responsible for a stage: the active team, read once.
+    let team: Directory = retrying(|| repo.list_users())
+        .await?
+        .into_iter()
+        .filter(|u| u.active)
+        .map(|u| (u.id, u.name))
+        .collect();
     // Every order this push touches, read once up front (one statement); after that, as this
     // request wrote them. A stale entry only costs a guard refusal and a re-read.
     let touched: Vec<Uuid> = body
@@ -220,7 +247,8 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
         // Decide in memory; if that claims order numbers not yet looked up, look them up (one
         // statement) and decide again, so renumbering sees every number it could collide with.
         let run_decisions = loop {
-            let decided = decide_run(&rules, &run, &known, &numbers_in_db, &checked_numbers);
+            let decided =
+                decide_run(&rules, &team, &run, &known, &numbers_in_db, &checked_numbers);
             if decided.unchecked_numbers.is_empty() {
                 break decided;
             }
@@ -600,6 +628,56 @@ mod tests {
         }
     }
 
+    fn team() -> Directory {
+        HashMap::from([("u-wangfang".to_string(), "王芳".to_string())])
+    }
+
+    #[test]
+    fn a_pushed_owner_is_taken_from_the_team_not_from_the_device() {
+        let pipeline = Pipeline::standard();
+        let actor = domain::Actor::new("u-wangfang", "王芳", vec![domain::Role::Sales]);
+        let rules = Context {
+            pipeline: &pipeline,
+            actor: &actor,
+            now: DateTime::UNIX_EPOCH + chrono::Duration::days(20_000),
+        };
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let with_owner = |id, owner: domain::StaffRef| match create(id, "HZ-7") {
+            Mutation::CreateOrder {
+                order_id,
+                number,
+                customer,
+                items,
+                ..
+            } => Mutation::CreateOrder {
+                order_id,
+                number: if id == a { number } else { Some("HZ-8".into()) },
+                customer,
+                items,
+                expected_delivery: None,
+                owner: Some(owner),
+                note: None,
+                note_id: None,
+            },
+            _ => unreachable!(),
+        };
+        let run = vec![
+            pending(1, with_owner(a, domain::StaffRef::new("u-wangfang", "李四"))),
+            pending(2, with_owner(b, domain::StaffRef::new("u-nobody", "幽灵"))),
+        ];
+        let known = HashMap::from([(a, None), (b, None)]);
+        let checked = HashSet::from(["hz-7".to_string(), "hz-8".to_string()]);
+        let decided = decide_run(&rules, &team(), &run, &known, &[], &checked);
+        match &decided.decisions[0].1 {
+            Decision::Applied(applied) => assert_eq!(applied.order.owner.name, "王芳"),
+            other => panic!("kept: {other:?}"),
+        }
+        match &decided.decisions[1].1 {
+            Decision::Rejected(rejection) => assert!(rejection.message.contains("幽灵")),
+            other => panic!("refused: {other:?}"),
+        }
+    }
+
     fn pending(seq: u64, mutation: Mutation) -> PendingMutation {
         PendingMutation {
             seq,
@@ -636,13 +714,13 @@ mod tests {
         let known = HashMap::from([(a, None), (b, None), (c, None)]);
 
         // First pass: the numbers are not looked up yet, so the run says which to look up.
-        let first = decide_run(&rules, &run, &known, &[], &HashSet::new());
+        let first = decide_run(&rules, &team(), &run, &known, &[], &HashSet::new());
         assert_eq!(first.unchecked_numbers, vec!["hz-1", "hz-9"]);
 
         // D1 has HZ-1-2 (another order); the run's own HZ-1 makes the second one HZ-1-3.
         let in_db = vec![(Uuid::from_u128(99), "hz-1-2".to_string())];
         let checked = HashSet::from(["hz-1".to_string(), "hz-9".to_string()]);
-        let second = decide_run(&rules, &run, &known, &in_db, &checked);
+        let second = decide_run(&rules, &team(), &run, &known, &in_db, &checked);
         assert!(second.unchecked_numbers.is_empty());
         assert_eq!(numbers(&second), vec!["HZ-1", "hz-1-3", "HZ-9"]);
     }
@@ -661,7 +739,7 @@ mod tests {
         let checked = HashSet::from(["hz-1".to_string()]);
         let known = HashMap::from([(a, None)]);
         let run = vec![pending(1, create(a, "HZ-1"))];
-        let decided = decide_run(&rules, &run, &known, &in_db, &checked);
+        let decided = decide_run(&rules, &team(), &run, &known, &in_db, &checked);
         assert_eq!(numbers(&decided), vec!["HZ-1"]);
     }
 }
