@@ -21,7 +21,10 @@ pub fn resolve_staff(mutation: &Mutation, directory: &Directory) -> Result<Mutat
             None => Err(DomainError::invalid(
                 field,
                 format!("“{}”不是团队中的在职成员，请重新选择", staff.name),
-                format!("“{}” is not an active member of the team; choose again", staff.name),
+                format!(
+                    "“{}” is not an active member of the team; choose again",
+                    staff.name
+                ),
             )),
         }
     };

@@ -198,7 +198,7 @@ test('a change too big for D1 to store is refused at once, with its content', as
   assert.equal(res.status, 200, res.text);
   assert.equal(res.json.last_seq, 2);
   assert.equal(res.json.rejected[0]?.code, 'save_failed');
-  assert.match(res.json.rejected[0].message, /过大/);
+  assert.match(res.json.rejected[0].message, /已达上限/);
   await injectFault({ clear: true });
 });
 

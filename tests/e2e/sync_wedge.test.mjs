@@ -63,6 +63,8 @@ async function serverOrder(orderId) {
 test('a change the server cannot save is named, refused with its content, discarded; later changes sync', async () => {
   const { page } = phone;
   await signInAs(page, DEMO_TEAM.sales);
+  // The first sync brings the two orders made on her other device.
+  await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 60_000 });
   await page.goto(`/orders/${stuck}`);
   await page.locator('.detail-head .company').filter({ hasText: `${COMPANY}甲` }).waitFor({ timeout: 30_000 });
 

@@ -47,13 +47,13 @@ pub const MAX_FAILED_PUSHES: u32 = 3;
 fn unsaveable(pending: &PendingMutation, failure: &CommitError, now: DateTime<Utc>) -> Rejection {
     let (message, message_en) = if failure.is_permanent() {
         (
-            "服务器无法保存这条修改（订单数据过大），已退回。修改内容仍保留在本机，可以修改后重试或放弃。",
-            "The server cannot store this change (the order would be too large). It was sent back; its content is kept on this phone to edit and retry, or discard.",
+            "服务器无法保存这条修改（订单数据已达上限），已退回。修改内容显示在这里，可以精简后重新录入，或放弃。",
+            "The server cannot store this change (the order would be too large). It was sent back; its content is shown here to re-enter in shorter form, or discard.",
         )
     } else {
         (
-            "服务器多次尝试仍未能保存这条修改，已退回。修改内容仍保留在本机，可以重试、修改或放弃。",
-            "The server failed to store this change several times. It was sent back; its content is kept on this phone to retry, edit or discard.",
+            "服务器多次尝试仍未能保存这条修改，已退回。修改内容显示在这里，可以稍后重新录入，或放弃。",
+            "The server failed to store this change several times. It was sent back; its content is shown here to re-enter later, or discard.",
         )
     };
     Rejection {
@@ -247,8 +247,14 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
         // Decide in memory; if that claims order numbers not yet looked up, look them up (one
         // statement) and decide again, so renumbering sees every number it could collide with.
         let run_decisions = loop {
-            let decided =
-                decide_run(&rules, &team, &run, &known, &numbers_in_db, &checked_numbers);
+            let decided = decide_run(
+                &rules,
+                &team,
+                &run,
+                &known,
+                &numbers_in_db,
+                &checked_numbers,
+            );
             if decided.unchecked_numbers.is_empty() {
                 break decided;
             }
@@ -662,7 +668,10 @@ mod tests {
             _ => unreachable!(),
         };
         let run = vec![
-            pending(1, with_owner(a, domain::StaffRef::new("u-wangfang", "李四"))),
+            pending(
+                1,
+                with_owner(a, domain::StaffRef::new("u-wangfang", "李四")),
+            ),
             pending(2, with_owner(b, domain::StaffRef::new("u-nobody", "幽灵"))),
         ];
         let known = HashMap::from([(a, None), (b, None)]);
