@@ -14,6 +14,7 @@
 mod channel_draft;
 mod describe;
 mod sync;
+pub mod unsent;
 
 pub use channel_draft::ChannelDraft;
 
@@ -194,6 +195,15 @@ impl AppState {
         let order = storage.get_order(id).await?;
         self.open_order.set(order.clone());
         Ok(order)
+    }
+
+    /// Every change waiting on this device to be sent, in queue order.
+    pub async fn pending_changes(&self) -> Result<Vec<domain::PendingMutation>, StorageError> {
+        let storage = self
+            .storage
+            .get_value()
+            .ok_or_else(|| StorageError::Unavailable("storage is not open".into()))?;
+        storage.pending().await
     }
 
     /// Applies `mutation` with the domain rules, stores it, then shows it. Returns the order.

@@ -97,3 +97,30 @@ test('a change the server cannot save is named, refused with its content, discar
   const refused = await serverOrder(stuck);
   assert.equal(refused.notes.length, 0, 'the refused note is not on the order');
 });
+
+test('unsent changes can be seen and exported from 设置, for when syncing cannot go on', async () => {
+  const { page, context } = phone;
+  await page.goto(`/orders/${other}`);
+  await page.locator('.detail-head .company').filter({ hasText: `${COMPANY}乙` }).waitFor();
+  // Offline, so the change stays queued; the app navigates by itself (no page load).
+  await context.setOffline(true);
+  await page.getByLabel('添加备注').fill('离线时写下、尚未发送的备注');
+  await page.getByRole('button', { name: '添加备注' }).click();
+  await page.getByTestId('notes').filter({ hasText: '离线时写下、尚未发送的备注' }).waitFor();
+  await page.getByRole('link', { name: '设置' }).click();
+  const section = page.getByTestId('unsent-changes');
+  await section.filter({ hasText: '离线时写下、尚未发送的备注' }).waitFor();
+  assert.match(await section.innerText(), /1 条修改还没有发送/);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('unsent-export').click()]);
+  assert.match(download.suggestedFilename(), /^gendan-unsent-\d{4}-\d{2}-\d{2}\.json$/);
+  const path = await download.path();
+  const file = JSON.parse(await (await import('node:fs/promises')).readFile(path, 'utf8'));
+  assert.equal(file.kind, 'unsent_changes');
+  assert.equal(file.changes.length, 1);
+  assert.equal(file.changes[0].order_id, other);
+  assert.equal(file.changes[0].mutation.text, '离线时写下、尚未发送的备注');
+  assert.match(file.changes[0].what, /离线时写下/);
+  await screenshot(page, 'settings-unsent-changes');
+  await context.setOffline(false);
+  await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 60_000 });
+});

@@ -80,10 +80,13 @@ impl SyncError {
             (SyncError::Api(error), lang) => error.message(lang),
             (SyncError::Storage(error), lang) => error.message(lang),
             (SyncError::SeqGap, Lang::Zh) => {
-                "服务器缺少本机之前发送的修改，已暂停同步；本机数据保留，请联系管理员。".into()
+                "服务器缺少本机之前发送的修改，已暂停同步；本机数据保留。\
+                可在 设置 → 未同步的修改 导出后交给管理员。"
+                    .into()
             }
             (SyncError::SeqGap, Lang::En) => "The server is missing changes this device sent \
-                earlier; syncing is paused and nothing is deleted here. Contact your admin."
+                earlier; syncing is paused and nothing is deleted here. Export them under \
+                Settings → Unsynced changes and give the file to your admin."
                 .into(),
             (SyncError::SignedOut, Lang::Zh) => "请重新登录后同步".into(),
             (SyncError::SignedOut, Lang::En) => "Sign in again to sync".into(),
