@@ -3,7 +3,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { DEMO_PASSWORD, DEMO_SALES, api, bearer, loadDemoData, signIn } from '../support/api.mjs';
+import { DEMO_PASSWORD, DEMO_SALES, api, bearer, loadDemoData, pullEveryOrder, signIn } from '../support/api.mjs';
 
 let sales;
 
@@ -38,15 +38,8 @@ test('an owner pushed under another name gets the real name; a made-up owner is 
   assert.equal(res.json.rejected[0].seq, 2);
   assert.match(res.json.rejected[0].message, /幽灵.*不是团队中的在职成员/);
 
-  const pull = await api(`/api/sync/pull?device_id=${device}&cursor=0&limit=1000`, { headers: bearer(sales) });
-  let order;
-  for (let cursor = 0, more = true; more; ) {
-    const page = await api(`/api/sync/pull?device_id=${device}&cursor=${cursor}&limit=1000`, { headers: bearer(sales) });
-    order = page.json.orders.find((o) => o.id === a) ?? order;
-    assert.ok(!page.json.orders.some((o) => o.id === b), 'the refused order does not exist');
-    cursor = page.json.cursor;
-    more = page.json.more;
-  }
-  assert.equal(pull.status, 200);
+  const orders = await pullEveryOrder(sales);
+  assert.ok(!orders.has(b), 'the refused order does not exist');
+  const order = orders.get(a);
   assert.deepEqual(order.owner, { user_id: DEMO_SALES.id, name: '王芳' });
 });

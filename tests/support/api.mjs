@@ -276,3 +276,18 @@ export async function startPrivateWorker({ vars = {}, args = [], port: fixedPort
   const call = (apiPath, options) => api(apiPath, { ...options, baseUrl: url });
   return { url, port, persistDir, call, kill, restart, stop };
 }
+
+/// Every order the server has, as `token` pulls them from a fresh device id, following `more`
+/// (pages are cut by count and by bytes): a Map by order id, last version wins.
+export async function pullEveryOrder(token) {
+  const device = (await import('node:crypto')).randomUUID();
+  const orders = new Map();
+  for (let cursor = 0, more = true; more; ) {
+    const page = await api(`/api/sync/pull?device_id=${device}&cursor=${cursor}&limit=1000`, { headers: bearer(token) });
+    assert.equal(page.status, 200, page.text.slice(0, 300));
+    for (const order of page.json.orders) orders.set(order.id, order);
+    cursor = page.json.cursor;
+    more = page.json.more;
+  }
+  return orders;
+}
