@@ -134,7 +134,7 @@ test('a number stored before number keys existed gets its key, and a revealed co
   const [a, b] = [randomUUID(), randomUUID()];
   const phone = randomUUID();
   assert.equal((await push(phone, numbered(1, [createOrder(a, `MG-${n}`), createOrder(b, `OLD-${n}`)]))).status, 200);
-  // As migration 0006 leaves a pre-existing non-ASCII number: the old NOCASE index let
+  // As migration 0009 leaves a pre-existing non-ASCII number: the old NOCASE index let
   // `ＭＧ-…` sit beside `MG-…`, and its key is not filled yet.
   const old = fullWidth(`MG-${n}`);
   await d1(

@@ -496,7 +496,7 @@ struct MissingKeyRow {
 
 impl Repository {
     /// Up to `limit` orders stored before number keys existed whose key is not filled yet
-    /// (migration 0006 fills printable-ASCII numbers itself), with their versions.
+    /// (migration 0009 fills printable-ASCII numbers itself), with their versions.
     pub async fn orders_missing_number_key(
         &self,
         limit: u32,

@@ -1,4 +1,4 @@
-//! Filling the number key of orders stored before it existed (migration 0006 leaves NULL where
+//! Filling the number key of orders stored before it existed (migration 0009 leaves NULL where
 //! the key is not plain `lower()`), renaming an order whose number turns out to be the same as
 //! another's under the one comparison (`domain::number_key`). Runs at the start of a push, a
 //! few orders at a time, until none is left; the query uses a partial index, so once everything
