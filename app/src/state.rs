@@ -199,11 +199,10 @@ impl AppState {
 
     /// Every change waiting on this device to be sent, in queue order.
     pub async fn pending_changes(&self) -> Result<Vec<domain::PendingMutation>, StorageError> {
-        let storage = self
-            .storage
-            .get_value()
-            .ok_or_else(|| StorageError::Unavailable("storage is not open".into()))?;
-        storage.pending().await
+        match self.storage.get_value() {
+            Some(storage) => storage.pending().await,
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Applies `mutation` with the domain rules, stores it, then shows it. Returns the order.

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { DEMO_PASSWORD, DEMO_SALES, bearer, startPrivateWorker } from '../support/api.mjs';
+import { DEMO_PASSWORD, DEMO_SALES, bearer, createOrderMutation, startPrivateWorker } from '../support/api.mjs';
 
 let worker;
 let sales;
@@ -25,17 +25,7 @@ after(async () => {
 const api = (path, options) => worker.call(path, options);
 
 const now = () => new Date().toISOString();
-const create = (orderId) => ({
-  type: 'create_order',
-  order_id: orderId,
-  number: null,
-  customer: { company: '杭州膨胀测试有限公司', contact: '周建国', phone: '138 5710 1234', email: null, address: null },
-  items: [{ product: '精梳棉纱 32S', quantity: 10, unit_price: 2350 }],
-  expected_delivery: null,
-  owner: null,
-  note: null,
-  note_id: null,
-});
+const create = (orderId) => createOrderMutation(orderId, { company: '杭州膨胀测试有限公司' });
 const note = (orderId, text) => ({ type: 'add_note', order_id: orderId, note_id: randomUUID(), text });
 const LONG = '长'.repeat(2000);
 

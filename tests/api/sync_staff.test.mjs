@@ -3,7 +3,9 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { DEMO_PASSWORD, DEMO_SALES, api, bearer, loadDemoData, pullEveryOrder, signIn } from '../support/api.mjs';
+import {
+  DEMO_PASSWORD, DEMO_SALES, api, bearer, createOrderMutation, loadDemoData, pullEveryOrder, signIn,
+} from '../support/api.mjs';
 
 let sales;
 
@@ -12,17 +14,7 @@ before(async () => {
   sales = (await signIn(DEMO_SALES.login, DEMO_PASSWORD)).token;
 });
 
-const create = (orderId, owner) => ({
-  type: 'create_order',
-  order_id: orderId,
-  number: null,
-  customer: { company: '杭州冒名测试有限公司', contact: '周建国', phone: '138 5710 1234', email: null, address: null },
-  items: [{ product: '精梳棉纱 32S', quantity: 10, unit_price: 2350 }],
-  expected_delivery: null,
-  owner,
-  note: null,
-  note_id: null,
-});
+const create = (orderId, owner) => createOrderMutation(orderId, { company: '杭州冒名测试有限公司', owner });
 
 test('an owner pushed under another name gets the real name; a made-up owner is refused', async () => {
   const device = randomUUID();

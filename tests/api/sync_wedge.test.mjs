@@ -5,7 +5,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DEMO_PASSWORD, DEMO_SALES, api, assertApiError, bearer, d1, loadDemoData, signIn } from '../support/api.mjs';
+import {
+  DEMO_PASSWORD, DEMO_SALES, api, assertApiError, bearer, createOrderMutation, d1, loadDemoData, signIn,
+} from '../support/api.mjs';
 
 let sales;
 
@@ -23,19 +25,7 @@ const digits = () => String(Number.parseInt(randomBytes(3).toString('hex'), 16))
 /// ASCII digits as full-width ones: `12` → `１２`.
 const fullWidth = (text) => text.replace(/[0-9A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
 
-function createOrder(orderId, number) {
-  return {
-    type: 'create_order',
-    order_id: orderId,
-    number,
-    customer: { company: '杭州卡住测试有限公司', contact: '周建国', phone: '138 5710 1234', email: null, address: null },
-    items: [{ product: '精梳棉纱 32S', quantity: 10, unit_price: 2350 }],
-    expected_delivery: null,
-    owner: null,
-    note: null,
-    note_id: null,
-  };
-}
+const createOrder = (orderId, number) => createOrderMutation(orderId, { number, company: '杭州卡住测试有限公司' });
 const addNote = (orderId, text) => ({ type: 'add_note', order_id: orderId, note_id: randomUUID(), text });
 const rename = (orderId, number) => ({ type: 'edit_fields', order_id: orderId, changes: { number } });
 const numbered = (first, mutations) => mutations.map((mutation, i) => ({ seq: first + i, mutation, device_time: now() }));

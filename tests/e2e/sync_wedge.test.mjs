@@ -5,7 +5,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { DEMO_TEAM, launchBrowser, phonePage, screenshot, signInAs } from '../support/browser.mjs';
-import { DEMO_PASSWORD, DEMO_SALES, api, bearer, loadDemoData, pullEveryOrder, signIn } from '../support/api.mjs';
+import {
+  DEMO_PASSWORD, DEMO_SALES, api, bearer, createOrderMutation, loadDemoData, pullEveryOrder, signIn,
+} from '../support/api.mjs';
 
 let browser;
 let phone;
@@ -20,17 +22,7 @@ before(async () => {
   await loadDemoData();
   token = (await signIn(DEMO_SALES.login, DEMO_PASSWORD)).token;
   // Two orders of 王芳's, made on another device, that the phone receives when she signs in.
-  const create = (orderId, suffix) => ({
-    type: 'create_order',
-    order_id: orderId,
-    number: null,
-    customer: { company: `${COMPANY}${suffix}`, contact: '周建国', phone: '138 5710 1234', email: null, address: null },
-    items: [{ product: '精梳棉纱 32S', quantity: 10, unit_price: 2350 }],
-    expected_delivery: null,
-    owner: null,
-    note: null,
-    note_id: null,
-  });
+  const create = (orderId, suffix) => createOrderMutation(orderId, { company: `${COMPANY}${suffix}` });
   const mutations = [create(stuck, '甲'), create(other, '乙')].map((mutation, i) => ({
     seq: i + 1,
     mutation,

@@ -291,3 +291,18 @@ export async function pullEveryOrder(token) {
   }
   return orders;
 }
+
+/// A `create_order` mutation as a phone pushes it (one line item), for sync tests.
+export function createOrderMutation(orderId, { number = null, company = '杭州同步测试有限公司', owner = null } = {}) {
+  return {
+    type: 'create_order',
+    order_id: orderId,
+    number,
+    customer: { company, contact: '周建国', phone: '138 5710 1234', email: null, address: null },
+    items: [{ product: '精梳棉纱 32S', quantity: 10, unit_price: 2350 }],
+    expected_delivery: null,
+    owner,
+    note: null,
+    note_id: null,
+  };
+}

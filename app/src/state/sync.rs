@@ -115,6 +115,15 @@ fn is_online() -> bool {
 }
 
 impl AppState {
+    /// The device's storage, once it is open.
+    fn open_storage(&self) -> Result<crate::storage::Storage, SyncError> {
+        self.storage
+            .get_value()
+            .ok_or(SyncError::Storage(StorageError::Unavailable(
+                "storage is not open".into(),
+            )))
+    }
+
     /// Asks for a sync soon (after the debounce); cheap to call after every change.
     pub fn request_sync(&self) {
         self.sync_wake.with_value(|wake| {
@@ -197,12 +206,7 @@ impl AppState {
     }
 
     async fn sync_once(&self) -> Result<(), SyncError> {
-        let storage =
-            self.storage
-                .get_value()
-                .ok_or(SyncError::Storage(StorageError::Unavailable(
-                    "storage is not open".into(),
-                )))?;
+        let storage = self.open_storage()?;
         let token = self
             .session
             .with_untracked(|session| session.as_ref().map(|s| s.token.clone()))
@@ -270,12 +274,7 @@ impl AppState {
 
     /// Pull until the server has nothing more for this device.
     async fn pull_all(&self, token: &str, device_id: uuid::Uuid) -> Result<(), SyncError> {
-        let storage =
-            self.storage
-                .get_value()
-                .ok_or(SyncError::Storage(StorageError::Unavailable(
-                    "storage is not open".into(),
-                )))?;
+        let storage = self.open_storage()?;
         loop {
             let (cursor, rejections_after) = storage.sync_cursors().await?;
             let page = api::sync_pull(
@@ -296,12 +295,7 @@ impl AppState {
 
     /// Stores a pulled page under the write lock, then shows what changed.
     async fn store_pulled(&self, page: &domain::PullResponse) -> Result<(), SyncError> {
-        let storage =
-            self.storage
-                .get_value()
-                .ok_or(SyncError::Storage(StorageError::Unavailable(
-                    "storage is not open".into(),
-                )))?;
+        let storage = self.open_storage()?;
         let actor = self.actor_untracked().ok_or(SyncError::SignedOut)?;
         let pipeline = self.pipeline();
         let lock = self.write_lock.get_value();
