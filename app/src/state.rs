@@ -14,10 +14,16 @@
 mod channel_draft;
 mod describe;
 mod sync;
+pub mod unsent;
 
 pub use channel_draft::ChannelDraft;
 
 pub use sync::{describe_rejection, SyncError, SyncStatus};
+
+/// What a change does, in words ("备注：…"), for refusals and waiting changes.
+pub fn describe_mutation(mutation: &domain::Mutation, lang: domain::Lang) -> String {
+    describe::mutation(mutation, lang)
+}
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -189,9 +195,18 @@ impl AppState {
         let storage = self.storage.get_value().ok_or(ChangeError::NotReady)?;
         let lock = self.write_lock.get_value();
         let _guard = lock.lock().await;
+        let _other_tabs = crate::storage::tab_lock::acquire().await;
         let order = storage.get_order(id).await?;
         self.open_order.set(order.clone());
         Ok(order)
+    }
+
+    /// Every change waiting on this device to be sent, in queue order.
+    pub async fn pending_changes(&self) -> Result<Vec<domain::PendingMutation>, StorageError> {
+        match self.storage.get_value() {
+            Some(storage) => storage.pending().await,
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Applies `mutation` with the domain rules, stores it, then shows it. Returns the order.
@@ -199,6 +214,7 @@ impl AppState {
         let storage = self.storage.get_value().ok_or(ChangeError::NotReady)?;
         let lock = self.write_lock.get_value();
         let _guard = lock.lock().await;
+        let _other_tabs = crate::storage::tab_lock::acquire().await;
         let actor = self.actor_untracked().ok_or(ChangeError::SignedOut)?;
         let now = Utc::now();
         let order_id = mutation.order_id();

@@ -980,6 +980,91 @@ async fn a_refused_change_falls_back_to_the_servers_version_and_a_refused_new_or
 }
 
 #[wasm_bindgen_test]
+async fn an_interrupted_multi_page_pull_never_shows_a_refused_change_as_synced() {
+    let storage = open(&db_name("pull-interrupted")).await;
+    let pipeline = Pipeline::standard();
+    let server = run(
+        &admin(),
+        None,
+        &create(1, "HZ-2026-001", "杭州明远纺织有限公司"),
+        later(0),
+    );
+    let unrelated = run(
+        &admin(),
+        None,
+        &create(2, "HZ-2026-002", "宁波海曙进出口贸易有限公司"),
+        later(0),
+    );
+    storage.put_orders(&[server.clone()]).await.unwrap();
+    let n = note(&server, 1, "会被拒绝的备注");
+    let local = run(&sales(), Some(&server), &n, later(1));
+    storage.save_change(&n, later(1), &local).await.unwrap();
+
+    // The server refused seq 1; the first page of the pull brings another order, more follow,
+    // and the connection drops before the last page.
+    let pulled = storage
+        .apply_pull_page(&page(vec![unrelated], 1, true), &pipeline, &sales())
+        .await
+        .unwrap();
+    assert!(
+        pulled.unsynced.contains(&server.id),
+        "still marked unsynced: the server's verdict has not been stored yet"
+    );
+    assert_eq!(seqs(&storage).await, vec![1], "the change stays queued");
+
+    // The next pull completes: now the change is retired and the order falls back.
+    storage
+        .apply_pull_page(&page(Vec::new(), 1, false), &pipeline, &sales())
+        .await
+        .unwrap();
+    assert_eq!(seqs(&storage).await, Vec::<u64>::new());
+    assert_eq!(storage.get_order(server.id).await, Ok(Some(server)));
+    finish(storage).await;
+}
+
+/// One tab's change as the app makes it: read the order, apply, write — under the device's
+/// write lock when `locked`.
+async fn change_in_a_tab(storage: &Storage, order_id: Uuid, n: u128, text: &str, locked: bool) {
+    let _lock = if locked {
+        Some(app::storage::tab_lock::acquire().await)
+    } else {
+        None
+    };
+    let current = storage.get_order(order_id).await.unwrap().unwrap();
+    let m = note(&current, n, text);
+    let next = run(&sales(), Some(&current), &m, later(n as i64));
+    storage
+        .save_change(&m, later(n as i64), &next)
+        .await
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn two_tabs_writing_one_order_at_once_keep_both_changes() {
+    let name = db_name("two-tabs");
+    let storage = open(&name).await;
+    let second_tab = open(&name).await;
+    let order = run(
+        &admin(),
+        None,
+        &create(1, "HZ-2026-001", "杭州明远纺织有限公司"),
+        later(0),
+    );
+    storage.put_orders(&[order.clone()]).await.unwrap();
+    futures::join!(
+        change_in_a_tab(&storage, order.id, 1, "一号标签页的备注", true),
+        change_in_a_tab(&second_tab, order.id, 2, "二号标签页的备注", true),
+    );
+    let stored = storage.get_order(order.id).await.unwrap().unwrap();
+    let notes = notes_of(&stored);
+    assert!(notes.contains(&"一号标签页的备注".to_string()), "{notes:?}");
+    assert!(notes.contains(&"二号标签页的备注".to_string()), "{notes:?}");
+    assert_eq!(seqs(&storage).await, vec![1, 2]);
+    second_tab.close();
+    finish(storage).await;
+}
+
+#[wasm_bindgen_test]
 async fn a_new_identity_renumbers_the_queue_from_one() {
     let storage = open(&db_name("reset-device")).await;
     let before = storage.device_id().await.unwrap();

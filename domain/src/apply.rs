@@ -153,7 +153,50 @@ pub fn apply(
     }
     let mut order = existing.clone();
     let kinds = change(ctx, &mut order, mutation)?;
-    Ok(finish(ctx, order, kinds))
+    let applied = finish(ctx, order, kinds);
+    check_growth(&applied.order)?;
+    Ok(applied)
+}
+
+/// Notes one order may hold.
+pub const MAX_NOTES: usize = 300;
+/// History events one order may hold (a busy order sees a few dozen).
+pub const MAX_HISTORY_EVENTS: usize = 2_000;
+/// The stored document's size: far under D1's 2 MB row limit, so that no order can be grown
+/// until the database refuses to write it and the team's sync stalls (issue 19).
+pub const MAX_ORDER_BYTES: usize = 512 * 1024;
+
+/// The bounds every change must leave an order within, refused like any rule.
+fn check_growth(order: &Order) -> Result<(), DomainError> {
+    if order.notes.len() > MAX_NOTES {
+        return Err(DomainError::invalid(
+            "text",
+            format!("这张订单的备注已达上限（{MAX_NOTES} 条），请把要点合并到已有备注中"),
+            format!("This order already has the maximum of {MAX_NOTES} notes"),
+        ));
+    }
+    if order.history.len() > MAX_HISTORY_EVENTS {
+        return Err(DomainError::invalid(
+            "order",
+            format!("这张订单的记录已达上限（{MAX_HISTORY_EVENTS} 条），不能再修改"),
+            format!("This order's history is full ({MAX_HISTORY_EVENTS} events); it cannot change any more"),
+        ));
+    }
+    let bytes = serde_json::to_vec(order).map_or(usize::MAX, |json| json.len());
+    if bytes > MAX_ORDER_BYTES {
+        return Err(DomainError::invalid(
+            "order",
+            format!(
+                "这张订单的数据已达上限（{} KB），不能再添加内容",
+                MAX_ORDER_BYTES / 1024
+            ),
+            format!(
+                "This order has reached its size limit ({} KB)",
+                MAX_ORDER_BYTES / 1024
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Applies mutations in order, stopping at the first rejection. `order` may be `None` only if

@@ -96,6 +96,18 @@ pub(crate) fn rate(
     };
     let edited = match &mut order.feedback {
         Some(existing) => {
+            let edits = order
+                .history
+                .iter()
+                .filter(|e| matches!(e.kind, EventKind::FeedbackGiven { edited: true, .. }))
+                .count();
+            if edits >= MAX_RATING_EDITS {
+                return Err(DomainError::invalid(
+                    "stars",
+                    format!("评价已修改 {MAX_RATING_EDITS} 次，不能再修改"),
+                    format!("A rating can be changed {MAX_RATING_EDITS} times at most"),
+                ));
+            }
             if now > existing.editable_until() {
                 return Err(DomainError::invalid(
                     "stars",
@@ -127,6 +139,11 @@ pub(crate) fn rate(
     };
     Ok(vec![EventKind::FeedbackGiven { stars, edited }])
 }
+
+#[allow(clippy::too_many_arguments)]
+/// Times a customer may change their rating (each change is a history event; unbounded edits
+/// would grow the order until D1 refuses to store it).
+pub const MAX_RATING_EDITS: usize = 10;
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn request_after_sales(

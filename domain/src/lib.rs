@@ -16,11 +16,13 @@ pub mod history;
 pub mod i18n;
 pub mod money;
 pub mod mutation;
+pub mod number_key;
 pub mod order;
 pub mod permission;
 pub mod pipeline;
 pub mod role;
 pub mod staff;
+pub mod staff_refs;
 pub mod stage;
 pub mod sync;
 pub mod text;
@@ -38,10 +40,12 @@ pub use error::DomainError;
 pub use feedback::{
     AfterSalesKind, AfterSalesRequest, Feedback, Resolution, CUSTOMER_ACTOR_ID, FEEDBACK_EDIT_DAYS,
 };
+pub use feedback_rules::MAX_RATING_EDITS;
 pub use history::{field_label, stars_text, EventKind, HistoryEvent};
 pub use i18n::{Lang, Localized};
 pub use money::Money;
 pub use mutation::{FieldChanges, Mutation};
+pub use number_key::{number_key, renumber_candidate, renumber_stems};
 pub use order::{
     validate_items, Actor, Customer, DeadlineState, Invoice, LineItem, Note, Order, OrderNumber,
     OrderStatus, Shipment, StaffRef, StagePlan, StageProgress, MAX_LINE_ITEMS,

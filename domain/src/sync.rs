@@ -31,6 +31,7 @@ use crate::error::DomainError;
 use crate::history::{EventKind, HistoryEvent};
 use crate::i18n::{Lang, Localized};
 use crate::mutation::Mutation;
+use crate::number_key::{renumber_candidate, MAX_RENUMBER_SUFFIX};
 use crate::order::{Order, OrderNumber, OrderStatus, StaffRef};
 use crate::pipeline::{Pipeline, StageId};
 
@@ -174,7 +175,7 @@ pub fn process(ctx: &Context, current: Option<&Order>, pending: &PendingMutation
 
 impl Decision {
     /// The order number this decision asks to hold, if it is new or changed: the caller must check
-    /// that no other order uses it (case-insensitively) and call [`make_number_unique`].
+    /// that no other order has its [`number_key`](crate::number_key) and call [`make_number_unique`].
     pub fn claimed_number(&self, before: Option<&Order>) -> Option<&OrderNumber> {
         match self {
             Decision::Applied(applied) => {
@@ -186,8 +187,8 @@ impl Decision {
     }
 }
 
-/// `process`, then [`make_number_unique`] with `taken(number)` telling whether ANOTHER order
-/// uses `number` (compare case-insensitively, as the server's unique index does).
+/// `process`, then [`make_number_unique`] with `taken(key)` telling whether ANOTHER order's
+/// number has this [`number_key`](crate::number_key) (what the server's unique index compares).
 pub fn process_with_numbers(
     ctx: &Context,
     current: Option<&Order>,
@@ -208,25 +209,20 @@ pub fn system_actor() -> StaffRef {
     StaffRef::new("system", "系统")
 }
 
-/// If `taken(number)`, gives the order the first free `number-2`, `number-3`, … (cut to fit
-/// `OrderNumber::MAX_CHARS`) and records a `renumbered` event. Two phones that created the same
+/// If `taken(key)` for the order's [`number_key`](crate::number_key), gives the order the first
+/// free `number-2`, `number-3`, … (cut to fit `OrderNumber::MAX_CHARS`, see
+/// [`renumber_candidate`]) and records a `renumbered` event. Two phones that created the same
 /// number offline both keep their order; the one the server saw second gets the suffix.
+/// `taken` is only ever asked about keys [`renumber_stems`]`(wanted)` covers.
 pub fn make_number_unique(ctx: &Context, applied: &mut Applied, taken: impl Fn(&str) -> bool) {
     let wanted = applied.order.number.clone();
-    if !taken(wanted.as_str()) {
+    if !taken(&wanted.key()) {
         return;
     }
-    let base: String = wanted.as_str().to_string();
-    let unique = (2u32..)
-        .map(|n| {
-            let suffix = format!("-{n}");
-            let keep = OrderNumber::MAX_CHARS.saturating_sub(suffix.chars().count());
-            let head: String = base.chars().take(keep).collect();
-            format!("{head}{suffix}")
-        })
-        .find(|candidate| !taken(candidate))
-        .expect("some suffix is free");
-    let unique = OrderNumber::parse(&unique).expect("a valid number with -N appended is valid");
+    let unique = (2..=MAX_RENUMBER_SUFFIX)
+        .map(|n| renumber_candidate(&wanted, n))
+        .find(|candidate| !taken(&candidate.key()))
+        .expect("fewer than a million orders share one number");
     let event = HistoryEvent {
         at: ctx.now,
         actor: system_actor(),

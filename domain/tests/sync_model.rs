@@ -7,7 +7,7 @@
 //! - every mutation of every device was decided exactly once (accepted or rejected);
 //! - every accepted note and history event exists exactly once, rejected notes nowhere;
 //! - every rejection reached its device (and only its device), with the mutation inside;
-//! - order numbers are unique (case-insensitively), colliding creates were renumbered, not lost;
+//! - order numbers are unique (by `number_key`, as the server's index compares), colliding creates were renumbered, not lost;
 //! - a push with a gap changes nothing.
 //!
 //! The number of cases that ran is printed on stderr in every run (`cargo test -p domain`).
@@ -102,7 +102,7 @@ impl Server {
             let taken = |n: &str| {
                 orders
                     .values()
-                    .any(|(o, _)| o.id != id && o.number.as_str().eq_ignore_ascii_case(n))
+                    .any(|(o, _)| o.id != id && o.number.key() == n)
             };
             match process_with_numbers(&ctx, current.as_ref(), pending, taken) {
                 Decision::Applied(applied) => {
@@ -266,10 +266,7 @@ impl Device {
         };
         let id = pending.mutation.order_id();
         let view = &self.view;
-        let taken = |n: &str| {
-            view.values()
-                .any(|o| o.id != id && o.number.as_str().eq_ignore_ascii_case(n))
-        };
+        let taken = |n: &str| view.values().any(|o| o.id != id && o.number.key() == n);
         match process_with_numbers(&ctx, self.view.get(&id), &pending, taken) {
             Decision::Applied(applied) => {
                 self.view.insert(id, applied.order);
@@ -395,11 +392,24 @@ fn local_mutation(device: &mut Device, kind: u8, a: u8, b: u8) -> Option<(Mutati
     let order = target.and_then(|id| device.view.get(&id)).cloned();
     let m = match (kind, order) {
         (0, _) | (_, None) => {
-            let numbers = ["HZ-1", "hz-1", "HZ-2", "HZ-1-2"];
+            // Case and width variants of one number, Greek with final sigma, and numbers at the
+            // maximum length (renumbering must cut them and still find a free one).
+            let numbers = [
+                "HZ-1".to_string(),
+                "hz-1".to_string(),
+                "ＨＺ-1".to_string(),
+                "HZ-2".to_string(),
+                "HZ-1-2".to_string(),
+                "ΣΟΦΙΑΣ-1".to_string(),
+                "σοφιας-1".to_string(),
+                "Ｑ".repeat(OrderNumber::MAX_CHARS),
+                "q".repeat(OrderNumber::MAX_CHARS),
+                format!("{}-2", "Q".repeat(OrderNumber::MAX_CHARS - 2)),
+            ];
             let order_id = device.fresh_id();
             Mutation::CreateOrder {
                 order_id,
-                number: (b % 5 != 4).then(|| numbers[b as usize % numbers.len()].to_string()),
+                number: (b % 5 != 4).then(|| numbers[b as usize % numbers.len()].clone()),
                 customer: customer(),
                 items: items(),
                 expected_delivery: None,
@@ -793,7 +803,7 @@ impl World {
         let mut numbers = BTreeSet::new();
         for order in server_orders.values() {
             assert!(
-                numbers.insert(order.number.as_str().to_lowercase()),
+                numbers.insert(order.number.key()),
                 "number {} twice",
                 order.number
             );

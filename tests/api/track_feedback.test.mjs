@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
   DEMO_PASSWORD, DEMO_SALES, api, assertApiError, bearer, d1, ensureDemoData, signIn,
+  pullEveryOrder,
 } from '../support/api.mjs';
 import { assertCustomerShape, readToken } from '../support/track.mjs';
 
@@ -63,9 +64,7 @@ test('a rating lands once in the order, its audit trail and a new data version; 
 
 test('the team pulls the rating with its next sync, with the customer named in the history', async () => {
   const session = await signIn(DEMO_SALES.login, DEMO_PASSWORD);
-  const pull = await api(`/api/sync/pull?device_id=${randomUUID()}&cursor=0&limit=1000`, { headers: bearer(session.token) });
-  assert.equal(pull.status, 200, pull.text);
-  const order = pull.json.orders.find((o) => o.id === orderId);
+  const order = (await pullEveryOrder(session.token)).get(orderId);
   assert.equal(order.feedback.stars, 4);
   const event = order.history.find((e) => e.kind.type === 'feedback_given');
   assert.equal(event.actor.user_id, 'customer');

@@ -287,3 +287,33 @@ export async function startPrivateWorker({ vars = {}, args = [], port: fixedPort
   const call = (apiPath, options) => api(apiPath, { ...options, baseUrl: url });
   return { url, port, persistDir, call, kill, restart, stop };
 }
+
+/// Every order the server has, as `token` pulls them from a fresh device id, following `more`
+/// (pages are cut by count and by bytes): a Map by order id, last version wins.
+export async function pullEveryOrder(token) {
+  const device = (await import('node:crypto')).randomUUID();
+  const orders = new Map();
+  for (let cursor = 0, more = true; more; ) {
+    const page = await api(`/api/sync/pull?device_id=${device}&cursor=${cursor}&limit=1000`, { headers: bearer(token) });
+    assert.equal(page.status, 200, page.text.slice(0, 300));
+    for (const order of page.json.orders) orders.set(order.id, order);
+    cursor = page.json.cursor;
+    more = page.json.more;
+  }
+  return orders;
+}
+
+/// A `create_order` mutation as a phone pushes it (one line item), for sync tests.
+export function createOrderMutation(orderId, { number = null, company = '杭州同步测试有限公司', owner = null } = {}) {
+  return {
+    type: 'create_order',
+    order_id: orderId,
+    number,
+    customer: { company, contact: '周建国', phone: '138 5710 1234', email: null, address: null },
+    items: [{ product: '精梳棉纱 32S', quantity: 10, unit_price: 2350 }],
+    expected_delivery: null,
+    owner,
+    note: null,
+    note_id: null,
+  };
+}

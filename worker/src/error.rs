@@ -62,7 +62,7 @@ pub enum ApiError {
     DeviceNotYours,
     #[error("bad query parameters: {0}")]
     BadQuery(String),
-    #[error("the order kept changing while the push was applied")]
+    #[error("the changes could not be stored just now (contention or a transient D1 error)")]
     SyncBusy,
     #[error("invalid notification channel {field}: {en}")]
     InvalidChannel {
@@ -277,8 +277,8 @@ impl ApiError {
                 }
             }
             ApiError::SyncBusy => pick(
-                "订单正被频繁修改，请稍后重试同步",
-                "The orders kept changing while syncing; please retry",
+                "服务器暂时未能保存这些修改，稍后会自动重试",
+                "The server could not store these changes just now; they are retried automatically",
             ),
             ApiError::InvalidChannel { zh: zh_text, en, .. } => pick(zh_text, en),
             ApiError::ChannelNotFound => pick("没有这个通知渠道", "No such notification channel"),

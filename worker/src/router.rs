@@ -115,6 +115,9 @@ pub async fn handle(req: Request, env: Env) -> Response {
         .post_async("/api/dev/bench/constant", |req, ctx| {
             respond(dev::bench::constant(req, ctx))
         })
+        .post_async("/api/dev/sync-fault", |req, ctx| {
+            respond(dev::sync_fault::inject(req, ctx))
+        })
         .post_async("/api/dev/demo-data", |req, ctx| {
             respond(dev::demo_data::load(req, ctx))
         })

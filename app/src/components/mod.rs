@@ -5,4 +5,5 @@ pub mod order_card;
 pub mod rejections;
 pub mod share_panel;
 pub mod top_bar;
+pub mod unsent_changes;
 pub mod update_banner;

@@ -7,7 +7,7 @@ use domain::{columns, Action, BoardFilter, Card};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::components::rejections::Rejections;
+use crate::components::rejections::{Rejections, WaitingChange};
 use crate::{
     api, components::order_card::OrderCard, format, i18n::*, locale::current_lang,
     network::use_online, screen::use_wide_screen, state::use_app_state,
@@ -113,6 +113,7 @@ pub fn BoardPage() -> impl IntoView {
                 </span>
             </div>
             <StorageStatus />
+            <WaitingChange />
             <Rejections />
             <BoardFilters filter />
             <div class="stage-tabs" role="tablist">

@@ -44,6 +44,7 @@ pub fn SettingsPage() -> impl IntoView {
             </fieldset>
             <Account />
             <Reminders />
+            <crate::components::unsent_changes::UnsentChanges />
             <InstallAndStorage />
             <p class="hint">
                 {t!(i18n, settings_version)}

@@ -37,6 +37,28 @@ pub struct SyncStatus {
     pub last_synced: Option<DateTime<Utc>>,
     /// Why the last attempt failed (it is retried by itself).
     pub problem: Option<SyncError>,
+    /// Syncs in a row that failed (0 after a good one).
+    pub failed_in_a_row: u32,
+    /// The first change of the push that failed last, while pushing fails: what is waiting.
+    pub waiting: Option<PendingMutation>,
+}
+
+/// Failed syncs in a row after which the waiting change is named to the person.
+pub const NAME_WAITING_AFTER_FAILURES: u32 = 2;
+/// …or how long a change may wait, while pushing fails, before it is named.
+pub const NAME_WAITING_AFTER_MINUTES: i64 = 10;
+
+impl SyncStatus {
+    /// The change that has been waiting unusually long to sync, if any: pushing keeps failing and
+    /// it is the first in line ("这条修改一直未能同步"). The server refuses a change it cannot save
+    /// after a few pushes, so this is the state in between, or of a server that is down.
+    pub fn long_waiting(&self, now: DateTime<Utc>) -> Option<&PendingMutation> {
+        let waiting = self.waiting.as_ref()?;
+        self.problem.as_ref()?;
+        let old =
+            now - waiting.device_time >= chrono::Duration::minutes(NAME_WAITING_AFTER_MINUTES);
+        (self.failed_in_a_row >= NAME_WAITING_AFTER_FAILURES || old).then_some(waiting)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -58,10 +80,13 @@ impl SyncError {
             (SyncError::Api(error), lang) => error.message(lang),
             (SyncError::Storage(error), lang) => error.message(lang),
             (SyncError::SeqGap, Lang::Zh) => {
-                "服务器缺少本机之前发送的修改，已暂停同步；本机数据保留，请联系管理员。".into()
+                "服务器缺少本机之前发送的修改，已暂停同步；本机数据保留。\
+                可在 设置 → 未同步的修改 导出后交给管理员。"
+                    .into()
             }
             (SyncError::SeqGap, Lang::En) => "The server is missing changes this device sent \
-                earlier; syncing is paused and nothing is deleted here. Contact your admin."
+                earlier; syncing is paused and nothing is deleted here. Export them under \
+                Settings → Unsynced changes and give the file to your admin."
                 .into(),
             (SyncError::SignedOut, Lang::Zh) => "请重新登录后同步".into(),
             (SyncError::SignedOut, Lang::En) => "Sign in again to sync".into(),
@@ -90,6 +115,15 @@ fn is_online() -> bool {
 }
 
 impl AppState {
+    /// The device's storage, once it is open.
+    fn open_storage(&self) -> Result<crate::storage::Storage, SyncError> {
+        self.storage
+            .get_value()
+            .ok_or(SyncError::Storage(StorageError::Unavailable(
+                "storage is not open".into(),
+            )))
+    }
+
     /// Asks for a sync soon (after the debounce); cheap to call after every change.
     pub fn request_sync(&self) {
         self.sync_wake.with_value(|wake| {
@@ -159,6 +193,7 @@ impl AppState {
             failures = if outcome.is_ok() { 0 } else { failures + 1 };
             self.sync.update(|status| {
                 status.running = false;
+                status.failed_in_a_row = failures;
                 match outcome {
                     Ok(()) => {
                         status.last_synced = Some(Utc::now());
@@ -171,30 +206,46 @@ impl AppState {
     }
 
     async fn sync_once(&self) -> Result<(), SyncError> {
-        let storage =
-            self.storage
-                .get_value()
-                .ok_or(SyncError::Storage(StorageError::Unavailable(
-                    "storage is not open".into(),
-                )))?;
+        let storage = self.open_storage()?;
         let token = self
             .session
             .with_untracked(|session| session.as_ref().map(|s| s.token.clone()))
             .ok_or(SyncError::SignedOut)?;
         let device_id = storage.device_id().await?;
 
-        // Push: everything queued, in pages, from the first seq the server has not decided.
+        let pushed = self.push_queue(&storage, &token, device_id).await;
+        if let Err(SyncError::SeqGap | SyncError::SignedOut) = pushed {
+            return pushed;
+        }
+        // A failed push never keeps this phone from receiving everyone else's changes.
+        let pulled = self.pull_all(&token, device_id).await;
+        pushed.and(pulled)
+    }
+
+    /// Push: everything queued, in pages, from the first seq the server has not decided. While a
+    /// push fails, its first change is what the status names as waiting.
+    async fn push_queue(
+        &self,
+        storage: &crate::storage::Storage,
+        token: &str,
+        device_id: uuid::Uuid,
+    ) -> Result<(), SyncError> {
         let mut decided = 0u64;
         loop {
             let batch = push_batch(storage.pending().await?, decided);
             let Some(last) = batch.last().map(|p| p.seq) else {
                 break;
             };
+            let first = batch[0].clone();
             let request = PushRequest {
                 device_id,
                 mutations: batch,
             };
-            match api::sync_push(&token, &request).await {
+            let answer = api::sync_push(token, &request).await;
+            self.sync.update(|status| {
+                status.waiting = answer.is_err().then_some(first);
+            });
+            match answer {
                 Ok(answer) => {
                     if answer.last_seq <= decided {
                         // No progress: leave it to the next round rather than spin.
@@ -217,12 +268,17 @@ impl AppState {
                 Err(error) => return Err(error.into()),
             }
         }
+        self.sync.update(|status| status.waiting = None);
+        Ok(())
+    }
 
-        // Pull until the server has nothing more for this device.
+    /// Pull until the server has nothing more for this device.
+    async fn pull_all(&self, token: &str, device_id: uuid::Uuid) -> Result<(), SyncError> {
+        let storage = self.open_storage()?;
         loop {
             let (cursor, rejections_after) = storage.sync_cursors().await?;
             let page = api::sync_pull(
-                &token,
+                token,
                 device_id,
                 cursor,
                 rejections_after,
@@ -239,16 +295,12 @@ impl AppState {
 
     /// Stores a pulled page under the write lock, then shows what changed.
     async fn store_pulled(&self, page: &domain::PullResponse) -> Result<(), SyncError> {
-        let storage =
-            self.storage
-                .get_value()
-                .ok_or(SyncError::Storage(StorageError::Unavailable(
-                    "storage is not open".into(),
-                )))?;
+        let storage = self.open_storage()?;
         let actor = self.actor_untracked().ok_or(SyncError::SignedOut)?;
         let pipeline = self.pipeline();
         let lock = self.write_lock.get_value();
         let _guard = lock.lock().await;
+        let _other_tabs = crate::storage::tab_lock::acquire().await;
         let pulled = storage.apply_pull_page(page, &pipeline, &actor).await?;
         let open = self
             .open_order

@@ -28,6 +28,7 @@ mod error;
 mod records;
 mod schema;
 mod sync;
+pub mod tab_lock;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::rc::Rc;

@@ -107,7 +107,8 @@ impl Storage {
     }
 
     /// Stores one pulled page in ONE transaction:
-    /// 1. drops the pending mutations the server has decided (`seq <= last_seq`);
+    /// 1. on the last page, drops the pending mutations the server has decided
+    ///    (`seq <= last_seq`); before it, they stay queued (and their orders marked unsynced);
     /// 2. for each pulled order: with no pending change left it becomes exactly the server's;
     ///    otherwise the still-pending changes are re-applied on top of it (`domain::rebase`,
     ///    the server's own step) and the server's version becomes the order's base;
@@ -133,15 +134,27 @@ impl Storage {
             let meta = tx.object_store(META)?;
             let bases = tx.object_store(BASES)?;
 
-            pending_store
-                .delete::<f64, _>(KeyRange::UpperBound(page.last_seq as f64, false))
-                .await?;
-            let remaining: Vec<PendingMutation> = pending_store
+            // Decided changes are retired on the last page only: until the pull is complete,
+            // a change the server refused may not have come back yet, and an order whose change
+            // is gone from the queue would look synced while it is not (issue 19 item 2).
+            if !page.more {
+                pending_store
+                    .delete::<f64, _>(KeyRange::UpperBound(page.last_seq as f64, false))
+                    .await?;
+            }
+            let queued: Vec<PendingMutation> = pending_store
                 .get_all::<JsValue>()
                 .await?
                 .map(|record| records::decode_pending(&record?))
                 .collect::<Result<_, _>>()?;
-            let waiting: HashSet<Uuid> = remaining.iter().map(|p| p.mutation.order_id()).collect();
+            // Orders that keep their base and their unsynced mark: any change still queued.
+            let waiting: HashSet<Uuid> = queued.iter().map(|p| p.mutation.order_id()).collect();
+            // What to re-apply on top of pulled orders: only what the server has not decided
+            // (the pulled version already holds what it accepted).
+            let remaining: Vec<PendingMutation> = queued
+                .into_iter()
+                .filter(|p| p.seq > page.last_seq)
+                .collect();
 
             let mut put: Vec<Order> = Vec::new();
             let mut new_bases: Vec<(Uuid, String)> = Vec::new();

@@ -8,7 +8,7 @@
 //!
 //! Two kinds of request, each counted per client address and per order:
 //! - number + digits lookups: `ip:<address>` (`TRACK_LOOKUPS_PER_IP`, default 30) and
-//!   `number:<number, lower case>` (`TRACK_LOOKUPS_PER_NUMBER`, default 10: spreading guesses
+//!   `number:<number key>` (`TRACK_LOOKUPS_PER_NUMBER`, default 10: spreading guesses
 //!   of one order's digits over many addresses still gets 10 a window);
 //! - signed-link requests (page, rating, after-sales): `link-ip:<address>` and
 //!   `link:<order id>` (`TRACK_LINK_REQUESTS_PER_IP` / `_PER_ORDER`, default 120 each). A link
@@ -113,6 +113,8 @@ impl Limits {
                 window_ends_at,
             },
             TrackKey {
+                // The number's key: full-width or other-case spellings of one number must not
+                // multiply the guesses allowed on it.
                 key: format!("number:{}", normal_number(number)),
                 limit: self.lookups_per_number,
                 window_ends_at,
@@ -145,8 +147,10 @@ impl Limits {
 /// Where the day counter sits in `Limits::lookup_keys`.
 pub const DAY_KEY: usize = 2;
 
+/// One spelling per order number (`domain::number_key`: full-width or other-case spellings of
+/// one number must not multiply the guesses allowed on it).
 fn normal_number(number: &str) -> String {
-    number.trim().to_lowercase()
+    domain::number_key(number.trim())
 }
 
 /// The counter of one order number's lookups in the current business day.
@@ -264,6 +268,16 @@ mod tests {
             );
         }
         assert_eq!(strike_key(" gd-Demo-008 "), strike_key("GD-DEMO-008"));
+        for index in [1, DAY_KEY] {
+            assert_eq!(
+                limits.lookup_keys("1.2.3.4", "ＧＤ-ＤＥＭＯ-００８", now())[index].key,
+                limits.lookup_keys("5.6.7.8", "GD-DEMO-008", now())[index].key
+            );
+        }
+        assert_eq!(
+            strike_key("ＧＤ-ＤＥＭＯ-００８"),
+            strike_key("GD-DEMO-008")
+        );
     }
 
     #[test]

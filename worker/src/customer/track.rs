@@ -318,7 +318,7 @@ pub async fn act(
             &mutation,
         )?;
         match repository
-            .commit_customer_change(&applied.order, found.version, &applied.events, now)
+            .commit_server_side_change(&applied.order, found.version, &applied.events, now)
             .await
         {
             Ok(version) => {

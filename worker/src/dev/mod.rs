@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod cron;
 pub mod demo_data;
+pub mod sync_fault;
 
 use worker::{Request, RouteContext};
 

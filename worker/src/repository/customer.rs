@@ -118,9 +118,15 @@ impl Repository {
             &now
         )?);
         statements.push(match lookup {
+            // By the number's key, as the unique index compares (a customer may type `ｇｄ-１`);
+            // a row from before the key column whose key is not filled yet, by its number.
             CustomerLookup::Number(number) => query!(
                 &self.db,
-                &format!("{ORDER_COLUMNS} WHERE o.number = ?1 COLLATE NOCASE AND o.deleted = 0"),
+                &format!(
+                    "{ORDER_COLUMNS} WHERE (o.number_key = ?1 \
+                     OR (o.number_key IS NULL AND o.number = ?2 COLLATE NOCASE)) AND o.deleted = 0"
+                ),
+                &domain::number_key(number),
                 &number
             )?,
             CustomerLookup::Id(id) => query!(
@@ -245,10 +251,11 @@ impl Repository {
         Ok(row.and_then(|row| row.id.parse().ok()))
     }
 
-    /// Writes a customer's change of `order` in one guarded batch: refused with
+    /// Writes a change of `order` made on the server, not by a syncing device (a customer's on
+    /// the customer page, the system's renumbering), in one guarded batch: refused with
     /// `CommitError::Stale` (nothing written) unless the stored order, not deleted, still has
     /// `based_on_version`. Returns the order's new version.
-    pub async fn commit_customer_change(
+    pub async fn commit_server_side_change(
         &self,
         order: &Order,
         based_on_version: i64,

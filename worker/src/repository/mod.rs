@@ -136,11 +136,12 @@ impl Repository {
         let doc = to_json(order)?;
         Ok(query!(
             &self.db,
-            "INSERT INTO orders (id, number, stage, status, owner_id, phone_last4, doc, version, \
-             deleted, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, \
+            "INSERT INTO orders (id, number, number_key, stage, status, owner_id, phone_last4, \
+             doc, version, deleted, created_at, updated_at) \
+             VALUES (?1, ?2, ?10, ?3, ?4, ?5, ?6, ?7, \
              (SELECT value FROM server_meta WHERE key = 'version'), 0, ?8, ?9) \
-             ON CONFLICT (id) DO UPDATE SET number = excluded.number, stage = excluded.stage, \
+             ON CONFLICT (id) DO UPDATE SET number = excluded.number, \
+             number_key = excluded.number_key, stage = excluded.stage, \
              status = excluded.status, owner_id = excluded.owner_id, \
              phone_last4 = excluded.phone_last4, doc = excluded.doc, \
              version = excluded.version, updated_at = excluded.updated_at",
@@ -152,7 +153,8 @@ impl Repository {
             &order.customer.phone_last4(),
             &doc,
             &order.created_at.to_rfc3339(),
-            &order.updated_at.to_rfc3339()
+            &order.updated_at.to_rfc3339(),
+            &order.number.key()
         )?)
     }
 

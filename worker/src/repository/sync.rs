@@ -43,6 +43,8 @@ pub struct PullRow {
     pub doc: String,
     pub version: i64,
     pub deleted: i64,
+    /// Rows the page's count limit admitted, before the byte limit cut it.
+    pub admitted: i64,
 }
 
 pub struct PullSnapshot {
@@ -68,7 +70,7 @@ struct RejectionRow {
 #[derive(Deserialize)]
 struct NumberRow {
     id: String,
-    number: String,
+    number_key: String,
 }
 
 #[derive(Deserialize)]
@@ -94,6 +96,23 @@ pub struct DecisionWrite<'a> {
     pub notices: Vec<super::NewOutboxRow>,
 }
 
+impl<'a> DecisionWrite<'a> {
+    /// Only the refusal of the mutation right after `last_seq` (nothing else changes).
+    pub fn refusal(device_id: &'a str, last_seq: u64, rejection: &'a Rejection) -> Self {
+        DecisionWrite {
+            device_id,
+            last_seq: last_seq as i64,
+            new_last_seq: rejection.seq as i64,
+            received_at: rejection.rejected_at,
+            based_on: Vec::new(),
+            orders: Vec::new(),
+            events: Vec::new(),
+            rejections: vec![rejection],
+            notices: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub enum CommitError {
     /// A guard or a unique index refused the batch: the order, the device or an order number
@@ -107,14 +126,47 @@ pub enum CommitError {
 impl From<worker::Error> for CommitError {
     fn from(error: worker::Error) -> Self {
         let text = error.to_string();
-        if text.contains("constraint failed") || text.contains("SQLITE_CONSTRAINT") {
-            CommitError::Stale
-        } else if is_transient(&text) {
+        // Transient first: D1 reports an aborted statement as a constraint failure too.
+        if is_transient(&text) {
             CommitError::Transient(text)
+        } else if is_too_big(&text) {
+            CommitError::Other(ApiError::Database(text))
+        } else if text.contains("constraint failed") || text.contains("SQLITE_CONSTRAINT") {
+            CommitError::Stale
         } else {
             CommitError::Other(ApiError::Database(text))
         }
     }
+}
+
+impl CommitError {
+    /// A failure no retry can fix: the row would exceed what D1 stores.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, CommitError::Other(ApiError::Database(text)) if is_too_big(text))
+    }
+
+    /// What to answer when the request gives up on this failure.
+    pub fn into_api_error(self) -> ApiError {
+        match self {
+            CommitError::Stale | CommitError::Transient(_) => ApiError::SyncBusy,
+            CommitError::Other(error) => error,
+        }
+    }
+}
+
+impl std::fmt::Display for CommitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CommitError::Stale => f.write_str("the guard refused the batch (data changed)"),
+            CommitError::Transient(text) => write!(f, "transient: {text}"),
+            CommitError::Other(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+/// SQLite's "string or blob too big" (a row over D1's limit).
+fn is_too_big(message: &str) -> bool {
+    message.contains("SQLITE_TOOBIG") || message.contains("too big")
 }
 
 impl From<ApiError> for CommitError {
@@ -122,6 +174,9 @@ impl From<ApiError> for CommitError {
         CommitError::Other(error)
     }
 }
+
+/// Bytes of order documents one pull page carries at most (plus the one row that crosses it).
+pub const MAX_PULL_PAGE_BYTES: i64 = 4 * 1024 * 1024;
 
 /// D1 errors that Cloudflare documents as worth retrying (the operation may succeed again).
 pub fn is_transient(message: &str) -> bool {
@@ -224,31 +279,32 @@ impl Repository {
             .collect()
     }
 
-    /// Every order whose number is one of `numbers` or starts with `number-` (case-insensitive),
-    /// as (id, lower-cased number): all a renumbering can collide with. Ranges on the NOCASE
-    /// index, not LIKE (D1 caps LIKE patterns at 50 bytes; a 40-character Chinese number is 120).
-    /// The unique index still has the last word at write time.
-    pub async fn numbers_taken(&self, numbers: &[String]) -> Result<Vec<(Uuid, String)>, ApiError> {
-        if numbers.is_empty() {
+    /// Every order whose number key is one of `stems` or a stem followed by `-` and digits, as
+    /// (id, number key): exactly what renumbering can ask about (`domain::renumber_stems`).
+    /// Binary ranges on the key's unique index, not LIKE (D1 caps LIKE patterns at 50 bytes; a
+    /// 40-character Chinese number is 120). The unique index still has the last word at write time.
+    pub async fn numbers_taken(&self, stems: &[String]) -> Result<Vec<(Uuid, String)>, ApiError> {
+        if stems.is_empty() {
             return Ok(Vec::new());
         }
-        let numbers_json = to_json(&numbers)?;
+        let stems_json = to_json(&stems)?;
         let rows: Vec<NumberRow> = query!(
             &self.db,
-            "SELECT o.id AS id, o.number AS number FROM json_each(?1) j \
-             JOIN orders o ON o.number = j.value COLLATE NOCASE \
+            "SELECT o.id AS id, o.number_key AS number_key FROM json_each(?1) j \
+             JOIN orders o ON o.number_key = j.value \
              UNION \
-             SELECT o.id, o.number FROM json_each(?1) j \
-             JOIN orders o ON o.number >= (j.value || '-') COLLATE NOCASE \
-             AND o.number < (j.value || '.') COLLATE NOCASE",
-            &numbers_json
+             SELECT o.id, o.number_key FROM json_each(?1) j \
+             JOIN orders o ON o.number_key >= (j.value || '-') \
+             AND o.number_key < (j.value || '.') \
+             AND substr(o.number_key, length(j.value) + 2) NOT GLOB '*[^0-9]*'",
+            &stems_json
         )?
         .all()
         .await?
         .results()?;
         Ok(rows
             .into_iter()
-            .filter_map(|row| Some((row.id.parse().ok()?, row.number.to_lowercase())))
+            .filter_map(|row| Some((row.id.parse().ok()?, row.number_key)))
             .collect())
     }
 
@@ -332,6 +388,12 @@ impl Repository {
             &write.new_last_seq,
             &timestamp(write.received_at)
         )?);
+        statements.push(query!(
+            &self.db,
+            "DELETE FROM sync_failures WHERE device_id = ?1 AND seq <= ?2",
+            &write.device_id,
+            &write.new_last_seq
+        )?);
         statements.push(query!(&self.db, "DELETE FROM sync_guard"));
         let results = self.db.batch(statements).await?;
         version_at
@@ -384,12 +446,20 @@ impl Repository {
             .db
             .batch(vec![
                 self.device_statement(device_id)?,
+                // At most `limit` rows and about `MAX_PULL_PAGE_BYTES` of documents (always at
+                // least one row): orders may be up to 512 KB each, and a page must fit in the
+                // worker's memory and a phone's.
                 query!(
                     &self.db,
-                    "SELECT id, doc, version, deleted FROM orders WHERE version > ?1 \
-                     ORDER BY version LIMIT ?2",
+                    "SELECT id, doc, version, deleted, admitted FROM ( \
+                       SELECT id, doc, version, deleted, COUNT(*) OVER () AS admitted, \
+                       SUM(length(CAST(doc AS BLOB))) OVER (ORDER BY version) \
+                       - length(CAST(doc AS BLOB)) AS before \
+                       FROM (SELECT * FROM orders WHERE version > ?1 ORDER BY version LIMIT ?2) \
+                     ) WHERE before < ?3 ORDER BY version",
                     &cursor,
-                    &limit
+                    &limit,
+                    &MAX_PULL_PAGE_BYTES
                 )?,
                 query!(
                     &self.db,
@@ -416,4 +486,90 @@ impl Repository {
 
 fn first_row<T: for<'a> Deserialize<'a>>(result: &D1Result) -> Result<Option<T>, ApiError> {
     Ok(result.results::<T>()?.into_iter().next())
+}
+
+#[derive(Deserialize)]
+struct MissingKeyRow {
+    doc: String,
+    version: i64,
+}
+
+impl Repository {
+    /// Up to `limit` orders stored before number keys existed whose key is not filled yet
+    /// (migration 0009 fills printable-ASCII numbers itself), with their versions.
+    pub async fn orders_missing_number_key(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(Order, i64)>, ApiError> {
+        let rows: Vec<MissingKeyRow> = query!(
+            &self.db,
+            "SELECT doc, version FROM orders WHERE number_key IS NULL LIMIT ?1",
+            &limit
+        )?
+        .all()
+        .await?
+        .results()?;
+        rows.into_iter()
+            .map(|row| {
+                let order: Order = serde_json::from_str(&row.doc)
+                    .map_err(|error| ApiError::Internal(format!("stored order: {error}")))?;
+                Ok((order, row.version))
+            })
+            .collect()
+    }
+
+    /// Fills the key of an order whose number collides with no other (no new version: the
+    /// document does not change). False if the row changed meanwhile or the key got taken.
+    pub async fn fill_number_key(&self, order: &Order, version: i64) -> Result<bool, ApiError> {
+        let result = query!(
+            &self.db,
+            "UPDATE orders SET number_key = ?2 WHERE id = ?1 AND version = ?3 \
+             AND number_key IS NULL",
+            &order.id.to_string(),
+            &order.number.key(),
+            &version
+        )?
+        .run()
+        .await;
+        match result {
+            Ok(done) => Ok(done
+                .meta()?
+                .and_then(|meta| meta.changes)
+                .is_some_and(|changes| changes == 1)),
+            Err(error) if error.to_string().contains("constraint failed") => Ok(false),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct AttemptsRow {
+    attempts: i64,
+}
+
+impl Repository {
+    /// Counts one more push that ended without saving this change; returns how many did.
+    pub async fn record_sync_failure(
+        &self,
+        device_id: &str,
+        seq: u64,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u32, ApiError> {
+        let error: String = error.chars().take(500).collect();
+        let row: Option<AttemptsRow> = query!(
+            &self.db,
+            "INSERT INTO sync_failures (device_id, seq, attempts, last_error, last_at) \
+             VALUES (?1, ?2, 1, ?3, ?4) ON CONFLICT (device_id, seq) DO UPDATE SET \
+             attempts = attempts + 1, last_error = excluded.last_error, last_at = excluded.last_at \
+             RETURNING attempts",
+            &device_id,
+            &(seq as i64),
+            &error,
+            &timestamp(now)
+        )?
+        .first(None)
+        .await?;
+        Ok(row.map_or(1, |row| u32::try_from(row.attempts).unwrap_or(u32::MAX)))
+    }
 }

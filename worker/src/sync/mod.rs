@@ -8,12 +8,17 @@
 //! again on fresh data; transient D1 errors are retried with backoff. Both are safe because the
 //! guard makes every write conditional on exactly the state the decisions saw.
 
+mod number_keys;
+
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
+
+use domain::staff_refs::{resolve_staff, Directory};
 use domain::{
-    make_number_unique, process, Context, Decision, Order, PendingMutation, Pipeline, PushRequest,
-    PushResponse, Rejection, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, MAX_PULL_REJECTIONS,
-    MAX_PUSH_MUTATIONS,
+    make_number_unique, process, renumber_stems, Context, Decision, Order, PendingMutation,
+    Pipeline, PushRequest, PushResponse, Rejection, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT,
+    MAX_PULL_REJECTIONS, MAX_PUSH_MUTATIONS,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -30,9 +35,38 @@ use crate::{
     },
 };
 
-/// Decisions of one mutation tried at most this often before the push answers 503 (the client
+/// Decisions of one run tried at most this often before the push answers 503 (the client
 /// retries later; everything before this mutation is kept).
 const MAX_ATTEMPTS: u32 = 8;
+
+/// Pushes that may end without saving one change before it is refused (`save_failed`) so that
+/// the device's queue moves on: a change that failed this often is not going to succeed.
+pub const MAX_FAILED_PUSHES: u32 = 3;
+
+/// The refusal of a change D1 would not write, with the user's content, like any rule's.
+fn unsaveable(pending: &PendingMutation, failure: &CommitError, now: DateTime<Utc>) -> Rejection {
+    let (message, message_en) = if failure.is_permanent() {
+        (
+            "服务器无法保存这条修改（订单数据已达上限），已退回。修改内容显示在这里，可以精简后重新录入，或放弃。",
+            "The server cannot store this change (the order would be too large). It was sent back; its content is shown here to re-enter in shorter form, or discard.",
+        )
+    } else {
+        (
+            "服务器多次尝试仍未能保存这条修改，已退回。修改内容显示在这里，可以稍后重新录入，或放弃。",
+            "The server failed to store this change several times. It was sent back; its content is shown here to re-enter later, or discard.",
+        )
+    };
+    Rejection {
+        seq: pending.seq,
+        order_id: pending.mutation.order_id(),
+        code: "save_failed".into(),
+        message: message.into(),
+        message_en: message_en.into(),
+        mutation: pending.mutation.clone(),
+        device_time: pending.device_time,
+        rejected_at: now,
+    }
+}
 fn check_push(body: &PushRequest) -> Result<(), ApiError> {
     if body.mutations.len() > MAX_PUSH_MUTATIONS {
         return Err(ApiError::TooManyMutations {
@@ -63,12 +97,13 @@ struct RunDecisions {
     decisions: Vec<(PendingMutation, Decision)>,
     /// Each order the run looked at, as it is after the run.
     working: HashMap<Uuid, Option<Order>>,
-    /// Claimed order numbers (lower case) that were not looked up in D1 yet.
+    /// Number keys renumbering needs (`domain::renumber_stems`) that were not looked up in D1 yet.
     unchecked_numbers: Vec<String>,
 }
 
 fn decide_run(
     rules: &Context,
+    team: &Directory,
     run: &[PendingMutation],
     known: &HashMap<Uuid, Option<(Order, i64)>>,
     numbers_in_db: &[(Uuid, String)],
@@ -85,24 +120,40 @@ fn decide_run(
                 .and_then(|entry| entry.as_ref().map(|(order, _)| order.clone()))
         });
         let before = current.clone();
-        let mut decision = process(rules, before.as_ref(), pending);
+        // Staff references are resolved against the active team first (names from the server).
+        let mut decision = match resolve_staff(&pending.mutation, team) {
+            Ok(mutation) => {
+                let resolved = PendingMutation {
+                    mutation,
+                    ..pending.clone()
+                };
+                process(rules, before.as_ref(), &resolved)
+            }
+            Err(error) => {
+                let (message, message_en) =
+                    domain::explain(rules, before.as_ref(), &pending.mutation, &error);
+                Decision::Rejected(Rejection {
+                    message,
+                    message_en,
+                    ..Rejection::new(pending, &error, rules.now)
+                })
+            }
+        };
         if let Some(number) = decision.claimed_number(before.as_ref()) {
-            let lower = number.as_str().to_lowercase();
-            if !checked_numbers.contains(&lower) {
-                unchecked_numbers.push(lower);
+            // Everything renumbering may ask about must have been looked up in D1 first.
+            for stem in renumber_stems(number) {
+                if !checked_numbers.contains(&stem) && !unchecked_numbers.contains(&stem) {
+                    unchecked_numbers.push(stem);
+                }
             }
             let working_view = &working;
-            // Another order has `n` if one this run touched has it now, or D1 had it and this run
-            // has not changed that order.
-            let taken = |n: &str| {
-                let n = n.to_lowercase();
+            // Another order has `key` if one this run touched has it now, or D1 had it and this
+            // run has not changed that order.
+            let taken = |key: &str| {
                 working_view.iter().any(|(id, order)| {
-                    *id != order_id
-                        && order
-                            .as_ref()
-                            .is_some_and(|o| o.number.as_str().to_lowercase() == n)
-                }) || numbers_in_db.iter().any(|(id, number)| {
-                    *id != order_id && !working_view.contains_key(id) && *number == n
+                    *id != order_id && order.as_ref().is_some_and(|o| o.number.key() == key)
+                }) || numbers_in_db.iter().any(|(id, stored)| {
+                    *id != order_id && !working_view.contains_key(id) && stored == key
                 })
             };
             if let Decision::Applied(applied) = &mut decision {
@@ -131,6 +182,7 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
     let body: PushRequest = read_json(&mut req).await?;
     check_push(&body)?;
     let repo = Repository::new(ctx.d1("DB")?);
+    number_keys::fill_missing(&repo, server_now()).await?;
     let device_id = body.device_id.hyphenated().to_string();
     let device = retrying(|| repo.claim_device(&device_id, &user.id, server_now())).await?;
     if device.user_id != user.id {
@@ -148,6 +200,13 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
 
     let pipeline = Pipeline::standard();
     let actor = user.actor();
+    // Who may own an order or be responsible for a stage: the active team, read once.
+    let team: Directory = retrying(|| repo.list_users())
+        .await?
+        .into_iter()
+        .filter(|u| u.active)
+        .map(|u| (u.id, u.name))
+        .collect();
     // Every order this push touches, read once up front (one statement); after that, as this
     // request wrote them. A stale entry only costs a guard refusal and a re-read.
     let touched: Vec<Uuid> = body
@@ -164,13 +223,16 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
     // Read once, and only when a decision enters a stage that notifies the customer.
     let mut notice_channels: Option<Vec<ChannelRecord>> = None;
     let mut attempt = 0;
+    // After a failed write, runs of one mutation until one is written: so that a change D1
+    // cannot save is found and refused alone, never taking its neighbours with it.
+    let mut narrowed = false;
     loop {
         // Mutations with seq <= last_seq are already decided: a replayed push changes nothing.
         let run: Vec<PendingMutation> = body
             .mutations
             .iter()
             .filter(|p| p.seq > last_seq)
-            .take(DECISIONS_PER_BATCH)
+            .take(if narrowed { 1 } else { DECISIONS_PER_BATCH })
             .cloned()
             .collect();
         let Some(run_end) = run.last().map(|p| p.seq) else {
@@ -185,7 +247,14 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
         // Decide in memory; if that claims order numbers not yet looked up, look them up (one
         // statement) and decide again, so renumbering sees every number it could collide with.
         let run_decisions = loop {
-            let decided = decide_run(&rules, &run, &known, &numbers_in_db, &checked_numbers);
+            let decided = decide_run(
+                &rules,
+                &team,
+                &run,
+                &known,
+                &numbers_in_db,
+                &checked_numbers,
+            );
             if decided.unchecked_numbers.is_empty() {
                 break decided;
             }
@@ -266,36 +335,75 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
                 .collect(),
             notices,
         };
-        match repo.commit_decisions(&write).await {
+        let failure = match repo.commit_decisions(&write).await {
             Ok(versions) => {
                 for (order, version) in changed.iter().zip(versions) {
                     known.insert(order.id, Some(((*order).clone(), version)));
                 }
                 last_seq = run_end;
                 attempt = 0;
+                narrowed = false;
+                continue;
             }
-            Err(CommitError::Other(error)) => return Err(error),
-            Err(refused) => {
-                if let CommitError::Transient(message) = &refused {
-                    worker::console_warn!("transient D1 error on a sync write: {message}");
-                }
-                attempt += 1;
-                if attempt >= MAX_ATTEMPTS {
-                    return Err(ApiError::SyncBusy);
-                }
-                backoff(attempt).await;
-                // Someone changed an order (or another request of this device decided some of
-                // these mutations, or our own commit did land): read again, decide again.
-                let device = retrying(|| repo.read_device(&device_id))
-                    .await?
-                    .ok_or_else(|| ApiError::Database("the device row vanished".into()))?;
-                last_seq = last_seq.max(device.last_seq as u64);
-                let ids: Vec<Uuid> = run_decisions.working.keys().copied().collect();
-                known.extend(load_known(&repo, &ids).await?);
-                numbers_in_db.clear();
-                checked_numbers.clear();
+            Err(failure) => failure,
+        };
+        attempt += 1;
+        let single = (run.len() == 1).then(|| &run[0]);
+        let give_up = match (&failure, single) {
+            // Not this request's to decide: a bug or a broken deployment, not the change.
+            (CommitError::Other(error), _) if !matches!(error, ApiError::Database(_)) => {
+                return Err(failure.into_api_error());
             }
+            // D1 refused the write itself (too big, a failing constraint that is not the guard):
+            // trying again in this request cannot help.
+            (CommitError::Other(_), Some(_)) => true,
+            _ => attempt >= MAX_ATTEMPTS,
+        };
+        if let (true, Some(stuck)) = (give_up, single) {
+            let reason = failure.to_string();
+            worker::console_warn!(
+                "sync: seq {} of {device_id} not written: {reason}",
+                stuck.seq
+            );
+            let failed_pushes =
+                retrying(|| repo.record_sync_failure(&device_id, stuck.seq, &reason, received_at))
+                    .await?;
+            if failure.is_permanent() || failed_pushes >= MAX_FAILED_PUSHES {
+                // Refused like a rule violation: recorded with the user's content, and the queue
+                // moves on. The write is tried once; if even that fails, answer busy.
+                let refusal = unsaveable(stuck, &failure, received_at);
+                let write = DecisionWrite::refusal(&device_id, last_seq, &refusal);
+                match repo.commit_decisions(&write).await {
+                    Ok(_) => {
+                        last_seq = stuck.seq;
+                        attempt = 0;
+                        narrowed = false;
+                        continue;
+                    }
+                    Err(_) => return Err(ApiError::SyncBusy),
+                }
+            }
+            return Err(ApiError::SyncBusy);
         }
+        if give_up {
+            // Several mutations in the run: find the one that fails.
+            attempt = 0;
+        }
+        narrowed = true;
+        if let CommitError::Transient(message) = &failure {
+            worker::console_warn!("transient D1 error on a sync write: {message}");
+        }
+        backoff(attempt).await;
+        // Someone changed an order (or another request of this device decided some of these
+        // mutations, or our own commit did land): read again, decide again.
+        let device = retrying(|| repo.read_device(&device_id))
+            .await?
+            .ok_or_else(|| ApiError::Database("the device row vanished".into()))?;
+        last_seq = last_seq.max(device.last_seq as u64);
+        let ids: Vec<Uuid> = run_decisions.working.keys().copied().collect();
+        known.extend(load_known(&repo, &ids).await?);
+        numbers_in_db.clear();
+        checked_numbers.clear();
     }
 
     let rejected = match (body.mutations.first(), body.mutations.last()) {
@@ -400,7 +508,9 @@ pub async fn pull(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiEr
     })
     .await?;
     let mut rows = page.orders;
-    let more = rows.len() > params.limit as usize;
+    // More after this page if the count limit or the byte limit cut it.
+    let admitted = rows.first().map_or(0, |row| row.admitted as usize);
+    let more = admitted > params.limit as usize || rows.len() < admitted;
     rows.truncate(params.limit as usize);
     let mut rejections = page.rejections;
     let more_rejections = rejections.len() > MAX_PULL_REJECTIONS as usize;
@@ -524,6 +634,59 @@ mod tests {
         }
     }
 
+    fn team() -> Directory {
+        HashMap::from([("u-wangfang".to_string(), "王芳".to_string())])
+    }
+
+    #[test]
+    fn a_pushed_owner_is_taken_from_the_team_not_from_the_device() {
+        let pipeline = Pipeline::standard();
+        let actor = domain::Actor::new("u-wangfang", "王芳", vec![domain::Role::Sales]);
+        let rules = Context {
+            pipeline: &pipeline,
+            actor: &actor,
+            now: DateTime::UNIX_EPOCH + chrono::Duration::days(20_000),
+        };
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let with_owner = |id, owner: domain::StaffRef| match create(id, "HZ-7") {
+            Mutation::CreateOrder {
+                order_id,
+                number,
+                customer,
+                items,
+                ..
+            } => Mutation::CreateOrder {
+                order_id,
+                number: if id == a { number } else { Some("HZ-8".into()) },
+                customer,
+                items,
+                expected_delivery: None,
+                owner: Some(owner),
+                note: None,
+                note_id: None,
+            },
+            _ => unreachable!(),
+        };
+        let run = vec![
+            pending(
+                1,
+                with_owner(a, domain::StaffRef::new("u-wangfang", "李四")),
+            ),
+            pending(2, with_owner(b, domain::StaffRef::new("u-nobody", "幽灵"))),
+        ];
+        let known = HashMap::from([(a, None), (b, None)]);
+        let checked = HashSet::from(["hz-7".to_string(), "hz-8".to_string()]);
+        let decided = decide_run(&rules, &team(), &run, &known, &[], &checked);
+        match &decided.decisions[0].1 {
+            Decision::Applied(applied) => assert_eq!(applied.order.owner.name, "王芳"),
+            other => panic!("kept: {other:?}"),
+        }
+        match &decided.decisions[1].1 {
+            Decision::Rejected(rejection) => assert!(rejection.message.contains("幽灵")),
+            other => panic!("refused: {other:?}"),
+        }
+    }
+
     fn pending(seq: u64, mutation: Mutation) -> PendingMutation {
         PendingMutation {
             seq,
@@ -560,13 +723,13 @@ mod tests {
         let known = HashMap::from([(a, None), (b, None), (c, None)]);
 
         // First pass: the numbers are not looked up yet, so the run says which to look up.
-        let first = decide_run(&rules, &run, &known, &[], &HashSet::new());
-        assert_eq!(first.unchecked_numbers, vec!["hz-1", "hz-1", "hz-9"]);
+        let first = decide_run(&rules, &team(), &run, &known, &[], &HashSet::new());
+        assert_eq!(first.unchecked_numbers, vec!["hz-1", "hz-9"]);
 
         // D1 has HZ-1-2 (another order); the run's own HZ-1 makes the second one HZ-1-3.
         let in_db = vec![(Uuid::from_u128(99), "hz-1-2".to_string())];
         let checked = HashSet::from(["hz-1".to_string(), "hz-9".to_string()]);
-        let second = decide_run(&rules, &run, &known, &in_db, &checked);
+        let second = decide_run(&rules, &team(), &run, &known, &in_db, &checked);
         assert!(second.unchecked_numbers.is_empty());
         assert_eq!(numbers(&second), vec!["HZ-1", "hz-1-3", "HZ-9"]);
     }
@@ -585,7 +748,7 @@ mod tests {
         let checked = HashSet::from(["hz-1".to_string()]);
         let known = HashMap::from([(a, None)]);
         let run = vec![pending(1, create(a, "HZ-1"))];
-        let decided = decide_run(&rules, &run, &known, &in_db, &checked);
+        let decided = decide_run(&rules, &team(), &run, &known, &in_db, &checked);
         assert_eq!(numbers(&decided), vec!["HZ-1"]);
     }
 }
