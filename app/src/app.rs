@@ -109,6 +109,7 @@ fn TeamShell() -> impl IntoView {
             <div class="shell">
                 <TopBar />
                 <UpdateBanner />
+                <crate::components::account_disabled::AccountDisabled />
                 <main class="shell-main" id="main">
                     <Outlet />
                 </main>

@@ -156,6 +156,9 @@ pub struct AppState {
     /// The server refused the session (expired, revoked, account disabled): local work goes
     /// on, syncing waits for a new sign-in.
     pub session_rejected: RwSignal<bool>,
+    /// The server says the account was disabled: the device's data must go (see
+    /// `components::account_disabled`).
+    pub account_disabled: RwSignal<bool>,
     /// `None` while opening; `Some(Err)` when the device's storage cannot be used.
     pub status: RwSignal<Option<Result<(), StorageError>>>,
     pub sync: RwSignal<SyncStatus>,
@@ -408,6 +411,7 @@ impl AppState {
                 self.session.set(Some(session));
             }
             Ok(_) => {}
+            Err(problem) if problem.is_account_disabled() => self.account_disabled.set(true),
             Err(problem) if problem.is_unauthorized() => self.session_rejected.set(true),
             Err(_) => {}
         }
@@ -438,6 +442,7 @@ pub fn provide_app_state() -> AppState {
         unsynced: RwSignal::new(HashSet::new()),
         session: RwSignal::new(None),
         session_rejected: RwSignal::new(false),
+        account_disabled: RwSignal::new(false),
         status: RwSignal::new(None),
         sync: RwSignal::new(SyncStatus::default()),
         rejections: RwSignal::new(Vec::new()),

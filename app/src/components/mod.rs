@@ -1,3 +1,4 @@
+pub mod account_disabled;
 pub mod bottom_nav;
 pub mod customer_feedback;
 pub mod field;
