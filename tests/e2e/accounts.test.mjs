@@ -170,7 +170,7 @@ test('signing out keeps the device data for its owner; another person cannot tak
   await context.close();
 });
 
-test('the admin adds a member on the team screen; disabling them ends their session on their phone', async () => {
+test('the admin adds a member on the team screen; disabling them wipes their phone', async () => {
   const admin = await phonePage(browser);
   await signInAs(admin.page, DEMO_TEAM.admin, { next: '/settings' });
   await admin.page.getByTestId('team-link').click();
@@ -203,10 +203,13 @@ test('the admin adds a member on the team screen; disabling them ends their sess
   await row.getByRole('button', { name: '停用账号' }).click();
   await admin.page.locator(`[data-testid=member][data-login="${login}"]`).filter({ hasText: '已停用' }).waitFor();
 
-  // On the member's next start the app says the session is over, but still opens the board.
+  // On the member's next start the phone learns the account is disabled and, with nothing
+  // unsent to offer, removes the company's data at once (issue 19 item 11): back to sign-in.
   await member.page.reload();
-  await member.page.getByTestId('session-expired').waitFor();
-  await member.page.getByRole('heading', { name: '订单看板' }).waitFor();
+  await member.page.waitForURL((url) => url.pathname === '/login', { timeout: 30_000 });
+  await member.page.getByLabel('手机号或邮箱').waitFor();
+  const databases = await member.page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+  assert.ok(!databases.includes('gendan'), `the device's data is gone: ${databases}`);
   // And the server refuses the account.
   const refused = await apiCall('/api/auth/login', { json: { login, password } });
   assert.equal(refused.status, 403);

@@ -15,13 +15,15 @@ use crate::{
 pub fn AccountDisabled() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
+    // `None` until the account is known to be disabled, so a value read before it was (an empty
+    // list) can never be taken for "nothing unsent" and wipe unsent work.
     let pending = LocalResource::new(move || {
         let disabled = state.account_disabled.get();
         async move {
             if disabled {
-                state.pending_changes().await.unwrap_or_default()
+                state.pending_changes().await.ok()
             } else {
-                Vec::new()
+                None
             }
         }
     });
@@ -34,7 +36,7 @@ pub fn AccountDisabled() -> impl IntoView {
     };
     // Nothing unsent: nothing to offer, wipe now.
     Effect::new(move |_| {
-        if state.account_disabled.get() && pending.get().is_some_and(|p| p.is_empty()) {
+        if state.account_disabled.get() && pending.get().flatten().is_some_and(|p| p.is_empty()) {
             wipe();
         }
     });
@@ -42,7 +44,7 @@ pub fn AccountDisabled() -> impl IntoView {
         if !state.account_disabled.get() {
             return None;
         }
-        let pending = pending.get()?;
+        let pending = pending.get().flatten()?;
         let lang = current_lang(i18n);
         let count = pending.len();
         let href = unsent::export_href(&pending, lang);
