@@ -199,6 +199,7 @@ test('the admin adds a member on the team screen; disabling them wipes their pho
   await member.page.getByRole('button', { name: '登录', exact: true }).click();
   await member.page.getByRole('heading', { name: '订单看板' }).waitFor();
 
+  await member.page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 60_000 });
   assert.ok((await storedOrderCount(member.page)) > 0, 'the phone holds the team orders before');
   // The admin disables the account.
   await row.locator('.member-head').click();
