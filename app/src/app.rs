@@ -87,6 +87,11 @@ fn TeamShell() -> impl IntoView {
             true => location.pathname.get_untracked(),
             false => format!("{}?{search}", location.pathname.get_untracked()),
         };
+        // The start address asks for no particular page: sign-in then sends each person to
+        // their role's first page (sales to 今天), as a plain sign-in does.
+        if here == "/" {
+            return "/login".to_string();
+        }
         let next: String = js_sys::encode_uri_component(&here).into();
         format!("/login?next={next}")
     };

@@ -13,9 +13,13 @@
 
 mod channel_draft;
 mod describe;
+mod member_draft;
+mod order_forms;
 mod sync;
 
 pub use channel_draft::ChannelDraft;
+pub use member_draft::MemberDraft;
+pub use order_forms::{DraftBox, OrderPageDraft, TypedField};
 
 pub use sync::{describe_rejection, SyncError, SyncStatus};
 

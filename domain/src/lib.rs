@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod board;
 pub mod calendar;
+pub mod carrier;
 pub mod customer_view;
 pub mod demo;
 pub mod error;

@@ -1,4 +1,5 @@
 pub mod bottom_nav;
+pub mod copy_button;
 pub mod customer_feedback;
 pub mod field;
 pub mod order_card;

@@ -194,9 +194,12 @@ pub fn BoardPage() -> impl IntoView {
                         .collect_view()
                 }}
             </div>
-            <A href="/orders/new" attr:class="fab" attr:aria-label=move || t_string!(i18n, new_order_title).to_string()>
-                "＋"
-            </A>
+            // Only for those who may create orders: anyone else would reach a page saying they may not.
+            <Show when=move || state.may(None, Action::CreateOrder)>
+                <A href="/orders/new" attr:class="fab" attr:data-testid="new-order-fab" attr:aria-label=move || t_string!(i18n, new_order_title).to_string()>
+                    "＋"
+                </A>
+            </Show>
         </section>
     }
 }
@@ -290,9 +293,16 @@ fn EmptyBoardHint() -> impl IntoView {
     move || {
         empty().then(|| {
             let server_total = server.get().flatten().map(|summary| summary.total_active).filter(|n| *n > 0);
+            // The first sync of a new device can take a while: say that orders are on their way
+            // rather than that there are none.
+            let syncing = state.sync.with(|sync| sync.running);
             view! {
                 <div class="empty-board" data-testid="empty-board">
-                    <p>{t!(i18n, board_empty_device)}</p>
+                    {if syncing {
+                        view! { <p role="status">{t!(i18n, board_syncing_first)}</p> }.into_any()
+                    } else {
+                        view! { <p>{t!(i18n, board_empty_device)}</p> }.into_any()
+                    }}
                     {server_total
                         .map(|count| {
                             view! {

@@ -86,6 +86,41 @@ fn parse_items(rows: &[ItemRow], lang: domain::Lang) -> Result<Vec<LineItem>, Fi
         .collect()
 }
 
+/// Where the form shows a field the rules name: the input to move focus to when it is wrong.
+fn input_for(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "customer.company" => "#company",
+        "customer.contact" => "#contact",
+        "customer.phone" => "#phone",
+        "customer.email" => "#email",
+        "customer.address" => "#address",
+        "items" => ".item-row input",
+        "number" => "#number",
+        "expected_delivery" => "#delivery",
+        "text" => "#note",
+        _ => return None,
+    })
+}
+
+/// A save that fails must not look dead when the field in error is off screen: focus moves to
+/// it and it is scrolled to the middle of the view, with its message right under it.
+fn focus_field(field: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(selector) = input_for(field) else {
+        return;
+    };
+    let element = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.query_selector(selector).ok().flatten())
+        .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(element) = element {
+        let _ = element.focus();
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Center);
+        element.scroll_into_view_with_scroll_into_view_options(&options);
+    }
+}
+
 #[component]
 pub fn NewOrderPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -214,6 +249,12 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
             .map(|e| view! { <p class="notice notice-warn" role="alert">{e.message}</p> })
     };
 
+    // Shows a problem next to its field and takes the person there.
+    let fail = move |problem: FieldError| {
+        let field = problem.field.clone();
+        error.set(Some(problem));
+        focus_field(&field);
+    };
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         if saving.get_untracked() {
@@ -237,16 +278,16 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
                 domain::DomainError::Invalid { field, .. } => field.clone(),
                 _ => String::new(),
             };
-            error.set(Some(FieldError {
+            fail(FieldError {
                 field,
                 message: problem.message(lang),
-            }));
+            });
             return;
         }
         let parsed_items = match items.with_untracked(|rows| parse_items(rows, lang)) {
             Ok(parsed) => parsed,
             Err(problem) => {
-                error.set(Some(problem));
+                fail(problem);
                 return;
             }
         };
@@ -255,10 +296,10 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
             text => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
                 Ok(date) => Some(date),
                 Err(_) => {
-                    error.set(Some(FieldError {
+                    fail(FieldError {
                         field: "expected_delivery".into(),
                         message: t_string!(i18n, form_bad_date).to_string(),
-                    }));
+                    });
                     return;
                 }
             },
@@ -294,10 +335,10 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
                     error.set(None);
                     navigate(&format!("/orders/{}", order.id), Default::default());
                 }
-                Err(problem) => error.set(Some(FieldError {
+                Err(problem) => fail(FieldError {
                     field: problem.field().unwrap_or("").to_string(),
                     message: problem.message(current_lang(i18n)),
-                })),
+                }),
             }
             saving.set(false);
         });
