@@ -161,3 +161,26 @@ test('the start address signed out goes to sign-in, then sales land on 今天', 
   await page.getByRole('heading', { name: '今天', exact: true }).waitFor();
   await context.close();
 });
+
+test('a customer sees a shipped order as shipped, with a tracking number to copy and the carrier\'s tracking page', async () => {
+  // Demo order GD-DEMO-008 (青岛海昌水产, phone ending 8899) left with 顺丰速运.
+  const { context, page } = await phonePage(browser);
+  await page.goto('/track');
+  await page.getByLabel('订单号').fill('GD-DEMO-008');
+  await page.getByLabel('联系电话后 4 位').fill('8899');
+  await page.getByRole('button', { name: '查询' }).click();
+  const result = page.getByTestId('track-result');
+  await result.waitFor();
+  const text = await result.textContent();
+  assert.match(text, /已于 \d+ 月 \d+ 日发出/);
+  assert.doesNotMatch(text, /已交付/);
+  const tracking = (await page.getByTestId('tracking-no').textContent()).trim();
+  assert.equal(await page.getByTestId('tracking-no').evaluate((el) => getComputedStyle(el).userSelect), 'all');
+  assert.equal(
+    await page.getByTestId('tracking-link').getAttribute('href'),
+    `https://www.kuaidi100.com/chaxun?com=shunfeng&nu=${tracking}`,
+  );
+  assert.deepEqual(await smallTapTargets(page), []);
+  await screenshot(page, 'track-shipped-390x844');
+  await context.close();
+});

@@ -175,7 +175,10 @@ pub fn BoardPage() -> impl IntoView {
                                         }}
                                     </ul>
                                     {(column.count == 0)
-                                        .then(|| view! { <p class="hint column-empty">{t!(i18n, board_empty_stage)}</p> })}
+                                        .then(|| view! {
+                                            <p class="hint column-empty">{t!(i18n, board_empty_stage)}</p>
+                                            <MatchesElsewhere board selected key column_name filter />
+                                        })}
                                     {(remaining > 0)
                                         .then(|| {
                                             view! {
@@ -201,6 +204,50 @@ pub fn BoardPage() -> impl IntoView {
                 </A>
             </Show>
         </section>
+    }
+}
+
+/// The other tabs that hold matches, by count: a search finds orders in every stage, and a
+/// person looking at an empty tab must see where they are.
+fn tabs_with_matches(columns: &[ColumnView], except: usize) -> Vec<(usize, usize)> {
+    columns
+        .iter()
+        .filter(|column| column.key != except && column.count > 0)
+        .map(|column| (column.key, column.count))
+        .collect()
+}
+
+/// Under an empty tab while searching or filtering: "found in 生产/采购 (2)", a tap away.
+#[component]
+fn MatchesElsewhere(
+    board: Memo<Vec<ColumnView>>,
+    selected: RwSignal<usize>,
+    key: usize,
+    column_name: impl Fn(usize) -> String + Copy + Send + Sync + 'static,
+    filter: RwSignal<BoardFilter>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let narrowed = move || filter.with(|f| *f != BoardFilter::default());
+    move || {
+        let elsewhere = board.with(|columns| tabs_with_matches(columns, key));
+        (narrowed() && !elsewhere.is_empty()).then(|| {
+            view! {
+                <div class="matches-elsewhere" data-testid="matches-elsewhere">
+                    <p class="hint">{t!(i18n, board_found_elsewhere)}</p>
+                    {elsewhere
+                        .into_iter()
+                        .map(|(other, count)| {
+                            let label = format!("{} {count}", column_name(other));
+                            view! {
+                                <button type="button" class="chip" on:click=move |_| selected.set(other)>
+                                    {label}
+                                </button>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+            }
+        })
     }
 }
 
