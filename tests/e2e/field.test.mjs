@@ -73,7 +73,7 @@ test('typed shipment fields survive a tick on the checklist and a colleague\'s c
   await b.page.getByLabel('添加备注').fill(`同事备注${RUN}`);
   await b.page.getByRole('button', { name: '添加备注' }).click();
   await b.page.getByTestId('notes').filter({ hasText: `同事备注${RUN}` }).waitFor();
-  await synced(b.page);
+  await b.page.getByTestId('unsynced').waitFor({ state: 'detached', timeout: 30_000 });
 
   // The first phone, still typing, gets the note by sync (coming back online triggers one):
   // the order view is rebuilt under the typing, which stays.
@@ -183,4 +183,44 @@ test('a customer sees a shipped order as shipped, with a tracking number to copy
   assert.deepEqual(await smallTapTargets(page), []);
   await screenshot(page, 'track-shipped-390x844');
   await context.close();
+});
+
+test('a search that matches an order in another stage shows where it is, a tap away', async () => {
+  const { context, page } = await phonePage(browser);
+  await signInAs(page, DEMO_TEAM.admin);
+  const company = `搜索测试${RUN}有限公司`;
+  await createOrder(page, { company });
+  await advanceWithReason(page, '合同签订');
+  await page.getByRole('link', { name: '看板', exact: true }).click();
+  await page.getByPlaceholder('搜索订单号、客户、电话、产品').fill(company);
+  // The first tab (需求确认) is selected and holds no match: it says where the match is.
+  const elsewhere = page.getByTestId('matches-elsewhere');
+  await elsewhere.getByRole('button', { name: '合同签订 1' }).click();
+  await page.getByTestId('order-card').filter({ hasText: company }).waitFor();
+  assert.deepEqual(await smallTapTargets(page), []);
+  await screenshot(page, 'board-search-elsewhere-390x844');
+  await context.close();
+});
+
+test('tapping the sync status syncs now: a colleague\'s note arrives without waiting', async () => {
+  const a = await phonePage(browser);
+  await signInAs(a.page, DEMO_TEAM.admin);
+  const orderPath = await createOrder(a.page, { company: `立即同步${RUN}有限公司` });
+  await synced(a.page);
+  const b = await phonePage(browser);
+  await signInAs(b.page, DEMO_TEAM.admin);
+  await synced(b.page);
+  await b.page.goto(orderPath);
+  await b.page.getByTestId('order-number').waitFor();
+  await synced(b.page);
+
+  await a.page.getByLabel('添加备注').fill(`刚加的备注${RUN}`);
+  await a.page.getByRole('button', { name: '添加备注' }).click();
+  await a.page.getByTestId('notes').filter({ hasText: `刚加的备注${RUN}` }).waitFor();
+  // The note is on the server once the order no longer carries the unsynced badge.
+  await a.page.getByTestId('unsynced').waitFor({ state: 'detached', timeout: 30_000 });
+  await b.page.getByTestId('sync-detail').click();
+  await b.page.getByTestId('notes').filter({ hasText: `刚加的备注${RUN}` }).waitFor({ timeout: 10_000 });
+  await a.context.close();
+  await b.context.close();
 });

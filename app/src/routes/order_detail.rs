@@ -287,12 +287,24 @@ fn OrderView(order: Order) -> impl IntoView {
                 }).collect_view()}
             </ul>
         </header>
+        // Ordered for the work: what the current stage needs (checklist, then the shipment and
+        // invoice that must be recorded before it can be left), the action that moves it on, a
+        // quick note; then what is there to read (feedback, progress, sharing, history).
+        {if order.is_active() {
+            let needs = order.clone();
+            view! {
+                <CurrentStage order=order.clone()>
+                    <ShipmentAndInvoice order=needs.clone() nested=true />
+                </CurrentStage>
+            }
+            .into_any()
+        } else {
+            view! { <ShipmentAndInvoice order=order.clone() /> }.into_any()
+        }}
+        <Notes order=order.clone() />
         <CustomerFeedback order=order.clone() />
         <Timeline order=order.clone() />
-        {order.is_active().then(|| view! { <CurrentStage order=order.clone() /> })}
-        <ShipmentAndInvoice order=order.clone() />
         <SharePanel order_id=order.id number=order.number.as_str().to_string() />
-        <Notes order=order.clone() />
         <CloseOrReopen order=order.clone() />
         <History order />
     }
@@ -344,8 +356,10 @@ fn Timeline(order: Order) -> impl IntoView {
     }
 }
 
+/// The current stage: its deadline and checklist, then `children` (what else the stage needs
+/// recorded before it can be left), then the action that moves it on.
 #[component]
-fn CurrentStage(order: Order) -> impl IntoView {
+fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let lang = move || current_lang(i18n);
@@ -470,6 +484,7 @@ fn CurrentStage(order: Order) -> impl IntoView {
             <h2>{move || t_string!(i18n, detail_current_stage, stage = stage_name.get(lang()).to_string()).to_string()}</h2>
             <p class="hint" data-testid="deadline">{deadline_text}</p>
             <ul class="checklist" data-testid="checklist">{checklist}</ul>
+            {children()}
             {match can_move {
                 Ok(()) => view! {
                     <Show when=move || asking_reason.get()>
@@ -495,8 +510,9 @@ fn CurrentStage(order: Order) -> impl IntoView {
     .into_any()
 }
 
+/// `nested`: shown inside the current stage's panel, before its action, rather than as a panel.
 #[component]
-fn ShipmentAndInvoice(order: Order) -> impl IntoView {
+fn ShipmentAndInvoice(order: Order, #[prop(optional)] nested: bool) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let lang = move || current_lang(i18n);
@@ -530,7 +546,7 @@ fn ShipmentAndInvoice(order: Order) -> impl IntoView {
     let (invoice_no, invoice_no_typed) = page.bind(DraftBox::InvoiceNumber);
     let (invoice_date, invoice_date_typed) = page.bind(DraftBox::InvoiceDate);
     relevant.then(|| view! {
-        <section class="panel">
+        <section class=if nested { "stage-needs" } else { "panel" } data-testid="shipping-panel">
             <h2>{t!(i18n, detail_shipping)}</h2>
             {shipment.map(|s| view! {
                 <p data-testid="shipment">{move || format!("{} {} · {}", s.carrier, s.tracking_no, format::date_time(s.shipped_at, lang()))}</p>
@@ -574,9 +590,16 @@ fn Notes(order: Order) -> impl IntoView {
             move || text.set(String::new()),
         );
     };
+    // The box comes first: a quick note is one tap from the top of the section.
     view! {
         <section class="panel">
             <h2>{t!(i18n, detail_notes)}</h2>
+            <div class="field">
+                <label for="new-note">{t!(i18n, detail_add_note)}</label>
+                <textarea id="new-note" rows="2" prop:value=text on:input=move |event| text.set(event_target_value(&event))></textarea>
+            </div>
+            <button type="button" class="secondary" on:click=add>{t!(i18n, detail_add_note)}</button>
+            <ErrorLine error />
             <ul class="notes" data-testid="notes">
                 {order.notes.iter().rev().map(|note| {
                     let at = note.at;
@@ -588,12 +611,6 @@ fn Notes(order: Order) -> impl IntoView {
                     }
                 }).collect_view()}
             </ul>
-            <div class="field">
-                <label for="new-note">{t!(i18n, detail_add_note)}</label>
-                <textarea id="new-note" rows="3" prop:value=text on:input=move |event| text.set(event_target_value(&event))></textarea>
-            </div>
-            <button type="button" class="secondary" on:click=add>{t!(i18n, detail_add_note)}</button>
-            <ErrorLine error />
         </section>
     }
 }

@@ -48,6 +48,10 @@ pub fn TeamPage() -> impl IntoView {
     view! {
         <section class="page team">
             <h1>{t!(i18n, team_title)}</h1>
+            // The add form comes first: adding people is what an admin comes here for most.
+            <Show when=move || is_admin() && online.get()>
+                <AddMember revision />
+            </Show>
             {move || {
                 if !is_admin() {
                     return view! { <p class="notice notice-warn">{t!(i18n, team_admins_only)}</p> }.into_any();
@@ -58,18 +62,88 @@ pub fn TeamPage() -> impl IntoView {
                 match members.get().flatten() {
                     None => view! { <p class="hint">{t!(i18n, team_loading)}</p> }.into_any(),
                     Some(Err(problem)) => view! { <p class="notice notice-warn" role="alert">{problem.message(lang())}</p> }.into_any(),
-                    Some(Ok(list)) => view! {
-                        <ul class="member-list" data-testid="member-list">
-                            {list.into_iter().map(|member| view! { <MemberRow member revision /> }).collect_view()}
-                        </ul>
-                    }
-                    .into_any(),
+                    Some(Ok(list)) => view! { <Members list revision /> }.into_any(),
                 }
             }}
-            <Show when=move || is_admin() && online.get()>
-                <AddMember revision />
-            </Show>
         </section>
+    }
+}
+
+/// The members to list: those with `role` (all when `None`) whose name or login contains
+/// `query`, sorted by name as a Chinese reader expects (pinyin order, through the browser's
+/// collation).
+pub fn members_to_show(members: &[User], role: Option<Role>, query: &str) -> Vec<User> {
+    let query = query.trim().to_lowercase();
+    let mut shown: Vec<User> = members
+        .iter()
+        .filter(|member| role.is_none_or(|role| member.roles.contains(&role)))
+        .filter(|member| {
+            query.is_empty()
+                || member.name.to_lowercase().contains(&query)
+                || member.login.to_lowercase().contains(&query)
+        })
+        .cloned()
+        .collect();
+    let locales = js_sys::Array::of1(&"zh-CN".into());
+    shown.sort_by(|a, b| {
+        let order = js_sys::JsString::from(a.name.as_str()).locale_compare(
+            &b.name,
+            &locales,
+            &js_sys::Object::new(),
+        );
+        order.cmp(&0).then_with(|| a.login.cmp(&b.login))
+    });
+    shown
+}
+
+/// The member list with a search box and one filter chip per role in use.
+#[component]
+fn Members(list: Vec<User>, revision: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = move || current_lang(i18n);
+    let role = RwSignal::new(None::<Role>);
+    let query = RwSignal::new(String::new());
+    let roles_in_use: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|role| list.iter().any(|member| member.roles.contains(role)))
+        .collect();
+    let list = StoredValue::new(list);
+    let chip = move |choice: Option<Role>| {
+        view! {
+            <button
+                type="button"
+                class="chip"
+                aria-pressed=move || (role.get() == choice).to_string()
+                on:click=move |_| role.set(choice)
+            >
+                {move || match choice {
+                    Some(choice) => choice.label(lang()).to_string(),
+                    None => t_string!(i18n, team_all_roles).to_string(),
+                }}
+            </button>
+        }
+    };
+    view! {
+        <div class="member-filters">
+            <input
+                type="search"
+                class="search"
+                aria-label=move || t_string!(i18n, team_search).to_string()
+                placeholder=move || t_string!(i18n, team_search).to_string()
+                prop:value=query
+                on:input=move |event| query.set(event_target_value(&event))
+            />
+            <div class="chips" data-testid="role-filter">
+                {chip(None)}
+                {roles_in_use.into_iter().map(|choice| chip(Some(choice))).collect_view()}
+            </div>
+        </div>
+        <ul class="member-list" data-testid="member-list">
+            {move || {
+                let shown = list.with_value(|list| members_to_show(list, role.get(), &query.get()));
+                shown.into_iter().map(|member| view! { <MemberRow member revision /> }).collect_view()
+            }}
+        </ul>
     }
 }
 
@@ -308,5 +382,49 @@ fn AddMember(revision: RwSignal<u32>) -> impl IntoView {
             <button type="submit" class="primary wide">{t!(i18n, team_add_submit)}</button>
             <Message message />
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn member(name: &str, login: &str, roles: Vec<Role>) -> User {
+        User {
+            id: format!("u-{login}"),
+            name: name.into(),
+            login: login.into(),
+            roles,
+            active: true,
+            work_phone: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn members_are_listed_in_pinyin_order_filtered_by_role_and_search() {
+        let team = vec![
+            member("张伟", "13758114477", vec![Role::Warehouse]),
+            member("王芳", "13857123456", vec![Role::Sales]),
+            member("李强", "13588002211", vec![Role::Legal]),
+            member("管理员", "13800000000", vec![Role::Admin]),
+            member("孙磊", "13967198765", vec![Role::Sales, Role::Service]),
+        ];
+        let names = |shown: Vec<User>| shown.into_iter().map(|m| m.name).collect::<Vec<_>>();
+        assert_eq!(
+            names(members_to_show(&team, None, "")),
+            ["管理员", "李强", "孙磊", "王芳", "张伟"]
+        );
+        assert_eq!(
+            names(members_to_show(&team, Some(Role::Sales), "")),
+            ["孙磊", "王芳"]
+        );
+        assert_eq!(names(members_to_show(&team, None, "1375")), ["张伟"]);
+        assert_eq!(
+            names(members_to_show(&team, Some(Role::Sales), "王")),
+            ["王芳"]
+        );
     }
 }
