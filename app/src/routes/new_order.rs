@@ -372,30 +372,32 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
                 <fieldset>
                     <legend>{t!(i18n, form_items)}</legend>
                     <For each=move || items.get() key=|row| row.key let:row>
+                        // Each box keeps its label in sight once something is typed, and the
+                        // product gets the whole width (names run long: "不锈钢法兰 DN100").
                         <div class="item-row" data-testid="item-row">
-                            <input
-                                class="item-product"
-                                aria-label=move || t_string!(i18n, form_product).to_string()
-                                placeholder=move || t_string!(i18n, form_product).to_string()
-                                prop:value=row.product
-                                on:input=move |event| row.product.set(event_target_value(&event))
-                            />
-                            <input
-                                class="item-quantity"
-                                inputmode="numeric"
-                                aria-label=move || t_string!(i18n, form_quantity).to_string()
-                                placeholder=move || t_string!(i18n, form_quantity).to_string()
-                                prop:value=row.quantity
-                                on:input=move |event| row.quantity.set(event_target_value(&event))
-                            />
-                            <input
-                                class="item-price"
-                                inputmode="decimal"
-                                aria-label=move || t_string!(i18n, form_unit_price).to_string()
-                                placeholder=move || t_string!(i18n, form_unit_price).to_string()
-                                prop:value=row.unit_price
-                                on:input=move |event| row.unit_price.set(event_target_value(&event))
-                            />
+                            <label class="item-field item-product">
+                                <span class="item-label">{t!(i18n, form_product)}</span>
+                                <input
+                                    prop:value=row.product
+                                    on:input=move |event| row.product.set(event_target_value(&event))
+                                />
+                            </label>
+                            <label class="item-field item-quantity">
+                                <span class="item-label">{t!(i18n, form_quantity)}</span>
+                                <input
+                                    inputmode="numeric"
+                                    prop:value=row.quantity
+                                    on:input=move |event| row.quantity.set(event_target_value(&event))
+                                />
+                            </label>
+                            <label class="item-field item-price">
+                                <span class="item-label">{t!(i18n, form_unit_price)}</span>
+                                <input
+                                    inputmode="decimal"
+                                    prop:value=row.unit_price
+                                    on:input=move |event| row.unit_price.set(event_target_value(&event))
+                                />
+                            </label>
                             <button
                                 type="button"
                                 class="icon-button"
