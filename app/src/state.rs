@@ -194,6 +194,13 @@ impl AppState {
         Ok(order)
     }
 
+    /// Reads order `id` from the device without opening it (a new order copying the customer
+    /// details of an earlier one).
+    pub async fn read_order(&self, id: Uuid) -> Result<Option<Order>, ChangeError> {
+        let storage = self.storage.get_value().ok_or(ChangeError::NotReady)?;
+        Ok(storage.get_order(id).await?)
+    }
+
     /// Applies `mutation` with the domain rules, stores it, then shows it. Returns the order.
     pub async fn commit(&self, mutation: Mutation) -> Result<Order, ChangeError> {
         let storage = self.storage.get_value().ok_or(ChangeError::NotReady)?;

@@ -70,6 +70,26 @@ pub struct Customer {
     pub address: Option<String>,
 }
 
+impl Customer {
+    /// A repeat order: the fields still blank here are taken from `earlier` (the same
+    /// company's last order); anything already typed stays.
+    pub fn fill_blanks_from(&mut self, earlier: &Customer) {
+        let blank = |text: &str| text.trim().is_empty();
+        if blank(&self.contact) {
+            self.contact = earlier.contact.clone();
+        }
+        if blank(&self.phone) {
+            self.phone = earlier.phone.clone();
+        }
+        if self.email.as_deref().is_none_or(blank) {
+            self.email = earlier.email.clone();
+        }
+        if self.address.as_deref().is_none_or(blank) {
+            self.address = earlier.address.clone();
+        }
+    }
+}
+
 const COMPANY: Field = Field::new("customer.company", "公司名称", "Company");
 const CONTACT: Field = Field::new("customer.contact", "联系人", "Contact");
 const PHONE: Field = Field::new("customer.phone", "电话", "Phone");
@@ -423,6 +443,29 @@ impl Order {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repeat_order_takes_only_the_blank_customer_fields_from_the_last_one() {
+        let earlier = Customer {
+            company: "杭州明远机械有限公司".into(),
+            contact: "周建国".into(),
+            phone: "13900001111".into(),
+            email: Some("zhou@mingyuan.cn".into()),
+            address: Some("杭州市余杭区".into()),
+        };
+        let mut typed = Customer {
+            company: "杭州明远机械有限公司".into(),
+            contact: "".into(),
+            phone: "13700002222".into(),
+            email: None,
+            address: Some(" ".into()),
+        };
+        typed.fill_blanks_from(&earlier);
+        assert_eq!(typed.contact, "周建国");
+        assert_eq!(typed.phone, "13700002222", "typed text stays");
+        assert_eq!(typed.email.as_deref(), Some("zhou@mingyuan.cn"));
+        assert_eq!(typed.address.as_deref(), Some("杭州市余杭区"));
+    }
 
     fn customer() -> Customer {
         Customer {

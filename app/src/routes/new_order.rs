@@ -10,7 +10,11 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
 
 use crate::{
-    components::field::TextField, format, i18n::*, locale::current_lang, state::use_app_state,
+    components::field::{DraftField, TextField},
+    format,
+    i18n::*,
+    locale::current_lang,
+    state::use_app_state,
 };
 
 #[derive(Clone, Default)]
@@ -344,6 +348,50 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
         });
     };
 
+    // 客户档案: the companies of this device's orders are offered as the company is typed;
+    // picking one (or typing its exact name) fills the fields still blank from its last order.
+    let known_companies = Memo::new(move |_| {
+        state.cards.with(|cards| {
+            domain::customers(cards.values())
+                .into_iter()
+                .map(|customer| customer.company)
+                .collect::<Vec<_>>()
+        })
+    });
+    let company_typed = Callback::new(move |typed: String| {
+        company.set(typed.clone());
+        if editing {
+            return;
+        }
+        let Some(known) = state
+            .cards
+            .with_untracked(|cards| domain::customer_named(cards.values(), &typed))
+        else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let Ok(Some(earlier)) = state.read_order(known.latest_order).await else {
+                return;
+            };
+            let optional = |signal: RwSignal<String>| {
+                let text = signal.get_untracked();
+                (!text.trim().is_empty()).then_some(text)
+            };
+            let mut customer = Customer {
+                company: company.get_untracked(),
+                contact: contact.get_untracked(),
+                phone: phone.get_untracked(),
+                email: optional(email),
+                address: optional(address),
+            };
+            customer.fill_blanks_from(&earlier.customer);
+            contact.set(customer.contact);
+            phone.set(customer.phone);
+            email.set(customer.email.unwrap_or_default());
+            address.set(customer.address.unwrap_or_default());
+        });
+    });
+
     // The message for one form field (the domain names fields like `customer.company`).
     let message_for = move |field: &'static str| {
         Signal::derive(move || error.get().filter(|e| e.field == field).map(|e| e.message))
@@ -363,7 +411,10 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
             <form class="order-form" on:submit=submit novalidate>
                 <fieldset>
                     <legend>{t!(i18n, form_customer)}</legend>
-                    <TextField id="company" value=company required=true error=message_for("customer.company")>{t!(i18n, form_company)}</TextField>
+                    <DraftField id="company" value=company on_input=company_typed list="known-companies" autocomplete="off" required=true error=message_for("customer.company")>{t!(i18n, form_company)}</DraftField>
+                    <datalist id="known-companies">
+                        {move || known_companies.get().into_iter().map(|name| view! { <option value=name></option> }).collect_view()}
+                    </datalist>
                     <TextField id="contact" value=contact required=true error=message_for("customer.contact")>{t!(i18n, form_contact)}</TextField>
                     <TextField id="phone" value=phone kind="tel" required=true error=message_for("customer.phone")>{t!(i18n, form_phone)}</TextField>
                     <TextField id="email" value=email kind="email" error=message_for("customer.email")>{t!(i18n, form_email)}</TextField>

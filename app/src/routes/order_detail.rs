@@ -243,6 +243,13 @@ fn OrderView(order: Order) -> impl IntoView {
                 })}
             </div>
             <p class="company">{order.customer.company.clone()}</p>
+            <A
+                href=format!("/customers/{}", String::from(js_sys::encode_uri_component(order.customer.company.trim())))
+                attr:class="tap-link"
+                attr:data-testid="customer-link"
+            >
+                {t!(i18n, customer_open_profile)}
+            </A>
             <div class="card-row">
                 <span class="badge badge-stage" data-testid="current-stage">{stage_name}</span>
                 {status.map(|(class, text)| view! { <span class=class data-testid="order-status">{text}</span> })}
