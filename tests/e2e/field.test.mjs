@@ -224,3 +224,37 @@ test('tapping the sync status syncs now: a colleague\'s note arrives without wai
   await a.context.close();
   await b.context.close();
 });
+
+test('a repeat customer: the company from an earlier order fills the rest, and the customer screen lists both orders', async () => {
+  const { context, page } = await phonePage(browser);
+  await signInAs(page, DEMO_TEAM.sales, { next: '/orders/new' });
+  const company = `回头客${RUN}有限公司`;
+  const address = `宁波市北仑区 ${RUN} 号`;
+  await createOrder(page, { company, address, email: 'repeat@example.com' });
+
+  // The second order: ＋, the company (picked from the suggestions), the items, save.
+  await page.getByRole('link', { name: '看板', exact: true }).click();
+  await page.getByTestId('new-order-fab').click();
+  await page.getByLabel('公司名称').fill(company);
+  await page.waitForFunction(() => document.querySelector('#address')?.value !== '');
+  assert.equal(await page.getByLabel('联系人').inputValue(), '周一');
+  assert.equal(await page.getByLabel('联系电话').inputValue(), '0571-8888 6666');
+  assert.equal(await page.getByLabel('邮箱').inputValue(), 'repeat@example.com');
+  assert.equal(await page.getByLabel('地址').inputValue(), address);
+  await page.getByLabel('产品').fill('密封圈');
+  await page.getByLabel('单价（元）').fill('10');
+  assert.deepEqual(await smallTapTargets(page), []);
+  await screenshot(page, 'repeat-order-390x844');
+  await page.getByRole('button', { name: '保存订单' }).click();
+  await page.getByTestId('order-number').waitFor();
+  assert.equal(await page.getByTestId('order-address').textContent(), address);
+
+  await page.getByTestId('customer-link').click();
+  await page.getByTestId('customer-company').filter({ hasText: company }).waitFor();
+  assert.equal(await page.getByTestId('customer-order-count').textContent(), '2 单');
+  assert.equal(await page.getByTestId('customer-total').textContent(), '¥370.00');
+  assert.equal(await page.getByTestId('order-card').count(), 2);
+  assert.deepEqual(await smallTapTargets(page), []);
+  await screenshot(page, 'customer-390x844');
+  await context.close();
+});

@@ -22,6 +22,7 @@ struct ItemRow {
     key: usize,
     product: RwSignal<String>,
     quantity: RwSignal<String>,
+    unit: RwSignal<String>,
     unit_price: RwSignal<String>,
 }
 
@@ -40,6 +41,7 @@ impl ItemRow {
             key,
             product: RwSignal::new(item.product.clone()),
             quantity: RwSignal::new(item.quantity.to_string()),
+            unit: RwSignal::new(item.unit.clone()),
             unit_price: RwSignal::new(yuan.trim_start_matches('¥').to_string()),
         }
     }
@@ -84,6 +86,7 @@ fn parse_items(rows: &[ItemRow], lang: domain::Lang) -> Result<Vec<LineItem>, Fi
             Ok(LineItem {
                 product: row.product.get_untracked(),
                 quantity,
+                unit: row.unit.get_untracked(),
                 unit_price,
             })
         })
@@ -441,6 +444,14 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
                                     on:input=move |event| row.quantity.set(event_target_value(&event))
                                 />
                             </label>
+                            <label class="item-field item-unit">
+                                <span class="item-label">{t!(i18n, form_unit)}</span>
+                                <input
+                                    list="units"
+                                    prop:value=row.unit
+                                    on:input=move |event| row.unit.set(event_target_value(&event))
+                                />
+                            </label>
                             <label class="item-field item-price">
                                 <span class="item-label">{t!(i18n, form_unit_price)}</span>
                                 <input
@@ -460,6 +471,9 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
                             </button>
                         </div>
                     </For>
+                    <datalist id="units">
+                        {domain::order::COMMON_UNITS.iter().map(|unit| view! { <option value=*unit></option> }).collect_view()}
+                    </datalist>
                     {error_for("items")}
                     <div class="form-row">
                         <button

@@ -290,7 +290,7 @@ fn OrderView(order: Order) -> impl IntoView {
             </dl>
             <ul class="items">
                 {order.items.iter().map(|item| view! {
-                    <li>{format!("{} × {} @ {}", item.product, item.quantity, format::money(item.unit_price))}</li>
+                    <li>{format!("{} × {}{} @ {}", item.product, item.quantity, item.unit, format::money(item.unit_price))}</li>
                 }).collect_view()}
             </ul>
         </header>

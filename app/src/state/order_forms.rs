@@ -210,6 +210,7 @@ mod tests {
                 items: vec![LineItem {
                     product: "法兰".into(),
                     quantity: 2,
+                    unit: String::new(),
                     unit_price: Money(100),
                 }],
                 expected_delivery: None,
