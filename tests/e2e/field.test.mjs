@@ -242,12 +242,14 @@ test('a repeat customer: the company from an earlier order fills the rest, and t
   assert.equal(await page.getByLabel('邮箱').inputValue(), 'repeat@example.com');
   assert.equal(await page.getByLabel('地址').inputValue(), address);
   await page.getByLabel('产品').fill('密封圈');
+  await page.getByLabel('单位').fill('卷');
   await page.getByLabel('单价（元）').fill('10');
   assert.deepEqual(await smallTapTargets(page), []);
   await screenshot(page, 'repeat-order-390x844');
   await page.getByRole('button', { name: '保存订单' }).click();
   await page.getByTestId('order-number').waitFor();
   assert.equal(await page.getByTestId('order-address').textContent(), address);
+  await page.locator('.detail-head .items').filter({ hasText: '密封圈 × 1卷 @ ¥10.00' }).waitFor();
 
   await page.getByTestId('customer-link').click();
   await page.getByTestId('customer-company').filter({ hasText: company }).waitFor();
