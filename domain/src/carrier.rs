@@ -1,9 +1,9 @@
-//! The well-known Chinese parcel carriers: the names the order page suggests when a shipment is
-//! recorded, and the tracking page a customer can open for a waybill number. A carrier is
+//! The well-known Chinese parcel carriers and the tracking page a customer can open for a
+//! waybill number. A carrier is
 //! recognised by any of its usual names inside what was typed ("顺丰速运", "SF 顺丰" …), so
 //! free text keeps working and an unknown carrier simply gets no link.
 
-/// One carrier: the name suggested, the names it is known by, and its code on kuaidi100 (a
+/// One carrier: its usual full name, the names it is known by, and its code on kuaidi100 (a
 /// tracking site that answers for every carrier here by one address shape).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Carrier {

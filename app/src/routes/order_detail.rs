@@ -559,8 +559,7 @@ fn ShipmentAndInvoice(order: Order, #[prop(optional)] nested: bool) -> impl Into
                 <p data-testid="shipment">{move || format!("{} {} · {}", s.carrier, s.tracking_no, format::date_time(s.shipped_at, lang()))}</p>
             })}
             {can_ship.then(|| view! {
-                <DraftField id="carrier" value=carrier on_input=carrier_typed list="carriers">{t!(i18n, detail_carrier)}</DraftField>
-                <CarrierSuggestions />
+                <DraftField id="carrier" value=carrier on_input=carrier_typed>{t!(i18n, detail_carrier)}</DraftField>
                 <DraftField id="tracking" value=tracking on_input=tracking_typed>{t!(i18n, detail_tracking)}</DraftField>
                 <button type="button" class="secondary" on:click=record_shipment>{t!(i18n, detail_record_shipment)}</button>
             })}
@@ -688,16 +687,6 @@ fn History(order: Order) -> impl IntoView {
                 }}
             </ol>
         </section>
-    }
-}
-
-/// The well-known carriers, offered under the carrier box (any other name can still be typed).
-#[component]
-fn CarrierSuggestions() -> impl IntoView {
-    view! {
-        <datalist id="carriers">
-            {domain::carrier::CARRIERS.iter().map(|carrier| view! { <option value=carrier.name></option> }).collect_view()}
-        </datalist>
     }
 }
 
