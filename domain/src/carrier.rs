@@ -1,7 +1,6 @@
 //! The well-known Chinese parcel carriers and the tracking page a customer can open for a
-//! waybill number. A carrier is
-//! recognised by any of its usual names inside what was typed ("顺丰速运", "SF 顺丰" …), so
-//! free text keeps working and an unknown carrier simply gets no link.
+//! waybill number. A carrier is recognised by any of its usual names inside what was typed
+//! ("顺丰速运", "SF 顺丰" …), so free text keeps working and an unknown carrier gets no link.
 
 /// One carrier: its usual full name, the names it is known by, and its code on kuaidi100 (a
 /// tracking site that answers for every carrier here by one address shape).
