@@ -177,7 +177,10 @@ pub fn BoardPage() -> impl IntoView {
                                     {(column.count == 0)
                                         .then(|| view! {
                                             <p class="hint column-empty">{t!(i18n, board_empty_stage)}</p>
-                                            <MatchesElsewhere board selected key column_name filter />
+                                            // Only under the one tab a phone shows: wide screens show every column.
+                                            <Show when=move || !wide.get() && selected.get() == key>
+                                                <MatchesElsewhere board selected key column_name filter />
+                                            </Show>
                                         })}
                                     {(remaining > 0)
                                         .then(|| {
