@@ -94,17 +94,16 @@ fn shipped_message(
     stage_message: String,
 ) -> String {
     let day = business_date(shipment.shipped_at);
+    // The carrier is not named here: it is typed in Chinese, and the shipment's own line shows it.
     let shipped = match lang {
         Lang::Zh => format!(
-            "货品已于 {} 月 {} 日发出（{}），可凭物流单号查询到货情况。",
+            "货品已于 {} 月 {} 日发出，可凭物流单号查询到货情况。",
             day.format("%-m"),
             day.format("%-d"),
-            shipment.carrier
         ),
         Lang::En => format!(
-            "Your goods were shipped on {} ({}); track them with the tracking number.",
+            "Your goods were shipped on {}; track them with the tracking number.",
             day.format("%Y-%m-%d"),
-            shipment.carrier
         ),
     };
     let shipping_stage =
