@@ -13,10 +13,14 @@
 
 mod channel_draft;
 mod describe;
+mod member_draft;
+mod order_forms;
 mod sync;
 pub mod unsent;
 
 pub use channel_draft::ChannelDraft;
+pub use member_draft::MemberDraft;
+pub use order_forms::{DraftBox, OrderPageDraft, TypedField};
 
 pub use sync::{describe_rejection, SyncError, SyncStatus};
 
@@ -206,6 +210,13 @@ impl AppState {
             Some(storage) => storage.pending().await,
             None => Ok(Vec::new()),
         }
+    }
+
+    /// Reads order `id` from the device without opening it (a new order copying the customer
+    /// details of an earlier one).
+    pub async fn read_order(&self, id: Uuid) -> Result<Option<Order>, ChangeError> {
+        let storage = self.storage.get_value().ok_or(ChangeError::NotReady)?;
+        Ok(storage.get_order(id).await?)
     }
 
     /// Applies `mutation` with the domain rules, stores it, then shows it. Returns the order.

@@ -1086,6 +1086,7 @@ fn edited_items_are_validated_like_new_ones() {
     let huge = LineItem {
         product: "x".into(),
         quantity: LineItem::MAX_QUANTITY,
+        unit: String::new(),
         unit_price: LineItem::MAX_UNIT_PRICE,
     };
     let overflow = FieldChanges {
@@ -1100,6 +1101,7 @@ fn edited_items_are_validated_like_new_ones() {
         items: Some(vec![LineItem {
             product: "x".into(),
             quantity: 1,
+            unit: String::new(),
             unit_price: Money(-1),
         }]),
         ..Default::default()
