@@ -60,6 +60,11 @@ impl ApiError {
     pub fn is_unauthorized(&self) -> bool {
         matches!(self, ApiError::Server { status: 401, .. })
     }
+
+    /// The session's account was disabled by an admin (the device must drop the team's data).
+    pub fn is_account_disabled(&self) -> bool {
+        matches!(self, ApiError::Server { code, .. } if code == "account_disabled")
+    }
 }
 
 async fn send(request: RequestBuilder) -> Result<Response, ApiError> {

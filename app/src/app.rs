@@ -17,6 +17,7 @@ use crate::{
     reminders,
     routes::{
         board::BoardPage,
+        customer::CustomerPage,
         login::LoginPage,
         new_order::{EditOrderPage, NewOrderPage},
         not_found::NotFoundPage,
@@ -48,6 +49,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/orders/:id") view=OrderDetailPage />
                         <Route path=path!("/orders/:id/edit") view=EditOrderPage />
                         <Route path=path!("/today") view=TodayPage />
+                        <Route path=path!("/customers/:company") view=CustomerPage />
                         <Route path=path!("/settings") view=SettingsPage />
                         <Route path=path!("/password") view=PasswordPage />
                         <Route path=path!("/settings/notifications") view=NotifyChannelsPage />
@@ -89,6 +91,11 @@ fn TeamShell() -> impl IntoView {
             true => location.pathname.get_untracked(),
             false => format!("{}?{search}", location.pathname.get_untracked()),
         };
+        // The start address asks for no particular page: sign-in then sends each person to
+        // their role's first page (sales to 今天), as a plain sign-in does.
+        if here == "/" {
+            return "/login".to_string();
+        }
         let next: String = js_sys::encode_uri_component(&here).into();
         format!("/login?next={next}")
     };
@@ -123,6 +130,7 @@ fn TeamShell() -> impl IntoView {
             <div class="shell">
                 <TopBar />
                 <UpdateBanner />
+                <crate::components::account_disabled::AccountDisabled />
                 <main class="shell-main" id="main">
                     <Outlet />
                 </main>

@@ -13,10 +13,14 @@
 
 mod channel_draft;
 mod describe;
+mod member_draft;
+mod order_forms;
 mod sync;
 pub mod unsent;
 
 pub use channel_draft::ChannelDraft;
+pub use member_draft::MemberDraft;
+pub use order_forms::{DraftBox, OrderPageDraft, TypedField};
 
 pub use sync::{describe_rejection, SyncError, SyncStatus};
 
@@ -160,6 +164,9 @@ pub struct AppState {
     /// The server refused the session (expired, revoked, account disabled): local work goes
     /// on, syncing waits for a new sign-in.
     pub session_rejected: RwSignal<bool>,
+    /// The server says the account was disabled: the device's data must go (see
+    /// `components::account_disabled`).
+    pub account_disabled: RwSignal<bool>,
     /// `None` while opening; `Some(Err)` when the device's storage cannot be used.
     pub status: RwSignal<Option<Result<(), StorageError>>>,
     pub sync: RwSignal<SyncStatus>,
@@ -207,6 +214,13 @@ impl AppState {
             Some(storage) => storage.pending().await,
             None => Ok(Vec::new()),
         }
+    }
+
+    /// Reads order `id` from the device without opening it (a new order copying the customer
+    /// details of an earlier one).
+    pub async fn read_order(&self, id: Uuid) -> Result<Option<Order>, ChangeError> {
+        let storage = self.storage.get_value().ok_or(ChangeError::NotReady)?;
+        Ok(storage.get_order(id).await?)
     }
 
     /// Applies `mutation` with the domain rules, stores it, then shows it. Returns the order.
@@ -413,6 +427,7 @@ impl AppState {
                 self.session.set(Some(session));
             }
             Ok(_) => {}
+            Err(problem) if problem.is_account_disabled() => self.account_disabled.set(true),
             Err(problem) if problem.is_unauthorized() => self.session_rejected.set(true),
             Err(_) => {}
         }
@@ -443,6 +458,7 @@ pub fn provide_app_state() -> AppState {
         unsynced: RwSignal::new(HashSet::new()),
         session: RwSignal::new(None),
         session_rejected: RwSignal::new(false),
+        account_disabled: RwSignal::new(false),
         status: RwSignal::new(None),
         sync: RwSignal::new(SyncStatus::default()),
         rejections: RwSignal::new(Vec::new()),

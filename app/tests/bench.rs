@@ -525,6 +525,7 @@ fn make_order(i: usize, now: DateTime<Utc>, pipeline: &Pipeline) -> Order {
             LineItem {
                 product: product.into(),
                 quantity: 10 + ((i * 13 + k * 101) % 5000) as u32,
+                unit: String::new(),
                 unit_price: Money(fen),
             }
         })

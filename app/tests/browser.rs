@@ -209,6 +209,7 @@ fn order(serial: u128, number: &str, days_ago: i64, due_in: Option<i64>) -> Orde
         items: vec![LineItem {
             product: "精梳棉纱 32S".into(),
             quantity: 10,
+            unit: String::new(),
             unit_price: Money::from_yuan_fen(23, 50),
         }],
         expected_delivery: None,
@@ -628,4 +629,83 @@ fn the_qr_code_becomes_a_base64_data_url_like_the_browser_would_encode_it() {
     }
     assert_eq!(base64("二维码".as_bytes()), "5LqM57u056CB");
     assert_eq!(qr_image_src("<svg/>"), "data:image/svg+xml;base64,PHN2Zy8+");
+}
+
+// ---- the board for each role, and a new device's first sync ------------------------------------
+
+#[component]
+fn BoardWithStateOut(state_out: Arc<Mutex<Option<AppState>>>) -> impl IntoView {
+    *state_out.lock().unwrap() = Some(provide_app_state());
+    view! {
+        <Router>
+            <BoardPage />
+        </Router>
+    }
+}
+
+/// Mounts the board and waits until the device's storage has opened; returns its state.
+async fn mount_board_with_state(
+    container: &HtmlElement,
+) -> (leptos::mount::UnmountHandle<impl Mountable>, AppState) {
+    let slot = Arc::new(Mutex::new(None));
+    let state_out = slot.clone();
+    let mounted = leptos::mount::mount_to(container.clone(), move || {
+        let state_out = state_out.clone();
+        view! {
+            <I18nContextProvider set_lang_attr_on_html=false>
+                <BoardWithStateOut state_out />
+            </I18nContextProvider>
+        }
+    });
+    let state = slot.lock().unwrap().expect("state provided");
+    eventually(|| state.status.get_untracked().is_some(), "storage opened").await;
+    (mounted, state)
+}
+
+fn signed_in_with(roles: Vec<Role>) -> Session {
+    let mut session = signed_in_as_wangfang();
+    session.user.roles = roles;
+    session
+}
+
+#[wasm_bindgen_test]
+async fn the_board_offers_a_new_order_only_to_roles_that_may_create_one() {
+    forget_language_choice();
+    default_to_chinese();
+    let container = fresh_container();
+    let (_mounted, state) = mount_board_with_state(&container).await;
+    let has_fab = || container.query_selector(".fab").unwrap().is_some();
+
+    state
+        .session
+        .set(Some(signed_in_with(vec![Role::Warehouse])));
+    next_turn().await;
+    assert!(!has_fab(), "warehouse may not create orders: no ＋");
+
+    state.session.set(Some(signed_in_with(vec![Role::Sales])));
+    eventually(has_fab, "the ＋ for sales").await;
+}
+
+#[wasm_bindgen_test]
+async fn an_empty_board_during_the_first_sync_says_orders_are_on_their_way() {
+    forget_language_choice();
+    default_to_chinese();
+    let container = fresh_container();
+    let (_mounted, state) = mount_board_with_state(&container).await;
+    state.sync.update(|sync| sync.running = true);
+    let board_text = || texts(&container, "[data-testid=empty-board]").join("");
+    eventually(
+        || board_text().contains("正在从服务器取回订单"),
+        "the first sync named on the empty board",
+    )
+    .await;
+    assert!(
+        !board_text().contains("同步功能上线后"),
+        "no stale wording: {}",
+        board_text()
+    );
+    assert!(
+        !board_text().contains("本机还没有订单"),
+        "not 'no orders' while they arrive"
+    );
 }

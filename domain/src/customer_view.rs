@@ -82,6 +82,44 @@ pub struct SalesContact {
     pub phone: Option<String>,
 }
 
+/// Once a shipment is recorded the message says so, with the day it left: the goods are shipped,
+/// not delivered (nobody records a delivery), whatever stage the order has reached. Past the
+/// shipping stage the stage's own message follows; at the shipping stage its message ("being
+/// packed") would contradict the fact, so it is left out.
+fn shipped_message(
+    lang: Lang,
+    shipment: &crate::order::Shipment,
+    order: &Order,
+    pipeline: &Pipeline,
+    stage_message: String,
+) -> String {
+    let day = business_date(shipment.shipped_at);
+    // The carrier is not named here: it is typed in Chinese, and the shipment's own line shows it.
+    let shipped = match lang {
+        Lang::Zh => format!(
+            "货品已于 {} 月 {} 日发出，可凭物流单号查询到货情况。",
+            day.format("%-m"),
+            day.format("%-d"),
+        ),
+        Lang::En => format!(
+            "Your goods were shipped on {}; track them with the tracking number.",
+            day.format("%Y-%m-%d"),
+        ),
+    };
+    let shipping_stage =
+        pipeline.index_of(&crate::pipeline::StageId::new(crate::stage::ids::DELIVERY));
+    let past_shipping = match (pipeline.index_of(&order.stage), shipping_stage) {
+        (Some(here), Some(shipping)) => here > shipping,
+        _ => false,
+    };
+    if past_shipping && !stage_message.is_empty() {
+        let gap = if lang == Lang::Zh { "" } else { " " };
+        format!("{shipped}{gap}{stage_message}")
+    } else {
+        shipped
+    }
+}
+
 /// `now` decides whether the rating may still be changed.
 pub fn customer_view(
     order: &Order,
@@ -134,10 +172,16 @@ pub fn customer_view(
                 "This order has been cancelled. Please contact your sales representative with any questions.",
             )
             .to_string(),
-        CustomerStatus::InProgress => pipeline
-            .stage(&order.stage)
-            .map(|s| s.customer_message.get(lang).to_string())
-            .unwrap_or_default(),
+        CustomerStatus::InProgress => {
+            let stage_message = pipeline
+                .stage(&order.stage)
+                .map(|s| s.customer_message.get(lang).to_string())
+                .unwrap_or_default();
+            match &order.shipment {
+                Some(shipment) => shipped_message(lang, shipment, order, pipeline, stage_message),
+                None => stage_message,
+            }
+        }
     };
     CustomerView {
         order_number: order.number.as_str().to_string(),

@@ -575,6 +575,7 @@ fn item(product: &str, quantity: u32, unit_price: Money) -> LineItem {
     LineItem {
         product: product.to_string(),
         quantity,
+        unit: String::new(),
         unit_price,
     }
 }

@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod board;
 pub mod calendar;
+pub mod carrier;
 pub mod customer_view;
 pub mod demo;
 pub mod error;
@@ -29,7 +30,10 @@ pub mod text;
 pub mod wire;
 
 pub use apply::{apply, apply_all, Applied, Context};
-pub use board::{columns, today, BoardFilter, Card, CardStatus, Columns, Today};
+pub use board::{
+    columns, company_key, customer_named, customers, today, BoardFilter, Card, CardStatus, Columns,
+    CustomerSummary, Today,
+};
 pub use calendar::{business_date, business_offset, BUSINESS_UTC_OFFSET_HOURS};
 pub use customer_view::{
     customer_view, CustomerAfterSales, CustomerFeedback, CustomerShipment, CustomerStage,

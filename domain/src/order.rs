@@ -70,6 +70,26 @@ pub struct Customer {
     pub address: Option<String>,
 }
 
+impl Customer {
+    /// A repeat order: the fields still blank here are taken from `earlier` (the same
+    /// company's last order); anything already typed stays.
+    pub fn fill_blanks_from(&mut self, earlier: &Customer) {
+        let blank = |text: &str| text.trim().is_empty();
+        if blank(&self.contact) {
+            self.contact = earlier.contact.clone();
+        }
+        if blank(&self.phone) {
+            self.phone = earlier.phone.clone();
+        }
+        if self.email.as_deref().is_none_or(blank) {
+            self.email = earlier.email.clone();
+        }
+        if self.address.as_deref().is_none_or(blank) {
+            self.address = earlier.address.clone();
+        }
+    }
+}
+
 const COMPANY: Field = Field::new("customer.company", "公司名称", "Company");
 const CONTACT: Field = Field::new("customer.contact", "联系人", "Contact");
 const PHONE: Field = Field::new("customer.phone", "电话", "Phone");
@@ -137,12 +157,20 @@ impl Customer {
 pub struct LineItem {
     pub product: String,
     pub quantity: u32,
+    /// What the quantity counts (箱, 卷, 米 …), free text; empty when not given (and in orders
+    /// from before units), and then not in the JSON, so older documents read and write the same.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
     pub unit_price: Money,
 }
+
+/// Units offered under the unit box; any other can be typed.
+pub const COMMON_UNITS: &[&str] = &["个", "件", "箱", "卷", "米", "吨", "公斤", "套", "台", "包"];
 
 const PRODUCT: Field = Field::new("items", "商品名称", "Product");
 const QUANTITY: Field = Field::new("items", "数量", "Quantity");
 const UNIT_PRICE: Field = Field::new("items", "单价", "Unit price");
+const UNIT: Field = Field::new("items", "单位", "Unit");
 const ITEMS: Field = Field::new("items", "订单明细", "Line items");
 
 impl LineItem {
@@ -163,9 +191,11 @@ impl LineItem {
                 UNIT_PRICE.error("不能为负数或过大", "must not be negative or absurdly large")
             );
         }
+        let unit = optional_line(UNIT, Some(&self.unit), 10)?.unwrap_or_default();
         Ok(LineItem {
             product,
             quantity: self.quantity,
+            unit,
             unit_price: self.unit_price,
         })
     }
@@ -433,6 +463,53 @@ impl Order {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_unit_is_free_text_trimmed_and_short_and_older_items_read_without_one() {
+        let item = LineItem {
+            product: "包装膜".into(),
+            quantity: 3,
+            unit: " 卷 ".into(),
+            unit_price: Money(100),
+        };
+        assert_eq!(item.validated().unwrap().unit, "卷");
+        let long = LineItem {
+            unit: "很长很长很长很长很长的单位".into(),
+            ..item.clone()
+        };
+        assert!(long.validated().is_err());
+        let old: LineItem =
+            serde_json::from_str(r#"{"product":"阀门","quantity":2,"unit_price":500}"#).unwrap();
+        assert_eq!(old.unit, "");
+        let json = serde_json::to_string(&old).unwrap();
+        assert!(
+            !json.contains("unit\""),
+            "no unit key when none was given: {json}"
+        );
+    }
+
+    #[test]
+    fn a_repeat_order_takes_only_the_blank_customer_fields_from_the_last_one() {
+        let earlier = Customer {
+            company: "杭州明远机械有限公司".into(),
+            contact: "周建国".into(),
+            phone: "13900001111".into(),
+            email: Some("zhou@mingyuan.cn".into()),
+            address: Some("杭州市余杭区".into()),
+        };
+        let mut typed = Customer {
+            company: "杭州明远机械有限公司".into(),
+            contact: "".into(),
+            phone: "13700002222".into(),
+            email: None,
+            address: Some(" ".into()),
+        };
+        typed.fill_blanks_from(&earlier);
+        assert_eq!(typed.contact, "周建国");
+        assert_eq!(typed.phone, "13700002222", "typed text stays");
+        assert_eq!(typed.email.as_deref(), Some("zhou@mingyuan.cn"));
+        assert_eq!(typed.address.as_deref(), Some("杭州市余杭区"));
+    }
+
     fn customer() -> Customer {
         Customer {
             company: " 杭州明远纺织有限公司 ".into(),
@@ -567,6 +644,7 @@ mod tests {
         let ok = LineItem {
             product: "精梳棉纱 32S".into(),
             quantity: 10,
+            unit: String::new(),
             unit_price: Money::from_yuan_fen(2350, 0),
         };
         assert_eq!(ok.subtotal().unwrap(), Money::from_yuan_fen(23_500, 0));
@@ -584,12 +662,14 @@ mod tests {
         .validated()
         .is_err());
         assert!(LineItem {
+            unit: String::new(),
             unit_price: Money(-1),
             ..ok.clone()
         }
         .validated()
         .is_err());
         assert!(LineItem {
+            unit: String::new(),
             unit_price: Money(1_000_000_000_001),
             ..ok.clone()
         }
@@ -608,6 +688,7 @@ mod tests {
         let huge = LineItem {
             product: "x".into(),
             quantity: LineItem::MAX_QUANTITY,
+            unit: String::new(),
             unit_price: LineItem::MAX_UNIT_PRICE,
         };
         assert_eq!(validate_items(&vec![huge; 10]), Err(DomainError::Overflow));
@@ -618,6 +699,7 @@ mod tests {
         let good = LineItem {
             product: "a".into(),
             quantity: 1,
+            unit: String::new(),
             unit_price: Money(1),
         };
         let bad = LineItem {

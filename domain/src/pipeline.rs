@@ -258,8 +258,8 @@ impl Pipeline {
                     7,
                     ("售后服务", "After-sales service"),
                     (
-                        "货品已交付。如有任何问题，请随时联系我们。",
-                        "Your goods have been delivered. Contact us any time if anything needs attention.",
+                        "如有任何问题，请随时联系我们，我们会持续为您服务。",
+                        "Contact us any time if anything needs attention; we keep looking after your order.",
                     ),
                     true,
                     &[],

@@ -261,3 +261,42 @@ fn the_customer_sees_their_own_rating_and_requests_but_not_who_resolved_them() {
     );
     assert_eq!(later_view.feedback.unwrap().editable_until, None);
 }
+
+#[test]
+fn a_shipped_order_says_shipped_with_the_day_and_never_delivered() {
+    let pipeline = Pipeline::standard();
+    for order in [shipped_order(), at("after_sales")] {
+        let zh = customer_view(&order, &pipeline, Lang::Zh, None, t0());
+        assert!(
+            zh.current_message.contains("已于"),
+            "{}",
+            zh.current_message
+        );
+        assert!(
+            zh.current_message.contains("发出"),
+            "{}",
+            zh.current_message
+        );
+        assert!(
+            !zh.current_message.contains("交付"),
+            "{}",
+            zh.current_message
+        );
+        assert!(
+            !zh.current_message.contains("正在打包"),
+            "{}",
+            zh.current_message
+        );
+        let en = customer_view(&order, &pipeline, Lang::En, None, t0());
+        assert!(
+            en.current_message.contains("shipped on"),
+            "{}",
+            en.current_message
+        );
+        assert!(
+            !en.current_message.contains("delivered"),
+            "{}",
+            en.current_message
+        );
+    }
+}

@@ -87,6 +87,7 @@ fn line_items() -> impl Strategy<Value = Vec<LineItem>> {
         (text(), quantity(), money()).prop_map(|(product, quantity, unit_price)| LineItem {
             product,
             quantity,
+            unit: String::new(),
             unit_price,
         }),
         0..4,

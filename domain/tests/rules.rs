@@ -1190,6 +1190,7 @@ fn edited_items_are_validated_like_new_ones() {
     let huge = LineItem {
         product: "x".into(),
         quantity: LineItem::MAX_QUANTITY,
+        unit: String::new(),
         unit_price: LineItem::MAX_UNIT_PRICE,
     };
     let overflow = FieldChanges {
@@ -1204,6 +1205,7 @@ fn edited_items_are_validated_like_new_ones() {
         items: Some(vec![LineItem {
             product: "x".into(),
             quantity: 1,
+            unit: String::new(),
             unit_price: Money(-1),
         }]),
         ..Default::default()

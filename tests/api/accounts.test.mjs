@@ -167,7 +167,9 @@ test('a disabled user cannot use an old token, and cannot sign in again until re
   const disable = await api(`/api/admin/users/${member.id}`, { method: 'PATCH', headers: bearer(admin), json: { active: false } });
   assert.equal(disable.status, 200, disable.text);
   assert.equal(disable.json.user.active, false);
-  assertUnauthorized(await meWith(old.token));
+  // Told apart from an expired session, so the phone removes the team's data (issue 19 item 11).
+  const told = assertApiError(await meWith(old.token), 403, 'account_disabled');
+  assert.match(told.message, HAN);
   const [revoked] = await d1(`SELECT revoked_at FROM sessions WHERE token_hash = '${sha256Hex(old.token)}'`);
   assert.ok(revoked.revoked_at, 'disabling revoked the session in the database');
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import {
   BASE_URL, DEMO_PASSWORD, DEMO_TEAM, ensureDemoData, launchBrowser, phonePage, screenshot, signInAs,
   smallTapTargets,
+  storedOrderCount,
 } from '../support/browser.mjs';
 
 let browser;
@@ -170,7 +171,7 @@ test('signing out keeps the device data for its owner; another person cannot tak
   await context.close();
 });
 
-test('the admin adds a member on the team screen; the member must replace the admin\'s password at first sign-in; disabling them ends their session on their phone', async () => {
+test('the admin adds a member on the team screen; the member must replace the admin\'s password at first sign-in; disabling them wipes their phone', async () => {
   const admin = await phonePage(browser);
   await signInAs(admin.page, DEMO_TEAM.admin, { next: '/settings' });
   await admin.page.getByTestId('team-link').click();
@@ -220,15 +221,19 @@ test('the admin adds a member on the team screen; the member must replace the ad
   assert.equal(own.status, 200);
   assert.equal(own.json.must_change_password, undefined);
 
+  await member.page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 60_000 });
+  assert.ok((await storedOrderCount(member.page)) > 0, 'the phone holds the team orders before');
   // The admin disables the account.
   await row.locator('.member-head').click();
   await row.getByRole('button', { name: '停用账号' }).click();
   await admin.page.locator(`[data-testid=member][data-login="${login}"]`).filter({ hasText: '已停用' }).waitFor();
 
-  // On the member's next start the app says the session is over, but still opens the board.
+  // On the member's next start the phone learns the account is disabled and, with nothing
+  // unsent to offer, removes the company's data at once (issue 19 item 11): back to sign-in.
   await member.page.reload();
-  await member.page.getByTestId('session-expired').waitFor();
-  await member.page.getByRole('heading', { name: '订单看板' }).waitFor();
+  await member.page.waitForURL((url) => url.pathname === '/login', { timeout: 30_000 });
+  await member.page.getByLabel('手机号或邮箱').waitFor();
+  assert.equal(await storedOrderCount(member.page), 0, "the device's orders are gone");
   // And the server refuses the account.
   const refused = await apiCall('/api/auth/login', { json: { login, password: ownPassword } });
   assert.equal(refused.status, 403);

@@ -101,3 +101,29 @@ export async function signInAs(page, member, { next = '/' } = {}) {
   await page.waitForURL((url) => url.pathname === next.split('?')[0]);
   await page.getByTestId('network-status').waitFor();
 }
+
+/// How many orders the app's IndexedDB holds on this page's origin (0 when it has none, or no
+/// database at all: the app creates an empty one again when it starts after a wipe).
+export function storedOrderCount(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('gendan');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('orders')) {
+            db.close();
+            resolve(0);
+            return;
+          }
+          const count = db.transaction('orders').objectStore('orders').count();
+          count.onsuccess = () => {
+            db.close();
+            resolve(count.result);
+          };
+          count.onerror = () => reject(count.error);
+        };
+      }),
+  );
+}

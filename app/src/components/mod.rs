@@ -1,4 +1,6 @@
+pub mod account_disabled;
 pub mod bottom_nav;
+pub mod copy_button;
 pub mod customer_feedback;
 pub mod field;
 pub mod order_card;

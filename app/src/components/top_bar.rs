@@ -1,4 +1,4 @@
-//! The top bar: app name, network state and (from the sync issue on) the sync status.
+//! The top bar: app name, network state and the sync status, which is also the 立即同步 button.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -36,10 +36,20 @@ pub fn TopBar() -> impl IntoView {
                         {t!(i18n, session_expired)}
                     </A>
                 </Show>
-                <span
+                // Tapping the status syncs now (立即同步): after switching back from another app,
+                // or before calling a customer, nobody should have to wait for the next round.
+                <button
+                    type="button"
                     class="sync-detail"
                     data-testid="sync-detail"
-                    title=move || state.sync.with(|s| s.problem.as_ref().map(|p| p.message(current_lang(i18n))))
+                    aria-description=move || t_string!(i18n, sync_now).to_string()
+                    title=move || {
+                        state
+                            .sync
+                            .with(|s| s.problem.as_ref().map(|p| p.message(current_lang(i18n))))
+                            .unwrap_or_else(|| t_string!(i18n, sync_now).to_string())
+                    }
+                    on:click=move |_| state.request_sync()
                 >
                     {move || {
                         let status = state.sync.get();
@@ -53,7 +63,7 @@ pub fn TopBar() -> impl IntoView {
                             (false, _, count, _) => t_string!(i18n, sync_pending, count).to_string(),
                         }
                     }}
-                </span>
+                </button>
             </div>
         </header>
     }

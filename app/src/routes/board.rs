@@ -176,7 +176,13 @@ pub fn BoardPage() -> impl IntoView {
                                         }}
                                     </ul>
                                     {(column.count == 0)
-                                        .then(|| view! { <p class="hint column-empty">{t!(i18n, board_empty_stage)}</p> })}
+                                        .then(|| view! {
+                                            <p class="hint column-empty">{t!(i18n, board_empty_stage)}</p>
+                                            // Only under the one tab a phone shows: wide screens show every column.
+                                            <Show when=move || !wide.get() && selected.get() == key>
+                                                <MatchesElsewhere board selected key column_name filter />
+                                            </Show>
+                                        })}
                                     {(remaining > 0)
                                         .then(|| {
                                             view! {
@@ -195,10 +201,57 @@ pub fn BoardPage() -> impl IntoView {
                         .collect_view()
                 }}
             </div>
-            <A href="/orders/new" attr:class="fab" attr:aria-label=move || t_string!(i18n, new_order_title).to_string()>
-                "＋"
-            </A>
+            // Only for those who may create orders: anyone else would reach a page saying they may not.
+            <Show when=move || state.may(None, Action::CreateOrder)>
+                <A href="/orders/new" attr:class="fab" attr:data-testid="new-order-fab" attr:aria-label=move || t_string!(i18n, new_order_title).to_string()>
+                    "＋"
+                </A>
+            </Show>
         </section>
+    }
+}
+
+/// The other tabs that hold matches, by count: a search finds orders in every stage, and a
+/// person looking at an empty tab must see where they are.
+fn tabs_with_matches(columns: &[ColumnView], except: usize) -> Vec<(usize, usize)> {
+    columns
+        .iter()
+        .filter(|column| column.key != except && column.count > 0)
+        .map(|column| (column.key, column.count))
+        .collect()
+}
+
+/// Under an empty tab while searching or filtering: "found in 生产/采购 (2)", a tap away.
+#[component]
+fn MatchesElsewhere(
+    board: Memo<Vec<ColumnView>>,
+    selected: RwSignal<usize>,
+    key: usize,
+    column_name: impl Fn(usize) -> String + Copy + Send + Sync + 'static,
+    filter: RwSignal<BoardFilter>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let narrowed = move || filter.with(|f| *f != BoardFilter::default());
+    move || {
+        let elsewhere = board.with(|columns| tabs_with_matches(columns, key));
+        (narrowed() && !elsewhere.is_empty()).then(|| {
+            view! {
+                <div class="matches-elsewhere" data-testid="matches-elsewhere">
+                    <p class="hint">{t!(i18n, board_found_elsewhere)}</p>
+                    {elsewhere
+                        .into_iter()
+                        .map(|(other, count)| {
+                            let label = format!("{} {count}", column_name(other));
+                            view! {
+                                <button type="button" class="chip" on:click=move |_| selected.set(other)>
+                                    {label}
+                                </button>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+            }
+        })
     }
 }
 
@@ -291,9 +344,16 @@ fn EmptyBoardHint() -> impl IntoView {
     move || {
         empty().then(|| {
             let server_total = server.get().flatten().map(|summary| summary.total_active).filter(|n| *n > 0);
+            // The first sync of a new device can take a while: say that orders are on their way
+            // rather than that there are none.
+            let syncing = state.sync.with(|sync| sync.running);
             view! {
                 <div class="empty-board" data-testid="empty-board">
-                    <p>{t!(i18n, board_empty_device)}</p>
+                    {if syncing {
+                        view! { <p role="status">{t!(i18n, board_syncing_first)}</p> }.into_any()
+                    } else {
+                        view! { <p>{t!(i18n, board_empty_device)}</p> }.into_any()
+                    }}
                     {server_total
                         .map(|count| {
                             view! {

@@ -1,5 +1,6 @@
 //! One module per route.
 pub mod board;
+pub mod customer;
 pub mod login;
 pub mod new_order;
 pub mod not_found;

@@ -10,7 +10,11 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
 
 use crate::{
-    components::field::TextField, format, i18n::*, locale::current_lang, state::use_app_state,
+    components::field::{DraftField, TextField},
+    format,
+    i18n::*,
+    locale::current_lang,
+    state::use_app_state,
 };
 
 #[derive(Clone, Default)]
@@ -18,6 +22,7 @@ struct ItemRow {
     key: usize,
     product: RwSignal<String>,
     quantity: RwSignal<String>,
+    unit: RwSignal<String>,
     unit_price: RwSignal<String>,
 }
 
@@ -36,6 +41,7 @@ impl ItemRow {
             key,
             product: RwSignal::new(item.product.clone()),
             quantity: RwSignal::new(item.quantity.to_string()),
+            unit: RwSignal::new(item.unit.clone()),
             unit_price: RwSignal::new(yuan.trim_start_matches('¥').to_string()),
         }
     }
@@ -80,10 +86,46 @@ fn parse_items(rows: &[ItemRow], lang: domain::Lang) -> Result<Vec<LineItem>, Fi
             Ok(LineItem {
                 product: row.product.get_untracked(),
                 quantity,
+                unit: row.unit.get_untracked(),
                 unit_price,
             })
         })
         .collect()
+}
+
+/// Where the form shows a field the rules name: the input to move focus to when it is wrong.
+fn input_for(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "customer.company" => "#company",
+        "customer.contact" => "#contact",
+        "customer.phone" => "#phone",
+        "customer.email" => "#email",
+        "customer.address" => "#address",
+        "items" => ".item-row input",
+        "number" => "#number",
+        "expected_delivery" => "#delivery",
+        "text" => "#note",
+        _ => return None,
+    })
+}
+
+/// A save that fails must not look dead when the field in error is off screen: focus moves to
+/// it and it is scrolled to the middle of the view, with its message right under it.
+fn focus_field(field: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(selector) = input_for(field) else {
+        return;
+    };
+    let element = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.query_selector(selector).ok().flatten())
+        .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(element) = element {
+        let _ = element.focus();
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Center);
+        element.scroll_into_view_with_scroll_into_view_options(&options);
+    }
 }
 
 #[component]
@@ -214,6 +256,12 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
             .map(|e| view! { <p class="notice notice-warn" role="alert">{e.message}</p> })
     };
 
+    // Shows a problem next to its field and takes the person there.
+    let fail = move |problem: FieldError| {
+        let field = problem.field.clone();
+        error.set(Some(problem));
+        focus_field(&field);
+    };
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         if saving.get_untracked() {
@@ -234,16 +282,16 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
         // Fields in the order they appear: the customer's problems come before the items'.
         if let Err(problem) = customer.validated() {
             let field = problem.field().unwrap_or_default().to_string();
-            error.set(Some(FieldError {
+            fail(FieldError {
                 field,
                 message: problem.message(lang),
-            }));
+            });
             return;
         }
         let parsed_items = match items.with_untracked(|rows| parse_items(rows, lang)) {
             Ok(parsed) => parsed,
             Err(problem) => {
-                error.set(Some(problem));
+                fail(problem);
                 return;
             }
         };
@@ -252,10 +300,10 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
             text => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
                 Ok(date) => Some(date),
                 Err(_) => {
-                    error.set(Some(FieldError {
+                    fail(FieldError {
                         field: "expected_delivery".into(),
                         message: t_string!(i18n, form_bad_date).to_string(),
-                    }));
+                    });
                     return;
                 }
             },
@@ -291,14 +339,58 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
                     error.set(None);
                     navigate(&format!("/orders/{}", order.id), Default::default());
                 }
-                Err(problem) => error.set(Some(FieldError {
+                Err(problem) => fail(FieldError {
                     field: problem.field().unwrap_or("").to_string(),
                     message: problem.message(current_lang(i18n)),
-                })),
+                }),
             }
             saving.set(false);
         });
     };
+
+    // 客户档案: the companies of this device's orders are offered as the company is typed;
+    // picking one (or typing its exact name) fills the fields still blank from its last order.
+    let known_companies = Memo::new(move |_| {
+        state.cards.with(|cards| {
+            domain::customers(cards.values())
+                .into_iter()
+                .map(|customer| customer.company)
+                .collect::<Vec<_>>()
+        })
+    });
+    let company_typed = Callback::new(move |typed: String| {
+        company.set(typed.clone());
+        if editing {
+            return;
+        }
+        let Some(known) = state
+            .cards
+            .with_untracked(|cards| domain::customer_named(cards.values(), &typed))
+        else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let Ok(Some(earlier)) = state.read_order(known.latest_order).await else {
+                return;
+            };
+            let optional = |signal: RwSignal<String>| {
+                let text = signal.get_untracked();
+                (!text.trim().is_empty()).then_some(text)
+            };
+            let mut customer = Customer {
+                company: company.get_untracked(),
+                contact: contact.get_untracked(),
+                phone: phone.get_untracked(),
+                email: optional(email),
+                address: optional(address),
+            };
+            customer.fill_blanks_from(&earlier.customer);
+            contact.set(customer.contact);
+            phone.set(customer.phone);
+            email.set(customer.email.unwrap_or_default());
+            address.set(customer.address.unwrap_or_default());
+        });
+    });
 
     // The message for one form field (the domain names fields like `customer.company`).
     let message_for = move |field: &'static str| {
@@ -319,7 +411,10 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
             <form class="order-form" on:submit=submit novalidate>
                 <fieldset>
                     <legend>{t!(i18n, form_customer)}</legend>
-                    <TextField id="company" value=company required=true error=message_for("customer.company")>{t!(i18n, form_company)}</TextField>
+                    <DraftField id="company" value=company on_input=company_typed list="known-companies" autocomplete="off" required=true error=message_for("customer.company")>{t!(i18n, form_company)}</DraftField>
+                    <datalist id="known-companies">
+                        {move || known_companies.get().into_iter().map(|name| view! { <option value=name></option> }).collect_view()}
+                    </datalist>
                     <TextField id="contact" value=contact required=true error=message_for("customer.contact")>{t!(i18n, form_contact)}</TextField>
                     <TextField id="phone" value=phone kind="tel" required=true error=message_for("customer.phone")>{t!(i18n, form_phone)}</TextField>
                     <TextField id="email" value=email kind="email" error=message_for("customer.email")>{t!(i18n, form_email)}</TextField>
@@ -328,30 +423,40 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
                 <fieldset>
                     <legend>{t!(i18n, form_items)}</legend>
                     <For each=move || items.get() key=|row| row.key let:row>
+                        // Each box keeps its label in sight once something is typed, and the
+                        // product gets the whole width (names run long: "不锈钢法兰 DN100").
                         <div class="item-row" data-testid="item-row">
-                            <input
-                                class="item-product"
-                                aria-label=move || t_string!(i18n, form_product).to_string()
-                                placeholder=move || t_string!(i18n, form_product).to_string()
-                                prop:value=row.product
-                                on:input=move |event| row.product.set(event_target_value(&event))
-                            />
-                            <input
-                                class="item-quantity"
-                                inputmode="numeric"
-                                aria-label=move || t_string!(i18n, form_quantity).to_string()
-                                placeholder=move || t_string!(i18n, form_quantity).to_string()
-                                prop:value=row.quantity
-                                on:input=move |event| row.quantity.set(event_target_value(&event))
-                            />
-                            <input
-                                class="item-price"
-                                inputmode="decimal"
-                                aria-label=move || t_string!(i18n, form_unit_price).to_string()
-                                placeholder=move || t_string!(i18n, form_unit_price).to_string()
-                                prop:value=row.unit_price
-                                on:input=move |event| row.unit_price.set(event_target_value(&event))
-                            />
+                            <label class="item-field item-product">
+                                <span class="item-label">{t!(i18n, form_product)}</span>
+                                <input
+                                    prop:value=row.product
+                                    on:input=move |event| row.product.set(event_target_value(&event))
+                                />
+                            </label>
+                            <label class="item-field item-quantity">
+                                <span class="item-label">{t!(i18n, form_quantity)}</span>
+                                <input
+                                    inputmode="numeric"
+                                    prop:value=row.quantity
+                                    on:input=move |event| row.quantity.set(event_target_value(&event))
+                                />
+                            </label>
+                            <label class="item-field item-unit">
+                                <span class="item-label">{t!(i18n, form_unit)}</span>
+                                <input
+                                    list="units"
+                                    prop:value=row.unit
+                                    on:input=move |event| row.unit.set(event_target_value(&event))
+                                />
+                            </label>
+                            <label class="item-field item-price">
+                                <span class="item-label">{t!(i18n, form_unit_price)}</span>
+                                <input
+                                    inputmode="decimal"
+                                    prop:value=row.unit_price
+                                    on:input=move |event| row.unit_price.set(event_target_value(&event))
+                                />
+                            </label>
                             <button
                                 type="button"
                                 class="icon-button"
@@ -363,6 +468,9 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
                             </button>
                         </div>
                     </For>
+                    <datalist id="units">
+                        {domain::order::COMMON_UNITS.iter().map(|unit| view! { <option value=*unit></option> }).collect_view()}
+                    </datalist>
                     {error_for("items")}
                     <div class="form-row">
                         <button

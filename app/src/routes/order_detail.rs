@@ -5,7 +5,6 @@
 //! Every action is a domain mutation through `commit`, except making a share link, which asks
 //! the server.
 
-use chrono::NaiveDate;
 use domain::{Action, DomainError, Mutation, Order, OrderStatus};
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
@@ -13,15 +12,32 @@ use uuid::Uuid;
 
 use crate::{
     components::{
+        copy_button::CopyButton,
         customer_feedback::{CustomerFeedback, FeedbackDrafts},
-        field::TextField,
+        field::{DraftField, TextField},
         share_panel::{SharePanel, ShareState},
     },
     format,
     i18n::*,
     locale::current_lang,
-    state::{use_app_state, AppState, ChangeError},
+    state::{use_app_state, AppState, ChangeError, DraftBox, OrderPageDraft},
 };
+
+/// A phone number as a `tel:` link dials it: digits and a leading "+" only (people type spaces,
+/// dashes and "转" extensions the dialler does not take).
+fn dial_string(phone: &str) -> String {
+    let mut dial: String = phone
+        .split(['转', ',', ';', 'x', 'X'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    if dial.rfind('+').is_some_and(|at| at > 0) {
+        dial.retain(|c| c != '+');
+    }
+    dial
+}
 
 /// Runs one mutation; on failure the message lands in `error` next to the action.
 fn act(
@@ -72,6 +88,9 @@ struct Drafts {
     shipping_error: RwSignal<Option<ChangeError>>,
     notes_error: RwSignal<Option<ChangeError>>,
     close_error: RwSignal<Option<ChangeError>>,
+    /// Shipment, invoice and due date as typed (`OrderPageDraft` keeps typing when the order
+    /// changes underneath); `None` until the order is read.
+    forms: RwSignal<Option<OrderPageDraft>>,
 }
 
 impl Drafts {
@@ -85,7 +104,42 @@ impl Drafts {
             shipping_error: RwSignal::new(None),
             notes_error: RwSignal::new(None),
             close_error: RwSignal::new(None),
+            forms: RwSignal::new(None),
         }
+    }
+
+    /// The page now shows `order`: the typed forms follow it, keeping what was typed.
+    fn follow(&self, order: &Order) {
+        self.forms.update(|forms| match forms {
+            Some(draft) => draft.follow(order),
+            None => *forms = Some(OrderPageDraft::opening(order)),
+        });
+    }
+
+    /// An input bound to one box of the typed forms.
+    fn bind(&self, which: DraftBox) -> (Signal<String>, Callback<String>) {
+        let forms = self.forms;
+        let value = Signal::derive(move || {
+            forms.with(|forms| {
+                forms
+                    .as_ref()
+                    .map(|draft| draft.field(which).text().to_string())
+                    .unwrap_or_default()
+            })
+        });
+        let on_input = Callback::new(move |text: String| {
+            forms.update(|forms| {
+                if let Some(draft) = forms {
+                    draft.field_mut(which).type_text(text);
+                }
+            })
+        });
+        (value, on_input)
+    }
+
+    /// The typed forms, for building a change (untracked: read when a button is tapped).
+    fn typed(&self) -> Option<OrderPageDraft> {
+        self.forms.get_untracked()
     }
 }
 
@@ -159,6 +213,7 @@ fn NotOnDevice() -> impl IntoView {
 fn OrderView(order: Order) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
+    drafts().follow(&order);
     let lang = move || current_lang(i18n);
     let unsynced = state.unsynced.with(|ids| ids.contains(&order.id));
     let status = match &order.status {
@@ -188,6 +243,13 @@ fn OrderView(order: Order) -> impl IntoView {
                 })}
             </div>
             <p class="company">{order.customer.company.clone()}</p>
+            <A
+                href=format!("/customers/{}", String::from(js_sys::encode_uri_component(order.customer.company.trim())))
+                attr:class="tap-link"
+                attr:data-testid="customer-link"
+            >
+                {t!(i18n, customer_open_profile)}
+            </A>
             <div class="card-row">
                 <span class="badge badge-stage" data-testid="current-stage">{stage_name}</span>
                 {status.map(|(class, text)| view! { <span class=class data-testid="order-status">{text}</span> })}
@@ -195,7 +257,28 @@ fn OrderView(order: Order) -> impl IntoView {
             </div>
             <dl class="facts">
                 <dt>{t!(i18n, form_contact)}</dt>
-                <dd>{format!("{} · {}", order.customer.contact, order.customer.phone)}</dd>
+                <dd class="contact-line">
+                    <span>{order.customer.contact.clone()}</span>
+                    <a
+                        class="tap-link"
+                        data-testid="order-phone"
+                        href=format!("tel:{}", dial_string(&order.customer.phone))
+                        aria-label={let phone = order.customer.phone.clone(); move || t_string!(i18n, detail_call, phone = phone.clone()).to_string()}
+                    >
+                        {order.customer.phone.clone()}
+                    </a>
+                </dd>
+                {order.customer.email.clone().map(|email| view! {
+                    <dt>{t!(i18n, detail_email)}</dt>
+                    <dd><a class="tap-link" data-testid="order-email" href=format!("mailto:{email}")>{email.clone()}</a></dd>
+                })}
+                {order.customer.address.clone().map(|address| view! {
+                    <dt>{t!(i18n, detail_address)}</dt>
+                    <dd class="address-line">
+                        <span data-testid="order-address">{address.clone()}</span>
+                        <CopyButton text=address label=t_string!(i18n, detail_copy_address).to_string() testid="copy-address" />
+                    </dd>
+                })}
                 <dt>{t!(i18n, detail_amount)}</dt>
                 <dd data-testid="order-total">{format::money(order.total())}</dd>
                 <dt>{t!(i18n, detail_owner)}</dt>
@@ -207,16 +290,28 @@ fn OrderView(order: Order) -> impl IntoView {
             </dl>
             <ul class="items">
                 {order.items.iter().map(|item| view! {
-                    <li>{format!("{} × {} @ {}", item.product, item.quantity, format::money(item.unit_price))}</li>
+                    <li>{format!("{} × {}{} @ {}", item.product, item.quantity, item.unit, format::money(item.unit_price))}</li>
                 }).collect_view()}
             </ul>
         </header>
+        // Ordered for the work: what the current stage needs (checklist, then the shipment and
+        // invoice that must be recorded before it can be left), the action that moves it on, a
+        // quick note; then what is there to read (feedback, progress, sharing, history).
+        {if order.is_active() {
+            let needs = order.clone();
+            view! {
+                <CurrentStage order=order.clone()>
+                    <ShipmentAndInvoice order=needs.clone() nested=true />
+                </CurrentStage>
+            }
+            .into_any()
+        } else {
+            view! { <ShipmentAndInvoice order=order.clone() /> }.into_any()
+        }}
+        <Notes order=order.clone() />
         <CustomerFeedback order=order.clone() />
         <Timeline order=order.clone() />
-        {order.is_active().then(|| view! { <CurrentStage order=order.clone() /> })}
-        <ShipmentAndInvoice order=order.clone() />
         <SharePanel order_id=order.id number=order.number.as_str().to_string() />
-        <Notes order=order.clone() />
         <CloseOrReopen order=order.clone() />
         <History order />
     }
@@ -268,15 +363,17 @@ fn Timeline(order: Order) -> impl IntoView {
     }
 }
 
+/// The current stage: its deadline and checklist, then `children` (what else the stage needs
+/// recorded before it can be left), then the action that moves it on.
 #[component]
-fn CurrentStage(order: Order) -> impl IntoView {
+fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let lang = move || current_lang(i18n);
     let error = drafts().stage_error;
     let reason = drafts().advance_reason;
     let asking_reason = drafts().asking_reason;
-    let due_input = RwSignal::new(String::new());
+    let page = drafts();
     let pipeline = state.pipeline();
     let stage = pipeline.stage(&order.stage).cloned();
     let Some(stage) = stage else {
@@ -360,8 +457,7 @@ fn CurrentStage(order: Order) -> impl IntoView {
     };
     let due_stage = stage_id.clone();
     let save_due = move |_| {
-        let text = due_input.get_untracked();
-        let due = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
+        let due = page.typed().and_then(|draft| draft.due_date());
         act(
             state,
             Mutation::SetDueDate {
@@ -370,9 +466,16 @@ fn CurrentStage(order: Order) -> impl IntoView {
                 due,
             },
             error,
-            move || due_input.set(String::new()),
+            move || {
+                page.forms.update(|forms| {
+                    if let Some(draft) = forms {
+                        draft.due_date.clear();
+                    }
+                })
+            },
         );
     };
+    let (due_value, due_typed) = page.bind(DraftBox::DueDate);
     let deadline_text = move || {
         let date = format::date(due, lang());
         match deadline {
@@ -388,6 +491,7 @@ fn CurrentStage(order: Order) -> impl IntoView {
             <h2>{move || t_string!(i18n, detail_current_stage, stage = stage_name.get(lang()).to_string()).to_string()}</h2>
             <p class="hint" data-testid="deadline">{deadline_text}</p>
             <ul class="checklist" data-testid="checklist">{checklist}</ul>
+            {children()}
             {match can_move {
                 Ok(()) => view! {
                     <Show when=move || asking_reason.get()>
@@ -403,7 +507,7 @@ fn CurrentStage(order: Order) -> impl IntoView {
             {can_plan.then(|| view! {
                 <div class="form-row">
                     <label class="inline-label" for="due-date">{t!(i18n, detail_set_due)}</label>
-                    <input id="due-date" type="date" prop:value=due_input on:input=move |event| due_input.set(event_target_value(&event)) />
+                    <input id="due-date" type="date" prop:value=due_value on:input=move |event| due_typed.run(event_target_value(&event)) />
                     <button type="button" class="secondary" on:click=save_due>{t!(i18n, detail_save)}</button>
                 </div>
             })}
@@ -413,40 +517,14 @@ fn CurrentStage(order: Order) -> impl IntoView {
     .into_any()
 }
 
+/// `nested`: shown inside the current stage's panel, before its action, rather than as a panel.
 #[component]
-fn ShipmentAndInvoice(order: Order) -> impl IntoView {
+fn ShipmentAndInvoice(order: Order, #[prop(optional)] nested: bool) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let lang = move || current_lang(i18n);
-    let error = drafts().shipping_error;
-    let carrier = RwSignal::new(
-        order
-            .shipment
-            .as_ref()
-            .map(|s| s.carrier.clone())
-            .unwrap_or_default(),
-    );
-    let tracking = RwSignal::new(
-        order
-            .shipment
-            .as_ref()
-            .map(|s| s.tracking_no.clone())
-            .unwrap_or_default(),
-    );
-    let invoice_no = RwSignal::new(
-        order
-            .invoice
-            .as_ref()
-            .map(|i| i.number.clone())
-            .unwrap_or_default(),
-    );
-    let invoice_date = RwSignal::new(
-        order
-            .invoice
-            .as_ref()
-            .map(|i| i.date.format("%Y-%m-%d").to_string())
-            .unwrap_or_default(),
-    );
+    let page = drafts();
+    let error = page.shipping_error;
     let order_id = order.id;
     let relevant = state.with_pipeline(|pipeline| order.shipping_open(pipeline))
         && (state.may(Some(&order), Action::RecordShipment)
@@ -458,52 +536,39 @@ fn ShipmentAndInvoice(order: Order) -> impl IntoView {
     let can_ship = state.may(Some(&order), Action::RecordShipment);
     let can_invoice = state.may(Some(&order), Action::RecordInvoice);
     let record_shipment = move |_| {
-        act(
-            state,
-            Mutation::RecordShipment {
-                order_id,
-                carrier: carrier.get_untracked(),
-                tracking_no: tracking.get_untracked(),
-            },
-            error,
-            || {},
-        );
+        if let Some(draft) = page.typed().filter(|draft| draft.order_id() == order_id) {
+            act(state, draft.record_shipment(), error, || {});
+        }
     };
-    let record_invoice =
-        move |_| match NaiveDate::parse_from_str(invoice_date.get_untracked().trim(), "%Y-%m-%d") {
-            Ok(date) => act(
-                state,
-                Mutation::RecordInvoice {
-                    order_id,
-                    number: invoice_no.get_untracked(),
-                    date,
-                },
-                error,
-                || {},
-            ),
-            Err(_) => error.set(Some(ChangeError::Rule(DomainError::invalid(
-                "date",
-                "请选择开票日期",
-                "Choose the invoice date",
-            )))),
-        };
+    let record_invoice = move |_| {
+        if let Some(draft) = page.typed().filter(|draft| draft.order_id() == order_id) {
+            match draft.record_invoice() {
+                Ok(mutation) => act(state, mutation, error, || {}),
+                Err(problem) => error.set(Some(ChangeError::Rule(problem))),
+            }
+        }
+    };
+    let (carrier, carrier_typed) = page.bind(DraftBox::Carrier);
+    let (tracking, tracking_typed) = page.bind(DraftBox::TrackingNo);
+    let (invoice_no, invoice_no_typed) = page.bind(DraftBox::InvoiceNumber);
+    let (invoice_date, invoice_date_typed) = page.bind(DraftBox::InvoiceDate);
     relevant.then(|| view! {
-        <section class="panel">
+        <section class=if nested { "stage-needs" } else { "panel" } data-testid="shipping-panel">
             <h2>{t!(i18n, detail_shipping)}</h2>
             {shipment.map(|s| view! {
                 <p data-testid="shipment">{move || format!("{} {} · {}", s.carrier, s.tracking_no, format::date_time(s.shipped_at, lang()))}</p>
             })}
             {can_ship.then(|| view! {
-                <TextField id="carrier" value=carrier>{t!(i18n, detail_carrier)}</TextField>
-                <TextField id="tracking" value=tracking>{t!(i18n, detail_tracking)}</TextField>
+                <DraftField id="carrier" value=carrier on_input=carrier_typed>{t!(i18n, detail_carrier)}</DraftField>
+                <DraftField id="tracking" value=tracking on_input=tracking_typed>{t!(i18n, detail_tracking)}</DraftField>
                 <button type="button" class="secondary" on:click=record_shipment>{t!(i18n, detail_record_shipment)}</button>
             })}
             {invoice.map(|i| view! {
                 <p data-testid="invoice">{move || format!("{} · {}", i.number, format::date(i.date, lang()))}</p>
             })}
             {can_invoice.then(|| view! {
-                <TextField id="invoice-no" value=invoice_no>{t!(i18n, detail_invoice_no)}</TextField>
-                <TextField id="invoice-date" value=invoice_date kind="date">{t!(i18n, detail_invoice_date)}</TextField>
+                <DraftField id="invoice-no" value=invoice_no on_input=invoice_no_typed>{t!(i18n, detail_invoice_no)}</DraftField>
+                <DraftField id="invoice-date" value=invoice_date on_input=invoice_date_typed kind="date">{t!(i18n, detail_invoice_date)}</DraftField>
                 <button type="button" class="secondary" on:click=record_invoice>{t!(i18n, detail_record_invoice)}</button>
             })}
             <ErrorLine error />
@@ -531,9 +596,16 @@ fn Notes(order: Order) -> impl IntoView {
             move || text.set(String::new()),
         );
     };
+    // The box comes first: a quick note is one tap from the top of the section.
     view! {
         <section class="panel">
             <h2>{t!(i18n, detail_notes)}</h2>
+            <div class="field">
+                <label for="new-note">{t!(i18n, detail_add_note)}</label>
+                <textarea id="new-note" rows="2" prop:value=text on:input=move |event| text.set(event_target_value(&event))></textarea>
+            </div>
+            <button type="button" class="secondary" on:click=add>{t!(i18n, detail_add_note)}</button>
+            <ErrorLine error />
             <ul class="notes" data-testid="notes">
                 {order.notes.iter().rev().map(|note| {
                     let at = note.at;
@@ -545,12 +617,6 @@ fn Notes(order: Order) -> impl IntoView {
                     }
                 }).collect_view()}
             </ul>
-            <div class="field">
-                <label for="new-note">{t!(i18n, detail_add_note)}</label>
-                <textarea id="new-note" rows="3" prop:value=text on:input=move |event| text.set(event_target_value(&event))></textarea>
-            </div>
-            <button type="button" class="secondary" on:click=add>{t!(i18n, detail_add_note)}</button>
-            <ErrorLine error />
         </section>
     }
 }
@@ -621,5 +687,18 @@ fn History(order: Order) -> impl IntoView {
                 }}
             </ol>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dial_string;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn a_typed_phone_number_becomes_something_a_dialler_takes() {
+        assert_eq!(dial_string("139 0000-2222"), "13900002222");
+        assert_eq!(dial_string("+86 571 8888 6666"), "+8657188886666");
+        assert_eq!(dial_string("0571-88886666转123"), "057188886666");
     }
 }

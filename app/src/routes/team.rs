@@ -6,12 +6,12 @@ use domain::{wire::role_names, Role};
 use leptos::prelude::*;
 
 use crate::{
-    api::{self, ApiError, MemberChanges, NewMember, User},
-    components::field::TextField,
+    api::{self, ApiError, MemberChanges, User},
+    components::field::DraftField,
     i18n::*,
     locale::current_lang,
     network::use_online,
-    state::{use_app_state, AppState},
+    state::{use_app_state, AppState, MemberDraft},
 };
 use leptos_i18n::I18nContext;
 
@@ -48,6 +48,10 @@ pub fn TeamPage() -> impl IntoView {
     view! {
         <section class="page team">
             <h1>{t!(i18n, team_title)}</h1>
+            // The add form comes first: adding people is what an admin comes here for most.
+            <Show when=move || is_admin() && online.get()>
+                <AddMember revision />
+            </Show>
             {move || {
                 if !is_admin() {
                     return view! { <p class="notice notice-warn">{t!(i18n, team_admins_only)}</p> }.into_any();
@@ -58,24 +62,98 @@ pub fn TeamPage() -> impl IntoView {
                 match members.get().flatten() {
                     None => view! { <p class="hint">{t!(i18n, team_loading)}</p> }.into_any(),
                     Some(Err(problem)) => view! { <p class="notice notice-warn" role="alert">{problem.message(lang())}</p> }.into_any(),
-                    Some(Ok(list)) => view! {
-                        <ul class="member-list" data-testid="member-list">
-                            {list.into_iter().map(|member| view! { <MemberRow member revision /> }).collect_view()}
-                        </ul>
-                    }
-                    .into_any(),
+                    Some(Ok(list)) => view! { <Members list revision /> }.into_any(),
                 }
             }}
-            <Show when=move || is_admin() && online.get()>
-                <AddMember revision />
-            </Show>
         </section>
     }
 }
 
-/// Role checkboxes, one per role, bound to `chosen`.
+/// The members to list: those with `role` (all when `None`) whose name or login contains
+/// `query`, sorted by name as a Chinese reader expects (pinyin order, through the browser's
+/// collation).
+pub fn members_to_show(members: &[User], role: Option<Role>, query: &str) -> Vec<User> {
+    let query = query.trim().to_lowercase();
+    let mut shown: Vec<User> = members
+        .iter()
+        .filter(|member| role.is_none_or(|role| member.roles.contains(&role)))
+        .filter(|member| {
+            query.is_empty()
+                || member.name.to_lowercase().contains(&query)
+                || member.login.to_lowercase().contains(&query)
+        })
+        .cloned()
+        .collect();
+    let locales = js_sys::Array::of1(&"zh-CN".into());
+    shown.sort_by(|a, b| {
+        let order = js_sys::JsString::from(a.name.as_str()).locale_compare(
+            &b.name,
+            &locales,
+            &js_sys::Object::new(),
+        );
+        order.cmp(&0).then_with(|| a.login.cmp(&b.login))
+    });
+    shown
+}
+
+/// The member list with a search box and one filter chip per role in use.
 #[component]
-fn RolePicker(id: String, chosen: RwSignal<Vec<Role>>) -> impl IntoView {
+fn Members(list: Vec<User>, revision: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = move || current_lang(i18n);
+    let role = RwSignal::new(None::<Role>);
+    let query = RwSignal::new(String::new());
+    let roles_in_use: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|role| list.iter().any(|member| member.roles.contains(role)))
+        .collect();
+    let list = StoredValue::new(list);
+    let chip = move |choice: Option<Role>| {
+        view! {
+            <button
+                type="button"
+                class="chip"
+                aria-pressed=move || (role.get() == choice).to_string()
+                on:click=move |_| role.set(choice)
+            >
+                {move || match choice {
+                    Some(choice) => choice.label(lang()).to_string(),
+                    None => t_string!(i18n, team_all_roles).to_string(),
+                }}
+            </button>
+        }
+    };
+    view! {
+        <div class="member-filters">
+            <input
+                type="search"
+                class="search"
+                aria-label=move || t_string!(i18n, team_search).to_string()
+                placeholder=move || t_string!(i18n, team_search).to_string()
+                prop:value=query
+                on:input=move |event| query.set(event_target_value(&event))
+            />
+            <div class="chips" data-testid="role-filter">
+                {chip(None)}
+                {roles_in_use.into_iter().map(|choice| chip(Some(choice))).collect_view()}
+            </div>
+        </div>
+        <ul class="member-list" data-testid="member-list">
+            {move || {
+                let shown = list.with_value(|list| members_to_show(list, role.get(), &query.get()));
+                shown.into_iter().map(|member| view! { <MemberRow member revision /> }).collect_view()
+            }}
+        </ul>
+    }
+}
+
+/// Role checkboxes, one per role: `is_on` says whether a role is ticked, `set` is told of a tap.
+#[component]
+fn RolePicker(
+    id: String,
+    is_on: Callback<Role, bool>,
+    set: Callback<(Role, bool)>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let lang = move || current_lang(i18n);
     view! {
@@ -89,16 +167,8 @@ fn RolePicker(id: String, chosen: RwSignal<Vec<Role>>) -> impl IntoView {
                         <input
                             id=input_id
                             type="checkbox"
-                            prop:checked=move || chosen.with(|roles| roles.contains(&role))
-                            on:change=move |event| {
-                                let on = event_target_checked(&event);
-                                chosen.update(|roles| {
-                                    roles.retain(|r| *r != role);
-                                    if on {
-                                        roles.push(role);
-                                    }
-                                });
-                            }
+                            prop:checked=move || is_on.run(role)
+                            on:change=move |event| set.run((role, event_target_checked(&event)))
                         />
                         <span>{move || role.label(lang())}</span>
                     </label>
@@ -106,6 +176,21 @@ fn RolePicker(id: String, chosen: RwSignal<Vec<Role>>) -> impl IntoView {
             }).collect_view()}
         </fieldset>
     }
+}
+
+/// A `RolePicker` over a list of roles held in a signal (an existing member's roles).
+fn pick_into(chosen: RwSignal<Vec<Role>>) -> (Callback<Role, bool>, Callback<(Role, bool)>) {
+    (
+        Callback::new(move |role| chosen.with(|roles| roles.contains(&role))),
+        Callback::new(move |(role, on): (Role, bool)| {
+            chosen.update(|roles| {
+                roles.retain(|r| *r != role);
+                if on {
+                    roles.push(role);
+                }
+            })
+        }),
+    )
 }
 
 /// One admin call with the signed-in token; the outcome's message lands in `message`.
@@ -221,6 +306,7 @@ fn MemberRow(member: User, revision: RwSignal<u32>) -> impl IntoView {
             });
         }
     };
+    let (roles_on, set_role) = pick_into(roles);
     let field_id = |what: &str| format!("member-{}-{what}", member.id);
     let (phone_id, password_id, roles_id) =
         (field_id("phone"), field_id("password"), field_id("role"));
@@ -234,7 +320,7 @@ fn MemberRow(member: User, revision: RwSignal<u32>) -> impl IntoView {
             </button>
             <Show when=move || open.get()>
                 <div class="member-edit">
-                    <RolePicker id=roles_id.clone() chosen=roles />
+                    <RolePicker id=roles_id.clone() is_on=roles_on set=set_role />
                     <div class="field">
                         <label for=phone_id.clone()>{t!(i18n, team_work_phone)}</label>
                         <input id=phone_id.clone() type="tel" prop:value=work_phone on:input=move |event| work_phone.set(event_target_value(&event)) />
@@ -258,43 +344,87 @@ fn MemberRow(member: User, revision: RwSignal<u32>) -> impl IntoView {
 #[component]
 fn AddMember(revision: RwSignal<u32>) -> impl IntoView {
     let i18n = use_i18n();
-    let name = RwSignal::new(String::new());
-    let login = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let work_phone = RwSignal::new(String::new());
-    let roles = RwSignal::new(vec![Role::Sales]);
+    let draft = RwSignal::new(MemberDraft::new());
     let message = RwSignal::new(None::<Result<String, String>>);
     let call = AdminCall::new();
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let phone = work_phone.get_untracked().trim().to_string();
-        let member = NewMember {
-            name: name.get_untracked().trim().to_string(),
-            login: login.get_untracked().trim().to_string(),
-            password: password.get_untracked(),
-            roles: role_names(&roles.get_untracked()),
-            work_phone: (!phone.is_empty()).then_some(phone),
-        };
+        let member = draft.with_untracked(MemberDraft::to_new_member);
         let done = t_string!(i18n, team_added, name = member.name.clone()).to_string();
         call.run(message, done, move |token| async move {
             api::add_member(&token, &member).await?;
-            for field in [name, login, password, work_phone] {
-                field.set(String::new());
-            }
+            // The next person starts from an empty form, roles included.
+            draft.set(MemberDraft::new());
             revision.update(|n| *n += 1);
             Ok(())
         });
     };
+    let text = |read: fn(&MemberDraft) -> &String, write: fn(&mut MemberDraft) -> &mut String| {
+        (
+            Signal::derive(move || draft.with(|d| read(d).clone())),
+            Callback::new(move |typed: String| draft.update(|d| *write(d) = typed)),
+        )
+    };
+    let (name, set_name) = text(|d| &d.name, |d| &mut d.name);
+    let (login, set_login) = text(|d| &d.login, |d| &mut d.login);
+    let (password, set_password) = text(|d| &d.password, |d| &mut d.password);
+    let (phone, set_phone) = text(|d| &d.work_phone, |d| &mut d.work_phone);
+    let roles_on = Callback::new(move |role| draft.with(|d| d.has_role(role)));
+    let set_role = Callback::new(move |(role, on)| draft.update(|d| d.set_role(role, on)));
     view! {
         <form class="field-group add-member" on:submit=submit novalidate>
             <legend>{t!(i18n, team_add)}</legend>
-            <TextField id="member-name" value=name required=true>{t!(i18n, team_name)}</TextField>
-            <TextField id="member-login" value=login required=true autocomplete="off">{t!(i18n, team_login)}</TextField>
-            <TextField id="member-password" value=password kind="password" required=true autocomplete="new-password">{t!(i18n, team_password)}</TextField>
-            <TextField id="member-phone" value=work_phone kind="tel">{t!(i18n, team_work_phone)}</TextField>
-            <RolePicker id="new-member-role".to_string() chosen=roles />
+            <DraftField id="member-name" value=name on_input=set_name required=true>{t!(i18n, team_name)}</DraftField>
+            <DraftField id="member-login" value=login on_input=set_login required=true autocomplete="off">{t!(i18n, team_login)}</DraftField>
+            <DraftField id="member-password" value=password on_input=set_password kind="password" required=true autocomplete="new-password">{t!(i18n, team_password)}</DraftField>
+            <DraftField id="member-phone" value=phone on_input=set_phone kind="tel">{t!(i18n, team_work_phone)}</DraftField>
+            <RolePicker id="new-member-role".to_string() is_on=roles_on set=set_role />
             <button type="submit" class="primary wide">{t!(i18n, team_add_submit)}</button>
             <Message message />
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn member(name: &str, login: &str, roles: Vec<Role>) -> User {
+        User {
+            id: format!("u-{login}"),
+            name: name.into(),
+            login: login.into(),
+            roles,
+            active: true,
+            work_phone: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn members_are_listed_in_pinyin_order_filtered_by_role_and_search() {
+        let team = vec![
+            member("张伟", "13758114477", vec![Role::Warehouse]),
+            member("王芳", "13857123456", vec![Role::Sales]),
+            member("李强", "13588002211", vec![Role::Legal]),
+            member("管理员", "13800000000", vec![Role::Admin]),
+            member("孙磊", "13967198765", vec![Role::Sales, Role::Service]),
+        ];
+        let names = |shown: Vec<User>| shown.into_iter().map(|m| m.name).collect::<Vec<_>>();
+        assert_eq!(
+            names(members_to_show(&team, None, "")),
+            ["管理员", "李强", "孙磊", "王芳", "张伟"]
+        );
+        assert_eq!(
+            names(members_to_show(&team, Some(Role::Sales), "")),
+            ["孙磊", "王芳"]
+        );
+        assert_eq!(names(members_to_show(&team, None, "1375")), ["张伟"]);
+        assert_eq!(
+            names(members_to_show(&team, Some(Role::Sales), "王")),
+            ["王芳"]
+        );
     }
 }

@@ -174,7 +174,10 @@ impl AppState {
             }
             sleep(DEBOUNCE_MS).await;
             while wakes.try_recv().is_ok() {}
-            if !is_online() || self.session_rejected.get_untracked() {
+            if !is_online()
+                || self.session_rejected.get_untracked()
+                || self.account_disabled.get_untracked()
+            {
                 continue;
             }
             if self.session.with_untracked(Option::is_none) || !self.is_ready_untracked() {
@@ -186,7 +189,9 @@ impl AppState {
             });
             let outcome = self.sync_once().await;
             if let Err(SyncError::Api(error)) = &outcome {
-                if error.is_unauthorized() {
+                if error.is_account_disabled() {
+                    self.account_disabled.set(true);
+                } else if error.is_unauthorized() {
                     self.session_rejected.set(true);
                 }
             }

@@ -4,9 +4,11 @@
 //! (one pass over the cards).
 
 mod card;
+mod customers;
 mod today;
 
 pub use card::{Card, CardStatus};
+pub use customers::{company_key, customer_named, customers, CustomerSummary};
 pub use today::{today, Today, WEEK_DAYS};
 
 use crate::{DeadlineState, Pipeline};

@@ -69,8 +69,9 @@ pub async fn token_hash(token: &str) -> Result<String, ApiError> {
     Ok(crypto::hex(&crypto::sha256(token.as_bytes()).await?))
 }
 
-/// The user behind the request's session. A missing, malformed, unknown, expired or revoked
-/// token, or a disabled user, all get the same `401 unauthorized`.
+/// The user behind the request's session. A disabled account's session is 403
+/// `account_disabled`; a missing, malformed, unknown, expired or revoked token all get the same
+/// `401 unauthorized`.
 pub async fn require_user(req: &Request, ctx: &RouteContext<()>) -> Result<AuthUser, ApiError> {
     let token = bearer_token(req).ok_or(ApiError::Unauthorized)?;
     let hash = token_hash(&token).await?;
@@ -82,7 +83,12 @@ pub async fn require_user(req: &Request, ctx: &RouteContext<()>) -> Result<AuthU
     let live = session.revoked_at.is_none()
         && DateTime::parse_from_rfc3339(&session.expires_at)
             .is_ok_and(|expires| expires.with_timezone(&Utc) > server_now());
-    if !live || !session.user.active {
+    // A disabled account is told so (its sessions were revoked when it was disabled): the app
+    // then removes the team's data from the phone instead of asking to sign in again.
+    if !session.user.active {
+        return Err(ApiError::AccountDisabled);
+    }
+    if !live {
         return Err(ApiError::Unauthorized);
     }
     Ok(AuthUser {

@@ -194,7 +194,15 @@ fn order_page(
                     div {
                         dt { (pick(lang, "物流信息", "Shipment")) }
                         dd {
-                            (shipment.carrier) " · " span.tracking { (shipment.tracking_no) }
+                            (shipment.carrier) " · "
+                            // One tap selects the whole number for copying (no script on these pages).
+                            span.tracking data-testid="tracking-no" { (shipment.tracking_no) }
+                            @if let Some(link) = domain::carrier::tracking_link(&shipment.carrier, &shipment.tracking_no) {
+                                br;
+                                a.track-link data-testid="tracking-link" href=(link) target="_blank" rel="noopener noreferrer" {
+                                    (pick(lang, "查看物流轨迹", "Track the parcel"))
+                                }
+                            }
                             br;
                             span.muted { (pick(lang, "发货日期 ", "Shipped ")) (date(lang, shipment.shipped_on)) }
                         }
