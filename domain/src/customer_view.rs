@@ -1,5 +1,7 @@
 //! What a customer may see, as its own type: anything not in here cannot leak by accident
-//! (amounts, notes, checklists, history, staff ids, cancellation reasons).
+//! (amounts, notes, checklists, history, staff ids, cancellation reasons). The customer sees what
+//! they ordered — products, quantities, units — but never prices or totals: those are between
+//! the customer's buyer and the sales person, not for whoever holds the order number.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,12 +20,24 @@ pub struct CustomerView {
     pub stages: Vec<CustomerStage>,
     pub current_message: String,
     pub expected_delivery: Option<NaiveDate>,
+    /// What was ordered, in the order's own order: no prices.
+    pub items: Vec<CustomerItem>,
     pub shipment: Option<CustomerShipment>,
     pub sales_contact: SalesContact,
     /// Whether the customer may rate the order and file after-sales requests now.
     pub feedback_open: bool,
     pub feedback: Option<CustomerFeedback>,
     pub after_sales: Vec<CustomerAfterSales>,
+}
+
+/// One ordered line as the customer sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerItem {
+    pub product: String,
+    pub quantity: u32,
+    /// 箱, 卷, 米 …; empty when the order did not say.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
 }
 
 /// The customer's own rating, as they gave it.
@@ -190,6 +204,15 @@ pub fn customer_view(
         stages,
         current_message,
         expected_delivery: order.expected_delivery,
+        items: order
+            .items
+            .iter()
+            .map(|item| CustomerItem {
+                product: item.product.clone(),
+                quantity: item.quantity,
+                unit: item.unit.clone(),
+            })
+            .collect(),
         shipment: order.shipment.as_ref().map(|s| CustomerShipment {
             carrier: s.carrier.clone(),
             tracking_no: s.tracking_no.clone(),

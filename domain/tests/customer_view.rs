@@ -54,6 +54,9 @@ fn the_customer_view_serializes_only_the_allowed_keys() {
         "stages.[].state",
         "current_message",
         "expected_delivery",
+        "items",
+        "items.[].product",
+        "items.[].quantity",
         "shipment",
         "shipment.carrier",
         "shipment.tracking_no",
@@ -72,7 +75,7 @@ fn the_customer_view_serializes_only_the_allowed_keys() {
 }
 
 #[test]
-fn the_customer_view_leaks_no_amounts_notes_products_or_staff_ids() {
+fn the_customer_view_leaks_no_amounts_notes_or_staff_ids() {
     let o = shipped_order();
     let json = serde_json::to_string(&customer_view(
         &o,
@@ -84,7 +87,6 @@ fn the_customer_view_leaks_no_amounts_notes_products_or_staff_ids() {
     .unwrap();
     for secret in [
         "内部备注",
-        "精梳棉纱",
         "2350",
         "62500",
         "u-wangfang",
@@ -94,6 +96,21 @@ fn the_customer_view_leaks_no_amounts_notes_products_or_staff_ids() {
     ] {
         assert!(!json.contains(secret), "leaked {secret}");
     }
+}
+
+#[test]
+fn the_customer_sees_what_was_ordered_without_prices() {
+    let o = shipped_order();
+    let view = customer_view(&o, &Pipeline::standard(), Lang::Zh, None, t0());
+    assert_eq!(view.items.len(), o.items.len());
+    assert!(!view.items.is_empty());
+    for (seen, ordered) in view.items.iter().zip(&o.items) {
+        assert_eq!(seen.product, ordered.product);
+        assert_eq!(seen.quantity, ordered.quantity);
+        assert_eq!(seen.unit, ordered.unit);
+    }
+    let json = serde_json::to_string(&view.items).unwrap();
+    assert!(!json.contains("price"), "{json}");
 }
 
 #[test]

@@ -7,26 +7,28 @@ import { assertCustomerShape, keyPaths } from '../support/track.mjs';
 const STAGE_IDS = ['requirement', 'contract', 'order_entry', 'production', 'delivery', 'after_sales'];
 
 // Demo orders (domain/src/demo.rs has fixed numbers GD-DEMO-NNN), with things a customer must
-// never be shown: the contact's full phone and name, address, products, amounts, internal notes,
-// cancellation reasons, staff ids and the internal order id.
+// never be shown: the contact's full phone and name, address, amounts, internal notes,
+// cancellation reasons, staff ids and the internal order id. (What was ordered — products and
+// quantities, never prices — is theirs to see: issue 20.)
 const SHIPPED = {
   number: 'GD-DEMO-008', // in "delivery", shipped with SF Express, invoice pending
   digits: '8899',
   company: '青岛海昌水产有限公司',
-  secrets: ['15063218899', '于海涛', '冷链保温箱', '16800', 'u-wangfang', 'u-zhangwei', '6a1f3c2e-8d4b-4e07-9c51-00000000d008'],
+  product: '冷链保温箱',
+  secrets: ['15063218899', '于海涛', '16800', 'u-wangfang', 'u-zhangwei', '6a1f3c2e-8d4b-4e07-9c51-00000000d008'],
 };
 const IN_PRODUCTION = {
   number: 'GD-DEMO-007', // in "production", with an internal note and an address
   digits: '7733',
   company: '成都天府食品有限公司',
-  secrets: ['13541287733', '杨雪', '郫都区', '食品级不锈钢储罐', '3260000', '32600', '储罐封头已到货', 'u-liuyang', '6a1f3c2e-8d4b-4e07-9c51-00000000d007'],
+  secrets: ['13541287733', '杨雪', '郫都区', '3260000', '32600', '储罐封头已到货', 'u-liuyang', '6a1f3c2e-8d4b-4e07-9c51-00000000d007'],
 };
 const COMPLETED = { number: 'GD-DEMO-011', digits: '7788', company: '上海浦江包装材料有限公司' };
 const CANCELLED = {
   number: 'GD-DEMO-012',
   digits: '5566',
   company: '天津滨海化工有限公司',
-  secrets: ['13602035566', '马俊', '工业级片碱', '客户预算调整', '项目暂停', '365000'],
+  secrets: ['13602035566', '马俊', '客户预算调整', '项目暂停', '365000'],
 };
 
 // Every key path a CustomerView may contain (domain/src/customer_view.rs).
@@ -151,7 +153,18 @@ test('the customer view has exactly the customer fields at every level', async (
   }
 });
 
-test('the customer never sees the contact phone, amounts, products, notes, staff ids or the cancellation reason', async () => {
+test('the customer sees what was ordered, without prices', async () => {
+  const { json } = await view(SHIPPED);
+  assert.ok(json.items.length > 0);
+  assert.ok(json.items.some((item) => item.product === SHIPPED.product && item.quantity > 0));
+  for (const item of json.items) assert.deepEqual(Object.keys(item).filter((k) => !['product', 'quantity', 'unit'].includes(k)), []);
+  // The customer's page lists them too.
+  const page = await api(`/t/${json.access.token}`);
+  assert.equal(page.status, 200, page.text);
+  assert.match(page.text, new RegExp(`${SHIPPED.product} × \\d+`));
+});
+
+test('the customer never sees the contact phone, amounts, notes, staff ids or the cancellation reason', async () => {
   for (const order of [SHIPPED, IN_PRODUCTION, CANCELLED]) {
     for (const lang of ['zh', 'en']) {
       assertLeaksNothing((await view(order, { lang })).text, order.secrets);

@@ -50,7 +50,8 @@ export function readToken(token) {
 // and the access token beside it. Anything else is a leak.
 export const VIEW_PATHS = [
   'order_number', 'company', 'status', 'stages', 'stages[].label', 'stages[].reached_on', 'stages[].state',
-  'current_message', 'expected_delivery', 'shipment', 'shipment.carrier', 'shipment.tracking_no',
+  'current_message', 'expected_delivery', 'items', 'items[].product', 'items[].quantity', 'items[].unit',
+  'shipment', 'shipment.carrier', 'shipment.tracking_no',
   'shipment.shipped_on', 'sales_contact', 'sales_contact.name', 'sales_contact.phone', 'feedback_open',
   'feedback', 'feedback.stars', 'feedback.comment', 'feedback.given_on', 'feedback.editable_until',
   'after_sales', 'after_sales[].kind', 'after_sales[].kind_label', 'after_sales[].description',

@@ -190,6 +190,18 @@ fn order_page(
                 @if let Some(day) = view.expected_delivery {
                     div { dt { (pick(lang, "预计交付", "Expected delivery")) } dd { (date(lang, day)) } }
                 }
+                @if !view.items.is_empty() {
+                    div data-testid="track-items" {
+                        dt { (pick(lang, "订购货品", "Items")) }
+                        dd {
+                            ul.items {
+                                @for item in &view.items {
+                                    li { (item.product) " × " (item.quantity) (item.unit) }
+                                }
+                            }
+                        }
+                    }
+                }
                 @if let Some(shipment) = &view.shipment {
                     div {
                         dt { (pick(lang, "物流信息", "Shipment")) }
