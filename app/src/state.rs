@@ -15,12 +15,14 @@ mod channel_draft;
 mod describe;
 mod member_draft;
 mod order_forms;
+mod pull;
 mod sync;
 pub mod unsent;
 
 pub use channel_draft::ChannelDraft;
 pub use member_draft::MemberDraft;
 pub use order_forms::{DraftBox, OrderPageDraft, TypedField};
+pub use pull::PullGesture;
 
 pub use sync::{describe_rejection, SyncError, SyncStatus};
 

@@ -4,6 +4,7 @@ pub mod copy_button;
 pub mod customer_feedback;
 pub mod field;
 pub mod order_card;
+pub mod pull_to_refresh;
 pub mod rejections;
 pub mod share_panel;
 pub mod top_bar;

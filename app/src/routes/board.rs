@@ -7,6 +7,7 @@ use domain::{columns, Action, BoardFilter, Card};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::components::pull_to_refresh::PullToRefresh;
 use crate::components::rejections::{Rejections, WaitingChange};
 use crate::{
     api, components::order_card::OrderCard, format, i18n::*, locale::current_lang,
@@ -102,6 +103,7 @@ pub fn BoardPage() -> impl IntoView {
     };
 
     view! {
+        <PullToRefresh>
         <section class="page board">
             <div class="page-head">
                 <h1>{t!(i18n, board_title)}</h1>
@@ -208,6 +210,7 @@ pub fn BoardPage() -> impl IntoView {
                 </A>
             </Show>
         </section>
+        </PullToRefresh>
     }
 }
 

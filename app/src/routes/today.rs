@@ -5,6 +5,8 @@
 
 use domain::{Card, DeadlineState, Today};
 use leptos::prelude::*;
+
+use crate::components::pull_to_refresh::PullToRefresh;
 use leptos_router::components::A;
 
 use crate::{format, i18n::*, locale::current_lang, state::use_app_state};
@@ -78,6 +80,7 @@ pub fn TodayPage() -> impl IntoView {
         Section::AfterSales => t_string!(i18n, today_after_sales),
     };
     view! {
+        <PullToRefresh>
         <section class="page today">
             <div class="page-head">
                 <h1>{t!(i18n, today_title)}</h1>
@@ -128,6 +131,7 @@ pub fn TodayPage() -> impl IntoView {
             }}
             <p class="hint today-offline">{t!(i18n, today_offline)}</p>
         </section>
+        </PullToRefresh>
     }
 }
 
