@@ -32,8 +32,9 @@ test('a customer with the order number and phone digits sees the progress timeli
   assert.match(await result.textContent(), /深圳华芯电子科技有限公司/);
   assert.equal(await page.locator('.timeline-step').count(), 6);
   assert.equal(await page.locator('.timeline-step.current').count(), 1);
-  // Internal data never reaches the customer's page.
-  assert.doesNotMatch(await page.content(), /1280|工业控制主板|13823456789/);
+  // What was ordered is listed, without prices; internal data never reaches the page.
+  assert.match(await page.getByTestId('track-items').innerText(), /工业控制主板 V3 × 200/);
+  assert.doesNotMatch(await page.content(), /1280|13823456789/);
   assert.deepEqual(await smallTapTargets(page), []);
   await screenshot(page, 'track-result-390x844');
   assert.deepEqual(problems, []);
