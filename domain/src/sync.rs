@@ -393,8 +393,9 @@ pub fn rebase(
         let id = p.mutation.order_id();
         let current = rebased.overlay.get(&id).or_else(|| base.get(&id)).cloned();
         let overlay = &rebased.overlay;
-        let taken = |number: &str| {
-            let same = |o: &Order| o.id != id && o.number.as_str().eq_ignore_ascii_case(number);
+        // `taken` is asked about number keys, as on the server (`make_number_unique`).
+        let taken = |key: &str| {
+            let same = |o: &Order| o.id != id && o.number.key() == key;
             overlay.values().any(same)
                 || base
                     .values()
