@@ -426,3 +426,101 @@ pub fn rework<'a>(
         })
         .count()
 }
+
+/// The date ranges the screen offers (custom ranges are a `Period` of their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    /// 本周: Monday of this week to today.
+    ThisWeek,
+    /// 本月: the first of this month to today.
+    ThisMonth,
+    /// 上月: the whole previous month.
+    LastMonth,
+    /// 本季度: the first day of this quarter to today.
+    ThisQuarter,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 4] = [
+        Preset::ThisWeek,
+        Preset::ThisMonth,
+        Preset::LastMonth,
+        Preset::ThisQuarter,
+    ];
+
+    pub fn period(self, today: NaiveDate) -> Period {
+        let first_of = |year: i32, month: u32| {
+            NaiveDate::from_ymd_opt(year, month, 1).expect("the first of a month exists")
+        };
+        match self {
+            Preset::ThisWeek => Period {
+                from: today - Duration::days(i64::from(today.weekday().num_days_from_monday())),
+                to: today,
+            },
+            Preset::ThisMonth => Period {
+                from: first_of(today.year(), today.month()),
+                to: today,
+            },
+            Preset::LastMonth => {
+                let this_month = first_of(today.year(), today.month());
+                let last_day = this_month - Duration::days(1);
+                Period {
+                    from: first_of(last_day.year(), last_day.month()),
+                    to: last_day,
+                }
+            }
+            Preset::ThisQuarter => Period {
+                from: first_of(today.year(), (today.month() - 1) / 3 * 3 + 1),
+                to: today,
+            },
+        }
+    }
+
+    pub fn label(self, lang: crate::Lang) -> &'static str {
+        match self {
+            Preset::ThisWeek => lang.pick("本周", "This week"),
+            Preset::ThisMonth => lang.pick("本月", "This month"),
+            Preset::LastMonth => lang.pick("上月", "Last month"),
+            Preset::ThisQuarter => lang.pick("本季度", "This quarter"),
+        }
+    }
+}
+
+/// Everything the 分析 screen shows, computed once per period and filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dashboard {
+    pub period: Period,
+    pub flow: Vec<WeekFlow>,
+    pub cycle_time: Option<Spread>,
+    pub stages: Vec<StageTime>,
+    pub load: Vec<StageLoad>,
+    pub bottleneck: Option<Bottleneck>,
+    pub conversion: Conversion,
+    pub delivery: Delivery,
+    pub rework: usize,
+}
+
+pub fn dashboard(
+    orders: &[Order],
+    period: Period,
+    filter: &Filter,
+    now: DateTime<Utc>,
+    pipeline: &Pipeline,
+) -> Dashboard {
+    let kept: Vec<&Order> = orders
+        .iter()
+        .filter(|order| filter.matches(order))
+        .collect();
+    let kept = || kept.iter().copied();
+    Dashboard {
+        period,
+        flow: weekly_flow(kept(), period),
+        cycle_time: cycle_time(kept(), period),
+        stages: stage_times(kept(), period, pipeline),
+        load: work_in_progress(kept(), business_date(now), pipeline),
+        bottleneck: bottleneck(kept(), period, now, pipeline),
+        conversion: conversion(kept(), period),
+        delivery: delivery(kept(), period),
+        rework: rework(kept(), period, pipeline),
+    }
+}

@@ -565,3 +565,79 @@ fn a_filter_keeps_one_owner_or_one_customer() {
     assert!(orders().iter().all(|o| !nobody.matches(o)));
     assert!(orders().iter().all(|o| Filter::default().matches(o)));
 }
+
+#[test]
+fn presets_cover_the_calendar_ranges_managers_review() {
+    let today = date(2026, 12, 13); // a Sunday
+    assert_eq!(
+        Preset::ThisWeek.period(today),
+        Period {
+            from: date(2026, 12, 7),
+            to: today
+        }
+    );
+    assert_eq!(
+        Preset::ThisMonth.period(today),
+        Period {
+            from: date(2026, 12, 1),
+            to: today
+        }
+    );
+    assert_eq!(
+        Preset::LastMonth.period(today),
+        Period {
+            from: date(2026, 11, 1),
+            to: date(2026, 11, 30)
+        }
+    );
+    assert_eq!(
+        Preset::ThisQuarter.period(today),
+        Period {
+            from: date(2026, 10, 1),
+            to: today
+        }
+    );
+    // Across a year's edge.
+    assert_eq!(
+        Preset::LastMonth.period(date(2027, 1, 5)),
+        Period {
+            from: date(2026, 12, 1),
+            to: date(2026, 12, 31)
+        }
+    );
+    assert_eq!(
+        Preset::ThisQuarter.period(date(2027, 3, 31)).from,
+        date(2027, 1, 1)
+    );
+    assert_eq!(
+        Preset::ThisWeek.period(date(2026, 12, 7)).from,
+        date(2026, 12, 7),
+        "a Monday starts its own week"
+    );
+}
+
+#[test]
+fn the_dashboard_is_the_figures_above_for_the_filtered_orders() {
+    let all = orders();
+    let board = dashboard(
+        &all,
+        period(),
+        &Filter::default(),
+        now(),
+        &Pipeline::standard(),
+    );
+    assert_eq!(board.flow, weekly_flow(&all, period()));
+    assert_eq!(board.cycle_time.unwrap().p50, 5040);
+    assert_eq!(board.bottleneck.unwrap().stage.as_str(), "production");
+    assert_eq!(board.conversion.started, 3);
+    assert_eq!(board.delivery.shipped, 3);
+    assert_eq!(board.rework, 1);
+    let theirs = Filter {
+        owner: Some("u-sunlei".into()),
+        company: None,
+    };
+    let board = dashboard(&all, period(), &theirs, now(), &Pipeline::standard());
+    assert_eq!(board.conversion.started, 1);
+    assert_eq!(board.delivery, Delivery::default());
+    assert_eq!(board.load[0].orders, [Uuid::from_u128(5)]);
+}
