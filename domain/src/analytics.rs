@@ -498,6 +498,8 @@ pub struct Dashboard {
     pub conversion: Conversion,
     pub delivery: Delivery,
     pub rework: usize,
+    pub people: Vec<Person>,
+    pub customers: CustomerFeeling,
 }
 
 pub fn dashboard(
@@ -522,5 +524,213 @@ pub fn dashboard(
         conversion: conversion(kept(), period),
         delivery: delivery(kept(), period),
         rework: rework(kept(), period, pipeline),
+        people: people(kept(), period, pipeline),
+        customers: customer_feeling(kept(), period),
     }
+}
+
+/// One person's figures (我的业绩): the orders they own and the stage visits they handled (a
+/// visit's responsible person, else whoever moved the order on from it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub user_id: String,
+    pub name: String,
+    /// Active orders they own now.
+    pub owned_active: usize,
+    /// Stage visits they handled that ended in the period.
+    pub handled: usize,
+    /// Of those, ended by their deadline.
+    pub on_time: usize,
+    /// The median time those visits took, in minutes.
+    pub median_minutes: Option<i64>,
+    /// The customers' ratings of their orders given in the period: sum and count (the average
+    /// is `rating_sum / ratings`).
+    pub rating_sum: u32,
+    pub ratings: usize,
+    /// Open after-sales requests on the orders they own.
+    pub open_requests: usize,
+}
+
+/// Every person who owns an order or handled a stage, by name (then id).
+pub fn people<'a>(
+    orders: impl IntoIterator<Item = &'a Order> + Clone,
+    period: Period,
+    pipeline: &Pipeline,
+) -> Vec<Person> {
+    let mut found: BTreeMap<String, (Person, Vec<i64>)> = BTreeMap::new();
+    for order in orders {
+        {
+            let (owner, _) = person_entry(&mut found, &order.owner);
+            if order.is_active() {
+                owner.owned_active += 1;
+            }
+            owner.open_requests += order.after_sales.iter().filter(|r| r.is_open()).count();
+            if let Some(feedback) = order
+                .feedback
+                .as_ref()
+                .filter(|f| period.contains(f.given_at))
+            {
+                owner.rating_sum += u32::from(feedback.stars);
+                owner.ratings += 1;
+            }
+        }
+        for (index, visit) in order.stages.iter().enumerate() {
+            let Some(left) = visit.left_at.filter(|at| period.contains(*at)) else {
+                continue;
+            };
+            let Some(def) = pipeline.stage(&visit.stage) else {
+                continue;
+            };
+            // Who handled it: the responsible person, else whoever moved the order on (entered
+            // the next stage), else whoever completed or cancelled it there.
+            let handler = visit
+                .responsible
+                .as_ref()
+                .or_else(|| order.stages.get(index + 1).map(|next| &next.entered_by))
+                .or_else(|| {
+                    order
+                        .history
+                        .iter()
+                        .rev()
+                        .find(|event| {
+                            event.at == left
+                                && matches!(
+                                    event.kind,
+                                    EventKind::Completed { .. } | EventKind::Cancelled { .. }
+                                )
+                        })
+                        .map(|event| &event.actor)
+                });
+            let Some(handler) = handler else { continue };
+            let due = visit.due_date.unwrap_or_else(|| {
+                add_days(business_date(visit.entered_at), i64::from(def.sla_days))
+            });
+            let (person, times) = person_entry(&mut found, handler);
+            person.handled += 1;
+            if business_date(left) <= due {
+                person.on_time += 1;
+            }
+            times.push(minutes(visit.entered_at, left));
+        }
+    }
+    let mut list: Vec<Person> = found
+        .into_values()
+        .map(|(mut person, times)| {
+            person.median_minutes = spread(times).map(|s| s.p50);
+            person
+        })
+        .collect();
+    list.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.user_id.cmp(&b.user_id)));
+    list
+}
+
+fn person_entry<'m>(
+    found: &'m mut BTreeMap<String, (Person, Vec<i64>)>,
+    staff: &crate::StaffRef,
+) -> &'m mut (Person, Vec<i64>) {
+    found.entry(staff.user_id.clone()).or_insert_with(|| {
+        (
+            Person {
+                user_id: staff.user_id.clone(),
+                name: staff.name.clone(),
+                owned_active: 0,
+                handled: 0,
+                on_time: 0,
+                median_minutes: None,
+                rating_sum: 0,
+                ratings: 0,
+                open_requests: 0,
+            },
+            Vec::new(),
+        )
+    })
+}
+
+/// How customers feel, over the period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerFeeling {
+    /// Ratings given in the period, by stars: `[one star, …, five stars]`.
+    pub stars: [usize; 5],
+    /// Orders shipped in the period (what requests are counted against).
+    pub shipped: usize,
+    /// After-sales requests filed in the period, by kind, in `AfterSalesKind::ALL` order.
+    pub requests: Vec<(crate::AfterSalesKind, usize)>,
+    /// How long the requests resolved in the period took, in minutes.
+    pub time_to_resolve: Option<Spread>,
+}
+
+impl CustomerFeeling {
+    pub fn ratings(&self) -> usize {
+        self.stars.iter().sum()
+    }
+
+    /// The average rating in tenths of a star (43 = 4.3), rounded half up.
+    pub fn average_tenths(&self) -> Option<u32> {
+        let count = self.ratings();
+        let sum: usize = self
+            .stars
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i + 1) * n)
+            .sum();
+        (count > 0).then(|| ((sum * 20 + count) / (count * 2)) as u32)
+    }
+
+    /// Requests per 100 shipped orders, rounded half up.
+    pub fn requests_per_100_shipped(&self) -> Option<u32> {
+        let requests: usize = self.requests.iter().map(|(_, n)| n).sum();
+        percent(requests, self.shipped)
+    }
+}
+
+pub fn customer_feeling<'a>(
+    orders: impl IntoIterator<Item = &'a Order>,
+    period: Period,
+) -> CustomerFeeling {
+    let mut feeling = CustomerFeeling {
+        requests: crate::AfterSalesKind::ALL
+            .iter()
+            .map(|kind| (*kind, 0))
+            .collect(),
+        ..Default::default()
+    };
+    let mut resolve_times = Vec::new();
+    for order in orders {
+        if let Some(feedback) = order
+            .feedback
+            .as_ref()
+            .filter(|f| period.contains(f.given_at))
+        {
+            if (1..=5).contains(&feedback.stars) {
+                feeling.stars[usize::from(feedback.stars) - 1] += 1;
+            }
+        }
+        if order
+            .shipment
+            .as_ref()
+            .is_some_and(|s| period.contains(s.shipped_at))
+        {
+            feeling.shipped += 1;
+        }
+        for request in &order.after_sales {
+            if period.contains(request.at) {
+                if let Some(slot) = feeling
+                    .requests
+                    .iter_mut()
+                    .find(|(kind, _)| *kind == request.kind)
+                {
+                    slot.1 += 1;
+                }
+            }
+            if let Some(resolution) = request
+                .resolution
+                .as_ref()
+                .filter(|r| period.contains(r.at))
+            {
+                resolve_times.push(minutes(request.at, resolution.at));
+            }
+        }
+    }
+    feeling.time_to_resolve = spread(resolve_times);
+    feeling
 }

@@ -641,3 +641,127 @@ fn the_dashboard_is_the_figures_above_for_the_filtered_orders() {
     assert_eq!(board.delivery, Delivery::default());
     assert_eq!(board.load[0].orders, [Uuid::from_u128(5)]);
 }
+
+fn feedback(stars: u8, at: DateTime<Utc>) -> Feedback {
+    Feedback {
+        stars,
+        comment: String::new(),
+        given_at: at,
+        edited_at: None,
+    }
+}
+
+fn request(
+    n: u128,
+    kind: AfterSalesKind,
+    at: DateTime<Utc>,
+    resolved: Option<DateTime<Utc>>,
+) -> AfterSalesRequest {
+    AfterSalesRequest {
+        id: Uuid::from_u128(n),
+        kind,
+        description: "—".into(),
+        contact: "周建国".into(),
+        at,
+        resolution: resolved.map(|at| Resolution {
+            by: staff(&service()),
+            at,
+            note: String::new(),
+        }),
+    }
+}
+
+/// The fixtures with what customers said: C rated 4 on 12-11 and had a delivery request on
+/// 12-11 10:00 resolved 12-12 16:00 (30 h); F rated 5 on 11-20 (before the period); G has an
+/// open quality request from 12-08.
+fn orders_with_feedback() -> Vec<Order> {
+    let mut all = orders();
+    all[2].feedback = Some(feedback(4, dec(11, 9)));
+    all[2].after_sales.push(request(
+        1,
+        AfterSalesKind::Delivery,
+        dec(11, 10),
+        Some(dec(12, 16)),
+    ));
+    all[5].feedback = Some(feedback(5, nov(20, 9)));
+    all[6]
+        .after_sales
+        .push(request(2, AfterSalesKind::Quality, dec(8, 10), None));
+    all
+}
+
+#[test]
+fn each_person_gets_the_orders_they_own_and_the_stages_they_handled() {
+    let found = people(&orders_with_feedback(), period(), &Pipeline::standard());
+    assert_eq!(
+        found.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["孙磊", "王芳"],
+        "by name"
+    );
+    let sunlei = &found[0];
+    assert_eq!(
+        (sunlei.owned_active, sunlei.handled, sunlei.median_minutes),
+        (1, 0, None)
+    );
+    // 王芳 handled (moved on, completed or cancelled) A: requirement ✓, contract ✗; B:
+    // requirement ✗, contract ✓ (cancelled); C: all three ✓ (the last by completing it); F:
+    // delivery ✗; G: delivery ✓ — 9 visits, 6 on time. Their times sorted: 720, 1440, 1440,
+    // 1440, 2880, 2880, 4320, 5760, 10080: the median is the 5th, 2880.
+    let wangfang = &found[1];
+    assert_eq!(wangfang.user_id, "u-wangfang");
+    assert_eq!((wangfang.handled, wangfang.on_time), (9, 6));
+    assert_eq!(wangfang.median_minutes, Some(2880));
+    // She owns A, D, F and G (active), B and C (closed); E is 孙磊's.
+    assert_eq!(wangfang.owned_active, 4);
+    // C's rating is in the period, F's is not; G's request is still open.
+    assert_eq!((wangfang.rating_sum, wangfang.ratings), (4, 1));
+    assert_eq!(wangfang.open_requests, 1);
+}
+
+#[test]
+fn a_stage_with_a_responsible_person_is_theirs_whoever_moved_it_on() {
+    let mut a = order_a();
+    a.stages[0].responsible = Some(staff(&legal()));
+    let found = people([&a], period(), &Pipeline::standard());
+    let liqiang = found.iter().find(|p| p.user_id == "u-liqiang").unwrap();
+    assert_eq!(
+        (liqiang.handled, liqiang.on_time, liqiang.owned_active),
+        (1, 1, 0)
+    );
+    let wangfang = found.iter().find(|p| p.user_id == "u-wangfang").unwrap();
+    assert_eq!(wangfang.handled, 1, "only the contract visit is hers now");
+}
+
+#[test]
+fn customers_ratings_requests_per_shipment_and_time_to_resolve() {
+    let feeling = customer_feeling(&orders_with_feedback(), period());
+    assert_eq!(feeling.stars, [0, 0, 0, 1, 0]);
+    assert_eq!(feeling.average_tenths(), Some(40));
+    // Shipped in the period: C, F, G. Requests filed in it: one delivery, one quality.
+    assert_eq!(feeling.shipped, 3);
+    let count = |kind| feeling.requests.iter().find(|(k, _)| *k == kind).unwrap().1;
+    assert_eq!(
+        (
+            count(AfterSalesKind::Quality),
+            count(AfterSalesKind::Delivery),
+            count(AfterSalesKind::Return)
+        ),
+        (1, 1, 0)
+    );
+    assert_eq!(feeling.requests_per_100_shipped(), Some(67));
+    // 12-11 10:00 → 12-12 16:00 = 30 hours.
+    assert_eq!(feeling.time_to_resolve.unwrap().p50, 30 * 60);
+    let quiet = Period {
+        from: date(2027, 1, 4),
+        to: date(2027, 1, 10),
+    };
+    let none = customer_feeling(&orders_with_feedback(), quiet);
+    assert_eq!(
+        (
+            none.average_tenths(),
+            none.requests_per_100_shipped(),
+            none.time_to_resolve
+        ),
+        (None, None, None)
+    );
+}

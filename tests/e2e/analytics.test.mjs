@@ -92,6 +92,12 @@ test('on a desk-sized screen 分析 uses the width; a salesperson sees only thei
   await signInAs(wide.page, DEMO_TEAM.admin, { next: '/desk/analytics' });
   await wide.page.getByTestId('tile-started').waitFor();
   await wide.page.getByTestId('bottleneck').waitFor();
+  // People: the demo's two salespeople and the others who handled stages, each with figures.
+  await wide.page.getByRole('button', { name: '本季度' }).click();
+  await wide.page.getByTestId('person').filter({ hasText: '王芳' }).waitFor();
+  await wide.page.getByTestId('person').filter({ hasText: '孙磊' }).waitFor();
+  assert.match(await wide.page.getByTestId('customers').innerText(), /平均评分 \d\.\d/);
+  await wide.page.getByRole('button', { name: '本月' }).click();
   await screenshot(wide.page, 'analytics-1280');
   const team = Number(await wide.page.getByTestId('tile-started').locator('.tile-value').innerText());
   await wide.page.getByRole('button', { name: '本季度' }).click();

@@ -297,6 +297,64 @@ pub fn AnalyticsPage() -> impl IntoView {
             .iter()
             .map(|(reason, count)| view! { <li>{reason.clone()}" × "{*count}</li> })
             .collect_view();
+        let people = board
+            .people
+            .iter()
+            .filter(|p| p.owned_active > 0 || p.handled > 0 || p.ratings > 0)
+            .map(|p| {
+                let rating = (p.ratings > 0).then(|| format!("{:.1}", f64::from(p.rating_sum) / p.ratings as f64));
+                view! {
+                    <li class="person" data-testid="person">
+                        <span class="person-name">{p.name.clone()}</span>
+                        <span class="person-figures">
+                            {t_string!(
+                                i18n,
+                                analytics_person,
+                                owned = p.owned_active,
+                                handled = p.handled,
+                                on_time = percent_text(percent(p.on_time, p.handled)),
+                                median = p.median_minutes.map_or_else(|| "—".to_string(), |m| duration(m, lang)),
+                                rating = rating.unwrap_or_else(|| "—".to_string()),
+                                open = p.open_requests
+                            )
+                            .to_string()}
+                        </span>
+                    </li>
+                }
+            })
+            .collect_view();
+        let feeling = &board.customers;
+        let star_rows: Vec<Bar> = (1..=5)
+            .rev()
+            .map(|stars| Bar {
+                label: "★".repeat(stars),
+                value: feeling.stars[stars - 1] as f64,
+                text: feeling.stars[stars - 1].to_string(),
+                marker: None,
+                tone: if stars <= 2 { "late" } else { "ok" },
+            })
+            .collect();
+        let customers_line = t_string!(
+            i18n,
+            analytics_customers_line,
+            average = feeling
+                .average_tenths()
+                .map_or_else(|| "—".to_string(), |t| format!("{}.{}", t / 10, t % 10)),
+            ratings = feeling.ratings(),
+            per_100 = feeling
+                .requests_per_100_shipped()
+                .map_or_else(|| "—".to_string(), |n| n.to_string()),
+            resolve = feeling
+                .time_to_resolve
+                .map_or_else(|| "—".to_string(), |s| duration(s.p50, lang))
+        )
+        .to_string();
+        let request_kinds = feeling
+            .requests
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(kind, n)| view! { <li>{kind.label(lang).to_string()}" × "{*n}</li> })
+            .collect_view();
         let series = vec![
             t_string!(i18n, analytics_started).to_string(),
             t_string!(i18n, analytics_completed).to_string(),
@@ -328,6 +386,16 @@ pub fn AnalyticsPage() -> impl IntoView {
                 <h2>{t!(i18n, analytics_conversion)}</h2>
                 <Bars rows=funnel summary=t_string!(i18n, analytics_conversion).to_string() />
                 <ul class="reasons">{reasons}</ul>
+            </section>
+            <section class="panel" data-testid="people">
+                <h2>{t!(i18n, analytics_people)}</h2>
+                <ul class="people">{people}</ul>
+            </section>
+            <section class="panel" data-testid="customers">
+                <h2>{t!(i18n, analytics_customers)}</h2>
+                <p>{customers_line}</p>
+                <Bars rows=star_rows summary=t_string!(i18n, analytics_customers).to_string() />
+                <ul class="reasons">{request_kinds}</ul>
             </section>
             <p class="hint">{t!(i18n, analytics_delivery_rule)}</p>
         }
