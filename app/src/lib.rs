@@ -33,5 +33,4 @@ pub fn mount_desk() {
 
 fn start() {
     console_error_panic_hook::set_once();
-    locale::default_to_chinese();
 }

@@ -15,6 +15,7 @@ use crate::{
     boot,
     components::{bottom_nav::BottomNav, top_bar::TopBar, update_banner::UpdateBanner},
     i18n::*,
+    locale::LanguageProvider,
     pwa::provide_pwa,
     reminders,
     state::{provide_app_state, use_app_state},
@@ -34,11 +35,10 @@ pub fn AppFrame(children: Children) -> impl IntoView {
         }
     });
     view! {
-        // `DocumentLanguage` sets `<html lang>` to a full tag (zh-CN picks Simplified glyphs).
-        <I18nContextProvider set_lang_attr_on_html=false>
+        <LanguageProvider>
             <DocumentLanguage />
             {children()}
-        </I18nContextProvider>
+        </LanguageProvider>
     }
 }
 
