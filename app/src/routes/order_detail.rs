@@ -599,7 +599,8 @@ fn ShipmentAndInvoice(order: Order, #[prop(optional)] nested: bool) -> impl Into
                 <div class="chips carrier-chips" role="group" aria-label=move || t_string!(i18n, detail_carrier_suggestions).to_string() data-testid="carrier-suggestions">
                     {domain::carrier::CARRIERS.iter().map(|known| {
                         let name = known.name;
-                        view! { <button type="button" class="chip" on:click=move |_| pick_carrier(name)>{known.short}</button> }
+                        let chosen = move || (carrier.get() == name).to_string();
+                        view! { <button type="button" class="chip" aria-pressed=chosen on:click=move |_| pick_carrier(name)>{known.short}</button> }
                     }).collect_view()}
                 </div>
                 <DraftField id="tracking" value=tracking on_input=tracking_typed>{t!(i18n, detail_tracking)}</DraftField>
