@@ -25,6 +25,9 @@
 //! - `RecordInvoice`: finance or sales.
 //! - `Cancel`, `Reopen`, `Assign`: the owner or sales.
 //! - `AddNote`: anyone.
+//! - `AskForHelp`: the owner, sales, or a responsible role of the current stage; `need` must be
+//!   an exit requirement of the current stage not yet on record (`Invalid` otherwise). Asking
+//!   again is a reminder and is recorded again.
 //!
 //! **Moving through the pipeline.**
 //! - `AdvanceStage.from` must be the current stage, else `StaleStage { current }`: the order was
@@ -89,7 +92,7 @@ use crate::order::{
     Shipment, StaffRef, StageProgress,
 };
 use crate::permission::{self, Action};
-use crate::pipeline::{ids, Pipeline, StageDef, StageId};
+use crate::pipeline::{ids, ExitRequirement, Pipeline, StageDef, StageId};
 use crate::text::{multi_line, optional_line, single_line, Field};
 use crate::Lang;
 
@@ -197,6 +200,33 @@ fn check_growth(order: &Order) -> Result<(), DomainError> {
         ));
     }
     Ok(())
+}
+
+/// The server's own record that it locked customer lookups of `order`'s number for
+/// `business_date` (too many wrong phone digits), by the system actor, so that sync brings it to
+/// the owner's 今天. `None` when there is nothing to write: already recorded for that day, or
+/// the order is at its growth bounds (the team's channels are still told).
+pub fn record_lookup_lock(
+    order: &Order,
+    business_date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Option<Applied> {
+    if order.lookup_locked_on() == Some(business_date) {
+        return None;
+    }
+    let event = HistoryEvent {
+        at: now,
+        actor: crate::sync::system_actor(),
+        kind: EventKind::CustomerLookupLocked { business_date },
+    };
+    let mut order = order.clone();
+    order.history.push(event.clone());
+    order.updated_at = now;
+    check_growth(&order).ok()?;
+    Some(Applied {
+        order,
+        events: vec![event],
+    })
 }
 
 /// Applies mutations in order, stopping at the first rejection. `order` may be `None` only if
@@ -368,7 +398,35 @@ fn change(
             )?;
             feedback::resolve_after_sales(ctx.actor, ctx.now, order, *request_id, note)
         }
+        Mutation::AskForHelp { need, .. } => ask_for_help(ctx, order, *need),
     }
+}
+
+fn ask_for_help(
+    ctx: &Context,
+    order: &mut Order,
+    need: ExitRequirement,
+) -> Result<Vec<EventKind>, DomainError> {
+    permission::check(ctx.actor, Some(order), ctx.pipeline, Action::AskForHelp)?;
+    let stage = ctx.pipeline.stage(&order.stage);
+    if !stage.is_some_and(|def| def.exit_requirements.contains(&need)) {
+        return Err(DomainError::invalid(
+            "need",
+            "当前阶段不需要登记这一项",
+            "The current stage does not need this record",
+        ));
+    }
+    if order.has_recorded(need) {
+        return Err(DomainError::invalid(
+            "need",
+            "这一项已经登记了",
+            "This is already on record",
+        ));
+    }
+    Ok(vec![EventKind::HelpAsked {
+        need,
+        stage: order.stage.clone(),
+    }])
 }
 
 fn edit_fields(
@@ -774,13 +832,8 @@ fn current_or_later_stage<'p>(
 }
 
 fn check_exit_requirements(order: &Order, def: &StageDef) -> Result<(), DomainError> {
-    use crate::pipeline::ExitRequirement;
     for requirement in &def.exit_requirements {
-        let met = match requirement {
-            ExitRequirement::Shipment => order.shipment.is_some(),
-            ExitRequirement::Invoice => order.invoice.is_some(),
-        };
-        if !met {
+        if !order.has_recorded(*requirement) {
             return Err(DomainError::MissingRequirement {
                 requirement: *requirement,
             });

@@ -7,6 +7,8 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Carrier {
     pub name: &'static str,
+    /// What people call it, short enough for a suggestion chip: "顺丰".
+    pub short: &'static str,
     aliases: &'static [&'static str],
     code: &'static str,
 }
@@ -14,41 +16,49 @@ pub struct Carrier {
 pub const CARRIERS: &[Carrier] = &[
     Carrier {
         name: "顺丰速运",
+        short: "顺丰",
         aliases: &["顺丰", "sf"],
         code: "shunfeng",
     },
     Carrier {
         name: "中通快递",
+        short: "中通",
         aliases: &["中通", "zto"],
         code: "zhongtong",
     },
     Carrier {
         name: "圆通速递",
+        short: "圆通",
         aliases: &["圆通", "yto"],
         code: "yuantong",
     },
     Carrier {
         name: "韵达快递",
+        short: "韵达",
         aliases: &["韵达", "yunda"],
         code: "yunda",
     },
     Carrier {
         name: "申通快递",
+        short: "申通",
         aliases: &["申通", "sto"],
         code: "shentong",
     },
     Carrier {
         name: "京东物流",
+        short: "京东",
         aliases: &["京东", "jd"],
         code: "jd",
     },
     Carrier {
         name: "EMS",
+        short: "EMS",
         aliases: &["ems", "邮政"],
         code: "ems",
     },
     Carrier {
         name: "德邦快递",
+        short: "德邦",
         aliases: &["德邦", "deppon"],
         code: "debangkuaidi",
     },

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::feedback::AfterSalesKind;
 use crate::i18n::Lang;
-use crate::pipeline::{Pipeline, StageId};
+use crate::pipeline::{ExitRequirement, Pipeline, StageId};
 use crate::staff::StaffRef;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +83,17 @@ pub enum EventKind {
         request_id: Uuid,
         kind: AfterSalesKind,
     },
+    /// Someone asked the department that records `need` (an exit requirement of `stage`) to
+    /// record it; open while the order is still in that visit of the stage and it is missing.
+    HelpAsked {
+        need: ExitRequirement,
+        stage: StageId,
+    },
+    /// The server stopped lookups of this order's number by phone digits for the business day
+    /// (too many wrong digits): the owner should send the customer the link.
+    CustomerLookupLocked {
+        business_date: NaiveDate,
+    },
 }
 
 /// Names of editable order fields as they appear in `FieldsEdited`.
@@ -118,6 +129,8 @@ impl EventKind {
             EventKind::FeedbackGiven { .. } => "feedback_given",
             EventKind::AfterSalesRequested { .. } => "after_sales_requested",
             EventKind::AfterSalesResolved { .. } => "after_sales_resolved",
+            EventKind::HelpAsked { .. } => "help_asked",
+            EventKind::CustomerLookupLocked { .. } => "customer_lookup_locked",
         }
     }
 }
@@ -311,6 +324,22 @@ impl HistoryEvent {
                     format!("{who} 处理完成了售后申请：{kind}")
                 } else {
                     format!("{who} resolved the after-sales request: {kind}")
+                }
+            }
+            EventKind::HelpAsked { need, .. } => {
+                let department = need.department().label(lang);
+                let task = need.task();
+                if zh {
+                    format!("{who} 请{department}处理：{}", task.zh)
+                } else {
+                    format!("{who} asked {department} to {}", task.en)
+                }
+            }
+            EventKind::CustomerLookupLocked { business_date } => {
+                if zh {
+                    format!("{business_date} 用手机号后 4 位查询本订单的错误次数已达上限，当天只能用订单链接查看：请把链接发给客户")
+                } else {
+                    format!("Too many wrong phone digits were tried on this order on {business_date}; until the day ends only the order link works: send it to the customer")
                 }
             }
         }

@@ -30,7 +30,7 @@ pub mod sync;
 pub mod text;
 pub mod wire;
 
-pub use apply::{apply, apply_all, Applied, Context};
+pub use apply::{apply, apply_all, record_lookup_lock, Applied, Context};
 pub use board::{
     columns, company_key, customer_named, customers, today, BoardFilter, Card, CardStatus, Columns,
     CustomerSummary, Today,

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::feedback::AfterSalesKind;
 use crate::order::{Customer, LineItem, StaffRef};
-use crate::pipeline::StageId;
+use crate::pipeline::{ExitRequirement, StageId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -103,6 +103,12 @@ pub enum Mutation {
         #[serde(default)]
         note: String,
     },
+    /// Ask the department that records `need`, an exit requirement of the current stage still
+    /// missing, to record it (请他处理): shown in their 今天 and sent to the team's group robot.
+    AskForHelp {
+        order_id: Uuid,
+        need: ExitRequirement,
+    },
 }
 
 impl Mutation {
@@ -123,7 +129,8 @@ impl Mutation {
             | Mutation::Reopen { order_id }
             | Mutation::RateOrder { order_id, .. }
             | Mutation::RequestAfterSales { order_id, .. }
-            | Mutation::ResolveAfterSales { order_id, .. } => *order_id,
+            | Mutation::ResolveAfterSales { order_id, .. }
+            | Mutation::AskForHelp { order_id, .. } => *order_id,
         }
     }
 
@@ -146,6 +153,7 @@ impl Mutation {
             Mutation::RateOrder { .. } => "rate_order",
             Mutation::RequestAfterSales { .. } => "request_after_sales",
             Mutation::ResolveAfterSales { .. } => "resolve_after_sales",
+            Mutation::AskForHelp { .. } => "ask_for_help",
         }
     }
 }

@@ -418,6 +418,55 @@ impl Order {
             .collect()
     }
 
+    /// Whether an exit requirement is on record.
+    pub fn has_recorded(&self, requirement: crate::pipeline::ExitRequirement) -> bool {
+        match requirement {
+            crate::pipeline::ExitRequirement::Shipment => self.shipment.is_some(),
+            crate::pipeline::ExitRequirement::Invoice => self.invoice.is_some(),
+        }
+    }
+
+    /// The requests for help still waiting (`EventKind::HelpAsked`): asked during the current
+    /// visit of the current stage, for a record that is still missing, on an active order. Each
+    /// requirement once, with the latest request for it. Derived from the history, so recording
+    /// the invoice or moving the order on answers them without anyone closing them.
+    pub fn open_help_asks(&self) -> Vec<(crate::pipeline::ExitRequirement, &HistoryEvent)> {
+        if !self.is_active() {
+            return Vec::new();
+        }
+        let entered = self.current_progress().entered_at;
+        let mut open: Vec<(crate::pipeline::ExitRequirement, &HistoryEvent)> = Vec::new();
+        for event in self.history.iter().rev() {
+            if event.at < entered {
+                break;
+            }
+            if let crate::history::EventKind::HelpAsked { need, stage } = &event.kind {
+                if *stage == self.stage
+                    && !self.has_recorded(*need)
+                    && !open.iter().any(|(known, _)| known == need)
+                {
+                    open.push((*need, event));
+                }
+            }
+        }
+        open.sort_by_key(|(need, _)| *need);
+        open
+    }
+
+    /// The latest business day on which the server locked customer lookups of this order's
+    /// number (`EventKind::CustomerLookupLocked`).
+    pub fn lookup_locked_on(&self) -> Option<NaiveDate> {
+        self.history
+            .iter()
+            .rev()
+            .find_map(|event| match &event.kind {
+                crate::history::EventKind::CustomerLookupLocked { business_date } => {
+                    Some(*business_date)
+                }
+                _ => None,
+            })
+    }
+
     /// An explicit due date wins; otherwise the stage's SLA counts from the day it was entered.
     /// Whether a shipment may be recorded yet: from `order_entry` on (before that nothing is
     /// confirmed to ship). A pipeline without that stage has no such gate.

@@ -7,7 +7,7 @@
 use crate::error::DomainError;
 use crate::i18n::Lang;
 use crate::order::{Actor, Order};
-use crate::pipeline::{Pipeline, StageDef, StageId};
+use crate::pipeline::{ExitRequirement, Pipeline, StageDef, StageId};
 use crate::role::Role;
 
 /// An action on an order, as far as permissions care.
@@ -28,6 +28,17 @@ pub enum Action<'a> {
     AddNote,
     /// Close a customer's after-sales request.
     ResolveAfterSales,
+    /// Ask the department that records one of the current stage's exit requirements to do it.
+    AskForHelp,
+}
+
+/// Who may record an exit requirement (besides admins): the department whose work it is first,
+/// then sales, since small teams ship and invoice from the sales desk. `check` uses the same list.
+pub fn recorders(requirement: ExitRequirement) -> &'static [Role] {
+    match requirement {
+        ExitRequirement::Shipment => &[Role::Warehouse, Role::Sales],
+        ExitRequirement::Invoice => &[Role::Finance, Role::Sales],
+    }
 }
 
 /// `Ok` if `actor` may take `action` on `order` (`None` only for `CreateOrder`), else the
@@ -86,12 +97,12 @@ pub fn check(
             "Only the owner, sales, the stage's department or an admin can set its due date",
         ),
         Action::RecordShipment => permit(
-            any(&[Role::Warehouse, Role::Sales]),
+            any(recorders(ExitRequirement::Shipment)),
             "只有仓储、销售或管理员可以登记发货",
             "Only warehouse, sales or an admin can record shipments",
         ),
         Action::RecordInvoice => permit(
-            any(&[Role::Finance, Role::Sales]),
+            any(recorders(ExitRequirement::Invoice)),
             "只有财务、销售或管理员可以登记发票",
             "Only finance, sales or an admin can record invoices",
         ),
@@ -101,6 +112,16 @@ pub fn check(
             "Only the order owner, sales or an admin can cancel, reopen or reassign the order",
         ),
         Action::AddNote => Ok(()),
+        // Whoever is waiting on the record: the owner, sales, or the stage's own departments.
+        Action::AskForHelp => permit(
+            owner
+                || actor.has_role(Role::Sales)
+                || order
+                    .and_then(|o| pipeline.stage(&o.stage))
+                    .is_some_and(|def| def.is_responsible(&actor.roles)),
+            "只有订单负责人、销售、当前阶段负责部门或管理员可以请人处理",
+            "Only the owner, sales, the current stage's department or an admin can ask for this",
+        ),
         Action::ResolveAfterSales => permit(
             owner || any(&[Role::Sales, Role::Service]),
             "只有订单负责人、销售、客服或管理员可以处理售后申请",

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Localized;
+use crate::role::Role;
 
 /// Stable ids of the standard stages. Labels may be renamed; these never change, because
 /// stored orders refer to them.
@@ -73,6 +74,23 @@ pub enum ExitRequirement {
 }
 
 impl ExitRequirement {
+    /// The department whose work this record is, and so the one asked to record it
+    /// (`Mutation::AskForHelp`). Who else *may* record it is `permission::recorders`.
+    pub fn department(&self) -> Role {
+        match self {
+            ExitRequirement::Shipment => Role::Warehouse,
+            ExitRequirement::Invoice => Role::Finance,
+        }
+    }
+
+    /// What is to be recorded, as a short phrase: "登记发票".
+    pub fn task(&self) -> Localized {
+        match self {
+            ExitRequirement::Shipment => Localized::new("登记发货", "record the shipment"),
+            ExitRequirement::Invoice => Localized::new("登记发票", "record the invoice"),
+        }
+    }
+
     pub fn missing_message(&self) -> Localized {
         match self {
             ExitRequirement::Shipment => Localized::new(

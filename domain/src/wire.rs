@@ -336,7 +336,7 @@ pub struct OutboxMessage {
     pub channel_id: String,
     /// `None` once the channel was deleted.
     pub channel_name: Option<String>,
-    /// `digest`, `customer_notice` or `test`.
+    /// `digest`, `customer_notice`, `test`, `lookup_locked` or `help_asked`.
     pub kind: String,
     /// `pending`, `sending`, `sent` or `failed`.
     pub status: String,

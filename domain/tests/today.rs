@@ -120,3 +120,151 @@ fn waiting_customers_reach_the_owner_and_service_and_closed_orders_do_not_nag() 
         "a cancelled order has no deadline"
     );
 }
+
+fn ask_for(need: ExitRequirement) -> Mutation {
+    Mutation::AskForHelp {
+        order_id: oid(),
+        need,
+    }
+}
+
+#[test]
+fn asking_finance_for_the_invoice_puts_the_order_in_finances_today_until_it_is_recorded() {
+    let p = Pipeline::standard();
+    let at_delivery = at("delivery");
+    let asked = ok(&sales(), &at_delivery, ask_for(ExitRequirement::Invoice));
+    let c = card(&asked);
+    assert_eq!(c.help_asked, vec![ExitRequirement::Invoice]);
+    let day = business_date(later(1));
+    let list = today([&c], &finance(), &p, day);
+    assert_eq!(list.asked.len(), 1, "finance is asked");
+    assert!(list.badge() >= 1, "and it counts on the badge");
+    assert!(
+        today([&c], &warehouse(), &p, day).asked.is_empty(),
+        "the invoice is not the warehouse's to record"
+    );
+    assert!(
+        today([&c], &other_sales(), &p, day).asked.is_empty(),
+        "sales may record it but was not asked"
+    );
+    // Recording the invoice answers the ask; nobody has to close it.
+    let recorded = ok(&finance(), &asked, invoice());
+    assert!(card(&recorded).help_asked.is_empty());
+    let answered = card(&recorded);
+    assert!(today([&answered], &finance(), &p, day).asked.is_empty());
+}
+
+#[test]
+fn an_ask_ends_when_the_order_leaves_the_stage_and_a_closed_order_asks_nothing() {
+    let asked = ok(
+        &sales(),
+        &at("delivery"),
+        ask_for(ExitRequirement::Shipment),
+    );
+    assert_eq!(asked.open_help_asks().len(), 1);
+    // Sent back for rework (allowed with a reason): the ask belonged to the visit that ended.
+    let back = ok(
+        &admin(),
+        &asked,
+        advance("delivery", "production", Some("返工")),
+    );
+    assert!(back.open_help_asks().is_empty());
+    let cancelled = ok(
+        &sales(),
+        &asked,
+        Mutation::Cancel {
+            order_id: oid(),
+            reason: "客户取消".into(),
+        },
+    );
+    assert!(card(&cancelled).help_asked.is_empty());
+}
+
+#[test]
+fn only_a_missing_record_of_the_current_stage_can_be_asked_for_by_people_waiting_on_it() {
+    let created = created();
+    assert_eq!(
+        code(run(
+            &sales(),
+            Some(&created),
+            &ask_for(ExitRequirement::Invoice),
+            later(1)
+        )),
+        "invalid",
+        "需求确认 needs no invoice"
+    );
+    let at_delivery = at("delivery");
+    let invoiced = ok(&admin(), &at_delivery, invoice());
+    assert_eq!(
+        code(run(
+            &sales(),
+            Some(&invoiced),
+            &ask_for(ExitRequirement::Invoice),
+            later(1)
+        )),
+        "invalid",
+        "already on record"
+    );
+    assert_eq!(
+        code(run(
+            &production(),
+            Some(&at_delivery),
+            &ask_for(ExitRequirement::Invoice),
+            later(1)
+        )),
+        "forbidden",
+        "production neither owns the order nor runs 发货发票"
+    );
+    assert_eq!(
+        code(run(
+            &warehouse(),
+            Some(&at_delivery),
+            &ask_for(ExitRequirement::Invoice),
+            later(1)
+        )),
+        "ok",
+        "the warehouse at 发货发票 may ask finance"
+    );
+    let asked = ok(&sales(), &at_delivery, ask_for(ExitRequirement::Invoice));
+    let event = asked.history.last().unwrap();
+    assert_eq!(
+        event.describe(&Pipeline::standard(), Lang::Zh),
+        "王芳 请财务处理：登记发票"
+    );
+}
+
+#[test]
+fn a_lookup_lock_is_in_the_owners_today_on_that_day_only() {
+    let p = Pipeline::standard();
+    let order = created();
+    let day = business_date(later(2));
+    let locked = record_lookup_lock(&order, day, later(2)).expect("written");
+    assert_eq!(locked.events.len(), 1);
+    assert_eq!(locked.order.history.last().unwrap().actor.user_id, "system");
+    assert!(
+        record_lookup_lock(&locked.order, day, later(3)).is_none(),
+        "once a day"
+    );
+    let c = card(&locked.order);
+    let list = today([&c], &sales(), &p, day);
+    assert_eq!(list.lookup_locked.len(), 1, "the owner (王芳) is told");
+    assert!(list.badge() >= 1);
+    assert!(today([&c], &other_sales(), &p, day)
+        .lookup_locked
+        .is_empty());
+    assert!(today([&c], &sales(), &p, day + chrono::Duration::days(1))
+        .lookup_locked
+        .is_empty());
+    // Closed orders can be looked up too, so their owner is told as well.
+    let cancelled = ok(
+        &sales(),
+        &order,
+        Mutation::Cancel {
+            order_id: oid(),
+            reason: "客户取消".into(),
+        },
+    );
+    let locked = record_lookup_lock(&cancelled, day, later(2)).expect("written");
+    let closed = card(&locked.order);
+    assert_eq!(today([&closed], &sales(), &p, day).lookup_locked.len(), 1);
+}

@@ -5,7 +5,9 @@
 //! Every action is a domain mutation through `commit`, except making a share link, which asks
 //! the server.
 
-use domain::{Action, DomainError, Mutation, Order, OrderStatus};
+use domain::{
+    permission, Action, DomainError, ExitRequirement, Mutation, Order, OrderStatus, Role,
+};
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_params_map};
 use uuid::Uuid;
@@ -526,11 +528,43 @@ fn ShipmentAndInvoice(order: Order, #[prop(optional)] nested: bool) -> impl Into
     let page = drafts();
     let error = page.shipping_error;
     let order_id = order.id;
+    // The current stage's records still missing that someone else may be asked for.
+    let missing: Vec<ExitRequirement> = if order.is_active() {
+        state.with_pipeline(|pipeline| {
+            pipeline
+                .stage(&order.stage)
+                .map(|def| def.exit_requirements.clone())
+                .unwrap_or_default()
+        })
+    } else {
+        Vec::new()
+    };
+    let missing: Vec<ExitRequirement> = missing
+        .into_iter()
+        .filter(|need| !order.has_recorded(*need))
+        .collect();
     let relevant = state.with_pipeline(|pipeline| order.shipping_open(pipeline))
         && (state.may(Some(&order), Action::RecordShipment)
             || state.may(Some(&order), Action::RecordInvoice))
         || order.shipment.is_some()
-        || order.invoice.is_some();
+        || order.invoice.is_some()
+        || !missing.is_empty();
+    let ask_rows = {
+        let order = order.clone();
+        missing
+            .iter()
+            .map(|need| view! { <AskForRecord order=order.clone() need=*need /> })
+            .collect_view()
+    };
+    let pick_carrier = move |name: &'static str| {
+        page.forms.update(|forms| {
+            if let Some(draft) = forms {
+                draft
+                    .field_mut(DraftBox::Carrier)
+                    .type_text(name.to_string());
+            }
+        })
+    };
     let shipment = order.shipment.clone();
     let invoice = order.invoice.clone();
     let can_ship = state.may(Some(&order), Action::RecordShipment);
@@ -560,6 +594,15 @@ fn ShipmentAndInvoice(order: Order, #[prop(optional)] nested: bool) -> impl Into
             })}
             {can_ship.then(|| view! {
                 <DraftField id="carrier" value=carrier on_input=carrier_typed>{t!(i18n, detail_carrier)}</DraftField>
+                // Suggestions as buttons rather than a datalist: the box stays a plain text box
+                // (a datalist makes it a combobox to tests and screen readers), and one tap fills it.
+                <div class="chips carrier-chips" role="group" aria-label=move || t_string!(i18n, detail_carrier_suggestions).to_string() data-testid="carrier-suggestions">
+                    {domain::carrier::CARRIERS.iter().map(|known| {
+                        let name = known.name;
+                        let chosen = move || (carrier.get() == name).to_string();
+                        view! { <button type="button" class="chip" aria-pressed=chosen on:click=move |_| pick_carrier(name)>{known.short}</button> }
+                    }).collect_view()}
+                </div>
                 <DraftField id="tracking" value=tracking on_input=tracking_typed>{t!(i18n, detail_tracking)}</DraftField>
                 <button type="button" class="secondary" on:click=record_shipment>{t!(i18n, detail_record_shipment)}</button>
             })}
@@ -571,9 +614,80 @@ fn ShipmentAndInvoice(order: Order, #[prop(optional)] nested: bool) -> impl Into
                 <DraftField id="invoice-date" value=invoice_date on_input=invoice_date_typed kind="date">{t!(i18n, detail_invoice_date)}</DraftField>
                 <button type="button" class="secondary" on:click=record_invoice>{t!(i18n, detail_record_invoice)}</button>
             })}
+            {ask_rows}
             <ErrorLine error />
         </section>
     })
+}
+
+/// A record the current stage still needs: who may record it (by role, from the rulebook) and,
+/// for someone waiting on another department, 请他处理 — `Mutation::AskForHelp`, committed like
+/// any change (offline first), which puts the order in that department's 今天 and, once synced,
+/// in the team's group chat. An ask already made is shown with who made it and when.
+#[component]
+fn AskForRecord(order: Order, need: ExitRequirement) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let lang = move || current_lang(i18n);
+    let error = drafts().shipping_error;
+    let order_id = order.id;
+    let department = need.department();
+    let may_record = state.may(
+        Some(&order),
+        match need {
+            ExitRequirement::Shipment => Action::RecordShipment,
+            ExitRequirement::Invoice => Action::RecordInvoice,
+        },
+    );
+    let in_department = state
+        .actor()
+        .is_some_and(|actor| actor.has_role(department));
+    let may_ask = state.may(Some(&order), Action::AskForHelp) && !in_department;
+    if may_record && !may_ask {
+        return ().into_any();
+    }
+    let asked = order
+        .open_help_asks()
+        .into_iter()
+        .find(|(open, _)| *open == need)
+        .map(|(_, event)| (event.actor.name.clone(), event.at));
+    let who_can = move || {
+        let mut roles: Vec<&str> = permission::recorders(need)
+            .iter()
+            .map(|role| role.label(lang()))
+            .collect();
+        roles.push(Role::Admin.label(lang()));
+        let roles = roles.join(lang().pick("、", ", "));
+        let task = need.task().get(lang()).to_string();
+        t_string!(i18n, detail_who_can_record, task, roles).to_string()
+    };
+    let department_name = move || department.label(lang()).to_string();
+    let ask = move |_| {
+        act(state, Mutation::AskForHelp { order_id, need }, error, || {});
+    };
+    let testid = match need {
+        ExitRequirement::Shipment => "ask-shipment",
+        ExitRequirement::Invoice => "ask-invoice",
+    };
+    view! {
+        <div class="ask-row" data-testid=testid>
+            <p class="hint" data-testid="who-can-record">{who_can}</p>
+            {asked.map(|(who, at)| view! {
+                <p class="hint asked" data-testid="asked">
+                    {move || {
+                        let when = format::date_time(at, lang());
+                        t_string!(i18n, detail_asked, department = department_name(), who = who.clone(), when).to_string()
+                    }}
+                </p>
+            })}
+            {may_ask.then(|| view! {
+                <button type="button" class="secondary" on:click=ask>
+                    {move || t_string!(i18n, detail_ask, department = department_name()).to_string()}
+                </button>
+            })}
+        </div>
+    }
+    .into_any()
 }
 
 #[component]

@@ -1,6 +1,7 @@
 //! `/today` (今天): what the signed-in person should look at first — their overdue stages (how
 //! many days late), stages due today and later this week, and customers waiting on an
-//! after-sales request. Built by `domain::today` from the cards on the device (no full order is
+//! after-sales request, records a colleague asked their department for (请他处理), and their
+//! own orders whose customer lookups the server locked today (send the link). Built by `domain::today` from the cards on the device (no full order is
 //! read), so it works with no network. Each row opens its order.
 
 use domain::{Card, DeadlineState, Today};
@@ -11,21 +12,25 @@ use leptos_router::components::A;
 
 use crate::{format, i18n::*, locale::current_lang, state::use_app_state};
 
-/// The four sections, in the order they are shown.
+/// The sections, in the order they are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Overdue,
     DueToday,
+    Asked,
     ThisWeek,
     AfterSales,
+    LookupLocked,
 }
 
 impl Section {
-    pub const ALL: [Section; 4] = [
+    pub const ALL: [Section; 6] = [
         Section::Overdue,
         Section::DueToday,
+        Section::Asked,
         Section::ThisWeek,
         Section::AfterSales,
+        Section::LookupLocked,
     ];
 
     fn key(self) -> &'static str {
@@ -34,6 +39,8 @@ impl Section {
             Section::DueToday => "due-today",
             Section::ThisWeek => "this-week",
             Section::AfterSales => "after-sales",
+            Section::Asked => "asked",
+            Section::LookupLocked => "lookup-locked",
         }
     }
 
@@ -43,6 +50,8 @@ impl Section {
             Section::DueToday => &list.due_today,
             Section::ThisWeek => &list.this_week,
             Section::AfterSales => &list.after_sales,
+            Section::Asked => &list.asked,
+            Section::LookupLocked => &list.lookup_locked,
         }
     }
 }
@@ -78,6 +87,8 @@ pub fn TodayPage() -> impl IntoView {
         Section::DueToday => t_string!(i18n, today_due_today),
         Section::ThisWeek => t_string!(i18n, today_this_week),
         Section::AfterSales => t_string!(i18n, today_after_sales),
+        Section::Asked => t_string!(i18n, today_asked),
+        Section::LookupLocked => t_string!(i18n, today_lookup_locked),
     };
     view! {
         <PullToRefresh>
@@ -148,6 +159,10 @@ fn TodayRow(card: Card, section: Section) -> impl IntoView {
     let deadline = card.deadline_state(format::today());
     let due = card.due;
     let open_requests = card.after_sales_open;
+    let asked_of_me = state
+        .actor_untracked()
+        .map(|actor| card.asks_for(&actor))
+        .unwrap_or_default();
     let reason = move || match section {
         Section::Overdue => {
             let days = match deadline {
@@ -177,6 +192,21 @@ fn TodayRow(card: Card, section: Section) -> impl IntoView {
                 t_string!(i18n, today_after_sales_open, count).to_string(),
             )
         }
+        Section::Asked => {
+            let tasks = asked_of_me
+                .iter()
+                .map(|need| need.task().get(lang()).to_string())
+                .collect::<Vec<_>>()
+                .join(lang().pick("、", ", "));
+            (
+                "badge badge-due",
+                t_string!(i18n, today_asked_task, tasks).to_string(),
+            )
+        }
+        Section::LookupLocked => (
+            "badge badge-overdue",
+            t_string!(i18n, today_lookup_locked_reason).to_string(),
+        ),
     };
     let stage = card.stage.clone();
     let stage_name = move || {

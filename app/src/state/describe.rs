@@ -90,5 +90,12 @@ pub fn mutation(mutation: &Mutation, lang: Lang) -> String {
             true => format!("处理售后申请 {note}"),
             false => format!("Resolve after-sales request {note}"),
         },
+        Mutation::AskForHelp { need, .. } => {
+            let department = need.department().label(lang);
+            match zh {
+                true => format!("请{department}处理：{}", need.task().zh),
+                false => format!("Ask {department} to {}", need.task().en),
+            }
+        }
     }
 }

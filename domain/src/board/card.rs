@@ -18,7 +18,8 @@ use uuid::Uuid;
 
 use crate::calendar::business_date;
 use crate::{
-    Actor, DeadlineState, Money, Order, OrderNumber, OrderStatus, Pipeline, Role, StaffRef, StageId,
+    Actor, DeadlineState, ExitRequirement, Money, Order, OrderNumber, OrderStatus, Pipeline, Role,
+    StaffRef, StageId,
 };
 
 /// Whether the order is still being worked on. The cancellation reason stays on the order.
@@ -75,6 +76,14 @@ pub struct Card {
     /// The customer's rating, 1–5 stars.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<u8>,
+    /// Records someone asked a department for and still missing (`Order::open_help_asks`):
+    /// the order is in that department's 今天. Absent on cards stored before asks existed,
+    /// which is right: no order had any then.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub help_asked: Vec<ExitRequirement>,
+    /// `Order::lookup_locked_on`: the owner's 今天 says so on that day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup_locked_on: Option<NaiveDate>,
 }
 
 impl Card {
@@ -104,6 +113,12 @@ impl Card {
             updated_at: order.updated_at,
             after_sales_open: u32::try_from(order.open_after_sales()).unwrap_or(u32::MAX),
             rating: order.feedback.as_ref().map(|f| f.stars),
+            help_asked: order
+                .open_help_asks()
+                .into_iter()
+                .map(|(need, _)| need)
+                .collect(),
+            lookup_locked_on: order.lookup_locked_on(),
         }
     }
 
@@ -139,6 +154,19 @@ impl Card {
                     })
             }
         }
+    }
+
+    /// The asked-for records `actor`'s departments keep (an admin answers only for their own
+    /// departments here: the ask names a department, not the escape hatch).
+    pub fn asks_for(&self, actor: &Actor) -> Vec<ExitRequirement> {
+        if !self.is_active() {
+            return Vec::new();
+        }
+        self.help_asked
+            .iter()
+            .copied()
+            .filter(|need| actor.has_role(need.department()))
+            .collect()
     }
 
     /// Same answer as `Order::days_in_stage`.

@@ -20,13 +20,23 @@ pub struct Today<'a> {
     /// Orders with customer after-sales requests nobody has resolved, least recently changed
     /// first.
     pub after_sales: Vec<&'a Card>,
+    /// Orders on which someone asked one of the person's departments to record something
+    /// (请他处理), least recently changed first.
+    pub asked: Vec<&'a Card>,
+    /// The person's own orders whose customer lookups the server locked today: the customer
+    /// needs the link.
+    pub lookup_locked: Vec<&'a Card>,
 }
 
 impl Today<'_> {
     /// The number on the navigation badge: what needs action today (overdue, due today,
     /// waiting customers). Orders due later this week are not urgent yet.
     pub fn badge(&self) -> usize {
-        self.overdue.len() + self.due_today.len() + self.after_sales.len()
+        self.overdue.len()
+            + self.due_today.len()
+            + self.after_sales.len()
+            + self.asked.len()
+            + self.lookup_locked.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -48,8 +58,14 @@ pub fn today<'a>(
 ) -> Today<'a> {
     let mut list = Today::default();
     for card in cards {
+        if card.lookup_locked_on == Some(today) && card.owner_id == actor.user_id {
+            list.lookup_locked.push(card);
+        }
         if !card.is_active() && card.after_sales_open == 0 {
             continue;
+        }
+        if !card.asks_for(actor).is_empty() {
+            list.asked.push(card);
         }
         if card.after_sales_open > 0 && answers_after_sales(card, actor) {
             list.after_sales.push(card);
@@ -71,5 +87,8 @@ pub fn today<'a>(
     list.this_week
         .sort_by_key(|c| (c.due, c.number.as_str().to_string()));
     list.after_sales.sort_by_key(|c| c.updated_at);
+    list.asked.sort_by_key(|c| c.updated_at);
+    list.lookup_locked
+        .sort_by_key(|c| c.number.as_str().to_string());
     list
 }

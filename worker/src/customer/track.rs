@@ -27,7 +27,9 @@ use crate::{
     auth::throttle::client_address,
     error::ApiError,
     http::{ok_json, read_json, server_now},
-    repository::{timestamp, CommitError, CustomerLookup, CustomerOrder, Repository},
+    repository::{
+        timestamp, CommitError, CustomerLookup, CustomerOrder, Repository, ServerSideChange,
+    },
 };
 
 /// What a customer may use for the follow-up actions, in every successful lookup answer.
@@ -171,7 +173,8 @@ pub async fn lookup_by_number(
 
 /// The wrong guess that used up an order number's day: a strike for the number
 /// (lowering its allowance on later days) and, when the number is an order's, a message to the
-/// team's channels naming the owner, in one batch.
+/// team's channels naming the owner and the order's own record of it (sync brings it to the
+/// owner's 今天), in one batch. A concurrent change of the order makes it read and try again.
 async fn record_lookup_lock(
     caller: &Caller<'_>,
     repository: &Repository,
@@ -180,8 +183,16 @@ async fn record_lookup_lock(
     allowance: u32,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let mut messages = Vec::new();
-    if let Some(found) = found {
+    const MAX_ATTEMPTS: u32 = 6;
+    let until = now + Duration::days(super::limits::STRIKE_MEMORY_DAYS);
+    let Some(found) = found else {
+        return repository
+            .record_lookup_strike(strike_key, until, now, &[], None)
+            .await
+            .map_err(CommitError::into_api_error);
+    };
+    let business_date = domain::calendar::business_date(now);
+    let messages = {
         let order = &found.order;
         let base = crate::http::public_base(caller.env, None);
         let locked = crate::notify::LookupLocked {
@@ -190,17 +201,45 @@ async fn record_lookup_lock(
             company: order.customer.company.clone(),
             owner_user_id: order.owner.user_id.clone(),
             owner_name: order.owner.name.clone(),
-            business_date: domain::calendar::business_date(now),
+            business_date,
             allowance,
             link: crate::http::order_link(base.as_deref(), order.id),
         };
         let channels = repository.list_channels().await?;
-        messages = crate::notify::lookup_locked_rows(&channels, &locked, now)?;
+        crate::notify::lookup_locked_rows(&channels, &locked, now)?
+    };
+    let mut current = Some((found.order.clone(), found.version));
+    for attempt in 1..=MAX_ATTEMPTS {
+        let recorded = current
+            .as_ref()
+            .and_then(|(order, _)| domain::record_lookup_lock(order, business_date, now));
+        // The last try records the strike and the messages without the order's record rather
+        // than lose them to a busy order.
+        let change = match (&recorded, &current) {
+            _ if attempt == MAX_ATTEMPTS => None,
+            (Some(applied), Some((_, version))) => Some(ServerSideChange {
+                order: &applied.order,
+                based_on_version: *version,
+                events: &applied.events,
+            }),
+            _ => None,
+        };
+        match repository
+            .record_lookup_strike(strike_key, until, now, &messages, change)
+            .await
+        {
+            Ok(()) => return Ok(()),
+            Err(CommitError::Stale) | Err(CommitError::Transient(_)) if attempt < MAX_ATTEMPTS => {
+                crate::repository::retry::backoff(attempt).await;
+                let (_, _, fresh) = repository
+                    .customer_read(&[], now, CustomerLookup::Id(found.order.id), None)
+                    .await?;
+                current = fresh.map(|fresh| (fresh.order, fresh.version));
+            }
+            Err(error) => return Err(error.into_api_error()),
+        }
     }
-    let until = now + Duration::days(super::limits::STRIKE_MEMORY_DAYS);
-    repository
-        .record_lookup_strike(strike_key, until, now, &messages)
-        .await
+    Ok(())
 }
 
 /// Tokens carry whole seconds; say the expiry the token really has.

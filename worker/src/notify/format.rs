@@ -26,7 +26,9 @@ use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::{ChannelKind, CustomerNotice, DigestPayload, LookupLocked, Payload, TestMessage};
+use super::{
+    ChannelKind, CustomerNotice, DigestPayload, HelpAsked, LookupLocked, Payload, TestMessage,
+};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -193,6 +195,11 @@ fn title(payload: &Payload) -> String {
         Payload::LookupLocked(locked) => {
             format!("订单查询已暂停 {}", inert_markdown(&locked.number))
         }
+        Payload::HelpAsked(help) => format!(
+            "请{}处理 {}",
+            inert_markdown(&help.department),
+            inert_markdown(&help.number)
+        ),
     }
 }
 
@@ -366,6 +373,18 @@ fn markdown(payload: &Payload, at_phones: bool, budget: usize) -> String {
             };
             lines.fixed(lookup_locked_sentence(locked, &number, inert_markdown));
         }
+        Payload::HelpAsked(help) => {
+            lines.fixed(format!(
+                "### 请{}处理 · {}",
+                inert_markdown(&help.department),
+                inert_markdown(&help.number)
+            ));
+            let number = match &help.link {
+                Some(link) => format!("[{}]({link})", inert_markdown(&help.number)),
+                None => inert_markdown(&help.number),
+            };
+            lines.fixed(help_asked_sentence(help, &number, inert_markdown));
+        }
     }
     lines.fit(budget)
 }
@@ -418,6 +437,18 @@ fn plain_text(payload: &Payload, budget: usize) -> String {
                 lookup_locked_sentence(locked, &number, inert_plain)
             ));
         }
+        Payload::HelpAsked(help) => {
+            let link = help
+                .link
+                .as_ref()
+                .map(|link| format!(" {link}"))
+                .unwrap_or_default();
+            let number = inert_plain(&help.number);
+            lines.fixed(format!(
+                "{}{link}",
+                help_asked_sentence(help, &number, inert_plain)
+            ));
+        }
     }
     lines.fit(budget)
 }
@@ -451,6 +482,18 @@ fn lookup_locked_sentence(
         inert(&locked.company),
         locked.allowance,
         inert(&locked.owner_name),
+    )
+}
+
+/// `number` is already made inert (and maybe a link to the order).
+fn help_asked_sentence(help: &HelpAsked, number: &str, inert: fn(&str) -> String) -> String {
+    format!(
+        "【跟单】{} 请{}处理订单 {number}（{}）：{}。订单在“{}”阶段，等这一项登记后才能继续。",
+        inert(&help.asked_by),
+        inert(&help.department),
+        inert(&help.company),
+        inert(&help.task),
+        inert(&help.stage_name),
     )
 }
 
@@ -816,5 +859,33 @@ mod tests {
             "【杭州明远纺织有限公司】周建国您好：您的订单 GD-7 已进入“签订合同”阶段。\
              合同正在准备和签署中。查看进度：https://gd.example.com/track?number=GD-7"
         );
+    }
+
+    #[test]
+    fn a_request_for_help_names_who_asked_whom_for_what_with_the_order_link_and_escapes_text() {
+        let help = Payload::HelpAsked(HelpAsked {
+            order_id: Uuid::nil(),
+            number: "GD-8".into(),
+            company: "[点我](https://evil.example)".into(),
+            stage_name: "发货发票".into(),
+            asked_by: "王芳".into(),
+            department: "财务".into(),
+            task: "登记发票".into(),
+            link: Some("https://gd.example.com/orders/0".into()),
+        });
+        let text = plain_text(&help, WEBHOOK_BUDGET);
+        assert!(
+            text.starts_with("【跟单】王芳 请财务处理订单 GD-8"),
+            "{text}"
+        );
+        assert!(text.contains("：登记发票。"), "{text}");
+        assert!(text.ends_with(" https://gd.example.com/orders/0"), "{text}");
+        let text = markdown(&help, true, ROBOT_BUDGET);
+        assert!(text.starts_with("### 请财务处理 · GD-8"), "{text}");
+        assert!(
+            text.contains("[GD-8](https://gd.example.com/orders/0)"),
+            "{text}"
+        );
+        assert!(!text.contains("](https://evil"), "{text}");
     }
 }

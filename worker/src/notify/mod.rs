@@ -13,6 +13,7 @@
 //! idempotency key; channel secrets never appear in an answer.
 
 pub mod admin;
+pub mod asks;
 pub mod destination;
 pub mod digest;
 pub mod format;
@@ -34,6 +35,7 @@ pub enum Payload {
     CustomerNotice(CustomerNotice),
     Test(TestMessage),
     LookupLocked(LookupLocked),
+    HelpAsked(HelpAsked),
 }
 
 impl Payload {
@@ -43,8 +45,27 @@ impl Payload {
             Payload::CustomerNotice(_) => "customer_notice",
             Payload::Test(_) => "test",
             Payload::LookupLocked(_) => "lookup_locked",
+            Payload::HelpAsked(_) => "help_asked",
         }
     }
+}
+
+/// Someone asked a department to record what the order's current stage still needs (请他处理,
+/// `domain::Mutation::AskForHelp`), for the team's group chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelpAsked {
+    pub order_id: Uuid,
+    pub number: String,
+    pub company: String,
+    pub stage_name: String,
+    /// Who asked.
+    pub asked_by: String,
+    /// The department asked, e.g. "财务".
+    pub department: String,
+    /// What to record, e.g. "登记发票".
+    pub task: String,
+    /// `<PUBLIC_URL>/orders/<id>`; absent when the deployment has no `PUBLIC_URL`.
+    pub link: Option<String>,
 }
 
 /// An order number's lookups by phone digits were stopped for the rest of the business day

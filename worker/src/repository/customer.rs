@@ -196,18 +196,25 @@ impl Repository {
     }
 
     /// Records a day on which an order number hit its daily lookup limit (the strike counter's
-    /// window restarts, so strikes are forgotten `until` after the last one) and queues the
-    /// team's messages about it, in one batch.
+    /// window restarts, so strikes are forgotten `until` after the last one), queues the team's
+    /// messages about it and, when given, writes the order's record of it (the owner's 今天),
+    /// in one batch: guarded like `commit_server_side_change`, so a concurrent change of the order
+    /// refuses the whole batch (`CommitError::Stale`, nothing written) and the caller reads again.
     pub async fn record_lookup_strike(
         &self,
         strike_key: &str,
         until: DateTime<Utc>,
         now: DateTime<Utc>,
         messages: &[super::NewOutboxRow],
-    ) -> Result<(), ApiError> {
+        order_change: Option<ServerSideChange<'_>>,
+    ) -> Result<(), CommitError> {
         let until = timestamp(until);
-        let now = timestamp(now);
-        let mut statements = vec![query!(
+        let stamp = timestamp(now);
+        let mut statements = match &order_change {
+            Some(change) => self.server_side_change_statements(change, now)?,
+            None => Vec::new(),
+        };
+        statements.push(query!(
             &self.db,
             "INSERT INTO track_throttle (key, hits, window_ends_at) VALUES (?1, 1, ?2) \
              ON CONFLICT (key) DO UPDATE SET \
@@ -215,8 +222,8 @@ impl Repository {
                window_ends_at = ?2",
             &strike_key,
             &until,
-            &now
-        )?];
+            &stamp
+        )?);
         for message in messages {
             statements.push(self.outbox_insert(message)?);
         }
@@ -262,6 +269,34 @@ impl Repository {
         events: &[HistoryEvent],
         received_at: DateTime<Utc>,
     ) -> Result<i64, CommitError> {
+        let change = ServerSideChange {
+            order,
+            based_on_version,
+            events,
+        };
+        let statements = self.server_side_change_statements(&change, received_at)?;
+        let results = self.db.batch(statements).await?;
+        #[derive(Deserialize)]
+        struct ValueRow {
+            value: i64,
+        }
+        results[1]
+            .results::<ValueRow>()
+            .map_err(ApiError::from)?
+            .into_iter()
+            .next()
+            .map(|row| row.value)
+            .ok_or_else(|| CommitError::Other(ApiError::Database("no version returned".into())))
+    }
+
+    /// The statements of a server-side change: the guard (first), the version bump (second,
+    /// `RETURNING` the new version), the document, its events, the guard's cleanup.
+    fn server_side_change_statements(
+        &self,
+        change: &ServerSideChange<'_>,
+        received_at: DateTime<Utc>,
+    ) -> Result<Vec<D1PreparedStatement>, ApiError> {
+        let order = change.order;
         let id = order.id.to_string();
         let received = received_at.to_rfc3339();
         // A NULL (order gone or deleted) fails the NOT NULL constraint, a different version the
@@ -272,7 +307,7 @@ impl Repository {
                 "INSERT INTO sync_guard (ok) SELECT \
                  (SELECT version FROM orders WHERE id = ?1 AND deleted = 0) = ?2",
                 &id,
-                &based_on_version
+                &change.based_on_version
             )?,
             query!(
                 &self.db,
@@ -281,7 +316,7 @@ impl Repository {
             // The guard above made sure the order exists, so this rewrites it.
             self.write_order(order)?,
         ];
-        for event in events {
+        for event in change.events {
             let payload = to_json(&event.kind)?;
             // No device and no seq: the customer page is not a syncing device. The customer's
             // "device time" is the server's, the only clock involved.
@@ -299,17 +334,13 @@ impl Repository {
             )?);
         }
         statements.push(query!(&self.db, "DELETE FROM sync_guard"));
-        let results = self.db.batch(statements).await?;
-        #[derive(Deserialize)]
-        struct ValueRow {
-            value: i64,
-        }
-        results[1]
-            .results::<ValueRow>()
-            .map_err(ApiError::from)?
-            .into_iter()
-            .next()
-            .map(|row| row.value)
-            .ok_or_else(|| CommitError::Other(ApiError::Database("no version returned".into())))
+        Ok(statements)
     }
+}
+
+/// A change of an order made on the server, based on the version it was read at.
+pub struct ServerSideChange<'a> {
+    pub order: &'a Order,
+    pub based_on_version: i64,
+    pub events: &'a [HistoryEvent],
 }

@@ -15,7 +15,7 @@ mod sync;
 
 pub use accounts::{NewSession, NewUser, PasswordHash, ThrottleKey, UserRecord};
 pub use bench::RawOrderRow;
-pub use customer::{CustomerLookup, CustomerOrder, TrackCount, TrackKey};
+pub use customer::{CustomerLookup, CustomerOrder, ServerSideChange, TrackCount, TrackKey};
 pub use notify::{ChannelRecord, NewOutboxRow, OutboxRow};
 pub use sync::{is_transient, CommitError, DecisionWrite, NO_VERSION};
 

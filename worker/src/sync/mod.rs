@@ -222,6 +222,8 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
     let mut checked_numbers: HashSet<String> = HashSet::new();
     // Read once, and only when a decision enters a stage that notifies the customer.
     let mut notice_channels: Option<Vec<ChannelRecord>> = None;
+    // Read once, and only when a decision asks a department for help (请他处理).
+    let mut team_channels: Option<Vec<ChannelRecord>> = None;
     let mut attempt = 0;
     // After a failed write, runs of one mutation until one is written: so that a change D1
     // cannot save is found and refused alone, never taking its neighbours with it.
@@ -279,6 +281,19 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
             let before = known
                 .get(&order.id)
                 .and_then(|entry| entry.as_ref().map(|(order, _)| order));
+            if !notify::asks::new_asks(before, order).is_empty() {
+                if team_channels.is_none() {
+                    team_channels = Some(retrying(|| repo.list_channels()).await?);
+                }
+                notices.extend(notify::asks::help_asked_rows(
+                    before,
+                    order,
+                    &pipeline,
+                    team_channels.as_deref().unwrap_or_default(),
+                    link_base.as_deref(),
+                    received_at,
+                )?);
+            }
             if notify::notices::entered_notify_stages(before, order, &pipeline).is_empty() {
                 continue;
             }
