@@ -96,7 +96,9 @@ test('on a desk-sized screen 分析 uses the width; a salesperson sees only thei
   await wide.page.getByRole('button', { name: '本季度' }).click();
   await wide.page.getByTestId('person').filter({ hasText: '王芳' }).waitFor();
   await wide.page.getByTestId('person').filter({ hasText: '孙磊' }).waitFor();
-  assert.match(await wide.page.getByTestId('customers').innerText(), /平均评分 \d\.\d/);
+  // Customers: the rating line and one bar per number of stars.
+  assert.match(await wide.page.getByTestId('customers').innerText(), /平均评分 (\d\.\d|—)（\d+ 个评分）/);
+  assert.equal(await wide.page.getByTestId('customers').locator('.bar-row').count(), 5);
   await wide.page.getByRole('button', { name: '本月' }).click();
   await screenshot(wide.page, 'analytics-1280');
   const team = Number(await wide.page.getByTestId('tile-started').locator('.tile-value').innerText());

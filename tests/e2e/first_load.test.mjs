@@ -113,8 +113,10 @@ test('a phone signed in here sees a board skeleton, never the sign-in form, unti
   });
   const cdp = await throttle(context, page);
   await page.goto('/', { waitUntil: 'domcontentloaded' });
-  await page.locator('.boot-skeleton').waitFor();
-  assert.equal(await page.locator('.boot-login').isVisible(), false, 'no sign-in form for someone signed in');
+  // Once the stylesheet applies (the browser paints nothing before it, but the DOM is there):
+  // the skeleton, and no sign-in form for someone signed in.
+  await page.waitForFunction(() => getComputedStyle(document.querySelector('.boot-login')).display === 'none');
+  assert.equal(await page.locator('.boot-skeleton').isVisible(), true);
   await screenshot(page, 'first-load-board-skeleton');
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
   release();
@@ -129,8 +131,8 @@ test('a phone signed in here sees a board skeleton, never the sign-in form, unti
   await page.waitForURL((url) => url.pathname === '/login');
   await page.route(FIELD_WASM, () => {});
   await page.goto('/', { waitUntil: 'domcontentloaded' });
-  await page.locator('.boot-login').waitFor();
-  assert.equal(await page.locator('.boot-skeleton').isVisible(), false);
+  await page.waitForFunction(() => getComputedStyle(document.querySelector('.boot-skeleton')).display === 'none');
+  assert.equal(await page.locator('.boot-login').isVisible(), true);
   assert.deepEqual(problems.filter((p) => !p.includes('Failed to load')), []);
   await context.close();
 });
