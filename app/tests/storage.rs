@@ -37,7 +37,7 @@ fn admin() -> Actor {
 fn run(actor: &Actor, order: Option<&Order>, mutation: &Mutation, now: DateTime<Utc>) -> Order {
     let pipeline = Pipeline::standard();
     let ctx = Context {
-        pipeline: &pipeline,
+        processes: &domain::Processes::single(pipeline.clone()),
         actor,
         now,
     };
@@ -871,6 +871,7 @@ fn page(orders: Vec<Order>, last_seq: u64, more: bool) -> domain::PullResponse {
         rejections: Vec::new(),
         rejection_cursor: 0,
         more_rejections: false,
+        process_versions: Vec::new(),
     }
 }
 
@@ -901,7 +902,7 @@ async fn a_pulled_page_retires_confirmed_changes_and_replays_pending_ones_on_the
     let pulled = storage
         .apply_pull_page(
             &page(vec![server_v3.clone()], 1, false),
-            &pipeline,
+            &domain::Processes::single(pipeline.clone()),
             &sales(),
         )
         .await
@@ -933,7 +934,7 @@ async fn a_pulled_page_retires_confirmed_changes_and_replays_pending_ones_on_the
     storage
         .apply_pull_page(
             &page(vec![server_v4.clone()], 2, false),
-            &pipeline,
+            &domain::Processes::single(pipeline.clone()),
             &sales(),
         )
         .await
@@ -966,7 +967,11 @@ async fn a_refused_change_falls_back_to_the_servers_version_and_a_refused_new_or
 
     // Both decided (refused), nothing changed on the server, last page.
     let pulled = storage
-        .apply_pull_page(&page(Vec::new(), 2, false), &pipeline, &sales())
+        .apply_pull_page(
+            &page(Vec::new(), 2, false),
+            &domain::Processes::single(pipeline.clone()),
+            &sales(),
+        )
         .await
         .unwrap();
     assert_eq!(seqs(&storage).await, Vec::<u64>::new());
@@ -1005,7 +1010,11 @@ async fn an_interrupted_multi_page_pull_never_shows_a_refused_change_as_synced()
     // The server refused seq 1; the first page of the pull brings another order, more follow,
     // and the connection drops before the last page.
     let pulled = storage
-        .apply_pull_page(&page(vec![unrelated], 1, true), &pipeline, &sales())
+        .apply_pull_page(
+            &page(vec![unrelated], 1, true),
+            &domain::Processes::single(pipeline.clone()),
+            &sales(),
+        )
         .await
         .unwrap();
     assert!(
@@ -1016,7 +1025,11 @@ async fn an_interrupted_multi_page_pull_never_shows_a_refused_change_as_synced()
 
     // The next pull completes: now the change is retired and the order falls back.
     storage
-        .apply_pull_page(&page(Vec::new(), 1, false), &pipeline, &sales())
+        .apply_pull_page(
+            &page(Vec::new(), 1, false),
+            &domain::Processes::single(pipeline.clone()),
+            &sales(),
+        )
         .await
         .unwrap();
     assert_eq!(seqs(&storage).await, Vec::<u64>::new());

@@ -302,11 +302,11 @@ impl AppState {
     async fn store_pulled(&self, page: &domain::PullResponse) -> Result<(), SyncError> {
         let storage = self.open_storage()?;
         let actor = self.actor_untracked().ok_or(SyncError::SignedOut)?;
-        let pipeline = self.pipeline();
+        let processes = self.processes();
         let lock = self.write_lock.get_value();
         let _guard = lock.lock().await;
         let _other_tabs = crate::storage::tab_lock::acquire().await;
-        let pulled = storage.apply_pull_page(page, &pipeline, &actor).await?;
+        let pulled = storage.apply_pull_page(page, &processes, &actor).await?;
         let open = self
             .open_order
             .with_untracked(|open| open.as_ref().map(|order| order.id));

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use domain::{rebase, Actor, Card, Order, PendingMutation, Pipeline, PullResponse, Rejection};
+use domain::{rebase, Actor, Card, Order, PendingMutation, Processes, PullResponse, Rejection};
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use indexed_db_futures::KeyRange;
@@ -120,7 +120,7 @@ impl Storage {
     pub async fn apply_pull_page(
         &self,
         page: &PullResponse,
-        pipeline: &Pipeline,
+        processes: &Processes,
         actor: &Actor,
     ) -> Result<PulledPage, StorageError> {
         let tx = self.transaction(
@@ -174,7 +174,7 @@ impl Storage {
                 .filter(|p| rebased_on.contains_key(&p.mutation.order_id()))
                 .cloned()
                 .collect();
-            let rebased = rebase(pipeline, actor, &rebased_on, &to_replay);
+            let rebased = rebase(processes, actor, &rebased_on, &to_replay);
             for (id, order) in &server {
                 if waiting.contains(id) {
                     let json = serde_json::to_string(order)
@@ -217,7 +217,7 @@ impl Storage {
             // Writes: orders, their cards (one read-modify-write per touched bucket), bases.
             for order in &put {
                 orders
-                    .put(records::order_record(order, pipeline)?)
+                    .put(records::order_record(order, processes.for_order(order))?)
                     .build()?;
             }
             for id in &removed {
@@ -225,7 +225,10 @@ impl Storage {
                     .delete::<JsValue, _>(KeyRange::Only(JsValue::from_str(&id.to_string())))
                     .build()?;
             }
-            let new_cards: Vec<Card> = put.iter().map(|o| Card::from_order(o, pipeline)).collect();
+            let new_cards: Vec<Card> = put
+                .iter()
+                .map(|o| Card::from_order(o, processes.for_order(o)))
+                .collect();
             let touched: BTreeSet<u32> = new_cards
                 .iter()
                 .map(|card| card.id)
