@@ -191,6 +191,18 @@ impl AppState {
         self.processes.with_value(|p| f(p.current_pipeline()))
     }
 
+    /// The board's stages: the current process, then stages only older versions have (their
+    /// orders must stay visible), and how many of them are current.
+    pub fn with_board_pipeline<R>(&self, f: impl FnOnce(&Pipeline, usize) -> R) -> R {
+        self.processes
+            .with_value(|p| f(p.board_pipeline(), p.current_pipeline().stages.len()))
+    }
+
+    /// Runs `f` on the pipeline `order` runs on (its own process version).
+    pub fn with_pipeline_of<R>(&self, order: &Order, f: impl FnOnce(&Pipeline) -> R) -> R {
+        self.processes.with_value(|p| f(p.for_order(order)))
+    }
+
     /// The pipeline `order` runs on (its own process version).
     pub fn pipeline_of(&self, order: &Order) -> Pipeline {
         self.processes.with_value(|p| p.for_order(order).clone())
@@ -310,7 +322,7 @@ impl AppState {
                 f(&today(
                     cards.values(),
                     &actor,
-                    processes.current_pipeline(),
+                    processes.board_pipeline(),
                     date,
                 ))
             })

@@ -535,6 +535,9 @@ pub struct Processes {
     versions: BTreeMap<u32, ProcessVersion>,
     /// Each version's stages with the newest wording (see the module comment).
     effective: BTreeMap<u32, Pipeline>,
+    /// The current stages, then every stage only older versions have (newest wording): what
+    /// the board and 今天 look stages up in, so an order on a retired stage is never lost.
+    board: Pipeline,
 }
 
 impl Default for Processes {
@@ -570,7 +573,7 @@ impl Processes {
                 newest.entry(&stage.id).or_insert(stage);
             }
         }
-        let effective = versions
+        let effective: BTreeMap<u32, Pipeline> = versions
             .iter()
             .map(|(number, version)| {
                 let stages = version
@@ -581,10 +584,32 @@ impl Processes {
                 (*number, Pipeline { stages })
             })
             .collect();
+        let current = effective
+            .values()
+            .next_back()
+            .expect("version 1 is present");
+        let mut board = current.clone();
+        for version in versions.values().rev() {
+            for stage in &version.stages {
+                if board.stage(&stage.id).is_none() {
+                    board
+                        .stages
+                        .push(with_wording(stage, newest.get(&stage.id).copied()));
+                }
+            }
+        }
         Processes {
             versions,
             effective,
+            board,
         }
+    }
+
+    /// The current stages followed by the retired ones (stages only older versions have, whose
+    /// orders are still somewhere): the board's columns and 今天's lookups. The first
+    /// `current_pipeline().stages.len()` stages are the current process.
+    pub fn board_pipeline(&self) -> &Pipeline {
+        &self.board
     }
 
     pub fn current(&self) -> &ProcessVersion {
