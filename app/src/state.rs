@@ -526,6 +526,7 @@ async fn load(state: AppState) -> Result<(), StorageError> {
         .await?
         .flatten();
     let cards = storage.load_cards().await?;
+    state.processes.set_value(storage.processes().await?);
     let unsynced = storage.pending_order_ids().await?;
     let rejections = storage.rejections().await?;
     state.rejections.set(rejections);

@@ -1103,3 +1103,66 @@ async fn a_new_identity_renumbers_the_queue_from_one() {
     assert_eq!(storage.save_change(&n2, later(2), &next2).await, Ok(2));
     finish(storage).await;
 }
+
+// ---- process versions ----
+
+/// Version 2: 报价 after 需求确认, as an admin publishes it.
+fn version_two() -> domain::ProcessVersion {
+    let mut v2 = domain::ProcessVersion::standard();
+    v2.number = 2;
+    v2.note = "加入报价".into();
+    let mut quote = v2.stages[0].clone();
+    quote.id = domain::StageId::new("quote");
+    quote.name = domain::Localized::new("报价", "Quotation");
+    quote.checklist.clear();
+    v2.stages.insert(1, quote);
+    v2
+}
+
+#[wasm_bindgen_test]
+async fn a_pulled_process_version_is_kept_with_the_orders_that_run_on_it() {
+    let storage = open(&db_name("pull-process")).await;
+    assert_eq!(storage.processes().await.unwrap().current_number(), 1);
+    let v2 = version_two();
+    let processes = domain::Processes::new([v2.clone()]);
+    // An order another phone made on version 2, already in 报价.
+    let ctx = Context {
+        processes: &processes,
+        actor: &admin(),
+        now: later(0),
+    };
+    let made = apply(
+        &ctx,
+        None,
+        &create(1, "HZ-2026-001", "杭州明远纺织有限公司"),
+    )
+    .unwrap()
+    .order;
+    let advance = Mutation::AdvanceStage {
+        order_id: made.id,
+        from: "requirement".into(),
+        to: "quote".into(),
+        reason: Some("已确认".into()),
+    };
+    let in_quote = apply(&ctx, Some(&made), &advance).unwrap().order;
+    assert_eq!(in_quote.process_version, 2);
+
+    // This phone knows only version 1; the page brings version 2 with the order.
+    let mut pulled = page(vec![in_quote.clone()], 0, false);
+    pulled.process_versions = vec![v2.clone()];
+    let answer = storage
+        .apply_pull_page(&pulled, &domain::Processes::standard(), &sales())
+        .await
+        .unwrap();
+    assert_eq!(answer.cards[0].stage, "quote");
+    assert_eq!(storage.get_order(in_quote.id).await, Ok(Some(in_quote)));
+
+    // Reopened (the app's start), the device still holds version 2.
+    let name = storage.name().to_string();
+    storage.close();
+    let again = Storage::open_named(&name).await.unwrap();
+    let held = again.processes().await.unwrap();
+    assert_eq!(held.current_number(), 2);
+    assert_eq!(held.version(2), Some(&v2));
+    finish(again).await;
+}

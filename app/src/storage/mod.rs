@@ -20,6 +20,9 @@
 //!   (number), `sync_cursor` / `rejection_cursor` (numbers), `rejections` (JSON list of the
 //!   server's refusals not yet dismissed), `schema` (upgrade note) and settings under
 //!   `setting:<key>` (JSON string).
+//! * `processes` (key path `number`, v6): `{ number, version: "<ProcessVersion JSON>" }`, the
+//!   published process versions pulled from the server (version 1 is the domain's). Orders are
+//!   shown and changed by their own version's pipeline (`domain::Processes::for_order`).
 //!
 //! Why domain values are JSON strings: see `records.rs`. Every method is one IndexedDB
 //! transaction; a method that returns an error has changed nothing.
@@ -52,7 +55,7 @@ use schema::{BASES, CARDS, META, ORDERS, PENDING};
 pub use sync::PulledPage;
 
 pub const DB_NAME: &str = "gendan";
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 const DEVICE_ID: &str = "device_id";
 const NEXT_SEQ: &str = "next_seq";

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use wasm_bindgen::prelude::*;
 
 use super::records::{self, meta_record};
-use super::schema::{BASES, CARDS, META, ORDERS, PENDING};
+use super::schema::{BASES, CARDS, META, ORDERS, PENDING, PROCESSES};
 use super::{commit, Storage, StorageError, DEVICE_ID, NEXT_SEQ};
 
 const SYNC_CURSOR: &str = "sync_cursor";
@@ -48,6 +48,19 @@ impl Storage {
         let cursor = number(meta.get(SYNC_CURSOR).await?)?;
         let rejection_cursor = number(meta.get(REJECTION_CURSOR).await?)?;
         Ok((cursor, rejection_cursor))
+    }
+
+    /// Every process version this device holds (version 1 included): what orders are shown
+    /// and changed by.
+    pub async fn processes(&self) -> Result<Processes, StorageError> {
+        let tx = self.transaction([PROCESSES], TransactionMode::Readonly)?;
+        let store = tx.object_store(PROCESSES)?;
+        let versions = store
+            .get_all::<JsValue>()
+            .await?
+            .map(|record| records::decode_process(&record?))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Processes::new(versions))
     }
 
     /// The server's refusals this device has not dismissed yet.
@@ -123,11 +136,26 @@ impl Storage {
         processes: &Processes,
         actor: &Actor,
     ) -> Result<PulledPage, StorageError> {
+        // Orders of this page may run on versions it brings.
+        let with_new;
+        let processes = if page.process_versions.is_empty() {
+            processes
+        } else {
+            with_new = Processes::new(processes.versions().chain(&page.process_versions).cloned());
+            &with_new
+        };
         let tx = self.transaction(
-            [ORDERS, CARDS, PENDING, META, BASES],
+            [ORDERS, CARDS, PENDING, META, BASES, PROCESSES],
             TransactionMode::Readwrite,
         )?;
         let outcome = {
+            // The versions first, in the same transaction as the orders that may run on them.
+            let process_store = tx.object_store(PROCESSES)?;
+            for version in &page.process_versions {
+                process_store
+                    .put(records::process_record(version)?)
+                    .build()?;
+            }
             let orders = tx.object_store(ORDERS)?;
             let cards = tx.object_store(CARDS)?;
             let pending_store = tx.object_store(PENDING)?;
