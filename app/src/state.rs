@@ -295,7 +295,10 @@ impl AppState {
                 }
             }
         }
-        storage.save_change(&mutation, now, &applied.order).await?;
+        let pipeline = self.pipeline_of(&applied.order);
+        storage
+            .save_change(&mutation, now, &applied.order, &pipeline)
+            .await?;
         let order = applied.order;
         let card = self
             .processes
