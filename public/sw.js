@@ -6,17 +6,26 @@
 // every precached file: a new build means a new cache) and the list of files to precache.
 const VERSION = '__BUILD_VERSION__';
 const PRECACHE = __PRECACHE__;
+// The desk bundle (app/src/bundle.rs): its page, JS and wasm, kept once a desk screen was opened.
+const DESK = __DESK__;
 const PREFIX = 'gendan-shell-';
 const CACHE = PREFIX + VERSION;
-// The app is one page: every navigation is answered with it (the router takes over).
+// Two pages: the field page answers every navigation but the desk screens' (the router takes over).
 const SHELL = '/';
+const DESK_PAGE = '/desk';
+const isDeskScreen = (path) => path === DESK_PAGE || path.startsWith(DESK_PAGE + '/');
+
+const fresh = (paths) => paths.map((path) => new Request(path, { cache: 'reload' }));
 
 self.addEventListener('install', (event) => {
   // A new version waits until the person taps "刷新" (the page then sends SKIP_WAITING), so a
-  // running page never has its files swapped under it.
-  event.waitUntil(
-    caches.open(CACHE).then((cache) => cache.addAll(PRECACHE.map((path) => new Request(path, { cache: 'reload' })))),
-  );
+  // running page never has its files swapped under it. Someone who used the desk keeps it
+  // offline across the update.
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    await cache.addAll(fresh(PRECACHE));
+    if (await deskUsedBefore()) await cache.addAll(fresh(DESK));
+  })());
 });
 
 self.addEventListener('activate', (event) => {
@@ -45,12 +54,70 @@ self.addEventListener('fetch', (event) => {
   // The customer pages are the worker's, not the app's: a navigation there must reach the
   // worker (never the cached app shell), and their stylesheet is the worker's too.
   if (url.pathname === '/track' || url.pathname === '/track.css' || url.pathname.startsWith('/t/')) return;
+  if (request.mode === 'navigate' && isDeskScreen(url.pathname)) {
+    event.respondWith(deskPage());
+    return;
+  }
   if (request.mode === 'navigate') {
     event.respondWith(fromCache(SHELL).then((cached) => cached ?? fetch(request)));
     return;
   }
+  if (DESK.includes(url.pathname)) {
+    event.respondWith(deskFile(event, request));
+    return;
+  }
   event.respondWith(fromCache(request).then((cached) => cached ?? fetch(request)));
 });
+
+// A desk screen: from the cache once the desk was opened here, else from the network (its files
+// are kept as they arrive, `deskFile`). Offline before the first opening, a page that says so
+// instead of the browser's error.
+async function deskPage() {
+  const cached = await fromCache(DESK_PAGE);
+  if (cached) return cached;
+  try {
+    return await fetch(DESK_PAGE);
+  } catch {
+    return new Response(DESK_OFFLINE, { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+  }
+}
+
+const DESK_OFFLINE = `<!doctype html><html lang="zh-CN"><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>跟单</title>
+<body style="font-family:system-ui,sans-serif;padding:24px;line-height:1.6">
+<h1 style="font-size:1.25rem">管理页面需要联网打开一次</h1>
+<p>团队成员、通知渠道等管理页面在本机第一次打开时需要网络，之后离线也能打开。</p>
+<p lang="en">Admin screens need a network the first time they are opened on this device; after that they open offline too.</p>
+<p><a href="/" style="display:inline-block;min-height:44px;line-height:44px">返回订单看板 · Back to the board</a></p>
+</body></html>`;
+
+// The desk's JS and wasm, kept as they arrive (one download). The page is kept last, once the
+// files are all there: a cached desk page always finds its files offline.
+async function deskFile(event, request) {
+  const cached = await fromCache(request);
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) {
+    const copy = response.clone();
+    event.waitUntil((async () => {
+      const cache = await caches.open(CACHE);
+      await cache.put(request.url, copy);
+      const files = DESK.filter((path) => path !== DESK_PAGE);
+      const kept = await Promise.all(files.map((path) => cache.match(path)));
+      if (kept.every(Boolean)) await cache.add(new Request(DESK_PAGE, { cache: 'reload' }));
+    })().catch(() => {}));
+  }
+  return response;
+}
+
+async function deskUsedBefore() {
+  for (const name of await caches.keys()) {
+    if (!name.startsWith(PREFIX) || name === CACHE) continue;
+    if (await (await caches.open(name)).match(DESK_PAGE)) return true;
+  }
+  return false;
+}
 
 // A tapped reminder (app/src/reminders.rs shows them through this worker's registration) opens
 // its page, /today, in the app: an open window of the app is focused and sent there, else a new

@@ -8,6 +8,7 @@ export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 TRUNK_VERSION=0.21.14
 WORKER_BUILD_VERSION=0.8.7
 WASM_BINDGEN_VERSION=0.2.130
+TWIGGY_VERSION=0.8.0
 
 # Keep wrangler off the internet (it has nothing to fetch; only registries are reachable here).
 export WRANGLER_SEND_METRICS=false

@@ -27,26 +27,38 @@ for (const path of shell) {
   hash.update(relative(dist, path)).update('\0').update(readFileSync(path)).update('\0');
 }
 const version = hash.digest('hex').slice(0, 16);
-// index.html is served at "/" (the assets binding redirects /index.html there).
+// The pages are served without ".html" (the assets binding redirects /index.html to "/" and
+// /desk.html to "/desk").
 const urls = shell.map((path) => {
   const url = '/' + relative(dist, path).split(sep).join('/');
-  return url === '/index.html' ? '/' : url;
+  return url === '/index.html' ? '/' : url.replace(/\.html$/, '');
 });
+// The desk bundle (app/src/bundle.rs) is not precached: only people who open a desk screen
+// download it, and from then on it is kept with the shell. Its page and its own files (the CSS
+// and the wasm-bindgen snippets are the field bundle's too).
+const desk = urls.filter((url) => url === '/desk' || /^\/desk-[0-9a-f]+(_bg\.wasm|\.js)$/.test(url));
+if (desk.length !== 3) throw new Error(`expected the desk page, its JS and its wasm in dist, found ${JSON.stringify(desk)}`);
+const precache = urls.filter((url) => !desk.includes(url));
 const source = readFileSync(template, 'utf8')
   .replace("'__BUILD_VERSION__'", JSON.stringify(version))
-  .replace('__PRECACHE__', JSON.stringify(urls));
-if (source.includes('__BUILD_VERSION__') || source.includes('__PRECACHE__')) {
+  .replace('__PRECACHE__', JSON.stringify(precache))
+  .replace('__DESK__', JSON.stringify(desk));
+if (['__BUILD_VERSION__', '__PRECACHE__', '__DESK__'].some((mark) => source.includes(mark))) {
   throw new Error('sw.js template placeholders not replaced');
 }
 writeFileSync(join(dist, 'sw.js'), source);
-console.log(`service worker ${version}: ${urls.length} files precached`);
+console.log(`service worker ${version}: ${precache.length} files precached, ${desk.length} kept once the desk is opened`);
 
-// Every inline <script> of index.html (Trunk's module that loads the wasm), allowed by hash and
-// nothing else inline. The hash covers the exact text between the tags.
-const index = readFileSync(join(dist, 'index.html'), 'utf8');
-const inlineScripts = [...index.matchAll(/<script\b(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map((match) => match[1]);
-if (inlineScripts.length === 0) throw new Error('index.html has no inline script: did Trunk change how it loads the app?');
-const hashes = inlineScripts.map((text) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`);
+// Every inline <script> of both pages (Trunk's module that loads the wasm, the first screen's
+// own script, app/src/boot.rs), allowed by hash and nothing else inline. The hash covers the
+// exact text between the tags.
+const inlineScripts = ['index.html', 'desk.html'].flatMap((page) => {
+  const html = readFileSync(join(dist, page), 'utf8');
+  const found = [...html.matchAll(/<script\b(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map((match) => match[1]);
+  if (found.length < 2) throw new Error(`${page} lacks Trunk's loader or the first screen's script: did Trunk change how it loads the app?`);
+  return found;
+});
+const hashes = [...new Set(inlineScripts)].map((text) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`);
 const csp = [
   "default-src 'self'",
   `script-src 'self' 'wasm-unsafe-eval' ${hashes.join(' ')}`,

@@ -19,26 +19,86 @@ pub fn current_lang(i18n: I18nContext<Locale>) -> Lang {
     domain_lang(i18n.get_locale())
 }
 
-/// The cookie leptos_i18n keeps the chosen language in.
+/// The i18n context, in the language this device chose (`saved_locale`), kept for the next start
+/// when it changes. Every mounted tree of the app's screens starts with it.
+#[leptos::component]
+pub fn LanguageProvider(children: leptos::children::Children) -> impl leptos::IntoView {
+    use crate::i18n::{use_i18n, I18nContextProvider};
+    use leptos::prelude::*;
+
+    // A child of the provider that runs before the screens are built (it comes first).
+    #[component]
+    fn RestoreLanguage() -> impl IntoView {
+        let i18n = use_i18n();
+        i18n.set_locale(saved_locale());
+        Effect::new(move |_| save_locale(i18n.get_locale()));
+    }
+
+    view! {
+        // `shell::DocumentLanguage` sets `<html lang>` to a full tag (zh-CN picks Simplified glyphs).
+        <I18nContextProvider set_lang_attr_on_html=false>
+            <RestoreLanguage />
+            {children()}
+        </I18nContextProvider>
+    }
+}
+
+/// The cookie the chosen language is kept in (read by the static first screen in index.html too;
+/// the name is leptos_i18n's, which kept it before we did).
 const LOCALE_COOKIE: &str = "i18n_pref_locale";
 
-/// 中文 is the product's default whatever the browser's own language: without a saved choice,
-/// leptos_i18n would follow `navigator.languages` and greet an English-set phone in English.
-pub fn default_to_chinese() {
-    use wasm_bindgen::JsCast;
-    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
-        return;
+/// The language this device chose, or 中文 — the product's default whatever the browser's own
+/// language (leptos_i18n alone would follow `navigator.languages` and greet an English-set
+/// phone in English). We keep the choice ourselves: leptos_i18n's cookie support pulls in a
+/// cookie and a date-parsing crate for what is one `document.cookie` read.
+pub fn saved_locale() -> Locale {
+    let cookies = html_document()
+        .map(|document| document.cookie().unwrap_or_default())
+        .unwrap_or_default();
+    locale_in_cookies(&cookies)
+}
+
+/// Keeps the language for the next start.
+pub fn save_locale(locale: Locale) {
+    let value = match locale {
+        Locale::zh => "zh",
+        Locale::en => "en",
     };
-    let document: web_sys::HtmlDocument = document.unchecked_into();
-    let cookies = document.cookie().unwrap_or_default();
-    let has_choice = cookies.split(';').any(|cookie| {
-        cookie
-            .trim_start()
-            .starts_with(&format!("{LOCALE_COOKIE}="))
-    });
-    if !has_choice {
+    if let Some(document) = html_document() {
         let _ = document.set_cookie(&format!(
-            "{LOCALE_COOKIE}=zh; path=/; max-age=31536000; SameSite=Lax"
+            "{LOCALE_COOKIE}={value}; path=/; max-age=31536000; SameSite=Lax"
         ));
+    }
+}
+
+fn locale_in_cookies(cookies: &str) -> Locale {
+    let chosen = cookies
+        .split(';')
+        .filter_map(|cookie| cookie.trim_start().strip_prefix(LOCALE_COOKIE))
+        .find_map(|rest| rest.strip_prefix('='));
+    match chosen {
+        Some("en") => Locale::en,
+        _ => Locale::zh,
+    }
+}
+
+fn html_document() -> Option<web_sys::HtmlDocument> {
+    use wasm_bindgen::JsCast;
+    let document = web_sys::window()?.document()?;
+    document.dyn_into().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn chinese_unless_english_was_chosen() {
+        assert_eq!(locale_in_cookies(""), Locale::zh);
+        assert_eq!(locale_in_cookies("a=b; i18n_pref_locale=en"), Locale::en);
+        assert_eq!(locale_in_cookies("i18n_pref_locale=zh; x=en"), Locale::zh);
+        assert_eq!(locale_in_cookies("i18n_pref_locale_old=en"), Locale::zh);
+        assert_eq!(locale_in_cookies("i18n_pref_locale=fr"), Locale::zh);
     }
 }

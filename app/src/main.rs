@@ -1,3 +1,3 @@
 fn main() {
-    app::mount();
+    app::mount_field();
 }

@@ -11,16 +11,12 @@
 //! shows: the UI never runs ahead of the disk. Commits are serialised so that two quick taps
 //! never build on the same old order.
 
-mod channel_draft;
 mod describe;
-mod member_draft;
 mod order_forms;
 mod pull;
 mod sync;
 pub mod unsent;
 
-pub use channel_draft::ChannelDraft;
-pub use member_draft::MemberDraft;
 pub use order_forms::{DraftBox, OrderPageDraft, TypedField};
 pub use pull::PullGesture;
 

@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use app::{
-    format, i18n::I18nContextProvider, locale::default_to_chinese, routes::board::BoardPage,
-    state::provide_app_state, state::AppState, storage::Storage, storage::DB_NAME,
+    format, locale::LanguageProvider, routes::board::BoardPage, state::provide_app_state,
+    state::AppState, storage::Storage, storage::DB_NAME,
 };
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use domain::{
@@ -919,9 +919,9 @@ fn BoardWithState() -> impl IntoView {
 fn mount_board(container: &HtmlElement) -> leptos::mount::UnmountHandle<impl Mountable> {
     leptos::mount::mount_to(container.clone(), || {
         view! {
-            <I18nContextProvider set_lang_attr_on_html=false>
+            <LanguageProvider>
                 <BoardWithState />
-            </I18nContextProvider>
+            </LanguageProvider>
         }
     })
 }
@@ -932,7 +932,6 @@ fn chinese() {
     document
         .set_cookie("i18n_pref_locale=; path=/; max-age=0")
         .unwrap();
-    default_to_chinese();
 }
 
 const FIRST_COLUMN_CARDS: &str = "[data-column=\"0\"] [data-testid=order-card]";

@@ -10,8 +10,7 @@ use app::{
         order_card::OrderCard,
         share_panel::{base64, qr_image_src},
     },
-    i18n::I18nContextProvider,
-    locale::default_to_chinese,
+    locale::LanguageProvider,
     routes::{board::BoardPage, today::TodayPage},
     state::{provide_app_state, AppState, Session},
 };
@@ -104,9 +103,9 @@ fn BoardWithState() -> impl IntoView {
 fn mount_board(container: &HtmlElement) -> leptos::mount::UnmountHandle<impl Mountable> {
     leptos::mount::mount_to(container.clone(), || {
         view! {
-            <I18nContextProvider set_lang_attr_on_html=false>
+            <LanguageProvider>
                 <BoardWithState />
-            </I18nContextProvider>
+            </LanguageProvider>
         }
     })
 }
@@ -114,7 +113,6 @@ fn mount_board(container: &HtmlElement) -> leptos::mount::UnmountHandle<impl Mou
 #[wasm_bindgen_test]
 async fn the_board_has_a_tab_per_pipeline_stage_in_chinese_for_a_new_user() {
     forget_language_choice();
-    default_to_chinese();
     let container = fresh_container();
     let _mounted = mount_board(&container);
     assert_eq!(
@@ -135,7 +133,6 @@ async fn the_board_has_a_tab_per_pipeline_stage_in_chinese_for_a_new_user() {
 #[wasm_bindgen_test]
 async fn a_device_without_orders_explains_where_new_orders_go() {
     forget_language_choice();
-    default_to_chinese();
     let container = fresh_container();
     let _mounted = mount_board(&container);
     eventually(
@@ -160,7 +157,6 @@ async fn a_user_who_chose_english_before_sees_english_stage_names() {
     // The choice is what the settings page stores; switching by tapping is covered end to end.
     let document: HtmlDocument = document().unchecked_into();
     document.set_cookie("i18n_pref_locale=en; path=/").unwrap();
-    default_to_chinese();
     let container = fresh_container();
     let _mounted = mount_board(&container);
     assert_eq!(texts(&container, "h1"), ["Order board"]);
@@ -270,9 +266,9 @@ async fn mount_today(
     let mounted = leptos::mount::mount_to(container.clone(), move || {
         let state_out = state_out.clone();
         view! {
-            <I18nContextProvider set_lang_attr_on_html=false>
+            <LanguageProvider>
                 <TodayWithState state_out />
-            </I18nContextProvider>
+            </LanguageProvider>
         }
     });
     let state = slot.lock().unwrap().expect("state provided");
@@ -362,7 +358,6 @@ fn attribute(container: &HtmlElement, selector: &str, name: &str) -> Option<Stri
 #[wasm_bindgen_test]
 async fn today_lists_overdue_due_today_and_this_week_and_the_tab_counts_what_is_urgent() {
     forget_language_choice();
-    default_to_chinese();
     let pipeline = Pipeline::standard();
     let late = order(1, "GD-T-001", 20, None);
     let today = order(2, "GD-T-002", 1, Some(0));
@@ -442,7 +437,6 @@ async fn today_lists_overdue_due_today_and_this_week_and_the_tab_counts_what_is_
 #[wasm_bindgen_test]
 async fn today_with_nothing_to_do_says_so_and_the_tab_has_no_badge() {
     forget_language_choice();
-    default_to_chinese();
     let pipeline = Pipeline::standard();
     let later = Card::from_order(&order(5, "GD-T-005", 0, Some(20)), &pipeline);
     let container = fresh_container();
@@ -470,7 +464,6 @@ async fn today_with_nothing_to_do_says_so_and_the_tab_has_no_badge() {
 #[wasm_bindgen_test]
 async fn a_card_shows_open_after_sales_requests_and_the_rating() {
     forget_language_choice();
-    default_to_chinese();
     let order = order_with_feedback();
     let card = Card::from_order(&order, &Pipeline::standard());
     assert_eq!((card.after_sales_open, card.rating), (1, Some(4)));
@@ -480,14 +473,14 @@ async fn a_card_shows_open_after_sales_requests_and_the_rating() {
     let container = fresh_container();
     let _mounted = leptos::mount::mount_to(container.clone(), move || {
         view! {
-            <I18nContextProvider set_lang_attr_on_html=false>
+            <LanguageProvider>
                 <Router>
                     <ul>
                         <OrderCard card=card.clone() unsynced=false />
                         <OrderCard card=quiet.clone() unsynced=false />
                     </ul>
                 </Router>
-            </I18nContextProvider>
+            </LanguageProvider>
         }
     });
     assert_eq!(
@@ -531,14 +524,13 @@ fn FeedbackAs(order: Order, roles: Vec<Role>) -> impl IntoView {
 #[wasm_bindgen_test]
 async fn the_order_page_lists_the_rating_and_requests_open_first_with_the_resolve_action() {
     forget_language_choice();
-    default_to_chinese();
     let order = order_with_feedback();
     let container = fresh_container();
     let _mounted = leptos::mount::mount_to(container.clone(), move || {
         view! {
-            <I18nContextProvider set_lang_attr_on_html=false>
+            <LanguageProvider>
                 <FeedbackAs order=order.clone() roles=vec![Role::Sales] />
-            </I18nContextProvider>
+            </LanguageProvider>
         }
     });
     assert_eq!(texts(&container, "[data-testid=rating] .stars"), ["★★★★☆"]);
@@ -590,14 +582,13 @@ async fn the_order_page_lists_the_rating_and_requests_open_first_with_the_resolv
 #[wasm_bindgen_test]
 async fn someone_who_may_not_resolve_requests_reads_why_instead_of_a_button() {
     forget_language_choice();
-    default_to_chinese();
     let order = order_with_feedback();
     let container = fresh_container();
     let _mounted = leptos::mount::mount_to(container.clone(), move || {
         view! {
-            <I18nContextProvider set_lang_attr_on_html=false>
+            <LanguageProvider>
                 <FeedbackAs order=order.clone() roles=vec![Role::Warehouse] />
-            </I18nContextProvider>
+            </LanguageProvider>
         }
     });
     assert_eq!(texts(&container, "[data-testid=request-status]").len(), 2);
@@ -652,9 +643,9 @@ async fn mount_board_with_state(
     let mounted = leptos::mount::mount_to(container.clone(), move || {
         let state_out = state_out.clone();
         view! {
-            <I18nContextProvider set_lang_attr_on_html=false>
+            <LanguageProvider>
                 <BoardWithStateOut state_out />
-            </I18nContextProvider>
+            </LanguageProvider>
         }
     });
     let state = slot.lock().unwrap().expect("state provided");
@@ -671,7 +662,6 @@ fn signed_in_with(roles: Vec<Role>) -> Session {
 #[wasm_bindgen_test]
 async fn the_board_offers_a_new_order_only_to_roles_that_may_create_one() {
     forget_language_choice();
-    default_to_chinese();
     let container = fresh_container();
     let (_mounted, state) = mount_board_with_state(&container).await;
     let has_fab = || container.query_selector(".fab").unwrap().is_some();
@@ -689,7 +679,6 @@ async fn the_board_offers_a_new_order_only_to_roles_that_may_create_one() {
 #[wasm_bindgen_test]
 async fn an_empty_board_during_the_first_sync_says_orders_are_on_their_way() {
     forget_language_choice();
-    default_to_chinese();
     let container = fresh_container();
     let (_mounted, state) = mount_board_with_state(&container).await;
     state.sync.update(|sync| sync.running = true);

@@ -243,7 +243,7 @@ test('the admin adds a member on the team screen; the member must replace the ad
 
 test('a member who is not an admin gets no team screen, even by typing its address', async () => {
   const { context, page } = await phonePage(browser);
-  await signInAs(page, DEMO_TEAM.legal, { next: '/team' });
+  await signInAs(page, DEMO_TEAM.legal, { next: '/desk/team' });
   await page.getByText('只有管理员可以管理团队成员。').waitFor();
   assert.equal(await page.getByTestId('member-list').count(), 0);
   // The server agrees, whatever the screen shows.

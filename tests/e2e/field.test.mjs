@@ -93,7 +93,7 @@ test('typed shipment fields survive a tick on the checklist and a colleague\'s c
 
 test('a new member gets exactly the roles the admin ticked, and the next form starts empty', async () => {
   const admin = await phonePage(browser);
-  await signInAs(admin.page, DEMO_TEAM.admin, { next: '/team' });
+  await signInAs(admin.page, DEMO_TEAM.admin, { next: '/desk/team' });
   await admin.page.getByTestId('member').first().waitFor();
   const boxes = admin.page.locator('.add-member input[type=checkbox]');
   assert.equal(await admin.page.locator('.add-member input[type=checkbox]:checked').count(), 0, 'nothing ticked at first');

@@ -147,7 +147,7 @@ test('disable, then delete after confirming', async () => {
 
 test('offline the screen says it needs the network; other roles get the usual explanation', async () => {
   const { page, context } = admin;
-  await page.goto('/settings/notifications');
+  await page.goto('/desk/notifications');
   await page.getByTestId('add-channel').waitFor();
   await context.setOffline(true);
   await page.getByTestId('notify-offline').filter({ hasText: '请连接网络' }).waitFor();
@@ -159,7 +159,7 @@ test('offline the screen says it needs the network; other roles get the usual ex
   await sales.page.goto('/settings');
   await sales.page.getByTestId('account-name').waitFor();
   assert.equal(await sales.page.getByTestId('notify-link').count(), 0, 'no link for non-admins');
-  await sales.page.goto('/settings/notifications');
+  await sales.page.goto('/desk/notifications');
   await sales.page.getByTestId('notify-admins-only').filter({ hasText: '只有管理员可以设置通知渠道' }).waitFor();
   await sales.context.close();
 });

@@ -41,8 +41,9 @@ export async function launchPhoneProfile(profileDir, { baseURL = BASE_URL, viewp
 }
 
 /// A fresh context (no cookies, no storage) the size of a phone, in Chinese like our users.
-export async function phonePage(browser, { viewport = PHONE } = {}) {
-  const context = await browser.newContext({ ...PHONE_CONTEXT, viewport, baseURL: BASE_URL });
+/// Other options go to Playwright's `newContext` (e.g. `serviceWorkers: 'block'`).
+export async function phonePage(browser, { viewport = PHONE, ...options } = {}) {
+  const context = await browser.newContext({ ...PHONE_CONTEXT, viewport, baseURL: BASE_URL, ...options });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));

@@ -32,6 +32,14 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
     let path = req.path();
     // The customer pages are the worker's own (wrangler.toml `run_worker_first` sends them here).
     let customer_page = path == "/track" || path == "/track.css" || path.starts_with("/t/");
+    if let Some(page) = app_page(&path) {
+        // A desk screen (wrangler.toml `run_worker_first`): the desk bundle's page, whose router
+        // shows the screen. Everything else of the app is a static asset or the field page.
+        let mut url = req.url()?;
+        url.set_path(page);
+        url.set_query(None);
+        return env.assets("ASSETS")?.fetch(url.to_string(), None).await;
+    }
     if !path.starts_with("/api/") && !customer_page {
         // Wrangler serves assets before the worker; this only runs for paths it did not know,
         // e.g. when the assets directory is missing, and lets the assets binding answer.
@@ -51,6 +59,13 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
     Ok(response)
 }
 
+/// The app's page for an address the assets alone cannot answer: the desk bundle's screens all
+/// live under `/desk/` (app/src/bundle.rs) and share one page, `desk.html`, which the assets
+/// binding serves at `/desk`.
+fn app_page(path: &str) -> Option<&'static str> {
+    path.starts_with("/desk/").then_some("/desk")
+}
+
 /// The hourly Cron Trigger (`wrangler.toml` `[triggers]`): today's overdue digests, then every
 /// due message. "Now" is the event's scheduled time, so tests can drive time through
 /// `/cdn-cgi/handler/scheduled?time=…`.
@@ -60,5 +75,19 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         .unwrap_or_else(http::server_now);
     if let Err(error) = notify::run_cron(&env, now).await {
         worker::console_error!("scheduled run at {now}: {error}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::app_page;
+
+    #[test]
+    fn desk_screens_get_the_desk_page_and_nothing_else_does() {
+        assert_eq!(app_page("/desk/team"), Some("/desk"));
+        assert_eq!(app_page("/desk/notifications"), Some("/desk"));
+        assert_eq!(app_page("/desktop"), None);
+        assert_eq!(app_page("/"), None);
+        assert_eq!(app_page("/api/desk/x"), None);
     }
 }

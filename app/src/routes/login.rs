@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_query_map};
 
 use crate::{
-    api,
+    api, boot,
     components::field::TextField,
     i18n::*,
     locale::current_lang,
@@ -44,15 +44,16 @@ pub fn LoginPage() -> impl IntoView {
             asked => after_sign_in(asked),
         }
     };
-    let login = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
+    // What was typed into the static sign-in form (index.html) before the app started.
+    let typed = boot::typed_login().unwrap_or_default();
+    let login = RwSignal::new(typed.login);
+    let password = RwSignal::new(typed.password);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let device_taken = RwSignal::new(false);
     let signed_in = RwSignal::new(false);
 
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
+    let sign_in = move || {
         let lang = current_lang(i18n);
         let typed_login = login.get_untracked().trim().to_string();
         let typed_password = password.get_untracked();
@@ -90,6 +91,22 @@ pub fn LoginPage() -> impl IntoView {
             }
         });
     };
+
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        sign_in();
+    };
+    // Drawn: the static form gives way to this one, the focus stays in the field it was in, and
+    // a 登录 tapped before the app started is acted on now.
+    Effect::new(move |_| {
+        boot::hand_over();
+        if let Some(id) = typed.focused {
+            boot::focus(id);
+        }
+        if typed.submitted {
+            sign_in();
+        }
+    });
 
     let wipe = move |_| {
         leptos::task::spawn_local(async move {

@@ -117,8 +117,8 @@ fn Account() -> impl IntoView {
             <A href="/password" attr:class="button wide" attr:data-testid="password-link">{t!(i18n, password_title)}</A>
             {is_admin.then(|| view! {
                 <div class="stack">
-                    <A href="/team" attr:class="button wide" attr:data-testid="team-link">{t!(i18n, team_title)}</A>
-                    <A href="/settings/notifications" attr:class="button wide" attr:data-testid="notify-link">
+                    <A href="/desk/team" attr:class="button wide" attr:data-testid="team-link">{t!(i18n, team_title)}</A>
+                    <A href="/desk/notifications" attr:class="button wide" attr:data-testid="notify-link">
                         {t!(i18n, settings_notify_channels)}
                     </A>
                 </div>

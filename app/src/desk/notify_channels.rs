@@ -1,4 +1,4 @@
-//! `/settings/notifications` (通知渠道): the admin's notification channels — the WeCom, DingTalk and
+//! `/desk/notifications` (通知渠道): the admin's notification channels — the WeCom, DingTalk and
 //! Feishu group robots and generic webhooks the worker sends the daily overdue digest and
 //! customer progress notices to — and the outbox: what was sent, what waits for a retry, what
 //! failed and why. Channels live on the server only (their URLs and secrets never reach a
@@ -12,13 +12,15 @@ use domain::Role;
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 
+use super::channel_draft::ChannelDraft;
+
 use crate::{
     api::{self, ApiError, Channel, ChannelChanges, ChannelKind, OutboxMessage},
     format,
     i18n::*,
     locale::current_lang,
     network::use_online,
-    state::{use_app_state, AppState, ChannelDraft},
+    state::{use_app_state, AppState},
 };
 
 /// How many outbox messages the screen lists.

@@ -1,4 +1,4 @@
-//! `/team`: the admin's team screen — add a member, set roles and work phone, disable or enable
+//! `/desk/team`: the admin's team screen — add a member, set roles and work phone, disable or enable
 //! an account, reset a password. Accounts live on the server only, so this screen needs the
 //! network; the server checks the admin role on every call, the screen only saves a wasted trip.
 
@@ -11,9 +11,11 @@ use crate::{
     i18n::*,
     locale::current_lang,
     network::use_online,
-    state::{use_app_state, AppState, MemberDraft},
+    state::{use_app_state, AppState},
 };
 use leptos_i18n::I18nContext;
+
+use super::member_draft::MemberDraft;
 
 #[component]
 pub fn TeamPage() -> impl IntoView {

@@ -1,63 +1,44 @@
-//! The root component: i18n context, the router and the two layouts (the team shell with top bar
-//! and bottom navigation). The customer pages (`/track`, `/t/<token>`) are not part of the app:
-//! the worker renders them (worker/src/pages.rs), so customers never download the app.
+//! What both bundles share around their screens: the providers (i18n, app state, service worker),
+//! the document's language and title, and the team shell (top bar, bottom navigation, the
+//! signed-in check). Each bundle's root (`field::FieldApp`, `desk::DeskApp`) puts its own route
+//! table inside. The customer pages (`/track`, `/t/<token>`) are not part of the app: the worker
+//! renders them (worker/src/customer/pages.rs), so customers never download the app.
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Html, Title};
 use leptos_router::{
-    components::{Outlet, ParentRoute, Redirect, Route, Router, Routes},
+    components::{Outlet, Redirect},
     hooks::use_location,
-    path,
 };
 
 use crate::{
+    boot,
     components::{bottom_nav::BottomNav, top_bar::TopBar, update_banner::UpdateBanner},
     i18n::*,
+    locale::LanguageProvider,
     pwa::provide_pwa,
     reminders,
-    routes::{
-        board::BoardPage,
-        customer::CustomerPage,
-        login::LoginPage,
-        new_order::{EditOrderPage, NewOrderPage},
-        not_found::NotFoundPage,
-        notify_channels::NotifyChannelsPage,
-        order_detail::OrderDetailPage,
-        password::PasswordPage,
-        settings::SettingsPage,
-        team::TeamPage,
-        today::TodayPage,
-    },
     state::{provide_app_state, use_app_state},
 };
 
+/// The contexts every screen of either bundle reads, around that bundle's router.
 #[component]
-pub fn App() -> impl IntoView {
+pub fn AppFrame(children: Children) -> impl IntoView {
     provide_meta_context();
-    provide_app_state();
+    let state = provide_app_state();
     provide_pwa();
+    // The static first screen (index.html) shows a board skeleton only to someone signed in on
+    // this device; it cannot read IndexedDB, so the app leaves it this hint.
+    Effect::new(move |_| {
+        if state.status.with(Option::is_some) {
+            boot::remember_signed_in(state.session.with(Option::is_some));
+        }
+    });
     view! {
-        // `DocumentLanguage` sets `<html lang>` to a full tag (zh-CN picks Simplified glyphs).
-        <I18nContextProvider set_lang_attr_on_html=false>
+        <LanguageProvider>
             <DocumentLanguage />
-            <Router>
-                <Routes fallback=|| view! { <NotFoundPage /> }>
-                    <Route path=path!("/login") view=LoginPage />
-                    <ParentRoute path=path!("") view=TeamShell>
-                        <Route path=path!("/") view=BoardPage />
-                        <Route path=path!("/orders/new") view=NewOrderPage />
-                        <Route path=path!("/orders/:id") view=OrderDetailPage />
-                        <Route path=path!("/orders/:id/edit") view=EditOrderPage />
-                        <Route path=path!("/today") view=TodayPage />
-                        <Route path=path!("/customers/:company") view=CustomerPage />
-                        <Route path=path!("/settings") view=SettingsPage />
-                        <Route path=path!("/password") view=PasswordPage />
-                        <Route path=path!("/settings/notifications") view=NotifyChannelsPage />
-                        <Route path=path!("/team") view=TeamPage />
-                    </ParentRoute>
-                </Routes>
-            </Router>
-        </I18nContextProvider>
+            {children()}
+        </LanguageProvider>
     }
 }
 
@@ -79,7 +60,7 @@ fn DocumentLanguage() -> impl IntoView {
 /// Team pages need someone signed in on this device. The check is local (the session is kept
 /// in IndexedDB), so it holds offline; the server checks the token on every call anyway.
 #[component]
-fn TeamShell() -> impl IntoView {
+pub fn TeamShell() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let location = use_location();
@@ -120,6 +101,18 @@ fn TeamShell() -> impl IntoView {
             leptos::task::spawn_local(async move {
                 reminders::remind_if_due(state, i18n).await;
             });
+        }
+    });
+    // The static first screen gives way once the real one is drawn (the board, or the error that
+    // storage cannot be opened); someone not signed in is handed over by the sign-in screen.
+    Effect::new(move |_| {
+        let drawn = state.status.with(|status| match status {
+            Some(Ok(())) => signed_in(),
+            Some(Err(_)) => true,
+            None => false,
+        });
+        if drawn {
+            boot::hand_over();
         }
     });
     move || match state.status.get() {

@@ -1,0 +1,38 @@
+//! The desk bundle: screens only admins and managers open, loaded only when opened and cached for
+//! offline use from then on (see `bundle`). A new admin or manager screen goes here, under
+//! `/desk/…`, so field phones never download it.
+
+pub mod channel_draft;
+pub mod member_draft;
+pub mod notify_channels;
+pub mod team;
+
+use leptos::prelude::*;
+use leptos_router::{
+    components::{ParentRoute, Redirect, Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    bundle::{Bundle, Elsewhere},
+    shell::{AppFrame, TeamShell},
+};
+use notify_channels::NotifyChannelsPage;
+use team::TeamPage;
+
+#[component]
+pub fn DeskApp() -> impl IntoView {
+    view! {
+        <AppFrame>
+            <Router>
+                <Routes fallback=|| view! { <Elsewhere this=Bundle::Desk /> }>
+                    <ParentRoute path=path!("") view=TeamShell>
+                        <Route path=path!("/desk") view=|| view! { <Redirect path="/desk/team" /> } />
+                        <Route path=path!("/desk/team") view=TeamPage />
+                        <Route path=path!("/desk/notifications") view=NotifyChannelsPage />
+                    </ParentRoute>
+                </Routes>
+            </Router>
+        </AppFrame>
+    }
+}
