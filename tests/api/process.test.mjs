@@ -229,6 +229,10 @@ test('a new order walks through 报价; an order started on version 1 keeps vers
   assert.equal(walked.process_version, 2);
   assert.equal(walked.stage, 'contract');
   assert.deepEqual(walked.stages.map((v) => v.stage), ['requirement', 'quote', 'contract']);
+  // The board summary lists the current process's stages, 报价 included.
+  const summary = await as(sales, '/api/board/summary');
+  assert.equal(summary.status, 200, summary.text);
+  assert.deepEqual(summary.json.stages.map((s) => s.stage).slice(0, 3), ['requirement', 'quote', 'contract']);
 
   // An old order in 需求确认 moves to 合同签订 as its normal next step, and cannot enter 报价.
   const old = orders.get(V1_ORDER);
