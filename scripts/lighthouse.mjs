@@ -27,17 +27,56 @@ const freePort = () => new Promise((resolve, reject) => {
   });
 });
 
-const profile = mkdtempSync(join(tmpdir(), 'gendan-lighthouse-'));
-const port = await freePort();
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', `--remote-debugging-port=${port}`],
-  viewport: { width: 390, height: 844 },
-  locale: 'zh-CN',
-});
+/// A Chromium on a profile of its own, with the DevTools port Lighthouse drives.
+async function launch() {
+  const profile = mkdtempSync(join(tmpdir(), 'gendan-lighthouse-'));
+  const port = await freePort();
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', `--remote-debugging-port=${port}`],
+    viewport: { width: 390, height: 844 },
+    locale: 'zh-CN',
+  });
+  return { context, port, close: async () => {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  } };
+}
+
+async function audit(port, name, path, firstVisit) {
+  const result = await lighthouse(`${base}${path}`, {
+    port,
+    output: 'json',
+    logLevel: 'error',
+    disableStorageReset: !firstVisit,
+    onlyCategories: ['performance', 'accessibility', 'best-practices'],
+  });
+  const lhr = result.lhr;
+  const score = (id) => Math.round((lhr.categories[id]?.score ?? 0) * 100);
+  const value = (id) => lhr.audits[id]?.displayValue?.replace(/\s+/g, '') ?? '-';
+  const failing = Object.values(lhr.audits)
+    .filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode !== 'informative'
+      && a.scoreDisplayMode !== 'notApplicable' && a.scoreDisplayMode !== 'manual')
+    .map((a) => a.id);
+  // What keeps accessibility below 100: the elements, so they can be fixed.
+  for (const ref of lhr.categories.accessibility.auditRefs) {
+    const a = lhr.audits[ref.id];
+    if (a.score === null || a.score === 1) continue;
+    const nodes = (a.details?.items ?? []).map((item) => item.node?.snippet ?? '').filter(Boolean);
+    console.log(`A11Y ${name} ${a.id}: ${nodes.slice(0, 5).join(' | ')}`);
+  }
+  console.log(`LIGHTHOUSE ${name} visit=${firstVisit ? 'first' : 'returning'} performance=${score('performance')} accessibility=${score('accessibility')} `
+    + `best_practices=${score('best-practices')} fcp=${value('first-contentful-paint')} `
+    + `lcp=${value('largest-contentful-paint')} tbt=${value('total-blocking-time')} `
+    + `cls=${value('cumulative-layout-shift')} below_90=${failing.join(',') || 'none'}`);
+}
+
+// The board and 今天 as a team member opens them every day: signed in, the app installed (the
+// service worker and the session are kept).
+const member = await launch();
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
+  const page = member.context.pages()[0] ?? (await member.context.newPage());
   await page.goto(`${base}/login`);
   await page.getByLabel('手机号或邮箱').fill(LOGIN);
   await page.getByLabel('密码', { exact: true }).fill(PASSWORD);
@@ -45,50 +84,25 @@ try {
   // Sales people land on 今天, others on the board.
   await page.getByRole('heading', { name: /^(今天|订单看板)$/ }).waitFor();
   await page.evaluate(() => navigator.serviceWorker.ready);
-  const cdp = await context.newCDPSession(page);
+  const cdp = await member.context.newCDPSession(page);
   const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
   console.log(`INSTALLABLE ${installabilityErrors.length === 0 ? 'yes' : 'no'} errors=${JSON.stringify(installabilityErrors)}`);
   await cdp.detach();
   await page.goto('about:blank');
-
-  // The board as a team member opens it every day (signed in, the app installed: the service
-  // worker and the session are kept); the sign-in screen as a new member meets it from the link
-  // in a message, and the customer page as a customer does: first visits (Lighthouse clears the
-  // origin's storage and the browser cache first, so they run last).
-  for (const [name, path, firstVisit] of [
-    ['board', '/', false],
-    ['today', '/today', false],
-    ['login', '/login', true],
-    ['start', '/', true],
-    ['customer_page', '/track', true],
-  ]) {
-    const result = await lighthouse(`${base}${path}`, {
-      port,
-      output: 'json',
-      logLevel: 'error',
-      disableStorageReset: !firstVisit,
-      onlyCategories: ['performance', 'accessibility', 'best-practices'],
-    });
-    const lhr = result.lhr;
-    const score = (id) => Math.round((lhr.categories[id]?.score ?? 0) * 100);
-    const audit = (id) => lhr.audits[id]?.displayValue?.replace(/\s+/g, '') ?? '-';
-    const failing = Object.values(lhr.audits)
-      .filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode !== 'informative'
-        && a.scoreDisplayMode !== 'notApplicable' && a.scoreDisplayMode !== 'manual')
-      .map((a) => a.id);
-    // What keeps accessibility below 100: the elements, so they can be fixed.
-    for (const ref of lhr.categories.accessibility.auditRefs) {
-      const a = lhr.audits[ref.id];
-      if (a.score === null || a.score === 1) continue;
-      const nodes = (a.details?.items ?? []).map((item) => item.node?.snippet ?? '').filter(Boolean);
-      console.log(`A11Y ${name} ${a.id}: ${nodes.slice(0, 5).join(' | ')}`);
-    }
-    console.log(`LIGHTHOUSE ${name} visit=${firstVisit ? 'first' : 'returning'} performance=${score('performance')} accessibility=${score('accessibility')} `
-      + `best_practices=${score('best-practices')} fcp=${audit('first-contentful-paint')} `
-      + `lcp=${audit('largest-contentful-paint')} tbt=${audit('total-blocking-time')} `
-      + `cls=${audit('cumulative-layout-shift')} below_90=${failing.join(',') || 'none'}`);
-  }
+  await audit(member.port, 'board', '/', false);
+  await audit(member.port, 'today', '/today', false);
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await member.close();
+}
+
+// First visits on a profile that never saw the app (Lighthouse also clears the origin's storage
+// and the cache before each): the sign-in screen and the start address as a new member meets
+// them from the link in a message, the customer page as a customer does.
+const stranger = await launch();
+try {
+  await audit(stranger.port, 'login', '/login', true);
+  await audit(stranger.port, 'start', '/', true);
+  await audit(stranger.port, 'customer_page', '/track', true);
+} finally {
+  await stranger.close();
 }

@@ -30,8 +30,25 @@ pub fn LanguageProvider(children: leptos::children::Children) -> impl leptos::In
     #[component]
     fn RestoreLanguage() -> impl IntoView {
         let i18n = use_i18n();
-        i18n.set_locale(saved_locale());
-        Effect::new(move |_| save_locale(i18n.get_locale()));
+        let saved = saved_locale();
+        // For the first drawing of the screens …
+        i18n.set_locale(saved);
+        // … and again after leptos_i18n's own first effect, which moves to the browser's language
+        // (without its cookie feature it knows no saved choice). Created after it, this effect
+        // runs after it, in the same turn, before anything is painted.
+        Effect::new(move |restored: Option<()>| {
+            if restored.is_none() {
+                i18n.set_locale(saved);
+            }
+        });
+        // Only a change is a choice to keep: the first run is the language just restored.
+        Effect::new(move |previous: Option<Locale>| {
+            let locale = i18n.get_locale();
+            if previous.is_some_and(|previous| previous != locale) {
+                save_locale(locale);
+            }
+            locale
+        });
     }
 
     view! {

@@ -19,7 +19,7 @@ mod health;
 mod http;
 mod repository;
 
-use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
+use worker::{event, Context, Env, Method, Request, Response, ScheduleContext, ScheduledEvent};
 
 #[event(start)]
 fn start() {
@@ -32,7 +32,8 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
     let path = req.path();
     // The customer pages are the worker's own (wrangler.toml `run_worker_first` sends them here).
     let customer_page = path == "/track" || path == "/track.css" || path.starts_with("/t/");
-    if let Some(page) = app_page(&path) {
+    let reads = matches!(req.method(), Method::Get | Method::Head);
+    if let Some(page) = app_page(&path).filter(|_| reads) {
         // A desk screen (wrangler.toml `run_worker_first`): the desk bundle's page, whose router
         // shows the screen. Everything else of the app is a static asset or the field page.
         let mut url = req.url()?;
