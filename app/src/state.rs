@@ -475,6 +475,15 @@ impl AppState {
                 .with(|session| session.as_ref().is_some_and(|s| s.has_expired(Utc::now())))
     }
 
+    /// Every order on this device, in full (the board reads only cards; analysis needs the
+    /// stage visits and history).
+    pub async fn load_orders(&self) -> Result<Vec<Order>, StorageError> {
+        match self.storage.get_value() {
+            Some(storage) => storage.load_orders().await,
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// How many changes wait on this device to be sent.
     pub async fn pending_count(&self) -> Result<usize, StorageError> {
         match self.storage.get_value() {

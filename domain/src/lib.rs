@@ -4,6 +4,7 @@
 //! Pure on purpose: no clock, no randomness, no I/O, so it compiles to WASM and native alike
 //! and every decision can be replayed. Time and ids always come in as arguments.
 
+pub mod analytics;
 pub mod apply;
 pub mod board;
 pub mod calendar;

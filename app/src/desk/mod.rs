@@ -2,7 +2,9 @@
 //! offline use from then on (see `bundle`). A new admin or manager screen goes here, under
 //! `/desk/…`, so field phones never download it.
 
+pub mod analytics;
 pub mod channel_draft;
+pub mod charts;
 pub mod member_draft;
 pub mod notify_channels;
 pub mod team;
@@ -17,6 +19,7 @@ use crate::{
     bundle::{Bundle, Elsewhere},
     shell::{AppFrame, TeamShell},
 };
+use analytics::AnalyticsPage;
 use notify_channels::NotifyChannelsPage;
 use team::TeamPage;
 
@@ -30,6 +33,7 @@ pub fn DeskApp() -> impl IntoView {
                         <Route path=path!("/desk") view=|| view! { <Redirect path="/desk/team" /> } />
                         <Route path=path!("/desk/team") view=TeamPage />
                         <Route path=path!("/desk/notifications") view=NotifyChannelsPage />
+                        <Route path=path!("/desk/analytics") view=AnalyticsPage />
                     </ParentRoute>
                 </Routes>
             </Router>

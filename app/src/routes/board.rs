@@ -115,6 +115,10 @@ pub fn BoardPage() -> impl IntoView {
                         t_string!(i18n, board_active_total, count).to_string()
                     }}
                 </span>
+                // The desk bundle's screen: a plain link loads its page (crate::bundle).
+                <a class="button analytics-link" href="/desk/analytics" data-testid="analytics-link">
+                    {t!(i18n, analytics_link)}
+                </a>
             </div>
             <StorageStatus />
             <WaitingChange />

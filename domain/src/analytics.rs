@@ -1,0 +1,526 @@
+//! The numbers managers judge the follow-up by (管理看板): how orders flow, where they stall, how
+//! long each stage takes against its SLA, how many convert. Plain functions over the orders a
+//! device holds, so the screen works offline and the worker's weekly summary can use the same
+//! definitions. Durations are in minutes; periods and deadlines are business dates (China time,
+//! `calendar`). Stages are grouped by their key, so figures stay comparable when the process
+//! changes around them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::{
+    calendar::{add_days, business_date},
+    history::EventKind,
+    order::{Order, OrderStatus},
+    pipeline::Pipeline,
+    stage::{ids, StageId},
+};
+
+/// The business dates a figure covers, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Period {
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        let date = business_date(at);
+        self.from <= date && date <= self.to
+    }
+}
+
+/// Which orders count (every field `None`: all of them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// The owner's user id.
+    pub owner: Option<String>,
+    /// The customer's company, exactly as on the order.
+    pub company: Option<String>,
+}
+
+impl Filter {
+    pub fn matches(&self, order: &Order) -> bool {
+        self.owner
+            .as_ref()
+            .is_none_or(|owner| &order.owner.user_id == owner)
+            && self
+                .company
+                .as_ref()
+                .is_none_or(|company| &order.customer.company == company)
+    }
+}
+
+/// How long something took across many orders: the median and the slow tail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spread {
+    pub count: usize,
+    pub p50: i64,
+    pub p80: i64,
+    pub p95: i64,
+}
+
+/// Nearest-rank percentiles (each is a value that occurred); `None` for no values.
+pub fn spread(mut values: Vec<i64>) -> Option<Spread> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let rank = |percent: usize| values[(values.len() * percent).div_ceil(100).max(1) - 1];
+    Some(Spread {
+        count: values.len(),
+        p50: rank(50),
+        p80: rank(80),
+        p95: rank(95),
+    })
+}
+
+/// `part` of `whole` in whole percent, rounded half up; `None` when there is nothing to divide.
+pub fn percent(part: usize, whole: usize) -> Option<u32> {
+    (whole > 0).then(|| ((part * 200 + whole) / (whole * 2)) as u32)
+}
+
+fn minutes(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+    (to - from).num_minutes().max(0)
+}
+
+/// When the order entered its first stage (its start in every flow figure).
+pub fn started_at(order: &Order) -> DateTime<Utc> {
+    order
+        .stages
+        .first()
+        .map_or(order.created_at, |visit| visit.entered_at)
+}
+
+/// When a completed order was (last) completed; `None` for any other order.
+pub fn completed_at(order: &Order) -> Option<DateTime<Utc>> {
+    if order.status != OrderStatus::Completed {
+        return None;
+    }
+    order
+        .history
+        .iter()
+        .rev()
+        .find(|event| matches!(event.kind, EventKind::Completed { .. }))
+        .map(|event| event.at)
+}
+
+/// When a cancelled order was (last) cancelled; `None` for any other order.
+pub fn cancelled_at(order: &Order) -> Option<DateTime<Utc>> {
+    if !matches!(order.status, OrderStatus::Cancelled { .. }) {
+        return None;
+    }
+    order
+        .history
+        .iter()
+        .rev()
+        .find(|event| matches!(event.kind, EventKind::Cancelled { .. }))
+        .map(|event| event.at)
+}
+
+/// One week of flow, Monday to Sunday.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeekFlow {
+    pub week_start: NaiveDate,
+    pub started: usize,
+    pub completed: usize,
+    pub cancelled: usize,
+}
+
+/// Orders started, completed and cancelled per week, for every week that touches the period
+/// (counting only what happened inside the period).
+pub fn weekly_flow<'a>(
+    orders: impl IntoIterator<Item = &'a Order>,
+    period: Period,
+) -> Vec<WeekFlow> {
+    let first =
+        period.from - Duration::days(i64::from(period.from.weekday().num_days_from_monday()));
+    let mut weeks = Vec::new();
+    let mut week = first;
+    while week <= period.to {
+        weeks.push(WeekFlow {
+            week_start: week,
+            started: 0,
+            completed: 0,
+            cancelled: 0,
+        });
+        week = add_days(week, 7);
+    }
+    let slot = |at: DateTime<Utc>| -> Option<usize> {
+        period
+            .contains(at)
+            .then(|| ((business_date(at) - first).num_days() / 7) as usize)
+    };
+    for order in orders {
+        if let Some(i) = slot(started_at(order)) {
+            weeks[i].started += 1;
+        }
+        if let Some(i) = completed_at(order).and_then(slot) {
+            weeks[i].completed += 1;
+        }
+        if let Some(i) = cancelled_at(order).and_then(slot) {
+            weeks[i].cancelled += 1;
+        }
+    }
+    weeks
+}
+
+/// Cycle time of the orders completed in the period: first stage entered → completed.
+pub fn cycle_time<'a>(
+    orders: impl IntoIterator<Item = &'a Order>,
+    period: Period,
+) -> Option<Spread> {
+    spread(
+        orders
+            .into_iter()
+            .filter_map(|order| {
+                let done = completed_at(order).filter(|at| period.contains(*at))?;
+                Some(minutes(started_at(order), done))
+            })
+            .collect(),
+    )
+}
+
+/// How one stage did in the period: the visits that ended in it (the order moved on, or was
+/// completed or cancelled there), how long they took, and how many ended by their deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageTime {
+    pub stage: StageId,
+    pub sla_days: u32,
+    pub spread: Option<Spread>,
+    pub finished: usize,
+    /// Ended on or before the visit's deadline (its own due date, else entered + SLA days).
+    pub on_time: usize,
+}
+
+/// One `StageTime` per stage of the pipeline, in its order.
+pub fn stage_times<'a>(
+    orders: impl IntoIterator<Item = &'a Order>,
+    period: Period,
+    pipeline: &Pipeline,
+) -> Vec<StageTime> {
+    let mut durations: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    let mut on_time: BTreeMap<&str, usize> = BTreeMap::new();
+    for order in orders {
+        for visit in &order.stages {
+            let Some(left) = visit.left_at.filter(|at| period.contains(*at)) else {
+                continue;
+            };
+            let Some(def) = pipeline.stage(&visit.stage) else {
+                continue;
+            };
+            durations
+                .entry(def.id.as_str())
+                .or_default()
+                .push(minutes(visit.entered_at, left));
+            let due = visit.due_date.unwrap_or_else(|| {
+                add_days(business_date(visit.entered_at), i64::from(def.sla_days))
+            });
+            if business_date(left) <= due {
+                *on_time.entry(def.id.as_str()).or_default() += 1;
+            }
+        }
+    }
+    pipeline
+        .stages
+        .iter()
+        .map(|def| {
+            let times = durations.remove(def.id.as_str()).unwrap_or_default();
+            StageTime {
+                stage: def.id.clone(),
+                sla_days: def.sla_days,
+                finished: times.len(),
+                on_time: on_time.get(def.id.as_str()).copied().unwrap_or(0),
+                spread: spread(times),
+            }
+        })
+        .collect()
+}
+
+/// The active orders waiting in one stage now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageLoad {
+    pub stage: StageId,
+    /// Oldest (longest in the stage) first.
+    pub orders: Vec<Uuid>,
+    pub oldest_days: Option<i64>,
+    /// Past their deadline today.
+    pub overdue: usize,
+}
+
+/// Work in progress per stage of the pipeline, in its order.
+pub fn work_in_progress<'a>(
+    orders: impl IntoIterator<Item = &'a Order>,
+    today: NaiveDate,
+    pipeline: &Pipeline,
+) -> Vec<StageLoad> {
+    let mut waiting: BTreeMap<&str, Vec<&Order>> = BTreeMap::new();
+    for order in orders.into_iter().filter(|order| order.is_active()) {
+        waiting.entry(order.stage.as_str()).or_default().push(order);
+    }
+    pipeline
+        .stages
+        .iter()
+        .map(|def| {
+            let mut here = waiting.remove(def.id.as_str()).unwrap_or_default();
+            here.sort_by_key(|order| (order.current_progress().entered_at, order.id));
+            StageLoad {
+                stage: def.id.clone(),
+                oldest_days: here.first().map(|order| order.days_in_stage(today)),
+                overdue: here
+                    .iter()
+                    .filter(|order| order.due_date(pipeline) < today)
+                    .count(),
+                orders: here.iter().map(|order| order.id).collect(),
+            }
+        })
+        .collect()
+}
+
+/// The stage that holds orders longest against its SLA.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bottleneck {
+    pub stage: StageId,
+    /// The median time orders spend there (finished visits in the period and the visits still
+    /// open now, counted up to now) as a percentage of the stage's SLA.
+    pub median_of_sla_percent: u32,
+    /// The active orders waiting there, oldest first.
+    pub orders: Vec<Uuid>,
+}
+
+/// `None` when no stage with an SLA had any order in it.
+pub fn bottleneck<'a>(
+    orders: impl IntoIterator<Item = &'a Order> + Clone,
+    period: Period,
+    now: DateTime<Utc>,
+    pipeline: &Pipeline,
+) -> Option<Bottleneck> {
+    let mut times: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for order in orders.clone() {
+        for visit in &order.stages {
+            let took = match visit.left_at {
+                Some(left) if period.contains(left) => minutes(visit.entered_at, left),
+                Some(_) => continue,
+                None if order.is_active() => minutes(visit.entered_at, now),
+                None => continue,
+            };
+            times.entry(visit.stage.as_str()).or_default().push(took);
+        }
+    }
+    let load = work_in_progress(orders, business_date(now), pipeline);
+    pipeline
+        .stages
+        .iter()
+        .filter(|def| def.sla_days > 0)
+        .filter_map(|def| {
+            let median = spread(times.remove(def.id.as_str())?)?.p50;
+            let sla = i64::from(def.sla_days) * 24 * 60;
+            let ratio = (median * 100 + sla / 2) / sla;
+            let waiting = load.iter().find(|l| l.stage == def.id)?.orders.clone();
+            Some((ratio, waiting.len(), def.id.clone(), waiting))
+        })
+        // The highest ratio; on a tie, the stage with more orders waiting, then the earlier one.
+        .max_by(|a, b| {
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then(std::cmp::Ordering::Greater)
+        })
+        .map(|(ratio, _, stage, orders)| Bottleneck {
+            stage,
+            median_of_sla_percent: u32::try_from(ratio).unwrap_or(u32::MAX),
+            orders,
+        })
+}
+
+/// 订单转化率 of the orders started in the period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Conversion {
+    pub started: usize,
+    /// Reached 合同签订 (entered it at some point, whatever happened later).
+    pub reached_contract: usize,
+    pub completed: usize,
+    pub cancelled: usize,
+    /// Cancellation reasons as typed, most frequent first (then alphabetically).
+    pub reasons: Vec<(String, usize)>,
+}
+
+pub fn conversion<'a>(orders: impl IntoIterator<Item = &'a Order>, period: Period) -> Conversion {
+    let mut result = Conversion::default();
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for order in orders
+        .into_iter()
+        .filter(|order| period.contains(started_at(order)))
+    {
+        result.started += 1;
+        if order
+            .stages
+            .iter()
+            .any(|visit| visit.stage.as_str() == ids::CONTRACT)
+        {
+            result.reached_contract += 1;
+        }
+        match &order.status {
+            OrderStatus::Completed => result.completed += 1,
+            OrderStatus::Cancelled { reason } => {
+                result.cancelled += 1;
+                *reasons.entry(reason.trim().to_string()).or_default() += 1;
+            }
+            OrderStatus::Active => {}
+        }
+    }
+    result.reasons = reasons.into_iter().collect();
+    result
+        .reasons
+        .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    result
+}
+
+/// Shipments in the period against the delivery date promised on the order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub shipped: usize,
+    /// Shipped on or before the promised date.
+    pub on_time: usize,
+    pub late: usize,
+    /// Shipped, but no delivery date was ever promised: counted neither on time nor late.
+    pub no_promise: usize,
+}
+
+pub fn delivery<'a>(orders: impl IntoIterator<Item = &'a Order>, period: Period) -> Delivery {
+    let mut result = Delivery::default();
+    for order in orders {
+        let Some(shipment) = order
+            .shipment
+            .as_ref()
+            .filter(|shipment| period.contains(shipment.shipped_at))
+        else {
+            continue;
+        };
+        result.shipped += 1;
+        match order.expected_delivery {
+            None => result.no_promise += 1,
+            Some(promised) if business_date(shipment.shipped_at) <= promised => result.on_time += 1,
+            Some(_) => result.late += 1,
+        }
+    }
+    result
+}
+
+/// Backward moves (an order sent back to an earlier stage: rework) in the period.
+pub fn rework<'a>(
+    orders: impl IntoIterator<Item = &'a Order>,
+    period: Period,
+    pipeline: &Pipeline,
+) -> usize {
+    orders
+        .into_iter()
+        .flat_map(|order| &order.history)
+        .filter(|event| period.contains(event.at))
+        .filter(|event| match &event.kind {
+            EventKind::StageAdvanced { from, to, .. } => {
+                matches!((pipeline.index_of(from), pipeline.index_of(to)), (Some(f), Some(t)) if t < f)
+            }
+            _ => false,
+        })
+        .count()
+}
+
+/// The date ranges the screen offers (custom ranges are a `Period` of their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    /// 本周: Monday of this week to today.
+    ThisWeek,
+    /// 本月: the first of this month to today.
+    ThisMonth,
+    /// 上月: the whole previous month.
+    LastMonth,
+    /// 本季度: the first day of this quarter to today.
+    ThisQuarter,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 4] = [
+        Preset::ThisWeek,
+        Preset::ThisMonth,
+        Preset::LastMonth,
+        Preset::ThisQuarter,
+    ];
+
+    pub fn period(self, today: NaiveDate) -> Period {
+        let first_of = |year: i32, month: u32| {
+            NaiveDate::from_ymd_opt(year, month, 1).expect("the first of a month exists")
+        };
+        match self {
+            Preset::ThisWeek => Period {
+                from: today - Duration::days(i64::from(today.weekday().num_days_from_monday())),
+                to: today,
+            },
+            Preset::ThisMonth => Period {
+                from: first_of(today.year(), today.month()),
+                to: today,
+            },
+            Preset::LastMonth => {
+                let this_month = first_of(today.year(), today.month());
+                let last_day = this_month - Duration::days(1);
+                Period {
+                    from: first_of(last_day.year(), last_day.month()),
+                    to: last_day,
+                }
+            }
+            Preset::ThisQuarter => Period {
+                from: first_of(today.year(), (today.month() - 1) / 3 * 3 + 1),
+                to: today,
+            },
+        }
+    }
+
+    pub fn label(self, lang: crate::Lang) -> &'static str {
+        match self {
+            Preset::ThisWeek => lang.pick("本周", "This week"),
+            Preset::ThisMonth => lang.pick("本月", "This month"),
+            Preset::LastMonth => lang.pick("上月", "Last month"),
+            Preset::ThisQuarter => lang.pick("本季度", "This quarter"),
+        }
+    }
+}
+
+/// Everything the 分析 screen shows, computed once per period and filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dashboard {
+    pub period: Period,
+    pub flow: Vec<WeekFlow>,
+    pub cycle_time: Option<Spread>,
+    pub stages: Vec<StageTime>,
+    pub load: Vec<StageLoad>,
+    pub bottleneck: Option<Bottleneck>,
+    pub conversion: Conversion,
+    pub delivery: Delivery,
+    pub rework: usize,
+}
+
+pub fn dashboard(
+    orders: &[Order],
+    period: Period,
+    filter: &Filter,
+    now: DateTime<Utc>,
+    pipeline: &Pipeline,
+) -> Dashboard {
+    let kept: Vec<&Order> = orders
+        .iter()
+        .filter(|order| filter.matches(order))
+        .collect();
+    let kept = || kept.iter().copied();
+    Dashboard {
+        period,
+        flow: weekly_flow(kept(), period),
+        cycle_time: cycle_time(kept(), period),
+        stages: stage_times(kept(), period, pipeline),
+        load: work_in_progress(kept(), business_date(now), pipeline),
+        bottleneck: bottleneck(kept(), period, now, pipeline),
+        conversion: conversion(kept(), period),
+        delivery: delivery(kept(), period),
+        rework: rework(kept(), period, pipeline),
+    }
+}

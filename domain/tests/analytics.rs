@@ -1,0 +1,643 @@
+//! 管理看板 figures on a hand-built set of orders whose answers were worked out by hand (the
+//! comments give the arithmetic). Times are China time; the period is two weeks, Monday
+//! 2026-11-30 to Sunday 2026-12-13, and "now" is 2026-12-13 12:00.
+
+mod common;
+
+use chrono::{DateTime, TimeZone, Utc};
+use common::*;
+use domain::analytics::*;
+use domain::*;
+use uuid::Uuid;
+
+/// `day` of December (`dec`) or November (`nov`) 2026 at `hour`, China time.
+fn dec(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, day, hour, 0, 0).unwrap() - chrono::Duration::hours(8)
+}
+fn nov(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap() - chrono::Duration::hours(8)
+}
+
+fn period() -> Period {
+    Period {
+        from: date(2026, 11, 30),
+        to: date(2026, 12, 13),
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    dec(13, 12)
+}
+
+fn staff(actor: &Actor) -> StaffRef {
+    actor.staff_ref()
+}
+
+/// A stage visit: stage key, entered, left (`None`: still there).
+type Visit = (&'static str, DateTime<Utc>, Option<DateTime<Utc>>);
+
+/// An order whose stage visits are exactly `visits`, the last one its current stage.
+fn order(n: u128, visits: &[Visit]) -> Order {
+    let mut order = created();
+    order.id = Uuid::from_u128(n);
+    order.created_at = visits[0].1;
+    order.stages = visits
+        .iter()
+        .map(|(id, entered, left)| StageProgress {
+            stage: stage(id),
+            entered_at: *entered,
+            entered_by: staff(&sales()),
+            due_date: None,
+            checklist: Default::default(),
+            responsible: None,
+            left_at: *left,
+        })
+        .collect();
+    order.stage = stage(visits.last().unwrap().0);
+    order.history.clear();
+    order.shipment = None;
+    order.expected_delivery = None;
+    order
+}
+
+fn event(at: DateTime<Utc>, kind: EventKind) -> HistoryEvent {
+    HistoryEvent {
+        at,
+        actor: staff(&sales()),
+        kind,
+    }
+}
+
+fn shipped(order: &mut Order, at: DateTime<Utc>) {
+    order.shipment = Some(Shipment {
+        carrier: "顺丰".into(),
+        tracking_no: "SF1".into(),
+        shipped_at: at,
+    });
+}
+
+/// A: requirement 1 day (on time), contract 7 days (due 12-07, left 12-09: late), waiting in
+/// order entry since 12-09 10:00 (due 12-11: overdue on 12-13).
+fn order_a() -> Order {
+    let mut a = order(
+        1,
+        &[
+            ("requirement", dec(1, 10), Some(dec(2, 10))),
+            ("contract", dec(2, 10), Some(dec(9, 10))),
+            ("order_entry", dec(9, 10), None),
+        ],
+    );
+    a.history.push(event(
+        dec(2, 10),
+        EventKind::StageAdvanced {
+            from: stage("requirement"),
+            to: stage("contract"),
+            reason: None,
+            skipped: vec![],
+            incomplete_items: vec![],
+        },
+    ));
+    a
+}
+
+/// B: started 11-28 (before the period); requirement 3 days (due 11-30, left 12-01: late),
+/// contract 2 days (on time), cancelled there on 12-03 ("价格太高").
+fn order_b() -> Order {
+    let mut b = order(
+        2,
+        &[
+            ("requirement", nov(28, 9), Some(dec(1, 9))),
+            ("contract", dec(1, 9), Some(dec(3, 9))),
+        ],
+    );
+    b.status = OrderStatus::Cancelled {
+        reason: "价格太高".into(),
+    };
+    b.history.push(event(
+        dec(3, 9),
+        EventKind::Cancelled {
+            reason: "价格太高".into(),
+        },
+    ));
+    b
+}
+
+/// C: requirement 12 h, contract 1 day, order entry 2 days (due 12-10, left 12-10: on time),
+/// completed 12-10 20:00; shipped 12-10 15:00 against a promised 12-09: late.
+fn order_c() -> Order {
+    let mut c = order(
+        3,
+        &[
+            ("requirement", dec(7, 8), Some(dec(7, 20))),
+            ("contract", dec(7, 20), Some(dec(8, 20))),
+            ("order_entry", dec(8, 20), Some(dec(10, 20))),
+        ],
+    );
+    c.status = OrderStatus::Completed;
+    c.history
+        .push(event(dec(10, 20), EventKind::Completed { reason: None }));
+    c.expected_delivery = Some(date(2026, 12, 9));
+    shipped(&mut c, dec(10, 15));
+    c
+}
+
+/// D: started 11-20; in production since 11-25 10:00 (due 12-10: overdue); sent back from
+/// production once on 12-05 (rework in the period) and once on 11-22 (before it).
+fn order_d() -> Order {
+    let mut d = order(
+        4,
+        &[
+            ("requirement", nov(20, 10), Some(nov(21, 10))),
+            ("contract", nov(21, 10), Some(nov(23, 10))),
+            ("order_entry", nov(23, 10), Some(nov(25, 10))),
+            ("production", nov(25, 10), None),
+        ],
+    );
+    for at in [nov(22, 10), dec(5, 10)] {
+        d.history.push(event(
+            at,
+            EventKind::StageAdvanced {
+                from: stage("production"),
+                to: stage("order_entry"),
+                reason: Some("图纸有误".into()),
+                skipped: vec![],
+                incomplete_items: vec![],
+            },
+        ));
+    }
+    d
+}
+
+/// E: another salesperson's, started 12-12 10:00, still in requirement (due 12-14).
+fn order_e() -> Order {
+    let mut e = order(5, &[("requirement", dec(12, 10), None)]);
+    e.owner = staff(&other_sales());
+    e
+}
+
+/// F and G: started 11-01; F in delivery 4 days (due 12-04, left 12-05: late), shipped 12-05
+/// promised 12-05 (on time), in after-sales since 12-05 10:00 (due 12-12: overdue); G in
+/// delivery 1 day (on time), shipped 12-06 with no promised date, in after-sales since 12-06.
+fn order_f() -> Order {
+    let mut f = order(
+        6,
+        &[
+            ("requirement", nov(1, 10), Some(nov(2, 10))),
+            ("delivery", dec(1, 10), Some(dec(5, 10))),
+            ("after_sales", dec(5, 10), None),
+        ],
+    );
+    f.expected_delivery = Some(date(2026, 12, 5));
+    shipped(&mut f, dec(5, 10));
+    f
+}
+
+fn order_g() -> Order {
+    let mut g = order(
+        7,
+        &[
+            ("requirement", nov(1, 10), Some(nov(2, 10))),
+            ("delivery", dec(5, 10), Some(dec(6, 10))),
+            ("after_sales", dec(6, 10), None),
+        ],
+    );
+    shipped(&mut g, dec(6, 10));
+    g
+}
+
+fn orders() -> Vec<Order> {
+    vec![
+        order_a(),
+        order_b(),
+        order_c(),
+        order_d(),
+        order_e(),
+        order_f(),
+        order_g(),
+    ]
+}
+
+#[test]
+fn percentiles_are_nearest_rank_and_percentages_round_half_up() {
+    assert_eq!(spread(vec![]), None);
+    assert_eq!(
+        spread(vec![5]),
+        Some(Spread {
+            count: 1,
+            p50: 5,
+            p80: 5,
+            p95: 5
+        })
+    );
+    // 1..=20: the 10th, 16th and 19th values.
+    assert_eq!(
+        spread((1..=20).rev().collect()),
+        Some(Spread {
+            count: 20,
+            p50: 10,
+            p80: 16,
+            p95: 19
+        })
+    );
+    assert_eq!(percent(0, 0), None);
+    assert_eq!(percent(2, 3), Some(67));
+    assert_eq!(percent(1, 3), Some(33));
+    assert_eq!(percent(1, 2), Some(50));
+    assert_eq!(percent(1, 8), Some(13), "12.5 rounds up");
+}
+
+#[test]
+fn weekly_flow_counts_starts_completions_and_cancellations_inside_the_period() {
+    let flow = weekly_flow(&orders(), period());
+    assert_eq!(
+        flow,
+        [
+            // A started 12-01; B was cancelled 12-03 (started before the period).
+            WeekFlow {
+                week_start: date(2026, 11, 30),
+                started: 1,
+                completed: 0,
+                cancelled: 1
+            },
+            // C started 12-07 and completed 12-10; E started 12-12.
+            WeekFlow {
+                week_start: date(2026, 12, 7),
+                started: 2,
+                completed: 1,
+                cancelled: 0
+            },
+        ]
+    );
+    // A period starting mid-week still shows that whole week, counting only the period's days.
+    let midweek = Period {
+        from: date(2026, 12, 2),
+        to: date(2026, 12, 8),
+    };
+    let flow = weekly_flow(&orders(), midweek);
+    assert_eq!(flow.len(), 2);
+    assert_eq!(
+        (flow[0].started, flow[0].cancelled),
+        (0, 1),
+        "A started 12-01, outside"
+    );
+    assert_eq!(flow[1].started, 1, "C on 12-07");
+}
+
+#[test]
+fn an_empty_period_has_zero_weeks_of_flow_and_no_times() {
+    let quiet = Period {
+        from: date(2027, 1, 4),
+        to: date(2027, 1, 10),
+    };
+    assert_eq!(
+        weekly_flow(&orders(), quiet),
+        [WeekFlow {
+            week_start: date(2027, 1, 4),
+            started: 0,
+            completed: 0,
+            cancelled: 0
+        }]
+    );
+    assert_eq!(cycle_time(&orders(), quiet), None);
+    assert!(stage_times(&orders(), quiet, &Pipeline::standard())
+        .iter()
+        .all(|stage| stage.finished == 0 && stage.spread.is_none()));
+    assert_eq!(conversion(&orders(), quiet), Conversion::default());
+    assert_eq!(delivery(&orders(), quiet), Delivery::default());
+    assert_eq!(
+        weekly_flow(&[], period())
+            .iter()
+            .map(|w| w.started)
+            .sum::<usize>(),
+        0
+    );
+}
+
+#[test]
+fn cycle_time_runs_from_the_first_stage_to_completion() {
+    // C: 12-07 08:00 → 12-10 20:00 = 3 days 12 hours = 5040 minutes.
+    assert_eq!(
+        cycle_time(&orders(), period()),
+        Some(Spread {
+            count: 1,
+            p50: 5040,
+            p80: 5040,
+            p95: 5040
+        })
+    );
+}
+
+#[test]
+fn a_reopened_order_counts_once_at_its_last_completion() {
+    let mut r = order(
+        8,
+        &[
+            ("requirement", dec(1, 10), Some(dec(1, 12))),
+            ("after_sales", dec(1, 12), Some(dec(11, 10))),
+        ],
+    );
+    r.status = OrderStatus::Completed;
+    r.history.extend([
+        event(dec(2, 10), EventKind::Completed { reason: None }),
+        event(dec(3, 10), EventKind::Reopened),
+        event(dec(11, 10), EventKind::Completed { reason: None }),
+    ]);
+    let flow = weekly_flow([&r], period());
+    assert_eq!((flow[0].completed, flow[1].completed), (0, 1));
+    // 12-01 10:00 → 12-11 10:00 = 10 days.
+    assert_eq!(cycle_time([&r], period()).unwrap().p50, 10 * 24 * 60);
+    // Reopened and still active: not completed at all.
+    r.status = OrderStatus::Active;
+    assert_eq!(cycle_time([&r], period()), None);
+}
+
+#[test]
+fn stage_times_take_the_visits_that_ended_in_the_period_against_their_deadlines() {
+    let times = stage_times(&orders(), period(), &Pipeline::standard());
+    let of = |id: &str| {
+        times
+            .iter()
+            .find(|t| t.stage.as_str() == id)
+            .unwrap()
+            .clone()
+    };
+    // Requirement (SLA 2): C 720 on time, A 1440 on time, B 4320 late (due 11-30, left 12-01).
+    let requirement = of("requirement");
+    assert_eq!(
+        (
+            requirement.sla_days,
+            requirement.finished,
+            requirement.on_time
+        ),
+        (2, 3, 2)
+    );
+    assert_eq!(
+        requirement.spread,
+        Some(Spread {
+            count: 3,
+            p50: 1440,
+            p80: 4320,
+            p95: 4320
+        })
+    );
+    // Contract (SLA 5): C 1440, B 2880 on time; A 10080 late (due 12-07, left 12-09).
+    let contract = of("contract");
+    assert_eq!((contract.finished, contract.on_time), (3, 2));
+    assert_eq!(contract.spread.unwrap().p50, 2880);
+    assert_eq!(contract.spread.unwrap().p95, 10080);
+    // Order entry: C alone (2 days, left on its due date: on time). D's visit ended 11-25.
+    let entry = of("order_entry");
+    assert_eq!((entry.finished, entry.on_time), (1, 1));
+    // Delivery (SLA 3): G 1440 on time, F 5760 late.
+    let delivery = of("delivery");
+    assert_eq!((delivery.finished, delivery.on_time), (2, 1));
+    assert_eq!(delivery.spread.unwrap().p80, 5760);
+    // Production and after-sales: only open visits, nothing finished.
+    assert_eq!(of("production").spread, None);
+    assert_eq!(of("after_sales").finished, 0);
+    assert_eq!(
+        times.iter().map(|t| t.stage.as_str()).collect::<Vec<_>>(),
+        [
+            "requirement",
+            "contract",
+            "order_entry",
+            "production",
+            "delivery",
+            "after_sales"
+        ],
+        "in the pipeline's order"
+    );
+    // An explicit due date replaces the SLA: A's contract visit due 12-10 was on time.
+    let mut a = order_a();
+    a.stages[1].due_date = Some(date(2026, 12, 10));
+    let times = stage_times([&a], period(), &Pipeline::standard());
+    assert_eq!(times[1].on_time, 1);
+}
+
+#[test]
+fn work_in_progress_lists_the_waiting_orders_oldest_first_with_what_is_overdue() {
+    let load = work_in_progress(&orders(), date(2026, 12, 13), &Pipeline::standard());
+    let of = |id: &str| {
+        load.iter()
+            .find(|l| l.stage.as_str() == id)
+            .unwrap()
+            .clone()
+    };
+    let ids = |ns: &[u128]| ns.iter().map(|n| Uuid::from_u128(*n)).collect::<Vec<_>>();
+    assert_eq!(of("requirement").orders, ids(&[5]));
+    assert_eq!(
+        (of("requirement").oldest_days, of("requirement").overdue),
+        (Some(1), 0)
+    );
+    assert_eq!(
+        of("contract").orders,
+        ids(&[]),
+        "B is cancelled, not waiting"
+    );
+    assert_eq!(of("contract").oldest_days, None);
+    assert_eq!(
+        (of("order_entry").oldest_days, of("order_entry").overdue),
+        (Some(4), 1)
+    );
+    assert_eq!(
+        (of("production").oldest_days, of("production").overdue),
+        (Some(18), 1)
+    );
+    // F since 12-05 (due 12-12, overdue), then G since 12-06 (due 12-13, due today: not overdue).
+    assert_eq!(of("after_sales").orders, ids(&[6, 7]));
+    assert_eq!(
+        (of("after_sales").oldest_days, of("after_sales").overdue),
+        (Some(8), 1)
+    );
+}
+
+#[test]
+fn the_bottleneck_is_the_stage_whose_median_time_is_furthest_past_its_sla() {
+    // Production: D alone, open since 11-25 10:00 = 18 days 2 hours = 26040 min against
+    // 15 days = 21600 min: 121 %. After-sales: G 10200 and F 11640 min, median 10200 against
+    // 7 days = 10080: 101 %. Order entry: C 2880 and A (open, 5880): median 2880 = 100 %.
+    let found = bottleneck(&orders(), period(), now(), &Pipeline::standard()).unwrap();
+    assert_eq!(found.stage.as_str(), "production");
+    assert_eq!(found.median_of_sla_percent, 121);
+    assert_eq!(found.orders, [Uuid::from_u128(4)]);
+    // Without D, after-sales leads.
+    let without_d: Vec<Order> = orders()
+        .into_iter()
+        .filter(|o| o.id != Uuid::from_u128(4))
+        .collect();
+    let found = bottleneck(&without_d, period(), now(), &Pipeline::standard()).unwrap();
+    assert_eq!(
+        (found.stage.as_str(), found.median_of_sla_percent),
+        ("after_sales", 101)
+    );
+    assert_eq!(found.orders, [Uuid::from_u128(6), Uuid::from_u128(7)]);
+    assert_eq!(
+        bottleneck(&[], period(), now(), &Pipeline::standard()),
+        None
+    );
+}
+
+#[test]
+fn conversion_follows_the_orders_started_in_the_period() {
+    // Started in the period: A, C, E. A and C reached the contract; C completed.
+    assert_eq!(
+        conversion(&orders(), period()),
+        Conversion {
+            started: 3,
+            reached_contract: 2,
+            completed: 1,
+            cancelled: 0,
+            reasons: vec![]
+        }
+    );
+    // From 11-23 B (started 11-28, cancelled in the contract stage) counts too.
+    let longer = Period {
+        from: date(2026, 11, 23),
+        to: date(2026, 12, 13),
+    };
+    let mut other = order_b();
+    other.id = Uuid::from_u128(9);
+    other.status = OrderStatus::Cancelled {
+        reason: " 客户取消 ".into(),
+    };
+    let mut third = order_b();
+    third.id = Uuid::from_u128(10);
+    third.status = OrderStatus::Cancelled {
+        reason: "客户取消".into(),
+    };
+    let mut all = orders();
+    all.extend([other, third]);
+    let found = conversion(&all, longer);
+    assert_eq!(
+        (
+            found.started,
+            found.reached_contract,
+            found.completed,
+            found.cancelled
+        ),
+        (6, 5, 1, 3)
+    );
+    assert_eq!(
+        found.reasons,
+        [("客户取消".to_string(), 2), ("价格太高".to_string(), 1)],
+        "most frequent first, the typed reason trimmed"
+    );
+}
+
+#[test]
+fn delivery_is_on_time_when_shipped_by_the_promised_day_and_unpromised_ones_are_apart() {
+    // C shipped 12-10 for 12-09 (late), F shipped 12-05 for 12-05 (on time), G had no promise.
+    assert_eq!(
+        delivery(&orders(), period()),
+        Delivery {
+            shipped: 3,
+            on_time: 1,
+            late: 1,
+            no_promise: 1
+        }
+    );
+}
+
+#[test]
+fn rework_counts_backward_moves_in_the_period_only() {
+    // D was sent back on 12-05 (counted) and 11-22 (before the period); A moved forward.
+    assert_eq!(rework(&orders(), period(), &Pipeline::standard()), 1);
+}
+
+#[test]
+fn a_filter_keeps_one_owner_or_one_customer() {
+    let mine = Filter {
+        owner: Some("u-sunlei".into()),
+        company: None,
+    };
+    let all = orders();
+    let kept: Vec<&Order> = all.iter().filter(|o| mine.matches(o)).collect();
+    assert_eq!(
+        kept.iter().map(|o| o.id).collect::<Vec<_>>(),
+        [Uuid::from_u128(5)]
+    );
+    let flow = weekly_flow(kept.iter().copied(), period());
+    assert_eq!((flow[0].started, flow[1].started), (0, 1));
+    let nobody = Filter {
+        owner: None,
+        company: Some("别家公司".into()),
+    };
+    assert!(orders().iter().all(|o| !nobody.matches(o)));
+    assert!(orders().iter().all(|o| Filter::default().matches(o)));
+}
+
+#[test]
+fn presets_cover_the_calendar_ranges_managers_review() {
+    let today = date(2026, 12, 13); // a Sunday
+    assert_eq!(
+        Preset::ThisWeek.period(today),
+        Period {
+            from: date(2026, 12, 7),
+            to: today
+        }
+    );
+    assert_eq!(
+        Preset::ThisMonth.period(today),
+        Period {
+            from: date(2026, 12, 1),
+            to: today
+        }
+    );
+    assert_eq!(
+        Preset::LastMonth.period(today),
+        Period {
+            from: date(2026, 11, 1),
+            to: date(2026, 11, 30)
+        }
+    );
+    assert_eq!(
+        Preset::ThisQuarter.period(today),
+        Period {
+            from: date(2026, 10, 1),
+            to: today
+        }
+    );
+    // Across a year's edge.
+    assert_eq!(
+        Preset::LastMonth.period(date(2027, 1, 5)),
+        Period {
+            from: date(2026, 12, 1),
+            to: date(2026, 12, 31)
+        }
+    );
+    assert_eq!(
+        Preset::ThisQuarter.period(date(2027, 3, 31)).from,
+        date(2027, 1, 1)
+    );
+    assert_eq!(
+        Preset::ThisWeek.period(date(2026, 12, 7)).from,
+        date(2026, 12, 7),
+        "a Monday starts its own week"
+    );
+}
+
+#[test]
+fn the_dashboard_is_the_figures_above_for_the_filtered_orders() {
+    let all = orders();
+    let board = dashboard(
+        &all,
+        period(),
+        &Filter::default(),
+        now(),
+        &Pipeline::standard(),
+    );
+    assert_eq!(board.flow, weekly_flow(&all, period()));
+    assert_eq!(board.cycle_time.unwrap().p50, 5040);
+    assert_eq!(board.bottleneck.unwrap().stage.as_str(), "production");
+    assert_eq!(board.conversion.started, 3);
+    assert_eq!(board.delivery.shipped, 3);
+    assert_eq!(board.rework, 1);
+    let theirs = Filter {
+        owner: Some("u-sunlei".into()),
+        company: None,
+    };
+    let board = dashboard(&all, period(), &theirs, now(), &Pipeline::standard());
+    assert_eq!(board.conversion.started, 1);
+    assert_eq!(board.delivery, Delivery::default());
+    assert_eq!(board.load[0].orders, [Uuid::from_u128(5)]);
+}
