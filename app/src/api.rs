@@ -205,9 +205,10 @@ pub async fn sync_pull(
     cursor: u64,
     rejections_after: u64,
     limit: u32,
+    processes_after: u32,
 ) -> Result<PullResponse, ApiError> {
     let url = format!(
-        "/api/sync/pull?device_id={device_id}&cursor={cursor}&rejections_after={rejections_after}&limit={limit}"
+        "/api/sync/pull?device_id={device_id}&cursor={cursor}&rejections_after={rejections_after}&limit={limit}&processes_after={processes_after}"
     );
     decode(send(authorized(Request::get(&url), token)).await?).await
 }

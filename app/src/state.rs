@@ -33,8 +33,8 @@ use std::rc::Rc;
 use chrono::{DateTime, Utc};
 use domain::permission::{self, Action};
 use domain::{
-    apply, today, Actor, Card, Context, DomainError, Lang, Mutation, Order, Pipeline, Rejection,
-    Today,
+    apply, today, Actor, Card, Context, DomainError, Lang, Mutation, Order, Pipeline, Processes,
+    Rejection, Today,
 };
 use futures::channel::mpsc::UnboundedSender;
 use futures::lock::Mutex;
@@ -173,16 +173,39 @@ pub struct AppState {
     sync_wake: StoredValue<Option<UnboundedSender<()>>, LocalStorage>,
     storage: StoredValue<Option<Storage>, LocalStorage>,
     write_lock: StoredValue<Rc<Mutex<()>>, LocalStorage>,
-    pipeline: StoredValue<Pipeline>,
+    /// The process versions this device knows; each order is shown and changed by its own.
+    processes: StoredValue<Processes>,
 }
 
 impl AppState {
+    /// The current process (what new orders start on, the board's columns).
     pub fn pipeline(&self) -> Pipeline {
-        self.pipeline.get_value()
+        self.processes.with_value(|p| p.current_pipeline().clone())
     }
 
     pub fn with_pipeline<R>(&self, f: impl FnOnce(&Pipeline) -> R) -> R {
-        self.pipeline.with_value(f)
+        self.processes.with_value(|p| f(p.current_pipeline()))
+    }
+
+    /// The board's stages: the current process, then stages only older versions have (their
+    /// orders must stay visible), and how many of them are current.
+    pub fn with_board_pipeline<R>(&self, f: impl FnOnce(&Pipeline, usize) -> R) -> R {
+        self.processes
+            .with_value(|p| f(p.board_pipeline(), p.current_pipeline().stages.len()))
+    }
+
+    /// Runs `f` on the pipeline `order` runs on (its own process version).
+    pub fn with_pipeline_of<R>(&self, order: &Order, f: impl FnOnce(&Pipeline) -> R) -> R {
+        self.processes.with_value(|p| f(p.for_order(order)))
+    }
+
+    /// The pipeline `order` runs on (its own process version).
+    pub fn pipeline_of(&self, order: &Order) -> Pipeline {
+        self.processes.with_value(|p| p.for_order(order).clone())
+    }
+
+    pub fn processes(&self) -> Processes {
+        self.processes.get_value()
     }
 
     fn is_ready_untracked(&self) -> bool {
@@ -232,10 +255,10 @@ impl AppState {
         let order_id = mutation.order_id();
         // Read inside the lock: the stored order is the truth, whatever a page holds.
         let current = storage.get_order(order_id).await?;
-        let applied = self.pipeline.with_value(|pipeline| {
+        let applied = self.processes.with_value(|processes| {
             apply(
                 &Context {
-                    pipeline,
+                    processes,
                     actor: &actor,
                     now,
                 },
@@ -268,11 +291,14 @@ impl AppState {
                 }
             }
         }
-        storage.save_change(&mutation, now, &applied.order).await?;
+        let pipeline = self.pipeline_of(&applied.order);
+        storage
+            .save_change(&mutation, now, &applied.order, &pipeline)
+            .await?;
         let order = applied.order;
         let card = self
-            .pipeline
-            .with_value(|pipeline| Card::from_order(&order, pipeline));
+            .processes
+            .with_value(|processes| Card::from_order(&order, processes.for_order(&order)));
         self.cards.update(|cards| {
             cards.insert(order_id, card);
         });
@@ -291,8 +317,14 @@ impl AppState {
         let actor = self.actor()?;
         let date = crate::format::today();
         Some(self.cards.with(|cards| {
-            self.pipeline
-                .with_value(|pipeline| f(&today(cards.values(), &actor, pipeline, date)))
+            self.processes.with_value(|processes| {
+                f(&today(
+                    cards.values(),
+                    &actor,
+                    processes.board_pipeline(),
+                    date,
+                ))
+            })
         }))
     }
 
@@ -325,8 +357,12 @@ impl AppState {
     /// `Ok`, or the rulebook's explanation of who may take `action` (tracked).
     pub fn permission(&self, order: Option<&Order>, action: Action<'_>) -> Result<(), ChangeError> {
         let actor = self.actor().ok_or(ChangeError::SignedOut)?;
-        self.pipeline
-            .with_value(|pipeline| permission::check(&actor, order, pipeline, action))
+        self.processes
+            .with_value(|processes| {
+                let pipeline =
+                    order.map_or(processes.current_pipeline(), |o| processes.for_order(o));
+                permission::check(&actor, order, pipeline, action)
+            })
             .map_err(ChangeError::Rule)
     }
 
@@ -472,7 +508,7 @@ pub fn provide_app_state() -> AppState {
         sync_wake: StoredValue::new_local(None),
         storage: StoredValue::new_local(None),
         write_lock: StoredValue::new_local(Rc::new(Mutex::new(()))),
-        pipeline: StoredValue::new(Pipeline::standard()),
+        processes: StoredValue::new(Processes::standard()),
     };
     provide_context(state);
     leptos::task::spawn_local(async move {
@@ -498,6 +534,7 @@ async fn load(state: AppState) -> Result<(), StorageError> {
         .await?
         .flatten();
     let cards = storage.load_cards().await?;
+    state.processes.set_value(storage.processes().await?);
     let unsynced = storage.pending_order_ids().await?;
     let rejections = storage.rejections().await?;
     state.rejections.set(rejections);

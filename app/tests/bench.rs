@@ -443,6 +443,7 @@ fn fate(i: usize) -> Fate {
 
 struct Maker<'a> {
     pipeline: &'a Pipeline,
+    processes: domain::Processes,
     order: Option<Order>,
     at: DateTime<Utc>,
 }
@@ -451,7 +452,7 @@ impl Maker<'_> {
     fn run(&mut self, actor: &Actor, mutation: Mutation) {
         self.at += Duration::minutes(3);
         let ctx = Context {
-            pipeline: self.pipeline,
+            processes: &self.processes,
             actor,
             now: self.at,
         };
@@ -538,6 +539,7 @@ fn make_order(i: usize, now: DateTime<Utc>, pipeline: &Pipeline) -> Order {
     });
     let mut maker = Maker {
         pipeline,
+        processes: domain::Processes::single(pipeline.clone()),
         order: None,
         at: created,
     };

@@ -188,7 +188,7 @@ fn order(serial: u128, number: &str, days_ago: i64, due_in: Option<i64>) -> Orde
     let actor = wangfang();
     let created = Utc::now() - Duration::days(days_ago);
     let ctx = Context {
-        pipeline: &pipeline,
+        processes: &domain::Processes::single(pipeline.clone()),
         actor: &actor,
         now: created,
     };
@@ -295,7 +295,7 @@ fn order_with_feedback() -> Order {
     let service = Actor::new("u-zhaomin", "赵敏", vec![Role::Service]);
     let step = |order: Order, actor: &Actor, minutes: i64, mutation: Mutation| {
         let ctx = Context {
-            pipeline: &pipeline,
+            processes: &domain::Processes::single(pipeline.clone()),
             actor,
             now: now + chrono::Duration::minutes(minutes),
         };

@@ -37,7 +37,7 @@ fn admin() -> Actor {
 fn run(actor: &Actor, order: Option<&Order>, mutation: &Mutation, now: DateTime<Utc>) -> Order {
     let pipeline = Pipeline::standard();
     let ctx = Context {
-        pipeline: &pipeline,
+        processes: &domain::Processes::single(pipeline.clone()),
         actor,
         now,
     };
@@ -188,17 +188,32 @@ async fn a_saved_change_stores_the_order_and_the_pending_mutation_together() {
     let storage = open(&db_name("saved-change")).await;
     let m1 = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
     let o1 = run(&sales(), None, &m1, later(0));
-    assert_eq!(storage.save_change(&m1, later(0), &o1).await, Ok(1));
+    assert_eq!(
+        storage
+            .save_change(&m1, later(0), &o1, &Pipeline::standard())
+            .await,
+        Ok(1)
+    );
     assert_eq!(storage.load_orders().await.unwrap(), vec![o1.clone()]);
     assert_eq!(seqs(&storage).await, vec![1]);
 
     let m2 = note(&o1, 1, "已电话确认颜色");
     let o2 = run(&sales(), Some(&o1), &m2, later(5));
-    assert_eq!(storage.save_change(&m2, later(5), &o2).await, Ok(2));
+    assert_eq!(
+        storage
+            .save_change(&m2, later(5), &o2, &Pipeline::standard())
+            .await,
+        Ok(2)
+    );
 
     let m3 = tick(&o2, &first_checklist_item(&o2));
     let o3 = run(&admin(), Some(&o2), &m3, later(9));
-    assert_eq!(storage.save_change(&m3, later(9), &o3).await, Ok(3));
+    assert_eq!(
+        storage
+            .save_change(&m3, later(9), &o3, &Pipeline::standard())
+            .await,
+        Ok(3)
+    );
 
     assert_eq!(storage.load_orders().await.unwrap(), vec![o3.clone()]);
     assert_eq!(storage.load_cards().await.unwrap(), vec![card(&o3)]);
@@ -235,7 +250,10 @@ async fn a_change_that_cannot_be_stored_leaves_neither_the_order_nor_the_mutatio
     let storage = open(&db_name("failed-change")).await;
     let m1 = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
     let o1 = run(&sales(), None, &m1, later(0));
-    storage.save_change(&m1, later(0), &o1).await.unwrap();
+    storage
+        .save_change(&m1, later(0), &o1, &Pipeline::standard())
+        .await
+        .unwrap();
 
     // Another order whose card bucket is broken: the pending mutation and next_seq are
     // written first in the transaction, then reading the bucket fails.
@@ -248,7 +266,7 @@ async fn a_change_that_cannot_be_stored_leaves_neither_the_order_nor_the_mutatio
     )
     .await;
     let error = storage
-        .save_change(&clash, later(1), &clash_order)
+        .save_change(&clash, later(1), &clash_order, &Pipeline::standard())
         .await
         .expect_err("a change whose card cannot be written must not be stored");
     assert!(matches!(&error, StorageError::Corrupt(_)), "{error:?}");
@@ -272,12 +290,20 @@ async fn a_change_that_cannot_be_stored_leaves_neither_the_order_nor_the_mutatio
     // next_seq was rolled back too: the next change gets 2, no gap.
     let m2 = note(&o1, 1, "改用顺丰");
     let o2 = run(&sales(), Some(&o1), &m2, later(2));
-    assert_eq!(storage.save_change(&m2, later(2), &o2).await, Ok(2));
+    assert_eq!(
+        storage
+            .save_change(&m2, later(2), &o2, &Pipeline::standard())
+            .await,
+        Ok(2)
+    );
     assert_eq!(seqs(&storage).await, vec![1, 2]);
 
     // A mutation that does not belong to the order is refused before anything is written.
     let stray = note(&clash_order, 2, "wrong order");
-    assert!(storage.save_change(&stray, later(3), &o2).await.is_err());
+    assert!(storage
+        .save_change(&stray, later(3), &o2, &Pipeline::standard())
+        .await
+        .is_err());
     assert_eq!(seqs(&storage).await, vec![1, 2]);
     finish(storage).await;
 }
@@ -290,15 +316,30 @@ async fn the_pending_queue_stays_gap_free_across_closing_and_reopening_the_datab
     let o1 = run(&sales(), None, &m1, later(0));
     let m2 = note(&o1, 1, "第二条");
     let o2 = run(&sales(), Some(&o1), &m2, later(1));
-    assert_eq!(storage.save_change(&m1, later(0), &o1).await, Ok(1));
-    assert_eq!(storage.save_change(&m2, later(1), &o2).await, Ok(2));
+    assert_eq!(
+        storage
+            .save_change(&m1, later(0), &o1, &Pipeline::standard())
+            .await,
+        Ok(1)
+    );
+    assert_eq!(
+        storage
+            .save_change(&m2, later(1), &o2, &Pipeline::standard())
+            .await,
+        Ok(2)
+    );
     drop(storage);
 
     let storage = open(&name).await;
     assert_eq!(seqs(&storage).await, vec![1, 2]);
     let m3 = note(&o2, 2, "第三条");
     let o3 = run(&sales(), Some(&o2), &m3, later(2));
-    assert_eq!(storage.save_change(&m3, later(2), &o3).await, Ok(3));
+    assert_eq!(
+        storage
+            .save_change(&m3, later(2), &o3, &Pipeline::standard())
+            .await,
+        Ok(3)
+    );
     assert_eq!(seqs(&storage).await, vec![1, 2, 3]);
     finish(storage).await;
 }
@@ -422,7 +463,12 @@ async fn upgrading_a_version_1_database_keeps_its_orders_and_pending_mutations()
     // Numbering continues where version 1 left off.
     let mc = note(&a, 1, "升级后的第一条");
     let c = run(&sales(), Some(&a), &mc, later(3));
-    assert_eq!(current.save_change(&mc, later(3), &c).await, Ok(3));
+    assert_eq!(
+        current
+            .save_change(&mc, later(3), &c, &Pipeline::standard())
+            .await,
+        Ok(3)
+    );
     finish(current).await;
 }
 
@@ -483,7 +529,11 @@ async fn upgrading_a_version_2_database_builds_the_cards_and_keeps_orders_and_pe
     // Writing goes on at version 3: numbering continues and the card follows its order.
     let mc = note(&b, 1, "升级后的第一条");
     let c = run(&sales(), Some(&b), &mc, later(3));
-    assert_eq!(v3.save_change(&mc, later(3), &c).await, Ok(4));
+    assert_eq!(
+        v3.save_change(&mc, later(3), &c, &Pipeline::standard())
+            .await,
+        Ok(4)
+    );
     assert_eq!(
         cards_by_id(v3.load_cards().await.unwrap()),
         vec![card(&a), card(&c)]
@@ -538,9 +588,21 @@ async fn upgrading_a_version_4_database_rebuilds_the_cards_with_the_responsible_
     let a = run(&admin(), Some(&a0), &named, later(1));
     let mb = create(2, "HZ-2026-002", "宁波海纳贸易");
     let b = run(&sales(), None, &mb, later(2));
-    assert_eq!(v4.save_change(&ma, later(0), &a0).await, Ok(1));
-    assert_eq!(v4.save_change(&named, later(1), &a).await, Ok(2));
-    assert_eq!(v4.save_change(&mb, later(2), &b).await, Ok(3));
+    assert_eq!(
+        v4.save_change(&ma, later(0), &a0, &Pipeline::standard())
+            .await,
+        Ok(1)
+    );
+    assert_eq!(
+        v4.save_change(&named, later(1), &a, &Pipeline::standard())
+            .await,
+        Ok(2)
+    );
+    assert_eq!(
+        v4.save_change(&mb, later(2), &b, &Pipeline::standard())
+            .await,
+        Ok(3)
+    );
     drop(v4);
     // What a version-4 app had stored: cards that do not know who is responsible.
     write_cards_as_version_4_app(&name, &[card(&a), card(&b)]).await;
@@ -568,7 +630,11 @@ async fn upgrading_a_version_4_database_rebuilds_the_cards_with_the_responsible_
     // Writing goes on at version 5.
     let mc = note(&a, 1, "升级后的第一条");
     let c = run(&sales(), Some(&a), &mc, later(3));
-    assert_eq!(v5.save_change(&mc, later(3), &c).await, Ok(4));
+    assert_eq!(
+        v5.save_change(&mc, later(3), &c, &Pipeline::standard())
+            .await,
+        Ok(4)
+    );
     assert_eq!(
         cards_by_id(v5.load_cards().await.unwrap()),
         vec![card(&c), card(&b)]
@@ -631,7 +697,10 @@ async fn a_stored_order_that_cannot_be_decoded_is_reported_as_corrupt() {
     let storage = open(&db_name("corrupt")).await;
     let m1 = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
     let o1 = run(&sales(), None, &m1, later(0));
-    storage.save_change(&m1, later(0), &o1).await.unwrap();
+    storage
+        .save_change(&m1, later(0), &o1, &Pipeline::standard())
+        .await
+        .unwrap();
 
     let raw = raw_connection(storage.name(), app::storage::SCHEMA_VERSION).await;
     let tx = raw
@@ -705,7 +774,10 @@ async fn orders_round_trip_exactly() {
     let m2 = create(2, "HZ-2026-002", "Ünïcödé GmbH");
     let o2 = run(&sales(), None, &m2, later(5));
 
-    storage.save_change(&edit, later(3), &o1).await.unwrap();
+    storage
+        .save_change(&edit, later(3), &o1, &Pipeline::standard())
+        .await
+        .unwrap();
     storage.put_orders(std::slice::from_ref(&o2)).await.unwrap();
 
     assert_eq!(
@@ -771,12 +843,15 @@ async fn confirmed_mutations_leave_the_queue_and_numbering_continues() {
     let storage = open(&db_name("confirm")).await;
     let m1 = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
     let mut order = run(&sales(), None, &m1, later(0));
-    storage.save_change(&m1, later(0), &order).await.unwrap();
+    storage
+        .save_change(&m1, later(0), &order, &Pipeline::standard())
+        .await
+        .unwrap();
     for n in 1..=3 {
         let m = note(&order, n, &format!("备注 {n}"));
         order = run(&sales(), Some(&order), &m, later(n as i64));
         storage
-            .save_change(&m, later(n as i64), &order)
+            .save_change(&m, later(n as i64), &order, &Pipeline::standard())
             .await
             .unwrap();
     }
@@ -788,7 +863,12 @@ async fn confirmed_mutations_leave_the_queue_and_numbering_continues() {
 
     let m = note(&order, 9, "再来一条");
     let next = run(&sales(), Some(&order), &m, later(10));
-    assert_eq!(storage.save_change(&m, later(10), &next).await, Ok(5));
+    assert_eq!(
+        storage
+            .save_change(&m, later(10), &next, &Pipeline::standard())
+            .await,
+        Ok(5)
+    );
     assert_eq!(storage.load_orders().await, Ok(vec![next]));
     finish(storage).await;
 }
@@ -848,7 +928,7 @@ async fn cards_of_many_orders_share_buckets_and_a_change_replaces_only_its_own_c
     let ticked = tick(&after, &first_checklist_item(&after));
     let after = run(&admin(), Some(&after), &ticked, later(201));
     storage
-        .save_change(&ticked, later(201), &after)
+        .save_change(&ticked, later(201), &after, &Pipeline::standard())
         .await
         .unwrap();
 
@@ -871,6 +951,7 @@ fn page(orders: Vec<Order>, last_seq: u64, more: bool) -> domain::PullResponse {
         rejections: Vec::new(),
         rejection_cursor: 0,
         more_rejections: false,
+        process_versions: Vec::new(),
     }
 }
 
@@ -889,10 +970,16 @@ async fn a_pulled_page_retires_confirmed_changes_and_replays_pending_ones_on_the
     // Two local notes: seq 1 and seq 2.
     let n1 = note(&server_v1, 1, "本机备注一");
     let local1 = run(&sales(), Some(&server_v1), &n1, later(1));
-    storage.save_change(&n1, later(1), &local1).await.unwrap();
+    storage
+        .save_change(&n1, later(1), &local1, &Pipeline::standard())
+        .await
+        .unwrap();
     let n2 = note(&local1, 2, "本机备注二");
     let local2 = run(&sales(), Some(&local1), &n2, later(2));
-    storage.save_change(&n2, later(2), &local2).await.unwrap();
+    storage
+        .save_change(&n2, later(2), &local2, &Pipeline::standard())
+        .await
+        .unwrap();
 
     // The server decided seq 1 and meanwhile someone else added a note.
     let server_v2 = run(&sales(), Some(&server_v1), &n1, later(3));
@@ -901,7 +988,7 @@ async fn a_pulled_page_retires_confirmed_changes_and_replays_pending_ones_on_the
     let pulled = storage
         .apply_pull_page(
             &page(vec![server_v3.clone()], 1, false),
-            &pipeline,
+            &domain::Processes::single(pipeline.clone()),
             &sales(),
         )
         .await
@@ -933,7 +1020,7 @@ async fn a_pulled_page_retires_confirmed_changes_and_replays_pending_ones_on_the
     storage
         .apply_pull_page(
             &page(vec![server_v4.clone()], 2, false),
-            &pipeline,
+            &domain::Processes::single(pipeline.clone()),
             &sales(),
         )
         .await
@@ -957,16 +1044,26 @@ async fn a_refused_change_falls_back_to_the_servers_version_and_a_refused_new_or
     // A local change the server will refuse (it never changes the order there)…
     let n = note(&server, 1, "会被拒绝的备注");
     let local = run(&sales(), Some(&server), &n, later(1));
-    storage.save_change(&n, later(1), &local).await.unwrap();
+    storage
+        .save_change(&n, later(1), &local, &Pipeline::standard())
+        .await
+        .unwrap();
     // …and a new order the server will refuse too.
     let m = create(2, "HZ-2026-002", "宁波海曙进出口贸易有限公司");
     let created = run(&sales(), None, &m, later(2));
-    storage.save_change(&m, later(2), &created).await.unwrap();
+    storage
+        .save_change(&m, later(2), &created, &Pipeline::standard())
+        .await
+        .unwrap();
     assert_eq!(storage.load_cards().await.unwrap().len(), 2);
 
     // Both decided (refused), nothing changed on the server, last page.
     let pulled = storage
-        .apply_pull_page(&page(Vec::new(), 2, false), &pipeline, &sales())
+        .apply_pull_page(
+            &page(Vec::new(), 2, false),
+            &domain::Processes::single(pipeline.clone()),
+            &sales(),
+        )
         .await
         .unwrap();
     assert_eq!(seqs(&storage).await, Vec::<u64>::new());
@@ -1000,12 +1097,19 @@ async fn an_interrupted_multi_page_pull_never_shows_a_refused_change_as_synced()
     storage.put_orders(&[server.clone()]).await.unwrap();
     let n = note(&server, 1, "会被拒绝的备注");
     let local = run(&sales(), Some(&server), &n, later(1));
-    storage.save_change(&n, later(1), &local).await.unwrap();
+    storage
+        .save_change(&n, later(1), &local, &Pipeline::standard())
+        .await
+        .unwrap();
 
     // The server refused seq 1; the first page of the pull brings another order, more follow,
     // and the connection drops before the last page.
     let pulled = storage
-        .apply_pull_page(&page(vec![unrelated], 1, true), &pipeline, &sales())
+        .apply_pull_page(
+            &page(vec![unrelated], 1, true),
+            &domain::Processes::single(pipeline.clone()),
+            &sales(),
+        )
         .await
         .unwrap();
     assert!(
@@ -1016,7 +1120,11 @@ async fn an_interrupted_multi_page_pull_never_shows_a_refused_change_as_synced()
 
     // The next pull completes: now the change is retired and the order falls back.
     storage
-        .apply_pull_page(&page(Vec::new(), 1, false), &pipeline, &sales())
+        .apply_pull_page(
+            &page(Vec::new(), 1, false),
+            &domain::Processes::single(pipeline.clone()),
+            &sales(),
+        )
         .await
         .unwrap();
     assert_eq!(seqs(&storage).await, Vec::<u64>::new());
@@ -1036,7 +1144,7 @@ async fn change_in_a_tab(storage: &Storage, order_id: Uuid, n: u128, text: &str,
     let m = note(&current, n, text);
     let next = run(&sales(), Some(&current), &m, later(n as i64));
     storage
-        .save_change(&m, later(n as i64), &next)
+        .save_change(&m, later(n as i64), &next, &Pipeline::standard())
         .await
         .unwrap();
 }
@@ -1072,10 +1180,16 @@ async fn a_new_identity_renumbers_the_queue_from_one() {
     let before = storage.device_id().await.unwrap();
     let m1 = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
     let order = run(&sales(), None, &m1, later(0));
-    storage.save_change(&m1, later(0), &order).await.unwrap();
+    storage
+        .save_change(&m1, later(0), &order, &Pipeline::standard())
+        .await
+        .unwrap();
     let n = note(&order, 1, "备注");
     let next = run(&sales(), Some(&order), &n, later(1));
-    storage.save_change(&n, later(1), &next).await.unwrap();
+    storage
+        .save_change(&n, later(1), &next, &Pipeline::standard())
+        .await
+        .unwrap();
     storage.confirm_through(1).await.unwrap();
     assert_eq!(seqs(&storage).await, vec![2]);
 
@@ -1087,6 +1201,74 @@ async fn a_new_identity_renumbers_the_queue_from_one() {
     assert_eq!(pending[0].mutation, n);
     let n2 = note(&next, 2, "又一条");
     let next2 = run(&sales(), Some(&next), &n2, later(2));
-    assert_eq!(storage.save_change(&n2, later(2), &next2).await, Ok(2));
+    assert_eq!(
+        storage
+            .save_change(&n2, later(2), &next2, &Pipeline::standard())
+            .await,
+        Ok(2)
+    );
     finish(storage).await;
+}
+
+// ---- process versions ----
+
+/// Version 2: 报价 after 需求确认, as an admin publishes it.
+fn version_two() -> domain::ProcessVersion {
+    let mut v2 = domain::ProcessVersion::standard();
+    v2.number = 2;
+    v2.note = "加入报价".into();
+    let mut quote = v2.stages[0].clone();
+    quote.id = domain::StageId::new("quote");
+    quote.name = domain::Localized::new("报价", "Quotation");
+    quote.checklist.clear();
+    v2.stages.insert(1, quote);
+    v2
+}
+
+#[wasm_bindgen_test]
+async fn a_pulled_process_version_is_kept_with_the_orders_that_run_on_it() {
+    let storage = open(&db_name("pull-process")).await;
+    assert_eq!(storage.processes().await.unwrap().current_number(), 1);
+    let v2 = version_two();
+    let processes = domain::Processes::new([v2.clone()]);
+    // An order another phone made on version 2, already in 报价.
+    let ctx = Context {
+        processes: &processes,
+        actor: &admin(),
+        now: later(0),
+    };
+    let made = apply(
+        &ctx,
+        None,
+        &create(1, "HZ-2026-001", "杭州明远纺织有限公司"),
+    )
+    .unwrap()
+    .order;
+    let advance = Mutation::AdvanceStage {
+        order_id: made.id,
+        from: "requirement".into(),
+        to: "quote".into(),
+        reason: Some("已确认".into()),
+    };
+    let in_quote = apply(&ctx, Some(&made), &advance).unwrap().order;
+    assert_eq!(in_quote.process_version, 2);
+
+    // This phone knows only version 1; the page brings version 2 with the order.
+    let mut pulled = page(vec![in_quote.clone()], 0, false);
+    pulled.process_versions = vec![v2.clone()];
+    let answer = storage
+        .apply_pull_page(&pulled, &domain::Processes::standard(), &sales())
+        .await
+        .unwrap();
+    assert_eq!(answer.cards[0].stage, "quote");
+    assert_eq!(storage.get_order(in_quote.id).await, Ok(Some(in_quote)));
+
+    // Reopened (the app's start), the device still holds version 2.
+    let name = storage.name().to_string();
+    storage.close();
+    let again = Storage::open_named(&name).await.unwrap();
+    let held = again.processes().await.unwrap();
+    assert_eq!(held.current_number(), 2);
+    assert_eq!(held.version(2), Some(&v2));
+    finish(again).await;
 }

@@ -93,13 +93,39 @@ use crate::order::{
 };
 use crate::permission::{self, Action};
 use crate::pipeline::{ids, ExitRequirement, Pipeline, StageDef, StageId};
+use crate::process_version::Processes;
 use crate::text::{multi_line, optional_line, single_line, Field};
 use crate::Lang;
 
 pub struct Context<'a> {
-    pub pipeline: &'a Pipeline,
+    /// Every process version known here: each order is judged by its own version's pipeline,
+    /// a new order starts on the current one.
+    pub processes: &'a Processes,
     pub actor: &'a Actor,
     pub now: DateTime<Utc>,
+}
+
+/// The context for one order: its own version's pipeline.
+struct Rules<'a> {
+    pipeline: &'a Pipeline,
+    version: u32,
+    actor: &'a Actor,
+    now: DateTime<Utc>,
+}
+
+impl<'a> Context<'a> {
+    fn rules_for(&self, order: Option<&Order>) -> Rules<'a> {
+        let version = order.map_or_else(
+            || self.processes.current_number(),
+            |order| order.process_version,
+        );
+        Rules {
+            pipeline: self.processes.pipeline(version),
+            version,
+            actor: self.actor,
+            now: self.now,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +151,7 @@ pub fn apply(
     order: Option<&Order>,
     mutation: &Mutation,
 ) -> Result<Applied, DomainError> {
+    let ctx = &ctx.rules_for(order);
     let existing = match (order, mutation) {
         (Some(_), Mutation::CreateOrder { .. }) => return Err(DomainError::OrderExists),
         (None, Mutation::CreateOrder { .. }) => {
@@ -248,7 +275,7 @@ pub fn apply_all(
         .ok_or(DomainError::NotFound)
 }
 
-fn finish(ctx: &Context, mut order: Order, kinds: Vec<EventKind>) -> Applied {
+fn finish(ctx: &Rules, mut order: Order, kinds: Vec<EventKind>) -> Applied {
     let actor = ctx.actor.staff_ref();
     let events: Vec<HistoryEvent> = kinds
         .into_iter()
@@ -263,7 +290,7 @@ fn finish(ctx: &Context, mut order: Order, kinds: Vec<EventKind>) -> Applied {
     Applied { order, events }
 }
 
-fn create(ctx: &Context, mutation: &Mutation) -> Result<(Order, Vec<EventKind>), DomainError> {
+fn create(ctx: &Rules, mutation: &Mutation) -> Result<(Order, Vec<EventKind>), DomainError> {
     let Mutation::CreateOrder {
         order_id,
         number,
@@ -310,6 +337,7 @@ fn create(ctx: &Context, mutation: &Mutation) -> Result<(Order, Vec<EventKind>),
         items,
         expected_delivery: *expected_delivery,
         owner,
+        process_version: ctx.version,
         stage: first.id.clone(),
         stages: vec![visit(first, ctx, None, None, fresh_checklist(first))],
         stage_plans: BTreeMap::new(),
@@ -340,7 +368,7 @@ fn create(ctx: &Context, mutation: &Mutation) -> Result<(Order, Vec<EventKind>),
 }
 
 fn change(
-    ctx: &Context,
+    ctx: &Rules,
     order: &mut Order,
     mutation: &Mutation,
 ) -> Result<Vec<EventKind>, DomainError> {
@@ -403,7 +431,7 @@ fn change(
 }
 
 fn ask_for_help(
-    ctx: &Context,
+    ctx: &Rules,
     order: &mut Order,
     need: ExitRequirement,
 ) -> Result<Vec<EventKind>, DomainError> {
@@ -430,7 +458,7 @@ fn ask_for_help(
 }
 
 fn edit_fields(
-    ctx: &Context,
+    ctx: &Rules,
     order: &mut Order,
     changes: &FieldChanges,
 ) -> Result<Vec<EventKind>, DomainError> {
@@ -477,7 +505,7 @@ fn edit_fields(
 }
 
 fn advance(
-    ctx: &Context,
+    ctx: &Rules,
     order: &mut Order,
     from: &StageId,
     to: &StageId,
@@ -538,7 +566,7 @@ fn advance(
 }
 
 fn complete(
-    ctx: &Context,
+    ctx: &Rules,
     order: &mut Order,
     reason: Option<&str>,
 ) -> Result<Vec<EventKind>, DomainError> {
@@ -573,7 +601,7 @@ fn complete(
 }
 
 fn set_checklist_item(
-    ctx: &Context,
+    ctx: &Rules,
     order: &mut Order,
     stage: &StageId,
     item: &str,
@@ -609,7 +637,7 @@ fn set_checklist_item(
 }
 
 fn add_note(
-    ctx: &Context,
+    ctx: &Rules,
     order: &mut Order,
     note_id: Uuid,
     text: &str,
@@ -633,7 +661,7 @@ fn add_note(
 }
 
 fn set_due_date(
-    ctx: &Context,
+    ctx: &Rules,
     order: &mut Order,
     stage: &StageId,
     due: Option<NaiveDate>,
@@ -667,11 +695,7 @@ fn set_due_date(
     }])
 }
 
-fn assign(
-    ctx: &Context,
-    order: &mut Order,
-    owner: &StaffRef,
-) -> Result<Vec<EventKind>, DomainError> {
+fn assign(ctx: &Rules, order: &mut Order, owner: &StaffRef) -> Result<Vec<EventKind>, DomainError> {
     permission::check(ctx.actor, Some(order), ctx.pipeline, Action::ManageOrder)?;
     let owner = owner.validated()?;
     if owner.user_id == order.owner.user_id {
@@ -686,7 +710,7 @@ fn assign(
 }
 
 fn set_stage_responsible(
-    ctx: &Context,
+    ctx: &Rules,
     order: &mut Order,
     stage: &StageId,
     responsible: &StaffRef,
@@ -712,7 +736,7 @@ fn set_stage_responsible(
 }
 
 fn record_shipment(
-    ctx: &Context,
+    ctx: &Rules,
     order: &mut Order,
     carrier: &str,
     tracking_no: &str,
@@ -748,7 +772,7 @@ fn record_shipment(
 }
 
 fn record_invoice(
-    ctx: &Context,
+    ctx: &Rules,
     order: &mut Order,
     number: &str,
     date: NaiveDate,
@@ -763,7 +787,7 @@ fn record_invoice(
     Ok(vec![EventKind::InvoiceRecorded { number, date }])
 }
 
-fn cancel(ctx: &Context, order: &mut Order, reason: &str) -> Result<Vec<EventKind>, DomainError> {
+fn cancel(ctx: &Rules, order: &mut Order, reason: &str) -> Result<Vec<EventKind>, DomainError> {
     permission::check(ctx.actor, Some(order), ctx.pipeline, Action::ManageOrder)?;
     let reason = single_line(REASON, reason, REASON_MAX)?;
     leave_current(order, ctx.now);
@@ -773,7 +797,7 @@ fn cancel(ctx: &Context, order: &mut Order, reason: &str) -> Result<Vec<EventKin
     Ok(vec![EventKind::Cancelled { reason }])
 }
 
-fn reopen(ctx: &Context, order: &mut Order) -> Result<Vec<EventKind>, DomainError> {
+fn reopen(ctx: &Rules, order: &mut Order) -> Result<Vec<EventKind>, DomainError> {
     if order.is_active() {
         return Err(DomainError::invalid(
             "status",
@@ -867,7 +891,7 @@ fn leave_current(order: &mut Order, now: DateTime<Utc>) {
     }
 }
 
-fn enter(order: &mut Order, def: &StageDef, ctx: &Context) {
+fn enter(order: &mut Order, def: &StageDef, ctx: &Rules) {
     let plan = order.stage_plans.remove(&def.id);
     let (due, responsible) = plan.map_or((None, None), |p| (p.due_date, p.responsible));
     order.stage = def.id.clone();
@@ -878,7 +902,7 @@ fn enter(order: &mut Order, def: &StageDef, ctx: &Context) {
 
 fn visit(
     def: &StageDef,
-    ctx: &Context,
+    ctx: &Rules,
     due_date: Option<NaiveDate>,
     responsible: Option<StaffRef>,
     checklist: BTreeMap<String, bool>,

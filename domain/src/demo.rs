@@ -341,6 +341,8 @@ impl Team {
 /// Replays one order's life, each step a given number of hours before `now`.
 struct Script<'a> {
     pipeline: &'a Pipeline,
+    /// `pipeline` as the only version, which the demo orders run on.
+    processes: crate::process_version::Processes,
     now: DateTime<Utc>,
     id: Uuid,
     serial: u128,
@@ -353,6 +355,7 @@ impl<'a> Script<'a> {
     fn new(pipeline: &'a Pipeline, now: DateTime<Utc>, serial: u128) -> Self {
         Script {
             pipeline,
+            processes: crate::process_version::Processes::single(pipeline.clone()),
             now,
             id: Uuid::from_u128(0x6a1f_3c2e_8d4b_4e07_9c51_0000_0000_d000 + serial),
             serial,
@@ -368,7 +371,7 @@ impl<'a> Script<'a> {
 
     fn run(&mut self, actor: &Actor, hours_ago: i64, mutation: Mutation) {
         let ctx = Context {
-            pipeline: self.pipeline,
+            processes: &self.processes,
             actor,
             now: self.at(hours_ago),
         };

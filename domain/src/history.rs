@@ -94,6 +94,16 @@ pub enum EventKind {
     CustomerLookupLocked {
         business_date: NaiveDate,
     },
+    /// An admin moved the order onto a newer process version; `skipped` are the new version's
+    /// stages before `to_stage` the order never visited (skipped, never overdue).
+    ProcessMigrated {
+        from_version: u32,
+        to_version: u32,
+        from_stage: StageId,
+        to_stage: StageId,
+        #[serde(default)]
+        skipped: Vec<StageId>,
+    },
 }
 
 /// Names of editable order fields as they appear in `FieldsEdited`.
@@ -131,6 +141,7 @@ impl EventKind {
             EventKind::AfterSalesResolved { .. } => "after_sales_resolved",
             EventKind::HelpAsked { .. } => "help_asked",
             EventKind::CustomerLookupLocked { .. } => "customer_lookup_locked",
+            EventKind::ProcessMigrated { .. } => "process_migrated",
         }
     }
 }
@@ -341,6 +352,29 @@ impl HistoryEvent {
                 } else {
                     format!("Too many wrong phone digits were tried on this order on {business_date}; until the day ends only the order link works: send it to the customer")
                 }
+            }
+            EventKind::ProcessMigrated {
+                from_version,
+                to_version,
+                from_stage,
+                to_stage,
+                skipped,
+            } => {
+                let (from_name, to_name) = (stage_name(from_stage), stage_name(to_stage));
+                let mut s = if zh {
+                    format!("{who} 将订单从第 {from_version} 版流程的 {from_name} 迁移到第 {to_version} 版的 {to_name}")
+                } else {
+                    format!("{who} moved the order from {from_name} of process version {from_version} to {to_name} of version {to_version}")
+                };
+                if !skipped.is_empty() {
+                    let names: Vec<String> = skipped.iter().map(stage_name).collect();
+                    if zh {
+                        s += &format!("（视为跳过：{}）", names.join("、"));
+                    } else {
+                        s += &format!(" (counted as skipped: {})", names.join(", "));
+                    }
+                }
+                s
             }
         }
     }

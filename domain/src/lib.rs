@@ -22,6 +22,7 @@ pub mod number_key;
 pub mod order;
 pub mod permission;
 pub mod pipeline;
+pub mod process_version;
 pub mod role;
 pub mod staff;
 pub mod staff_refs;
@@ -58,6 +59,10 @@ pub use order::{
 pub use permission::Action;
 pub use pipeline::{
     ids as stage_ids, ChecklistItemDef, ExitRequirement, Pipeline, StageDef, StageId,
+};
+pub use process_version::{
+    plan_migration, DraftEdit, ImpactRow, MigrationPlan, ProcessDraft, ProcessVersion, Processes,
+    PublishRefusal, StageInput, FIRST_VERSION,
 };
 pub use role::Role;
 pub use sync::{

@@ -330,6 +330,11 @@ pub struct Order {
     pub items: Vec<LineItem>,
     pub expected_delivery: Option<NaiveDate>,
     pub owner: StaffRef,
+    /// The process version the order runs on (`process_version.rs`): the one current when it
+    /// was created, until an admin migrates it. Orders stored before versions existed, and
+    /// phones that predate the field, mean version 1.
+    #[serde(default = "crate::process_version::first_version")]
+    pub process_version: u32,
     pub stage: StageId,
     /// One entry per stage visit, oldest first; the last one is the current stage.
     pub stages: Vec<StageProgress>,

@@ -34,6 +34,7 @@ use crate::mutation::Mutation;
 use crate::number_key::{renumber_candidate, MAX_RENUMBER_SUFFIX};
 use crate::order::{Order, OrderNumber, OrderStatus, StaffRef};
 use crate::pipeline::{Pipeline, StageId};
+use crate::process_version::Processes;
 
 /// Most mutations one push may carry. The client sends its queue in pages of at most this many;
 /// it keeps one push well inside a Worker invocation's 1,000 D1 queries (about two a mutation).
@@ -116,6 +117,9 @@ pub struct PullRequest {
     pub rejections_after: u64,
     #[serde(default)]
     pub limit: Option<u32>,
+    /// The newest process version this device holds; the answer carries every newer one.
+    #[serde(default)]
+    pub processes_after: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +143,10 @@ pub struct PullResponse {
     /// More rejections wait behind `rejection_cursor`.
     #[serde(default)]
     pub more_rejections: bool,
+    /// Published process versions after the request's `processes_after`, oldest first
+    /// (absent when none): the device stores them before the orders, which may run on them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub process_versions: Vec<crate::process_version::ProcessVersion>,
 }
 
 /// What the server does with one pushed mutation.
@@ -262,6 +270,7 @@ pub fn explain(
     let Some(order) = order else {
         return generic();
     };
+    let pipeline = ctx.processes.for_order(order);
     match error {
         DomainError::StaleStage { current, .. } => {
             let left = match mutation {
@@ -281,14 +290,11 @@ pub fn explain(
             let Some((event, _, to)) = found else {
                 return generic();
             };
-            let backward = match (
-                ctx.pipeline.index_of(left.unwrap_or(to)),
-                ctx.pipeline.index_of(to),
-            ) {
+            let backward = match (pipeline.index_of(left.unwrap_or(to)), pipeline.index_of(to)) {
                 (Some(f), Some(t)) => t < f,
                 _ => false,
             };
-            let to_name = stage_name(ctx.pipeline, to);
+            let to_name = stage_name(pipeline, to);
             let who = &event.actor.name;
             let (zh_verb, en_verb) = if backward {
                 ("退回到", "sent back to")
@@ -306,7 +312,7 @@ pub fn explain(
                 when(ctx.now, event.at, Lang::En)
             );
             if to != current {
-                let now_name = stage_name(ctx.pipeline, current);
+                let now_name = stage_name(pipeline, current);
                 zh += &format!("，当前阶段：{}", now_name.zh);
                 en += &format!("; it is now at {}", now_name.en);
             }
@@ -376,7 +382,7 @@ pub struct Rebased {
 /// on top of the server's `base`, with the same step the server runs, so that the device shows
 /// what the server will most likely decide, including renumbered order numbers.
 pub fn rebase(
-    pipeline: &Pipeline,
+    processes: &Processes,
     actor: &crate::order::Actor,
     base: &BTreeMap<Uuid, Order>,
     pending: &[PendingMutation],
@@ -386,7 +392,7 @@ pub fn rebase(
     ordered.sort_by_key(|p| p.seq);
     for p in ordered {
         let ctx = Context {
-            pipeline,
+            processes,
             actor,
             now: p.device_time,
         };

@@ -441,3 +441,72 @@ mod tests {
         assert_eq!(ChannelKind::parse("WeCom"), None);
     }
 }
+
+// ---- the process (admins edit, everyone follows) --------------------------------------------
+
+pub use crate::process_version::StageInput;
+use crate::process_version::{ImpactRow, ProcessDraft, ProcessVersion};
+use crate::stage::StageId;
+use std::collections::BTreeMap;
+
+/// `GET /api/admin/process`: every published version (oldest first, the last is current) and
+/// the saved draft, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessOverview {
+    pub current: u32,
+    pub versions: Vec<ProcessVersion>,
+    pub draft: Option<ProcessDraft>,
+}
+
+/// `PUT /api/admin/process/draft` and, with `note`, `POST /api/admin/process/publish`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessDraftInput {
+    pub base_version: u32,
+    pub stages: Vec<StageInput>,
+    #[serde(default)]
+    pub archived: Vec<StageInput>,
+    /// Publishing only: what changed, for the version history.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// `POST /api/admin/process/restore`: publishes a copy of `version`'s stages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessRestore {
+    pub version: u32,
+    pub base_version: u32,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The answer to a publish or a restore.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessPublished {
+    pub version: ProcessVersion,
+}
+
+/// `POST /api/admin/process/preview` and `/migrate`: for each stage that disappears, the stage
+/// of the current version its orders go to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessMapping {
+    #[serde(default)]
+    pub mapping: BTreeMap<StageId, StageId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessImpact {
+    pub to_version: u32,
+    pub rows: Vec<ImpactRow>,
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessMigrated {
+    pub to_version: u32,
+    pub moved: u32,
+    /// Orders still to move (a request moves a bounded number): call again.
+    pub remaining: u32,
+}

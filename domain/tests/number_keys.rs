@@ -79,7 +79,7 @@ proptest! {
         already in prop::collection::vec(order_number(), 0..20),
     ) {
         let pipeline = Pipeline::standard();
-        let ctx = Context { pipeline: &pipeline, actor: &sales(), now: t0() };
+        let ctx = Context { processes: &domain::Processes::single(pipeline.clone()), actor: &sales(), now: t0() };
         let mut index: BTreeSet<String> = already.iter().map(OrderNumber::key).collect();
         for i in 0..repeats {
             let wanted = &variants[i % variants.len()];
@@ -138,7 +138,7 @@ proptest! {
 fn the_two_reproductions_of_issue_22() {
     let pipeline = Pipeline::standard();
     let ctx = Context {
-        pipeline: &pipeline,
+        processes: &domain::Processes::single(pipeline.clone()),
         actor: &sales(),
         now: t0(),
     };

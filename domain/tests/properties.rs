@@ -324,7 +324,7 @@ proptest! {
         for (actor, hours, op) in steps {
             now += Duration::hours(hours);
             let m = resolve(&op, order.as_ref(), &pipeline);
-            let ctx = Context { pipeline: &pipeline, actor: &actor, now };
+            let ctx = Context { processes: &domain::Processes::single(pipeline.clone()), actor: &actor, now };
             let first = apply(&ctx, order.as_ref(), &m);
             let second = apply(&ctx, order.as_ref(), &m);
             prop_assert_eq!(&first, &second, "apply must be deterministic");

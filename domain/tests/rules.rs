@@ -1270,7 +1270,7 @@ fn apply_all_runs_mutations_in_order_and_stops_at_the_first_rejection() {
     let pipeline = Pipeline::standard();
     let actor = sales();
     let ctx = Context {
-        pipeline: &pipeline,
+        processes: &domain::Processes::single(pipeline.clone()),
         actor: &actor,
         now: t0(),
     };

@@ -63,12 +63,14 @@ fn a_pull_response_with_full_orders_survives_json() {
         rejections: vec![],
         rejection_cursor: 0,
         more_rejections: false,
+        process_versions: vec![domain::ProcessVersion::standard()],
     });
     round_trip(&PullRequest {
         device_id: Uuid::from_u128(9),
         cursor: 0,
         rejections_after: 0,
         limit: Some(100),
+        processes_after: 1,
     });
 }
 
@@ -118,7 +120,7 @@ fn decide(
 ) -> Decision {
     let pipeline = Pipeline::standard();
     let ctx = Context {
-        pipeline: &pipeline,
+        processes: &domain::Processes::single(pipeline.clone()),
         actor,
         now,
     };
@@ -222,7 +224,7 @@ fn the_same_edit_made_twice_is_accepted_without_a_change() {
 fn a_colliding_order_number_gets_a_suffix_and_the_history_says_so() {
     let pipeline = Pipeline::standard();
     let ctx = Context {
-        pipeline: &pipeline,
+        processes: &domain::Processes::single(pipeline.clone()),
         actor: &sales(),
         now: t0(),
     };
@@ -255,7 +257,7 @@ fn a_colliding_order_number_gets_a_suffix_and_the_history_says_so() {
 fn a_renumbered_long_number_still_fits() {
     let pipeline = Pipeline::standard();
     let ctx = Context {
-        pipeline: &pipeline,
+        processes: &domain::Processes::single(pipeline.clone()),
         actor: &sales(),
         now: t0(),
     };
@@ -308,7 +310,12 @@ fn rebase_puts_pending_changes_on_top_of_the_server_state_and_flags_what_will_fa
         pending(4, advance("requirement", "contract", None)),
         pending(5, note(1, "合同已发客户")),
     ];
-    let rebased = rebase(&pipeline, &legal(), &base, &queue);
+    let rebased = rebase(
+        &domain::Processes::single(pipeline.clone()),
+        &legal(),
+        &base,
+        &queue,
+    );
     assert_eq!(rebased.at_risk.len(), 1);
     assert_eq!(rebased.at_risk[0].seq, 4);
     assert!(rebased.at_risk[0].message.contains("王芳"));
@@ -324,7 +331,12 @@ fn rebase_predicts_the_servers_renumbering() {
     let mut other = created();
     other.id = Uuid::from_u128(0x99);
     let base = std::collections::BTreeMap::from([(other.id, other)]);
-    let rebased = rebase(&pipeline, &sales(), &base, &[pending(1, create())]);
+    let rebased = rebase(
+        &domain::Processes::single(pipeline.clone()),
+        &sales(),
+        &base,
+        &[pending(1, create())],
+    );
     assert!(rebased.at_risk.is_empty());
     assert_eq!(rebased.overlay[&oid()].number.as_str(), "HZ-2026-001-2");
 }

@@ -92,7 +92,7 @@ impl Server {
             }
             self.tick();
             let ctx = Context {
-                pipeline: &pipeline,
+                processes: &domain::Processes::single(pipeline.clone()),
                 actor,
                 now: self.clock,
             };
@@ -177,6 +177,7 @@ impl Server {
             rejection_cursor: rejections.last().map_or(rejections_after, |(id, _, _)| *id),
             rejections: rejections.into_iter().map(|(_, _, r)| r.clone()).collect(),
             more_rejections,
+            process_versions: vec![],
         }
     }
 }
@@ -260,7 +261,7 @@ impl Device {
         };
         let pipeline = Pipeline::standard();
         let ctx = Context {
-            pipeline: &pipeline,
+            processes: &domain::Processes::single(pipeline.clone()),
             actor: &self.actor,
             now: device_time,
         };
@@ -297,7 +298,7 @@ impl Device {
         if !page.more {
             self.pending.retain(|p| p.seq > page.last_seq);
             let rebased = rebase(
-                &Pipeline::standard(),
+                &domain::Processes::standard(),
                 &self.actor,
                 &self.base,
                 &self.pending,

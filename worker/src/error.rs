@@ -80,6 +80,15 @@ pub enum ApiError {
     LinkExpired,
     #[error("the order kept changing while the customer's change was written")]
     OrderBusy,
+    #[error("process version {current} was published after the draft's base")]
+    ProcessConflict {
+        current: u32,
+        author: String,
+        note: String,
+        published_at: String,
+    },
+    #[error("no such process version")]
+    ProcessVersionNotFound,
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("database error: {0}")]
@@ -119,7 +128,9 @@ impl ApiError {
             ApiError::LoginTaken
             | ApiError::LastAdmin
             | ApiError::SetupClosed
-            | ApiError::DemoDataRefused => 409,
+            | ApiError::DemoDataRefused
+            | ApiError::ProcessConflict { .. } => 409,
+            ApiError::ProcessVersionNotFound => 404,
             ApiError::Domain(error) => match error {
                 DomainError::NotFound => 404,
                 DomainError::Forbidden { .. } => 403,
@@ -165,6 +176,8 @@ impl ApiError {
             ApiError::LinkInvalid => "link_invalid",
             ApiError::LinkExpired => "link_expired",
             ApiError::OrderBusy => "order_busy",
+            ApiError::ProcessConflict { .. } => "process_conflict",
+            ApiError::ProcessVersionNotFound => "process_version_not_found",
             ApiError::Domain(error) => error.code(),
             ApiError::Database(_) => "database_unavailable",
             ApiError::Internal(_) => "internal",
@@ -298,6 +311,21 @@ impl ApiError {
                 "订单正在更新，请稍后再试",
                 "The order is being updated; please try again in a moment",
             ),
+            ApiError::ProcessConflict {
+                current,
+                author,
+                note,
+                published_at,
+            } => {
+                if zh {
+                    format!("{author} 已于 {published_at} 发布了第 {current} 版流程（说明：{note}），你的草稿基于旧版本；请在新版本上重新修改后再发布")
+                } else {
+                    format!("{author} published process version {current} at {published_at} (note: {note}) after your draft's base; rebase your draft on it and publish again")
+                }
+            }
+            ApiError::ProcessVersionNotFound => {
+                pick("没有这个流程版本", "No such process version")
+            }
             ApiError::Domain(error) => error.message(lang),
             ApiError::Database(_) => pick(
                 "数据库暂时不可用，请稍后重试",

@@ -8,6 +8,7 @@ mod router;
 mod customer;
 mod dev;
 mod notify;
+mod process;
 mod sync;
 mod team;
 

@@ -9,7 +9,7 @@ use crate::{
     customer::{pages, share, track},
     dev,
     error::ApiError,
-    health, notify, sync,
+    health, notify, process, sync,
     team::{board, members, session, setup},
 };
 
@@ -99,6 +99,29 @@ pub async fn handle(req: Request, env: Env) -> Response {
         })
         .get_async("/api/admin/notify/outbox", |req, ctx| {
             respond(notify::admin::outbox(req, ctx))
+        })
+        // The follow-up process: versions, draft, publish, migrate; admins only (process/).
+        .get_async("/api/admin/process", |req, ctx| {
+            respond(process::overview(req, ctx))
+        })
+        .put_async("/api/admin/process/draft", |req, ctx| {
+            respond(process::save_draft(req, ctx))
+        })
+        .post_async("/api/admin/process/publish", |req, ctx| {
+            respond(process::publish(req, ctx))
+        })
+        .post_async("/api/admin/process/restore", |req, ctx| {
+            respond(process::restore(req, ctx))
+        })
+        .post_async("/api/admin/process/preview", |req, ctx| {
+            respond(process::preview(req, ctx))
+        })
+        .post_async("/api/admin/process/migrate", |req, ctx| {
+            respond(process::migrate(req, ctx))
+        })
+        // Published versions for any team member (a phone missing one fetches it).
+        .get_async("/api/process/versions", |req, ctx| {
+            respond(process::versions(req, ctx))
         })
         // Sync (offline devices): push decided mutations, pull changed orders and rejections.
         .post_async("/api/sync/push", |req, ctx| respond(sync::push(req, ctx)))

@@ -48,7 +48,7 @@ impl Default for FeedbackDrafts {
 pub fn CustomerFeedback(order: Order) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
-    let open = state.with_pipeline(|pipeline| order.open_for_feedback(pipeline));
+    let open = state.with_pipeline_of(&order, |pipeline| order.open_for_feedback(pipeline));
     let nothing_yet = order.feedback.is_none() && order.after_sales.is_empty();
     if !open && nothing_yet {
         return ().into_any();

@@ -47,7 +47,7 @@ pub fn BoardPage() -> impl IntoView {
         let limit = limit.get();
         filter.with(|filter| {
             state.cards.with(|cards| {
-                state.with_pipeline(|pipeline| {
+                state.with_board_pipeline(|pipeline, current_stages| {
                     let grouped = columns(cards.values(), filter, &me, pipeline, format::today());
                     let page = |column: &Vec<&Card>| {
                         column
@@ -60,6 +60,8 @@ pub fn BoardPage() -> impl IntoView {
                         .stages
                         .iter()
                         .enumerate()
+                        // A stage the process no longer has is shown while orders sit in it.
+                        .filter(|(key, column)| *key < current_stages || !column.is_empty())
                         .map(|(key, column)| ColumnView {
                             key,
                             count: column.len(),
@@ -93,7 +95,7 @@ pub fn BoardPage() -> impl IntoView {
         if key == CLOSED {
             t_string!(i18n, board_closed).to_string()
         } else {
-            state.with_pipeline(|pipeline| {
+            state.with_board_pipeline(|pipeline, _| {
                 pipeline.stages[key]
                     .name
                     .get(current_lang(i18n))

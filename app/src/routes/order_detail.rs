@@ -229,7 +229,7 @@ fn OrderView(order: Order) -> impl IntoView {
             format!("{}：{reason}", t_string!(i18n, status_cancelled)),
         )),
     };
-    let stage_name = state.with_pipeline(|pipeline| {
+    let stage_name = state.with_pipeline_of(&order, |pipeline| {
         pipeline
             .stage(&order.stage)
             .map(|stage| stage.name.get(lang()).to_string())
@@ -324,7 +324,7 @@ fn Timeline(order: Order) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let lang = move || current_lang(i18n);
-    let rows = state.with_pipeline(|pipeline| {
+    let rows = state.with_pipeline_of(&order, |pipeline| {
         let current_index = pipeline.index_of(&order.stage).unwrap_or(0);
         pipeline
             .stages
@@ -376,7 +376,7 @@ fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
     let reason = drafts().advance_reason;
     let asking_reason = drafts().asking_reason;
     let page = drafts();
-    let pipeline = state.pipeline();
+    let pipeline = state.pipeline_of(&order);
     let stage = pipeline.stage(&order.stage).cloned();
     let Some(stage) = stage else {
         return view! { <p class="notice notice-warn">{t!(i18n, detail_unknown_stage)}</p> }
@@ -530,7 +530,7 @@ fn ShipmentAndInvoice(order: Order, #[prop(optional)] nested: bool) -> impl Into
     let order_id = order.id;
     // The current stage's records still missing that someone else may be asked for.
     let missing: Vec<ExitRequirement> = if order.is_active() {
-        state.with_pipeline(|pipeline| {
+        state.with_pipeline_of(&order, |pipeline| {
             pipeline
                 .stage(&order.stage)
                 .map(|def| def.exit_requirements.clone())
@@ -543,7 +543,7 @@ fn ShipmentAndInvoice(order: Order, #[prop(optional)] nested: bool) -> impl Into
         .into_iter()
         .filter(|need| !order.has_recorded(*need))
         .collect();
-    let relevant = state.with_pipeline(|pipeline| order.shipping_open(pipeline))
+    let relevant = state.with_pipeline_of(&order, |pipeline| order.shipping_open(pipeline))
         && (state.may(Some(&order), Action::RecordShipment)
             || state.may(Some(&order), Action::RecordInvoice))
         || order.shipment.is_some()
@@ -790,7 +790,8 @@ fn History(order: Order) -> impl IntoView {
                 {move || {
                     let lang = lang();
                     events.iter().rev().map(|event| {
-                        let text = state.with_pipeline(|pipeline| event.describe(pipeline, lang));
+                        // Every stage of every version: a migrated order's history names stages of its old one.
+                        let text = state.with_board_pipeline(|pipeline, _| event.describe(pipeline, lang));
                         view! {
                             <li>
                                 <span class="history-text">{text}</span>

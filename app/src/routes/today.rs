@@ -210,7 +210,7 @@ fn TodayRow(card: Card, section: Section) -> impl IntoView {
     };
     let stage = card.stage.clone();
     let stage_name = move || {
-        state.with_pipeline(|pipeline| {
+        state.with_board_pipeline(|pipeline, _| {
             pipeline
                 .stage(&stage)
                 .map(|def| def.name.get(lang()).to_string())

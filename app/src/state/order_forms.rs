@@ -185,7 +185,7 @@ mod tests {
         let pipeline = Pipeline::standard();
         let actor = admin();
         let context = Context {
-            pipeline: &pipeline,
+            processes: &domain::Processes::single(pipeline.clone()),
             actor: &actor,
             now: Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap(),
         };

@@ -288,6 +288,8 @@ impl AppState {
                 cursor,
                 rejections_after,
                 DEFAULT_PULL_LIMIT,
+                // The newest version this device holds: the answer brings every newer one.
+                self.processes.with_value(|p| p.current_number()),
             )
             .await?;
             let more = page.more || page.more_rejections;
@@ -302,11 +304,17 @@ impl AppState {
     async fn store_pulled(&self, page: &domain::PullResponse) -> Result<(), SyncError> {
         let storage = self.open_storage()?;
         let actor = self.actor_untracked().ok_or(SyncError::SignedOut)?;
-        let pipeline = self.pipeline();
+        let processes = self.processes();
         let lock = self.write_lock.get_value();
         let _guard = lock.lock().await;
         let _other_tabs = crate::storage::tab_lock::acquire().await;
-        let pulled = storage.apply_pull_page(page, &pipeline, &actor).await?;
+        let pulled = storage.apply_pull_page(page, &processes, &actor).await?;
+        if !page.process_versions.is_empty() {
+            // Stored with the page; from now on new orders start on the newest version.
+            self.processes.set_value(domain::Processes::new(
+                processes.versions().chain(&page.process_versions).cloned(),
+            ));
+        }
         let open = self
             .open_order
             .with_untracked(|open| open.as_ref().map(|order| order.id));

@@ -4,9 +4,9 @@
 //! * `orders` (key path `id`): `{ id, number, stage, owner_id, due: "YYYY-MM-DD",
 //!   updated: RFC3339 UTC millis, order: "<Order as JSON>" }`, indexes (v2) `number` (unique
 //!   until v4),
-//!   `stage`, `owner_id`, `due`, `updated`. `due` is `Order::due_date(&Pipeline::standard())`.
+//!   `stage`, `owner_id`, `due`, `updated`. `due` is `Order::due_date` on the order's own process version.
 //! * `cards` (key path `bucket`, v3): `{ bucket: 0..32, cards: "<JSON array of Card>" }`, the
-//!   board's summary of each order (`domain::Card::from_order(order, &Pipeline::standard())`),
+//!   board's summary of each order (`domain::Card::from_order` with the order's own version's pipeline),
 //!   grouped by `records::card_bucket(order id)`. Every order write rewrites the card's bucket
 //!   in the same transaction as the order, so a card never disagrees with its order; the board
 //!   opens from cards alone (about 500 bytes each instead of 3.5 KB per order).
@@ -20,6 +20,9 @@
 //!   (number), `sync_cursor` / `rejection_cursor` (numbers), `rejections` (JSON list of the
 //!   server's refusals not yet dismissed), `schema` (upgrade note) and settings under
 //!   `setting:<key>` (JSON string).
+//! * `processes` (key path `number`, v6): `{ number, version: "<ProcessVersion JSON>" }`, the
+//!   published process versions pulled from the server (version 1 is the domain's). Orders are
+//!   shown and changed by their own version's pipeline (`domain::Processes::for_order`).
 //!
 //! Why domain values are JSON strings: see `records.rs`. Every method is one IndexedDB
 //! transaction; a method that returns an error has changed nothing.
@@ -52,7 +55,7 @@ use schema::{BASES, CARDS, META, ORDERS, PENDING};
 pub use sync::PulledPage;
 
 pub const DB_NAME: &str = "gendan";
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 const DEVICE_ID: &str = "device_id";
 const NEXT_SEQ: &str = "next_seq";
@@ -196,7 +199,7 @@ impl Storage {
 
     /// THE write path. One readwrite transaction over `orders`, `cards`, `pending` and `meta`:
     /// read `next_seq` (1 when absent), add the pending mutation under it, write `next_seq + 1`,
-    /// put the order's card, put the order. Resolves after the transaction has committed (durability "strict": on
+    /// put the order's card (by `pipeline`, the order's own version's), put the order. Resolves after the transaction has committed (durability "strict": on
     /// disk, not just in the OS cache), with the seq used. On any failure the transaction is
     /// aborted and nothing of the change is stored.
     pub async fn save_change(
@@ -204,6 +207,7 @@ impl Storage {
         mutation: &Mutation,
         device_time: DateTime<Utc>,
         order: &Order,
+        pipeline: &Pipeline,
     ) -> Result<u64, StorageError> {
         if mutation.order_id() != order.id {
             return Err(StorageError::Other(format!(
@@ -213,9 +217,8 @@ impl Storage {
             )));
         }
         // Encode before opening the transaction: nothing can fail half-way for our own reasons.
-        let pipeline = Pipeline::standard();
-        let order_record = records::order_record(order, &pipeline)?;
-        let card = Card::from_order(order, &pipeline);
+        let order_record = records::order_record(order, pipeline)?;
+        let card = Card::from_order(order, pipeline);
         let bucket = records::card_bucket(order.id);
         let tx = self
             .db()

@@ -240,6 +240,24 @@ pub(crate) fn decode_pending_order_id(record: &JsValue) -> Result<Uuid, StorageE
     Uuid::parse_str(&text).map_err(|e| StorageError::corrupt(format!("pending mutation: {e}")))
 }
 
+/// Key path of `processes`: the version number.
+pub(crate) const PROCESS_NUMBER: &str = "number";
+const PROCESS_VERSION: &str = "version";
+
+/// `{ number, version: "<ProcessVersion JSON>" }` in `processes`.
+pub(crate) fn process_record(version: &domain::ProcessVersion) -> Result<JsValue, StorageError> {
+    let record = Object::new();
+    set(&record, PROCESS_NUMBER, &JsValue::from(version.number))?;
+    let json = serde_json::to_string(version).map_err(|e| StorageError::Other(e.to_string()))?;
+    set(&record, PROCESS_VERSION, &JsValue::from_str(&json))?;
+    Ok(record.into())
+}
+
+pub(crate) fn decode_process(record: &JsValue) -> Result<domain::ProcessVersion, StorageError> {
+    let json = get_string(record, PROCESS_VERSION, "process version")?;
+    serde_json::from_str(&json).map_err(|e| StorageError::corrupt(format!("process version: {e}")))
+}
+
 /// `{ key, value }` in `meta`.
 pub(crate) fn meta_record(key: &str, value: &JsValue) -> Result<JsValue, StorageError> {
     let record = Object::new();

@@ -31,6 +31,9 @@ pub(crate) const CARDS: &str = "cards";
 /// Version 4: for each order with unsynced changes, the server's version it was changed from
 /// (`null` for an order created on this device): what a rejected change falls back to.
 pub(crate) const BASES: &str = "bases";
+/// Version 6: the published process versions this device has received (`domain::ProcessVersion`
+/// as JSON, key `number`); version 1 is the domain's own and not stored.
+pub(crate) const PROCESSES: &str = "processes";
 
 /// Indexes on `orders` added in version 2: (index name = key path, unique).
 pub(crate) const ORDER_INDEXES: [(&str, bool); 5] = [
@@ -47,7 +50,8 @@ const SCHEMA_NOTE: &str = "v1: stores orders(id), pending(seq), meta(key); \
      v4: store bases(id), the server version of each order with unsynced changes; orders index \
      number no longer unique (a number renumbered by the server may be held briefly by two); \
      v5: cards rebuilt from the orders (cards gained the stage's responsible person, open \
-     after-sales requests and the rating)";
+     after-sales requests and the rating); \
+     v6: store processes(number), the published process versions pulled from the server";
 
 /// Runs upgrade steps `old + 1 ..= new`. `tx` is the `versionchange` transaction: the only way
 /// to reach stores created by an earlier version (indexed_db_futures 0.6 does not expose it, so
@@ -105,6 +109,11 @@ fn upgrade(
                 // throw them all away and rebuild each from its order.
                 tx.object_store(CARDS)?.clear()?;
                 build_cards_from_orders(tx)?;
+            }
+            6 => {
+                db.create_object_store(PROCESSES)
+                    .with_key_path(KeyPath::One(records::PROCESS_NUMBER))
+                    .build()?;
             }
             _ => {
                 return Err(

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use domain::{rebase, Actor, Card, Order, PendingMutation, Pipeline, PullResponse, Rejection};
+use domain::{rebase, Actor, Card, Order, PendingMutation, Processes, PullResponse, Rejection};
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use indexed_db_futures::KeyRange;
@@ -13,7 +13,7 @@ use uuid::Uuid;
 use wasm_bindgen::prelude::*;
 
 use super::records::{self, meta_record};
-use super::schema::{BASES, CARDS, META, ORDERS, PENDING};
+use super::schema::{BASES, CARDS, META, ORDERS, PENDING, PROCESSES};
 use super::{commit, Storage, StorageError, DEVICE_ID, NEXT_SEQ};
 
 const SYNC_CURSOR: &str = "sync_cursor";
@@ -48,6 +48,19 @@ impl Storage {
         let cursor = number(meta.get(SYNC_CURSOR).await?)?;
         let rejection_cursor = number(meta.get(REJECTION_CURSOR).await?)?;
         Ok((cursor, rejection_cursor))
+    }
+
+    /// Every process version this device holds (version 1 included): what orders are shown
+    /// and changed by.
+    pub async fn processes(&self) -> Result<Processes, StorageError> {
+        let tx = self.transaction([PROCESSES], TransactionMode::Readonly)?;
+        let store = tx.object_store(PROCESSES)?;
+        let versions = store
+            .get_all::<JsValue>()
+            .await?
+            .map(|record| records::decode_process(&record?))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Processes::new(versions))
     }
 
     /// The server's refusals this device has not dismissed yet.
@@ -120,14 +133,29 @@ impl Storage {
     pub async fn apply_pull_page(
         &self,
         page: &PullResponse,
-        pipeline: &Pipeline,
+        processes: &Processes,
         actor: &Actor,
     ) -> Result<PulledPage, StorageError> {
+        // Orders of this page may run on versions it brings.
+        let with_new;
+        let processes = if page.process_versions.is_empty() {
+            processes
+        } else {
+            with_new = Processes::new(processes.versions().chain(&page.process_versions).cloned());
+            &with_new
+        };
         let tx = self.transaction(
-            [ORDERS, CARDS, PENDING, META, BASES],
+            [ORDERS, CARDS, PENDING, META, BASES, PROCESSES],
             TransactionMode::Readwrite,
         )?;
         let outcome = {
+            // The versions first, in the same transaction as the orders that may run on them.
+            let process_store = tx.object_store(PROCESSES)?;
+            for version in &page.process_versions {
+                process_store
+                    .put(records::process_record(version)?)
+                    .build()?;
+            }
             let orders = tx.object_store(ORDERS)?;
             let cards = tx.object_store(CARDS)?;
             let pending_store = tx.object_store(PENDING)?;
@@ -174,7 +202,7 @@ impl Storage {
                 .filter(|p| rebased_on.contains_key(&p.mutation.order_id()))
                 .cloned()
                 .collect();
-            let rebased = rebase(pipeline, actor, &rebased_on, &to_replay);
+            let rebased = rebase(processes, actor, &rebased_on, &to_replay);
             for (id, order) in &server {
                 if waiting.contains(id) {
                     let json = serde_json::to_string(order)
@@ -217,7 +245,7 @@ impl Storage {
             // Writes: orders, their cards (one read-modify-write per touched bucket), bases.
             for order in &put {
                 orders
-                    .put(records::order_record(order, pipeline)?)
+                    .put(records::order_record(order, processes.for_order(order))?)
                     .build()?;
             }
             for id in &removed {
@@ -225,7 +253,10 @@ impl Storage {
                     .delete::<JsValue, _>(KeyRange::Only(JsValue::from_str(&id.to_string())))
                     .build()?;
             }
-            let new_cards: Vec<Card> = put.iter().map(|o| Card::from_order(o, pipeline)).collect();
+            let new_cards: Vec<Card> = put
+                .iter()
+                .map(|o| Card::from_order(o, processes.for_order(o)))
+                .collect();
             let touched: BTreeSet<u32> = new_cards
                 .iter()
                 .map(|card| card.id)

@@ -125,7 +125,7 @@ mod tests {
             .unwrap();
         let customer = crate::Actor::customer("郭磊");
         let ctx = crate::Context {
-            pipeline: &pipeline,
+            processes: &crate::Processes::single(pipeline.clone()),
             actor: &customer,
             now: Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 0).unwrap(),
         };
@@ -407,7 +407,7 @@ mod tests {
             .unwrap();
         let service = crate::Actor::new("u-zhaomin", "赵敏", vec![crate::Role::Service]);
         let ctx = crate::Context {
-            pipeline: &pipeline,
+            processes: &crate::Processes::single(pipeline.clone()),
             actor: &service,
             now: Utc.with_ymd_and_hms(2026, 11, 26, 4, 0, 0).unwrap(),
         };

@@ -95,7 +95,7 @@ pub fn run(
 ) -> Result<Applied, DomainError> {
     let pipeline = Pipeline::standard();
     let ctx = Context {
-        pipeline: &pipeline,
+        processes: &domain::Processes::single(pipeline.clone()),
         actor,
         now,
     };

@@ -16,7 +16,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use domain::{
-    apply, customer_view, Actor, AfterSalesKind, Context, CustomerView, Lang, Mutation, Pipeline,
+    apply, customer_view, Actor, AfterSalesKind, Context, CustomerView, Lang, Mutation, Processes,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -84,10 +84,15 @@ impl<'a> Caller<'a> {
     }
 }
 
-fn view_of(found: &CustomerOrder, lang: Lang, now: DateTime<Utc>) -> CustomerView {
+fn view_of(
+    found: &CustomerOrder,
+    processes: &Processes,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> CustomerView {
     customer_view(
         &found.order,
-        &Pipeline::standard(),
+        processes.for_order(&found.order),
         lang,
         found.sales_phone.clone(),
         now,
@@ -168,7 +173,8 @@ pub async fn lookup_by_number(
         token: customer_link::sign(&secret, found.order.id, now, expires_at),
         expires_at: timestamp(expires_at),
     };
-    Ok((view_of(&found, lang, now), access))
+    let processes = repository.processes().await?;
+    Ok((view_of(&found, &processes, lang, now), access))
 }
 
 /// The wrong guess that used up an order number's day: a strike for the number
@@ -282,7 +288,8 @@ pub async fn open_link(
         token: token.to_string(),
         expires_at: timestamp(claims.expires_at),
     };
-    Ok((view_of(&found, lang, now), access))
+    let processes = caller.repository()?.processes().await?;
+    Ok((view_of(&found, &processes, lang, now), access))
 }
 
 /// What a customer asks for through a token.
@@ -311,7 +318,7 @@ pub async fn act(
     let now = server_now();
     let (claims, mut found) = read_by_token(caller, token, now).await?;
     let repository = caller.repository()?;
-    let pipeline = Pipeline::standard();
+    let processes = repository.processes().await?;
     for attempt in 1..=MAX_ATTEMPTS {
         let order = &found.order;
         // Already as asked (a double submit, or a retry after a lost answer): nothing to write.
@@ -325,7 +332,7 @@ pub async fn act(
                 .is_some_and(|f| f.stars == *stars && f.comment == comment.trim()),
         };
         if already {
-            return Ok(view_of(&found, lang, now));
+            return Ok(view_of(&found, &processes, lang, now));
         }
         let mutation = match &action {
             CustomerAction::Rate { stars, comment } => Mutation::RateOrder {
@@ -349,7 +356,7 @@ pub async fn act(
         let actor = Actor::customer(&order.customer.contact);
         let applied = apply(
             &Context {
-                pipeline: &pipeline,
+                processes: &processes,
                 actor: &actor,
                 now,
             },
@@ -367,7 +374,7 @@ pub async fn act(
                     sales_phone: found.sales_phone,
                     links_revoked_through_ms: found.links_revoked_through_ms,
                 };
-                return Ok(view_of(&written, lang, now));
+                return Ok(view_of(&written, &processes, lang, now));
             }
             Err(CommitError::Stale) | Err(CommitError::Transient(_)) if attempt < MAX_ATTEMPTS => {
                 crate::repository::retry::backoff(attempt).await;

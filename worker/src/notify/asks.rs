@@ -105,8 +105,9 @@ mod tests {
         let pipeline = Pipeline::standard();
         let admin = Actor::new("u-admin", "管理员", vec![Role::Admin]);
         let now = Utc.with_ymd_and_hms(2026, 11, 27, 2, 0, 0).unwrap();
+        let processes = domain::Processes::single(pipeline.clone());
         let ctx = Context {
-            pipeline: &pipeline,
+            processes: &processes,
             actor: &admin,
             now,
         };

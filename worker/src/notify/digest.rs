@@ -111,7 +111,7 @@ pub async fn queue_digests(
         return Ok(0);
     }
     let today = business_date(now);
-    let pipeline = Pipeline::standard();
+    let processes = repo.processes().await?;
     let mut entries = Vec::new();
     let mut after = String::new();
     loop {
@@ -120,7 +120,12 @@ pub async fn queue_digests(
         after = last.id.clone();
         for row in &page {
             match serde_json::from_str::<Order>(&row.doc) {
-                Ok(order) => entries.extend(overdue_entry(&order, &pipeline, today, link_base)),
+                Ok(order) => entries.extend(overdue_entry(
+                    &order,
+                    processes.for_order(&order),
+                    today,
+                    link_base,
+                )),
                 // One unreadable document must not stop everyone's digest.
                 Err(error) => worker::console_error!("overdue scan: order {}: {error}", row.id),
             }
@@ -162,10 +167,10 @@ mod tests {
     use uuid::Uuid;
 
     fn created(at: DateTime<Utc>, id: u128, number: &str) -> Order {
-        let pipeline = Pipeline::standard();
+        let processes = domain::Processes::standard();
         let actor = Actor::new("u-wangfang", "王芳", vec![Role::Sales]);
         let ctx = Context {
-            pipeline: &pipeline,
+            processes: &processes,
             actor: &actor,
             now: at,
         };

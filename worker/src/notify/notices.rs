@@ -106,10 +106,11 @@ mod tests {
     #[test]
     fn entering_a_notify_stage_queues_one_notice_per_channel_and_nothing_else_does() {
         let pipeline = Pipeline::standard();
+        let processes = domain::Processes::single(pipeline.clone());
         let admin = Actor::new("u-admin", "管理员", vec![Role::Admin]);
         let now = Utc.with_ymd_and_hms(2026, 11, 27, 2, 0, 0).unwrap();
         let ctx = Context {
-            pipeline: &pipeline,
+            processes: &processes,
             actor: &admin,
             now,
         };

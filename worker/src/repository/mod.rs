@@ -10,6 +10,7 @@ mod accounts;
 mod bench;
 mod customer;
 mod notify;
+mod process;
 pub mod retry;
 mod sync;
 

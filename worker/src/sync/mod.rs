@@ -17,8 +17,8 @@ use chrono::{DateTime, Utc};
 use domain::staff_refs::{resolve_staff, Directory};
 use domain::{
     make_number_unique, process, renumber_stems, Context, Decision, Order, PendingMutation,
-    Pipeline, PushRequest, PushResponse, Rejection, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT,
-    MAX_PULL_REJECTIONS, MAX_PUSH_MUTATIONS,
+    PushRequest, PushResponse, Rejection, DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, MAX_PULL_REJECTIONS,
+    MAX_PUSH_MUTATIONS,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -198,7 +198,8 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
         }
     }
 
-    let pipeline = Pipeline::standard();
+    // Every process version: each order is judged by its own (one small read per push).
+    let processes = retrying(|| repo.processes()).await?;
     let actor = user.actor();
     // Who may own an order or be responsible for a stage: the active team, read once.
     let team: Directory = retrying(|| repo.list_users())
@@ -242,7 +243,7 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
         };
         let received_at = server_now();
         let rules = Context {
-            pipeline: &pipeline,
+            processes: &processes,
             actor: &actor,
             now: received_at,
         };
@@ -288,13 +289,15 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
                 notices.extend(notify::asks::help_asked_rows(
                     before,
                     order,
-                    &pipeline,
+                    processes.for_order(order),
                     team_channels.as_deref().unwrap_or_default(),
                     link_base.as_deref(),
                     received_at,
                 )?);
             }
-            if notify::notices::entered_notify_stages(before, order, &pipeline).is_empty() {
+            if notify::notices::entered_notify_stages(before, order, processes.for_order(order))
+                .is_empty()
+            {
                 continue;
             }
             if notice_channels.is_none() {
@@ -303,7 +306,7 @@ pub async fn push(mut req: Request, ctx: RouteContext<()>) -> Result<Response, A
             notices.extend(notify::notices::notice_rows(
                 before,
                 order,
-                &pipeline,
+                processes.for_order(order),
                 notice_channels.as_deref().unwrap_or_default(),
                 link_base.as_deref(),
                 share_secret.as_ref(),
@@ -446,12 +449,14 @@ struct PullParams {
     cursor: u64,
     rejections_after: u64,
     limit: u32,
+    processes_after: u32,
 }
 
 fn pull_params(req: &Request) -> Result<PullParams, ApiError> {
     let url = req.url().map_err(|e| ApiError::BadQuery(e.to_string()))?;
     let mut device_id = None;
     let (mut cursor, mut rejections_after, mut limit) = (0u64, 0u64, DEFAULT_PULL_LIMIT);
+    let mut processes_after = 0u32;
     let number = |name: &str, value: &str| -> Result<u64, ApiError> {
         value
             .parse::<u64>()
@@ -469,6 +474,10 @@ fn pull_params(req: &Request) -> Result<PullParams, ApiError> {
             }
             "cursor" => cursor = number("cursor", &value)?,
             "rejections_after" => rejections_after = number("rejections_after", &value)?,
+            "processes_after" => {
+                processes_after = u32::try_from(number("processes_after", &value)?)
+                    .map_err(|_| ApiError::BadQuery("processes_after is too large".into()))?
+            }
             "limit" => {
                 limit = value
                     .parse::<u32>()
@@ -487,6 +496,7 @@ fn pull_params(req: &Request) -> Result<PullParams, ApiError> {
         cursor,
         rejections_after,
         limit,
+        processes_after,
     })
 }
 
@@ -500,6 +510,8 @@ struct PullTail {
     rejections: Vec<Rejection>,
     rejection_cursor: u64,
     more_rejections: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    process_versions: Vec<domain::ProcessVersion>,
 }
 
 pub async fn pull(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
@@ -531,6 +543,9 @@ pub async fn pull(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiEr
     let more_rejections = rejections.len() > MAX_PULL_REJECTIONS as usize;
     rejections.truncate(MAX_PULL_REJECTIONS as usize);
 
+    // Read after the snapshot: every order in it was written after its version was published,
+    // so the device never receives an order on a version this answer does not carry.
+    let process_versions = retrying(|| repo.process_versions_after(params.processes_after)).await?;
     let cursor = rows.last().map_or(params.cursor, |row| row.version as u64);
     let rejection_cursor = rejections
         .last()
@@ -555,6 +570,7 @@ pub async fn pull(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiEr
         rejections: rejections.into_iter().map(|(_, r)| r).collect(),
         rejection_cursor,
         more_rejections,
+        process_versions,
     })
     .map_err(|e| ApiError::Internal(e.to_string()))?;
     // `tail` is `{"tombstones":…}`: put the orders array in front of its first key.
@@ -655,10 +671,10 @@ mod tests {
 
     #[test]
     fn a_pushed_owner_is_taken_from_the_team_not_from_the_device() {
-        let pipeline = Pipeline::standard();
+        let processes = domain::Processes::standard();
         let actor = domain::Actor::new("u-wangfang", "王芳", vec![domain::Role::Sales]);
         let rules = Context {
-            pipeline: &pipeline,
+            processes: &processes,
             actor: &actor,
             now: DateTime::UNIX_EPOCH + chrono::Duration::days(20_000),
         };
@@ -722,10 +738,10 @@ mod tests {
 
     #[test]
     fn a_run_renumbers_against_d1_and_against_its_own_earlier_creates() {
-        let pipeline = Pipeline::standard();
+        let processes = domain::Processes::standard();
         let actor = domain::Actor::new("u-wangfang", "王芳", vec![domain::Role::Sales]);
         let rules = Context {
-            pipeline: &pipeline,
+            processes: &processes,
             actor: &actor,
             now: DateTime::UNIX_EPOCH + chrono::Duration::days(20_000),
         };
@@ -751,10 +767,10 @@ mod tests {
 
     #[test]
     fn an_order_never_collides_with_its_own_stored_number() {
-        let pipeline = Pipeline::standard();
+        let processes = domain::Processes::standard();
         let actor = domain::Actor::new("u-wangfang", "王芳", vec![domain::Role::Sales]);
         let rules = Context {
-            pipeline: &pipeline,
+            processes: &processes,
             actor: &actor,
             now: DateTime::UNIX_EPOCH + chrono::Duration::days(20_000),
         };

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use domain::{make_number_unique, renumber_stems, system_actor, Actor, Applied, Context, Pipeline};
+use domain::{make_number_unique, renumber_stems, system_actor, Actor, Applied, Context};
 
 use crate::{
     error::ApiError,
@@ -22,11 +22,12 @@ pub async fn fill_missing(repo: &Repository, now: DateTime<Utc>) -> Result<(), A
     if missing.is_empty() {
         return Ok(());
     }
-    let pipeline = Pipeline::standard();
+    // Renumbering reads no stage, but the context wants the versions.
+    let processes = retrying(|| repo.processes()).await?;
     let system = system_actor();
     let actor = Actor::new(system.user_id.clone(), system.name.clone(), vec![]);
     let rules = Context {
-        pipeline: &pipeline,
+        processes: &processes,
         actor: &actor,
         now,
     };

@@ -1,0 +1,930 @@
+//! The company's follow-up process as versioned data: published versions are immutable, an admin
+//! edits a draft and publishes it, and every order runs on the version it was started on.
+//!
+//! Why versions and not one editable pipeline: peers that let admins rename or delete stages in
+//! place have hidden orders already in them. Here a stage key is never deleted or reused (it is
+//! archived, and comes back only as itself), so every order's stage always exists in its own
+//! version; structural changes reach in-flight orders only through an explicit, total
+//! [`migration`](plan_migration), each moved order recording why in its history.
+//!
+//! Wording (names, customer texts, checklist labels) is the exception: people expect a renamed
+//! stage to read the new way everywhere at once, so [`Processes`] lends every version the
+//! newest wording of each stage and checklist item it shares with later versions.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+use crate::history::{EventKind, HistoryEvent};
+use crate::i18n::Localized;
+use crate::order::{Order, StageProgress};
+use crate::pipeline::{Pipeline, StageDef, StageId};
+use crate::role::Role;
+use crate::staff::StaffRef;
+use crate::stage::{ChecklistItemDef, ExitRequirement};
+
+/// The version every company starts with: the standard six stages.
+pub const FIRST_VERSION: u32 = 1;
+/// More stages than this is not a follow-up process any phone screen can show.
+pub const MAX_STAGES: usize = 30;
+pub const MAX_CHECKLIST_ITEMS: usize = 50;
+/// Longest SLA accepted; anything beyond a year is a typo, not a plan.
+pub const MAX_SLA_DAYS: u32 = 365;
+pub const MAX_NAME_CHARS: usize = 40;
+pub const MAX_MESSAGE_CHARS: usize = 500;
+pub const MAX_CHECKLIST_LABEL_CHARS: usize = 200;
+pub const MAX_NOTE_CHARS: usize = 500;
+const MAX_KEY_CHARS: usize = 40;
+
+/// The serde default of `Order::process_version`: orders stored before versions existed, and
+/// older phones that do not send the field, run on version 1 (the standard process).
+pub fn first_version() -> u32 {
+    FIRST_VERSION
+}
+
+/// One published process: immutable once published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessVersion {
+    pub number: u32,
+    /// Who published it (the system for version 1).
+    pub author: StaffRef,
+    pub published_at: DateTime<Utc>,
+    pub note: String,
+    /// The active stages, in order.
+    pub stages: Vec<StageDef>,
+    /// Stages taken out of the process; kept so their keys are never given to another stage and
+    /// so they can be restored as themselves.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub archived: Vec<StageDef>,
+}
+
+impl ProcessVersion {
+    /// Version 1: the standard six stages, published by the system.
+    pub fn standard() -> ProcessVersion {
+        ProcessVersion {
+            number: FIRST_VERSION,
+            author: crate::sync::system_actor(),
+            published_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            note: "标准流程".into(),
+            stages: Pipeline::standard().stages,
+            archived: Vec::new(),
+        }
+    }
+
+    pub fn pipeline(&self) -> Pipeline {
+        Pipeline {
+            stages: self.stages.clone(),
+        }
+    }
+
+    fn all_keys(&self) -> impl Iterator<Item = &StageId> {
+        self.stages.iter().chain(&self.archived).map(|s| &s.id)
+    }
+
+    fn holds(&self, key: &StageId) -> bool {
+        self.stages.iter().any(|s| &s.id == key)
+    }
+}
+
+/// What an admin is editing: a copy of the version it was started from (`base`), changed by
+/// [`ProcessDraft::edit`] or replaced as a whole (the API's "save draft"), checked by
+/// [`ProcessDraft::check`] before it is stored or published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessDraft {
+    pub base_version: u32,
+    pub stages: Vec<StageDef>,
+    #[serde(default)]
+    pub archived: Vec<StageDef>,
+}
+
+/// One editing step, as the editor screen makes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DraftEdit {
+    /// A new stage after `after` (at the start when `None`). Its key must be new.
+    Add {
+        after: Option<StageId>,
+        stage: StageDef,
+    },
+    /// Replaces the stage with the same key (names, roles, checklist, SLA, rules).
+    Update { stage: StageDef },
+    /// Moves a stage to position `to` (0-based) among the active stages.
+    Move { stage: StageId, to: usize },
+    /// Takes a stage out of the process; its key stays reserved.
+    Archive { stage: StageId },
+    /// Brings an archived stage back, after `after`.
+    Restore {
+        stage: StageId,
+        after: Option<StageId>,
+    },
+}
+
+impl ProcessDraft {
+    pub fn from_version(version: &ProcessVersion) -> ProcessDraft {
+        ProcessDraft {
+            base_version: version.number,
+            stages: version.stages.clone(),
+            archived: version.archived.clone(),
+        }
+    }
+
+    /// Applies one edit and checks the result against `base`; on error the draft is unchanged.
+    pub fn edit(&mut self, base: &ProcessVersion, edit: DraftEdit) -> Result<(), DomainError> {
+        let mut next = self.clone();
+        match edit {
+            DraftEdit::Add { after, stage } => {
+                if next.key_known(&stage.id) || base.all_keys().any(|k| *k == stage.id) {
+                    return Err(DomainError::invalid(
+                        "stage.id",
+                        format!("阶段标识“{}”已被使用过，不能再用于新阶段", stage.id),
+                        format!(
+                            "Stage key '{}' has been used before and cannot be given to a new stage",
+                            stage.id
+                        ),
+                    ));
+                }
+                let at = next.position_after(after.as_ref())?;
+                next.stages.insert(at, stage);
+            }
+            DraftEdit::Update { stage } => {
+                let Some(slot) = next.stages.iter_mut().find(|s| s.id == stage.id) else {
+                    return Err(no_such_stage("stage.id", &stage.id));
+                };
+                *slot = stage;
+            }
+            DraftEdit::Move { stage, to } => {
+                let Some(from) = next.stages.iter().position(|s| s.id == stage) else {
+                    return Err(no_such_stage("stage", &stage));
+                };
+                if to >= next.stages.len() {
+                    return Err(DomainError::invalid(
+                        "to",
+                        "目标位置超出阶段列表",
+                        "The target position is past the end of the stage list",
+                    ));
+                }
+                let moved = next.stages.remove(from);
+                next.stages.insert(to, moved);
+            }
+            DraftEdit::Archive { stage } => {
+                let Some(at) = next.stages.iter().position(|s| s.id == stage) else {
+                    return Err(no_such_stage("stage", &stage));
+                };
+                let archived = next.stages.remove(at);
+                next.archived.push(archived);
+            }
+            DraftEdit::Restore { stage, after } => {
+                let Some(at) = next.archived.iter().position(|s| s.id == stage) else {
+                    return Err(no_such_stage("stage", &stage));
+                };
+                let restored = next.archived.remove(at);
+                let to = next.position_after(after.as_ref())?;
+                next.stages.insert(to, restored);
+            }
+        }
+        next.check(base)?;
+        *self = next;
+        Ok(())
+    }
+
+    fn key_known(&self, key: &StageId) -> bool {
+        self.stages
+            .iter()
+            .chain(&self.archived)
+            .any(|s| &s.id == key)
+    }
+
+    fn position_after(&self, after: Option<&StageId>) -> Result<usize, DomainError> {
+        match after {
+            None => Ok(0),
+            Some(key) => self
+                .stages
+                .iter()
+                .position(|s| &s.id == key)
+                .map(|i| i + 1)
+                .ok_or_else(|| no_such_stage("after", key)),
+        }
+    }
+
+    /// Everything a draft must satisfy before it is stored or published, each refusal naming
+    /// its field (`stages[2].sla_days`, `archived`, …):
+    /// - 1..=30 active stages; keys lowercase ASCII, unique across active and archived;
+    /// - every key `base` has (active or archived) is still here: stages are archived, never
+    ///   deleted, so no key can later be given to a different stage;
+    /// - names and customer texts present in both languages and within their lengths, unique
+    ///   stage names, at least one responsible role, SLA 0..=365 days, ≤ 50 checklist items
+    ///   with unique ids and labels, no repeated exit requirement.
+    pub fn check(&self, base: &ProcessVersion) -> Result<(), DomainError> {
+        if self.stages.is_empty() {
+            return Err(DomainError::invalid(
+                "stages",
+                "流程至少需要一个启用的阶段",
+                "The process needs at least one active stage",
+            ));
+        }
+        if self.stages.len() > MAX_STAGES {
+            return Err(DomainError::invalid(
+                "stages",
+                format!("流程最多 {MAX_STAGES} 个阶段"),
+                format!("A process has at most {MAX_STAGES} stages"),
+            ));
+        }
+        let mut keys = BTreeSet::new();
+        for (i, stage) in self.stages.iter().enumerate() {
+            check_stage(&format!("stages[{i}]"), stage)?;
+            if !keys.insert(&stage.id) {
+                return Err(DomainError::invalid(
+                    format!("stages[{i}].id").as_str(),
+                    format!("阶段标识“{}”重复", stage.id),
+                    format!("Stage key '{}' is used twice", stage.id),
+                ));
+            }
+        }
+        for (i, stage) in self.archived.iter().enumerate() {
+            if !keys.insert(&stage.id) {
+                return Err(DomainError::invalid(
+                    format!("archived[{i}].id").as_str(),
+                    format!("阶段标识“{}”既在启用中又已归档，或归档了两次", stage.id),
+                    format!(
+                        "Stage key '{}' is both active and archived, or archived twice",
+                        stage.id
+                    ),
+                ));
+            }
+        }
+        for key in base.all_keys() {
+            if !keys.contains(key) {
+                return Err(DomainError::invalid(
+                    "archived",
+                    format!("阶段“{key}”不能删除，只能归档"),
+                    format!("Stage '{key}' cannot be deleted, only archived"),
+                ));
+            }
+        }
+        let mut names = BTreeSet::new();
+        for (i, stage) in self.stages.iter().enumerate() {
+            if !names.insert(stage.name.zh.trim()) || !names.insert(stage.name.en.trim()) {
+                return Err(DomainError::invalid(
+                    format!("stages[{i}].name").as_str(),
+                    format!("阶段名称“{}”重复", stage.name.zh.trim()),
+                    format!("Stage name '{}' is used twice", stage.name.en.trim()),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether publishing this draft over `base` changes anything at all.
+    pub fn differs_from(&self, base: &ProcessVersion) -> bool {
+        self.stages != base.stages || self.archived != base.archived
+    }
+}
+
+fn no_such_stage(field: &str, key: &StageId) -> DomainError {
+    DomainError::invalid(
+        field,
+        format!("草稿中没有阶段“{key}”"),
+        format!("The draft has no stage '{key}'"),
+    )
+}
+
+fn check_text(
+    field: &str,
+    what: (&str, &str),
+    text: &Localized,
+    max: usize,
+) -> Result<(), DomainError> {
+    for (lang, value) in [("zh", &text.zh), ("en", &text.en)] {
+        let field = format!("{field}.{lang}");
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(DomainError::invalid(
+                &field,
+                format!("{}不能为空", what.0),
+                format!("{} is required", what.1),
+            ));
+        }
+        if value.chars().count() > max {
+            return Err(DomainError::invalid(
+                &field,
+                format!("{}最多 {max} 个字", what.0),
+                format!("{} must be at most {max} characters", what.1),
+            ));
+        }
+        // Newlines are fine in a customer message; no other control character is.
+        if value.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(DomainError::invalid(
+                &field,
+                format!("{}包含无效的控制字符", what.0),
+                format!("{} contains invalid control characters", what.1),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_stage(at: &str, stage: &StageDef) -> Result<(), DomainError> {
+    let key = stage.id.as_str();
+    let key_ok = !key.is_empty()
+        && key.len() <= MAX_KEY_CHARS
+        && key.as_bytes()[0].is_ascii_lowercase()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !key_ok {
+        return Err(DomainError::invalid(
+            &format!("{at}.id"),
+            format!("阶段标识“{key}”无效：以小写字母开头，只用小写字母、数字和下划线，最多 {MAX_KEY_CHARS} 个"),
+            format!("Stage key '{key}' is invalid: start with a lowercase letter, use a-z, 0-9 and _, at most {MAX_KEY_CHARS}"),
+        ));
+    }
+    check_text(
+        &format!("{at}.name"),
+        ("阶段名称", "The stage name"),
+        &stage.name,
+        MAX_NAME_CHARS,
+    )?;
+    check_text(
+        &format!("{at}.customer_label"),
+        ("客户看到的阶段名", "The customer label"),
+        &stage.customer_label,
+        MAX_NAME_CHARS,
+    )?;
+    check_text(
+        &format!("{at}.customer_message"),
+        ("客户看到的说明", "The customer message"),
+        &stage.customer_message,
+        MAX_MESSAGE_CHARS,
+    )?;
+    if stage.responsible.is_empty() {
+        return Err(DomainError::invalid(
+            &format!("{at}.responsible"),
+            format!("阶段“{}”需要至少一个负责角色", stage.name.zh),
+            format!(
+                "Stage '{}' needs at least one responsible role",
+                stage.name.en
+            ),
+        ));
+    }
+    if stage.sla_days > MAX_SLA_DAYS {
+        return Err(DomainError::invalid(
+            &format!("{at}.sla_days"),
+            format!(
+                "阶段“{}”的时限须在 0 到 {MAX_SLA_DAYS} 天之间",
+                stage.name.zh
+            ),
+            format!(
+                "Stage '{}' SLA must be 0 to {MAX_SLA_DAYS} days",
+                stage.name.en
+            ),
+        ));
+    }
+    if stage.checklist.len() > MAX_CHECKLIST_ITEMS {
+        return Err(DomainError::invalid(
+            &format!("{at}.checklist"),
+            format!("每个阶段最多 {MAX_CHECKLIST_ITEMS} 个清单项"),
+            format!("A stage has at most {MAX_CHECKLIST_ITEMS} checklist items"),
+        ));
+    }
+    let mut items = BTreeSet::new();
+    for (j, item) in stage.checklist.iter().enumerate() {
+        let field = format!("{at}.checklist[{j}]");
+        if item.id.trim().is_empty()
+            || item.id.len() > MAX_KEY_CHARS
+            || !items.insert(item.id.as_str())
+        {
+            return Err(DomainError::invalid(
+                &format!("{field}.id"),
+                "清单项标识为空、过长或重复",
+                "The checklist item id is empty, too long or used twice",
+            ));
+        }
+        check_text(
+            &format!("{field}.label"),
+            ("清单项", "The checklist item"),
+            &item.label,
+            MAX_CHECKLIST_LABEL_CHARS,
+        )?;
+    }
+    let requirements: BTreeSet<_> = stage.exit_requirements.iter().collect();
+    if requirements.len() != stage.exit_requirements.len() {
+        return Err(DomainError::invalid(
+            &format!("{at}.exit_requirements"),
+            "离开条件重复",
+            "An exit requirement is listed twice",
+        ));
+    }
+    Ok(())
+}
+
+/// A stage as the editor sends it: roles and exit requirements as text, so that an unknown one
+/// is refused naming its field instead of failing the whole body's JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageInput {
+    pub id: StageId,
+    pub name: Localized,
+    pub responsible: Vec<String>,
+    #[serde(default)]
+    pub checklist: Vec<ChecklistItemDef>,
+    pub sla_days: i64,
+    pub customer_label: Localized,
+    pub customer_message: Localized,
+    #[serde(default)]
+    pub notify_customer: bool,
+    #[serde(default)]
+    pub exit_requirements: Vec<String>,
+}
+
+impl StageInput {
+    pub fn parse(&self, at: &str) -> Result<StageDef, DomainError> {
+        let mut responsible = Vec::new();
+        for (i, role) in self.responsible.iter().enumerate() {
+            let Some(role) = Role::parse(role) else {
+                return Err(DomainError::invalid(
+                    &format!("{at}.responsible[{i}]"),
+                    format!("未知的角色“{role}”"),
+                    format!("Unknown role '{role}'"),
+                ));
+            };
+            if !responsible.contains(&role) {
+                responsible.push(role);
+            }
+        }
+        let mut exit_requirements = Vec::new();
+        for (i, requirement) in self.exit_requirements.iter().enumerate() {
+            let parsed = match requirement.as_str() {
+                "shipment" => ExitRequirement::Shipment,
+                "invoice" => ExitRequirement::Invoice,
+                other => {
+                    return Err(DomainError::invalid(
+                        &format!("{at}.exit_requirements[{i}]"),
+                        format!("未知的离开条件“{other}”"),
+                        format!("Unknown exit requirement '{other}'"),
+                    ))
+                }
+            };
+            exit_requirements.push(parsed);
+        }
+        let sla_days = u32::try_from(self.sla_days)
+            .ok()
+            .filter(|d| *d <= MAX_SLA_DAYS)
+            .ok_or_else(|| {
+                DomainError::invalid(
+                    &format!("{at}.sla_days"),
+                    format!("时限须在 0 到 {MAX_SLA_DAYS} 天之间"),
+                    format!("The SLA must be 0 to {MAX_SLA_DAYS} days"),
+                )
+            })?;
+        Ok(StageDef {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            responsible,
+            checklist: self.checklist.clone(),
+            sla_days,
+            customer_label: self.customer_label.clone(),
+            customer_message: self.customer_message.clone(),
+            notify_customer: self.notify_customer,
+            exit_requirements,
+        })
+    }
+}
+
+/// Parses the editor's stage lists into a draft (not yet checked: call [`ProcessDraft::check`]).
+pub fn draft_from_input(
+    base_version: u32,
+    stages: &[StageInput],
+    archived: &[StageInput],
+) -> Result<ProcessDraft, DomainError> {
+    if stages.len() > MAX_STAGES {
+        return Err(DomainError::invalid(
+            "stages",
+            format!("流程最多 {MAX_STAGES} 个阶段"),
+            format!("A process has at most {MAX_STAGES} stages"),
+        ));
+    }
+    Ok(ProcessDraft {
+        base_version,
+        stages: stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| s.parse(&format!("stages[{i}]")))
+            .collect::<Result<_, _>>()?,
+        archived: archived
+            .iter()
+            .enumerate()
+            .map(|(i, s)| s.parse(&format!("archived[{i}]")))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+/// Why a publish was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublishRefusal {
+    Invalid(DomainError),
+    /// Someone published after the draft's base: the draft must be rebased on `current`.
+    StaleBase {
+        current: Box<ProcessVersion>,
+    },
+}
+
+/// Every version a device or the server holds, and the pipeline each order runs on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Processes {
+    versions: BTreeMap<u32, ProcessVersion>,
+    /// Each version's stages with the newest wording (see the module comment).
+    effective: BTreeMap<u32, Pipeline>,
+    /// The current stages, then every stage only older versions have (newest wording): what
+    /// the board and 今天 look stages up in, so an order on a retired stage is never lost.
+    board: Pipeline,
+}
+
+impl Default for Processes {
+    fn default() -> Self {
+        Processes::standard()
+    }
+}
+
+impl Processes {
+    /// A company that never published anything: version 1 only.
+    pub fn standard() -> Processes {
+        Processes::new(vec![ProcessVersion::standard()])
+    }
+
+    /// One version 1 with these stages (tests and tools that build their own pipeline).
+    pub fn single(pipeline: Pipeline) -> Processes {
+        Processes::new(vec![ProcessVersion {
+            stages: pipeline.stages,
+            ..ProcessVersion::standard()
+        }])
+    }
+
+    /// The versions known here; version 1 is added when missing, so there is always one.
+    pub fn new(versions: impl IntoIterator<Item = ProcessVersion>) -> Processes {
+        let mut versions: BTreeMap<u32, ProcessVersion> =
+            versions.into_iter().map(|v| (v.number, v)).collect();
+        versions
+            .entry(FIRST_VERSION)
+            .or_insert_with(ProcessVersion::standard);
+        let mut newest: BTreeMap<&StageId, &StageDef> = BTreeMap::new();
+        for version in versions.values().rev() {
+            for stage in &version.stages {
+                newest.entry(&stage.id).or_insert(stage);
+            }
+        }
+        let effective: BTreeMap<u32, Pipeline> = versions
+            .iter()
+            .map(|(number, version)| {
+                let stages = version
+                    .stages
+                    .iter()
+                    .map(|stage| with_wording(stage, newest.get(&stage.id).copied()))
+                    .collect();
+                (*number, Pipeline { stages })
+            })
+            .collect();
+        let current = effective
+            .values()
+            .next_back()
+            .expect("version 1 is present");
+        let mut board = current.clone();
+        for version in versions.values().rev() {
+            for stage in &version.stages {
+                if board.stage(&stage.id).is_none() {
+                    board
+                        .stages
+                        .push(with_wording(stage, newest.get(&stage.id).copied()));
+                }
+            }
+        }
+        Processes {
+            versions,
+            effective,
+            board,
+        }
+    }
+
+    /// The current stages followed by the retired ones (stages only older versions have, whose
+    /// orders are still somewhere): the board's columns and 今天's lookups. The first
+    /// `current_pipeline().stages.len()` stages are the current process.
+    pub fn board_pipeline(&self) -> &Pipeline {
+        &self.board
+    }
+
+    pub fn current(&self) -> &ProcessVersion {
+        self.versions
+            .values()
+            .next_back()
+            .expect("version 1 is always present")
+    }
+
+    pub fn current_number(&self) -> u32 {
+        self.current().number
+    }
+
+    pub fn current_pipeline(&self) -> &Pipeline {
+        self.pipeline(self.current_number())
+    }
+
+    pub fn knows(&self, version: u32) -> bool {
+        self.versions.contains_key(&version)
+    }
+
+    pub fn version(&self, number: u32) -> Option<&ProcessVersion> {
+        self.versions.get(&number)
+    }
+
+    pub fn versions(&self) -> impl DoubleEndedIterator<Item = &ProcessVersion> {
+        self.versions.values()
+    }
+
+    /// The pipeline of `version`, with the newest wording. A version not known here (a phone
+    /// that has not fetched it yet) reads as the newest one it knows: the order stays visible,
+    /// and the server, which knows every version, decides its changes.
+    pub fn pipeline(&self, version: u32) -> &Pipeline {
+        self.effective
+            .get(&version)
+            .or_else(|| self.effective.values().next_back())
+            .expect("version 1 is always present")
+    }
+
+    pub fn for_order(&self, order: &Order) -> &Pipeline {
+        self.pipeline(order.process_version)
+    }
+
+    /// Checks `draft` and makes it the next version, or says why not.
+    pub fn publish(
+        &self,
+        draft: &ProcessDraft,
+        author: StaffRef,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ProcessVersion, PublishRefusal> {
+        let current = self.current();
+        if draft.base_version != current.number {
+            return Err(PublishRefusal::StaleBase {
+                current: Box::new(current.clone()),
+            });
+        }
+        let note = note.trim();
+        if note.chars().count() > MAX_NOTE_CHARS || note.chars().any(char::is_control) {
+            return Err(PublishRefusal::Invalid(DomainError::invalid(
+                "note",
+                format!("发布说明最多 {MAX_NOTE_CHARS} 个字，且不能包含控制字符"),
+                format!("The note must be at most {MAX_NOTE_CHARS} characters, without control characters"),
+            )));
+        }
+        draft.check(current).map_err(PublishRefusal::Invalid)?;
+        Ok(ProcessVersion {
+            number: current.number + 1,
+            author,
+            published_at: now,
+            note: note.to_string(),
+            stages: draft.stages.clone(),
+            archived: draft.archived.clone(),
+        })
+    }
+
+    /// Restoring an old version publishes a copy of its stages as the next version; stages
+    /// added since are archived (never deleted).
+    pub fn restore_draft(&self, number: u32) -> Result<ProcessDraft, DomainError> {
+        let Some(old) = self.version(number) else {
+            return Err(DomainError::invalid(
+                "version",
+                format!("没有第 {number} 版流程"),
+                format!("There is no process version {number}"),
+            ));
+        };
+        let current = self.current();
+        let mut archived: Vec<StageDef> = current
+            .stages
+            .iter()
+            .chain(&current.archived)
+            .filter(|s| !old.holds(&s.id))
+            .cloned()
+            .collect();
+        archived.dedup_by(|a, b| a.id == b.id);
+        Ok(ProcessDraft {
+            base_version: current.number,
+            stages: old.stages.clone(),
+            archived,
+        })
+    }
+}
+
+fn with_wording(stage: &StageDef, newest: Option<&StageDef>) -> StageDef {
+    let Some(newest) = newest else {
+        return stage.clone();
+    };
+    let mut stage = stage.clone();
+    stage.name = newest.name.clone();
+    stage.customer_label = newest.customer_label.clone();
+    stage.customer_message = newest.customer_message.clone();
+    for item in &mut stage.checklist {
+        if let Some(newer) = newest.item(&item.id) {
+            item.label = newer.label.clone();
+        }
+    }
+    stage
+}
+
+/// Where the in-flight orders of older versions go: for each version, each of its stages to a
+/// stage of the target version. Built by [`plan_migration`], so it is always total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MigrationPlan {
+    pub to_version: u32,
+    pub moves: BTreeMap<u32, BTreeMap<StageId, StageId>>,
+}
+
+/// How many orders of one stage move where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImpactRow {
+    pub from_version: u32,
+    pub from_stage: StageId,
+    pub to_stage: StageId,
+    pub orders: u32,
+}
+
+/// Checks an admin's `mapping` (disappearing stage → target stage) for moving active orders
+/// of `from_versions` onto the current version. Stages the target still has keep their
+/// orders; every stage that disappears must be mapped to an active stage of the target, or
+/// the whole migration is refused (never a partial one). A mapping entry for a stage that no
+/// migrated version has is refused too: it is a typo, not a plan.
+pub fn plan_migration(
+    processes: &Processes,
+    from_versions: &BTreeSet<u32>,
+    mapping: &BTreeMap<StageId, StageId>,
+) -> Result<MigrationPlan, DomainError> {
+    let target = processes.current();
+    let mut moves = BTreeMap::new();
+    let mut used = BTreeSet::new();
+    for &from in from_versions {
+        if from == target.number {
+            continue;
+        }
+        let Some(version) = processes.version(from) else {
+            return Err(DomainError::invalid(
+                "from_version",
+                format!("没有第 {from} 版流程"),
+                format!("There is no process version {from}"),
+            ));
+        };
+        let mut stage_moves = BTreeMap::new();
+        for stage in &version.stages {
+            let to = match mapping.get(&stage.id) {
+                Some(to) => {
+                    used.insert(&stage.id);
+                    to.clone()
+                }
+                None if target.holds(&stage.id) => stage.id.clone(),
+                None => {
+                    return Err(DomainError::invalid(
+                        &format!("mapping.{}", stage.id),
+                        format!(
+                            "阶段“{}”在新流程中已不存在，请选择其订单的去向",
+                            stage.name.zh
+                        ),
+                        format!(
+                            "Stage '{}' is not in the new process: choose where its orders go",
+                            stage.name.en
+                        ),
+                    ))
+                }
+            };
+            if !target.holds(&to) {
+                return Err(DomainError::invalid(
+                    &format!("mapping.{}", stage.id),
+                    format!("目标阶段“{to}”不在当前流程中"),
+                    format!("Target stage '{to}' is not in the current process"),
+                ));
+            }
+            stage_moves.insert(stage.id.clone(), to);
+        }
+        moves.insert(from, stage_moves);
+    }
+    if let Some(extra) = mapping.keys().find(|k| !used.contains(k)) {
+        return Err(DomainError::invalid(
+            &format!("mapping.{extra}"),
+            format!("要迁移的流程版本中没有阶段“{extra}”"),
+            format!("No migrated version has a stage '{extra}'"),
+        ));
+    }
+    Ok(MigrationPlan {
+        to_version: target.number,
+        moves,
+    })
+}
+
+impl MigrationPlan {
+    /// Orders per (version, stage) that would move, for the preview before migrating.
+    pub fn impact<'a>(&self, orders: impl IntoIterator<Item = &'a Order>) -> Vec<ImpactRow> {
+        let mut counts: BTreeMap<(u32, StageId, StageId), u32> = BTreeMap::new();
+        for order in orders {
+            if let Some(to) = self.target_of(order) {
+                *counts
+                    .entry((order.process_version, order.stage.clone(), to.clone()))
+                    .or_default() += 1;
+            }
+        }
+        counts
+            .into_iter()
+            .map(|((from_version, from_stage, to_stage), orders)| ImpactRow {
+                from_version,
+                from_stage,
+                to_stage,
+                orders,
+            })
+            .collect()
+    }
+
+    /// Where `order` goes, if this plan moves it (active orders of a planned version only:
+    /// completed and cancelled orders keep the process they ended on).
+    pub fn target_of(&self, order: &Order) -> Option<&StageId> {
+        if !order.is_active() {
+            return None;
+        }
+        self.moves.get(&order.process_version)?.get(&order.stage)
+    }
+
+    /// The order on the target version, with a `process_migrated` event; `None` if the plan
+    /// does not move it. Moving to another stage starts a visit of it from `now` (its deadline
+    /// counts from the move); stages of the new version behind the order's new stage that it
+    /// never visited are recorded as skipped, so they are never overdue for it.
+    pub fn migrate(
+        &self,
+        processes: &Processes,
+        order: &Order,
+        actor: &StaffRef,
+        now: DateTime<Utc>,
+    ) -> Option<(Order, HistoryEvent)> {
+        let to = self.target_of(order)?.clone();
+        let pipeline = processes.pipeline(self.to_version);
+        let to_index = pipeline.index_of(&to)?;
+        let skipped = pipeline.stages[..to_index]
+            .iter()
+            .filter(|s| order.progress_of(&s.id).is_none())
+            .map(|s| s.id.clone())
+            .collect();
+        let mut moved = order.clone();
+        let from_version = moved.process_version;
+        let from_stage = moved.stage.clone();
+        moved.process_version = self.to_version;
+        if to != from_stage {
+            if let Some(visit) = moved.stages.last_mut() {
+                visit.left_at = Some(now);
+            }
+            let def = &pipeline.stages[to_index];
+            moved.stage = to.clone();
+            moved.stages.push(StageProgress {
+                stage: to.clone(),
+                entered_at: now,
+                entered_by: actor.clone(),
+                due_date: None,
+                checklist: def
+                    .checklist
+                    .iter()
+                    .map(|i| (i.id.clone(), false))
+                    .collect(),
+                responsible: None,
+                left_at: None,
+            });
+        }
+        let event = HistoryEvent {
+            at: now,
+            actor: actor.clone(),
+            kind: EventKind::ProcessMigrated {
+                from_version,
+                to_version: self.to_version,
+                from_stage,
+                to_stage: to,
+                skipped,
+            },
+        };
+        moved.history.push(event.clone());
+        moved.updated_at = now;
+        Some((moved, event))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> ProcessVersion {
+        ProcessVersion::standard()
+    }
+
+    #[test]
+    fn the_standard_version_passes_its_own_checks() {
+        assert_eq!(ProcessDraft::from_version(&base()).check(&base()), Ok(()));
+    }
+
+    #[test]
+    fn a_stage_cannot_be_deleted_only_archived() {
+        let mut draft = ProcessDraft::from_version(&base());
+        draft.stages.remove(1);
+        let error = draft.check(&base()).unwrap_err();
+        assert_eq!(error.field(), Some("archived"));
+    }
+}
