@@ -3,11 +3,8 @@
 //! (team, notification channels, and the process editor, analytics and import/export to come).
 //! Desk screens live under `/desk/`; the worker and the service worker answer those addresses
 //! with the desk page, everything else with the field page. A link from one bundle to the other
-//! is a plain link: the router finds no route for it, and `Elsewhere` loads the other page.
-
-use leptos::prelude::*;
-
-use crate::routes::not_found::NotFoundPage;
+//! is a plain link: the router finds no route for it, and its fallback
+//! (`routes::not_found::Elsewhere`) loads the other page.
 
 /// Where every desk screen's address starts.
 pub const DESK_PREFIX: &str = "/desk/";
@@ -44,36 +41,11 @@ pub fn elsewhere(this: Bundle, path: &str) -> Option<String> {
     (bundle_of(path) != this).then(|| path.to_string())
 }
 
-/// The router's fallback in both bundles: a path of the other bundle (or a moved one) is
-/// loaded as a page of its own; anything else is not found. A page load that lands here for
-/// the same address twice in a row (a server answering the wrong page) stops at "not found"
-/// instead of reloading forever.
-#[component]
-pub fn Elsewhere(this: Bundle) -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
-    let path = location.pathname.get_untracked();
-    let search = location.search.get_untracked();
-    let target = elsewhere(this, &path).map(|target| match search.is_empty() {
-        true => target,
-        false => format!("{target}?{search}"),
-    });
-    match target.filter(|target| hop_allowed(target)) {
-        Some(target) => {
-            if let Some(window) = web_sys::window() {
-                // Replace: the router already put this address in the history.
-                let _ = window.location().replace(&target);
-            }
-            ().into_any()
-        }
-        None => view! { <NotFoundPage /> }.into_any(),
-    }
-}
-
 const HOP_KEY: &str = "gendan.bundle-hop";
 
 /// Remembers the hop in this tab; refuses a second hop to the same address until a page of the
 /// app has started normally (`hop_arrived`).
-fn hop_allowed(target: &str) -> bool {
+pub fn hop_allowed(target: &str) -> bool {
     let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) else {
         return true;
     };

@@ -8,12 +8,13 @@ use leptos_router::{
 };
 
 use crate::{
-    bundle::{Bundle, Elsewhere},
+    bundle::Bundle,
     routes::{
         board::BoardPage,
         customer::CustomerPage,
         login::LoginPage,
         new_order::{EditOrderPage, NewOrderPage},
+        not_found::Elsewhere,
         order_detail::OrderDetailPage,
         password::PasswordPage,
         settings::SettingsPage,

@@ -243,7 +243,7 @@ pub fn record_lookup_lock(
     }
     let event = HistoryEvent {
         at: now,
-        actor: crate::sync::system_actor(),
+        actor: crate::staff::system_actor(),
         kind: EventKind::CustomerLookupLocked { business_date },
     };
     let mut order = order.clone();

@@ -65,8 +65,9 @@ pub use process_version::{
     PublishRefusal, StageInput, FIRST_VERSION,
 };
 pub use role::Role;
+pub use staff::system_actor;
 pub use sync::{
-    explain, make_number_unique, process, process_with_numbers, rebase, system_actor, Decision,
-    PendingMutation, PullRequest, PullResponse, PushRequest, PushResponse, Rebased, Rejection,
-    DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, MAX_PULL_REJECTIONS, MAX_PUSH_MUTATIONS,
+    explain, make_number_unique, process, process_with_numbers, rebase, Decision, PendingMutation,
+    PullRequest, PullResponse, PushRequest, PushResponse, Rebased, Rejection, DEFAULT_PULL_LIMIT,
+    MAX_PULL_LIMIT, MAX_PULL_REJECTIONS, MAX_PUSH_MUTATIONS,
 };

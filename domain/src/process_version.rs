@@ -65,7 +65,7 @@ impl ProcessVersion {
     pub fn standard() -> ProcessVersion {
         ProcessVersion {
             number: FIRST_VERSION,
-            author: crate::sync::system_actor(),
+            author: crate::staff::system_actor(),
             published_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
             note: "标准流程".into(),
             stages: Pipeline::standard().stages,

@@ -87,3 +87,9 @@ fn customer_name(contact: &str) -> String {
         name => format!("客户 {name}"),
     }
 }
+
+/// Who the history names for changes the system makes by itself (renumbering, a process
+/// migration, a customer lookup lock).
+pub fn system_actor() -> StaffRef {
+    StaffRef::new("system", "系统")
+}

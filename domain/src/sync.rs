@@ -32,7 +32,7 @@ use crate::history::{EventKind, HistoryEvent};
 use crate::i18n::{Lang, Localized};
 use crate::mutation::Mutation;
 use crate::number_key::{renumber_candidate, MAX_RENUMBER_SUFFIX};
-use crate::order::{Order, OrderNumber, OrderStatus, StaffRef};
+use crate::order::{Order, OrderNumber, OrderStatus};
 use crate::pipeline::{Pipeline, StageId};
 use crate::process_version::Processes;
 
@@ -212,11 +212,6 @@ pub fn process_with_numbers(
     decision
 }
 
-/// Who the history names for changes the system makes by itself (e.g. renumbering).
-pub fn system_actor() -> StaffRef {
-    StaffRef::new("system", "系统")
-}
-
 /// If `taken(key)` for the order's [`number_key`](crate::number_key), gives the order the first
 /// free `number-2`, `number-3`, … (cut to fit `OrderNumber::MAX_CHARS`, see
 /// [`renumber_candidate`]) and records a `renumbered` event. Two phones that created the same
@@ -233,7 +228,7 @@ pub fn make_number_unique(ctx: &Context, applied: &mut Applied, taken: impl Fn(&
         .expect("fewer than a million orders share one number");
     let event = HistoryEvent {
         at: ctx.now,
-        actor: system_actor(),
+        actor: crate::staff::system_actor(),
         kind: EventKind::Renumbered {
             from: wanted.as_str().to_string(),
             to: unique.as_str().to_string(),

@@ -16,7 +16,8 @@ use leptos_router::{
 };
 
 use crate::{
-    bundle::{Bundle, Elsewhere},
+    bundle::Bundle,
+    routes::not_found::Elsewhere,
     shell::{AppFrame, TeamShell},
 };
 use analytics::AnalyticsPage;
