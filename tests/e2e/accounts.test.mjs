@@ -221,7 +221,10 @@ test('the admin adds a member on the team screen; the member must replace the ad
   assert.equal(own.status, 200);
   assert.equal(own.json.must_change_password, undefined);
 
-  await member.page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 60_000 });
+  await member.page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 60_000 }).catch(async (error) => {
+    const status = await member.page.getByTestId('sync-detail').innerText().catch(() => '(none)');
+    throw new Error(`${error.message}\nthe sync status said: ${status}; at ${member.page.url()}`);
+  });
   assert.ok((await storedOrderCount(member.page)) > 0, 'the phone holds the team orders before');
   // The admin disables the account.
   await row.locator('.member-head').click();
