@@ -92,19 +92,25 @@ pub fn LoginPage() -> impl IntoView {
         });
     };
 
+    // A sign-in waits for the device's storage, which opens as the app starts: a 登录 tapped in
+    // that moment (on the static first screen, before the app was there) is kept, not refused.
+    let requested = RwSignal::new(typed.submitted);
+    Effect::new(move |_| {
+        if requested.get() && state.status.with(Option::is_some) {
+            requested.set(false);
+            sign_in();
+        }
+    });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        sign_in();
+        requested.set(true);
     };
-    // Drawn: the static form gives way to this one, the focus stays in the field it was in, and
-    // a 登录 tapped before the app started is acted on now.
+    let working = move || busy.get() || requested.get();
+    // Drawn: the static form gives way to this one, and the focus stays in the field it was in.
     Effect::new(move |_| {
         boot::hand_over();
         if let Some(id) = typed.focused {
             boot::focus(id);
-        }
-        if typed.submitted {
-            sign_in();
         }
     });
 
@@ -142,8 +148,8 @@ pub fn LoginPage() -> impl IntoView {
                     {move || error.get().map(|message| view! {
                         <p class="field-error" role="alert" data-testid="login-error">{message}</p>
                     })}
-                    <button type="submit" class="primary wide" disabled=busy>
-                        {move || if busy.get() {
+                    <button type="submit" class="primary wide" disabled=working>
+                        {move || if working() {
                             t_string!(i18n, login_busy)
                         } else {
                             t_string!(i18n, login_submit)
