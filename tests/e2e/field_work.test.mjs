@@ -162,11 +162,17 @@ test('advancing a stage is 2 taps from the board once its checklist is done', as
   await page.getByPlaceholder('搜索订单号、客户、电话、产品').fill(company);
   const taps = tapCounter();
   await taps.tap(page.getByTestId('order-card').filter({ hasText: company }).first().getByRole('link').first());
-  for (const box of await page.locator('[data-testid=checklist] input[type=checkbox]').all()) {
+  // The order page draws from the device's storage a moment after the tap: wait for its first
+  // stage's checklist, or the loop below would tick nothing.
+  await page.getByTestId('current-stage').filter({ hasText: '需求确认' }).waitFor();
+  const boxes = page.locator('[data-testid=checklist] input[type=checkbox]');
+  await boxes.first().waitFor();
+  for (const box of await boxes.all()) {
     await box.check();
     await page.waitForFunction((element) => element.checked, await box.elementHandle());
   }
-  const ticks = await page.locator('[data-testid=checklist] input[type=checkbox]').count();
+  const ticks = await boxes.count();
+  assert.ok(ticks > 0, 'the first stage has a checklist to tick');
   await taps.tap(page.getByTestId('advance'));
   await page.getByTestId('current-stage').filter({ hasText: '合同签订' }).waitFor();
   console.log(`# taps: advance a stage from the board = ${taps.taps} (plus ${ticks} checklist ticks when they are not done yet)`);
