@@ -165,6 +165,100 @@ pub fn Columns(
     }
 }
 
+/// One row of a heat map: who, and a square per column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeatLine {
+    pub label: String,
+    pub cells: Vec<HeatSquare>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeatSquare {
+    pub count: usize,
+    pub overdue: usize,
+    /// How dark, 0–100 (`share_of` the busiest square).
+    pub shade: f64,
+}
+
+/// A table of squares (rows × columns), darker the more a square holds; the numbers are the
+/// squares' text, so the table reads as one to a screen reader. Squares holding something are
+/// buttons that pick them. Wider than a phone, it scrolls sideways inside itself, the row
+/// labels staying in place.
+#[component]
+pub fn HeatGrid(
+    columns: Vec<String>,
+    rows: Vec<HeatLine>,
+    #[prop(into)] picked: Signal<Option<(usize, usize)>>,
+    on_pick: Callback<(usize, usize)>,
+    summary: String,
+) -> impl IntoView {
+    let head = columns
+        .into_iter()
+        .map(|name| view! { <th scope="col">{name}</th> })
+        .collect_view();
+    let body = rows
+        .into_iter()
+        .enumerate()
+        .map(|(r, row)| {
+            let cells = row
+                .cells
+                .into_iter()
+                .enumerate()
+                .map(|(c, square)| {
+                    if square.count == 0 {
+                        return view! { <td class="heat-empty"></td> }.into_any();
+                    }
+                    // From a pale to the full brand colour; the text turns white on dark squares.
+                    let alpha = 0.12 + square.shade / 100.0 * 0.88;
+                    let tone = if alpha > 0.55 {
+                        "heat-cell dark"
+                    } else {
+                        "heat-cell"
+                    };
+                    let text = if square.overdue > 0 {
+                        format!("{}·{}!", square.count, square.overdue)
+                    } else {
+                        square.count.to_string()
+                    };
+                    view! {
+                        <td>
+                            <button
+                                type="button"
+                                class=tone
+                                style=format!("--heat: {alpha:.2}")
+                                aria-pressed=move || (picked.get() == Some((r, c))).to_string()
+                                on:click=move |_| on_pick.run((r, c))
+                            >
+                                {text}
+                            </button>
+                        </td>
+                    }
+                    .into_any()
+                })
+                .collect_view();
+            view! {
+                <tr>
+                    <th scope="row">{row.label}</th>
+                    {cells}
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="heat-scroll">
+            <table class="heat" aria-label=summary>
+                <thead>
+                    <tr>
+                        <td></td>
+                        {head}
+                    </tr>
+                </thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+    }
+}
+
 /// Under each column group fits a label only every `label_step` groups (about six across a
 /// phone); with one per group, the numbers fit too.
 pub fn label_step(groups: usize) -> usize {
