@@ -208,13 +208,10 @@ pub fn HeatGrid(
                     if square.count == 0 {
                         return view! { <td class="heat-empty"></td> }.into_any();
                     }
-                    // From a pale to the full brand colour; the text turns white on dark squares.
-                    let alpha = 0.12 + square.shade / 100.0 * 0.88;
-                    let tone = if alpha > 0.55 {
-                        "heat-cell dark"
-                    } else {
-                        "heat-cell"
-                    };
+                    // Five shades from pale to the full brand colour (classes: the page's CSP
+                    // allows no inline style); the text turns white on the darker ones.
+                    let level = heat_level(square.shade);
+                    let tone = format!("heat-cell heat-{level}");
                     let text = if square.overdue > 0 {
                         format!("{}·{}!", square.count, square.overdue)
                     } else {
@@ -225,7 +222,6 @@ pub fn HeatGrid(
                             <button
                                 type="button"
                                 class=tone
-                                style=format!("--heat: {alpha:.2}")
                                 aria-pressed=move || (picked.get() == Some((r, c))).to_string()
                                 on:click=move |_| on_pick.run((r, c))
                             >
@@ -259,6 +255,11 @@ pub fn HeatGrid(
     }
 }
 
+/// The shade class (1–5) of a square holding something, `shade` being 0–100.
+pub fn heat_level(shade: f64) -> u32 {
+    ((shade / 20.0).ceil() as u32).clamp(1, 5)
+}
+
 /// Under each column group fits a label only every `label_step` groups (about six across a
 /// phone); with one per group, the numbers fit too.
 pub fn label_step(groups: usize) -> usize {
@@ -267,7 +268,7 @@ pub fn label_step(groups: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::{label_step, share_of};
+    use super::{heat_level, label_step, share_of};
     use wasm_bindgen_test::wasm_bindgen_test;
 
     #[wasm_bindgen_test]
@@ -277,6 +278,14 @@ mod tests {
         assert_eq!(share_of(0.0, 100.0), 0.0);
         assert_eq!(share_of(1.0, 1000.0), 2.0, "a sliver, not nothing");
         assert_eq!(share_of(5.0, 0.0), 0.0);
+    }
+
+    #[wasm_bindgen_test]
+    fn the_busiest_square_is_darkest_and_a_single_order_still_shows() {
+        assert_eq!(heat_level(100.0), 5);
+        assert_eq!(heat_level(50.0), 3);
+        assert_eq!(heat_level(2.0), 1);
+        assert_eq!(heat_level(0.0), 1, "a square with orders is never blank");
     }
 
     #[wasm_bindgen_test]
