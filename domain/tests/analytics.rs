@@ -904,3 +904,37 @@ fn customers_ratings_requests_per_shipment_and_time_to_resolve() {
         (None, None, None)
     );
 }
+
+#[test]
+fn the_monday_summary_covers_last_week_and_what_is_overdue_now() {
+    let monday = dec(14, 10);
+    assert_eq!(
+        last_week(date(2026, 12, 14)),
+        Period {
+            from: date(2026, 12, 7),
+            to: date(2026, 12, 13)
+        }
+    );
+    assert_eq!(
+        last_week(date(2026, 12, 13)).from,
+        date(2026, 11, 30),
+        "on a Sunday, last week is the one before this one"
+    );
+    let all = orders();
+    let summary = weekly_summary(&all, monday, &Processes::standard());
+    // Started 12-07..12-13: C and E; completed: C (12-10); B was cancelled the week before.
+    assert_eq!(
+        (summary.started, summary.completed, summary.cancelled),
+        (2, 1, 0)
+    );
+    // Shipped that week: C only, a day after its promise.
+    assert_eq!(summary.on_time_percent, Some(0));
+    assert_eq!((summary.average_rating_tenths, summary.ratings), (None, 0));
+    // On 12-14: A (due 12-11), D (12-10), F (12-12) and G (12-13) are past due; E is due today.
+    assert_eq!(summary.overdue_now, 4);
+    assert_eq!(
+        summary.bottleneck,
+        bottleneck(&all, summary.period, monday, &Pipeline::standard())
+    );
+    assert_eq!(summary.bottleneck.unwrap().stage.as_str(), "production");
+}

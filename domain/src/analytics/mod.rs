@@ -7,9 +7,11 @@
 
 mod drill;
 mod heat;
+mod weekly;
 
 pub use drill::{orders_behind, Figure};
 pub use heat::{owner_by_stage, HeatCell, HeatMap, HeatRow};
+pub use weekly::{last_week, weekly_summary, WeeklySummary};
 
 use std::collections::BTreeMap;
 
