@@ -670,6 +670,18 @@ fn each_number_opens_exactly_the_orders_it_counted() {
         behind(Figure::ReachedContract).len(),
         board.conversion.reached_contract
     );
+    // The funnel counts what became of the orders started in the period: C completed; B was
+    // cancelled in the period but started before it.
+    assert_eq!(behind(Figure::StartedAndCompleted), ids(&[3]));
+    assert!(behind(Figure::StartedAndCancelled).is_empty());
+    assert_eq!(
+        behind(Figure::StartedAndCompleted).len(),
+        board.conversion.completed
+    );
+    assert_eq!(
+        behind(Figure::StartedAndCancelled).len(),
+        board.conversion.cancelled
+    );
     assert_eq!(behind(Figure::OnTime).len(), board.delivery.on_time);
     assert_eq!(behind(Figure::Late).len(), board.delivery.late);
 
