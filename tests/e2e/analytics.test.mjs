@@ -158,13 +158,17 @@ test('on a desk-sized screen 分析 uses the width; a salesperson sees only thei
 
   const sales = await phonePage(browser, { viewport: { width: 360, height: 780 } });
   await signInAs(sales.page, DEMO_TEAM.sales, { next: '/desk/analytics' });
-  await sales.page.getByText('这里是你负责的订单的数字。').waitFor();
+  await sales.page.getByText('你负责的订单的数字，和你所在部门负责的环节（全团队的订单）。').waitFor();
   assert.equal(await sales.page.getByTestId('filter-owner').count(), 0, 'no one else to pick');
   await sales.page.getByRole('button', { name: '本季度' }).click();
   // 王芳 owns some of the demo orders, 孙磊 others: hers are counted once the phone has them.
   await sales.page.waitForFunction(() => Number(document.querySelector('[data-testid=tile-started] .tile-value')?.textContent) > 0);
   const own = Number(await sales.page.getByTestId('tile-started').locator('.tile-value').innerText());
   assert.ok(own < teamQuarter, `own ${own} fewer than the team's ${teamQuarter}`);
+  // Her stages are the sales stages, with everyone's orders in them; her line alone among the people.
+  const stageBars = await sales.page.getByTestId('work-in-progress').locator('.bar-label').allInnerTexts();
+  assert.deepEqual(stageBars, ['需求确认', '合同签订', '下单处理', '售后服务']);
+  assert.deepEqual(await sales.page.getByTestId('person').locator('.person-name').allInnerTexts(), ['王芳']);
   assert.deepEqual(await smallTapTargets(sales.page), []);
   const overflow = await sales.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.equal(overflow, 0, 'no sideways scrolling at 360 px');

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
 use domain::analytics::{
-    dashboard, orders_behind, percent, Dashboard, Figure, Filter, Period, Preset, Spread,
+    dashboard, orders_behind, own_dashboard, percent, Dashboard, Figure, Filter, Period, Preset,
+    Spread,
 };
 use domain::{Lang, Role, StageId};
 use leptos::prelude::*;
@@ -146,17 +147,18 @@ pub fn AnalyticsPage() -> impl IntoView {
             format::today(),
         )
     };
-    let board =
-        Memo::new(move |_| {
-            let filter = filter();
-            let period = period();
-            orders.with(|loaded| {
-                let orders = loaded.as_ref()?.as_ref().ok()?;
-                Some(state.with_pipeline(|pipeline| {
-                    dashboard(orders, period, &filter, Utc::now(), pipeline)
-                }))
-            })
-        });
+    let board = Memo::new(move |_| {
+        let filter = filter();
+        let period = period();
+        let me = state.actor().filter(|actor| !actor.sees_whole_team());
+        orders.with(|loaded| {
+            let orders = loaded.as_ref()?.as_ref().ok()?;
+            Some(state.with_pipeline(|pipeline| match &me {
+                Some(me) => own_dashboard(orders, period, &filter, Utc::now(), pipeline, me),
+                None => dashboard(orders, period, &filter, Utc::now(), pipeline),
+            }))
+        })
+    });
     let names = Memo::new(move |_| {
         orders.with(|loaded| {
             loaded
