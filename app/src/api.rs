@@ -80,6 +80,20 @@ async fn send_json<B: Serialize>(request: RequestBuilder, body: &B) -> Result<Re
         .map_err(|_| ApiError::Network)
 }
 
+/// Opens the live channel (`GET /api/live`). Browsers cannot set headers on a WebSocket, so
+/// the session token travels as a second subprotocol after `LIVE_PROTOCOL`, never in the address
+/// (addresses end up in logs).
+pub fn open_live(token: &str) -> Result<web_sys::WebSocket, ApiError> {
+    let location = web_sys::window().ok_or(ApiError::Network)?.location();
+    let secure = location
+        .protocol()
+        .is_ok_and(|protocol| protocol == "https:");
+    let host = location.host().map_err(|_| ApiError::Network)?;
+    let url = format!("{}://{host}/api/live", if secure { "wss" } else { "ws" });
+    let protocols = js_sys::Array::of2(&domain::wire::LIVE_PROTOCOL.into(), &token.into());
+    web_sys::WebSocket::new_with_str_sequence(&url, &protocols).map_err(|_| ApiError::Network)
+}
+
 fn authorized(request: RequestBuilder, token: &str) -> RequestBuilder {
     request.header("Authorization", &format!("Bearer {token}"))
 }

@@ -12,6 +12,7 @@
 //! never build on the same old order.
 
 mod describe;
+mod live;
 mod order_forms;
 mod pull;
 mod sync;
@@ -165,6 +166,7 @@ pub struct AppState {
     /// Changes the server refused, kept until the person dismisses them.
     pub rejections: RwSignal<Vec<Rejection>>,
     sync_wake: StoredValue<Option<UnboundedSender<()>>, LocalStorage>,
+    live_wake: StoredValue<Option<UnboundedSender<()>>, LocalStorage>,
     storage: StoredValue<Option<Storage>, LocalStorage>,
     write_lock: StoredValue<Rc<Mutex<()>>, LocalStorage>,
     /// The process versions this device knows; each order is shown and changed by its own.
@@ -500,6 +502,7 @@ pub fn provide_app_state() -> AppState {
         sync: RwSignal::new(SyncStatus::default()),
         rejections: RwSignal::new(Vec::new()),
         sync_wake: StoredValue::new_local(None),
+        live_wake: StoredValue::new_local(None),
         storage: StoredValue::new_local(None),
         write_lock: StoredValue::new_local(Rc::new(Mutex::new(()))),
         processes: StoredValue::new(Processes::standard()),
@@ -512,6 +515,7 @@ pub fn provide_app_state() -> AppState {
         state.refresh_session().await;
         if loaded {
             state.start_sync();
+            state.start_live();
         }
         // Best effort: a browser may refuse, and the app works either way.
         let _ = request_persistence().await;

@@ -510,3 +510,51 @@ pub struct ProcessMigrated {
     /// Orders still to move (a request moves a bounded number): call again.
     pub remaining: u32,
 }
+
+/// What the live channel (`GET /api/live`, a WebSocket) sends a phone. A poke carries only the
+/// server's data version, never order data: the phone answers it with a pull, which stays the one
+/// path that brings data, with its permissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveMessage {
+    Poke { version: i64 },
+    Pong,
+}
+
+/// What a phone may send on the live channel: only a keep-alive. Anything else, or anything
+/// longer than `LIVE_MESSAGE_LIMIT` bytes, closes that socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveClientMessage {
+    Ping,
+}
+
+/// The keep-alive exactly as the app sends it; the server answers it without waking the object.
+pub const LIVE_PING: &str = r#"{"type":"ping"}"#;
+pub const LIVE_PONG: &str = r#"{"type":"pong"}"#;
+/// The largest client message the live channel reads (bytes).
+pub const LIVE_MESSAGE_LIMIT: usize = 1024;
+/// The WebSocket subprotocol the app asks for; the session token travels as a second one.
+pub const LIVE_PROTOCOL: &str = "gendan-live";
+
+#[cfg(test)]
+mod live_tests {
+    use super::*;
+
+    #[test]
+    fn live_messages_have_the_documented_shapes() {
+        assert_eq!(
+            serde_json::to_string(&LiveMessage::Poke { version: 7 }).unwrap(),
+            r#"{"type":"poke","version":7}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&LiveMessage::Pong).unwrap(),
+            LIVE_PONG
+        );
+        assert_eq!(
+            serde_json::to_string(&LiveClientMessage::Ping).unwrap(),
+            LIVE_PING
+        );
+        assert!(serde_json::from_str::<LiveClientMessage>(r#"{"type":"poke"}"#).is_err());
+    }
+}

@@ -24,6 +24,8 @@ pub enum ApiError {
     RouteNotFound,
     #[error("method not allowed on this route")]
     MethodNotAllowed,
+    #[error("this endpoint only answers a WebSocket upgrade")]
+    UpgradeRequired,
     #[error("no matching order")]
     OrderNotFound,
     #[error("this endpoint is disabled on this deployment")]
@@ -111,6 +113,7 @@ impl ApiError {
             | ApiError::UserNotFound
             | ApiError::ChannelNotFound => 404,
             ApiError::MethodNotAllowed => 405,
+            ApiError::UpgradeRequired => 426,
             ApiError::Unauthorized | ApiError::InvalidCredentials => 401,
             ApiError::Forbidden
             | ApiError::AccountDisabled
@@ -149,6 +152,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::RouteNotFound => "route_not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::UpgradeRequired => "upgrade_required",
             ApiError::OrderNotFound => "order_not_found",
             ApiError::Disabled => "disabled",
             ApiError::Unauthorized => "unauthorized",
@@ -207,6 +211,10 @@ impl ApiError {
                 }
             }
             ApiError::RouteNotFound => pick("没有这个接口", "No such API endpoint"),
+            ApiError::UpgradeRequired => pick(
+                "这个接口只接受 WebSocket 连接",
+                "This endpoint only accepts a WebSocket connection",
+            ),
             ApiError::MethodNotAllowed => pick("该接口不支持此请求方法", "Method not allowed"),
             ApiError::OrderNotFound => pick("没有找到匹配的订单", "No matching order was found"),
             ApiError::Disabled => {

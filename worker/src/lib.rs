@@ -7,6 +7,7 @@ mod router;
 // Features, one room per audience.
 mod customer;
 mod dev;
+mod live;
 mod notify;
 mod process;
 mod sync;
@@ -18,6 +19,9 @@ mod error;
 mod health;
 mod http;
 mod repository;
+
+// The live channel's Durable Object class, exported for `wrangler.toml` `[durable_objects]`.
+pub use live::LiveRoom;
 
 use worker::{event, Context, Env, Method, Request, Response, ScheduleContext, ScheduledEvent};
 
@@ -47,7 +51,18 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
         return env.assets("ASSETS")?.fetch_request(req).await;
     }
     let is_push = req.path() == "/api/sync/push";
+    let method = req.method();
     let response = router::handle(req, env.clone()).await;
+    if live::pokes_after(&method, &path, response.status_code()) {
+        // Phones with the live channel open pull now instead of at their next poll; after the
+        // answer, so the writer never waits for it.
+        let env = env.clone();
+        ctx.wait_until(async move {
+            if let Err(error) = live::poke(&env).await {
+                worker::console_error!("poking the live room: {error}");
+            }
+        });
+    }
     if is_push && response.status_code() == 200 {
         // A push may have queued customer notices (in its own D1 batch): send them after the
         // answer instead of waiting for the hourly cron. With nothing due this is one query.

@@ -9,7 +9,7 @@ use crate::{
     customer::{pages, share, track},
     dev,
     error::ApiError,
-    health, notify, process, sync,
+    health, live, notify, process, sync,
     team::{board, members, session, setup},
 };
 
@@ -126,6 +126,8 @@ pub async fn handle(req: Request, env: Env) -> Response {
         // Sync (offline devices): push decided mutations, pull changed orders and rejections.
         .post_async("/api/sync/push", |req, ctx| respond(sync::push(req, ctx)))
         .get_async("/api/sync/pull", |req, ctx| respond(sync::pull(req, ctx)))
+        // The live channel: a WebSocket that pokes phones to pull (live/).
+        .get_async("/api/live", |req, ctx| respond(live::connect(req, ctx)))
         .post_async("/api/dev/bench/select", |req, ctx| {
             respond(dev::bench::select(req, ctx))
         })

@@ -41,6 +41,9 @@ pub fn TopBar() -> impl IntoView {
                 <button
                     type="button"
                     class="sync-detail"
+                    // A dot while the live channel is open: colleagues' changes arrive at once.
+                    class:live=move || state.sync.with(|s| s.live)
+                    data-live=move || if state.sync.with(|s| s.live) { "on" } else { "off" }
                     data-testid="sync-detail"
                     aria-description=move || t_string!(i18n, sync_now).to_string()
                     title=move || {

@@ -41,6 +41,8 @@ pub struct SyncStatus {
     pub failed_in_a_row: u32,
     /// The first change of the push that failed last, while pushing fails: what is waiting.
     pub waiting: Option<PendingMutation>,
+    /// The live channel is open: a colleague's change arrives within a second, not a minute.
+    pub live: bool,
 }
 
 /// Failed syncs in a row after which the waiting change is named to the person.
@@ -94,7 +96,7 @@ impl SyncError {
     }
 }
 
-async fn sleep(ms: f64) {
+pub(super) async fn sleep(ms: f64) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {
             let _ =
@@ -105,12 +107,12 @@ async fn sleep(ms: f64) {
 }
 
 /// 2 s, 4 s, 8 s … up to 5 minutes, each ±50 % so that phones do not retry in step.
-fn backoff_ms(failures: u32) -> f64 {
+pub(super) fn backoff_ms(failures: u32) -> f64 {
     let base = (2_000.0 * 2f64.powi(failures.saturating_sub(1).min(10) as i32)).min(MAX_BACKOFF_MS);
     base * (0.5 + js_sys::Math::random())
 }
 
-fn is_online() -> bool {
+pub(super) fn is_online() -> bool {
     web_sys::window().is_none_or(|window| window.navigator().on_line())
 }
 
@@ -131,6 +133,10 @@ impl AppState {
                 let _ = wake.unbounded_send(());
             }
         });
+        // A sign-in or a tap is also the moment to reconnect a live channel that is down.
+        if !self.sync.with_untracked(|status| status.live) {
+            self.wake_live();
+        }
     }
 
     /// Forgets a refusal the person has read.

@@ -74,7 +74,35 @@ pub async fn token_hash(token: &str) -> Result<String, ApiError> {
 /// `401 unauthorized`.
 pub async fn require_user(req: &Request, ctx: &RouteContext<()>) -> Result<AuthUser, ApiError> {
     let token = bearer_token(req).ok_or(ApiError::Unauthorized)?;
-    let hash = token_hash(&token).await?;
+    user_for_token(&token, ctx).await
+}
+
+/// The session token of a live-channel connection (`GET /api/live`, a WebSocket). Browsers
+/// cannot set headers on a WebSocket, so the app offers the token as a second subprotocol after
+/// `LIVE_PROTOCOL` (`Sec-WebSocket-Protocol: gendan-live, <token>`) rather than in the address:
+/// a query string is written into access logs and proxy logs, a header is not.
+fn live_token(req: &Request) -> Option<String> {
+    let value = req.headers().get("sec-websocket-protocol").ok().flatten()?;
+    let mut offered = value.split(',').map(str::trim);
+    if offered.next()? != domain::wire::LIVE_PROTOCOL {
+        return None;
+    }
+    let token = offered.next()?;
+    (token.len() == TOKEN_CHARS && token.bytes().all(crypto::is_base64url_char))
+        .then(|| token.to_string())
+}
+
+/// `require_user` for the live channel: the same checks, the token from the subprotocol.
+pub async fn require_live_user(
+    req: &Request,
+    ctx: &RouteContext<()>,
+) -> Result<AuthUser, ApiError> {
+    let token = live_token(req).ok_or(ApiError::Unauthorized)?;
+    user_for_token(&token, ctx).await
+}
+
+async fn user_for_token(token: &str, ctx: &RouteContext<()>) -> Result<AuthUser, ApiError> {
+    let hash = token_hash(token).await?;
     let session = Repository::new(ctx.d1("DB")?)
         .find_session(&hash)
         .await?

@@ -14,6 +14,7 @@ use crate::{
     auth::{self, crypto, password, throttle},
     error::ApiError,
     http::{json_response, ok_json, read_json, server_now},
+    live,
     repository::{timestamp, NewUser, Repository},
     team::account_fields::{self as accounts, user_view},
 };
@@ -108,6 +109,10 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
             ApiError::UserNotFound
         });
     }
+    if current.active && !changed.active {
+        // Its sessions were revoked with it; its open live sockets go now too.
+        live::close_quietly(live::close_user(&ctx.env, &changed.id)).await;
+    }
     let record = repository
         .find_user(&changed.id)
         .await?
@@ -143,6 +148,7 @@ pub async fn set_password(mut req: Request, ctx: RouteContext<()>) -> Result<Res
     {
         return Err(ApiError::UserNotFound);
     }
+    live::close_quietly(live::close_user(&ctx.env, &user.id)).await;
     let record = repository
         .find_user(&user.id)
         .await?

@@ -166,6 +166,7 @@ pub async fn logout(req: Request, ctx: RouteContext<()>) -> Result<Response, Api
     Repository::new(ctx.d1("DB")?)
         .revoke_session(user.session_hash(), &timestamp(server_now()))
         .await?;
+    crate::live::close_quietly(crate::live::close_session(&ctx.env, user.session_hash())).await;
     ok_json(&LoggedOut { logged_out: true })
 }
 

@@ -1,0 +1,85 @@
+// Live updates at 390x844 (issue 21): the salesperson has an order open on her phone; the
+// warehouse records its shipment on another phone (its push through the API); her page shows
+// it without any tap, well before the app's minute poll could have brought it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { ROOT, adminToken, api, bearer, createOrderMutation, signIn } from '../support/api.mjs';
+import { DEMO_PASSWORD, DEMO_TEAM, launchBrowser, phonePage, screenshot, signInAs } from '../support/browser.mjs';
+
+let browser;
+let admin;
+const RUN = randomBytes(3).toString('hex');
+
+/// The app's poll interval, read from the sync loop so this test follows it.
+const POLL_MS = (() => {
+  const source = readFileSync(join(ROOT, 'app/src/state/sync.rs'), 'utf8');
+  const match = source.match(/const IDLE_MS: f64 = ([\d_]+)\.0;/);
+  assert.ok(match, 'IDLE_MS not found in app/src/state/sync.rs');
+  return Number(match[1].replaceAll('_', ''));
+})();
+// What "live" means here (the issue's target is p95 ≤ 1 s on local wrangler; this allows a
+// loaded test machine).
+const LIVE_DEADLINE_MS = 10_000;
+
+before(async () => {
+  browser = await launchBrowser();
+  admin = await adminToken();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function orderAtDelivery(company) {
+  const orderId = randomUUID();
+  const mutations = [
+    createOrderMutation(orderId, { number: `LIVE-${RUN}`, company }),
+    { type: 'advance_stage', order_id: orderId, from: 'requirement', to: 'delivery', reason: 'e2e：直接发货' },
+  ].map((mutation, i) => ({ seq: i + 1, mutation, device_time: new Date().toISOString() }));
+  const pushed = await api('/api/sync/push', { json: { device_id: randomUUID(), mutations }, headers: bearer(admin) });
+  assert.equal(pushed.status, 200, pushed.text);
+  assert.deepEqual(pushed.json.rejected, []);
+  return orderId;
+}
+
+test("the warehouse's shipment shows on the salesperson's open order without a tap, before any poll", async () => {
+  assert.ok(LIVE_DEADLINE_MS < POLL_MS, 'the deadline must be shorter than the poll');
+  const company = `实时发货${RUN}有限公司`;
+  const orderId = await orderAtDelivery(company);
+  const warehouse = (await signIn(DEMO_TEAM.warehouse.login, DEMO_PASSWORD)).token;
+
+  const { context, page, problems } = await phonePage(browser);
+  try {
+    await signInAs(page, DEMO_TEAM.sales);
+    await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
+    await page.goto(`/orders/${orderId}`);
+    await page.getByTestId('order-number').filter({ hasText: `LIVE-${RUN}` }).waitFor();
+    // The live channel is open (the sync status shows it).
+    await page.locator('[data-testid="sync-detail"][data-live="on"]').waitFor({ timeout: 15_000 });
+    await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
+
+    const tracking = `SF${RUN}${Date.now() % 100000}`;
+    const started = Date.now();
+    const shipped = await api('/api/sync/push', {
+      json: {
+        device_id: randomUUID(),
+        mutations: [{ seq: 1, mutation: { type: 'record_shipment', order_id: orderId, carrier: '顺丰速运', tracking_no: tracking }, device_time: new Date().toISOString() }],
+      },
+      headers: bearer(warehouse),
+    });
+    assert.equal(shipped.status, 200, shipped.text);
+    assert.deepEqual(shipped.json.rejected, []);
+
+    await page.getByTestId('shipment').filter({ hasText: tracking }).waitFor({ timeout: LIVE_DEADLINE_MS });
+    const elapsed = Date.now() - started;
+    console.log(`live: shipment on the other phone ${elapsed} ms after the push (poll interval ${POLL_MS} ms)`);
+    assert.ok(elapsed < LIVE_DEADLINE_MS && elapsed < POLL_MS);
+    await screenshot(page, 'live-shipment-arrived');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
