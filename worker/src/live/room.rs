@@ -1,5 +1,5 @@
 //! The Durable Object behind the live channel: one per deployment. It holds the phones' sockets
-//! with the hibernation API (`accept_websocket_with_tags`), so idle connections cost nothing and
+//! with the hibernation API (`accept_web_socket`, the holder in each socket's attachment), so idle connections cost nothing and
 //! survive the object being evicted from memory; it keeps no other state.
 
 use std::cell::Cell;
@@ -34,19 +34,14 @@ pub(super) enum Close {
     Session(String),
 }
 
-/// Kept with each socket across hibernation: when it was opened, to find the oldest.
+/// Kept with each socket across hibernation (its attachment): whose it is, and when it was
+/// opened, to find a user's oldest.
 #[derive(Serialize, Deserialize)]
-struct Opened {
+struct Holder {
+    user: String,
+    session: String,
     at_ms: f64,
     serial: u64,
-}
-
-fn user_tag(user_id: &str) -> String {
-    format!("user:{user_id}")
-}
-
-fn session_tag(session_hash: &str) -> String {
-    format!("session:{session_hash}")
 }
 
 /// What to do with a client's message: only the keep-alive is allowed.
@@ -79,37 +74,37 @@ pub struct LiveRoom {
 }
 
 impl LiveRoom {
-    fn open(&self, user_id: &str, session_hash: &str) -> worker::Result<Response> {
-        let user = user_tag(user_id);
-        let mut held: Vec<(Opened, WebSocket)> = self
-            .state
-            .get_websockets_with_tag(&user)
+    /// Every held socket with its holder (a socket without one is not ours to keep).
+    fn held(&self) -> Vec<(Holder, WebSocket)> {
+        self.state
+            .get_websockets()
             .into_iter()
-            .map(|ws| {
-                let opened = ws.deserialize_attachment::<Opened>().ok().flatten();
-                let opened = opened.unwrap_or(Opened {
-                    at_ms: 0.0,
-                    serial: 0,
-                });
-                (opened, ws)
-            })
+            .filter_map(|ws| Some((ws.deserialize_attachment::<Holder>().ok()??, ws)))
+            .collect()
+    }
+
+    fn open(&self, user_id: &str, session_hash: &str) -> worker::Result<Response> {
+        let mut mine: Vec<(Holder, WebSocket)> = self
+            .held()
+            .into_iter()
+            .filter(|(holder, _)| holder.user == user_id)
             .collect();
-        held.sort_by(|(a, _), (b, _)| a.at_ms.total_cmp(&b.at_ms).then(a.serial.cmp(&b.serial)));
-        let excess = (held.len() + 1).saturating_sub(SOCKETS_PER_USER);
-        for (_, ws) in held.into_iter().take(excess) {
+        mine.sort_by(|(a, _), (b, _)| a.at_ms.total_cmp(&b.at_ms).then(a.serial.cmp(&b.serial)));
+        let excess = (mine.len() + 1).saturating_sub(SOCKETS_PER_USER);
+        for (_, ws) in mine.into_iter().take(excess) {
             let _ = ws.close(Some(CLOSE_REPLACED), Some("too many connections"));
         }
 
         let pair = WebSocketPair::new()?;
         let serial = self.serial.get() + 1;
         self.serial.set(serial);
-        pair.server.serialize_attachment(Opened {
+        self.state.accept_web_socket(&pair.server);
+        pair.server.serialize_attachment(Holder {
+            user: user_id.to_string(),
+            session: session_hash.to_string(),
             at_ms: js_sys::Date::now(),
             serial,
         })?;
-        let session = session_tag(session_hash);
-        self.state
-            .accept_websocket_with_tags(&pair.server, &[user.as_str(), session.as_str()]);
         Ok(ResponseBuilder::new()
             .with_status(101)
             .with_header("sec-websocket-protocol", LIVE_PROTOCOL)?
@@ -130,13 +125,13 @@ impl LiveRoom {
     }
 
     fn close(&self, close: Close) -> worker::Result<Response> {
-        let tag = match &close {
-            Close::User(id) => user_tag(id),
-            Close::Session(hash) => session_tag(hash),
-        };
         let mut closed = 0;
-        for ws in self.state.get_websockets_with_tag(&tag) {
-            if ws.close(Some(CLOSE_SIGNED_OUT), Some("signed out")).is_ok() {
+        for (holder, ws) in self.held() {
+            let matches = match &close {
+                Close::User(id) => holder.user == *id,
+                Close::Session(hash) => holder.session == *hash,
+            };
+            if matches && ws.close(Some(CLOSE_SIGNED_OUT), Some("signed out")).is_ok() {
                 closed += 1;
             }
         }
