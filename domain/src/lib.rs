@@ -22,6 +22,7 @@ pub mod number_key;
 pub mod order;
 pub mod permission;
 pub mod pipeline;
+pub mod process_editor;
 pub mod process_version;
 pub mod role;
 pub mod staff;
