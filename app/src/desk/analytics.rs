@@ -13,22 +13,22 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::charts::{Bar, Bars, Columns, Group};
-use crate::{format, i18n::*, locale::current_lang, state::use_app_state};
+use crate::{
+    format,
+    i18n::*,
+    locale::{current_lang, locale_of},
+    state::use_app_state,
+};
 
 /// A duration for people: hours under a day, else days with one decimal.
 pub fn duration(minutes: i64, lang: Lang) -> String {
     if minutes < 24 * 60 {
         let hours = (minutes + 30) / 60;
-        match lang {
-            Lang::Zh => format!("{hours}小时"),
-            Lang::En => format!("{hours} h"),
-        }
+        td_string!(locale_of(lang), duration_hours, hours).to_string()
     } else {
         let days = minutes as f64 / (24.0 * 60.0);
-        match lang {
-            Lang::Zh => format!("{days:.1}天"),
-            Lang::En => format!("{days:.1} d"),
-        }
+        let days = format!("{days:.1}");
+        td_string!(locale_of(lang), duration_days, days).to_string()
     }
 }
 
