@@ -526,6 +526,25 @@ impl ProcessEditor {
         problems
     }
 
+    /// The draft as the version it would publish (numbered after `base`), when every stage
+    /// parses; what the before-publishing summary compares with the current version.
+    pub fn as_version(&self, base: &ProcessVersion) -> Option<ProcessVersion> {
+        let input = self.to_input(false);
+        let draft = crate::process_version::draft_from_input(
+            input.base_version,
+            &input.stages,
+            &input.archived,
+        )
+        .ok()?;
+        Some(ProcessVersion {
+            number: base.number + 1,
+            note: self.note.trim().to_string(),
+            stages: draft.stages,
+            archived: draft.archived,
+            ..base.clone()
+        })
+    }
+
     /// After someone else published `current`: the draft moves onto it and keeps its own edits.
     /// Stages the draft does not know (added by the other publisher) are taken over as they are
     /// in `current` (active at the end, or archived), so no key is ever dropped.
@@ -745,6 +764,35 @@ pub fn process_changes(older: &ProcessVersion, newer: &ProcessVersion) -> Vec<Pr
     changes
 }
 
+/// The stages of `older` whose orders a publish of `newer` concerns: taken out, moved, or with
+/// other rules (SLA, checklist, roles, exit requirements, texts). What the impact preview counts
+/// in-flight orders for.
+pub fn affected_stages(older: &ProcessVersion, newer: &ProcessVersion) -> Vec<StageId> {
+    let shared = |from: &ProcessVersion, other: &ProcessVersion| -> Vec<StageId> {
+        from.stages
+            .iter()
+            .filter(|s| other.stages.iter().any(|o| o.id == s.id))
+            .map(|s| s.id.clone())
+            .collect()
+    };
+    let (shared_old, shared_new) = (shared(older, newer), shared(newer, older));
+    older
+        .stages
+        .iter()
+        .filter(
+            |stage| match newer.stages.iter().find(|s| s.id == stage.id) {
+                None => true,
+                Some(now) => {
+                    now != *stage
+                        || shared_old.iter().position(|id| *id == stage.id)
+                            != shared_new.iter().position(|id| *id == stage.id)
+                }
+            },
+        )
+        .map(|s| s.id.clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -953,6 +1001,14 @@ mod tests {
             ]
         );
         assert_eq!(process_changes(&v1, &v1), vec![]);
+        assert_eq!(
+            affected_stages(&v1, &v2),
+            [
+                StageId::new(ids::PRODUCTION),
+                StageId::new(ids::AFTER_SALES)
+            ]
+        );
+        assert_eq!(editor.as_version(&v1).unwrap().stages, v2.stages);
     }
 
     #[test]

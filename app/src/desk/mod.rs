@@ -7,6 +7,7 @@ pub mod channel_draft;
 pub mod charts;
 pub mod member_draft;
 pub mod notify_channels;
+pub mod process;
 pub mod team;
 
 use leptos::prelude::*;
@@ -22,6 +23,7 @@ use crate::{
 };
 use analytics::AnalyticsPage;
 use notify_channels::NotifyChannelsPage;
+use process::ProcessPage;
 use team::TeamPage;
 
 #[component]
@@ -35,6 +37,7 @@ pub fn DeskApp() -> impl IntoView {
                         <Route path=path!("/desk/team") view=TeamPage />
                         <Route path=path!("/desk/notifications") view=NotifyChannelsPage />
                         <Route path=path!("/desk/analytics") view=AnalyticsPage />
+                        <Route path=path!("/desk/process") view=ProcessPage />
                     </ParentRoute>
                 </Routes>
             </Router>

@@ -121,6 +121,7 @@ fn Account() -> impl IntoView {
                     <A href="/desk/notifications" attr:class="button wide" attr:data-testid="notify-link">
                         {t!(i18n, settings_notify_channels)}
                     </A>
+                    <A href="/desk/process" attr:class="button wide" attr:data-testid="process-link">{t!(i18n, settings_process)}</A>
                 </div>
             })}
         }
