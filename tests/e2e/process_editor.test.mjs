@@ -25,6 +25,11 @@ let adminToken;
 let salesToken;
 let newOrderId;
 
+/// Console errors, less the browser's own line for an answer the test provoked on purpose (a
+/// refused publish is a 409 or 422, shown on the screen).
+const unexpected = (problems) =>
+  problems.filter((problem) => !/Failed to load resource: the server responded with a status of (409|422)/.test(problem));
+
 const synced = (page) => page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
 
 async function token(login) {
@@ -69,6 +74,23 @@ after(async () => {
   await browser?.close();
   await worker?.stop();
 });
+
+/// The process versions a phone holds (IndexedDB store `processes`, keyed by number).
+const readHeldVersions = () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('gendan');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const keys = db.transaction('processes').objectStore('processes').getAllKeys();
+          keys.onsuccess = () => {
+            db.close();
+            resolve(keys.result);
+          };
+          keys.onerror = () => reject(keys.error);
+        };
+      });
+const heldVersions = (page) => page.evaluate(readHeldVersions);
 
 const stages = (page) => page.getByTestId('process-editor').getByTestId('process-stage');
 const stageKeys = (page) => stages(page).evaluateAll((rows) => rows.map((row) => row.dataset.key));
@@ -126,7 +148,14 @@ test('an admin inserts 报价, renames 生产/采购, adds an SOP item and publi
   await impact.filter({ hasText: '“生产/备货”新增清单项“首件确认”' }).waitFor();
   await page.getByTestId('customer-preview').filter({ hasText: '报价' }).waitFor();
 
+  // A refusal only the server gives (a note over 500 characters) is shown next to its field.
+  await page.getByLabel('发布说明').fill('长'.repeat(501));
+  await page.getByRole('button', { name: '发布新版本' }).click();
+  const noteError = page.locator('.field').filter({ has: page.getByLabel('发布说明') }).getByRole('alert');
+  await noteError.waitFor();
+  assert.match(await noteError.textContent(), /发布说明最多 500 个字/);
   await page.getByLabel('发布说明').fill('合同前先报价');
+  assert.equal(await noteError.count(), 0, 'typing clears the server\'s refusal');
   await page.getByRole('button', { name: '发布新版本' }).click();
   await page.getByTestId('process-outcome').filter({ hasText: '已发布第 2 版' }).waitFor();
   await page.getByTestId('process-base').filter({ hasText: '当前：第 2 版' }).waitFor();
@@ -136,13 +165,20 @@ test('an admin inserts 报价, renames 生产/采购, adds an SOP item and publi
   await newest.filter({ hasText: '在“需求确认”之后新增“报价”' }).waitFor();
   assert.deepEqual(await smallTapTargets(page), []);
   await screenshot(page, 'process-published-390x844');
-  assert.deepEqual(admin.problems, []);
+  assert.deepEqual(unexpected(admin.problems), []);
 });
 
 test('the sales phone comes back online, syncs, and a new order walks from 需求确认 into 报价', async () => {
   const { page, context } = sales;
+  assert.ok(!(await heldVersions(page)).includes(2), 'offline during the publish, the phone does not have version 2 yet');
+  // Back online, the phone syncs by itself (the browser's online event) and fetches version 2.
   await context.setOffline(false);
-  await page.goto('/');
+  // Polled: the store is the phone's own record of what it fetched (waitForFunction would take
+  // the pending promise itself for a yes).
+  for (const deadline = Date.now() + 30_000; !(await heldVersions(page)).includes(2); ) {
+    assert.ok(Date.now() < deadline, 'the phone fetched version 2 within 30 s of coming online');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
   await synced(page);
   await page.goto('/orders/new');
   await page.getByLabel('公司名称').fill(`新流程${RUN}有限公司`);
@@ -177,6 +213,17 @@ test('the sales phone comes back online, syncs, and a new order walks from 需�
   assert.equal(old.process_version ?? 1, 1);
   assert.equal(old.stage, 'contract');
   await screenshot(page, 'process-old-order-390x844');
+
+  // Not an admin: no link in 设置, and the address shows the current process read-only.
+  await page.goto('/settings');
+  await page.getByTestId('account').waitFor();
+  assert.equal(await page.getByTestId('process-link').count(), 0);
+  await page.goto('/desk/process');
+  await page.getByTestId('process-read-only').waitFor();
+  const names = await page.getByTestId('process-stage').locator('.process-stage-name').allTextContents();
+  assert.deepEqual(names.slice(0, 2), ['需求确认', '报价']);
+  assert.ok(names.includes('生产/备货'), names.join(' '));
+  assert.equal(await page.getByRole('button', { name: '发布新版本' }).count(), 0);
   assert.deepEqual(sales.problems, []);
 });
 
@@ -192,7 +239,7 @@ test('the admin previews and moves the in-flight orders onto version 2', async (
   const old = await serverOrder(OLD_ORDER);
   assert.equal(old.process_version, 2);
   assert.equal(old.stage, 'contract');
-  assert.ok(old.history.some((event) => event.kind?.type === 'process_migrated' || event.type === 'process_migrated'), JSON.stringify(old.history.at(-1)));
+  assert.ok(old.history.some((event) => event.kind.type === 'process_migrated'), 'the move is in the order\'s history');
   await screenshot(page, 'process-migrated-390x844');
 });
 
@@ -256,5 +303,5 @@ test('a second admin publishing first makes the first one\'s publish a clear con
   await screenshot(page, 'process-editor-360');
   await page.setViewportSize({ width: 1280, height: 900 });
   await screenshot(page, 'process-editor-1280');
-  assert.deepEqual(admin.problems, []);
+  assert.deepEqual(unexpected(admin.problems), []);
 });

@@ -110,9 +110,12 @@ impl Editing {
     /// The message to show next to `field` (its own problem or one of its parts').
     fn problem_at(&self, field: &str) -> Option<String> {
         let lang = self.lang();
+        // A Chinese text's input also shows what is said about the text as a whole (a
+        // duplicate name), so it is shown once, next to the text people read first.
+        let whole = field.strip_suffix(".zh");
         self.problems()
             .into_iter()
-            .find(|p| p.is_about(field))
+            .find(|p| p.is_about(field) || whole.is_some_and(|whole| p.field == whole))
             .map(|p| p.message.get(lang).to_string())
     }
 
@@ -248,25 +251,31 @@ fn ReadOnlyProcess() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let lang = move || current_lang(i18n);
-    let current = state.processes().current().clone();
-    view! {
-        <p class="hint">{t_string!(i18n, process_current_version, number = current.number).to_string()}</p>
-        <ol class="process-stages" data-testid="process-stages">
-            {current.stages.into_iter().map(|stage| {
-                let days = stage.sla_days;
-                view! {
-                    <li class="process-stage" data-testid="process-stage">
-                        <div class="process-stage-head">
-                            <strong class="process-stage-name">{stage.name.get(lang()).to_string()}</strong>
-                            <span class="hint">{t_string!(i18n, process_stage_sla, days = days).to_string()}</span>
-                        </div>
-                        <ul class="process-items">
-                            {stage.checklist.iter().map(|item| view! { <li>{item.label.get(lang()).to_string()}</li> }).collect_view()}
-                        </ul>
-                    </li>
-                }
-            }).collect_view()}
-        </ol>
+    move || {
+        // The versions are read from storage after the first render and change with pulls
+        // (which also change the cards): drawn again on either.
+        state.status.track();
+        state.cards.track();
+        let current = state.processes().current().clone();
+        view! {
+            <p class="hint">{t_string!(i18n, process_current_version, number = current.number).to_string()}</p>
+            <ol class="process-stages" data-testid="process-stages">
+                {current.stages.into_iter().map(|stage| {
+                    let days = stage.sla_days;
+                    view! {
+                        <li class="process-stage" data-testid="process-stage">
+                            <div class="process-stage-head">
+                                <strong class="process-stage-name">{stage.name.get(lang()).to_string()}</strong>
+                                <span class="hint">{t_string!(i18n, process_stage_sla, days = days).to_string()}</span>
+                            </div>
+                            <ul class="process-items">
+                                {stage.checklist.iter().map(|item| view! { <li>{item.label.get(lang()).to_string()}</li> }).collect_view()}
+                            </ul>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        }
     }
 }
 
@@ -543,15 +552,15 @@ fn StageEditor(editing: Editing, key: StageId) -> impl IntoView {
     };
     view! {
         <div class="process-stage-form stack" data-testid="stage-form">
-            <StageText editing id=id("name-zh") label=label(|i18n| t_string!(i18n, process_name_zh).to_string()) value=name_zh on_input=set_name_zh field=field(".name") />
+            <StageText editing id=id("name-zh") label=label(|i18n| t_string!(i18n, process_name_zh).to_string()) value=name_zh on_input=set_name_zh field=field(".name.zh") />
             <StageText editing id=id("name-en") label=label(|i18n| t_string!(i18n, process_name_en).to_string()) value=name_en on_input=set_name_en field=field(".name.en") />
             <RolePicker id="process-roles".to_string() is_on set=set_role />
             {move || roles_problem().map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
             <StageText editing id=id("sla") label=label(|i18n| t_string!(i18n, process_sla).to_string()) value=sla on_input=set_sla field=field(".sla_days") />
             <Checklist editing key=key.clone() />
-            <StageText editing id=id("label-zh") label=label(|i18n| t_string!(i18n, process_customer_label_zh).to_string()) value=label_zh on_input=set_label_zh field=field(".customer_label") />
+            <StageText editing id=id("label-zh") label=label(|i18n| t_string!(i18n, process_customer_label_zh).to_string()) value=label_zh on_input=set_label_zh field=field(".customer_label.zh") />
             <StageText editing id=id("label-en") label=label(|i18n| t_string!(i18n, process_customer_label_en).to_string()) value=label_en on_input=set_label_en field=field(".customer_label.en") />
-            <StageText editing id=id("message-zh") multiline=true label=label(|i18n| t_string!(i18n, process_customer_message_zh).to_string()) value=message_zh on_input=set_message_zh field=field(".customer_message") />
+            <StageText editing id=id("message-zh") multiline=true label=label(|i18n| t_string!(i18n, process_customer_message_zh).to_string()) value=message_zh on_input=set_message_zh field=field(".customer_message.zh") />
             <StageText editing id=id("message-en") multiline=true label=label(|i18n| t_string!(i18n, process_customer_message_en).to_string()) value=message_en on_input=set_message_en field=field(".customer_message.en") />
             <label class="check" for="process-notify">
                 <input
@@ -679,7 +688,7 @@ fn ChecklistItem(editing: Editing, key: StageId, item: String) -> impl IntoView 
     let remove_key = key.clone();
     view! {
         <div class="process-item" data-testid="checklist-item">
-            <StageText editing id=format!("process-item-{item}-zh") label=label_zh value=zh on_input=set_zh field=field(".label") />
+            <StageText editing id=format!("process-item-{item}-zh") label=label_zh value=zh on_input=set_zh field=field(".label.zh") />
             <StageText editing id=format!("process-item-{item}-en") label=label_en value=en on_input=set_en field=field(".label.en") />
             <button type="button" class="secondary" on:click=move |_| {
                 if let Some(at) = editing.stage_index(&remove_key) {
@@ -737,7 +746,7 @@ fn AddStage(editing: Editing) -> impl IntoView {
         editing.open.set(opened);
     };
     view! {
-        <fieldset class="stack" data-testid="add-stage">
+        <fieldset class="process-add stack" data-testid="add-stage">
             <legend>{t!(i18n, process_add_title)}</legend>
             <div class="field">
                 <label for="process-template">{t!(i18n, process_template)}</label>
@@ -1217,7 +1226,7 @@ fn History(editing: Editing, versions: Vec<ProcessVersion>) -> impl IntoView {
                         <li class="process-version stack" data-testid="process-version" data-number=number.to_string()>
                             <div class="process-stage-head">
                                 <strong>{t_string!(i18n, process_version_title, number = number).to_string()}</strong>
-                                {is_current.then(|| view! { <span class="chip">{t!(i18n, process_version_current)}</span> })}
+                                {is_current.then(|| view! { <span class="badge">{t!(i18n, process_version_current)}</span> })}
                             </div>
                             <p class="hint">{version.author.name.clone()}" · "{format::date_time(version.published_at, lang())}</p>
                             {(!version.note.is_empty()).then(|| view! { <p data-testid="version-note">{version.note.clone()}</p> })}
