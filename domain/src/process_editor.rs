@@ -332,7 +332,7 @@ impl ProcessEditor {
         (2..)
             .map(|n| format!("{stem}_{n}"))
             .find(|key| !self.key_taken(base, key))
-            .map(|key| StageId(key))
+            .map(StageId)
             .expect("some suffix is free")
     }
 

@@ -286,6 +286,7 @@ test('a second admin publishing first makes the first one\'s publish a clear con
   assert.match(await conflict.textContent(), /第 3 版/);
   assert.match(await conflict.textContent(), /管理员/);
   assert.match(await conflict.textContent(), /加质检/);
+  assert.match(await conflict.textContent(), /已于 \d{4}-\d{2}-\d{2} \d{2}:\d{2} 发布了第 3 版/, 'the time reads as a person reads it');
   await screenshot(page, 'process-conflict-390x844');
   await conflict.getByRole('button', { name: '以最新版本为基础继续编辑' }).click();
   await page.getByTestId('process-outcome').filter({ hasText: '已改为以第 3 版为基础' }).waitFor();

@@ -320,7 +320,7 @@ impl ApiError {
                 if zh {
                     format!("{author} 已于 {published_at} 发布了第 {current} 版流程（说明：{note}），你的草稿基于旧版本；请在新版本上重新修改后再发布")
                 } else {
-                    format!("{author} published process version {current} at {published_at} (note: {note}) after your draft's base; rebase your draft on it and publish again")
+                    format!("{author} published process version {current} at {published_at} China time (note: {note}) after your draft's base; rebase your draft on it and publish again")
                 }
             }
             ApiError::ProcessVersionNotFound => {

@@ -75,6 +75,10 @@ impl Editing {
             }
         });
         self.server_problem.set(None);
+        // "Fix the marked problems first" or a refusal is about the draft as it was.
+        if self.outcome.with_untracked(|o| matches!(o, Some(Err(_)))) {
+            self.outcome.set(None);
+        }
     }
 
     fn stage_index(&self, key: &StageId) -> Option<usize> {
@@ -432,7 +436,7 @@ fn StageText(
         view! {
             <textarea
                 id=input_id
-                rows="2"
+                rows="3"
                 aria-invalid=move || error().is_some().then_some("true")
                 prop:value=value
                 on:input=move |event| on_input.run(event_target_value(&event))
