@@ -938,3 +938,56 @@ fn the_monday_summary_covers_last_week_and_what_is_overdue_now() {
     );
     assert_eq!(summary.bottleneck.unwrap().stage.as_str(), "production");
 }
+
+#[test]
+fn the_review_of_one_order_holds_each_stage_against_its_plan() {
+    let mut a = order_a();
+    for item in [
+        "record_needs",
+        "confirm_quantity_spec",
+        "confirm_delivery_date",
+    ] {
+        a.stages[0].checklist.insert(item.into(), true);
+    }
+    a.stages[1].checklist.insert("draft_contract".into(), true);
+    a.stages[1].checklist.insert("sign_contract".into(), true);
+    let tick = |at, item: &str| {
+        event(
+            at,
+            EventKind::ChecklistItemSet {
+                stage: stage("contract"),
+                item: item.into(),
+                done: true,
+            },
+        )
+    };
+    // 合同签订 was due 12-07: the draft was ticked in time, the signature on 12-08.
+    a.history.push(tick(dec(3, 10), "draft_contract"));
+    a.history.push(tick(dec(8, 10), "sign_contract"));
+    let review = review(&a, &Pipeline::standard(), now(), Lang::Zh);
+    let rows: Vec<_> = review
+        .stages
+        .iter()
+        .map(|s| (s.stage.as_str(), s.due, s.took_minutes, s.on_time))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("requirement", date(2026, 12, 3), 24 * 60, Some(true)),
+            ("contract", date(2026, 12, 7), 7 * 24 * 60, Some(false)),
+            // Still there on 12-13 12:00, since 12-09 10:00; no verdict yet.
+            ("order_entry", date(2026, 12, 11), 4 * 24 * 60 + 120, None),
+        ]
+    );
+    let contract = &review.stages[1];
+    assert_eq!(contract.ticked_late, ["双方签署"]);
+    assert_eq!(contract.never_ticked, ["法务审核"]);
+    assert_eq!(contract.handled_by.as_ref().unwrap().name, "王芳");
+    assert!(review.stages[0].never_ticked.is_empty());
+    assert!(
+        review.stages[2].never_ticked.is_empty(),
+        "an open stage has nothing never ticked yet"
+    );
+    assert_eq!(review.stages[2].handled_by, None);
+    assert_eq!((review.rating, review.requests), (None, 0));
+}

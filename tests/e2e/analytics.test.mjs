@@ -189,6 +189,21 @@ test('a manager sees the whole team and picks any range, but changes nothing on 
   await page.getByTestId('order-number').waitFor();
   await page.getByTestId('current-stage-panel').waitFor();
   assert.equal(await page.getByTestId('advance').count(), 0, 'no 推进 for a manager');
+
+  // 复盘, folded until opened: one row per stage the order has been in, each with its verdict.
+  const review = page.getByTestId('review');
+  assert.equal(await review.getByTestId('review-stage').first().isVisible(), false);
+  await review.locator('summary').click();
+  const visited = await page.getByTestId('timeline').locator('.timeline-step.done, .timeline-step.current').count();
+  const rows = review.getByTestId('review-stage');
+  await rows.first().waitFor();
+  assert.ok((await rows.count()) >= visited, `${await rows.count()} review rows for ${visited} stages reached`);
+  const verdicts = await rows.locator('.badge').allInnerTexts();
+  assert.equal(verdicts.at(-1), '进行中', 'the stage the order is in has no verdict yet');
+  for (const verdict of verdicts.slice(0, -1)) assert.ok(['按时', '超时'].includes(verdict), verdict);
+  assert.match(await review.getByTestId('review-customer').innerText(), /客户评分 .* · 售后 \d+ 次（未处理 \d+）/);
+  assert.deepEqual(await smallTapTargets(page), []);
+  await screenshot(page, 'order-review-390');
   await context.close();
 });
 

@@ -16,23 +16,11 @@ use uuid::Uuid;
 
 use super::charts::{share_of, Bar, Bars, Columns, Group, HeatGrid, HeatLine, HeatSquare};
 use crate::{
-    format,
+    format::{self, duration},
     i18n::*,
-    locale::{current_lang, locale_of},
+    locale::current_lang,
     state::use_app_state,
 };
-
-/// A duration for people: hours under a day, else days with one decimal.
-pub fn duration(minutes: i64, lang: Lang) -> String {
-    if minutes < 24 * 60 {
-        let hours = (minutes + 30) / 60;
-        td_string!(locale_of(lang), duration_hours, hours).to_string()
-    } else {
-        let days = minutes as f64 / (24.0 * 60.0);
-        let days = format!("{days:.1}");
-        td_string!(locale_of(lang), duration_days, days).to_string()
-    }
-}
 
 fn percent_text(value: Option<u32>) -> String {
     value.map_or_else(|| "—".to_string(), |p| format!("{p}%"))
@@ -710,7 +698,8 @@ pub fn AnalyticsPage() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::{duration, filter_of, period_of, Range};
+    use super::{filter_of, period_of, Range};
+    use crate::format::duration;
     use chrono::NaiveDate;
     use domain::analytics::{Period, Preset};
     use domain::{Lang, Role, StageId};

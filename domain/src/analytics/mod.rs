@@ -7,10 +7,12 @@
 
 mod drill;
 mod heat;
+mod review;
 mod weekly;
 
 pub use drill::{orders_behind, Figure};
 pub use heat::{owner_by_stage, HeatCell, HeatMap, HeatRow};
+pub use review::{review, Review, StageReview};
 pub use weekly::{last_week, weekly_summary, WeeklySummary};
 
 use std::collections::BTreeMap;
@@ -248,9 +250,7 @@ pub fn stage_times<'a>(
                 .entry(def.id.as_str())
                 .or_default()
                 .push(minutes(visit.entered_at, left));
-            let due = visit.due_date.unwrap_or_else(|| {
-                add_days(business_date(visit.entered_at), i64::from(def.sla_days))
-            });
+            let due = visit_due(visit, def);
             if business_date(left) <= due {
                 *on_time.entry(def.id.as_str()).or_default() += 1;
             }
@@ -648,30 +648,10 @@ pub fn people<'a>(
             let Some(def) = pipeline.stage(&visit.stage) else {
                 continue;
             };
-            // Who handled it: the responsible person, else whoever moved the order on (entered
-            // the next stage), else whoever completed or cancelled it there.
-            let handler = visit
-                .responsible
-                .as_ref()
-                .or_else(|| order.stages.get(index + 1).map(|next| &next.entered_by))
-                .or_else(|| {
-                    order
-                        .history
-                        .iter()
-                        .rev()
-                        .find(|event| {
-                            event.at == left
-                                && matches!(
-                                    event.kind,
-                                    EventKind::Completed { .. } | EventKind::Cancelled { .. }
-                                )
-                        })
-                        .map(|event| &event.actor)
-                });
-            let Some(handler) = handler else { continue };
-            let due = visit.due_date.unwrap_or_else(|| {
-                add_days(business_date(visit.entered_at), i64::from(def.sla_days))
-            });
+            let Some(handler) = handler_of(order, index) else {
+                continue;
+            };
+            let due = visit_due(visit, def);
             let (person, times) = person_entry(&mut found, handler);
             person.handled += 1;
             if business_date(left) <= due {
@@ -689,6 +669,39 @@ pub fn people<'a>(
         .collect();
     list.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.user_id.cmp(&b.user_id)));
     list
+}
+
+/// A stage visit's deadline: its own due date, else entered + the stage's SLA days.
+pub fn visit_due(visit: &crate::StageProgress, def: &StageDef) -> NaiveDate {
+    visit
+        .due_date
+        .unwrap_or_else(|| add_days(business_date(visit.entered_at), i64::from(def.sla_days)))
+}
+
+/// Who handled the order's `index`-th stage visit: the responsible person, else whoever moved
+/// the order on (entered the next stage), else whoever completed or cancelled it there. `None`
+/// while the visit is open and nobody is responsible.
+pub fn handler_of(order: &Order, index: usize) -> Option<&crate::StaffRef> {
+    let visit = order.stages.get(index)?;
+    visit
+        .responsible
+        .as_ref()
+        .or_else(|| order.stages.get(index + 1).map(|next| &next.entered_by))
+        .or_else(|| {
+            let left = visit.left_at?;
+            order
+                .history
+                .iter()
+                .rev()
+                .find(|event| {
+                    event.at == left
+                        && matches!(
+                            event.kind,
+                            EventKind::Completed { .. } | EventKind::Cancelled { .. }
+                        )
+                })
+                .map(|event| &event.actor)
+        })
 }
 
 fn person_entry<'m>(
