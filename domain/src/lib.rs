@@ -24,6 +24,7 @@ pub mod permission;
 pub mod pipeline;
 pub mod process_version;
 pub mod role;
+pub mod sheet;
 pub mod staff;
 pub mod staff_refs;
 pub mod stage;
