@@ -393,7 +393,7 @@ fn decide_row(
     let at = |column: Column| move |message: Localized| RowError::at(column, message);
     let due = parse_date(fields.cell(Column::DueDate)).map_err(at(Column::DueDate))?;
     let phone = parse_phone(fields.cell(Column::Phone)).map_err(at(Column::Phone))?;
-    let item = read_item(fields)?;
+    let item = read_item(fields, existing)?;
     let owner = match fields.text(Column::Owner) {
         text if text.is_empty() => None,
         text => Some(find_member(ctx.team, &text).map_err(at(Column::Owner))?),
@@ -449,15 +449,18 @@ fn decide_row(
 }
 
 /// The line item of a row, `None` when the row names no product. The unit price comes from
-/// 单价, or from 金额 ÷ 数量 when that is exact; both given must agree.
-fn read_item(fields: &RowFields) -> Result<Option<LineItem>, RowError> {
+/// 单价, or from 金额 ÷ 数量 when that is exact; both given must agree. An amount alone that is
+/// the stored order's total is no change (an export lists orders of several items that way).
+fn read_item(fields: &RowFields, existing: Option<&Order>) -> Result<Option<LineItem>, RowError> {
     let at = |column: Column| move |message: Localized| RowError::at(column, message);
     let quantity = parse_quantity(fields.cell(Column::Quantity)).map_err(at(Column::Quantity))?;
     let unit_price = parse_amount(fields.cell(Column::UnitPrice)).map_err(at(Column::UnitPrice))?;
     let amount = parse_amount(fields.cell(Column::Amount)).map_err(at(Column::Amount))?;
     let product = fields.text(Column::Product);
     if product.is_empty() {
-        if quantity.is_some() || unit_price.is_some() || amount.is_some() {
+        let stored_total = existing.map(Order::total);
+        let only_the_total = quantity.is_none() && unit_price.is_none() && amount == stored_total;
+        if !only_the_total && (quantity.is_some() || unit_price.is_some() || amount.is_some()) {
             return Err(RowError::at(
                 Column::Product,
                 Localized::new(
