@@ -228,10 +228,41 @@ fn read_csv(text: &str) -> Result<Sheet, ReadProblem> {
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
+    let bytes = text.as_bytes();
     for record in reader.records().take(ROWS_READ) {
         let record = record.map_err(|_| ReadProblem::NotText)?;
         if record.len() > MAX_IMPORT_COLUMNS {
             return Err(ReadProblem::TooManyColumns(record.len()));
+        }
+        // The reader skips blank lines: keep them as empty rows, so that row numbers are the
+        // ones Excel shows for the file (a quoted multi-line cell is still one row). Blank lines
+        // before this record: the newlines between the previous record's content and this
+        // one's, less the previous record's own line end.
+        let from = record
+            .position()
+            .map_or(0, |p| p.byte() as usize)
+            .min(bytes.len());
+        let start = from
+            + bytes[from..]
+                .iter()
+                .take_while(|b| matches!(b, b'\r' | b'\n'))
+                .count();
+        let run_start = bytes[..start]
+            .iter()
+            .rposition(|b| !matches!(b, b'\r' | b'\n'))
+            .map_or(0, |i| i + 1);
+        let newlines = bytes[run_start..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        let blank = if run_start == 0 {
+            newlines
+        } else {
+            newlines.saturating_sub(1)
+        };
+        let line = rows.len() + 1 + blank;
+        while rows.len() + 1 < line && rows.len() < ROWS_READ {
+            rows.push(Vec::new());
         }
         rows.push(
             record
@@ -266,6 +297,23 @@ mod tests {
             .iter()
             .map(|r| r.iter().map(Cell::text).collect())
             .collect()
+    }
+
+    #[test]
+    fn csv_rows_keep_their_line_numbers_across_blank_lines() {
+        let sheet = read_upload(b"a,b\r\n\r\nc,d\r\n\"e\nf\",g\r\nh,i")
+            .unwrap()
+            .sheet;
+        assert_eq!(
+            texts(&sheet),
+            vec![
+                vec!["a", "b"],
+                vec![],
+                vec!["c", "d"],
+                vec!["e\nf", "g"],
+                vec!["h", "i"]
+            ]
+        );
     }
 
     #[test]
