@@ -7,6 +7,8 @@ pub mod channel_draft;
 pub mod charts;
 pub mod member_draft;
 pub mod notify_channels;
+// Import/export (issue 15).
+pub mod sheets;
 pub mod team;
 
 use leptos::prelude::*;
@@ -22,6 +24,7 @@ use crate::{
 };
 use analytics::AnalyticsPage;
 use notify_channels::NotifyChannelsPage;
+use sheets::SheetsPage;
 use team::TeamPage;
 
 #[component]
@@ -35,6 +38,8 @@ pub fn DeskApp() -> impl IntoView {
                         <Route path=path!("/desk/team") view=TeamPage />
                         <Route path=path!("/desk/notifications") view=NotifyChannelsPage />
                         <Route path=path!("/desk/analytics") view=AnalyticsPage />
+                        // Import/export (issue 15).
+                        <Route path=path!("/desk/import") view=SheetsPage />
                     </ParentRoute>
                 </Routes>
             </Router>
