@@ -119,10 +119,10 @@ pub fn SheetsPage() -> impl IntoView {
                 <legend>{t!(i18n, sheets_export)}</legend>
                 <p class="hint">{t!(i18n, sheets_export_hint)}</p>
                 <div class="stack">
-                    <button type="button" class="button wide" data-testid="export-xlsx" on:click=move |_| download("xlsx")>
+                    <button type="button" class="secondary wide" data-testid="export-xlsx" on:click=move |_| download("xlsx")>
                         {t!(i18n, sheets_export_xlsx)}
                     </button>
-                    <button type="button" class="button wide" data-testid="export-csv" on:click=move |_| download("csv")>
+                    <button type="button" class="secondary wide" data-testid="export-csv" on:click=move |_| download("csv")>
                         {t!(i18n, sheets_export_csv)}
                     </button>
                 </div>
@@ -153,7 +153,7 @@ pub fn SheetsPage() -> impl IntoView {
                     </div>
                     <button
                         type="button"
-                        class="button primary wide"
+                        class="primary wide"
                         data-testid="import-dry-run"
                         disabled=move || busy.get() || file.with(Option::is_none) || !online.get()
                         on:click=move |_| run(true)
@@ -223,7 +223,7 @@ fn Report(
             {committable.then(|| view! {
                 <button
                     type="button"
-                    class="button primary wide"
+                    class="primary wide"
                     data-testid="import-commit"
                     disabled=move || busy.get()
                     on:click=move |_| commit()
