@@ -14,6 +14,15 @@ pub fn domain_lang(locale: Locale) -> Lang {
     }
 }
 
+/// The UI locale of a domain language: messages built outside a component (errors, reminders)
+/// are looked up in the same locale files as the screens' texts.
+pub fn locale_of(lang: Lang) -> Locale {
+    match lang {
+        Lang::Zh => Locale::zh,
+        Lang::En => Locale::en,
+    }
+}
+
 /// The current language as a plain function to call inside reactive closures.
 pub fn current_lang(i18n: I18nContext<Locale>) -> Lang {
     domain_lang(i18n.get_locale())

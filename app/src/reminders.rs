@@ -149,10 +149,7 @@ pub fn reminder_body(i18n: I18nContext<Locale>, numbers: &[String]) -> String {
         [] => String::new(),
         [number] => t_string!(i18n, reminder_body_one, number = number.clone()).to_string(),
         _ => {
-            let separator = match i18n.get_locale_untracked() {
-                Locale::zh => "、",
-                Locale::en => ", ",
-            };
+            let separator = td_string!(i18n.get_locale_untracked(), list_separator);
             let named = numbers
                 .iter()
                 .take(NAMED_IN_REMINDER)

@@ -43,6 +43,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::api::{self, SignedIn, User};
+use crate::i18n::td_string;
+use crate::locale::locale_of;
 use crate::storage::{request_persistence, Storage, StorageError, DB_NAME};
 
 /// Everything a change can fail with, as the user should read it.
@@ -63,16 +65,8 @@ impl ChangeError {
         match self {
             ChangeError::Rule(error) => error.message(lang),
             ChangeError::Storage(error) => error.message(lang),
-            ChangeError::NotReady => match lang {
-                Lang::Zh => "本机数据仍在加载，请稍候再试；刚才的修改没有保存。".into(),
-                Lang::En => {
-                    "Local data is still loading; try again in a moment. Nothing was saved.".into()
-                }
-            },
-            ChangeError::SignedOut => match lang {
-                Lang::Zh => "请先登录；刚才的修改没有保存。".into(),
-                Lang::En => "Please sign in first. Nothing was saved.".into(),
-            },
+            ChangeError::NotReady => td_string!(locale_of(lang), change_not_ready).to_string(),
+            ChangeError::SignedOut => td_string!(locale_of(lang), change_signed_out).to_string(),
         }
     }
 

@@ -966,7 +966,10 @@ async fn a_pulled_page_retires_confirmed_changes_and_replays_pending_ones_on_the
     // The server's order (as the admin left it), stored as synced.
     let m1 = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
     let server_v1 = run(&admin(), None, &m1, later(0));
-    storage.put_orders(&[server_v1.clone()]).await.unwrap();
+    storage
+        .put_orders(std::slice::from_ref(&server_v1))
+        .await
+        .unwrap();
     // Two local notes: seq 1 and seq 2.
     let n1 = note(&server_v1, 1, "本机备注一");
     let local1 = run(&sales(), Some(&server_v1), &n1, later(1));
@@ -1040,7 +1043,10 @@ async fn a_refused_change_falls_back_to_the_servers_version_and_a_refused_new_or
         &create(1, "HZ-2026-001", "杭州明远纺织有限公司"),
         later(0),
     );
-    storage.put_orders(&[server.clone()]).await.unwrap();
+    storage
+        .put_orders(std::slice::from_ref(&server))
+        .await
+        .unwrap();
     // A local change the server will refuse (it never changes the order there)…
     let n = note(&server, 1, "会被拒绝的备注");
     let local = run(&sales(), Some(&server), &n, later(1));
@@ -1094,7 +1100,10 @@ async fn an_interrupted_multi_page_pull_never_shows_a_refused_change_as_synced()
         &create(2, "HZ-2026-002", "宁波海曙进出口贸易有限公司"),
         later(0),
     );
-    storage.put_orders(&[server.clone()]).await.unwrap();
+    storage
+        .put_orders(std::slice::from_ref(&server))
+        .await
+        .unwrap();
     let n = note(&server, 1, "会被拒绝的备注");
     let local = run(&sales(), Some(&server), &n, later(1));
     storage
@@ -1160,7 +1169,10 @@ async fn two_tabs_writing_one_order_at_once_keep_both_changes() {
         &create(1, "HZ-2026-001", "杭州明远纺织有限公司"),
         later(0),
     );
-    storage.put_orders(&[order.clone()]).await.unwrap();
+    storage
+        .put_orders(std::slice::from_ref(&order))
+        .await
+        .unwrap();
     futures::join!(
         change_in_a_tab(&storage, order.id, 1, "一号标签页的备注", true),
         change_in_a_tab(&second_tab, order.id, 2, "二号标签页的备注", true),

@@ -48,6 +48,10 @@ pub fn demo_staff() -> Vec<(Actor, &'static str)> {
             "18768105533",
         ),
         (
+            Actor::new("u-zhoujian", "周健", vec![Role::Manager]),
+            "13906660088",
+        ),
+        (
             Actor::new("u-admin", "管理员", vec![Role::Admin]),
             "13800000000",
         ),

@@ -232,4 +232,44 @@ mod tests {
             Action::CreateOrder
         ));
     }
+
+    #[test]
+    fn a_manager_watches_everything_and_changes_only_what_a_stage_gives_them() {
+        let pipeline = Pipeline::standard();
+        let order = &demo_orders(&pipeline, "2026-11-20T02:00:00Z".parse().unwrap())[0];
+        let manager = actor("boss", &[Role::Manager]);
+        assert!(manager.sees_whole_team());
+        assert!(!actor("s", &[Role::Sales]).sees_whole_team());
+        let stage = order.stage.clone();
+        for action in [
+            Action::CreateOrder,
+            Action::EditOrder,
+            Action::MoveFrom(&stage),
+            Action::WorkOnStage(&stage),
+            Action::RecordShipment,
+            Action::RecordInvoice,
+            Action::ManageOrder,
+        ] {
+            assert!(
+                !allowed(&manager, Some(order), &pipeline, action),
+                "a manager may not {action:?}"
+            );
+        }
+        assert!(allowed(&manager, Some(order), &pipeline, Action::AddNote));
+        // A company that makes its managers approve contracts says so on the stage.
+        let mut approving = pipeline.clone();
+        let contract = StageId::new(ids::CONTRACT);
+        let index = approving.index_of(&contract).unwrap();
+        approving.stages[index].responsible.push(Role::Manager);
+        let at_contract = Order {
+            stage: contract.clone(),
+            ..order.clone()
+        };
+        assert!(allowed(
+            &manager,
+            Some(&at_contract),
+            &approving,
+            Action::MoveFrom(&contract)
+        ));
+    }
 }

@@ -7,6 +7,9 @@ use crate::i18n::Lang;
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
+    /// Sees the whole team's orders and figures (分析) and changes only what a stage makes them
+    /// responsible for: a boss who watches, not a second admin.
+    Manager,
     Sales,
     Service,
     Legal,
@@ -17,8 +20,9 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Admin,
+        Role::Manager,
         Role::Sales,
         Role::Service,
         Role::Legal,
@@ -32,6 +36,7 @@ impl Role {
     pub fn as_str(&self) -> &'static str {
         match self {
             Role::Admin => "admin",
+            Role::Manager => "manager",
             Role::Sales => "sales",
             Role::Service => "service",
             Role::Legal => "legal",
@@ -49,6 +54,7 @@ impl Role {
     pub fn label(&self, lang: Lang) -> &'static str {
         let (zh, en) = match self {
             Role::Admin => ("管理员", "Admin"),
+            Role::Manager => ("经理", "Manager"),
             Role::Sales => ("销售", "Sales"),
             Role::Service => ("客服", "Customer service"),
             Role::Legal => ("法务", "Legal"),
@@ -72,6 +78,7 @@ mod tests {
             labels,
             [
                 "管理员",
+                "经理",
                 "销售",
                 "客服",
                 "法务",

@@ -67,6 +67,11 @@ impl Actor {
     pub fn is_admin(&self) -> bool {
         self.has_role(Role::Admin)
     }
+
+    /// Whether the team's figures (everyone's 分析, not only their own) are theirs to see.
+    pub fn sees_whole_team(&self) -> bool {
+        self.has_any_role(&[Role::Admin, Role::Manager])
+    }
 }
 
 impl Actor {

@@ -336,7 +336,7 @@ pub struct OutboxMessage {
     pub channel_id: String,
     /// `None` once the channel was deleted.
     pub channel_name: Option<String>,
-    /// `digest`, `customer_notice`, `test`, `lookup_locked` or `help_asked`.
+    /// `digest`, `customer_notice`, `test`, `lookup_locked`, `help_asked` or `weekly_summary`.
     pub kind: String,
     /// `pending`, `sending`, `sent` or `failed`.
     pub status: String,

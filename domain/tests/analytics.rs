@@ -548,7 +548,7 @@ fn rework_counts_backward_moves_in_the_period_only() {
 fn a_filter_keeps_one_owner_or_one_customer() {
     let mine = Filter {
         owner: Some("u-sunlei".into()),
-        company: None,
+        ..Filter::default()
     };
     let all = orders();
     let kept: Vec<&Order> = all.iter().filter(|o| mine.matches(o)).collect();
@@ -559,8 +559,8 @@ fn a_filter_keeps_one_owner_or_one_customer() {
     let flow = weekly_flow(kept.iter().copied(), period());
     assert_eq!((flow[0].started, flow[1].started), (0, 1));
     let nobody = Filter {
-        owner: None,
         company: Some("别家公司".into()),
+        ..Filter::default()
     };
     assert!(orders().iter().all(|o| !nobody.matches(o)));
     assert!(orders().iter().all(|o| Filter::default().matches(o)));
@@ -634,12 +634,151 @@ fn the_dashboard_is_the_figures_above_for_the_filtered_orders() {
     assert_eq!(board.rework, 1);
     let theirs = Filter {
         owner: Some("u-sunlei".into()),
-        company: None,
+        ..Filter::default()
     };
     let board = dashboard(&all, period(), &theirs, now(), &Pipeline::standard());
     assert_eq!(board.conversion.started, 1);
     assert_eq!(board.delivery, Delivery::default());
     assert_eq!(board.load[0].orders, [Uuid::from_u128(5)]);
+}
+
+#[test]
+fn each_number_opens_exactly_the_orders_it_counted() {
+    let all = orders();
+    let pipeline = Pipeline::standard();
+    let behind = |figure| orders_behind(&all, period(), &Filter::default(), &pipeline, figure);
+    let ids = |ns: &[u128]| ns.iter().map(|n| Uuid::from_u128(*n)).collect::<Vec<_>>();
+    // Started in the period: A (12-01), C (12-07), E (12-12); B, D, F and G before it.
+    assert_eq!(behind(Figure::Started), ids(&[1, 3, 5]));
+    assert_eq!(behind(Figure::Completed), ids(&[3]));
+    assert_eq!(behind(Figure::Cancelled), ids(&[2]));
+    // Of those started, A and C entered 合同签订.
+    assert_eq!(behind(Figure::ReachedContract), ids(&[1, 3]));
+    // F shipped on its promised day, C a day after it; G had no promise.
+    assert_eq!(behind(Figure::OnTime), ids(&[6]));
+    assert_eq!(behind(Figure::Late), ids(&[3]));
+    // D was sent back on 12-05; A only moved forward.
+    assert_eq!(behind(Figure::Reworked), ids(&[4]));
+
+    // Every list is as long as the number it opens from.
+    let board = dashboard(&all, period(), &Filter::default(), now(), &pipeline);
+    let total = |f: fn(&WeekFlow) -> usize| board.flow.iter().map(f).sum::<usize>();
+    assert_eq!(behind(Figure::Started).len(), total(|w| w.started));
+    assert_eq!(behind(Figure::Completed).len(), total(|w| w.completed));
+    assert_eq!(behind(Figure::Cancelled).len(), total(|w| w.cancelled));
+    assert_eq!(
+        behind(Figure::ReachedContract).len(),
+        board.conversion.reached_contract
+    );
+    assert_eq!(behind(Figure::OnTime).len(), board.delivery.on_time);
+    assert_eq!(behind(Figure::Late).len(), board.delivery.late);
+
+    // A filter narrows the lists as it narrows the numbers.
+    let theirs = Filter {
+        owner: Some("u-sunlei".into()),
+        ..Filter::default()
+    };
+    assert_eq!(
+        orders_behind(&all, period(), &theirs, &pipeline, Figure::Started),
+        ids(&[5])
+    );
+    assert!(orders_behind(&all, period(), &theirs, &pipeline, Figure::Completed).is_empty());
+}
+
+#[test]
+fn the_heat_map_puts_each_active_order_under_its_owner_and_stage() {
+    let pipeline = Pipeline::standard();
+    let heat = owner_by_stage(&orders(), date(2026, 12, 13), &pipeline);
+    assert_eq!(heat.stages.len(), 6);
+    // Active: A, D, F, G (王芳's) and E (孙磊's); B is cancelled, C completed. Rows by name.
+    let names: Vec<&str> = heat.rows.iter().map(|r| r.owner.name.as_str()).collect();
+    assert_eq!(names, ["孙磊", "王芳"]);
+    let cell = |row: usize, stage: &str| {
+        heat.rows[row].cells[pipeline.index_of(&stage_id(stage)).unwrap()].clone()
+    };
+    // E entered 需求确认 on 12-12 with a 2-day SLA: due 12-14, not overdue.
+    assert_eq!(
+        cell(0, "requirement"),
+        HeatCell {
+            orders: vec![Uuid::from_u128(5)],
+            overdue: 0
+        }
+    );
+    // A due 12-11 and D due 12-10: both overdue on 12-13.
+    assert_eq!(cell(1, "order_entry").overdue, 1);
+    assert_eq!(cell(1, "production").orders, [Uuid::from_u128(4)]);
+    assert_eq!(cell(1, "production").overdue, 1);
+    // F (since 12-05, due 12-12: overdue) before G (since 12-06, due 12-13: due today).
+    assert_eq!(
+        cell(1, "after_sales"),
+        HeatCell {
+            orders: vec![Uuid::from_u128(6), Uuid::from_u128(7)],
+            overdue: 1
+        }
+    );
+    assert_eq!(cell(1, "requirement"), HeatCell::default());
+    assert_eq!(heat.busiest(), 2);
+    let counted: usize = heat
+        .rows
+        .iter()
+        .flat_map(|r| &r.cells)
+        .map(|c| c.orders.len())
+        .sum();
+    assert_eq!(counted, 5, "every active order once");
+}
+
+#[test]
+fn a_stage_or_department_filter_narrows_the_stage_figures_only() {
+    let all = orders();
+    let pipeline = Pipeline::standard();
+    let production = Filter {
+        stage: Some(stage_id("production")),
+        ..Filter::default()
+    };
+    let board = dashboard(&all, period(), &production, now(), &pipeline);
+    assert_eq!(board.load.len(), 1);
+    assert_eq!(board.load[0].orders, [Uuid::from_u128(4)]);
+    assert_eq!(board.stages.len(), 1);
+    assert_eq!(heat_stages(&board), ["production"]);
+    assert_eq!(board.bottleneck.unwrap().stage.as_str(), "production");
+    // The order figures stay those of every order.
+    assert_eq!(board.conversion.started, 3);
+    assert_eq!(board.rework, 1);
+
+    // 仓储 works in 下单处理 and 发货发票. Finished there in the period: C's 下单处理 (on time);
+    // F's 发货发票 (late) and G's (on time). Waiting: A in 下单处理 (overdue), nobody in 发货发票.
+    let warehouse = Filter {
+        department: Some(Role::Warehouse),
+        ..Filter::default()
+    };
+    let board = dashboard(&all, period(), &warehouse, now(), &pipeline);
+    assert_eq!(heat_stages(&board), ["order_entry", "delivery"]);
+    let finished: Vec<_> = board
+        .stages
+        .iter()
+        .map(|s| (s.stage.as_str(), s.finished, s.on_time))
+        .collect();
+    assert_eq!(finished, [("order_entry", 1, 1), ("delivery", 2, 1)]);
+    assert_eq!(board.heat.rows.len(), 1);
+    assert_eq!(
+        board.heat.rows[0].cells,
+        [
+            HeatCell {
+                orders: vec![Uuid::from_u128(1)],
+                overdue: 1
+            },
+            HeatCell::default()
+        ]
+    );
+    assert_eq!(board.load[1].orders, Vec::<Uuid>::new());
+}
+
+fn heat_stages(board: &Dashboard) -> Vec<&str> {
+    board.heat.stages.iter().map(|s| s.as_str()).collect()
+}
+
+fn stage_id(id: &str) -> StageId {
+    StageId::new(id)
 }
 
 fn feedback(stars: u8, at: DateTime<Utc>) -> Feedback {
@@ -764,4 +903,38 @@ fn customers_ratings_requests_per_shipment_and_time_to_resolve() {
         ),
         (None, None, None)
     );
+}
+
+#[test]
+fn the_monday_summary_covers_last_week_and_what_is_overdue_now() {
+    let monday = dec(14, 10);
+    assert_eq!(
+        last_week(date(2026, 12, 14)),
+        Period {
+            from: date(2026, 12, 7),
+            to: date(2026, 12, 13)
+        }
+    );
+    assert_eq!(
+        last_week(date(2026, 12, 13)).from,
+        date(2026, 11, 30),
+        "on a Sunday, last week is the one before this one"
+    );
+    let all = orders();
+    let summary = weekly_summary(&all, monday, &Processes::standard());
+    // Started 12-07..12-13: C and E; completed: C (12-10); B was cancelled the week before.
+    assert_eq!(
+        (summary.started, summary.completed, summary.cancelled),
+        (2, 1, 0)
+    );
+    // Shipped that week: C only, a day after its promise.
+    assert_eq!(summary.on_time_percent, Some(0));
+    assert_eq!((summary.average_rating_tenths, summary.ratings), (None, 0));
+    // On 12-14: A (due 12-11), D (12-10), F (12-12) and G (12-13) are past due; E is due today.
+    assert_eq!(summary.overdue_now, 4);
+    assert_eq!(
+        summary.bottleneck,
+        bottleneck(&all, summary.period, monday, &Pipeline::standard())
+    );
+    assert_eq!(summary.bottleneck.unwrap().stage.as_str(), "production");
 }

@@ -80,8 +80,13 @@ function assertRefused(response, status, code) {
   assert.ok(response.json.error.message_en.length > 10, 'an English sentence');
 }
 
-test('only admins import; a signed-out caller cannot export', async () => {
+test('admins and managers import, the rulebook judging each row by their roles; a signed-out caller cannot export', async () => {
   assertRefused(await upload(fixture('orders_gbk.csv'), { token: sales }), 403, 'forbidden');
+  // 周健 is a manager: admitted, but a manager creates no orders, so every row says why.
+  const manager = await upload(fixture('orders_gbk.csv'), { token: await signIn('13906660088') });
+  assert.equal(manager.status, 200, manager.text);
+  assert.deepEqual(manager.json.totals, { create: 0, update: 0, unchanged: 0, error: 5 });
+  assert.ok(manager.json.rows.every((row) => row.code === 'forbidden'), manager.text);
   assert.equal((await worker.call('/api/export.csv')).status, 401);
   assertApiError(await upload(fixture('orders_gbk.csv'), { mode: 'sometimes' }), 400, 'bad_query');
 });

@@ -50,6 +50,37 @@ test('an admin opens 分析 from the board; each stage bar opens exactly the ord
       opened += 1;
     }
     assert.ok(opened >= 3, 'the demo has orders waiting in several stages');
+
+    // Each tile opens the orders it counted; tapping it again closes the list.
+    await page.getByRole('button', { name: '本季度' }).click();
+    for (const tile of ['tile-started', 'tile-completed', 'tile-rework']) {
+      const value = Number(await page.getByTestId(tile).locator('.tile-value').innerText());
+      await page.getByTestId(tile).click();
+      const list = page.getByTestId('tile-orders').getByTestId('drill-down');
+      if (value > 0) await list.locator('a').first().waitFor();
+      assert.equal(await list.locator('a').count(), value, `the orders behind ${tile}`);
+      await page.getByTestId(tile).click();
+      await list.waitFor({ state: 'detached' });
+    }
+
+    // Owner × stage: every active order once, and a square opens its own orders.
+    const heat = page.getByTestId('heat-map');
+    const squares = heat.locator('button.heat-cell');
+    assert.ok((await squares.count()) >= 3);
+    const counts = await squares.evaluateAll((cells) => cells.map((c) => Number(c.textContent.split('·')[0])));
+    const waiting = await rows.evaluateAll((bars) => bars.reduce((sum, b) => sum + Number(b.querySelector('.bar-value').textContent.match(/^(\d+)/)[1]), 0));
+    assert.equal(counts.reduce((a, b) => a + b, 0), waiting, 'the squares hold the orders waiting in the stages');
+    await squares.first().click();
+    assert.equal(await heat.getByTestId('drill-down').locator('a').count(), counts[0]);
+
+    // A stage filter narrows the stage figures to it; the order figures stay.
+    const startedBefore = await page.getByTestId('tile-started').locator('.tile-value').innerText();
+    await page.getByTestId('filter-stage').selectOption({ label: '生产/采购' });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=work-in-progress] button.bar-row').length === 1);
+    assert.equal(await page.getByTestId('tile-started').locator('.tile-value').innerText(), startedBefore);
+    await page.getByTestId('filter-stage').selectOption('');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=work-in-progress] button.bar-row').length === 6);
+    await page.getByRole('button', { name: '本月' }).click();
     assert.deepEqual(await smallTapTargets(page), []);
     await screenshot(page, 'analytics-390');
 
@@ -102,6 +133,11 @@ test('on a desk-sized screen 分析 uses the width; a salesperson sees only thei
   await wide.page.getByRole('button', { name: '本月' }).click();
   await screenshot(wide.page, 'analytics-1280');
   const team = Number(await wide.page.getByTestId('tile-started').locator('.tile-value').innerText());
+  // One person picked: only the orders they own count.
+  await wide.page.getByTestId('filter-owner').selectOption({ label: '孙磊' });
+  await wide.page.waitForFunction((all) => Number(document.querySelector('[data-testid=tile-started] .tile-value')?.textContent) < all || all === 0, team);
+  await wide.page.getByTestId('filter-owner').selectOption('');
+  await wide.page.waitForFunction((all) => Number(document.querySelector('[data-testid=tile-started] .tile-value')?.textContent) === all, team);
   await wide.page.getByRole('button', { name: '本季度' }).click();
   const teamQuarter = Number(await wide.page.getByTestId('tile-started').locator('.tile-value').innerText());
   assert.ok(teamQuarter >= team);
@@ -111,7 +147,7 @@ test('on a desk-sized screen 分析 uses the width; a salesperson sees only thei
   const sales = await phonePage(browser, { viewport: { width: 360, height: 780 } });
   await signInAs(sales.page, DEMO_TEAM.sales, { next: '/desk/analytics' });
   await sales.page.getByText('这里是你负责的订单的数字。').waitFor();
-  assert.equal(await sales.page.getByRole('checkbox', { name: /全团队/ }).count(), 0);
+  assert.equal(await sales.page.getByTestId('filter-owner').count(), 0, 'no one else to pick');
   await sales.page.getByRole('button', { name: '本季度' }).click();
   // 王芳 owns some of the demo orders, 孙磊 others: hers are counted once the phone has them.
   await sales.page.waitForFunction(() => Number(document.querySelector('[data-testid=tile-started] .tile-value')?.textContent) > 0);
@@ -123,3 +159,36 @@ test('on a desk-sized screen 分析 uses the width; a salesperson sees only thei
   await screenshot(sales.page, 'analytics-360-sales');
   await sales.context.close();
 });
+
+test('a manager sees the whole team and picks any range, but changes nothing on an order', async () => {
+  const { context, page } = await phonePage(browser);
+  await signInAs(page, DEMO_TEAM.manager, { next: '/desk/analytics' });
+  await page.getByTestId('filter-owner').waitFor();
+  await page.getByRole('button', { name: '本季度' }).click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=tile-started] .tile-value')?.textContent) > 0);
+  const quarter = Number(await page.getByTestId('tile-started').locator('.tile-value').innerText());
+  assert.ok((await page.getByTestId('person').count()) >= 2, 'everyone\'s figures');
+
+  // 自定义: a range that ended before anything started holds nothing; a wide one holds the quarter.
+  await page.getByRole('button', { name: '自定义' }).click();
+  await page.getByTestId('range-from').fill('2020-01-01');
+  await page.getByTestId('range-to').fill('2020-01-31');
+  await page.getByTestId('range-to').dispatchEvent('change');
+  await page.getByTestId('period').filter({ hasText: '2020年1月1日 至 2020年1月31日' }).waitFor();
+  assert.equal(await page.getByTestId('tile-started').locator('.tile-value').innerText(), '0');
+  await page.getByTestId('range-from').fill('2020-01-01');
+  await page.getByTestId('range-to').fill(new Date(Date.now() + 86_400_000).toISOString().slice(0, 10));
+  await page.getByTestId('range-to').dispatchEvent('change');
+  await page.waitForFunction((q) => Number(document.querySelector('[data-testid=tile-started] .tile-value')?.textContent) >= q, quarter);
+  assert.deepEqual(await smallTapTargets(page), []);
+  await screenshot(page, 'analytics-manager-390');
+
+  // On an order the manager reads everything and is told who may act instead of a button.
+  await page.getByTestId('heat-map').locator('button.heat-cell').first().click();
+  await page.getByTestId('heat-map').getByTestId('drill-down').locator('a').first().click();
+  await page.getByTestId('order-number').waitFor();
+  await page.getByTestId('current-stage-panel').waitFor();
+  assert.equal(await page.getByTestId('advance').count(), 0, 'no 推进 for a manager');
+  await context.close();
+});
+

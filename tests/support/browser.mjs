@@ -79,6 +79,7 @@ export const DEMO_TEAM = {
   sales: { login: '13857123456', name: '王芳', roles: '销售' },
   legal: { login: '13588002211', name: '李强', roles: '法务' },
   warehouse: { login: '13758114477', name: '张伟', roles: '仓储' },
+  manager: { login: '13906660088', name: '周健', roles: '经理' },
   admin: { login: '13800000000', name: '管理员', roles: '管理员' },
 };
 

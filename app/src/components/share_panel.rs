@@ -19,7 +19,7 @@ use crate::{
     api::{self, ApiError, ShareLink},
     format,
     i18n::*,
-    locale::current_lang,
+    locale::{current_lang, locale_of},
     network::use_online,
     state::use_app_state,
 };
@@ -116,11 +116,8 @@ enum Problem {
 impl Problem {
     fn message(&self, lang: Lang) -> String {
         match self {
-            Problem::SignedOut => lang.pick("请先登录再生成链接。", "Sign in to make a link."),
-            Problem::SessionExpired => lang.pick(
-                "登录已过期，请重新登录后再生成链接。",
-                "Your session has expired: sign in again to make a link.",
-            ),
+            Problem::SignedOut => td_string!(locale_of(lang), share_signed_out),
+            Problem::SessionExpired => td_string!(locale_of(lang), share_session_expired),
             Problem::Server(error) => return error.message(lang),
         }
         .to_string()
@@ -132,13 +129,6 @@ enum CopyOutcome {
     Copied,
     /// The browser refused to copy: the link is selected for the person to copy by hand.
     Selected,
-}
-
-fn offline_message(lang: Lang) -> &'static str {
-    lang.pick(
-        "需要联网才能生成链接。订单的其他操作没有网络也能用。",
-        "A link needs the network. Everything else on this order works offline.",
-    )
 }
 
 /// The QR code as an image address: the SVG document, base64-encoded into a `data:` URL.
@@ -299,7 +289,7 @@ pub fn SharePanel(order_id: Uuid, number: String) -> impl IntoView {
                 {button_label}
             </button>
             <Show when=move || !online.get()>
-                <p class="hint" id="share-offline" data-testid="share-offline">{move || offline_message(lang())}</p>
+                <p class="hint" id="share-offline" data-testid="share-offline">{t!(i18n, share_offline)}</p>
             </Show>
             {move || (share.revoked.get() == Some(order_id)).then(|| view! {
                 <p class="hint" role="status" data-testid="share-revoked">{t!(i18n, share_revoked)}</p>

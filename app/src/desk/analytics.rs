@@ -1,34 +1,36 @@
 //! `/desk/analytics` (分析, 管理看板): how orders flow, where they stall, how long each stage takes
 //! against its SLA, what converts — computed on the device from the orders it holds
-//! (`domain::analytics`), so it opens offline and instantly. Admins see the whole team (or their
-//! own orders); everyone else sees the orders they own. Every stage bar opens the orders behind
-//! it; the bottleneck lists its waiting orders.
+//! (`domain::analytics`), so it opens offline and instantly. Admins and managers see the whole
+//! team (or one person); everyone else sees the orders they own. Tiles, funnel rows, waiting
+//! bars and heat-map cells open the orders behind them; the bottleneck lists its waiting orders.
 
 use std::collections::HashMap;
 
-use chrono::Utc;
-use domain::analytics::{dashboard, percent, Dashboard, Filter, Preset, Spread};
+use chrono::{NaiveDate, Utc};
+use domain::analytics::{
+    dashboard, orders_behind, percent, Dashboard, Figure, Filter, Period, Preset, Spread,
+};
 use domain::{Lang, Role, StageId};
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use super::charts::{Bar, Bars, Columns, Group};
-use crate::{format, i18n::*, locale::current_lang, state::use_app_state};
+use super::charts::{share_of, Bar, Bars, Columns, Group, HeatGrid, HeatLine, HeatSquare};
+use crate::{
+    format,
+    i18n::*,
+    locale::{current_lang, locale_of},
+    state::use_app_state,
+};
 
 /// A duration for people: hours under a day, else days with one decimal.
 pub fn duration(minutes: i64, lang: Lang) -> String {
     if minutes < 24 * 60 {
         let hours = (minutes + 30) / 60;
-        match lang {
-            Lang::Zh => format!("{hours}小时"),
-            Lang::En => format!("{hours} h"),
-        }
+        td_string!(locale_of(lang), duration_hours, hours).to_string()
     } else {
         let days = minutes as f64 / (24.0 * 60.0);
-        match lang {
-            Lang::Zh => format!("{days:.1}天"),
-            Lang::En => format!("{days:.1} d"),
-        }
+        let days = format!("{days:.1}");
+        td_string!(locale_of(lang), duration_days, days).to_string()
     }
 }
 
@@ -36,20 +38,98 @@ fn percent_text(value: Option<u32>) -> String {
     value.map_or_else(|| "—".to_string(), |p| format!("{p}%"))
 }
 
+/// The funnel's rows, in the order they are drawn.
+const FUNNEL: [Figure; 4] = [
+    Figure::Started,
+    Figure::ReachedContract,
+    Figure::Completed,
+    Figure::Cancelled,
+];
+
+/// The date range chosen: a preset, or the two dates typed under 自定义.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Range {
+    Preset(Preset),
+    Custom,
+}
+
+/// What is open under a number: the orders behind it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opened {
+    Tile(Figure),
+    /// The on-time delivery tile: the late shipments, then the ones on time.
+    Delivery,
+    /// The cycle-time tile: the orders completed in the period.
+    Cycle,
+    Waiting(usize),
+    Funnel(usize),
+    /// Heat-map cell (owner row, stage column).
+    Cell(usize, usize),
+}
+
+/// The period for `range`; a custom range missing a date, or with one that does not parse,
+/// falls back to this month, and reversed dates are put in order.
+pub fn period_of(range: Range, from: &str, to: &str, today: NaiveDate) -> Period {
+    let parse = |text: &str| NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
+    match (range, parse(from), parse(to)) {
+        (Range::Preset(preset), _, _) => preset.period(today),
+        (Range::Custom, Some(a), Some(b)) => Period {
+            from: a.min(b),
+            to: a.max(b),
+        },
+        (Range::Custom, _, _) => Preset::ThisMonth.period(today),
+    }
+}
+
+/// The filter the screen's choices make (empty text: no narrowing). Only someone who sees the
+/// whole team may pick an owner; everyone else always sees their own orders.
+pub fn filter_of(
+    sees_whole_team: bool,
+    me: Option<String>,
+    owner: &str,
+    department: &str,
+    stage: &str,
+    company: &str,
+) -> Filter {
+    let text = |value: &str| (!value.trim().is_empty()).then(|| value.trim().to_string());
+    Filter {
+        owner: if sees_whole_team { text(owner) } else { me },
+        company: text(company),
+        stage: text(stage).map(|id| StageId::new(&id)),
+        department: Role::parse(department.trim()),
+    }
+}
+
 #[component]
 pub fn AnalyticsPage() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
-    let preset = RwSignal::new(Preset::ThisMonth);
-    let everyone = RwSignal::new(true);
-    let picked = RwSignal::new(None::<usize>);
-    let is_admin = move || {
-        state.session.with(|session| {
-            session
-                .as_ref()
-                .is_some_and(|s| s.user.roles.contains(&Role::Admin))
+    let range = RwSignal::new(Range::Preset(Preset::ThisMonth));
+    let custom_from = RwSignal::new(String::new());
+    let custom_to = RwSignal::new(String::new());
+    let owner = RwSignal::new(String::new());
+    let department = RwSignal::new(String::new());
+    let stage = RwSignal::new(String::new());
+    let company = RwSignal::new(String::new());
+    let opened = RwSignal::new(None::<Opened>);
+    let picked = Signal::derive(move || match opened.get() {
+        Some(Opened::Waiting(index)) => Some(index),
+        _ => None,
+    });
+    let funnel_picked = Signal::derive(move || match opened.get() {
+        Some(Opened::Funnel(index)) => Some(index),
+        _ => None,
+    });
+    let toggle = move |what: Opened| {
+        opened.update(|open| {
+            *open = if *open == Some(what) {
+                None
+            } else {
+                Some(what)
+            }
         })
     };
+    let sees_whole_team = move || state.actor().is_some_and(|actor| actor.sees_whole_team());
     // The device's orders, read once storage is open (`status`) and again whenever a change or
     // a sync touches the board.
     let orders = LocalResource::new(move || {
@@ -57,19 +137,31 @@ pub fn AnalyticsPage() -> impl IntoView {
         state.cards.track();
         async move { state.load_orders().await }
     });
-    let filter = move || match is_admin() && everyone.get() {
-        true => Filter::default(),
-        false => Filter {
-            owner: state
-                .session
-                .with(|s| s.as_ref().map(|s| s.user.id.clone())),
-            company: None,
-        },
+    let filter = move || {
+        let me = state
+            .session
+            .with(|s| s.as_ref().map(|s| s.user.id.clone()));
+        filter_of(
+            sees_whole_team(),
+            me,
+            &owner.get(),
+            &department.get(),
+            &stage.get(),
+            &company.get(),
+        )
+    };
+    let period = move || {
+        period_of(
+            range.get(),
+            &custom_from.get(),
+            &custom_to.get(),
+            format::today(),
+        )
     };
     let board =
         Memo::new(move |_| {
             let filter = filter();
-            let period = preset.get().period(format::today());
+            let period = period();
             orders.with(|loaded| {
                 let orders = loaded.as_ref()?.as_ref().ok()?;
                 Some(state.with_pipeline(|pipeline| {
@@ -119,55 +211,188 @@ pub fn AnalyticsPage() -> impl IntoView {
         }
     };
 
+    // The orders a figure counted, with the same filter and period as the number shown.
+    let behind = move |figure: Figure| -> Vec<Uuid> {
+        let (filter, period) = (filter(), period());
+        orders.with(|loaded| {
+            loaded
+                .as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(|orders| {
+                    state.with_pipeline(|pipeline| {
+                        orders_behind(orders, period, &filter, pipeline, figure)
+                    })
+                })
+                .unwrap_or_default()
+        })
+    };
+    let opened_list = move |what: Opened| -> Option<AnyView> {
+        (opened.get() == Some(what)).then(|| match what {
+            Opened::Tile(figure) => order_list(behind(figure)).into_any(),
+            Opened::Cycle => order_list(behind(Figure::Completed)).into_any(),
+            Opened::Delivery => view! {
+                <h3 class="drill-heading">{t!(i18n, analytics_shipped_late)}</h3>
+                {order_list(behind(Figure::Late))}
+                <h3 class="drill-heading">{t!(i18n, analytics_shipped_on_time)}</h3>
+                {order_list(behind(Figure::OnTime))}
+            }
+            .into_any(),
+            _ => ().into_any(),
+        })
+    };
+
     let presets = move || {
         Preset::ALL
             .into_iter()
-            .map(|p| {
+            .map(Range::Preset)
+            .chain([Range::Custom])
+            .map(|choice| {
                 view! {
                     <button
                         type="button"
                         class="chip"
-                        aria-pressed=move || (preset.get() == p).to_string()
+                        aria-pressed=move || (range.get() == choice).to_string()
                         on:click=move |_| {
-                            picked.set(None);
-                            preset.set(p)
+                            opened.set(None);
+                            range.set(choice)
                         }
                     >
-                        {move || p.label(current_lang(i18n))}
+                        {move || match choice {
+                            Range::Preset(p) => p.label(current_lang(i18n)).to_string(),
+                            Range::Custom => t_string!(i18n, analytics_custom).to_string(),
+                        }}
                     </button>
                 }
             })
             .collect_view()
+    };
+    // Who may be picked: the owners of the orders on the device, by name.
+    let owners = Memo::new(move |_| {
+        orders.with(|loaded| {
+            let mut owners: Vec<(String, String)> = loaded
+                .as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(|orders| {
+                    orders
+                        .iter()
+                        .map(|o| (o.owner.name.clone(), o.owner.user_id.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            owners.sort();
+            owners.dedup();
+            owners
+        })
+    });
+    let companies = Memo::new(move |_| {
+        let mut companies: Vec<String> =
+            names.with(|names| names.values().map(|(_, c)| c.clone()).collect());
+        companies.sort();
+        companies.dedup();
+        companies
+    });
+    let filters = move || {
+        let lang = current_lang(i18n);
+        let stages = state.with_pipeline(|p| {
+            p.stages
+                .iter()
+                .map(|d| (d.id.as_str().to_string(), d.name.get(lang).to_string()))
+                .collect::<Vec<_>>()
+        });
+        let changed = move |signal: RwSignal<String>| {
+            move |event: leptos::ev::Event| {
+                opened.set(None);
+                signal.set(event_target_value(&event));
+            }
+        };
+        view! {
+            <div class="filters">
+                {sees_whole_team().then(|| view! {
+                    <label class="filter">
+                        <span>{t!(i18n, analytics_owner)}</span>
+                        <select data-testid="filter-owner" prop:value=owner on:change=changed(owner)>
+                            <option value="">{t!(i18n, analytics_everyone)}</option>
+                            {owners.get().into_iter().map(|(name, id)| view! { <option value=id>{name}</option> }).collect_view()}
+                        </select>
+                    </label>
+                })}
+                <label class="filter">
+                    <span>{t!(i18n, analytics_department)}</span>
+                    <select data-testid="filter-department" prop:value=department on:change=changed(department)>
+                        <option value="">{t!(i18n, analytics_all_departments)}</option>
+                        {Role::ALL.into_iter().filter(|r| !matches!(r, Role::Admin | Role::Manager)).map(|role| {
+                            view! { <option value=role.as_str()>{role.label(lang)}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="filter">
+                    <span>{t!(i18n, analytics_stage)}</span>
+                    <select data-testid="filter-stage" prop:value=stage on:change=changed(stage)>
+                        <option value="">{t!(i18n, analytics_all_stages)}</option>
+                        {stages.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="filter">
+                    <span>{t!(i18n, analytics_customer)}</span>
+                    <input
+                        type="search"
+                        list="analytics-companies"
+                        data-testid="filter-customer"
+                        prop:value=company
+                        on:change=changed(company)
+                    />
+                    <datalist id="analytics-companies">
+                        {move || companies.get().into_iter().map(|c| view! { <option value=c></option> }).collect_view()}
+                    </datalist>
+                </label>
+            </div>
+            <p class="hint">{t!(i18n, analytics_filter_hint)}</p>
+        }
     };
 
     let tiles = move |board: &Dashboard, lang: Lang| {
         let flow =
             |f: fn(&domain::analytics::WeekFlow) -> usize| board.flow.iter().map(f).sum::<usize>();
         let delivered = board.delivery.on_time + board.delivery.late;
-        let tile = |label: String, value: String, id: &'static str| {
+        let tile = move |label: String, value: String, id: &'static str, what: Opened| {
             view! {
-                <div class="tile" data-testid=id>
+                <button
+                    type="button"
+                    class="tile"
+                    data-testid=id
+                    aria-pressed=move || (opened.get() == Some(what)).to_string()
+                    on:click=move |_| toggle(what)
+                >
                     <span class="tile-value">{value}</span>
                     <span class="tile-label">{label}</span>
-                </div>
+                </button>
             }
         };
         view! {
             <div class="tiles">
-                {tile(t_string!(i18n, analytics_started).to_string(), flow(|w| w.started).to_string(), "tile-started")}
-                {tile(t_string!(i18n, analytics_completed).to_string(), flow(|w| w.completed).to_string(), "tile-completed")}
-                {tile(t_string!(i18n, analytics_cancelled).to_string(), flow(|w| w.cancelled).to_string(), "tile-cancelled")}
+                {tile(t_string!(i18n, analytics_started).to_string(), flow(|w| w.started).to_string(), "tile-started", Opened::Tile(Figure::Started))}
+                {tile(t_string!(i18n, analytics_completed).to_string(), flow(|w| w.completed).to_string(), "tile-completed", Opened::Tile(Figure::Completed))}
+                {tile(t_string!(i18n, analytics_cancelled).to_string(), flow(|w| w.cancelled).to_string(), "tile-cancelled", Opened::Tile(Figure::Cancelled))}
                 {tile(
                     t_string!(i18n, analytics_cycle_time).to_string(),
                     board.cycle_time.map_or_else(|| "—".to_string(), |s: Spread| duration(s.p50, lang)),
                     "tile-cycle",
+                    Opened::Cycle,
                 )}
                 {tile(
                     t_string!(i18n, analytics_on_time_delivery).to_string(),
                     percent_text(percent(board.delivery.on_time, delivered)),
                     "tile-on-time",
+                    Opened::Delivery,
                 )}
-                {tile(t_string!(i18n, analytics_rework).to_string(), board.rework.to_string(), "tile-rework")}
+                {tile(t_string!(i18n, analytics_rework).to_string(), board.rework.to_string(), "tile-rework", Opened::Tile(Figure::Reworked))}
+            </div>
+            <div data-testid="tile-orders">
+                {move || [Figure::Started, Figure::Completed, Figure::Cancelled, Figure::Reworked]
+                    .into_iter()
+                    .map(Opened::Tile)
+                    .chain([Opened::Cycle, Opened::Delivery])
+                    .find_map(opened_list)}
             </div>
         }
     };
@@ -241,6 +466,25 @@ pub fn AnalyticsPage() -> impl IntoView {
             })
             .collect();
         let load = board.load.clone();
+        let heat = board.heat.clone();
+        let heat_columns: Vec<String> = heat.stages.iter().map(|id| stage_name(id, lang)).collect();
+        let busiest = heat.busiest();
+        let heat_rows: Vec<HeatLine> = heat
+            .rows
+            .iter()
+            .map(|row| HeatLine {
+                label: row.owner.name.clone(),
+                cells: row
+                    .cells
+                    .iter()
+                    .map(|cell| HeatSquare {
+                        count: cell.orders.len(),
+                        overdue: cell.overdue,
+                        shade: share_of(cell.orders.len() as f64, busiest as f64),
+                    })
+                    .collect(),
+            })
+            .collect();
         let weeks: Vec<Group> = board
             .flow
             .iter()
@@ -373,10 +617,32 @@ pub fn AnalyticsPage() -> impl IntoView {
                 <Bars
                     rows=load_rows
                     picked=picked
-                    on_pick=Callback::new(move |i| picked.update(|p| *p = if *p == Some(i) { None } else { Some(i) }))
+                    on_pick=Callback::new(move |i| toggle(Opened::Waiting(i)))
                     summary=t_string!(i18n, analytics_wip).to_string()
                 />
                 {move || picked.get().and_then(|i| load.get(i).cloned()).map(|l| order_list(l.orders))}
+            </section>
+            <section class="panel" data-testid="heat-map">
+                <h2>{t!(i18n, analytics_heat)}</h2>
+                <p class="hint">{t!(i18n, analytics_heat_hint)}</p>
+                <HeatGrid
+                    columns=heat_columns
+                    rows=heat_rows
+                    picked=Signal::derive(move || match opened.get() {
+                        Some(Opened::Cell(r, c)) => Some((r, c)),
+                        _ => None,
+                    })
+                    on_pick=Callback::new(move |(r, c)| toggle(Opened::Cell(r, c)))
+                    summary=t_string!(i18n, analytics_heat).to_string()
+                />
+                {move || match opened.get() {
+                    Some(Opened::Cell(r, c)) => heat
+                        .rows
+                        .get(r)
+                        .and_then(|row| row.cells.get(c))
+                        .map(|cell| order_list(cell.orders.clone())),
+                    _ => None,
+                }}
             </section>
             <section class="panel" data-testid="weekly-flow">
                 <h2>{t!(i18n, analytics_weekly)}</h2>
@@ -384,7 +650,13 @@ pub fn AnalyticsPage() -> impl IntoView {
             </section>
             <section class="panel" data-testid="conversion">
                 <h2>{t!(i18n, analytics_conversion)}</h2>
-                <Bars rows=funnel summary=t_string!(i18n, analytics_conversion).to_string() />
+                <Bars
+                    rows=funnel
+                    picked=funnel_picked
+                    on_pick=Callback::new(move |i| toggle(Opened::Funnel(i)))
+                    summary=t_string!(i18n, analytics_conversion).to_string()
+                />
+                {move || funnel_picked.get().map(|i| order_list(behind(FUNNEL[i])))}
                 <ul class="reasons">{reasons}</ul>
             </section>
             <section class="panel" data-testid="people">
@@ -408,13 +680,27 @@ pub fn AnalyticsPage() -> impl IntoView {
             <div class="chips" role="group" aria-label=move || t_string!(i18n, analytics_period).to_string()>
                 {presets}
             </div>
-            <Show when=is_admin>
-                <label class="check">
-                    <input type="checkbox" prop:checked=everyone on:change=move |e| everyone.set(event_target_checked(&e)) />
-                    {t!(i18n, analytics_whole_team)}
-                </label>
+            <Show when=move || range.get() == Range::Custom>
+                <div class="form-row custom-range">
+                    <label class="filter">
+                        <span>{t!(i18n, analytics_from)}</span>
+                        <input type="date" data-testid="range-from" prop:value=custom_from on:change=move |e| custom_from.set(event_target_value(&e)) />
+                    </label>
+                    <label class="filter">
+                        <span>{t!(i18n, analytics_to)}</span>
+                        <input type="date" data-testid="range-to" prop:value=custom_to on:change=move |e| custom_to.set(event_target_value(&e)) />
+                    </label>
+                </div>
             </Show>
-            <Show when=move || !is_admin()>
+            <p class="hint" data-testid="period">
+                {move || {
+                    let p = period();
+                    let lang = current_lang(i18n);
+                    t_string!(i18n, analytics_period_shown, from = format::date(p.from, lang), to = format::date(p.to, lang)).to_string()
+                }}
+            </p>
+            {filters}
+            <Show when=move || !sees_whole_team()>
                 <p class="hint">{t!(i18n, analytics_own_only)}</p>
             </Show>
             {body}
@@ -424,9 +710,65 @@ pub fn AnalyticsPage() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::duration;
-    use domain::Lang;
+    use super::{duration, filter_of, period_of, Range};
+    use chrono::NaiveDate;
+    use domain::analytics::{Period, Preset};
+    use domain::{Lang, Role, StageId};
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn day(month: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, month, day).unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn a_custom_range_takes_both_dates_in_order_and_falls_back_to_this_month() {
+        let today = day(12, 6);
+        let custom = |from, to| period_of(Range::Custom, from, to, today);
+        assert_eq!(
+            custom("2026-11-03", "2026-11-20"),
+            Period {
+                from: day(11, 3),
+                to: day(11, 20)
+            }
+        );
+        assert_eq!(
+            custom("2026-11-20", "2026-11-03"),
+            Period {
+                from: day(11, 3),
+                to: day(11, 20)
+            },
+            "typed backwards"
+        );
+        let this_month = Preset::ThisMonth.period(today);
+        assert_eq!(custom("", "2026-11-20"), this_month, "half typed");
+        assert_eq!(custom("2026-13-40", "2026-11-20"), this_month);
+        assert_eq!(
+            period_of(Range::Preset(Preset::LastMonth), "2026-11-03", "", today),
+            Preset::LastMonth.period(today)
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn only_someone_who_sees_the_team_picks_an_owner() {
+        let me = Some("u-me".to_string());
+        let everyone = filter_of(true, me.clone(), "", "", "", "");
+        assert_eq!(everyone.owner, None);
+        assert_eq!(
+            filter_of(true, me.clone(), "u-other", "", "", "")
+                .owner
+                .as_deref(),
+            Some("u-other")
+        );
+        // A salesperson's own orders, whatever a crafted value says.
+        assert_eq!(
+            filter_of(false, me.clone(), "u-other", "", "", "").owner,
+            me
+        );
+        let narrowed = filter_of(true, me, "", "warehouse", "production", " 华东机械 ");
+        assert_eq!(narrowed.department, Some(Role::Warehouse));
+        assert_eq!(narrowed.stage, Some(StageId::new("production")));
+        assert_eq!(narrowed.company.as_deref(), Some("华东机械"));
+    }
 
     #[wasm_bindgen_test]
     fn durations_read_in_hours_under_a_day_and_in_days_beyond() {

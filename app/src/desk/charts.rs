@@ -165,6 +165,101 @@ pub fn Columns(
     }
 }
 
+/// One row of a heat map: who, and a square per column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeatLine {
+    pub label: String,
+    pub cells: Vec<HeatSquare>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeatSquare {
+    pub count: usize,
+    pub overdue: usize,
+    /// How dark, 0–100 (`share_of` the busiest square).
+    pub shade: f64,
+}
+
+/// A table of squares (rows × columns), darker the more a square holds; the numbers are the
+/// squares' text, so the table reads as one to a screen reader. Squares holding something are
+/// buttons that pick them. Wider than a phone, it scrolls sideways inside itself, the row
+/// labels staying in place.
+#[component]
+pub fn HeatGrid(
+    columns: Vec<String>,
+    rows: Vec<HeatLine>,
+    #[prop(into)] picked: Signal<Option<(usize, usize)>>,
+    on_pick: Callback<(usize, usize)>,
+    summary: String,
+) -> impl IntoView {
+    let head = columns
+        .into_iter()
+        .map(|name| view! { <th scope="col">{name}</th> })
+        .collect_view();
+    let body = rows
+        .into_iter()
+        .enumerate()
+        .map(|(r, row)| {
+            let cells = row
+                .cells
+                .into_iter()
+                .enumerate()
+                .map(|(c, square)| {
+                    if square.count == 0 {
+                        return view! { <td class="heat-empty"></td> }.into_any();
+                    }
+                    // Five shades from pale to the full brand colour (classes: the page's CSP
+                    // allows no inline style); the text turns white on the darker ones.
+                    let level = heat_level(square.shade);
+                    let tone = format!("heat-cell heat-{level}");
+                    let text = if square.overdue > 0 {
+                        format!("{}·{}!", square.count, square.overdue)
+                    } else {
+                        square.count.to_string()
+                    };
+                    view! {
+                        <td>
+                            <button
+                                type="button"
+                                class=tone
+                                aria-pressed=move || (picked.get() == Some((r, c))).to_string()
+                                on:click=move |_| on_pick.run((r, c))
+                            >
+                                {text}
+                            </button>
+                        </td>
+                    }
+                    .into_any()
+                })
+                .collect_view();
+            view! {
+                <tr>
+                    <th scope="row">{row.label}</th>
+                    {cells}
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="heat-scroll">
+            <table class="heat" aria-label=summary>
+                <thead>
+                    <tr>
+                        <td></td>
+                        {head}
+                    </tr>
+                </thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// The shade class (1–5) of a square holding something, `shade` being 0–100.
+pub fn heat_level(shade: f64) -> u32 {
+    ((shade / 20.0).ceil() as u32).clamp(1, 5)
+}
+
 /// Under each column group fits a label only every `label_step` groups (about six across a
 /// phone); with one per group, the numbers fit too.
 pub fn label_step(groups: usize) -> usize {
@@ -173,7 +268,7 @@ pub fn label_step(groups: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::{label_step, share_of};
+    use super::{heat_level, label_step, share_of};
     use wasm_bindgen_test::wasm_bindgen_test;
 
     #[wasm_bindgen_test]
@@ -183,6 +278,14 @@ mod tests {
         assert_eq!(share_of(0.0, 100.0), 0.0);
         assert_eq!(share_of(1.0, 1000.0), 2.0, "a sliver, not nothing");
         assert_eq!(share_of(5.0, 0.0), 0.0);
+    }
+
+    #[wasm_bindgen_test]
+    fn the_busiest_square_is_darkest_and_a_single_order_still_shows() {
+        assert_eq!(heat_level(100.0), 5);
+        assert_eq!(heat_level(50.0), 3);
+        assert_eq!(heat_level(2.0), 1);
+        assert_eq!(heat_level(0.0), 1, "a square with orders is never blank");
     }
 
     #[wasm_bindgen_test]

@@ -231,6 +231,7 @@ fn OutboxRow(message: OutboxMessage, max: i64) -> impl IntoView {
         "customer_notice" => t_string!(i18n, notify_message_customer_notice).to_string(),
         "lookup_locked" => t_string!(i18n, notify_message_lookup_locked).to_string(),
         "help_asked" => t_string!(i18n, notify_message_help_asked).to_string(),
+        "weekly_summary" => t_string!(i18n, notify_message_weekly_summary).to_string(),
         _ => t_string!(i18n, notify_message_test).to_string(),
     };
     let channel = message

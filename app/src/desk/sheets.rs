@@ -31,11 +31,9 @@ pub fn can_commit(report: &ImportReport) -> bool {
     report.dry_run && report.totals.error == 0 && report.totals.create + report.totals.update > 0
 }
 
-pub fn field_label(field: Option<Column>, lang: Lang) -> String {
-    match field {
-        Some(column) => column.label().get(lang).to_string(),
-        None => lang.pick("（不导入）", "(not imported)").to_string(),
-    }
+/// The field a column goes to, `None` when the column is not imported.
+pub fn field_label(field: Option<Column>, lang: Lang) -> Option<String> {
+    field.map(|column| column.label().get(lang).to_string())
 }
 
 #[component]
@@ -49,11 +47,16 @@ pub fn SheetsPage() -> impl IntoView {
             .session
             .with(|session| session.as_ref().map(|session| session.token.clone()))
     };
-    let is_admin = move || {
+    // The worker lets admins and managers import (and checks every row against their roles).
+    let may_import = move || {
         state.session.with(|session| {
-            session
-                .as_ref()
-                .is_some_and(|session| session.user.roles.contains(&Role::Admin))
+            session.as_ref().is_some_and(|session| {
+                session
+                    .user
+                    .roles
+                    .iter()
+                    .any(|role| matches!(role, Role::Admin | Role::Manager))
+            })
         })
     };
     let file = RwSignal::new(None::<send_wrapper::SendWrapper<web_sys::File>>);
@@ -128,7 +131,7 @@ pub fn SheetsPage() -> impl IntoView {
                 </div>
             </fieldset>
             <Show
-                when=is_admin
+                when=may_import
                 fallback=move || view! { <p class="notice">{t!(i18n, sheets_admins_only)}</p> }
             >
                 <fieldset class="field-group">
@@ -181,29 +184,35 @@ fn Report(
     let totals = answer.totals;
     let committable = can_commit(&answer);
     let failing: Vec<ImportRow> = failing_rows(&answer).into_iter().cloned().collect();
-    let pick = |zh: &str, en: &str| lang.pick(zh, en).to_string();
     let outcome = if answer.dry_run {
-        pick("试运行结果（尚未导入）", "Dry run (nothing imported yet)")
+        t_string!(i18n, sheets_dry_run_result).to_string()
     } else {
-        pick("已导入", "Imported")
+        t_string!(i18n, sheets_imported).to_string()
     };
     view! {
         <div class="import-report" data-testid="import-report">
             <h2>{outcome}</h2>
             <p data-testid="import-totals">
-                {format!(
-                    "{} {} · {} {} · {} {} · {} {}",
-                    pick("新建", "New"), totals.create,
-                    pick("更新", "Updated"), totals.update,
-                    pick("不变", "Unchanged"), totals.unchanged,
-                    pick("错误", "Errors"), totals.error,
-                )}
+                {t_string!(
+                    i18n,
+                    sheets_totals,
+                    create = totals.create,
+                    update = totals.update,
+                    unchanged = totals.unchanged,
+                    error = totals.error
+                )
+                .to_string()}
             </p>
             <details>
                 <summary>{t!(i18n, sheets_mapping)}</summary>
                 <ul class="import-mapping">
                     {answer.columns.iter().map(|column| view! {
-                        <li>{format!("{} → {}", column.title, field_label(column.field, lang))}</li>
+                        <li>{format!(
+                            "{} → {}",
+                            column.title,
+                            field_label(column.field, lang)
+                                .unwrap_or_else(|| t_string!(i18n, sheets_not_imported).to_string())
+                        )}</li>
                     }).collect_view()}
                 </ul>
             </details>
@@ -211,11 +220,15 @@ fn Report(
                 <ul class="import-errors" data-testid="import-errors">
                     {failing.into_iter().map(|row| view! {
                         <li>
-                            <strong>{format!("{} {}", pick("第", "Line"), row.line)}{pick(" 行", "")}</strong>
-                            {format!(" {} · {}：{}",
-                                row.number,
-                                row.column.clone().unwrap_or_default(),
-                                row.message.as_ref().map(|m| m.get(lang).to_string()).unwrap_or_default())}
+                            <strong>{t_string!(i18n, sheets_line, line = row.line).to_string()}</strong>
+                            {t_string!(
+                                i18n,
+                                sheets_row_error,
+                                number = row.number.clone(),
+                                column = row.column.clone().unwrap_or_default(),
+                                reason = row.message.as_ref().map(|m| m.get(lang).to_string()).unwrap_or_default()
+                            )
+                            .to_string()}
                         </li>
                     }).collect_view()}
                 </ul>

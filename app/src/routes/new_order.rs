@@ -55,7 +55,7 @@ struct FieldError {
 }
 
 fn parse_items(rows: &[ItemRow], lang: domain::Lang) -> Result<Vec<LineItem>, FieldError> {
-    let zh = lang == domain::Lang::Zh;
+    let locale = crate::locale::locale_of(lang);
     rows.iter()
         .enumerate()
         .map(|(index, row)| {
@@ -68,20 +68,18 @@ fn parse_items(rows: &[ItemRow], lang: domain::Lang) -> Result<Vec<LineItem>, Fi
                 .filter(|q| *q > 0)
                 .ok_or_else(|| FieldError {
                     field: "items".into(),
-                    message: if zh {
-                        format!("第 {line} 行：数量必须是正整数")
-                    } else {
-                        format!("Line {line}: quantity must be a whole number above zero")
-                    },
+                    message: td_string!(locale, order_item_quantity, line).to_string(),
                 })?;
             let unit_price =
                 Money::parse_yuan(&row.unit_price.get_untracked()).map_err(|error| FieldError {
                     field: "items".into(),
-                    message: if zh {
-                        format!("第 {line} 行单价：{}", error.message(lang))
-                    } else {
-                        format!("Line {line} unit price: {}", error.message(lang))
-                    },
+                    message: td_string!(
+                        locale,
+                        order_item_price,
+                        line,
+                        reason = error.message(lang)
+                    )
+                    .to_string(),
                 })?;
             Ok(LineItem {
                 product: row.product.get_untracked(),

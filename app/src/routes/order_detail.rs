@@ -657,7 +657,7 @@ fn AskForRecord(order: Order, need: ExitRequirement) -> impl IntoView {
             .map(|role| role.label(lang()))
             .collect();
         roles.push(Role::Admin.label(lang()));
-        let roles = roles.join(lang().pick("、", ", "));
+        let roles = roles.join(t_string!(i18n, list_separator));
         let task = need.task().get(lang()).to_string();
         t_string!(i18n, detail_who_can_record, task, roles).to_string()
     };

@@ -197,7 +197,7 @@ fn TodayRow(card: Card, section: Section) -> impl IntoView {
                 .iter()
                 .map(|need| need.task().get(lang()).to_string())
                 .collect::<Vec<_>>()
-                .join(lang().pick("、", ", "));
+                .join(t_string!(i18n, list_separator));
             (
                 "badge badge-due",
                 t_string!(i18n, today_asked_task, tasks).to_string(),

@@ -168,9 +168,9 @@ impl AppState {
             } else {
                 backoff_ms(failures)
             };
-            match select(wakes.next(), Box::pin(sleep(wait))).await {
-                Either::Left((None, _)) => return,
-                _ => {}
+            // The wake channel closed: the app is shutting this loop down.
+            if let Either::Left((None, _)) = select(wakes.next(), Box::pin(sleep(wait))).await {
+                return;
             }
             sleep(DEBOUNCE_MS).await;
             while wakes.try_recv().is_ok() {}

@@ -5,6 +5,8 @@ use domain::Lang;
 use indexed_db_futures::error::{Error as IdbError, OpenDbError, UnexpectedDataError};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::{i18n::td_string, locale::locale_of};
+
 /// Everything that can go wrong with the on-device store. Every `Storage` call is atomic: when
 /// one returns an error, that call changed nothing on the device.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -32,37 +34,21 @@ impl StorageError {
     /// What to tell the person, in plain words. Each message says whether anything was saved:
     /// a failed call never stores part of a change, so the answer is always "not saved".
     pub fn message(&self, lang: Lang) -> String {
-        let (zh, en) = match self {
-            StorageError::Unavailable(_) => (
-                "这台设备暂时无法使用本机存储（可能是无痕/隐私模式、浏览器禁止了网站存储，或应用刚在另一个标签页更新）。刚才的修改没有保存。请刷新页面；仍不行请用普通模式打开或在浏览器设置中允许网站存储。",
-                "On-device storage is not available right now (private browsing, site storage turned off, or the app was just updated in another tab). Your last change was NOT saved. Reload the page; if that does not help, use a normal window or allow site storage in the browser settings.",
-            ),
-            StorageError::Blocked => (
-                "应用需要更新本机数据，但另一个打开的跟单标签页还在使用旧版本。请关闭其他跟单标签页后刷新本页。没有保存任何修改，之前保存的数据不受影响。",
-                "The app needs to update its on-device data, but another open 跟单 tab still uses the old version. Close the other 跟单 tabs and reload this page. Nothing new was saved; earlier data is safe.",
-            ),
-            StorageError::QuotaExceeded => (
-                "手机存储空间不足，无法保存。请清理空间后重试；刚才的修改没有保存。",
-                "This device is out of storage space for the app. Free up some space and try again; your last change was NOT saved.",
-            ),
-            StorageError::Corrupt(_) => (
-                "本机保存的数据中有一条无法读取（可能已损坏）。刚才的操作没有完成，也没有保存任何修改。请联系管理员。",
-                "A record stored on this device could not be read (it may be damaged). The action did not complete and nothing was saved. Please contact your administrator.",
-            ),
-            StorageError::Other(detail) if detail.starts_with("ConstraintError") => (
-                "本机数据有冲突（例如订单号与本机另一张订单重复）。刚才的修改没有保存；请检查订单号后重试。",
-                "This conflicts with data already on the device (for example, another order here has the same order number). Your last change was NOT saved; check the order number and try again.",
-            ),
-            StorageError::Other(detail) if detail.starts_with("VersionError") => (
-                "本机数据是由更新版本的跟单保存的。请刷新页面以使用最新版本；没有保存任何修改，数据没有被改动。",
-                "The data on this device was saved by a newer version of 跟单. Reload the page to get the latest version; nothing was saved or changed.",
-            ),
-            StorageError::Other(_) => (
-                "本机存储出错，刚才的操作没有完成，也没有保存任何修改。请重试；如果一直出现，请重新打开应用。",
-                "Something went wrong with on-device storage. The action did not complete and nothing was saved. Try again; if it keeps happening, reopen the app.",
-            ),
-        };
-        lang.pick(zh, en).to_string()
+        let locale = locale_of(lang);
+        match self {
+            StorageError::Unavailable(_) => td_string!(locale, storage_unavailable),
+            StorageError::Blocked => td_string!(locale, storage_blocked),
+            StorageError::QuotaExceeded => td_string!(locale, storage_quota),
+            StorageError::Corrupt(_) => td_string!(locale, storage_corrupt),
+            StorageError::Other(detail) if detail.starts_with("ConstraintError") => {
+                td_string!(locale, storage_constraint)
+            }
+            StorageError::Other(detail) if detail.starts_with("VersionError") => {
+                td_string!(locale, storage_version)
+            }
+            StorageError::Other(_) => td_string!(locale, storage_other),
+        }
+        .to_string()
     }
 
     /// THE mapping from a browser error name (DOMException `name`) to a `StorageError`.

@@ -95,7 +95,7 @@ pub fn columns<'a>(
     // Ties broken by id so the order never depends on the hash map the cards came from.
     columns
         .closed
-        .sort_unstable_by(|a, b| (b.updated_at, b.id).cmp(&(a.updated_at, a.id)));
+        .sort_unstable_by_key(|card| std::cmp::Reverse((card.updated_at, card.id)));
     columns
 }
 

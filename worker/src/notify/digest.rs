@@ -216,7 +216,9 @@ mod tests {
         let phones = HashMap::from([("u-wangfang".to_string(), "13857123456".to_string())]);
         let digest = group(entries, today, &phones).unwrap();
 
-        let summary: Vec<(String, Option<String>, Vec<(String, i64)>)> = digest
+        // (name, work phone, [(order number, days late)]) per person.
+        type PersonSummary = (String, Option<String>, Vec<(String, i64)>);
+        let summary: Vec<PersonSummary> = digest
             .people
             .iter()
             .map(|p| {

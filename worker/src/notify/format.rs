@@ -28,6 +28,7 @@ use sha2::Sha256;
 
 use super::{
     ChannelKind, CustomerNotice, DigestPayload, HelpAsked, LookupLocked, Payload, TestMessage,
+    WeeklyPayload,
 };
 
 type HmacSha256 = Hmac<Sha256>;
@@ -200,7 +201,57 @@ fn title(payload: &Payload) -> String {
             inert_markdown(&help.department),
             inert_markdown(&help.number)
         ),
+        Payload::WeeklySummary(week) => weekly_title(week),
     }
+}
+
+fn weekly_title(week: &WeeklyPayload) -> String {
+    format!(
+        "跟单周报 {}–{}",
+        week.week_from.format("%-m月%-d日"),
+        week.week_to.format("%-m月%-d日")
+    )
+}
+
+/// The summary's lines; `bold` marks the figures where the format has emphasis.
+fn weekly_lines(
+    week: &WeeklyPayload,
+    bold: fn(String) -> String,
+    inert: fn(&str) -> String,
+) -> Vec<String> {
+    let mut lines = vec![
+        format!(
+            "新开 {} 单，完成 {} 单，取消 {} 单",
+            bold(week.started.to_string()),
+            bold(week.completed.to_string()),
+            bold(week.cancelled.to_string())
+        ),
+        match week.on_time_percent {
+            Some(p) => format!(
+                "准时发货率 {}（发货日不晚于预计交付日期）",
+                bold(format!("{p}%"))
+            ),
+            None => "准时发货率：上周没有带预计交付日期的发货".to_string(),
+        },
+        match &week.average_rating {
+            Some(average) => format!(
+                "客户平均评分 {}（{} 个评分）",
+                bold(average.clone()),
+                week.ratings
+            ),
+            None => "客户评分：上周没有新评分".to_string(),
+        },
+        format!("当前逾期 {} 单", bold(week.overdue_now.to_string())),
+    ];
+    if let Some(b) = &week.bottleneck {
+        lines.push(format!(
+            "瓶颈：{}，订单停留中位时间为时限的 {}%，{} 单正在等待",
+            bold(inert(&b.stage_name)),
+            b.median_of_sla_percent,
+            b.waiting
+        ));
+    }
+    lines
 }
 
 fn order_count(digest: &DigestPayload) -> usize {
@@ -385,6 +436,15 @@ fn markdown(payload: &Payload, at_phones: bool, budget: usize) -> String {
             };
             lines.fixed(help_asked_sentence(help, &number, inert_markdown));
         }
+        Payload::WeeklySummary(week) => {
+            lines.fixed(format!("### {}", weekly_title(week)));
+            for line in weekly_lines(week, |text| format!("**{text}**"), inert_markdown) {
+                lines.fixed(format!("- {line}"));
+            }
+            if let Some(link) = &week.link {
+                lines.fixed(format!("[打开分析]({link})"));
+            }
+        }
     }
     lines.fit(budget)
 }
@@ -448,6 +508,15 @@ fn plain_text(payload: &Payload, budget: usize) -> String {
                 "{}{link}",
                 help_asked_sentence(help, &number, inert_plain)
             ));
+        }
+        Payload::WeeklySummary(week) => {
+            lines.fixed(format!("【{}】", weekly_title(week)));
+            for line in weekly_lines(week, |text| text, inert_plain) {
+                lines.fixed(format!("· {line}"));
+            }
+            if let Some(link) = &week.link {
+                lines.fixed(format!("打开分析：{link}"));
+            }
         }
     }
     lines.fit(budget)
@@ -887,5 +956,62 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("](https://evil"), "{text}");
+    }
+
+    #[test]
+    fn the_weekly_summary_names_the_figures_and_keeps_a_stage_name_inert() {
+        let week = |bottleneck, on_time, rating: Option<&str>| {
+            Payload::WeeklySummary(WeeklyPayload {
+                week_from: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+                week_to: chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap(),
+                started: 12,
+                completed: 5,
+                cancelled: 1,
+                on_time_percent: on_time,
+                average_rating: rating.map(str::to_string),
+                ratings: 4,
+                overdue_now: 3,
+                bottleneck,
+                link: Some("https://gd.example.com/desk/analytics".into()),
+            })
+        };
+        let full = week(
+            Some(super::super::WeeklyBottleneck {
+                stage_id: "production".into(),
+                stage_name: "[生产](https://evil.example)".into(),
+                median_of_sla_percent: 180,
+                waiting: 4,
+            }),
+            Some(83),
+            Some("4.5"),
+        );
+        let text = markdown(&full, false, WECOM_BUDGET);
+        assert!(text.starts_with("### 跟单周报 11月30日–12月6日"), "{text}");
+        for part in [
+            "新开 **12** 单，完成 **5** 单，取消 **1** 单",
+            "准时发货率 **83%**",
+            "客户平均评分 **4.5**（4 个评分）",
+            "当前逾期 **3** 单",
+            "为时限的 180%，4 单正在等待",
+            "[打开分析](https://gd.example.com/desk/analytics)",
+        ] {
+            assert!(text.contains(part), "{part} missing from {text}");
+        }
+        assert!(!text.contains("](https://evil"), "{text}");
+        let plain = plain_text(&full, ROBOT_BUDGET);
+        assert!(
+            plain.starts_with("【跟单周报 11月30日–12月6日】"),
+            "{plain}"
+        );
+        assert!(
+            plain.contains("· 新开 12 单，完成 5 单，取消 1 单"),
+            "{plain}"
+        );
+        // A quiet week says so instead of showing empty figures.
+        let quiet = plain_text(&week(None, None, None), ROBOT_BUDGET);
+        assert!(quiet.contains("上周没有带预计交付日期的发货"), "{quiet}");
+        assert!(quiet.contains("上周没有新评分"), "{quiet}");
+        assert!(!quiet.contains("瓶颈"), "{quiet}");
+        assert_eq!(title(&full), "跟单周报 11月30日–12月6日");
     }
 }

@@ -19,6 +19,7 @@ pub mod digest;
 pub mod format;
 pub mod notices;
 pub mod send;
+pub mod weekly;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,7 @@ pub enum Payload {
     Test(TestMessage),
     LookupLocked(LookupLocked),
     HelpAsked(HelpAsked),
+    WeeklySummary(WeeklyPayload),
 }
 
 impl Payload {
@@ -46,6 +48,7 @@ impl Payload {
             Payload::Test(_) => "test",
             Payload::LookupLocked(_) => "lookup_locked",
             Payload::HelpAsked(_) => "help_asked",
+            Payload::WeeklySummary(_) => "weekly_summary",
         }
     }
 }
@@ -109,6 +112,35 @@ pub fn lookup_locked_rows(
             created_at: stamp(now),
         })
         .collect())
+}
+
+/// 周报 for the managers' group, Monday morning (`weekly`): last week's figures as the 分析
+/// screen defines them (`domain::analytics::weekly_summary`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeeklyPayload {
+    pub week_from: NaiveDate,
+    pub week_to: NaiveDate,
+    pub started: usize,
+    pub completed: usize,
+    pub cancelled: usize,
+    pub on_time_percent: Option<u32>,
+    /// e.g. "4.3"; absent when nobody rated last week.
+    pub average_rating: Option<String>,
+    pub ratings: usize,
+    pub overdue_now: usize,
+    pub bottleneck: Option<WeeklyBottleneck>,
+    /// `<PUBLIC_URL>/desk/analytics`; absent when the deployment has no `PUBLIC_URL`.
+    pub link: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeeklyBottleneck {
+    pub stage_id: String,
+    pub stage_name: String,
+    /// The median time orders spend there as a percentage of its SLA.
+    pub median_of_sla_percent: u32,
+    /// Active orders waiting there now.
+    pub waiting: usize,
 }
 
 /// The overdue orders of one business day, grouped by the person who must act.
@@ -191,9 +223,10 @@ pub async fn run_cron(env: &worker::Env, now: DateTime<Utc>) -> Result<(), crate
     let repo = crate::repository::Repository::new(env.d1("DB")?);
     let base = crate::http::public_base(env, None);
     let queued = digest::queue_digests(&repo, now, base.as_deref()).await?;
+    let weekly = weekly::queue_weekly(&repo, now, base.as_deref()).await?;
     let delivery = send::deliver_due(&repo, now, None, allow_local_http(env)).await?;
     worker::console_log!(
-        "notify cron at {now}: {queued} digest(s) queued, {} sent, {} failed",
+        "notify cron at {now}: {queued} digest(s) queued, {} sent, {} failed, {weekly} weekly summary(ies) queued",
         delivery.sent,
         delivery.failed
     );

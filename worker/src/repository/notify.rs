@@ -363,6 +363,27 @@ impl Repository {
         .results()?)
     }
 
+    /// One page of the documents of orders active now or written since `since` (RFC 3339, UTC):
+    /// what the weekly summary needs — open work, and whatever moved in the week it covers.
+    pub async fn order_docs_since(
+        &self,
+        since: &str,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<ActiveOrderDoc>, ApiError> {
+        Ok(query!(
+            &self.db,
+            "SELECT id, doc FROM orders WHERE deleted = 0 AND (status = 'active' OR updated_at >= ?1) \
+             AND id > ?2 ORDER BY id LIMIT ?3",
+            &since,
+            &after,
+            &limit
+        )?
+        .all()
+        .await?
+        .results()?)
+    }
+
     /// Work phones of active team members (DingTalk digests @-mention them).
     pub async fn work_phones(&self) -> Result<Vec<UserPhone>, ApiError> {
         Ok(query!(

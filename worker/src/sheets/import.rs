@@ -1,5 +1,5 @@
 //! `POST /api/admin/import?mode=create|update|both&dry_run=1|0[&map=…]`: the body is the file
-//! (xlsx or CSV, up to 10 MB and 20,000 rows). Admins only. A dry run answers each row's result;
+//! (xlsx or CSV, up to 10 MB and 20,000 rows). Admins and managers. A dry run answers each row's result;
 //! a commit writes every row as ONE batch (`Repository::commit_import`) and refuses while any row
 //! has an error, so an import lands whole or not at all. Imported orders reach phones by the
 //! normal pull: they are written like any decided change, version bumped.
@@ -11,7 +11,7 @@ use domain::sheet::{
     RowAction, RowPlan, SheetProblem,
 };
 use domain::wire::{ImportColumn, ImportReport, ImportRow};
-use domain::Localized;
+use domain::{Localized, Role};
 use uuid::Uuid;
 use worker::{Request, Response, RouteContext};
 
@@ -88,8 +88,9 @@ fn read_problem(problem: ReadProblem) -> ApiError {
 
 pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
     let user = require_user(&req, &ctx).await?;
-    // There is no manager role: importing is for admins (each row still goes through `apply`).
-    require_role(&user, &[])?;
+    // Admins and managers; each row still goes through `apply` as them, so the rulebook decides
+    // what their roles may create or change.
+    require_role(&user, &[Role::Manager])?;
     let params = params(&req)?;
     let bytes = read_bytes(&mut req, MAX_IMPORT_BYTES)
         .await

@@ -5,6 +5,14 @@
 //! `calendar`). Stages are grouped by their key, so figures stay comparable when the process
 //! changes around them.
 
+mod drill;
+mod heat;
+mod weekly;
+
+pub use drill::{orders_behind, Figure};
+pub use heat::{owner_by_stage, HeatCell, HeatMap, HeatRow};
+pub use weekly::{last_week, weekly_summary, WeeklySummary};
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -14,7 +22,8 @@ use crate::{
     calendar::{add_days, business_date},
     history::EventKind,
     order::{Order, OrderStatus},
-    pipeline::Pipeline,
+    pipeline::{Pipeline, StageDef},
+    role::Role,
     stage::{ids, StageId},
 };
 
@@ -32,13 +41,17 @@ impl Period {
     }
 }
 
-/// Which orders count (every field `None`: all of them).
+/// Which orders and stages count (every field `None`: all of them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     /// The owner's user id.
     pub owner: Option<String>,
     /// The customer's company, exactly as on the order.
     pub company: Option<String>,
+    /// Narrows the stage figures (times, waiting orders, bottleneck, owner × stage) to one stage.
+    pub stage: Option<StageId>,
+    /// Narrows the stage figures to the stages this department is responsible for.
+    pub department: Option<Role>,
 }
 
 impl Filter {
@@ -50,6 +63,26 @@ impl Filter {
                 .company
                 .as_ref()
                 .is_none_or(|company| &order.customer.company == company)
+    }
+
+    pub fn covers_stage(&self, def: &StageDef) -> bool {
+        self.stage.as_ref().is_none_or(|stage| *stage == def.id)
+            && self
+                .department
+                .is_none_or(|role| def.responsible.contains(&role))
+    }
+
+    /// The stages of `pipeline` the stage figures look at, in the pipeline's order. Order
+    /// figures (flow, conversion, delivery, rework) keep using the whole pipeline.
+    pub fn stages_of(&self, pipeline: &Pipeline) -> Pipeline {
+        Pipeline {
+            stages: pipeline
+                .stages
+                .iter()
+                .filter(|def| self.covers_stage(def))
+                .cloned()
+                .collect(),
+        }
     }
 }
 
@@ -346,6 +379,14 @@ pub struct Conversion {
     pub reasons: Vec<(String, usize)>,
 }
 
+/// Whether the order entered 合同签订 at some point, whatever happened later.
+pub fn reached_contract(order: &Order) -> bool {
+    order
+        .stages
+        .iter()
+        .any(|visit| visit.stage.as_str() == ids::CONTRACT)
+}
+
 pub fn conversion<'a>(orders: impl IntoIterator<Item = &'a Order>, period: Period) -> Conversion {
     let mut result = Conversion::default();
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
@@ -354,11 +395,7 @@ pub fn conversion<'a>(orders: impl IntoIterator<Item = &'a Order>, period: Perio
         .filter(|order| period.contains(started_at(order)))
     {
         result.started += 1;
-        if order
-            .stages
-            .iter()
-            .any(|visit| visit.stage.as_str() == ids::CONTRACT)
-        {
+        if reached_contract(order) {
             result.reached_contract += 1;
         }
         match &order.status {
@@ -388,21 +425,38 @@ pub struct Delivery {
     pub no_promise: usize,
 }
 
+/// How one order's shipment in the period kept its promise; `None` when it did not ship then.
+pub fn delivery_outcome(order: &Order, period: Period) -> Option<Promise> {
+    let shipment = order
+        .shipment
+        .as_ref()
+        .filter(|shipment| period.contains(shipment.shipped_at))?;
+    Some(match order.expected_delivery {
+        None => Promise::NoneMade,
+        Some(promised) if business_date(shipment.shipped_at) <= promised => Promise::Kept,
+        Some(_) => Promise::Broken,
+    })
+}
+
+/// A shipment against the delivery date promised on the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Promise {
+    Kept,
+    Broken,
+    NoneMade,
+}
+
 pub fn delivery<'a>(orders: impl IntoIterator<Item = &'a Order>, period: Period) -> Delivery {
     let mut result = Delivery::default();
-    for order in orders {
-        let Some(shipment) = order
-            .shipment
-            .as_ref()
-            .filter(|shipment| period.contains(shipment.shipped_at))
-        else {
-            continue;
-        };
+    for outcome in orders
+        .into_iter()
+        .filter_map(|order| delivery_outcome(order, period))
+    {
         result.shipped += 1;
-        match order.expected_delivery {
-            None => result.no_promise += 1,
-            Some(promised) if business_date(shipment.shipped_at) <= promised => result.on_time += 1,
-            Some(_) => result.late += 1,
+        match outcome {
+            Promise::NoneMade => result.no_promise += 1,
+            Promise::Kept => result.on_time += 1,
+            Promise::Broken => result.late += 1,
         }
     }
     result
@@ -416,7 +470,15 @@ pub fn rework<'a>(
 ) -> usize {
     orders
         .into_iter()
-        .flat_map(|order| &order.history)
+        .map(|order| backward_moves(order, period, pipeline))
+        .sum()
+}
+
+/// One order's backward moves in the period.
+pub fn backward_moves(order: &Order, period: Period, pipeline: &Pipeline) -> usize {
+    order
+        .history
+        .iter()
         .filter(|event| period.contains(event.at))
         .filter(|event| match &event.kind {
             EventKind::StageAdvanced { from, to, .. } => {
@@ -500,6 +562,8 @@ pub struct Dashboard {
     pub rework: usize,
     pub people: Vec<Person>,
     pub customers: CustomerFeeling,
+    /// Active orders per owner and stage, for the heat map.
+    pub heat: HeatMap,
 }
 
 pub fn dashboard(
@@ -514,18 +578,21 @@ pub fn dashboard(
         .filter(|order| filter.matches(order))
         .collect();
     let kept = || kept.iter().copied();
+    let focus = filter.stages_of(pipeline);
+    let today = business_date(now);
     Dashboard {
         period,
         flow: weekly_flow(kept(), period),
         cycle_time: cycle_time(kept(), period),
-        stages: stage_times(kept(), period, pipeline),
-        load: work_in_progress(kept(), business_date(now), pipeline),
-        bottleneck: bottleneck(kept(), period, now, pipeline),
+        stages: stage_times(kept(), period, &focus),
+        load: work_in_progress(kept(), today, &focus),
+        bottleneck: bottleneck(kept(), period, now, &focus),
         conversion: conversion(kept(), period),
         delivery: delivery(kept(), period),
         rework: rework(kept(), period, pipeline),
         people: people(kept(), period, pipeline),
         customers: customer_feeling(kept(), period),
+        heat: owner_by_stage(kept(), today, &focus),
     }
 }
 
