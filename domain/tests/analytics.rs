@@ -670,6 +670,18 @@ fn each_number_opens_exactly_the_orders_it_counted() {
         behind(Figure::ReachedContract).len(),
         board.conversion.reached_contract
     );
+    // The funnel counts what became of the orders started in the period: C completed; B was
+    // cancelled in the period but started before it.
+    assert_eq!(behind(Figure::StartedAndCompleted), ids(&[3]));
+    assert!(behind(Figure::StartedAndCancelled).is_empty());
+    assert_eq!(
+        behind(Figure::StartedAndCompleted).len(),
+        board.conversion.completed
+    );
+    assert_eq!(
+        behind(Figure::StartedAndCancelled).len(),
+        board.conversion.cancelled
+    );
     assert_eq!(behind(Figure::OnTime).len(), board.delivery.on_time);
     assert_eq!(behind(Figure::Late).len(), board.delivery.late);
 
@@ -937,4 +949,103 @@ fn the_monday_summary_covers_last_week_and_what_is_overdue_now() {
         bottleneck(&all, summary.period, monday, &Pipeline::standard())
     );
     assert_eq!(summary.bottleneck.unwrap().stage.as_str(), "production");
+}
+
+#[test]
+fn the_review_of_one_order_holds_each_stage_against_its_plan() {
+    let mut a = order_a();
+    for item in [
+        "record_needs",
+        "confirm_quantity_spec",
+        "confirm_delivery_date",
+    ] {
+        a.stages[0].checklist.insert(item.into(), true);
+    }
+    a.stages[1].checklist.insert("draft_contract".into(), true);
+    a.stages[1].checklist.insert("sign_contract".into(), true);
+    let tick = |at, item: &str| {
+        event(
+            at,
+            EventKind::ChecklistItemSet {
+                stage: stage("contract"),
+                item: item.into(),
+                done: true,
+            },
+        )
+    };
+    // 合同签订 was due 12-07: the draft was ticked in time, the signature on 12-08.
+    a.history.push(tick(dec(3, 10), "draft_contract"));
+    a.history.push(tick(dec(8, 10), "sign_contract"));
+    let review = review(&a, &Pipeline::standard(), now(), Lang::Zh);
+    let rows: Vec<_> = review
+        .stages
+        .iter()
+        .map(|s| (s.stage.as_str(), s.due, s.took_minutes, s.on_time))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("requirement", date(2026, 12, 3), 24 * 60, Some(true)),
+            ("contract", date(2026, 12, 7), 7 * 24 * 60, Some(false)),
+            // Still there on 12-13 12:00, since 12-09 10:00; no verdict yet.
+            ("order_entry", date(2026, 12, 11), 4 * 24 * 60 + 120, None),
+        ]
+    );
+    let contract = &review.stages[1];
+    assert_eq!(contract.ticked_late, ["双方签署"]);
+    assert_eq!(contract.never_ticked, ["法务审核"]);
+    assert_eq!(contract.handled_by.as_ref().unwrap().name, "王芳");
+    assert!(review.stages[0].never_ticked.is_empty());
+    assert!(
+        review.stages[2].never_ticked.is_empty(),
+        "an open stage has nothing never ticked yet"
+    );
+    assert_eq!(review.stages[2].handled_by, None);
+    assert_eq!((review.rating, review.requests), (None, 0));
+}
+
+#[test]
+fn without_the_whole_team_one_sees_ones_orders_and_ones_stages() {
+    let all = orders();
+    let pipeline = Pipeline::standard();
+    // 李强 (legal) owns nothing; 合同签订 is legal's (with sales). C's contract visit ended in
+    // the period, handled by whoever moved it on (王芳 in these fixtures), and B's too.
+    let board = own_dashboard(
+        &all,
+        period(),
+        &Filter::default(),
+        now(),
+        &pipeline,
+        &legal(),
+    );
+    assert_eq!(board.conversion.started, 0, "no orders of their own");
+    let stages: Vec<&str> = board.stages.iter().map(|s| s.stage.as_str()).collect();
+    assert_eq!(stages, ["contract"]);
+    // Finished 合同签订 in the period: A (12-09), B (12-03), C (12-08).
+    assert_eq!(board.stages[0].finished, 3);
+    assert!(board.people.is_empty(), "they handled none of these visits");
+    assert_eq!(heat_stages(&board), ["contract"]);
+
+    // 王芳 (sales): her orders' flow; the sales stages across everyone's orders, E's included.
+    let board = own_dashboard(
+        &all,
+        period(),
+        &Filter::default(),
+        now(),
+        &pipeline,
+        &sales(),
+    );
+    assert_eq!(board.conversion.started, 2, "A and C are hers; E is 孙磊's");
+    let stages: Vec<&str> = board.stages.iter().map(|s| s.stage.as_str()).collect();
+    assert_eq!(
+        stages,
+        ["requirement", "contract", "order_entry", "after_sales"]
+    );
+    assert_eq!(
+        board.load[0].orders,
+        [Uuid::from_u128(5)],
+        "E waits in 需求确认"
+    );
+    let names: Vec<&str> = board.people.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["王芳"]);
 }

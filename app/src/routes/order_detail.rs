@@ -313,6 +313,7 @@ fn OrderView(order: Order) -> impl IntoView {
         <Notes order=order.clone() />
         <CustomerFeedback order=order.clone() />
         <Timeline order=order.clone() />
+        <OrderReview order=order.clone() />
         <SharePanel order_id=order.id number=order.number.as_str().to_string() />
         <CloseOrReopen order=order.clone() />
         <History order />
@@ -362,6 +363,109 @@ fn Timeline(order: Order) -> impl IntoView {
                 }).collect_view()}
             </ol>
         </section>
+    }
+}
+
+/// 复盘: each stage visit against its plan (`domain::analytics::review`), folded away until
+/// someone opens it — it is for looking back, not for the day's work.
+#[component]
+fn OrderReview(order: Order) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let lang = move || current_lang(i18n);
+    let body = move || {
+        let lang = lang();
+        let review = state.with_pipeline_of(&order, |pipeline| {
+            domain::analytics::review(&order, pipeline, chrono::Utc::now(), lang)
+        });
+        let stage_name = |id: &domain::StageId| {
+            state.with_pipeline_of(&order, |pipeline| {
+                pipeline
+                    .stage(id)
+                    .map_or_else(|| id.to_string(), |def| def.name.get(lang).to_string())
+            })
+        };
+        let rows = review
+            .stages
+            .iter()
+            .map(|visit| {
+                let (verdict, tone) = match visit.on_time {
+                    Some(true) => (
+                        t_string!(i18n, review_on_time).to_string(),
+                        "badge badge-ok",
+                    ),
+                    Some(false) => (
+                        t_string!(i18n, review_late).to_string(),
+                        "badge badge-overdue",
+                    ),
+                    None if visit.due < format::today() => (
+                        t_string!(i18n, review_overdue).to_string(),
+                        "badge badge-overdue",
+                    ),
+                    None => (t_string!(i18n, review_open).to_string(), "badge badge-due"),
+                };
+                let plan = t_string!(
+                    i18n,
+                    review_plan,
+                    sla = visit.sla_days,
+                    due = format::date(visit.due, lang),
+                    took = format::duration(visit.took_minutes, lang),
+                    who = visit.handled_by.as_ref().map_or_else(
+                        || t_string!(i18n, review_nobody).to_string(),
+                        |who| who.name.clone()
+                    )
+                )
+                .to_string();
+                let separator = t_string!(i18n, list_separator);
+                let late = (!visit.ticked_late.is_empty()).then(|| {
+                    t_string!(
+                        i18n,
+                        review_ticked_late,
+                        items = visit.ticked_late.join(separator)
+                    )
+                    .to_string()
+                });
+                let never = (!visit.never_ticked.is_empty()).then(|| {
+                    t_string!(
+                        i18n,
+                        review_never_ticked,
+                        items = visit.never_ticked.join(separator)
+                    )
+                    .to_string()
+                });
+                view! {
+                    <li class="review-stage" data-testid="review-stage">
+                        <span class="review-name">{stage_name(&visit.stage)}</span>
+                        <span class=tone>{verdict}</span>
+                        <span class="hint review-plan">{plan}</span>
+                        {late.map(|text| view! { <span class="hint review-warn">{text}</span> })}
+                        {never.map(|text| view! { <span class="hint review-warn">{text}</span> })}
+                    </li>
+                }
+            })
+            .collect_view();
+        let customer = t_string!(
+            i18n,
+            review_customer,
+            rating = review
+                .rating
+                .map_or_else(|| "—".to_string(), |stars| "★".repeat(usize::from(stars))),
+            requests = review.requests,
+            open = review.open_requests
+        )
+        .to_string();
+        view! {
+            <ul class="review-list">{rows}</ul>
+            <p class="hint" data-testid="review-customer">{customer}</p>
+        }
+    };
+    view! {
+        <details class="panel review" data-testid="review">
+            <summary>
+                <h2>{t!(i18n, review_title)}</h2>
+            </summary>
+            {body}
+        </details>
     }
 }
 

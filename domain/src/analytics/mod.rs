@@ -7,10 +7,12 @@
 
 mod drill;
 mod heat;
+mod review;
 mod weekly;
 
 pub use drill::{orders_behind, Figure};
 pub use heat::{owner_by_stage, HeatCell, HeatMap, HeatRow};
+pub use review::{review, Review, StageReview};
 pub use weekly::{last_week, weekly_summary, WeeklySummary};
 
 use std::collections::BTreeMap;
@@ -248,9 +250,7 @@ pub fn stage_times<'a>(
                 .entry(def.id.as_str())
                 .or_default()
                 .push(minutes(visit.entered_at, left));
-            let due = visit.due_date.unwrap_or_else(|| {
-                add_days(business_date(visit.entered_at), i64::from(def.sla_days))
-            });
+            let due = visit_due(visit, def);
             if business_date(left) <= due {
                 *on_time.entry(def.id.as_str()).or_default() += 1;
             }
@@ -596,6 +596,52 @@ pub fn dashboard(
     }
 }
 
+/// What someone who does not see the whole team finds in 分析 (我的业绩): the order figures of
+/// the orders they own, the stage figures of the stages their roles work in (everyone's orders
+/// pass through them), and their own line among the people — every stage they handled counts,
+/// whoever owns the order.
+pub fn own_dashboard(
+    orders: &[Order],
+    period: Period,
+    filter: &Filter,
+    now: DateTime<Utc>,
+    pipeline: &Pipeline,
+    me: &crate::Actor,
+) -> Dashboard {
+    let mine = Filter {
+        owner: Some(me.user_id.clone()),
+        ..filter.clone()
+    };
+    let mut board = dashboard(orders, period, &mine, now, pipeline);
+    let everyones = Filter {
+        owner: None,
+        ..filter.clone()
+    };
+    let theirs = Pipeline {
+        stages: everyones
+            .stages_of(pipeline)
+            .stages
+            .into_iter()
+            .filter(|def| def.responsible.iter().any(|role| me.has_role(*role)))
+            .collect(),
+    };
+    let kept: Vec<&Order> = orders
+        .iter()
+        .filter(|order| everyones.matches(order))
+        .collect();
+    let kept = || kept.iter().copied();
+    let today = business_date(now);
+    board.stages = stage_times(kept(), period, &theirs);
+    board.load = work_in_progress(kept(), today, &theirs);
+    board.bottleneck = bottleneck(kept(), period, now, &theirs);
+    board.heat = owner_by_stage(kept(), today, &theirs);
+    board.people = people(kept(), period, pipeline)
+        .into_iter()
+        .filter(|person| person.user_id == me.user_id)
+        .collect();
+    board
+}
+
 /// One person's figures (我的业绩): the orders they own and the stage visits they handled (a
 /// visit's responsible person, else whoever moved the order on from it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -648,30 +694,10 @@ pub fn people<'a>(
             let Some(def) = pipeline.stage(&visit.stage) else {
                 continue;
             };
-            // Who handled it: the responsible person, else whoever moved the order on (entered
-            // the next stage), else whoever completed or cancelled it there.
-            let handler = visit
-                .responsible
-                .as_ref()
-                .or_else(|| order.stages.get(index + 1).map(|next| &next.entered_by))
-                .or_else(|| {
-                    order
-                        .history
-                        .iter()
-                        .rev()
-                        .find(|event| {
-                            event.at == left
-                                && matches!(
-                                    event.kind,
-                                    EventKind::Completed { .. } | EventKind::Cancelled { .. }
-                                )
-                        })
-                        .map(|event| &event.actor)
-                });
-            let Some(handler) = handler else { continue };
-            let due = visit.due_date.unwrap_or_else(|| {
-                add_days(business_date(visit.entered_at), i64::from(def.sla_days))
-            });
+            let Some(handler) = handler_of(order, index) else {
+                continue;
+            };
+            let due = visit_due(visit, def);
             let (person, times) = person_entry(&mut found, handler);
             person.handled += 1;
             if business_date(left) <= due {
@@ -689,6 +715,39 @@ pub fn people<'a>(
         .collect();
     list.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.user_id.cmp(&b.user_id)));
     list
+}
+
+/// A stage visit's deadline: its own due date, else entered + the stage's SLA days.
+pub fn visit_due(visit: &crate::StageProgress, def: &StageDef) -> NaiveDate {
+    visit
+        .due_date
+        .unwrap_or_else(|| add_days(business_date(visit.entered_at), i64::from(def.sla_days)))
+}
+
+/// Who handled the order's `index`-th stage visit: the responsible person, else whoever moved
+/// the order on (entered the next stage), else whoever completed or cancelled it there. `None`
+/// while the visit is open and nobody is responsible.
+pub fn handler_of(order: &Order, index: usize) -> Option<&crate::StaffRef> {
+    let visit = order.stages.get(index)?;
+    visit
+        .responsible
+        .as_ref()
+        .or_else(|| order.stages.get(index + 1).map(|next| &next.entered_by))
+        .or_else(|| {
+            let left = visit.left_at?;
+            order
+                .history
+                .iter()
+                .rev()
+                .find(|event| {
+                    event.at == left
+                        && matches!(
+                            event.kind,
+                            EventKind::Completed { .. } | EventKind::Cancelled { .. }
+                        )
+                })
+                .map(|event| &event.actor)
+        })
 }
 
 fn person_entry<'m>(

@@ -222,14 +222,33 @@ pub fn allow_local_http(env: &worker::Env) -> bool {
 pub async fn run_cron(env: &worker::Env, now: DateTime<Utc>) -> Result<(), crate::error::ApiError> {
     let repo = crate::repository::Repository::new(env.d1("DB")?);
     let base = crate::http::public_base(env, None);
-    let queued = digest::queue_digests(&repo, now, base.as_deref()).await?;
-    let weekly = weekly::queue_weekly(&repo, now, base.as_deref()).await?;
-    let delivery = send::deliver_due(&repo, now, None, allow_local_http(env)).await?;
-    worker::console_log!(
-        "notify cron at {now}: {queued} digest(s) queued, {} sent, {} failed, {weekly} weekly summary(ies) queued",
-        delivery.sent,
-        delivery.failed
-    );
+    // Each step runs whatever happened to the one before: a 周报 that cannot be written must not
+    // hold back the day's digest or the messages waiting to be sent. The first failure is
+    // reported after all of them ran.
+    let queued = digest::queue_digests(&repo, now, base.as_deref()).await;
+    let weekly = weekly::queue_weekly(&repo, now, base.as_deref()).await;
+    let delivery = send::deliver_due(&repo, now, None, allow_local_http(env)).await;
+    let shown = |result: &Result<usize, crate::error::ApiError>| match result {
+        Ok(count) => count.to_string(),
+        Err(error) => format!("error ({error})"),
+    };
+    match &delivery {
+        Ok(delivery) => worker::console_log!(
+            "notify cron at {now}: {} digest(s) queued, {} sent, {} failed, {} weekly summary(ies) queued",
+            shown(&queued),
+            delivery.sent,
+            delivery.failed,
+            shown(&weekly)
+        ),
+        Err(error) => worker::console_error!(
+            "notify cron at {now}: {} digest(s) queued, sending failed ({error}), {} weekly summary(ies) queued",
+            shown(&queued),
+            shown(&weekly)
+        ),
+    }
+    queued?;
+    weekly?;
+    delivery?;
     Ok(())
 }
 

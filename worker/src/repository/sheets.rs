@@ -1,4 +1,4 @@
-//! SQL for spreadsheets (`migrations/0012_import_batches.sql`): the orders an import names, the
+//! SQL for spreadsheets (`migrations/0013_import_batches.sql`): the orders an import names, the
 //! import's one batch, and the orders an export reads.
 //!
 //! An import is ONE batch, so it lands whole or not at all: the guard first (every order the
