@@ -373,7 +373,7 @@ mod tests {
             .write_with_format(
                 2,
                 1,
-                &ExcelDateTime::from_serial_datetime(serial(due)).unwrap(),
+                ExcelDateTime::from_serial_datetime(serial(due)).unwrap(),
                 &date_format,
             )
             .unwrap();
