@@ -339,3 +339,55 @@ pub async fn migrate_orders(
     let request = authorized(Request::post("/api/admin/process/migrate"), token);
     decode(send_json(request, mapping).await?).await
 }
+
+// ---- spreadsheets (worker/src/sheets/) ----------------------------------------------------------
+
+/// Sends the chosen file to the worker for a dry run (`dry_run`) or the commit of an import.
+pub async fn import_sheet(
+    token: &str,
+    file: &web_sys::File,
+    mode: domain::sheet::ImportMode,
+    dry_run: bool,
+) -> Result<domain::wire::ImportReport, ApiError> {
+    let mode = match mode {
+        domain::sheet::ImportMode::Create => "create",
+        domain::sheet::ImportMode::Update => "update",
+        domain::sheet::ImportMode::Both => "both",
+    };
+    let url = format!(
+        "/api/admin/import?mode={mode}&dry_run={}",
+        if dry_run { 1 } else { 0 }
+    );
+    let request = authorized(Request::post(&url), token)
+        .header("Content-Type", "application/octet-stream")
+        .body(wasm_bindgen::JsValue::from(file.clone()))
+        .map_err(|error| ApiError::Unexpected(error.to_string()))?;
+    let response = request.send().await.map_err(|_| ApiError::Network)?;
+    decode(response).await
+}
+
+/// Fetches `/api/export.{format}` with the session and saves it as a download.
+pub async fn download_export(token: &str, format: &str) -> Result<(), ApiError> {
+    let response = send(authorized(
+        Request::get(&format!("/api/export.{format}")),
+        token,
+    ))
+    .await?;
+    if !response.ok() {
+        return decode::<serde_json::Value>(response).await.map(|_| ());
+    }
+    let mime = response
+        .headers()
+        .get("content-type")
+        .unwrap_or_else(|| "application/octet-stream".into());
+    let bytes = response
+        .binary()
+        .await
+        .map_err(|error| ApiError::Unexpected(error.to_string()))?;
+    let name = format!(
+        "orders-{}.{format}",
+        domain::business_date(chrono::Utc::now()).format("%Y%m%d")
+    );
+    crate::desk::sheets::save_file(&bytes, &mime, &name)
+        .map_err(|error| ApiError::Unexpected(format!("{error:?}")))
+}

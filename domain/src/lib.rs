@@ -25,6 +25,7 @@ pub mod pipeline;
 pub mod process_editor;
 pub mod process_version;
 pub mod role;
+pub mod sheet;
 pub mod staff;
 pub mod staff_refs;
 pub mod stage;

@@ -670,6 +670,18 @@ fn each_number_opens_exactly_the_orders_it_counted() {
         behind(Figure::ReachedContract).len(),
         board.conversion.reached_contract
     );
+    // The funnel counts what became of the orders started in the period: C completed; B was
+    // cancelled in the period but started before it.
+    assert_eq!(behind(Figure::StartedAndCompleted), ids(&[3]));
+    assert!(behind(Figure::StartedAndCancelled).is_empty());
+    assert_eq!(
+        behind(Figure::StartedAndCompleted).len(),
+        board.conversion.completed
+    );
+    assert_eq!(
+        behind(Figure::StartedAndCancelled).len(),
+        board.conversion.cancelled
+    );
     assert_eq!(behind(Figure::OnTime).len(), board.delivery.on_time);
     assert_eq!(behind(Figure::Late).len(), board.delivery.late);
 
@@ -990,4 +1002,50 @@ fn the_review_of_one_order_holds_each_stage_against_its_plan() {
     );
     assert_eq!(review.stages[2].handled_by, None);
     assert_eq!((review.rating, review.requests), (None, 0));
+}
+
+#[test]
+fn without_the_whole_team_one_sees_ones_orders_and_ones_stages() {
+    let all = orders();
+    let pipeline = Pipeline::standard();
+    // 李强 (legal) owns nothing; 合同签订 is legal's (with sales). C's contract visit ended in
+    // the period, handled by whoever moved it on (王芳 in these fixtures), and B's too.
+    let board = own_dashboard(
+        &all,
+        period(),
+        &Filter::default(),
+        now(),
+        &pipeline,
+        &legal(),
+    );
+    assert_eq!(board.conversion.started, 0, "no orders of their own");
+    let stages: Vec<&str> = board.stages.iter().map(|s| s.stage.as_str()).collect();
+    assert_eq!(stages, ["contract"]);
+    // Finished 合同签订 in the period: A (12-09), B (12-03), C (12-08).
+    assert_eq!(board.stages[0].finished, 3);
+    assert!(board.people.is_empty(), "they handled none of these visits");
+    assert_eq!(heat_stages(&board), ["contract"]);
+
+    // 王芳 (sales): her orders' flow; the sales stages across everyone's orders, E's included.
+    let board = own_dashboard(
+        &all,
+        period(),
+        &Filter::default(),
+        now(),
+        &pipeline,
+        &sales(),
+    );
+    assert_eq!(board.conversion.started, 2, "A and C are hers; E is 孙磊's");
+    let stages: Vec<&str> = board.stages.iter().map(|s| s.stage.as_str()).collect();
+    assert_eq!(
+        stages,
+        ["requirement", "contract", "order_entry", "after_sales"]
+    );
+    assert_eq!(
+        board.load[0].orders,
+        [Uuid::from_u128(5)],
+        "E waits in 需求确认"
+    );
+    let names: Vec<&str> = board.people.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["王芳"]);
 }

@@ -63,6 +63,18 @@ test('an admin opens 分析 from the board; each stage bar opens exactly the ord
       await list.waitFor({ state: 'detached' });
     }
 
+    // The funnel's rows open the orders they count (本季度's started orders and what became of them).
+    const funnel = page.getByTestId('conversion').locator('button.bar-row');
+    assert.equal(await funnel.count(), 4);
+    for (let i = 0; i < 4; i += 1) {
+      const count = Number((await funnel.nth(i).locator('.bar-value').innerText()).match(/^(\d+)/)[1]);
+      await funnel.nth(i).click();
+      const list = page.getByTestId('conversion').getByTestId('drill-down');
+      if (count > 0) await list.locator('a').first().waitFor();
+      assert.equal(await list.locator('a').count(), count, `funnel row ${i}`);
+      await funnel.nth(i).click();
+    }
+
     // Owner × stage: every active order once, and a square opens its own orders.
     const heat = page.getByTestId('heat-map');
     const squares = heat.locator('button.heat-cell');
@@ -146,13 +158,17 @@ test('on a desk-sized screen 分析 uses the width; a salesperson sees only thei
 
   const sales = await phonePage(browser, { viewport: { width: 360, height: 780 } });
   await signInAs(sales.page, DEMO_TEAM.sales, { next: '/desk/analytics' });
-  await sales.page.getByText('这里是你负责的订单的数字。').waitFor();
+  await sales.page.getByText('你负责的订单的数字，和你所在部门负责的环节（全团队的订单）。').waitFor();
   assert.equal(await sales.page.getByTestId('filter-owner').count(), 0, 'no one else to pick');
   await sales.page.getByRole('button', { name: '本季度' }).click();
   // 王芳 owns some of the demo orders, 孙磊 others: hers are counted once the phone has them.
   await sales.page.waitForFunction(() => Number(document.querySelector('[data-testid=tile-started] .tile-value')?.textContent) > 0);
   const own = Number(await sales.page.getByTestId('tile-started').locator('.tile-value').innerText());
   assert.ok(own < teamQuarter, `own ${own} fewer than the team's ${teamQuarter}`);
+  // Her stages are the sales stages, with everyone's orders in them; her line alone among the people.
+  const stageBars = await sales.page.getByTestId('work-in-progress').locator('.bar-label').allInnerTexts();
+  assert.deepEqual(stageBars, ['需求确认', '合同签订', '下单处理', '售后服务']);
+  assert.deepEqual(await sales.page.getByTestId('person').locator('.person-name').allInnerTexts(), ['王芳']);
   assert.deepEqual(await smallTapTargets(sales.page), []);
   const overflow = await sales.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.equal(overflow, 0, 'no sideways scrolling at 360 px');
@@ -199,7 +215,7 @@ test('a manager sees the whole team and picks any range, but changes nothing on 
   await rows.first().waitFor();
   assert.ok((await rows.count()) >= visited, `${await rows.count()} review rows for ${visited} stages reached`);
   const verdicts = await rows.locator('.badge').allInnerTexts();
-  assert.equal(verdicts.at(-1), '进行中', 'the stage the order is in has no verdict yet');
+  assert.ok(['进行中', '已逾期'].includes(verdicts.at(-1)), `the stage the order is in has no verdict yet: ${verdicts.at(-1)}`);
   for (const verdict of verdicts.slice(0, -1)) assert.ok(['按时', '超时'].includes(verdict), verdict);
   assert.match(await review.getByTestId('review-customer').innerText(), /客户评分 .* · 售后 \d+ 次（未处理 \d+）/);
   assert.deepEqual(await smallTapTargets(page), []);

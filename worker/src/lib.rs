@@ -9,6 +9,7 @@ mod customer;
 mod dev;
 mod notify;
 mod process;
+mod sheets;
 mod sync;
 mod team;
 

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
 use domain::analytics::{
-    dashboard, orders_behind, percent, Dashboard, Figure, Filter, Period, Preset, Spread,
+    dashboard, orders_behind, own_dashboard, percent, Dashboard, Figure, Filter, Period, Preset,
+    Spread,
 };
 use domain::{Lang, Role, StageId};
 use leptos::prelude::*;
@@ -30,8 +31,8 @@ fn percent_text(value: Option<u32>) -> String {
 const FUNNEL: [Figure; 4] = [
     Figure::Started,
     Figure::ReachedContract,
-    Figure::Completed,
-    Figure::Cancelled,
+    Figure::StartedAndCompleted,
+    Figure::StartedAndCancelled,
 ];
 
 /// The date range chosen: a preset, or the two dates typed under 自定义.
@@ -146,17 +147,18 @@ pub fn AnalyticsPage() -> impl IntoView {
             format::today(),
         )
     };
-    let board =
-        Memo::new(move |_| {
-            let filter = filter();
-            let period = period();
-            orders.with(|loaded| {
-                let orders = loaded.as_ref()?.as_ref().ok()?;
-                Some(state.with_pipeline(|pipeline| {
-                    dashboard(orders, period, &filter, Utc::now(), pipeline)
-                }))
-            })
-        });
+    let board = Memo::new(move |_| {
+        let filter = filter();
+        let period = period();
+        let me = state.actor().filter(|actor| !actor.sees_whole_team());
+        orders.with(|loaded| {
+            let orders = loaded.as_ref()?.as_ref().ok()?;
+            Some(state.with_pipeline(|pipeline| match &me {
+                Some(me) => own_dashboard(orders, period, &filter, Utc::now(), pipeline, me),
+                None => dashboard(orders, period, &filter, Utc::now(), pipeline),
+            }))
+        })
+    });
     let names = Memo::new(move |_| {
         orders.with(|loaded| {
             loaded
@@ -179,6 +181,10 @@ pub fn AnalyticsPage() -> impl IntoView {
     };
     let order_list = move |ids: Vec<Uuid>| {
         let names = names.get();
+        if ids.is_empty() {
+            return view! { <p class="hint" data-testid="drill-down">{t!(i18n, analytics_no_orders)}</p> }
+                .into_any();
+        }
         view! {
             <ul class="drill-down" data-testid="drill-down">
                 {ids
@@ -197,6 +203,7 @@ pub fn AnalyticsPage() -> impl IntoView {
                     .collect_view()}
             </ul>
         }
+        .into_any()
     };
 
     // The orders a figure counted, with the same filter and period as the number shown.
@@ -482,48 +489,45 @@ pub fn AnalyticsPage() -> impl IntoView {
             })
             .collect();
         let c = &board.conversion;
-        let funnel = vec![
-            Bar {
-                label: t_string!(i18n, analytics_started).to_string(),
-                value: c.started as f64,
-                text: c.started.to_string(),
-                marker: None,
-                tone: "",
-            },
-            Bar {
-                label: t_string!(i18n, analytics_reached_contract).to_string(),
-                value: c.reached_contract as f64,
-                text: format!(
-                    "{} · {}",
-                    c.reached_contract,
-                    percent_text(percent(c.reached_contract, c.started))
-                ),
-                marker: None,
-                tone: "",
-            },
-            Bar {
-                label: t_string!(i18n, analytics_completed).to_string(),
-                value: c.completed as f64,
-                text: format!(
-                    "{} · {}",
-                    c.completed,
-                    percent_text(percent(c.completed, c.started))
-                ),
-                marker: None,
-                tone: "ok",
-            },
-            Bar {
-                label: t_string!(i18n, analytics_cancelled).to_string(),
-                value: c.cancelled as f64,
-                text: format!(
-                    "{} · {}",
-                    c.cancelled,
-                    percent_text(percent(c.cancelled, c.started))
-                ),
-                marker: None,
-                tone: "late",
-            },
-        ];
+        let funnel: Vec<Bar> = FUNNEL
+            .into_iter()
+            .map(|figure| {
+                let (label, count, tone) = match figure {
+                    Figure::ReachedContract => (
+                        t_string!(i18n, analytics_reached_contract).to_string(),
+                        c.reached_contract,
+                        "",
+                    ),
+                    Figure::StartedAndCompleted => (
+                        t_string!(i18n, analytics_completed).to_string(),
+                        c.completed,
+                        "ok",
+                    ),
+                    Figure::StartedAndCancelled => (
+                        t_string!(i18n, analytics_cancelled).to_string(),
+                        c.cancelled,
+                        "late",
+                    ),
+                    _ => (
+                        t_string!(i18n, analytics_started).to_string(),
+                        c.started,
+                        "",
+                    ),
+                };
+                // Every row but the first says its share of the orders started.
+                let text = match figure {
+                    Figure::Started => count.to_string(),
+                    _ => format!("{count} · {}", percent_text(percent(count, c.started))),
+                };
+                Bar {
+                    label,
+                    value: count as f64,
+                    text,
+                    marker: None,
+                    tone,
+                }
+            })
+            .collect();
         let reasons = c
             .reasons
             .iter()

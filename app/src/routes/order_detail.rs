@@ -398,6 +398,10 @@ fn OrderReview(order: Order) -> impl IntoView {
                         t_string!(i18n, review_late).to_string(),
                         "badge badge-overdue",
                     ),
+                    None if visit.due < format::today() => (
+                        t_string!(i18n, review_overdue).to_string(),
+                        "badge badge-overdue",
+                    ),
                     None => (t_string!(i18n, review_open).to_string(), "badge badge-due"),
                 };
                 let plan = t_string!(
@@ -406,10 +410,10 @@ fn OrderReview(order: Order) -> impl IntoView {
                     sla = visit.sla_days,
                     due = format::date(visit.due, lang),
                     took = format::duration(visit.took_minutes, lang),
-                    who = visit
-                        .handled_by
-                        .as_ref()
-                        .map_or_else(|| "—".to_string(), |who| who.name.clone())
+                    who = visit.handled_by.as_ref().map_or_else(
+                        || t_string!(i18n, review_nobody).to_string(),
+                        |who| who.name.clone()
+                    )
                 )
                 .to_string();
                 let separator = t_string!(i18n, list_separator);

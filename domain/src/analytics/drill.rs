@@ -7,7 +7,10 @@ use super::{
     backward_moves, cancelled_at, completed_at, delivery_outcome, reached_contract, started_at,
     Filter, Period, Promise,
 };
-use crate::{order::Order, pipeline::Pipeline};
+use crate::{
+    order::{Order, OrderStatus},
+    pipeline::Pipeline,
+};
 
 /// A number on the 分析 screen counted over orders. Stage figures (waiting orders, the
 /// bottleneck, the owner × stage cells) carry their orders themselves.
@@ -18,6 +21,10 @@ pub enum Figure {
     Cancelled,
     /// Started in the period and reached 合同签订.
     ReachedContract,
+    /// Started in the period and completed since (the conversion funnel's 完成).
+    StartedAndCompleted,
+    /// Started in the period and cancelled since (the funnel's 取消).
+    StartedAndCancelled,
     /// Shipped in the period by the promised date.
     OnTime,
     /// Shipped in the period after the promised date.
@@ -39,6 +46,13 @@ pub fn orders_behind(
         Figure::Completed => completed_at(order).is_some_and(|at| period.contains(at)),
         Figure::Cancelled => cancelled_at(order).is_some_and(|at| period.contains(at)),
         Figure::ReachedContract => period.contains(started_at(order)) && reached_contract(order),
+        Figure::StartedAndCompleted => {
+            period.contains(started_at(order)) && order.status == OrderStatus::Completed
+        }
+        Figure::StartedAndCancelled => {
+            period.contains(started_at(order))
+                && matches!(order.status, OrderStatus::Cancelled { .. })
+        }
         Figure::OnTime => delivery_outcome(order, period) == Some(Promise::Kept),
         Figure::Late => delivery_outcome(order, period) == Some(Promise::Broken),
         Figure::Reworked => backward_moves(order, period, pipeline) > 0,

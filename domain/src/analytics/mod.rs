@@ -596,6 +596,52 @@ pub fn dashboard(
     }
 }
 
+/// What someone who does not see the whole team finds in 分析 (我的业绩): the order figures of
+/// the orders they own, the stage figures of the stages their roles work in (everyone's orders
+/// pass through them), and their own line among the people — every stage they handled counts,
+/// whoever owns the order.
+pub fn own_dashboard(
+    orders: &[Order],
+    period: Period,
+    filter: &Filter,
+    now: DateTime<Utc>,
+    pipeline: &Pipeline,
+    me: &crate::Actor,
+) -> Dashboard {
+    let mine = Filter {
+        owner: Some(me.user_id.clone()),
+        ..filter.clone()
+    };
+    let mut board = dashboard(orders, period, &mine, now, pipeline);
+    let everyones = Filter {
+        owner: None,
+        ..filter.clone()
+    };
+    let theirs = Pipeline {
+        stages: everyones
+            .stages_of(pipeline)
+            .stages
+            .into_iter()
+            .filter(|def| def.responsible.iter().any(|role| me.has_role(*role)))
+            .collect(),
+    };
+    let kept: Vec<&Order> = orders
+        .iter()
+        .filter(|order| everyones.matches(order))
+        .collect();
+    let kept = || kept.iter().copied();
+    let today = business_date(now);
+    board.stages = stage_times(kept(), period, &theirs);
+    board.load = work_in_progress(kept(), today, &theirs);
+    board.bottleneck = bottleneck(kept(), period, now, &theirs);
+    board.heat = owner_by_stage(kept(), today, &theirs);
+    board.people = people(kept(), period, pipeline)
+        .into_iter()
+        .filter(|person| person.user_id == me.user_id)
+        .collect();
+    board
+}
+
 /// One person's figures (我的业绩): the orders they own and the stage visits they handled (a
 /// visit's responsible person, else whoever moved the order on from it).
 #[derive(Debug, Clone, PartialEq, Eq)]
