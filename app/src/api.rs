@@ -12,7 +12,8 @@ use uuid::Uuid;
 // The shapes exchanged with the worker are the domain's, shared with it.
 pub use domain::wire::{
     BoardSummary, Channel, ChannelChanges, ChannelKind, MemberChanges, NewChannel, NewMember,
-    Outbox, OutboxMessage, ShareLink, SignedIn, StageSummary, User,
+    Outbox, OutboxMessage, ProcessDraftInput, ProcessImpact, ProcessMapping, ProcessMigrated,
+    ProcessOverview, ProcessPublished, ProcessRestore, ShareLink, SignedIn, StageSummary, User,
 };
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -27,6 +28,8 @@ pub enum ApiError {
         code: String,
         message: String,
         message_en: String,
+        /// The input field an `invalid` answer is about (`stages[2].sla_days`).
+        field: Option<String>,
     },
     /// The server answered something this build does not understand.
     #[error("unexpected answer: {0}")]
@@ -46,6 +49,14 @@ impl ApiError {
             (ApiError::Unexpected(detail), Lang::En) => {
                 format!("Unexpected server answer ({detail})")
             }
+        }
+    }
+
+    /// The field a refusal names, to show the message next to it.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ApiError::Server { field, .. } => field.as_deref(),
+            _ => None,
         }
     }
 
@@ -112,6 +123,7 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> 
             code: envelope.error.code,
             message: envelope.error.message,
             message_en: envelope.error.message_en,
+            field: envelope.error.field,
         }),
         Err(_) => Err(ApiError::Unexpected(format!("HTTP {status}"))),
     }
@@ -288,4 +300,108 @@ pub async fn share_order(token: &str, order_id: Uuid) -> Result<ShareLink, ApiEr
 pub async fn revoke_share_links(token: &str, order_id: Uuid) -> Result<ShareLink, ApiError> {
     let url = format!("/api/orders/{order_id}/share/revoke");
     decode(send(authorized(Request::post(&url), token)).await?).await
+}
+
+// ---- the process (admins) ----------------------------------------------------------------------
+
+pub async fn process_overview(token: &str) -> Result<ProcessOverview, ApiError> {
+    decode(send(authorized(Request::get("/api/admin/process"), token)).await?).await
+}
+
+/// Stores the draft (one per company); the answer is the checked draft.
+pub async fn save_process_draft(
+    token: &str,
+    draft: &ProcessDraftInput,
+) -> Result<domain::ProcessDraft, ApiError> {
+    let request = authorized(Request::put("/api/admin/process/draft"), token);
+    decode(send_json(request, draft).await?).await
+}
+
+/// Publishes the draft as the next version; a stale base is a 409 `process_conflict`.
+pub async fn publish_process(
+    token: &str,
+    draft: &ProcessDraftInput,
+) -> Result<ProcessPublished, ApiError> {
+    let request = authorized(Request::post("/api/admin/process/publish"), token);
+    decode(send_json(request, draft).await?).await
+}
+
+/// Publishes a copy of an older version.
+pub async fn restore_process(
+    token: &str,
+    restore: &ProcessRestore,
+) -> Result<ProcessPublished, ApiError> {
+    let request = authorized(Request::post("/api/admin/process/restore"), token);
+    decode(send_json(request, restore).await?).await
+}
+
+/// How many in-flight orders of older versions would move where.
+pub async fn preview_migration(
+    token: &str,
+    mapping: &ProcessMapping,
+) -> Result<ProcessImpact, ApiError> {
+    let request = authorized(Request::post("/api/admin/process/preview"), token);
+    decode(send_json(request, mapping).await?).await
+}
+
+/// Moves a bounded number of in-flight orders onto the current version; call again while
+/// `remaining > 0`.
+pub async fn migrate_orders(
+    token: &str,
+    mapping: &ProcessMapping,
+) -> Result<ProcessMigrated, ApiError> {
+    let request = authorized(Request::post("/api/admin/process/migrate"), token);
+    decode(send_json(request, mapping).await?).await
+}
+
+// ---- spreadsheets (worker/src/sheets/) ----------------------------------------------------------
+
+/// Sends the chosen file to the worker for a dry run (`dry_run`) or the commit of an import.
+pub async fn import_sheet(
+    token: &str,
+    file: &web_sys::File,
+    mode: domain::sheet::ImportMode,
+    dry_run: bool,
+) -> Result<domain::wire::ImportReport, ApiError> {
+    let mode = match mode {
+        domain::sheet::ImportMode::Create => "create",
+        domain::sheet::ImportMode::Update => "update",
+        domain::sheet::ImportMode::Both => "both",
+    };
+    let url = format!(
+        "/api/admin/import?mode={mode}&dry_run={}",
+        if dry_run { 1 } else { 0 }
+    );
+    let request = authorized(Request::post(&url), token)
+        .header("Content-Type", "application/octet-stream")
+        .body(wasm_bindgen::JsValue::from(file.clone()))
+        .map_err(|error| ApiError::Unexpected(error.to_string()))?;
+    let response = request.send().await.map_err(|_| ApiError::Network)?;
+    decode(response).await
+}
+
+/// Fetches `/api/export.{format}` with the session and saves it as a download.
+pub async fn download_export(token: &str, format: &str) -> Result<(), ApiError> {
+    let response = send(authorized(
+        Request::get(&format!("/api/export.{format}")),
+        token,
+    ))
+    .await?;
+    if !response.ok() {
+        return decode::<serde_json::Value>(response).await.map(|_| ());
+    }
+    let mime = response
+        .headers()
+        .get("content-type")
+        .unwrap_or_else(|| "application/octet-stream".into());
+    let bytes = response
+        .binary()
+        .await
+        .map_err(|error| ApiError::Unexpected(error.to_string()))?;
+    let name = format!(
+        "orders-{}.{format}",
+        domain::business_date(chrono::Utc::now()).format("%Y%m%d")
+    );
+    crate::desk::sheets::save_file(&bytes, &mime, &name)
+        .map_err(|error| ApiError::Unexpected(format!("{error:?}")))
 }

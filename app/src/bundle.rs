@@ -1,6 +1,6 @@
 //! The app ships as two bundles (ARCHITECTURE.md, "Two bundles"): the field bundle every phone
 //! loads and keeps offline, and the desk bundle with the screens only admins and managers open
-//! (team, notification channels, and the process editor, analytics and import/export to come).
+//! (team, notification channels, the process editor, analytics, and import/export to come).
 //! Desk screens live under `/desk/`; the worker and the service worker answer those addresses
 //! with the desk page, everything else with the field page. A link from one bundle to the other
 //! is a plain link: the router finds no route for it, and its fallback

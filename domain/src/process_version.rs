@@ -325,7 +325,7 @@ fn check_text(
     Ok(())
 }
 
-fn check_stage(at: &str, stage: &StageDef) -> Result<(), DomainError> {
+pub(crate) fn check_stage(at: &str, stage: &StageDef) -> Result<(), DomainError> {
     let key = stage.id.as_str();
     let key_ok = !key.is_empty()
         && key.len() <= MAX_KEY_CHARS

@@ -558,3 +558,38 @@ mod live_tests {
         assert!(serde_json::from_str::<LiveClientMessage>(r#"{"type":"poke"}"#).is_err());
     }
 }
+
+/// A header of an imported sheet and the field it was mapped to (`None`: not imported).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportColumn {
+    pub title: String,
+    pub field: Option<crate::sheet::Column>,
+}
+
+/// One row's result: what it does, or why it cannot (with the header of the column at fault).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRow {
+    /// The row as numbered in the file (Excel's row number).
+    pub line: usize,
+    pub number: String,
+    pub action: crate::sheet::RowAction,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<crate::i18n::Localized>,
+}
+
+/// The answer of `POST /api/admin/import`: the dry run's (or the commit's) result per row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub mode: crate::sheet::ImportMode,
+    /// Set once committed: the id that names this import in the orders' history and for undo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<String>,
+    pub columns: Vec<ImportColumn>,
+    pub totals: crate::sheet::ImportTotals,
+    pub rows: Vec<ImportRow>,
+}

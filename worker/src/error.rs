@@ -6,7 +6,7 @@
 
 use domain::{
     wire::{ErrorDetail, ErrorEnvelope},
-    DomainError, Lang,
+    DomainError, Lang, Localized,
 };
 use worker::Response;
 
@@ -91,6 +91,23 @@ pub enum ApiError {
     },
     #[error("no such process version")]
     ProcessVersionNotFound,
+    /// An uploaded spreadsheet that cannot be imported as a whole (format, encoding, header):
+    /// the sheet rooms give the code and the sentence, here is only the status.
+    #[error("sheet refused: {code}")]
+    SheetRefused {
+        code: &'static str,
+        message: Localized,
+    },
+    /// A spreadsheet over the size or row limit.
+    #[error("sheet too large: {code}")]
+    SheetTooLarge {
+        code: &'static str,
+        message: Localized,
+    },
+    #[error("the import has {errors} rows with errors")]
+    ImportHasErrors { errors: u32 },
+    #[error("orders changed while the import was written")]
+    ImportConflict,
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("database error: {0}")]
@@ -134,6 +151,9 @@ impl ApiError {
             | ApiError::DemoDataRefused
             | ApiError::ProcessConflict { .. } => 409,
             ApiError::ProcessVersionNotFound => 404,
+            ApiError::SheetRefused { .. } | ApiError::ImportHasErrors { .. } => 422,
+            ApiError::SheetTooLarge { .. } => 413,
+            ApiError::ImportConflict => 409,
             ApiError::Domain(error) => match error {
                 DomainError::NotFound => 404,
                 DomainError::Forbidden { .. } => 403,
@@ -182,6 +202,9 @@ impl ApiError {
             ApiError::OrderBusy => "order_busy",
             ApiError::ProcessConflict { .. } => "process_conflict",
             ApiError::ProcessVersionNotFound => "process_version_not_found",
+            ApiError::SheetRefused { code, .. } | ApiError::SheetTooLarge { code, .. } => code,
+            ApiError::ImportHasErrors { .. } => "import_has_errors",
+            ApiError::ImportConflict => "import_conflict",
             ApiError::Domain(error) => error.code(),
             ApiError::Database(_) => "database_unavailable",
             ApiError::Internal(_) => "internal",
@@ -328,7 +351,7 @@ impl ApiError {
                 if zh {
                     format!("{author} 已于 {published_at} 发布了第 {current} 版流程（说明：{note}），你的草稿基于旧版本；请在新版本上重新修改后再发布")
                 } else {
-                    format!("{author} published process version {current} at {published_at} (note: {note}) after your draft's base; rebase your draft on it and publish again")
+                    format!("{author} published process version {current} at {published_at} China time (note: {note}) after your draft's base; rebase your draft on it and publish again")
                 }
             }
             ApiError::ProcessVersionNotFound => {
@@ -340,6 +363,20 @@ impl ApiError {
                 "The database is temporarily unavailable; please retry",
             ),
             ApiError::Internal(_) => pick("服务器内部错误", "Internal server error"),
+            ApiError::SheetRefused { message, .. } | ApiError::SheetTooLarge { message, .. } => {
+                message.get(lang).to_string()
+            }
+            ApiError::ImportHasErrors { errors } => {
+                if zh {
+                    format!("有 {errors} 行有错误，没有导入任何订单：请修正后重新试运行")
+                } else {
+                    format!("{errors} rows have errors; nothing was imported: fix them and run the dry run again")
+                }
+            }
+            ApiError::ImportConflict => pick(
+                "导入期间订单被其他人修改，没有导入任何订单：请重新试运行后再导入",
+                "Orders changed while importing; nothing was imported: run the dry run again, then import",
+            ),
         }
     }
 

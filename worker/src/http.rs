@@ -43,6 +43,12 @@ pub async fn read_body(
     if !given.eq_ignore_ascii_case(media_type) {
         return Err(BodyError::UnsupportedMediaType);
     }
+    read_bytes(req, limit).await
+}
+
+/// The raw body of an upload whatever its declared media type (an uploaded file is told by its
+/// bytes, not by what the browser guessed), at most `limit` bytes.
+pub async fn read_bytes(req: &mut Request, limit: usize) -> Result<Vec<u8>, BodyError> {
     // The declared length lets us refuse a huge upload without reading it; the real length is
     // checked again below because chunked bodies declare nothing.
     let declared = req
@@ -88,6 +94,24 @@ pub fn json_text_response(text: String, status: u16) -> Response {
     }
     Response::ok(text)
         .map(|response| response.with_status(status).with_headers(headers))
+        .unwrap_or_else(|_| Response::empty().expect("an empty response is always valid"))
+}
+
+/// A file to download (exports): never cached, never sniffed, saved under `filename` (ASCII).
+pub fn file_response(bytes: Vec<u8>, content_type: &str, filename: &str) -> Response {
+    let headers = Headers::new();
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    for (name, value) in [
+        ("content-type", content_type),
+        ("content-disposition", disposition.as_str()),
+        ("cache-control", "no-store"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+    ] {
+        let _ = headers.set(name, value);
+    }
+    Response::from_bytes(bytes)
+        .map(|response| response.with_headers(headers))
         .unwrap_or_else(|_| Response::empty().expect("an empty response is always valid"))
 }
 

@@ -10,6 +10,7 @@ mod dev;
 mod live;
 mod notify;
 mod process;
+mod sheets;
 mod sync;
 mod team;
 

@@ -9,7 +9,7 @@ use crate::{
     customer::{pages, share, track},
     dev,
     error::ApiError,
-    health, live, notify, process, sync,
+    health, live, notify, process, sheets, sync,
     team::{board, members, session, setup},
 };
 
@@ -122,6 +122,16 @@ pub async fn handle(req: Request, env: Env) -> Response {
         // Published versions for any team member (a phone missing one fetches it).
         .get_async("/api/process/versions", |req, ctx| {
             respond(process::versions(req, ctx))
+        })
+        // Spreadsheets in (admins: dry run or one committed batch) and out (any member).
+        .post_async("/api/admin/import", |req, ctx| {
+            respond(sheets::import::import(req, ctx))
+        })
+        .get_async("/api/export.xlsx", |req, ctx| {
+            respond(sheets::export::xlsx(req, ctx))
+        })
+        .get_async("/api/export.csv", |req, ctx| {
+            respond(sheets::export::csv(req, ctx))
         })
         // Sync (offline devices): push decided mutations, pull changed orders and rejections.
         .post_async("/api/sync/push", |req, ctx| respond(sync::push(req, ctx)))

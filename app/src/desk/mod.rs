@@ -7,6 +7,9 @@ pub mod channel_draft;
 pub mod charts;
 pub mod member_draft;
 pub mod notify_channels;
+pub mod process;
+// Import/export (issue 15).
+pub mod sheets;
 pub mod team;
 
 use leptos::prelude::*;
@@ -22,6 +25,8 @@ use crate::{
 };
 use analytics::AnalyticsPage;
 use notify_channels::NotifyChannelsPage;
+use process::ProcessPage;
+use sheets::SheetsPage;
 use team::TeamPage;
 
 #[component]
@@ -35,6 +40,9 @@ pub fn DeskApp() -> impl IntoView {
                         <Route path=path!("/desk/team") view=TeamPage />
                         <Route path=path!("/desk/notifications") view=NotifyChannelsPage />
                         <Route path=path!("/desk/analytics") view=AnalyticsPage />
+                        <Route path=path!("/desk/process") view=ProcessPage />
+                        // Import/export (issue 15).
+                        <Route path=path!("/desk/import") view=SheetsPage />
                     </ParentRoute>
                 </Routes>
             </Router>

@@ -151,7 +151,7 @@ fn Members(list: Vec<User>, revision: RwSignal<u32>) -> impl IntoView {
 
 /// Role checkboxes, one per role: `is_on` says whether a role is ticked, `set` is told of a tap.
 #[component]
-fn RolePicker(
+pub(super) fn RolePicker(
     id: String,
     is_on: Callback<Role, bool>,
     set: Callback<(Role, bool)>,

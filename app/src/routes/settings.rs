@@ -115,12 +115,15 @@ fn Account() -> impl IntoView {
                 <dd data-testid="account-roles">{roles}</dd>
             </dl>
             <A href="/password" attr:class="button wide" attr:data-testid="password-link">{t!(i18n, password_title)}</A>
+            // Export is for everyone, import for admins (the desk page says so).
+            <A href="/desk/import" attr:class="button wide" attr:data-testid="sheets-link">{t!(i18n, settings_sheets)}</A>
             {is_admin.then(|| view! {
                 <div class="stack">
                     <A href="/desk/team" attr:class="button wide" attr:data-testid="team-link">{t!(i18n, team_title)}</A>
                     <A href="/desk/notifications" attr:class="button wide" attr:data-testid="notify-link">
                         {t!(i18n, settings_notify_channels)}
                     </A>
+                    <A href="/desk/process" attr:class="button wide" attr:data-testid="process-link">{t!(i18n, settings_process)}</A>
                 </div>
             })}
         }

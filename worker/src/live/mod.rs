@@ -42,7 +42,8 @@ pub async fn connect(req: Request, ctx: RouteContext<()>) -> Result<Response, Ap
 }
 
 /// Whether an answered request changed what phones should pull: a committed push, a customer's
-/// rating or after-sales request (API or page), a published process or a migration, demo data.
+/// rating or after-sales request (API or page), a published process or a migration, an import
+/// (a dry run too: one needless pull is cheaper than parsing the answer here), demo data.
 pub fn pokes_after(method: &Method, path: &str, status: u16) -> bool {
     if *method != Method::Post || !(200..400).contains(&status) {
         return false;
@@ -58,6 +59,7 @@ pub fn pokes_after(method: &Method, path: &str, status: u16) -> bool {
         "/api/sync/push"
             | "/api/admin/process/publish"
             | "/api/admin/process/migrate"
+            | "/api/admin/import"
             | "/api/dev/demo-data"
     ) || customer_write(path)
 }

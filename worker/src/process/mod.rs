@@ -106,7 +106,12 @@ fn conflict(processes: &Processes) -> ApiError {
         current: current.number,
         author: current.author.name.clone(),
         note: current.note.clone(),
-        published_at: crate::repository::timestamp(current.published_at),
+        // The business clock (UTC+8), minutes: what the admin reading the message goes by.
+        published_at: current
+            .published_at
+            .with_timezone(&domain::business_offset())
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
     }
 }
 

@@ -12,12 +12,14 @@ mod customer;
 mod notify;
 mod process;
 pub mod retry;
+mod sheets;
 mod sync;
 
 pub use accounts::{NewSession, NewUser, PasswordHash, ThrottleKey, UserRecord};
 pub use bench::RawOrderRow;
 pub use customer::{CustomerLookup, CustomerOrder, ServerSideChange, TrackCount, TrackKey};
 pub use notify::{ChannelRecord, NewOutboxRow, OutboxRow};
+pub use sheets::{ImportWrite, ImportedOrder};
 pub use sync::{is_transient, CommitError, DecisionWrite, NO_VERSION};
 
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -1,0 +1,268 @@
+//! `/desk/import` (导入导出): an admin brings orders in from a spreadsheet and anyone signed in
+//! takes them out. The file goes to the worker as it is — reading and writing spreadsheets is
+//! the worker's job (`worker/src/sheets/`), never this bundle's. Always a dry run first: its
+//! mapping, totals and failing rows are shown, and 导入 is offered only when no row fails.
+
+use domain::sheet::{Column, ImportMode, RowAction};
+use domain::wire::{ImportReport, ImportRow};
+use domain::{Lang, Role};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::{
+    api::{self, ApiError},
+    i18n::*,
+    locale::current_lang,
+    network::use_online,
+    state::use_app_state,
+};
+
+/// The rows a person must fix, in file order.
+pub fn failing_rows(report: &ImportReport) -> Vec<&ImportRow> {
+    report
+        .rows
+        .iter()
+        .filter(|row| row.action == RowAction::Error)
+        .collect()
+}
+
+/// A dry run may be committed when no row fails and some row changes something.
+pub fn can_commit(report: &ImportReport) -> bool {
+    report.dry_run && report.totals.error == 0 && report.totals.create + report.totals.update > 0
+}
+
+/// The field a column goes to, `None` when the column is not imported.
+pub fn field_label(field: Option<Column>, lang: Lang) -> Option<String> {
+    field.map(|column| column.label().get(lang).to_string())
+}
+
+#[component]
+pub fn SheetsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let online = use_online();
+    let lang = move || current_lang(i18n);
+    let token = move || {
+        state
+            .session
+            .with(|session| session.as_ref().map(|session| session.token.clone()))
+    };
+    // The worker lets admins and managers import (and checks every row against their roles).
+    let may_import = move || {
+        state.session.with(|session| {
+            session.as_ref().is_some_and(|session| {
+                session
+                    .user
+                    .roles
+                    .iter()
+                    .any(|role| matches!(role, Role::Admin | Role::Manager))
+            })
+        })
+    };
+    let file = RwSignal::new(None::<send_wrapper::SendWrapper<web_sys::File>>);
+    let mode = RwSignal::new(ImportMode::Both);
+    let report = RwSignal::new(None::<ImportReport>);
+    let problem = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+
+    let run = move |dry_run: bool| {
+        let (Some(token), Some(chosen)) = (token(), file.get_untracked()) else {
+            return;
+        };
+        busy.set(true);
+        problem.set(None);
+        let chosen = chosen.take();
+        leptos::task::spawn_local(async move {
+            let answer = api::import_sheet(&token, &chosen, mode.get_untracked(), dry_run).await;
+            busy.set(false);
+            match answer {
+                Ok(answer) => report.set(Some(answer)),
+                Err(error) => problem.set(Some(error)),
+            }
+            file.set(Some(send_wrapper::SendWrapper::new(chosen)));
+        });
+    };
+    let download = move |format: &'static str| {
+        let Some(token) = token() else { return };
+        problem.set(None);
+        leptos::task::spawn_local(async move {
+            if let Err(error) = api::download_export(&token, format).await {
+                problem.set(Some(error));
+            }
+        });
+    };
+    let mode_chip = move |choice: ImportMode| {
+        view! {
+            <button
+                type="button"
+                class="chip"
+                data-testid=move || format!("import-mode-{choice:?}").to_lowercase()
+                aria-pressed=move || (mode.get() == choice).to_string()
+                on:click=move |_| {
+                    mode.set(choice);
+                    report.set(None);
+                }
+            >
+                {move || match choice {
+                    ImportMode::Create => t_string!(i18n, sheets_mode_create).to_string(),
+                    ImportMode::Update => t_string!(i18n, sheets_mode_update).to_string(),
+                    ImportMode::Both => t_string!(i18n, sheets_mode_both).to_string(),
+                }}
+            </button>
+        }
+    };
+
+    view! {
+        <section class="page sheets">
+            <h1>{t!(i18n, sheets_title)}</h1>
+            <Show when=move || !online.get()>
+                <p class="notice notice-warn">{t!(i18n, sheets_needs_network)}</p>
+            </Show>
+            <fieldset class="field-group">
+                <legend>{t!(i18n, sheets_export)}</legend>
+                <p class="hint">{t!(i18n, sheets_export_hint)}</p>
+                <div class="stack">
+                    <button type="button" class="secondary wide" data-testid="export-xlsx" on:click=move |_| download("xlsx")>
+                        {t!(i18n, sheets_export_xlsx)}
+                    </button>
+                    <button type="button" class="secondary wide" data-testid="export-csv" on:click=move |_| download("csv")>
+                        {t!(i18n, sheets_export_csv)}
+                    </button>
+                </div>
+            </fieldset>
+            <Show
+                when=may_import
+                fallback=move || view! { <p class="notice">{t!(i18n, sheets_admins_only)}</p> }
+            >
+                <fieldset class="field-group">
+                    <legend>{t!(i18n, sheets_import)}</legend>
+                    <p class="hint">{t!(i18n, sheets_import_hint)}</p>
+                    <input
+                        type="file"
+                        accept=".xlsx,.csv,text/csv"
+                        data-testid="import-file"
+                        aria-label=move || t_string!(i18n, sheets_choose_file).to_string()
+                        on:change=move |event| {
+                            let input: web_sys::HtmlInputElement = event_target(&event);
+                            let chosen = input.files().and_then(|files| files.get(0));
+                            file.set(chosen.map(send_wrapper::SendWrapper::new));
+                            report.set(None);
+                        }
+                    />
+                    <div class="chips">
+                        {mode_chip(ImportMode::Both)}
+                        {mode_chip(ImportMode::Create)}
+                        {mode_chip(ImportMode::Update)}
+                    </div>
+                    <button
+                        type="button"
+                        class="primary wide"
+                        data-testid="import-dry-run"
+                        disabled=move || busy.get() || file.with(Option::is_none) || !online.get()
+                        on:click=move |_| run(true)
+                    >
+                        {t!(i18n, sheets_dry_run)}
+                    </button>
+                </fieldset>
+            </Show>
+            {move || problem.get().map(|error| view! {
+                <p class="notice notice-warn" role="alert" data-testid="sheets-problem">{error.message(lang())}</p>
+            })}
+            {move || report.get().map(|answer| view! { <Report answer busy commit=move || run(false) /> })}
+        </section>
+    }
+}
+
+#[component]
+fn Report(
+    answer: ImportReport,
+    busy: RwSignal<bool>,
+    commit: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = current_lang(i18n);
+    let totals = answer.totals;
+    let committable = can_commit(&answer);
+    let failing: Vec<ImportRow> = failing_rows(&answer).into_iter().cloned().collect();
+    let outcome = if answer.dry_run {
+        t_string!(i18n, sheets_dry_run_result).to_string()
+    } else {
+        t_string!(i18n, sheets_imported).to_string()
+    };
+    view! {
+        <div class="import-report" data-testid="import-report">
+            <h2>{outcome}</h2>
+            <p data-testid="import-totals">
+                {t_string!(
+                    i18n,
+                    sheets_totals,
+                    create = totals.create,
+                    update = totals.update,
+                    unchanged = totals.unchanged,
+                    error = totals.error
+                )
+                .to_string()}
+            </p>
+            <details>
+                <summary>{t!(i18n, sheets_mapping)}</summary>
+                <ul class="import-mapping">
+                    {answer.columns.iter().map(|column| view! {
+                        <li>{format!(
+                            "{} → {}",
+                            column.title,
+                            field_label(column.field, lang)
+                                .unwrap_or_else(|| t_string!(i18n, sheets_not_imported).to_string())
+                        )}</li>
+                    }).collect_view()}
+                </ul>
+            </details>
+            {(!failing.is_empty()).then(|| view! {
+                <ul class="import-errors" data-testid="import-errors">
+                    {failing.into_iter().map(|row| view! {
+                        <li>
+                            <strong>{t_string!(i18n, sheets_line, line = row.line).to_string()}</strong>
+                            {t_string!(
+                                i18n,
+                                sheets_row_error,
+                                number = row.number.clone(),
+                                column = row.column.clone().unwrap_or_default(),
+                                reason = row.message.as_ref().map(|m| m.get(lang).to_string()).unwrap_or_default()
+                            )
+                            .to_string()}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
+            {committable.then(|| view! {
+                <button
+                    type="button"
+                    class="primary wide"
+                    data-testid="import-commit"
+                    disabled=move || busy.get()
+                    on:click=move |_| commit()
+                >
+                    {t!(i18n, sheets_commit)}
+                </button>
+            })}
+        </div>
+    }
+}
+
+/// Saves `bytes` as a download named `name` (an object URL clicked through a hidden link).
+pub fn save_file(bytes: &[u8], mime: &str, name: &str) -> Result<(), wasm_bindgen::JsValue> {
+    let array = js_sys::Uint8Array::from(bytes);
+    let parts = js_sys::Array::of1(&array);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| wasm_bindgen::JsValue::from_str("no document"))?;
+    let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
+}

@@ -1,0 +1,712 @@
+//! Orders from a spreadsheet: the rules for reading the rows an admin imports, and what each row
+//! would do. Pure, like the rest of the domain: the worker reads the file (xlsx or CSV) into
+//! `Cell`s, looks up the orders the numbers name, and commits what `plan_import` decided.
+//!
+//! # Rules
+//! - The header is the first row with at least two filled cells (a merged title row above it is
+//!   skipped); its columns are mapped through synonyms (`columns.rs`), adjustable by the caller.
+//!   The order number column is required: it is what makes a second import of the same file
+//!   change nothing.
+//! - Empty rows are skipped. One row is one order with one line item.
+//! - A row becomes mutations and goes through `apply`, so the rulebook decides: a new order is a
+//!   `CreateOrder` (and an `AdvanceStage` with the reason "从 Excel 导入" when the sheet puts it at
+//!   a later stage); an existing one (same `number_key`) an `EditFields` with only the fields
+//!   that differ, and an `Assign` when the owner differs. Nothing that differs is `Unchanged`.
+//!   Empty cells never clear what an order holds; stage and note count only for new orders.
+//! - Modes: `Create` leaves existing orders alone (an existing order that differs is an error
+//!   telling to use update mode), `Update` refuses numbers it does not know, `Both` does both.
+//! - A number a row above already used is an error on the later row, naming the first.
+//! - Owners (业务员) are matched to active team members by name or phone; unknown or ambiguous is
+//!   an error, never a guess. An empty owner makes the importer the owner.
+//! - Every error names its column (the header as written in the file) and says why in zh/en.
+
+pub mod columns;
+pub mod values;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::apply::{apply_all, Context};
+use crate::error::DomainError;
+use crate::i18n::Localized;
+use crate::money::Money;
+use crate::mutation::{FieldChanges, Mutation};
+use crate::number_key::number_key;
+use crate::order::{Actor, Customer, LineItem, Order, StaffRef};
+use crate::pipeline::{Pipeline, StageId};
+use crate::process_version::Processes;
+
+pub use columns::{header_key, propose_mapping, Column};
+pub use values::{excel_serial_date, parse_amount, parse_date, parse_phone, parse_quantity, Cell};
+
+/// The most rows one import may carry (more is refused before reading on).
+pub const MAX_IMPORT_ROWS: usize = 20_000;
+/// The most columns a sheet may have: more is not an order list.
+pub const MAX_IMPORT_COLUMNS: usize = 100;
+/// The reason recorded on the stage move of an order that came in at a later stage.
+pub const IMPORT_REASON: &str = "从 Excel 导入";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    Create,
+    Update,
+    Both,
+}
+
+impl ImportMode {
+    pub fn parse(text: &str) -> Option<ImportMode> {
+        match text {
+            "create" => Some(ImportMode::Create),
+            "update" => Some(ImportMode::Update),
+            "both" => Some(ImportMode::Both),
+            _ => None,
+        }
+    }
+}
+
+/// A team member an owner cell may name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: String,
+    pub name: String,
+    pub phone: Option<String>,
+}
+
+/// A sheet as read: every row's cells, the header row among them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Sheet {
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// Where the header is and what it maps to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// Index into `Sheet::rows`.
+    pub row: usize,
+    pub titles: Vec<String>,
+    pub mapping: Vec<Option<Column>>,
+}
+
+/// The sheet as a whole cannot be imported (as opposed to one row of it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SheetProblem {
+    NoHeader,
+    NoNumberColumn,
+    TooManyColumns(usize),
+    TooManyRows(usize),
+}
+
+impl SheetProblem {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SheetProblem::NoHeader => "import_no_header",
+            SheetProblem::NoNumberColumn => "import_no_number_column",
+            SheetProblem::TooManyColumns(_) => "import_too_many_columns",
+            SheetProblem::TooManyRows(_) => "import_too_many_rows",
+        }
+    }
+
+    pub fn message(&self) -> Localized {
+        match self {
+            SheetProblem::NoHeader => Localized::new(
+                "找不到表头：第一行应是“订单号、客户、联系人……”这样的列名",
+                "No header row found: the first row should name the columns (Order No., Customer, …)",
+            ),
+            SheetProblem::NoNumberColumn => Localized::new(
+                "表头里没有订单号列（订单号/单号/Order No.），重复导入需要靠它识别订单",
+                "The header has no order number column (订单号/单号/Order No.); it is how a repeated import recognises orders",
+            ),
+            SheetProblem::TooManyColumns(n) => Localized::new(
+                format!("表格有 {n} 列，最多 {MAX_IMPORT_COLUMNS} 列：这不像订单列表，请只保留订单的列"),
+                format!("The sheet has {n} columns, at most {MAX_IMPORT_COLUMNS}: keep only the order columns"),
+            ),
+            SheetProblem::TooManyRows(n) => Localized::new(
+                format!("表格有 {n} 行，一次最多导入 {MAX_IMPORT_ROWS} 行，请分批导入"),
+                format!("The sheet has {n} rows; import at most {MAX_IMPORT_ROWS} at a time"),
+            ),
+        }
+    }
+}
+
+/// The header row and its proposed mapping; `mapping` (when given, by header key → field)
+/// replaces the proposal for the headers it names.
+pub fn read_header(
+    sheet: &Sheet,
+    overrides: &HashMap<String, Option<Column>>,
+) -> Result<Header, SheetProblem> {
+    let width = sheet
+        .rows
+        .iter()
+        .map(|row| row.iter().rposition(|c| !c.is_empty()).map_or(0, |i| i + 1))
+        .max()
+        .unwrap_or(0);
+    if width > MAX_IMPORT_COLUMNS {
+        return Err(SheetProblem::TooManyColumns(width));
+    }
+    let row = sheet
+        .rows
+        .iter()
+        .position(|row| row.iter().filter(|c| !c.is_empty()).count() >= 2)
+        .ok_or(SheetProblem::NoHeader)?;
+    let data_rows = sheet.rows[row + 1..]
+        .iter()
+        .filter(|r| r.iter().any(|c| !c.is_empty()))
+        .count();
+    if data_rows > MAX_IMPORT_ROWS {
+        return Err(SheetProblem::TooManyRows(data_rows));
+    }
+    let titles: Vec<String> = sheet.rows[row].iter().map(Cell::text).collect();
+    let mut mapping = propose_mapping(&titles);
+    for (title, field) in titles.iter().zip(mapping.iter_mut()) {
+        if let Some(chosen) = overrides.get(&header_key(title)) {
+            *field = *chosen;
+        }
+    }
+    if !mapping.contains(&Some(Column::Number)) {
+        return Err(SheetProblem::NoNumberColumn);
+    }
+    Ok(Header {
+        row,
+        titles,
+        mapping,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowAction {
+    Create,
+    Update,
+    Unchanged,
+    Error,
+}
+
+/// What one row would do (or why it cannot).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowPlan {
+    /// The row as numbered in the spreadsheet (1 = the first line of the file).
+    pub line: usize,
+    pub number: String,
+    pub action: RowAction,
+    /// The header of the column the error is about, when it is about one.
+    pub column: Option<String>,
+    pub code: Option<String>,
+    pub message: Option<Localized>,
+    /// The row's mutations in order (empty unless it creates or updates).
+    pub mutations: Vec<Mutation>,
+    /// The order as it would be after them, and the order before (`None` for a new one).
+    pub after: Option<Order>,
+    pub before: Option<Order>,
+}
+
+/// Everything `plan_import` needs besides the rows.
+pub struct ImportContext<'a> {
+    pub processes: &'a Processes,
+    pub actor: &'a Actor,
+    pub now: DateTime<Utc>,
+    pub mode: ImportMode,
+    pub team: &'a [Member],
+}
+
+/// The `number_key`s of the numbers in the rows, so the caller can look the orders up first.
+pub fn number_keys(sheet: &Sheet, header: &Header) -> Vec<String> {
+    let Some(col) = header
+        .mapping
+        .iter()
+        .position(|c| *c == Some(Column::Number))
+    else {
+        return Vec::new();
+    };
+    let mut keys: Vec<String> = sheet.rows[header.row + 1..]
+        .iter()
+        .filter_map(|row| row.get(col))
+        .map(Cell::text)
+        .filter(|text| !text.is_empty())
+        .map(|text| number_key(&text))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// Decides every data row. `existing` holds the stored orders by `number_key`; `new_id` gives
+/// ids for new orders (the domain takes no randomness).
+pub fn plan_import(
+    ctx: &ImportContext,
+    sheet: &Sheet,
+    header: &Header,
+    existing: &HashMap<String, Order>,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Vec<RowPlan> {
+    let mut first_line_of: HashMap<String, usize> = HashMap::new();
+    let mut plans = Vec::new();
+    for (index, row) in sheet.rows.iter().enumerate().skip(header.row + 1) {
+        if row.iter().all(Cell::is_empty) {
+            continue;
+        }
+        let line = index + 1;
+        let fields = RowFields::read(header, row);
+        let number = fields.text(Column::Number);
+        let mut plan = RowPlan {
+            line,
+            number: number.clone(),
+            action: RowAction::Error,
+            column: None,
+            code: None,
+            message: None,
+            mutations: Vec::new(),
+            after: None,
+            before: None,
+        };
+        let outcome = if number.is_empty() {
+            Err(RowError::at(
+                Column::Number,
+                Localized::new("订单号不能为空", "the order number is required"),
+            ))
+        } else {
+            let key = number_key(&number);
+            match first_line_of.get(&key) {
+                Some(first) => Err(RowError::at(
+                    Column::Number,
+                    Localized::new(
+                        format!("订单号“{number}”与第 {first} 行重复"),
+                        format!("order number “{number}” repeats line {first}"),
+                    ),
+                )),
+                None => {
+                    first_line_of.insert(key.clone(), line);
+                    decide_row(ctx, &fields, existing.get(&key), new_id)
+                }
+            }
+        };
+        match outcome {
+            Ok(decided) => {
+                plan.action = decided.action;
+                plan.mutations = decided.mutations;
+                plan.after = decided.after;
+                plan.before = existing.get(&number_key(&number)).cloned();
+            }
+            Err(error) => {
+                plan.column = error.column.and_then(|c| header.title_of(c));
+                plan.code = Some(error.code);
+                plan.message = Some(error.message);
+            }
+        }
+        plans.push(plan);
+    }
+    plans
+}
+
+impl Header {
+    fn title_of(&self, column: Column) -> Option<String> {
+        self.mapping
+            .iter()
+            .position(|c| *c == Some(column))
+            .map(|i| self.titles[i].clone())
+            .or_else(|| Some(column.label().zh))
+    }
+}
+
+struct RowFields<'a> {
+    cells: HashMap<Column, &'a Cell>,
+}
+
+impl<'a> RowFields<'a> {
+    fn read(header: &Header, row: &'a [Cell]) -> Self {
+        let cells = header
+            .mapping
+            .iter()
+            .enumerate()
+            .filter_map(|(i, column)| Some(((*column)?, row.get(i)?)))
+            .collect();
+        RowFields { cells }
+    }
+
+    fn cell(&self, column: Column) -> &Cell {
+        self.cells.get(&column).copied().unwrap_or(&Cell::Empty)
+    }
+
+    fn text(&self, column: Column) -> String {
+        self.cell(column).text()
+    }
+
+    fn has(&self, column: Column) -> bool {
+        !self.cell(column).is_empty()
+    }
+}
+
+struct RowError {
+    column: Option<Column>,
+    code: String,
+    message: Localized,
+}
+
+impl RowError {
+    fn at(column: Column, message: Localized) -> Self {
+        RowError {
+            column: Some(column),
+            code: "invalid".into(),
+            message,
+        }
+    }
+
+    /// A refusal of the rulebook, placed on the column its field came from.
+    fn from_domain(error: DomainError) -> Self {
+        let column = error.field().and_then(|field| match field {
+            "number" => Some(Column::Number),
+            "customer.company" => Some(Column::Company),
+            "customer.contact" => Some(Column::Contact),
+            "customer.phone" => Some(Column::Phone),
+            "items" => Some(Column::Product),
+            "expected_delivery" => Some(Column::DueDate),
+            "owner" => Some(Column::Owner),
+            "text" => Some(Column::Note),
+            _ => None,
+        });
+        RowError {
+            column,
+            code: error.code().to_string(),
+            message: Localized::new(
+                error.message(crate::Lang::Zh),
+                error.message(crate::Lang::En),
+            ),
+        }
+    }
+}
+
+struct Decided {
+    action: RowAction,
+    mutations: Vec<Mutation>,
+    after: Option<Order>,
+}
+
+fn decide_row(
+    ctx: &ImportContext,
+    fields: &RowFields,
+    existing: Option<&Order>,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Result<Decided, RowError> {
+    let at = |column: Column| move |message: Localized| RowError::at(column, message);
+    let due = parse_date(fields.cell(Column::DueDate)).map_err(at(Column::DueDate))?;
+    let phone = parse_phone(fields.cell(Column::Phone)).map_err(at(Column::Phone))?;
+    let item = read_item(fields, existing)?;
+    let owner = match fields.text(Column::Owner) {
+        text if text.is_empty() => None,
+        text => Some(find_member(ctx.team, &text).map_err(at(Column::Owner))?),
+    };
+    let apply_ctx = Context {
+        processes: ctx.processes,
+        actor: ctx.actor,
+        now: ctx.now,
+    };
+    let mutations = match existing {
+        None if ctx.mode == ImportMode::Update => {
+            return Err(RowError::at(
+                Column::Number,
+                Localized::new(
+                    "系统中没有这个订单号（“仅更新”模式不新建订单）",
+                    "no order has this number (update mode creates none)",
+                ),
+            ))
+        }
+        None => create_mutations(ctx, fields, phone, item, due, owner, new_id)?,
+        Some(order) => {
+            let mutations = update_mutations(fields, order, phone, item, due, owner)?;
+            if !mutations.is_empty() && ctx.mode == ImportMode::Create {
+                return Err(RowError::at(
+                    Column::Number,
+                    Localized::new(
+                        "订单已存在且内容不同；要修改已有订单请选择“更新”模式",
+                        "the order exists with different values; choose update mode to change it",
+                    ),
+                ));
+            }
+            mutations
+        }
+    };
+    if mutations.is_empty() {
+        return Ok(Decided {
+            action: RowAction::Unchanged,
+            mutations,
+            after: None,
+        });
+    }
+    let applied =
+        apply_all(&apply_ctx, existing.cloned(), &mutations).map_err(RowError::from_domain)?;
+    Ok(Decided {
+        action: if existing.is_some() {
+            RowAction::Update
+        } else {
+            RowAction::Create
+        },
+        mutations,
+        after: Some(applied.order),
+    })
+}
+
+/// The line item of a row, `None` when the row names no product. The unit price comes from
+/// 单价, or from 金额 ÷ 数量 when that is exact; both given must agree. An amount alone that is
+/// the stored order's total is no change (an export lists orders of several items that way).
+fn read_item(fields: &RowFields, existing: Option<&Order>) -> Result<Option<LineItem>, RowError> {
+    let at = |column: Column| move |message: Localized| RowError::at(column, message);
+    let quantity = parse_quantity(fields.cell(Column::Quantity)).map_err(at(Column::Quantity))?;
+    let unit_price = parse_amount(fields.cell(Column::UnitPrice)).map_err(at(Column::UnitPrice))?;
+    let amount = parse_amount(fields.cell(Column::Amount)).map_err(at(Column::Amount))?;
+    let product = fields.text(Column::Product);
+    if product.is_empty() {
+        let stored_total = existing.map(Order::total);
+        let only_the_total = quantity.is_none() && unit_price.is_none() && amount == stored_total;
+        if !only_the_total && (quantity.is_some() || unit_price.is_some() || amount.is_some()) {
+            return Err(RowError::at(
+                Column::Product,
+                Localized::new(
+                    "填了数量或金额，但没有产品名称",
+                    "a quantity or amount is given but no product",
+                ),
+            ));
+        }
+        return Ok(None);
+    }
+    let (quantity, unit) = quantity.unwrap_or((1, String::new()));
+    let unit_price = match (unit_price, amount) {
+        (Some(price), Some(total)) => {
+            if price.checked_mul(quantity).ok() != Some(total) {
+                return Err(RowError::at(
+                    Column::Amount,
+                    Localized::new(
+                        format!(
+                            "金额 {} 不等于 单价 {} × 数量 {quantity}",
+                            total.format_cny(),
+                            price.format_cny()
+                        ),
+                        format!(
+                            "amount {} is not unit price {} × quantity {quantity}",
+                            total.format_cny(),
+                            price.format_cny()
+                        ),
+                    ),
+                ));
+            }
+            price
+        }
+        (Some(price), None) => price,
+        (None, Some(total)) => {
+            if total.0 % i64::from(quantity) != 0 {
+                return Err(RowError::at(
+                    Column::Amount,
+                    Localized::new(
+                        format!("金额 {} 不能被数量 {quantity} 整除到分，请填写单价", total.format_cny()),
+                        format!("amount {} does not divide by quantity {quantity} to the fen; give the unit price", total.format_cny()),
+                    ),
+                ));
+            }
+            Money(total.0 / i64::from(quantity))
+        }
+        (None, None) => Money::ZERO,
+    };
+    Ok(Some(LineItem {
+        product,
+        quantity,
+        unit,
+        unit_price,
+    }))
+}
+
+/// The member an owner cell names, by name or by phone (digits compared).
+fn find_member(team: &[Member], text: &str) -> Result<StaffRef, Localized> {
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    let typed_digits = digits(text);
+    let matches: Vec<&Member> = team
+        .iter()
+        .filter(|m| {
+            m.name.trim() == text.trim()
+                || (typed_digits.len() >= 5
+                    && m.phone
+                        .as_deref()
+                        .is_some_and(|p| digits(p) == typed_digits))
+        })
+        .collect();
+    match matches.as_slice() {
+        [member] => Ok(StaffRef::new(member.user_id.clone(), member.name.clone())),
+        [] => Err(Localized::new(
+            format!("“{text}”不是团队中的在职成员"),
+            format!("“{text}” is not an active member of the team"),
+        )),
+        _ => Err(Localized::new(
+            format!("团队中有多位“{text}”，请填写手机号区分"),
+            format!("several members are called “{text}”; use their phone number"),
+        )),
+    }
+}
+
+fn find_stage(pipeline: &Pipeline, text: &str) -> Result<StageId, Localized> {
+    let key = header_key(text);
+    pipeline
+        .stages
+        .iter()
+        .find(|s| {
+            header_key(&s.name.zh) == key || header_key(&s.name.en) == key || s.id.0 == text.trim()
+        })
+        .map(|s| s.id.clone())
+        .ok_or_else(|| {
+            let names: Vec<&str> = pipeline.stages.iter().map(|s| s.name.zh.as_str()).collect();
+            Localized::new(
+                format!("没有“{text}”这个阶段，可用：{}", names.join("、")),
+                format!(
+                    "there is no stage “{text}”; the stages are: {}",
+                    pipeline
+                        .stages
+                        .iter()
+                        .map(|s| s.name.en.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+}
+
+fn create_mutations(
+    ctx: &ImportContext,
+    fields: &RowFields,
+    phone: String,
+    item: Option<LineItem>,
+    due: Option<NaiveDate>,
+    owner: Option<StaffRef>,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Result<Vec<Mutation>, RowError> {
+    let pipeline = ctx.processes.current_pipeline();
+    let stage = match fields.text(Column::Stage) {
+        text if text.is_empty() => None,
+        text => Some(find_stage(pipeline, &text).map_err(|message| RowError {
+            column: Some(Column::Stage),
+            code: "unknown_stage".into(),
+            message,
+        })?),
+    };
+    let order_id = new_id();
+    let note = fields.text(Column::Note);
+    let mut mutations = vec![Mutation::CreateOrder {
+        order_id,
+        number: Some(fields.text(Column::Number)),
+        customer: Customer {
+            company: fields.text(Column::Company),
+            contact: fields.text(Column::Contact),
+            phone,
+            email: None,
+            address: None,
+        },
+        items: item.into_iter().collect(),
+        expected_delivery: due,
+        owner,
+        note: (!note.is_empty()).then_some(note),
+        note_id: None,
+    }];
+    let first = &pipeline.first().id;
+    if let Some(stage) = stage.filter(|s| s != first) {
+        mutations.push(Mutation::AdvanceStage {
+            order_id,
+            from: first.clone(),
+            to: stage,
+            reason: Some(IMPORT_REASON.into()),
+        });
+    }
+    Ok(mutations)
+}
+
+fn update_mutations(
+    fields: &RowFields,
+    order: &Order,
+    phone: String,
+    item: Option<LineItem>,
+    due: Option<NaiveDate>,
+    owner: Option<StaffRef>,
+) -> Result<Vec<Mutation>, RowError> {
+    let mut customer = order.customer.clone();
+    if fields.has(Column::Company) {
+        customer.company = fields.text(Column::Company);
+    }
+    if fields.has(Column::Contact) {
+        customer.contact = fields.text(Column::Contact);
+    }
+    if !phone.is_empty() {
+        customer.phone = phone;
+    }
+    let customer = customer.validated().map_err(RowError::from_domain)?;
+    let mut changes = FieldChanges::default();
+    if customer != order.customer {
+        changes.customer = Some(customer);
+    }
+    if let Some(item) = item {
+        let item = item.validated().map_err(RowError::from_domain)?;
+        // An empty unit cell keeps the stored unit, like any empty cell.
+        let item = match order.items.as_slice() {
+            [stored] if item.unit.is_empty() => LineItem {
+                unit: stored.unit.clone(),
+                ..item
+            },
+            _ => item,
+        };
+        match order.items.as_slice() {
+            [stored] if *stored == item => {}
+            [] | [_] => changes.items = Some(vec![item]),
+            _ => {
+                return Err(RowError::at(
+                    Column::Product,
+                    Localized::new(
+                        format!(
+                            "订单有 {} 条明细，不能用一行覆盖，请在订单里修改",
+                            order.items.len()
+                        ),
+                        format!(
+                            "the order has {} line items; one row cannot replace them",
+                            order.items.len()
+                        ),
+                    ),
+                ))
+            }
+        }
+    }
+    if due.is_some() && due != order.expected_delivery {
+        changes.expected_delivery = Some(due);
+    }
+    let mut mutations = Vec::new();
+    if !changes.is_empty() {
+        mutations.push(Mutation::EditFields {
+            order_id: order.id,
+            changes,
+        });
+    }
+    if let Some(owner) = owner.filter(|o| o.user_id != order.owner.user_id) {
+        mutations.push(Mutation::Assign {
+            order_id: order.id,
+            owner,
+        });
+    }
+    Ok(mutations)
+}
+
+/// Totals of a plan, for the dry run's summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportTotals {
+    pub create: u32,
+    pub update: u32,
+    pub unchanged: u32,
+    pub error: u32,
+}
+
+pub fn totals(plans: &[RowPlan]) -> ImportTotals {
+    let mut totals = ImportTotals::default();
+    for plan in plans {
+        match plan.action {
+            RowAction::Create => totals.create += 1,
+            RowAction::Update => totals.update += 1,
+            RowAction::Unchanged => totals.unchanged += 1,
+            RowAction::Error => totals.error += 1,
+        }
+    }
+    totals
+}

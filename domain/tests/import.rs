@@ -1,0 +1,316 @@
+//! Orders from a spreadsheet (`domain::sheet`): what each row of an import would do, decided by
+//! the rulebook, on hand-written sheets.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::*;
+use domain::sheet::*;
+use domain::*;
+use uuid::Uuid;
+
+fn admin() -> Actor {
+    Actor::new("u-admin", "管理员", vec![Role::Admin])
+}
+
+fn team() -> Vec<Member> {
+    vec![
+        Member {
+            user_id: "u-wangfang".into(),
+            name: "王芳".into(),
+            phone: Some("138 0000 1111".into()),
+        },
+        Member {
+            user_id: "u-sunlei".into(),
+            name: "孙磊".into(),
+            phone: None,
+        },
+    ]
+}
+
+fn t(s: &str) -> Cell {
+    if s.is_empty() {
+        Cell::Empty
+    } else {
+        Cell::Text(s.into())
+    }
+}
+
+const HEADERS: [&str; 12] = [
+    "订单号",
+    "客户名称",
+    "联系人",
+    "手机",
+    "品名",
+    "数量",
+    "单价",
+    "金额",
+    "交期",
+    "业务员",
+    "状态",
+    "备注",
+];
+
+fn sheet(rows: &[[&str; 12]]) -> Sheet {
+    let mut all = vec![HEADERS.iter().map(|h| t(h)).collect::<Vec<_>>()];
+    all.extend(rows.iter().map(|r| r.iter().map(|c| t(c)).collect()));
+    Sheet { rows: all }
+}
+
+const ROW_A: [&str; 12] = [
+    "HZ-001",
+    "杭州明远贸易",
+    "李明",
+    "13900001111",
+    "包装箱",
+    "100箱",
+    "¥12.50",
+    "1,250",
+    "2026/12/20",
+    "王芳",
+    "",
+    "老客户",
+];
+const ROW_B: [&str; 12] = [
+    "HZ-002",
+    "宁波海丰",
+    "陈海",
+    "13900002222",
+    "胶带",
+    "20",
+    "",
+    "1.2万",
+    "2026年12月31日",
+    "",
+    "合同签订",
+    "",
+];
+
+struct Run {
+    processes: Processes,
+    actor: Actor,
+    team: Vec<Member>,
+    next: u128,
+}
+
+impl Run {
+    fn new() -> Self {
+        Run {
+            processes: Processes::standard(),
+            actor: admin(),
+            team: team(),
+            next: 1,
+        }
+    }
+
+    fn plan(&mut self, mode: ImportMode, sheet: &Sheet, stored: &[Order]) -> Vec<RowPlan> {
+        let header = read_header(sheet, &HashMap::new()).expect("a header");
+        let existing = stored
+            .iter()
+            .map(|o| (number_key(o.number.as_str()), o.clone()))
+            .collect();
+        let ctx = ImportContext {
+            processes: &self.processes,
+            actor: &self.actor,
+            now: t0(),
+            mode,
+            team: &self.team,
+        };
+        let next = &mut self.next;
+        plan_import(&ctx, sheet, &header, &existing, &mut || {
+            *next += 1;
+            Uuid::from_u128(*next)
+        })
+    }
+}
+
+fn stored_after(plans: &[RowPlan]) -> Vec<Order> {
+    plans.iter().filter_map(|p| p.after.clone()).collect()
+}
+
+#[test]
+fn new_rows_become_orders_through_the_rulebook() {
+    let plans = Run::new().plan(ImportMode::Both, &sheet(&[ROW_A, ROW_B]), &[]);
+    assert_eq!(
+        plans.iter().map(|p| p.action).collect::<Vec<_>>(),
+        vec![RowAction::Create, RowAction::Create],
+        "{plans:#?}"
+    );
+    let a = plans[0].after.as_ref().unwrap();
+    assert_eq!(a.number.as_str(), "HZ-001");
+    assert_eq!(a.customer.phone, "13900001111");
+    assert_eq!(a.items[0].quantity, 100);
+    assert_eq!(a.items[0].unit, "箱");
+    assert_eq!(a.items[0].unit_price, Money(1250));
+    assert_eq!(a.expected_delivery, Some(date(2026, 12, 20)));
+    assert_eq!(a.owner.name, "王芳");
+    assert_eq!(a.notes[0].text, "老客户");
+    assert_eq!(plans[0].line, 2);
+
+    let b = plans[1].after.as_ref().unwrap();
+    // 1.2万 for 20: ¥600.00 each; no owner given: the importer owns it.
+    assert_eq!(b.items[0].unit_price, Money(60_000));
+    assert_eq!(b.owner.user_id, "u-admin");
+    assert_eq!(b.stage.0, stage_ids::CONTRACT);
+    assert!(matches!(
+        plans[1].mutations[1],
+        Mutation::AdvanceStage { ref reason, .. } if reason.as_deref() == Some(IMPORT_REASON)
+    ));
+}
+
+#[test]
+fn the_same_rows_twice_change_nothing_the_second_time() {
+    let mut run = Run::new();
+    let rows = sheet(&[ROW_A, ROW_B]);
+    let first = run.plan(ImportMode::Both, &rows, &[]);
+    let stored = stored_after(&first);
+    for mode in [ImportMode::Both, ImportMode::Create, ImportMode::Update] {
+        let second = run.plan(mode, &rows, &stored);
+        assert!(
+            second
+                .iter()
+                .all(|p| p.action == RowAction::Unchanged && p.mutations.is_empty()),
+            "{mode:?}: {second:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_changed_row_updates_only_what_differs() {
+    let mut run = Run::new();
+    let stored = stored_after(&run.plan(ImportMode::Both, &sheet(&[ROW_A]), &[]));
+    let mut changed = ROW_A;
+    changed[2] = "李明明"; // contact
+    changed[9] = "13800001111"; // 王芳 named by her phone: the same owner, no Assign
+    changed[8] = ""; // an empty date keeps the stored one
+    let plans = run.plan(ImportMode::Update, &sheet(&[changed]), &stored);
+    assert_eq!(plans[0].action, RowAction::Update, "{plans:#?}");
+    let [Mutation::EditFields { changes, .. }] = plans[0].mutations.as_slice() else {
+        panic!("one edit: {:?}", plans[0].mutations);
+    };
+    assert_eq!(changes.customer.as_ref().unwrap().contact, "李明明");
+    assert!(changes.items.is_none() && changes.expected_delivery.is_none());
+
+    changed[9] = "孙磊";
+    let plans = run.plan(ImportMode::Update, &sheet(&[changed]), &stored);
+    assert!(plans[0]
+        .mutations
+        .iter()
+        .any(|m| matches!(m, Mutation::Assign { owner, .. } if owner.user_id == "u-sunlei")));
+    assert_eq!(plans[0].after.as_ref().unwrap().owner.name, "孙磊");
+
+    // Create mode leaves an existing order alone and says why.
+    let plans = run.plan(ImportMode::Create, &sheet(&[changed]), &stored);
+    assert_eq!(plans[0].action, RowAction::Error);
+    assert!(plans[0].message.as_ref().unwrap().zh.contains("更新"));
+}
+
+#[test]
+fn update_mode_does_not_create() {
+    let plans = Run::new().plan(ImportMode::Update, &sheet(&[ROW_A]), &[]);
+    assert_eq!(plans[0].action, RowAction::Error);
+    assert_eq!(plans[0].column.as_deref(), Some("订单号"));
+}
+
+#[test]
+fn a_repeated_number_is_an_error_on_the_later_row() {
+    let mut again = ROW_B;
+    again[0] = "hz-001"; // the same number by number_key
+    let plans = Run::new().plan(ImportMode::Both, &sheet(&[ROW_A, again]), &[]);
+    assert_eq!(plans[0].action, RowAction::Create);
+    assert_eq!(plans[1].action, RowAction::Error);
+    assert_eq!(plans[1].column.as_deref(), Some("订单号"));
+    assert!(plans[1].message.as_ref().unwrap().zh.contains("第 2 行"));
+}
+
+#[test]
+fn row_errors_name_their_column_and_reason() {
+    let with = |column: usize, value: &'static str| {
+        let mut row = ROW_A;
+        row[column] = value;
+        row
+    };
+    let cases = [
+        (with(9, "张三"), "业务员", "不是团队中的在职成员"),
+        (with(10, "质检"), "状态", "没有“质检”这个阶段"),
+        (with(8, "下周"), "交期", "无法识别"),
+        (with(3, "12"), "手机", "至少 5 位"),
+        (with(7, "999"), "金额", "不等于"),
+        (with(0, ""), "订单号", "不能为空"),
+        (with(1, ""), "客户名称", ""),
+    ];
+    for (row, column, why) in cases {
+        let plans = Run::new().plan(ImportMode::Both, &sheet(&[row]), &[]);
+        assert_eq!(plans[0].action, RowAction::Error, "{row:?}");
+        assert_eq!(plans[0].column.as_deref(), Some(column), "{plans:#?}");
+        let message = plans[0].message.as_ref().unwrap();
+        assert!(message.zh.contains(why), "{}", message.zh);
+        assert!(!message.en.is_empty());
+    }
+    let plans = Run::new().plan(ImportMode::Both, &sheet(&[with(10, "质检")]), &[]);
+    assert_eq!(plans[0].code.as_deref(), Some("unknown_stage"));
+}
+
+#[test]
+fn serial_dates_and_numeric_phones_from_xlsx_cells() {
+    let mut rows = sheet(&[ROW_A]);
+    rows.rows[1][3] = Cell::Number(13_900_001_111.0);
+    rows.rows[1][8] = Cell::Number(46_376.0); // 2026-12-20
+    rows.rows[1][5] = Cell::Number(100.0);
+    let plans = Run::new().plan(ImportMode::Both, &rows, &[]);
+    let order = plans[0].after.as_ref().expect("created");
+    assert_eq!(order.customer.phone, "13900001111");
+    assert_eq!(order.expected_delivery, Some(date(2026, 12, 20)));
+}
+
+#[test]
+fn empty_rows_are_skipped_and_lines_keep_their_numbers() {
+    let empty = [""; 12];
+    let plans = Run::new().plan(ImportMode::Both, &sheet(&[empty, ROW_A, empty, ROW_B]), &[]);
+    assert_eq!(plans.iter().map(|p| p.line).collect::<Vec<_>>(), vec![3, 5]);
+    assert_eq!(totals(&plans).create, 2);
+}
+
+#[test]
+fn a_title_row_above_the_header_is_skipped() {
+    let mut rows = sheet(&[ROW_A]);
+    rows.rows
+        .insert(0, vec![t("2026 年订单表"), Cell::Empty, Cell::Empty]);
+    let header = read_header(&rows, &HashMap::new()).unwrap();
+    assert_eq!(header.row, 1);
+    let plans = Run::new().plan(ImportMode::Both, &rows, &[]);
+    assert_eq!(plans[0].line, 3);
+    assert_eq!(plans[0].action, RowAction::Create);
+}
+
+#[test]
+fn sheets_that_are_not_order_lists_are_refused_whole() {
+    let no_number = Sheet {
+        rows: vec![vec![t("客户"), t("电话")], vec![t("甲"), t("12345")]],
+    };
+    assert_eq!(
+        read_header(&no_number, &HashMap::new()),
+        Err(SheetProblem::NoNumberColumn)
+    );
+    let wide = Sheet {
+        rows: vec![(0..200).map(|i| t(&format!("列{i}"))).collect()],
+    };
+    assert_eq!(
+        read_header(&wide, &HashMap::new()),
+        Err(SheetProblem::TooManyColumns(200))
+    );
+    assert_eq!(
+        read_header(&Sheet::default(), &HashMap::new()),
+        Err(SheetProblem::NoHeader)
+    );
+    // The admin's choice replaces the proposal: 编号 is not a synonym, but may be chosen.
+    let numbered = Sheet {
+        rows: vec![vec![t("编号"), t("客户")]],
+    };
+    let chosen = HashMap::from([(header_key("编号"), Some(Column::Number))]);
+    assert_eq!(
+        read_header(&numbered, &chosen).unwrap().mapping,
+        vec![Some(Column::Number), Some(Column::Company)]
+    );
+}

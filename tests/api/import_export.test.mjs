@@ -1,0 +1,241 @@
+// Spreadsheets in and out (issue 15): POST /api/admin/import (dry run, commit as one batch) and
+// GET /api/export.xlsx|csv, on a private worker with the demo data. Fixtures are made by
+// `cargo run -p gendan-worker --example make_fixtures` (tests/fixtures/import/); the files too
+// big to commit are made here.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DEMO_ADMIN,
+  DEMO_PASSWORD,
+  DEMO_SALES,
+  HAN,
+  ROOT,
+  assertApiError,
+  bearer,
+  devHeaders,
+  startPrivateWorker,
+} from '../support/api.mjs';
+
+let worker;
+let admin;
+let sales;
+
+const fixture = (name) => readFileSync(join(ROOT, 'tests/fixtures/import', name));
+
+const signIn = async (login) => {
+  const response = await worker.call('/api/auth/login', { json: { login, password: DEMO_PASSWORD } });
+  assert.equal(response.status, 200, response.text);
+  return response.json.token;
+};
+
+before(async () => {
+  worker = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled' } });
+  const demo = await worker.call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
+  assert.equal(demo.status, 200, demo.text);
+  admin = await signIn(DEMO_ADMIN.login);
+  sales = await signIn(DEMO_SALES.login);
+});
+
+after(async () => {
+  await worker?.stop();
+});
+
+const upload = (bytes, { mode = 'both', dryRun = true, token = admin, map } = {}) => {
+  const query = new URLSearchParams({ mode, dry_run: dryRun ? '1' : '0' });
+  if (map) query.set('map', JSON.stringify(map));
+  return worker.call(`/api/admin/import?${query}`, {
+    method: 'POST',
+    body: bytes,
+    headers: { ...bearer(token), 'content-type': 'application/octet-stream' },
+  });
+};
+
+async function exportCsv(token = admin) {
+  const response = await fetch(`${worker.url}/api/export.csv`, { headers: bearer(token) });
+  assert.equal(response.status, 200);
+  return Buffer.from(await response.arrayBuffer());
+}
+
+async function pullAll(token) {
+  const device = randomUUID();
+  const orders = new Map();
+  for (let cursor = 0, more = true; more; ) {
+    const page = await worker.call(`/api/sync/pull?device_id=${device}&cursor=${cursor}&limit=1000`, { headers: bearer(token) });
+    assert.equal(page.status, 200, page.text.slice(0, 300));
+    for (const order of page.json.orders) orders.set(order.number, order);
+    cursor = page.json.cursor;
+    more = page.json.more;
+  }
+  return orders;
+}
+
+const actions = (report) => report.rows.map((row) => row.action);
+
+function assertRefused(response, status, code) {
+  assertApiError(response, status, code);
+  assert.match(response.json.error.message, HAN, 'a Chinese sentence');
+  assert.ok(response.json.error.message_en.length > 10, 'an English sentence');
+}
+
+test('admins and managers import, the rulebook judging each row by their roles; a signed-out caller cannot export', async () => {
+  assertRefused(await upload(fixture('orders_gbk.csv'), { token: sales }), 403, 'forbidden');
+  // 周健 is a manager: admitted, but a manager creates no orders, so every row says why.
+  const manager = await upload(fixture('orders_gbk.csv'), { token: await signIn('13906660088') });
+  assert.equal(manager.status, 200, manager.text);
+  assert.deepEqual(manager.json.totals, { create: 0, update: 0, unchanged: 0, error: 5 });
+  assert.ok(manager.json.rows.every((row) => row.code === 'forbidden'), manager.text);
+  assert.equal((await worker.call('/api/export.csv')).status, 401);
+  assertApiError(await upload(fixture('orders_gbk.csv'), { mode: 'sometimes' }), 400, 'bad_query');
+});
+
+test('a GBK CSV: the dry run proposes the mapping and changes nothing; the commit creates every row once; the phones pull them; twice changes nothing', async () => {
+  const dry = await upload(fixture('orders_gbk.csv'));
+  assert.equal(dry.status, 200, dry.text);
+  assert.equal(dry.json.dry_run, true);
+  assert.deepEqual(dry.json.columns.map((c) => c.field), [
+    'number', 'company', 'contact', 'phone', 'product', 'quantity', 'unit_price', 'amount', 'due_date', 'owner', 'stage', 'note',
+  ]);
+  assert.deepEqual(dry.json.totals, { create: 5, update: 0, unchanged: 0, error: 0 }, dry.text);
+  assert.equal(dry.json.batch_id, undefined);
+  assert.equal((await pullAll(sales)).has('FX-GBK-001'), false, 'a dry run writes nothing');
+
+  const done = await upload(fixture('orders_gbk.csv'), { dryRun: false });
+  assert.equal(done.status, 200, done.text);
+  assert.match(done.json.batch_id, /^[0-9a-f-]{36}$/);
+  assert.deepEqual(done.json.totals, { create: 5, update: 0, unchanged: 0, error: 0 });
+
+  const pulled = await pullAll(sales);
+  const first = pulled.get('FX-GBK-001');
+  assert.equal(first.customer.company, '杭州明远贸易有限公司');
+  assert.equal(first.customer.phone, '13900001111');
+  assert.deepEqual(first.items, [{ product: '瓦楞纸箱', quantity: 100, unit: '箱', unit_price: 1250 }]);
+  assert.equal(first.expected_delivery, '2026-12-20');
+  assert.equal(first.owner.name, '王芳');
+  assert.equal(first.notes[0].text, '老客户');
+  const second = pulled.get('FX-GBK-002');
+  assert.equal(second.items[0].unit_price, 60000, '1.2万 for 20');
+  assert.equal(second.stage, 'contract');
+  assert.equal(second.owner.name, '孙磊');
+  assert.equal(pulled.get('FX-GBK-003').owner.name, '管理员', 'no owner: the importer');
+  assert.equal(pulled.get('FX-GBK-005').expected_delivery, '2027-01-15', 'a serial number in a CSV');
+
+  for (const dryRun of [true, false]) {
+    const again = await upload(fixture('orders_gbk.csv'), { dryRun });
+    assert.equal(again.status, 200, again.text);
+    assert.deepEqual(again.json.totals, { create: 0, update: 0, unchanged: 5, error: 0 });
+    assert.equal(again.json.batch_id, undefined, 'nothing written, no batch');
+  }
+  const after = await pullAll(sales);
+  assert.equal(after.get('FX-GBK-001').history.length, first.history.length);
+});
+
+test('an xlsx with a merged title row, serial dates, numeric phones and formulas', async () => {
+  const done = await upload(fixture('orders_serial_dates.xlsx'), { dryRun: false });
+  assert.equal(done.status, 200, done.text);
+  assert.deepEqual(done.json.totals, { create: 3, update: 0, unchanged: 0, error: 0 }, done.text);
+  assert.deepEqual(done.json.rows.map((r) => r.line), [3, 4, 5], 'lines as Excel numbers them');
+  const pulled = await pullAll(admin);
+  const order = pulled.get('FX-XLSX-001');
+  assert.equal(order.customer.phone, '13900011111');
+  assert.equal(order.expected_delivery, '2026-12-20');
+  assert.deepEqual(order.items, [{ product: '轴承', quantity: 40, unit_price: 8550 }]);
+  assert.equal(order.stage, 'order_entry');
+});
+
+test('update mode changes only what differs, and a changed row in create mode says to use update', async () => {
+  const header = '订单号,联系人,交期\r\n';
+  const changed = Buffer.from(`${header}FX-GBK-004,郑小强,2027-01-20\r\n`);
+  const refused = await upload(changed, { mode: 'create' });
+  assert.equal(refused.json.rows[0].action, 'error');
+  assert.match(refused.json.rows[0].message.zh, /更新/);
+  const update = await upload(changed, { mode: 'update', dryRun: false });
+  assert.equal(update.status, 200, update.text);
+  assert.deepEqual(update.json.totals, { create: 0, update: 1, unchanged: 0, error: 0 });
+  const order = (await pullAll(admin)).get('FX-GBK-004');
+  assert.equal(order.customer.contact, '郑小强');
+  assert.equal(order.customer.company, '温州鞋业', 'a column not in the file is kept');
+  assert.equal(order.expected_delivery, '2027-01-20');
+  const unknown = await upload(Buffer.from(`${header}FX-NOPE-1,某人,2027-01-20\r\n`), { mode: 'update' });
+  assert.equal(unknown.json.rows[0].action, 'error');
+  assert.equal(unknown.json.rows[0].column, '订单号');
+});
+
+test('rows with errors: each names its line, column and reason, and a commit writes nothing', async () => {
+  const dup = await upload(fixture('duplicate_numbers.csv'));
+  assert.deepEqual(actions(dup.json), ['create', 'create', 'error']);
+  assert.equal(dup.json.rows[2].line, 4);
+  assert.equal(dup.json.rows[2].column, '订单号');
+  assert.match(dup.json.rows[2].message.zh, /第 2 行/);
+  const commit = await upload(fixture('duplicate_numbers.csv'), { dryRun: false });
+  assertRefused(commit, 422, 'import_has_errors');
+  assert.equal((await pullAll(admin)).has('FX-DUP-001'), false, 'nothing half-imported');
+
+  const stage = await upload(fixture('unknown_stage.csv'));
+  assert.equal(stage.json.rows[0].code, 'unknown_stage');
+  assert.equal(stage.json.rows[0].column, '状态');
+  assert.match(stage.json.rows[0].message.zh, /质检/);
+
+  const blank = await upload(fixture('blank_rows_bom.csv'));
+  assert.deepEqual(blank.json.rows.map((r) => [r.line, r.action]), [[3, 'create'], [5, 'create']]);
+});
+
+test('files that cannot be imported as a whole: a clear 4xx each', async () => {
+  const cases = [
+    ['truncated.xlsx', 422, 'import_corrupt'],
+    ['password_protected.xlsx', 422, 'import_encrypted'],
+    ['old_format.xls', 422, 'import_old_xls'],
+    ['merged_header.xlsx', 422, 'import_merged_header'],
+    ['wide_200_columns.csv', 422, 'import_too_many_columns'],
+  ];
+  for (const [name, status, code] of cases) {
+    const response = await upload(fixture(name));
+    assertRefused(response, status, code);
+  }
+  const old = await upload(fixture('old_format.xls'));
+  assert.match(old.json.error.message, /\.xlsx/);
+  const merged = await upload(fixture('merged_header.xlsx'));
+  assert.match(merged.json.error.message, /B1:C1/);
+
+  // A 10 MB CSV on one line: no header, said so, quickly.
+  assertRefused(await upload(Buffer.alloc(10 * 1024 * 1024 - 1, 'x')), 422, 'import_no_header');
+  assertRefused(await upload(Buffer.alloc(10 * 1024 * 1024 + 1, 'x')), 413, 'import_file_too_large');
+  const rows = ['订单号,客户'];
+  for (let i = 0; i <= 20000; i++) rows.push(`BIG-${i},公司${i}`);
+  assertRefused(await upload(Buffer.from(rows.join('\n'))), 413, 'import_too_many_rows');
+  assertRefused(await upload(Buffer.from('客户,电话\n甲,12345\n')), 422, 'import_no_number_column');
+  assertRefused(await upload(Buffer.alloc(0)), 422, 'import_empty');
+});
+
+test('the admin may map a header the synonyms do not know', async () => {
+  const body = Buffer.from('编号,客户,联系人,电话\nFX-MAP-001,庚公司,孙七,13900000007\n');
+  const proposed = await upload(body);
+  assertRefused(proposed, 422, 'import_no_number_column');
+  const mapped = await upload(body, { map: { 编号: 'number' } });
+  assert.equal(mapped.status, 200, mapped.text);
+  assert.deepEqual(actions(mapped.json), ['create']);
+});
+
+test('export: every order as CSV with a BOM and as xlsx; both import back unchanged', async () => {
+  const pulled = await pullAll(sales);
+  const csv = await exportCsv(sales);
+  assert.deepEqual([...csv.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  const text = csv.toString('utf8').slice(1);
+  assert.ok(text.startsWith('订单号,客户,联系人,电话,产品,数量,单价,金额,交期,业务员,阶段,备注'), text.slice(0, 80));
+  for (const number of pulled.keys()) assert.ok(text.includes(number), `${number} is exported`);
+
+  const back = await upload(csv);
+  assert.equal(back.status, 200, back.text);
+  assert.deepEqual(back.json.totals, { create: 0, update: 0, unchanged: pulled.size, error: 0 }, back.text.slice(0, 2000));
+
+  const response = await fetch(`${worker.url}/api/export.xlsx`, { headers: bearer(sales) });
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type'), /spreadsheetml/);
+  assert.match(response.headers.get('content-disposition'), /attachment; filename="orders-\d{8}\.xlsx"/);
+  const xlsx = Buffer.from(await response.arrayBuffer());
+  const xlsxBack = await upload(xlsx);
+  assert.equal(xlsxBack.status, 200, xlsxBack.text);
+  assert.deepEqual(xlsxBack.json.totals, { create: 0, update: 0, unchanged: pulled.size, error: 0 });
+});

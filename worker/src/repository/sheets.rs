@@ -1,0 +1,157 @@
+//! SQL for spreadsheets (`migrations/0013_import_batches.sql`): the orders an import names, the
+//! import's one batch, and the orders an export reads.
+//!
+//! An import is ONE batch, so it lands whole or not at all: the guard first (every order the
+//! plan read still has the version it saw: `sync_guard`'s CHECK fails the batch otherwise), then
+//! per order a version bump and its document, its audit events tagged with the batch, the
+//! batch's own row. A number another device took meanwhile fails the unique index, which also
+//! rolls everything back.
+
+use chrono::{DateTime, Utc};
+use domain::{HistoryEvent, Order};
+use serde::Deserialize;
+use worker::query;
+
+use super::{timestamp, to_json, Repository};
+use crate::error::ApiError;
+
+#[derive(Deserialize)]
+struct DocRow {
+    doc: String,
+    version: i64,
+}
+
+/// One order an import writes: the result, its new events, the version it was planned on
+/// (`None` for a new order).
+pub struct ImportedOrder {
+    pub order: Order,
+    pub events: Vec<HistoryEvent>,
+    pub based_on: Option<i64>,
+}
+
+pub struct ImportWrite<'a> {
+    pub batch_id: &'a str,
+    pub actor_id: &'a str,
+    pub mode: &'a str,
+    pub at: DateTime<Utc>,
+    pub orders: &'a [ImportedOrder],
+}
+
+fn parse_docs(rows: Vec<DocRow>) -> Result<Vec<(Order, i64)>, ApiError> {
+    rows.into_iter()
+        .map(|row| {
+            serde_json::from_str(&row.doc)
+                .map(|order| (order, row.version))
+                .map_err(|error| ApiError::Internal(format!("stored order: {error}")))
+        })
+        .collect()
+}
+
+impl Repository {
+    /// The live orders whose `number_key` is one of `keys`, with their versions (one statement;
+    /// the keys travel as one JSON parameter).
+    pub async fn orders_by_number_keys(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<(Order, i64)>, ApiError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = to_json(&keys)?;
+        let rows: Vec<DocRow> = query!(
+            &self.db,
+            "SELECT o.doc AS doc, o.version AS version FROM json_each(?1) j \
+             JOIN orders o ON o.number_key = j.value WHERE o.deleted = 0",
+            &keys
+        )?
+        .all()
+        .await?
+        .results()?;
+        parse_docs(rows)
+    }
+
+    /// Every live order, oldest first (exports: every matching order, never a page).
+    pub async fn all_orders(&self) -> Result<Vec<Order>, ApiError> {
+        let rows: Vec<DocRow> = query!(
+            &self.db,
+            "SELECT doc, version FROM orders WHERE deleted = 0 ORDER BY created_at, id"
+        )
+        .all()
+        .await?
+        .results()?;
+        Ok(parse_docs(rows)?
+            .into_iter()
+            .map(|(order, _)| order)
+            .collect())
+    }
+
+    /// Writes a whole import in ONE batch (see the module's comment). `Ok(false)` when the
+    /// guard or a unique index refused it: orders changed meanwhile, nothing was written.
+    pub async fn commit_import(&self, write: &ImportWrite<'_>) -> Result<bool, ApiError> {
+        let based_on: Vec<(String, i64)> = write
+            .orders
+            .iter()
+            .filter_map(|o| Some((o.order.id.to_string(), o.based_on?)))
+            .collect();
+        let based_on = to_json(&based_on)?;
+        let mut statements = vec![query!(
+            &self.db,
+            "INSERT INTO sync_guard (ok) SELECT NOT EXISTS (SELECT 1 FROM json_each(?1) j WHERE \
+             COALESCE((SELECT version FROM orders WHERE id = json_extract(j.value, '$[0]')), -1) \
+             <> json_extract(j.value, '$[1]'))",
+            &based_on
+        )?];
+        let source = format!("import:{}", write.batch_id);
+        let received = write.at.to_rfc3339();
+        for imported in write.orders {
+            statements.push(self.bump_version());
+            statements.push(self.write_order(&imported.order)?);
+            for event in &imported.events {
+                let payload = to_json(&event.kind)?;
+                statements.push(query!(
+                    &self.db,
+                    "INSERT INTO order_events (order_id, at, server_received_at, actor_id, kind, \
+                     payload, device_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    &imported.order.id.to_string(),
+                    &event.at.to_rfc3339(),
+                    &received,
+                    &event.actor.user_id,
+                    &event.kind.name(),
+                    &payload,
+                    &source
+                )?);
+            }
+        }
+        let orders: Vec<(String, Option<i64>)> = write
+            .orders
+            .iter()
+            .map(|o| (o.order.id.to_string(), o.based_on))
+            .collect();
+        let orders = to_json(&orders)?;
+        let created = write.orders.iter().filter(|o| o.based_on.is_none()).count();
+        statements.push(query!(
+            &self.db,
+            "INSERT INTO import_batches (id, actor_id, created_at, mode, created, updated, orders) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            &write.batch_id,
+            &write.actor_id,
+            &timestamp(write.at),
+            &write.mode,
+            &(created as i64),
+            &((write.orders.len() - created) as i64),
+            &orders
+        )?);
+        statements.push(query!(&self.db, "DELETE FROM sync_guard"));
+        match self.db.batch(statements).await {
+            Ok(_) => Ok(true),
+            Err(error) => {
+                let message = error.to_string();
+                if message.contains("CHECK constraint") || message.contains("UNIQUE constraint") {
+                    Ok(false)
+                } else {
+                    Err(ApiError::Database(message))
+                }
+            }
+        }
+    }
+}

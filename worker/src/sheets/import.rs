@@ -1,0 +1,235 @@
+//! `POST /api/admin/import?mode=create|update|both&dry_run=1|0[&map=…]`: the body is the file
+//! (xlsx or CSV, up to 10 MB and 20,000 rows). Admins and managers. A dry run answers each row's result;
+//! a commit writes every row as ONE batch (`Repository::commit_import`) and refuses while any row
+//! has an error, so an import lands whole or not at all. Imported orders reach phones by the
+//! normal pull: they are written like any decided change, version bumped.
+
+use std::collections::HashMap;
+
+use domain::sheet::{
+    number_keys, plan_import, read_header, totals, Column, ImportContext, ImportMode, Member,
+    RowAction, RowPlan, SheetProblem,
+};
+use domain::wire::{ImportColumn, ImportReport, ImportRow};
+use domain::{Localized, Role};
+use uuid::Uuid;
+use worker::{Request, Response, RouteContext};
+
+use super::read::{merged_header, read_upload, ReadProblem};
+use crate::auth::{crypto, require_role, require_user};
+use crate::error::ApiError;
+use crate::http::{json_response, read_bytes, server_now, BodyError};
+use crate::repository::{retry::retrying, ImportWrite, ImportedOrder, Repository};
+
+/// The largest file an import takes.
+pub const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
+
+struct Params {
+    mode: ImportMode,
+    dry_run: bool,
+    /// Header → field chosen by the admin, replacing the proposal for that header.
+    overrides: HashMap<String, Option<Column>>,
+}
+
+fn params(req: &Request) -> Result<Params, ApiError> {
+    let url = req.url().map_err(|e| ApiError::BadQuery(e.to_string()))?;
+    let mut params = Params {
+        mode: ImportMode::Both,
+        dry_run: true,
+        overrides: HashMap::new(),
+    };
+    for (name, value) in url.query_pairs() {
+        match name.as_ref() {
+            "mode" => {
+                params.mode = ImportMode::parse(&value).ok_or_else(|| {
+                    ApiError::BadQuery("mode must be create, update or both".into())
+                })?
+            }
+            "dry_run" => {
+                params.dry_run = match value.as_ref() {
+                    "1" | "true" => true,
+                    "0" | "false" => false,
+                    _ => return Err(ApiError::BadQuery("dry_run must be 1 or 0".into())),
+                }
+            }
+            "map" => {
+                let chosen: HashMap<String, Option<Column>> = serde_json::from_str(&value)
+                    .map_err(|_| {
+                        ApiError::BadQuery("map must be a JSON object: header → field".into())
+                    })?;
+                params.overrides = chosen
+                    .into_iter()
+                    .map(|(title, field)| (domain::sheet::header_key(&title), field))
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+    Ok(params)
+}
+
+fn refused(code: &'static str, message: Localized) -> ApiError {
+    ApiError::SheetRefused { code, message }
+}
+
+fn sheet_problem(problem: SheetProblem) -> ApiError {
+    match problem {
+        SheetProblem::TooManyRows(_) => ApiError::SheetTooLarge {
+            code: problem.code(),
+            message: problem.message(),
+        },
+        _ => refused(problem.code(), problem.message()),
+    }
+}
+
+fn read_problem(problem: ReadProblem) -> ApiError {
+    refused(problem.code(), problem.message())
+}
+
+pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    let user = require_user(&req, &ctx).await?;
+    // Admins and managers; each row still goes through `apply` as them, so the rulebook decides
+    // what their roles may create or change.
+    require_role(&user, &[Role::Manager])?;
+    let params = params(&req)?;
+    let bytes = read_bytes(&mut req, MAX_IMPORT_BYTES)
+        .await
+        .map_err(|error| match error {
+            BodyError::TooLarge { .. } => ApiError::SheetTooLarge {
+                code: "import_file_too_large",
+                message: Localized::new(
+                    "文件超过 10 MB，请分成几个文件导入",
+                    "The file is larger than 10 MB; split it into several files",
+                ),
+            },
+            other => ApiError::from(other),
+        })?;
+    if bytes.is_empty() {
+        return Err(refused(
+            "import_empty",
+            Localized::new("文件是空的", "The file is empty"),
+        ));
+    }
+    let read = read_upload(&bytes).map_err(read_problem)?;
+    drop(bytes);
+    let header = read_header(&read.sheet, &params.overrides).map_err(sheet_problem)?;
+    if let Some(range) = merged_header(&read.merged, header.row) {
+        return Err(read_problem(ReadProblem::MergedHeader(range)));
+    }
+
+    let repo = Repository::new(ctx.d1("DB")?);
+    let processes = retrying(|| repo.processes()).await?;
+    let team: Vec<Member> = retrying(|| repo.list_users())
+        .await?
+        .into_iter()
+        .filter(|u| u.active)
+        .map(|u| Member {
+            user_id: u.id,
+            name: u.name,
+            phone: u.work_phone,
+        })
+        .collect();
+    let keys = number_keys(&read.sheet, &header);
+    let stored = retrying(|| repo.orders_by_number_keys(&keys)).await?;
+    let versions: HashMap<Uuid, i64> = stored.iter().map(|(o, v)| (o.id, *v)).collect();
+    let existing = stored
+        .into_iter()
+        .map(|(order, _)| (order.number.key(), order))
+        .collect();
+    let actor = user.actor();
+    let now = server_now();
+    let context = ImportContext {
+        processes: &processes,
+        actor: &actor,
+        now,
+        mode: params.mode,
+        team: &team,
+    };
+    let mut no_randomness = false;
+    let plans = plan_import(&context, &read.sheet, &header, &existing, &mut || {
+        crypto::random_uuid()
+            .ok()
+            .and_then(|id| Uuid::parse_str(&id).ok())
+            .unwrap_or_else(|| {
+                no_randomness = true;
+                Uuid::nil()
+            })
+    });
+    if no_randomness {
+        return Err(ApiError::Internal("no random ids for new orders".into()));
+    }
+    let totals = totals(&plans);
+    let mut report = ImportReport {
+        dry_run: params.dry_run,
+        mode: params.mode,
+        batch_id: None,
+        columns: header
+            .titles
+            .iter()
+            .zip(&header.mapping)
+            .map(|(title, field)| ImportColumn {
+                title: title.clone(),
+                field: *field,
+            })
+            .collect(),
+        totals,
+        rows: plans.iter().map(report_row).collect(),
+    };
+    if params.dry_run {
+        return Ok(json_response(&report, 200));
+    }
+    if totals.error > 0 {
+        return Err(ApiError::ImportHasErrors {
+            errors: totals.error,
+        });
+    }
+    let orders: Vec<ImportedOrder> = plans
+        .into_iter()
+        .filter(|p| matches!(p.action, RowAction::Create | RowAction::Update))
+        .filter_map(|plan| {
+            let order = plan.after?;
+            let known = plan.before.as_ref().map_or(0, |b| b.history.len());
+            Some(ImportedOrder {
+                events: order.history[known..].to_vec(),
+                based_on: plan
+                    .before
+                    .as_ref()
+                    .and_then(|b| versions.get(&b.id).copied()),
+                order,
+            })
+        })
+        .collect();
+    if !orders.is_empty() {
+        let batch_id = crypto::random_uuid()?;
+        let mode = match params.mode {
+            ImportMode::Create => "create",
+            ImportMode::Update => "update",
+            ImportMode::Both => "both",
+        };
+        let written = repo
+            .commit_import(&ImportWrite {
+                batch_id: &batch_id,
+                actor_id: &user.id,
+                mode,
+                at: now,
+                orders: &orders,
+            })
+            .await?;
+        if !written {
+            return Err(ApiError::ImportConflict);
+        }
+        report.batch_id = Some(batch_id);
+    }
+    Ok(json_response(&report, 200))
+}
+
+fn report_row(plan: &RowPlan) -> ImportRow {
+    ImportRow {
+        line: plan.line,
+        number: plan.number.clone(),
+        action: plan.action,
+        column: plan.column.clone(),
+        code: plan.code.clone(),
+        message: plan.message.clone(),
+    }
+}

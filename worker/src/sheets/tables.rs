@@ -1,0 +1,221 @@
+//! Orders laid out as the export's tables, pure so native tests can check them: 订单 (one row
+//! per order, in the columns an import reads back), 明细 (line items), 阶段记录 (every stage
+//! visit with its dates) and 客户反馈 (ratings and after-sales requests).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::sheet::Column;
+use domain::{business_offset, Lang, Money, Order, OrderStatus, Processes};
+
+/// A cell of an export, typed so the xlsx gets real dates and numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Empty,
+    Text(String),
+    Int(i64),
+    Money(Money),
+    Date(NaiveDate),
+    /// Shown in business time (UTC+8), as people remember it.
+    Time(DateTime<Utc>),
+}
+
+pub struct Table {
+    pub name: &'static str,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+fn text(s: impl Into<String>) -> Value {
+    let s = s.into();
+    if s.is_empty() {
+        Value::Empty
+    } else {
+        Value::Text(s)
+    }
+}
+
+fn stage_name(processes: &Processes, order: &Order, stage: &domain::StageId) -> String {
+    processes
+        .for_order(order)
+        .stage(stage)
+        .map_or_else(|| stage.0.clone(), |s| s.name.zh.clone())
+}
+
+fn status(order: &Order) -> &'static str {
+    match order.status {
+        OrderStatus::Active => "进行中",
+        OrderStatus::Completed => "已完成",
+        OrderStatus::Cancelled { .. } => "已取消",
+    }
+}
+
+/// The orders table: the import's columns first (so an exported file imports back unchanged),
+/// then what only an export has. Product, quantity and unit price are filled for one-item
+/// orders; several items are in the line-item table, and the amount is the order's total.
+pub fn orders_table(orders: &[Order], processes: &Processes) -> Table {
+    let mut headers: Vec<String> = [
+        Column::Number,
+        Column::Company,
+        Column::Contact,
+        Column::Phone,
+        Column::Product,
+        Column::Quantity,
+        Column::UnitPrice,
+        Column::Amount,
+        Column::DueDate,
+        Column::Owner,
+        Column::Stage,
+        Column::Note,
+    ]
+    .iter()
+    .map(|c| c.label().zh)
+    .collect();
+    headers.extend(["单位", "订单状态", "创建时间", "更新时间"].map(String::from));
+    let rows = orders
+        .iter()
+        .map(|order| {
+            let single = match order.items.as_slice() {
+                [item] => Some(item),
+                _ => None,
+            };
+            let notes: Vec<&str> = order.notes.iter().map(|n| n.text.as_str()).collect();
+            vec![
+                text(order.number.as_str()),
+                text(&order.customer.company),
+                text(&order.customer.contact),
+                text(&order.customer.phone),
+                single.map_or(Value::Empty, |i| text(&i.product)),
+                single.map_or(Value::Empty, |i| Value::Int(i64::from(i.quantity))),
+                single.map_or(Value::Empty, |i| Value::Money(i.unit_price)),
+                Value::Money(order.total()),
+                order.expected_delivery.map_or(Value::Empty, Value::Date),
+                text(&order.owner.name),
+                text(stage_name(processes, order, &order.stage)),
+                text(notes.join("\n")),
+                single.map_or(Value::Empty, |i| text(&i.unit)),
+                text(status(order)),
+                Value::Time(order.created_at),
+                Value::Time(order.updated_at),
+            ]
+        })
+        .collect();
+    Table {
+        name: "订单",
+        headers,
+        rows,
+    }
+}
+
+pub fn items_table(orders: &[Order]) -> Table {
+    let headers = ["订单号", "客户", "产品", "数量", "单位", "单价", "金额"]
+        .map(String::from)
+        .to_vec();
+    let rows = orders
+        .iter()
+        .flat_map(|order| {
+            order.items.iter().map(move |item| {
+                vec![
+                    text(order.number.as_str()),
+                    text(&order.customer.company),
+                    text(&item.product),
+                    Value::Int(i64::from(item.quantity)),
+                    text(&item.unit),
+                    Value::Money(item.unit_price),
+                    Value::Money(Money(
+                        item.unit_price.0.saturating_mul(i64::from(item.quantity)),
+                    )),
+                ]
+            })
+        })
+        .collect();
+    Table {
+        name: "明细",
+        headers,
+        rows,
+    }
+}
+
+pub fn stages_table(orders: &[Order], processes: &Processes) -> Table {
+    let headers = [
+        "订单号",
+        "阶段",
+        "进入时间",
+        "离开时间",
+        "办理人",
+        "截止日期",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows = orders
+        .iter()
+        .flat_map(|order| {
+            order.stages.iter().map(move |visit| {
+                vec![
+                    text(order.number.as_str()),
+                    text(stage_name(processes, order, &visit.stage)),
+                    Value::Time(visit.entered_at),
+                    visit.left_at.map_or(Value::Empty, Value::Time),
+                    text(&visit.entered_by.name),
+                    visit.due_date.map_or(Value::Empty, Value::Date),
+                ]
+            })
+        })
+        .collect();
+    Table {
+        name: "阶段记录",
+        headers,
+        rows,
+    }
+}
+
+pub fn feedback_table(orders: &[Order]) -> Table {
+    let headers = ["订单号", "类型", "评分", "内容", "时间", "状态"]
+        .map(String::from)
+        .to_vec();
+    let mut rows = Vec::new();
+    for order in orders {
+        if let Some(feedback) = &order.feedback {
+            rows.push(vec![
+                text(order.number.as_str()),
+                text("评价"),
+                Value::Int(i64::from(feedback.stars)),
+                text(&feedback.comment),
+                Value::Time(feedback.given_at),
+                Value::Empty,
+            ]);
+        }
+        for request in &order.after_sales {
+            rows.push(vec![
+                text(order.number.as_str()),
+                text(format!("售后 · {}", request.kind.label(Lang::Zh))),
+                Value::Empty,
+                text(&request.description),
+                Value::Time(request.at),
+                text(if request.is_open() {
+                    "处理中"
+                } else {
+                    "已解决"
+                }),
+            ]);
+        }
+    }
+    Table {
+        name: "客户反馈",
+        headers,
+        rows,
+    }
+}
+
+/// A value as CSV text: amounts without ¥ (so the file imports back), times in business time.
+pub fn csv_text(value: &Value) -> String {
+    match value {
+        Value::Empty => String::new(),
+        Value::Text(s) => s.clone(),
+        Value::Int(i) => i.to_string(),
+        Value::Money(m) => format!("{}.{:02}", m.0 / 100, (m.0 % 100).abs()),
+        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Value::Time(t) => t
+            .with_timezone(&business_offset())
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+    }
+}
