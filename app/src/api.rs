@@ -380,15 +380,26 @@ pub async fn import_sheet(
     decode(response).await
 }
 
-/// Fetches `/api/export.{format}` with the session and saves it as a download.
-pub async fn download_export(token: &str, format: &str) -> Result<(), ApiError> {
+/// A file the server sent, to be saved by the screen that asked for it.
+pub struct Download {
+    pub bytes: Vec<u8>,
+    pub mime: String,
+    pub name: String,
+}
+
+/// Fetches `/api/export.{format}` with the session.
+pub async fn fetch_export(token: &str, format: &str) -> Result<Download, ApiError> {
     let response = send(authorized(
         Request::get(&format!("/api/export.{format}")),
         token,
     ))
     .await?;
     if !response.ok() {
-        return decode::<serde_json::Value>(response).await.map(|_| ());
+        let status = response.status();
+        return Err(match decode::<serde_json::Value>(response).await {
+            Err(error) => error,
+            Ok(_) => ApiError::Unexpected(format!("HTTP {status}")),
+        });
     }
     let mime = response
         .headers()
@@ -402,6 +413,5 @@ pub async fn download_export(token: &str, format: &str) -> Result<(), ApiError> 
         "orders-{}.{format}",
         domain::business_date(chrono::Utc::now()).format("%Y%m%d")
     );
-    crate::desk::sheets::save_file(&bytes, &mime, &name)
-        .map_err(|error| ApiError::Unexpected(format!("{error:?}")))
+    Ok(Download { bytes, mime, name })
 }

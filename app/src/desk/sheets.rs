@@ -86,7 +86,11 @@ pub fn SheetsPage() -> impl IntoView {
         let Some(token) = token() else { return };
         problem.set(None);
         leptos::task::spawn_local(async move {
-            if let Err(error) = api::download_export(&token, format).await {
+            let saved = api::fetch_export(&token, format).await.and_then(|file| {
+                save_file(&file.bytes, &file.mime, &file.name)
+                    .map_err(|error| ApiError::Unexpected(format!("{error:?}")))
+            });
+            if let Err(error) = saved {
                 problem.set(Some(error));
             }
         });
