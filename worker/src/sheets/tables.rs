@@ -52,23 +52,8 @@ fn status(order: &Order) -> &'static str {
 /// then what only an export has. Product, quantity and unit price are filled for one-item
 /// orders; several items are in the line-item table, and the amount is the order's total.
 pub fn orders_table(orders: &[Order], processes: &Processes) -> Table {
-    let mut headers: Vec<String> = [
-        Column::Number,
-        Column::Company,
-        Column::Contact,
-        Column::Phone,
-        Column::Product,
-        Column::Quantity,
-        Column::UnitPrice,
-        Column::Amount,
-        Column::DueDate,
-        Column::Owner,
-        Column::Stage,
-        Column::Note,
-    ]
-    .iter()
-    .map(|c| c.label().zh)
-    .collect();
+    // The import columns first, in the importer's order, so an export reads back as it is.
+    let mut headers: Vec<String> = Column::ALL.iter().map(|c| c.label().zh).collect();
     headers.extend(["单位", "订单状态", "创建时间", "更新时间"].map(String::from));
     let rows = orders
         .iter()
