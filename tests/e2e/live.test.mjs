@@ -84,14 +84,15 @@ test("the warehouse's shipment shows on the salesperson's open order without a t
   }
 });
 
-/// An order of the demo salesperson, already in 售后服务 (so its customer may file requests),
-/// with the customer's phone ending 1234.
-async function salesOrderInAfterSales(number) {
+/// An order of the demo salesperson, shipped (so its customer may file requests), with the
+/// customer's phone ending 1234.
+async function shippedSalesOrder(number) {
   const sales = await signIn(DEMO_TEAM.sales.login, DEMO_PASSWORD);
   const orderId = randomUUID();
   const mutations = [
     createOrderMutation(orderId, { number, company: `售后实时${RUN}有限公司`, owner: { user_id: sales.user.id, name: sales.user.name } }),
-    { type: 'advance_stage', order_id: orderId, from: 'requirement', to: 'after_sales', reason: 'e2e：直接进入售后' },
+    { type: 'advance_stage', order_id: orderId, from: 'requirement', to: 'delivery', reason: 'e2e：直接发货' },
+    { type: 'record_shipment', order_id: orderId, carrier: '顺丰速运', tracking_no: `SF${RUN}AS` },
   ].map((mutation, i) => ({ seq: i + 1, mutation, device_time: new Date().toISOString() }));
   const pushed = await api('/api/sync/push', { json: { device_id: randomUUID(), mutations }, headers: bearer(admin) });
   assert.equal(pushed.status, 200, pushed.text);
@@ -113,7 +114,7 @@ const afterSalesRow = (page, number) => page.locator(`[data-testid=today-after-s
 
 test("a customer's after-sales request shows on the salesperson's 今天 without a tap, before any poll", async () => {
   const number = `LIVE-AS-${RUN}`;
-  await salesOrderInAfterSales(number);
+  await shippedSalesOrder(number);
   const { context, page, problems } = await phonePage(browser);
   try {
     await signInAs(page, DEMO_TEAM.sales, { next: '/today' });
@@ -137,7 +138,7 @@ test("a customer's after-sales request shows on the salesperson's 今天 without
 
 test('with the live socket blocked, the app says so and its poll still brings the change', async () => {
   const number = `LIVE-POLL-${RUN}`;
-  await salesOrderInAfterSales(number);
+  await shippedSalesOrder(number);
   const { context, page } = await phonePage(browser);
   try {
     // A network that refuses WebSockets: every attempt to open the live channel is closed at once.
