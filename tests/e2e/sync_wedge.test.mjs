@@ -62,8 +62,11 @@ test('a change the server cannot save is named, refused with its content, discar
   assert.equal((await fault({ order_id: stuck, kind: 'transient' })).status, 200);
   await addNote(page, stuck, '这条备注服务器存不进去');
 
-  // Named on the board while it waits, with what it holds and a way to try again now.
-  await page.goto('/');
+  // Named on the board while it waits, with what it holds and a way to try again now. Reached
+  // through the app, not a page load: the server refuses the change after its third failed push,
+  // and a reload would restart the app's count of failures in a row (it names the change after
+  // two), so a push already sent before a reload left no moment in which it was named.
+  await page.getByRole('link', { name: '看板', exact: true }).click();
   const waiting = page.getByTestId('waiting-change');
   await waiting.waitFor({ timeout: 90_000 });
   assert.match(await waiting.innerText(), /这条修改一直未能同步/);
