@@ -123,11 +123,17 @@ pub fn AnalyticsPage() -> impl IntoView {
     };
     let sees_whole_team = move || state.actor().is_some_and(|actor| actor.sees_whole_team());
     // The device's orders, read once storage is open (`status`) and again whenever a change or
-    // a sync touches the board.
+    // a sync touches the board. `None` until storage is open: the page says it is opening the
+    // device's data rather than showing a moment of zeros.
     let orders = LocalResource::new(move || {
-        state.status.track();
+        let ready = state.is_ready();
         state.cards.track();
-        async move { state.load_orders().await }
+        async move {
+            match ready {
+                true => state.load_orders().await.ok(),
+                false => None,
+            }
+        }
     });
     let filter = move || {
         let me = state
@@ -155,7 +161,7 @@ pub fn AnalyticsPage() -> impl IntoView {
         let period = period();
         let me = state.actor().filter(|actor| !actor.sees_whole_team());
         orders.with(|loaded| {
-            let orders = loaded.as_ref()?.as_ref().ok()?;
+            let orders = loaded.as_ref()?.as_ref()?;
             Some(state.with_pipeline(|pipeline| match &me {
                 Some(me) => own_dashboard(orders, period, &filter, Utc::now(), pipeline, me),
                 None => dashboard(orders, period, &filter, Utc::now(), pipeline),
@@ -166,7 +172,7 @@ pub fn AnalyticsPage() -> impl IntoView {
         orders.with(|loaded| {
             loaded
                 .as_ref()
-                .and_then(|r| r.as_ref().ok())
+                .and_then(Option::as_ref)
                 .map(|orders| {
                     orders
                         .iter()
@@ -215,7 +221,7 @@ pub fn AnalyticsPage() -> impl IntoView {
         orders.with(|loaded| {
             loaded
                 .as_ref()
-                .and_then(|r| r.as_ref().ok())
+                .and_then(Option::as_ref)
                 .map(|orders| {
                     state.with_pipeline(|pipeline| {
                         orders_behind(orders, period, &filter, pipeline, figure)
@@ -269,7 +275,7 @@ pub fn AnalyticsPage() -> impl IntoView {
         orders.with(|loaded| {
             let mut owners: Vec<(String, String)> = loaded
                 .as_ref()
-                .and_then(|r| r.as_ref().ok())
+                .and_then(Option::as_ref)
                 .map(|orders| {
                     orders
                         .iter()
