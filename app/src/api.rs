@@ -356,6 +356,14 @@ pub async fn migrate_orders(
 
 // ---- spreadsheets (worker/src/sheets/) ----------------------------------------------------------
 
+fn import_query(mode: domain::sheet::ImportMode) -> &'static str {
+    match mode {
+        domain::sheet::ImportMode::Create => "create",
+        domain::sheet::ImportMode::Update => "update",
+        domain::sheet::ImportMode::Both => "both",
+    }
+}
+
 /// Sends the chosen file to the worker for a dry run (`dry_run`) or the commit of an import.
 pub async fn import_sheet(
     token: &str,
@@ -363,13 +371,9 @@ pub async fn import_sheet(
     mode: domain::sheet::ImportMode,
     dry_run: bool,
 ) -> Result<domain::wire::ImportReport, ApiError> {
-    let mode = match mode {
-        domain::sheet::ImportMode::Create => "create",
-        domain::sheet::ImportMode::Update => "update",
-        domain::sheet::ImportMode::Both => "both",
-    };
     let url = format!(
-        "/api/admin/import?mode={mode}&dry_run={}",
+        "/api/admin/import?mode={}&dry_run={}",
+        import_query(mode),
         if dry_run { 1 } else { 0 }
     );
     let request = authorized(Request::post(&url), token)
@@ -378,6 +382,25 @@ pub async fn import_sheet(
         .map_err(|error| ApiError::Unexpected(error.to_string()))?;
     let response = request.send().await.map_err(|_| ApiError::Network)?;
     decode(response).await
+}
+
+/// The dry run's failing rows of the chosen file as an .xlsx with 错误原因, to fix in Excel.
+pub async fn fetch_import_errors(
+    token: &str,
+    file: &web_sys::File,
+    mode: domain::sheet::ImportMode,
+) -> Result<Download, ApiError> {
+    let url = format!("/api/admin/import/errors?mode={}", import_query(mode));
+    let request = authorized(Request::post(&url), token)
+        .header("Content-Type", "application/octet-stream")
+        .body(wasm_bindgen::JsValue::from(file.clone()))
+        .map_err(|error| ApiError::Unexpected(error.to_string()))?;
+    let response = request.send().await.map_err(|_| ApiError::Network)?;
+    let name = format!(
+        "import-errors-{}.xlsx",
+        domain::business_date(chrono::Utc::now()).format("%Y%m%d")
+    );
+    download(response, name).await
 }
 
 /// A file the server sent, to be saved by the screen that asked for it.
@@ -394,6 +417,15 @@ pub async fn fetch_export(token: &str, format: &str) -> Result<Download, ApiErro
         token,
     ))
     .await?;
+    let name = format!(
+        "orders-{}.{format}",
+        domain::business_date(chrono::Utc::now()).format("%Y%m%d")
+    );
+    download(response, name).await
+}
+
+/// A file answer as a `Download` named `name`, or the error the server sent instead.
+async fn download(response: Response, name: String) -> Result<Download, ApiError> {
     if !response.ok() {
         let status = response.status();
         return Err(match decode::<serde_json::Value>(response).await {
@@ -409,9 +441,5 @@ pub async fn fetch_export(token: &str, format: &str) -> Result<Download, ApiErro
         .binary()
         .await
         .map_err(|error| ApiError::Unexpected(error.to_string()))?;
-    let name = format!(
-        "orders-{}.{format}",
-        domain::business_date(chrono::Utc::now()).format("%Y%m%d")
-    );
     Ok(Download { bytes, mime, name })
 }

@@ -182,6 +182,35 @@ test('rows with errors: each names its line, column and reason, and a commit wri
   assert.deepEqual(blank.json.rows.map((r) => [r.line, r.action]), [[3, 'create'], [5, 'create']]);
 });
 
+test('the failing rows of a dry run download as an xlsx with 错误原因; fixed, that file imports', async () => {
+  const file = Buffer.from('订单号,客户,联系人,交期,业务员\nFX-ERR-001,甲公司,赵一,2027-01-05,王芳\nFX-ERR-002,乙公司,钱二,下个月,王芳\nFX-ERR-003,丙公司,孙三,2027-01-07,张三丰\n');
+  const response = await fetch(`${worker.url}/api/admin/import/errors?mode=both`, {
+    method: 'POST',
+    body: file,
+    headers: { ...bearer(admin), 'content-type': 'application/octet-stream' },
+  });
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type'), /spreadsheetml/);
+  assert.match(response.headers.get('content-disposition'), /attachment; filename="import-errors-\d{8}\.xlsx"/);
+  const sheet = Buffer.from(await response.arrayBuffer());
+
+  // Read back by the importer: the file's own columns, then 错误原因 and 出错的列 (not imported),
+  // and only the two failing rows, still failing for the same reasons.
+  const again = await upload(sheet);
+  assert.equal(again.status, 200, again.text);
+  assert.deepEqual(again.json.columns.map((c) => [c.title, c.field ?? null]), [
+    ['订单号', 'number'], ['客户', 'company'], ['联系人', 'contact'], ['交期', 'due_date'], ['业务员', 'owner'], ['错误原因', null], ['出错的列', null],
+  ]);
+  assert.deepEqual(again.json.rows.map((r) => [r.number, r.action, r.column]), [
+    ['FX-ERR-002', 'error', '交期'], ['FX-ERR-003', 'error', '业务员'],
+  ]);
+  assertRefused(
+    await worker.call('/api/admin/import/errors', { method: 'POST', body: file, headers: { ...bearer(sales), 'content-type': 'application/octet-stream' } }),
+    403,
+    'forbidden',
+  );
+});
+
 test('files that cannot be imported as a whole: a clear 4xx each', async () => {
   const cases = [
     ['truncated.xlsx', 422, 'import_corrupt'],

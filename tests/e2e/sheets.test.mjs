@@ -69,6 +69,20 @@ test('an admin imports 200 rows: the dry run shows three failing rows, fixed, im
   await screenshot(page, 'sheets-dry-run-errors');
   assert.deepEqual(await smallTapTargets(page), []);
 
+  // The failing rows download as an xlsx with 错误原因; imported again as it is, the repeated
+  // number is no longer repeated and the other two still fail.
+  const [errorsDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('import-errors-download').click()]);
+  assert.match(errorsDownload.suggestedFilename(), /^import-errors-\d{8}\.xlsx$/);
+  const errorSheet = readFileSync(await errorsDownload.path());
+  await page.getByTestId('import-file').setInputFiles({
+    name: 'errors.xlsx',
+    mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    buffer: errorSheet,
+  });
+  await page.getByTestId('import-dry-run').click();
+  await page.getByText('新建 1 · 更新 0 · 不变 0 · 错误 2').waitFor();
+  assert.match(await page.getByTestId('import-errors').innerText(), /第 2 行[\s\S]*张三丰[\s\S]*第 3 行[\s\S]*下个月/);
+
   await page.getByTestId('import-file').setInputFiles(sheet({ broken: false }));
   await page.getByTestId('import-dry-run').click();
   await page.getByText('新建 200 · 更新 0 · 不变 0 · 错误 0').waitFor();

@@ -95,6 +95,26 @@ pub fn SheetsPage() -> impl IntoView {
             }
         });
     };
+    // The failing rows as a sheet: the worker reads the same file again with the same choices.
+    let download_errors = move || {
+        let (Some(token), Some(chosen)) = (token(), file.get_untracked()) else {
+            return;
+        };
+        problem.set(None);
+        let chosen = chosen.take();
+        leptos::task::spawn_local(async move {
+            let saved = api::fetch_import_errors(&token, &chosen, mode.get_untracked())
+                .await
+                .and_then(|file| {
+                    save_file(&file.bytes, &file.mime, &file.name)
+                        .map_err(|error| ApiError::Unexpected(format!("{error:?}")))
+                });
+            file.set(Some(send_wrapper::SendWrapper::new(chosen)));
+            if let Err(error) = saved {
+                problem.set(Some(error));
+            }
+        });
+    };
     let mode_chip = move |choice: ImportMode| {
         view! {
             <button
@@ -172,7 +192,9 @@ pub fn SheetsPage() -> impl IntoView {
             {move || problem.get().map(|error| view! {
                 <p class="notice notice-warn" role="alert" data-testid="sheets-problem">{error.message(lang())}</p>
             })}
-            {move || report.get().map(|answer| view! { <Report answer busy commit=move || run(false) /> })}
+            {move || report.get().map(|answer| view! {
+                <Report answer busy commit=move || run(false) download_errors />
+            })}
         </section>
     }
 }
@@ -182,6 +204,7 @@ fn Report(
     answer: ImportReport,
     busy: RwSignal<bool>,
     commit: impl Fn() + Send + Sync + Copy + 'static,
+    download_errors: impl Fn() + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let lang = current_lang(i18n);
@@ -236,6 +259,14 @@ fn Report(
                         </li>
                     }).collect_view()}
                 </ul>
+                <button
+                    type="button"
+                    class="secondary wide"
+                    data-testid="import-errors-download"
+                    on:click=move |_| download_errors()
+                >
+                    {t!(i18n, sheets_download_errors)}
+                </button>
             })}
             {committable.then(|| view! {
                 <button

@@ -7,18 +7,20 @@
 use std::collections::HashMap;
 
 use domain::sheet::{
-    number_keys, plan_import, read_header, totals, Column, ImportContext, ImportMode, Member,
-    RowAction, RowPlan, SheetProblem,
+    number_keys, plan_import, read_header, totals, Column, Header, ImportContext, ImportMode,
+    Member, RowAction, RowPlan, Sheet, SheetProblem,
 };
 use domain::wire::{ImportColumn, ImportReport, ImportRow};
 use domain::{Localized, Role};
 use uuid::Uuid;
 use worker::{Request, Response, RouteContext};
 
+use super::export::write_xlsx;
 use super::read::{merged_header, read_upload, ReadProblem};
-use crate::auth::{crypto, require_role, require_user};
+use super::tables::errors_table;
+use crate::auth::{crypto, require_role, require_user, AuthUser};
 use crate::error::ApiError;
-use crate::http::{json_response, read_bytes, server_now, BodyError};
+use crate::http::{file_response, json_response, read_bytes, server_now, BodyError};
 use crate::repository::{retry::retrying, ImportWrite, ImportedOrder, Repository};
 
 /// The largest file an import takes.
@@ -86,13 +88,29 @@ fn read_problem(problem: ReadProblem) -> ApiError {
     refused(problem.code(), problem.message())
 }
 
-pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
-    let user = require_user(&req, &ctx).await?;
+/// An upload read and planned: what a dry run answers, a commit writes and the error sheet lists.
+struct Planned {
+    user: AuthUser,
+    repo: Repository,
+    sheet: Sheet,
+    header: Header,
+    plans: Vec<RowPlan>,
+    versions: HashMap<Uuid, i64>,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+/// Everything an import request does before deciding to answer or write: the gate, the file,
+/// the header and its mapping, the stored orders, and `plan_import`.
+async fn plan_upload(
+    req: &mut Request,
+    ctx: &RouteContext<()>,
+    params: &Params,
+) -> Result<Planned, ApiError> {
+    let user = require_user(req, ctx).await?;
     // Admins and managers; each row still goes through `apply` as them, so the rulebook decides
     // what their roles may create or change.
     require_role(&user, &[Role::Manager])?;
-    let params = params(&req)?;
-    let bytes = read_bytes(&mut req, MAX_IMPORT_BYTES)
+    let bytes = read_bytes(req, MAX_IMPORT_BYTES)
         .await
         .map_err(|error| match error {
             BodyError::TooLarge { .. } => ApiError::SheetTooLarge {
@@ -158,6 +176,28 @@ pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
     if no_randomness {
         return Err(ApiError::Internal("no random ids for new orders".into()));
     }
+    Ok(Planned {
+        user,
+        repo,
+        sheet: read.sheet,
+        header,
+        plans,
+        versions,
+        now,
+    })
+}
+
+pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    let params = params(&req)?;
+    let Planned {
+        user,
+        repo,
+        header,
+        plans,
+        versions,
+        now,
+        ..
+    } = plan_upload(&mut req, &ctx, &params).await?;
     let totals = totals(&plans);
     let mut report = ImportReport {
         dry_run: params.dry_run,
@@ -221,6 +261,24 @@ pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
         report.batch_id = Some(batch_id);
     }
     Ok(json_response(&report, 200))
+}
+
+/// `POST /api/admin/import/errors?mode=…[&map=…]`: the same file and choices as the dry run,
+/// answered with the dry run's failing rows as an .xlsx (the file's columns, then 错误原因 and
+/// 出错的列), for people to fix in Excel and import again.
+pub async fn errors(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    let params = params(&req)?;
+    let planned = plan_upload(&mut req, &ctx, &params).await?;
+    let table = errors_table(&planned.sheet, &planned.header, &planned.plans);
+    let bytes = write_xlsx(&[table]).map_err(|error| ApiError::Internal(error.to_string()))?;
+    Ok(file_response(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!(
+            "import-errors-{}.xlsx",
+            domain::business_date(planned.now).format("%Y%m%d")
+        ),
+    ))
 }
 
 fn report_row(plan: &RowPlan) -> ImportRow {
