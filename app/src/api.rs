@@ -364,18 +364,35 @@ fn import_query(mode: domain::sheet::ImportMode) -> &'static str {
     }
 }
 
+/// The person's column choices as `&map=…` (nothing when they chose none).
+fn map_query(
+    mapping: &std::collections::HashMap<String, Option<domain::sheet::Column>>,
+) -> Result<String, ApiError> {
+    if mapping.is_empty() {
+        return Ok(String::new());
+    }
+    let chosen =
+        serde_json::to_string(mapping).map_err(|error| ApiError::Unexpected(error.to_string()))?;
+    Ok(format!(
+        "&map={}",
+        String::from(js_sys::encode_uri_component(&chosen))
+    ))
+}
+
 /// Sends the chosen file to the worker for a dry run (`dry_run`) or the commit of an import.
 pub async fn import_sheet(
     token: &str,
     file: &web_sys::File,
     mode: domain::sheet::ImportMode,
     dry_run: bool,
+    mapping: &std::collections::HashMap<String, Option<domain::sheet::Column>>,
 ) -> Result<domain::wire::ImportReport, ApiError> {
-    let url = format!(
+    let mut url = format!(
         "/api/admin/import?mode={}&dry_run={}",
         import_query(mode),
         if dry_run { 1 } else { 0 }
     );
+    url.push_str(&map_query(mapping)?);
     let request = authorized(Request::post(&url), token)
         .header("Content-Type", "application/octet-stream")
         .body(wasm_bindgen::JsValue::from(file.clone()))
@@ -389,8 +406,10 @@ pub async fn fetch_import_errors(
     token: &str,
     file: &web_sys::File,
     mode: domain::sheet::ImportMode,
+    mapping: &std::collections::HashMap<String, Option<domain::sheet::Column>>,
 ) -> Result<Download, ApiError> {
-    let url = format!("/api/admin/import/errors?mode={}", import_query(mode));
+    let mut url = format!("/api/admin/import/errors?mode={}", import_query(mode));
+    url.push_str(&map_query(mapping)?);
     let request = authorized(Request::post(&url), token)
         .header("Content-Type", "application/octet-stream")
         .body(wasm_bindgen::JsValue::from(file.clone()))

@@ -590,6 +590,20 @@ pub struct ImportReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<String>,
     pub columns: Vec<ImportColumn>,
+    /// The mapping was the one remembered from an earlier import of a file with these headers.
+    #[serde(default)]
+    pub remembered: bool,
+    /// Why no row was planned, when the sheet as mapped cannot be imported (no order number
+    /// column): the columns are still given, so the person can map one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<ImportProblem>,
     pub totals: crate::sheet::ImportTotals,
     pub rows: Vec<ImportRow>,
+}
+
+/// A sheet-level problem a dry run reports beside its columns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportProblem {
+    pub code: String,
+    pub message: crate::i18n::Localized,
 }

@@ -314,3 +314,47 @@ fn sheets_that_are_not_order_lists_are_refused_whole() {
         vec![Some(Column::Number), Some(Column::Company)]
     );
 }
+
+#[test]
+fn a_remembered_mapping_is_found_again_by_the_headers_as_compared() {
+    let titles = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let typed = header_signature(&titles(&["编号", "单价（元）", "Customer"]));
+    assert_eq!(
+        typed,
+        header_signature(&titles(&["编号 ", "单价(元)", "customer"]))
+    );
+    assert_ne!(
+        typed,
+        header_signature(&titles(&["单价（元）", "编号", "Customer"])),
+        "columns in another order are another header"
+    );
+
+    // What the person chose (编号 is the number, 客户 is ignored) comes back as overrides.
+    let sheet = Sheet {
+        rows: vec![
+            vec![t("编号"), t("客户"), t("联系人")],
+            vec![t("M-1"), t("甲"), t("乙")],
+        ],
+    };
+    assert_eq!(
+        read_header(&sheet, &HashMap::new()),
+        Err(SheetProblem::NoNumberColumn)
+    );
+    let shown = map_header(&sheet, &HashMap::new()).unwrap();
+    assert_eq!(
+        shown.mapping,
+        [None, Some(Column::Company), Some(Column::Contact)]
+    );
+    let chosen: HashMap<String, Option<Column>> = [
+        ("编号".to_string(), Some(Column::Number)),
+        ("客户".to_string(), None),
+    ]
+    .into();
+    let header = read_header(&sheet, &chosen).unwrap();
+    assert_eq!(
+        header.mapping,
+        [Some(Column::Number), None, Some(Column::Contact)]
+    );
+    let remembered = mapping_by_key(&header);
+    assert_eq!(read_header(&sheet, &remembered).unwrap(), header);
+}

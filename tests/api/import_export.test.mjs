@@ -234,17 +234,43 @@ test('files that cannot be imported as a whole: a clear 4xx each', async () => {
   const rows = ['订单号,客户'];
   for (let i = 0; i <= 20000; i++) rows.push(`BIG-${i},公司${i}`);
   assertRefused(await upload(Buffer.from(rows.join('\n'))), 413, 'import_too_many_rows');
-  assertRefused(await upload(Buffer.from('客户,电话\n甲,12345\n')), 422, 'import_no_number_column');
+  assertRefused(await upload(Buffer.from('客户,电话\n甲,12345\n'), { dryRun: false }), 422, 'import_no_number_column');
   assertRefused(await upload(Buffer.alloc(0)), 422, 'import_empty');
 });
 
-test('the admin may map a header the synonyms do not know', async () => {
-  const body = Buffer.from('编号,客户,联系人,电话\nFX-MAP-001,庚公司,孙七,13900000007\n');
+test('the admin maps a header the synonyms do not know; the mapping is proposed again for the same headers', async () => {
+  const body = Buffer.from('编号,客户,联系人,电话,颜色\nFX-MAP-001,庚公司,孙七,13900000007,红\n');
+  // A dry run says what is missing beside the columns, so the screen can offer the choice.
   const proposed = await upload(body);
-  assertRefused(proposed, 422, 'import_no_number_column');
-  const mapped = await upload(body, { map: { 编号: 'number' } });
+  assert.equal(proposed.status, 200, proposed.text);
+  assert.equal(proposed.json.problem.code, 'import_no_number_column');
+  assert.match(proposed.json.problem.message.zh, /订单号/);
+  assert.deepEqual(proposed.json.columns.map((c) => c.field ?? null), [null, 'company', 'contact', 'phone', null]);
+  assert.deepEqual(proposed.json.rows, []);
+  assert.equal(proposed.json.remembered, false);
+  assertRefused(await upload(body, { dryRun: false }), 422, 'import_no_number_column');
+
+  const map = { 编号: 'number', 联系人: null };
+  const mapped = await upload(body, { map });
   assert.equal(mapped.status, 200, mapped.text);
-  assert.deepEqual(actions(mapped.json), ['create']);
+  assert.equal(mapped.json.problem, undefined);
+  assert.deepEqual(actions(mapped.json), ['error'], 'the contact is ignored now, and required');
+  const withContact = { 编号: 'number' };
+  const done = await upload(body, { map: withContact, dryRun: false });
+  assert.equal(done.status, 200, done.text);
+  assert.deepEqual(actions(done.json), ['create']);
+
+  // The next file with these headers (spelled a little differently) gets the mapping back.
+  const next = Buffer.from('编号 ,客户,联系人,电话,颜色\nFX-MAP-001,庚公司,孙七,13900000007,红\nFX-MAP-002,辛公司,周八,13900000008,蓝\n');
+  const again = await upload(next);
+  assert.equal(again.status, 200, again.text);
+  assert.equal(again.json.remembered, true);
+  assert.deepEqual(again.json.columns.map((c) => c.field ?? null), ['number', 'company', 'contact', 'phone', null]);
+  assert.deepEqual(actions(again.json), ['unchanged', 'create']);
+  // Other headers: nothing remembered.
+  const other = await upload(Buffer.from('编号,客户\nFX-MAP-003,壬公司\n'));
+  assert.equal(other.json.remembered, false);
+  assert.equal(other.json.problem.code, 'import_no_number_column');
 });
 
 test('export: every order as CSV with a BOM and as xlsx; both import back unchanged', async () => {

@@ -114,3 +114,36 @@ test('an admin imports 200 rows: the dry run shows three failing rows, fixed, im
   for (const number of numbers) assert.ok(exported.includes(number), `${number} exported`);
   assert.deepEqual(problems, []);
 });
+
+test('the column mapping is chosen on the screen and proposed again for the next file with the same headers', async () => {
+  const { page, problems } = await phonePage(browser, { baseURL: worker.url });
+  await signIn(page, DEMO_TEAM.admin, '/desk/import');
+  const file = (rows) => ({
+    name: 'mapping.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(['编号,客户名称,联系人,手机', ...rows].join('\r\n')),
+  });
+  await page.getByTestId('import-file').setInputFiles(file(['E2E-MAP-1,映射客户甲,赵一,13900000101']));
+  await page.getByTestId('import-dry-run').click();
+  await page.getByTestId('import-problem').waitFor();
+  assert.match(await page.getByTestId('import-problem').innerText(), /订单号/);
+  const selects = page.getByTestId('import-mapping-select');
+  assert.equal(await selects.count(), 4);
+  assert.equal(await selects.nth(0).inputValue(), '', '编号 is not known: 忽略');
+  assert.equal(await selects.nth(1).inputValue(), 'company');
+  await screenshot(page, 'sheets-mapping');
+  assert.deepEqual(await smallTapTargets(page), []);
+
+  await selects.nth(0).selectOption('number');
+  await page.getByText('新建 1 · 更新 0 · 不变 0 · 错误 0').waitFor();
+  assert.equal(await page.getByTestId('import-problem').count(), 0);
+  await page.getByTestId('import-commit').click();
+  await page.getByRole('heading', { name: '已导入' }).waitFor();
+
+  await page.getByTestId('import-file').setInputFiles(file(['E2E-MAP-1,映射客户甲,赵一,13900000101', 'E2E-MAP-2,映射客户乙,钱二,13900000102']));
+  await page.getByTestId('import-dry-run').click();
+  await page.getByText('新建 1 · 更新 0 · 不变 1 · 错误 0').waitFor();
+  await page.getByTestId('import-remembered').waitFor();
+  assert.equal(await page.getByTestId('import-mapping-select').nth(0).inputValue(), 'number');
+  assert.deepEqual(problems, []);
+});

@@ -3,9 +3,11 @@
 //! the worker's job (`worker/src/sheets/`), never this bundle's. Always a dry run first: its
 //! mapping, totals and failing rows are shown, and 导入 is offered only when no row fails.
 
+use std::collections::HashMap;
+
 use domain::sheet::{Column, ImportMode, RowAction};
 use domain::wire::{ImportReport, ImportRow};
-use domain::{Lang, Role};
+use domain::Role;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -31,9 +33,17 @@ pub fn can_commit(report: &ImportReport) -> bool {
     report.dry_run && report.totals.error == 0 && report.totals.create + report.totals.update > 0
 }
 
-/// The field a column goes to, `None` when the column is not imported.
-pub fn field_label(field: Option<Column>, lang: Lang) -> Option<String> {
-    field.map(|column| column.label().get(lang).to_string())
+/// A field as an `<option>` value: its wire name (`number`, `due_date` …).
+pub fn field_value(field: Column) -> String {
+    serde_json::to_value(field)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The field an `<option>` value names; "" (and anything unknown) is 忽略.
+pub fn field_of(value: &str) -> Option<Column> {
+    serde_json::from_value(serde_json::Value::String(value.to_string())).ok()
 }
 
 #[component]
@@ -62,6 +72,8 @@ pub fn SheetsPage() -> impl IntoView {
     let file = RwSignal::new(None::<send_wrapper::SendWrapper<web_sys::File>>);
     let mode = RwSignal::new(ImportMode::Both);
     let report = RwSignal::new(None::<ImportReport>);
+    // The person's choices: header as written → field (`None`: 忽略), sent with every run.
+    let mapping = RwSignal::new(HashMap::<String, Option<Column>>::new());
     let problem = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
 
@@ -73,7 +85,14 @@ pub fn SheetsPage() -> impl IntoView {
         problem.set(None);
         let chosen = chosen.take();
         leptos::task::spawn_local(async move {
-            let answer = api::import_sheet(&token, &chosen, mode.get_untracked(), dry_run).await;
+            let answer = api::import_sheet(
+                &token,
+                &chosen,
+                mode.get_untracked(),
+                dry_run,
+                &mapping.get_untracked(),
+            )
+            .await;
             busy.set(false);
             match answer {
                 Ok(answer) => report.set(Some(answer)),
@@ -103,17 +122,29 @@ pub fn SheetsPage() -> impl IntoView {
         problem.set(None);
         let chosen = chosen.take();
         leptos::task::spawn_local(async move {
-            let saved = api::fetch_import_errors(&token, &chosen, mode.get_untracked())
-                .await
-                .and_then(|file| {
-                    save_file(&file.bytes, &file.mime, &file.name)
-                        .map_err(|error| ApiError::Unexpected(format!("{error:?}")))
-                });
+            let saved = api::fetch_import_errors(
+                &token,
+                &chosen,
+                mode.get_untracked(),
+                &mapping.get_untracked(),
+            )
+            .await
+            .and_then(|file| {
+                save_file(&file.bytes, &file.mime, &file.name)
+                    .map_err(|error| ApiError::Unexpected(format!("{error:?}")))
+            });
             file.set(Some(send_wrapper::SendWrapper::new(chosen)));
             if let Err(error) = saved {
                 problem.set(Some(error));
             }
         });
+    };
+    // A column's field chosen on the screen: kept for the next runs, and the dry run runs again.
+    let choose = move |title: String, field: Option<Column>| {
+        mapping.update(|chosen| {
+            chosen.insert(title, field);
+        });
+        run(true);
     };
     let mode_chip = move |choice: ImportMode| {
         view! {
@@ -170,6 +201,7 @@ pub fn SheetsPage() -> impl IntoView {
                             let input: web_sys::HtmlInputElement = event_target(&event);
                             let chosen = input.files().and_then(|files| files.get(0));
                             file.set(chosen.map(send_wrapper::SendWrapper::new));
+                            mapping.set(HashMap::new());
                             report.set(None);
                         }
                     />
@@ -193,7 +225,13 @@ pub fn SheetsPage() -> impl IntoView {
                 <p class="notice notice-warn" role="alert" data-testid="sheets-problem">{error.message(lang())}</p>
             })}
             {move || report.get().map(|answer| view! {
-                <Report answer busy commit=move || run(false) download_errors />
+                <Report
+                    answer
+                    busy
+                    commit=move || run(false)
+                    download_errors
+                    choose
+                />
             })}
         </section>
     }
@@ -205,6 +243,7 @@ fn Report(
     busy: RwSignal<bool>,
     commit: impl Fn() + Send + Sync + Copy + 'static,
     download_errors: impl Fn() + Send + Sync + Copy + 'static,
+    choose: impl Fn(String, Option<Column>) + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let lang = current_lang(i18n);
@@ -230,16 +269,44 @@ fn Report(
                 )
                 .to_string()}
             </p>
-            <details>
+            {answer.problem.as_ref().map(|problem| view! {
+                <p class="notice notice-warn" role="alert" data-testid="import-problem">
+                    {problem.message.get(lang).to_string()}
+                </p>
+            })}
+            {answer.remembered.then(|| view! {
+                <p class="hint" data-testid="import-remembered">{t!(i18n, sheets_mapping_remembered)}</p>
+            })}
+            <details open=answer.problem.is_some() data-testid="import-mapping">
                 <summary>{t!(i18n, sheets_mapping)}</summary>
+                <p class="hint">{t!(i18n, sheets_mapping_hint)}</p>
                 <ul class="import-mapping">
-                    {answer.columns.iter().map(|column| view! {
-                        <li>{format!(
-                            "{} → {}",
-                            column.title,
-                            field_label(column.field, lang)
-                                .unwrap_or_else(|| t_string!(i18n, sheets_not_imported).to_string())
-                        )}</li>
+                    {answer.columns.iter().map(|column| {
+                        let title = column.title.clone();
+                        let current = column.field;
+                        view! {
+                            <li>
+                                <label>
+                                    <span>{column.title.clone()}</span>
+                                    <select
+                                        data-testid="import-mapping-select"
+                                        on:change=move |event| {
+                                            let value = event_target_value(&event);
+                                            choose(title.clone(), field_of(&value));
+                                        }
+                                    >
+                                        <option value="" selected=current.is_none()>
+                                            {t_string!(i18n, sheets_not_imported).to_string()}
+                                        </option>
+                                        {Column::ALL.into_iter().map(|field| view! {
+                                            <option value=field_value(field) selected=current == Some(field)>
+                                                {field.label().get(lang).to_string()}
+                                            </option>
+                                        }).collect_view()}
+                                    </select>
+                                </label>
+                            </li>
+                        }
                     }).collect_view()}
                 </ul>
             </details>

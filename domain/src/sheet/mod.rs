@@ -132,9 +132,51 @@ impl SheetProblem {
     }
 }
 
+/// The header row (the first with at least two filled cells) and its titles, before mapping.
+pub fn header_titles(sheet: &Sheet) -> Option<(usize, Vec<String>)> {
+    let row = sheet
+        .rows
+        .iter()
+        .position(|row| row.iter().filter(|c| !c.is_empty()).count() >= 2)?;
+    Some((row, sheet.rows[row].iter().map(Cell::text).collect()))
+}
+
+/// What makes two files' headers "the same" for a remembered mapping: the header keys in order
+/// (so "单价（元）" and "单价(元)" match, a reordered or added column does not).
+pub fn header_signature(titles: &[String]) -> String {
+    titles
+        .iter()
+        .map(|title| header_key(title))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// A mapping as remembered: header key → field (`None`: 忽略), for every column of the header.
+pub fn mapping_by_key(header: &Header) -> HashMap<String, Option<Column>> {
+    header
+        .titles
+        .iter()
+        .zip(&header.mapping)
+        .map(|(title, field)| (header_key(title), *field))
+        .collect()
+}
+
 /// The header row and its proposed mapping; `mapping` (when given, by header key → field)
-/// replaces the proposal for the headers it names.
+/// replaces the proposal for the headers it names. Refuses a header without an order number.
 pub fn read_header(
+    sheet: &Sheet,
+    overrides: &HashMap<String, Option<Column>>,
+) -> Result<Header, SheetProblem> {
+    let header = map_header(sheet, overrides)?;
+    if !header.mapping.contains(&Some(Column::Number)) {
+        return Err(SheetProblem::NoNumberColumn);
+    }
+    Ok(header)
+}
+
+/// `read_header` without the order number check: what the screen shows so that the person can
+/// say which column holds the number.
+pub fn map_header(
     sheet: &Sheet,
     overrides: &HashMap<String, Option<Column>>,
 ) -> Result<Header, SheetProblem> {
@@ -147,11 +189,7 @@ pub fn read_header(
     if width > MAX_IMPORT_COLUMNS {
         return Err(SheetProblem::TooManyColumns(width));
     }
-    let row = sheet
-        .rows
-        .iter()
-        .position(|row| row.iter().filter(|c| !c.is_empty()).count() >= 2)
-        .ok_or(SheetProblem::NoHeader)?;
+    let (row, titles) = header_titles(sheet).ok_or(SheetProblem::NoHeader)?;
     let data_rows = sheet.rows[row + 1..]
         .iter()
         .filter(|r| r.iter().any(|c| !c.is_empty()))
@@ -159,15 +197,11 @@ pub fn read_header(
     if data_rows > MAX_IMPORT_ROWS {
         return Err(SheetProblem::TooManyRows(data_rows));
     }
-    let titles: Vec<String> = sheet.rows[row].iter().map(Cell::text).collect();
     let mut mapping = propose_mapping(&titles);
     for (title, field) in titles.iter().zip(mapping.iter_mut()) {
         if let Some(chosen) = overrides.get(&header_key(title)) {
             *field = *chosen;
         }
-    }
-    if !mapping.contains(&Some(Column::Number)) {
-        return Err(SheetProblem::NoNumberColumn);
     }
     Ok(Header {
         row,

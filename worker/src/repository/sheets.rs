@@ -1,5 +1,6 @@
-//! SQL for spreadsheets (`migrations/0013_import_batches.sql`): the orders an import names, the
-//! import's one batch, and the orders an export reads.
+//! SQL for spreadsheets (`migrations/0013_import_batches.sql`, `0014_import_mappings.sql`): the
+//! orders an import names, the import's one batch, remembered mappings, and the orders an export
+//! reads.
 //!
 //! An import is ONE batch, so it lands whole or not at all: the guard first (every order the
 //! plan read still has the version it saw: `sync_guard`'s CHECK fails the batch otherwise), then
@@ -7,7 +8,10 @@
 //! batch's own row. A number another device took meanwhile fails the unique index, which also
 //! rolls everything back.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
+use domain::sheet::Column;
 use domain::{HistoryEvent, Order};
 use serde::Deserialize;
 use worker::query;
@@ -47,7 +51,52 @@ fn parse_docs(rows: Vec<DocRow>) -> Result<Vec<(Order, i64)>, ApiError> {
         .collect()
 }
 
+#[derive(Deserialize)]
+struct MappingRow {
+    mapping: String,
+}
+
 impl Repository {
+    /// The mapping remembered for a header signature (`migrations/0014_import_mappings.sql`).
+    pub async fn import_mapping(
+        &self,
+        signature: &str,
+    ) -> Result<Option<HashMap<String, Option<Column>>>, ApiError> {
+        let row: Option<MappingRow> = query!(
+            &self.db,
+            "SELECT mapping FROM import_mappings WHERE signature = ?1",
+            &signature
+        )?
+        .first(None)
+        .await?;
+        // A mapping this version cannot read (a field renamed since) is as good as none.
+        Ok(row.and_then(|row| serde_json::from_str(&row.mapping).ok()))
+    }
+
+    /// Remembers the mapping of a committed import for the next file with these headers.
+    pub async fn save_import_mapping(
+        &self,
+        signature: &str,
+        mapping: &HashMap<String, Option<Column>>,
+        saved_by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let mapping = to_json(mapping)?;
+        query!(
+            &self.db,
+            "INSERT INTO import_mappings (signature, mapping, saved_by, saved_at) \
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (signature) DO UPDATE SET \
+             mapping = excluded.mapping, saved_by = excluded.saved_by, saved_at = excluded.saved_at",
+            &signature,
+            &mapping,
+            &saved_by,
+            &timestamp(at)
+        )?
+        .run()
+        .await?;
+        Ok(())
+    }
+
     /// The live orders whose `number_key` is one of `keys`, with their versions (one statement;
     /// the keys travel as one JSON parameter).
     pub async fn orders_by_number_keys(

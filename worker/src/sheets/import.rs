@@ -7,10 +7,11 @@
 use std::collections::HashMap;
 
 use domain::sheet::{
-    number_keys, plan_import, read_header, totals, Column, Header, ImportContext, ImportMode,
-    Member, RowAction, RowPlan, Sheet, SheetProblem,
+    header_signature, header_titles, map_header, mapping_by_key, number_keys, plan_import,
+    read_header, totals, Column, Header, ImportContext, ImportMode, Member, RowAction, RowPlan,
+    Sheet, SheetProblem,
 };
-use domain::wire::{ImportColumn, ImportReport, ImportRow};
+use domain::wire::{ImportColumn, ImportProblem, ImportReport, ImportRow};
 use domain::{Localized, Role};
 use uuid::Uuid;
 use worker::{Request, Response, RouteContext};
@@ -94,6 +95,11 @@ struct Planned {
     repo: Repository,
     sheet: Sheet,
     header: Header,
+    /// The mapping came from an earlier import of a file with the same headers.
+    remembered: bool,
+    /// A dry run of a sheet without an order number column plans no rows: it says so beside
+    /// the columns, so the person can choose the number column on the screen.
+    problem: Option<SheetProblem>,
     plans: Vec<RowPlan>,
     versions: HashMap<Uuid, i64>,
     now: chrono::DateTime<chrono::Utc>,
@@ -130,12 +136,42 @@ async fn plan_upload(
     }
     let read = read_upload(&bytes).map_err(read_problem)?;
     drop(bytes);
-    let header = read_header(&read.sheet, &params.overrides).map_err(sheet_problem)?;
+    let repo = Repository::new(ctx.d1("DB")?);
+    // A mapping remembered for these headers comes first; what the person chose now wins.
+    let remembered = match header_titles(&read.sheet) {
+        Some((_, titles)) => {
+            let signature = header_signature(&titles);
+            retrying(|| repo.import_mapping(&signature)).await?
+        }
+        None => None,
+    };
+    let mut overrides = remembered.clone().unwrap_or_default();
+    overrides.extend(params.overrides.clone());
+    let mut problem = None;
+    let header = match read_header(&read.sheet, &overrides) {
+        Err(SheetProblem::NoNumberColumn) if params.dry_run => {
+            problem = Some(SheetProblem::NoNumberColumn);
+            map_header(&read.sheet, &overrides).map_err(sheet_problem)?
+        }
+        other => other.map_err(sheet_problem)?,
+    };
     if let Some(range) = merged_header(&read.merged, header.row) {
         return Err(read_problem(ReadProblem::MergedHeader(range)));
     }
+    if problem.is_some() {
+        return Ok(Planned {
+            user,
+            repo,
+            sheet: read.sheet,
+            header,
+            remembered: remembered.is_some(),
+            problem,
+            plans: Vec::new(),
+            versions: HashMap::new(),
+            now: server_now(),
+        });
+    }
 
-    let repo = Repository::new(ctx.d1("DB")?);
     let processes = retrying(|| repo.processes()).await?;
     let team: Vec<Member> = retrying(|| repo.list_users())
         .await?
@@ -181,6 +217,8 @@ async fn plan_upload(
         repo,
         sheet: read.sheet,
         header,
+        remembered: remembered.is_some(),
+        problem: None,
         plans,
         versions,
         now,
@@ -193,6 +231,8 @@ pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
         user,
         repo,
         header,
+        remembered,
+        problem,
         plans,
         versions,
         now,
@@ -212,6 +252,11 @@ pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
                 field: *field,
             })
             .collect(),
+        remembered,
+        problem: problem.map(|problem| ImportProblem {
+            code: problem.code().to_string(),
+            message: problem.message(),
+        }),
         totals,
         rows: plans.iter().map(report_row).collect(),
     };
@@ -260,6 +305,10 @@ pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
         }
         report.batch_id = Some(batch_id);
     }
+    // The mapping of a committed import is proposed again for the next file with these headers.
+    let signature = header_signature(&header.titles);
+    let mapping = mapping_by_key(&header);
+    retrying(|| repo.save_import_mapping(&signature, &mapping, &user.id, now)).await?;
     Ok(json_response(&report, 200))
 }
 
@@ -269,6 +318,9 @@ pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
 pub async fn errors(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
     let params = params(&req)?;
     let planned = plan_upload(&mut req, &ctx, &params).await?;
+    if let Some(problem) = planned.problem {
+        return Err(sheet_problem(problem));
+    }
     let table = errors_table(&planned.sheet, &planned.header, &planned.plans);
     let bytes = write_xlsx(&[table]).map_err(|error| ApiError::Internal(error.to_string()))?;
     Ok(file_response(
