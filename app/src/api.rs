@@ -422,6 +422,15 @@ pub async fn fetch_import_errors(
     download(response, name).await
 }
 
+/// Undoes a committed import (admins): its new orders cancelled, its updates taken back.
+pub async fn undo_import(
+    token: &str,
+    batch_id: &str,
+) -> Result<domain::wire::ImportUndone, ApiError> {
+    let url = format!("/api/admin/import/{batch_id}/undo");
+    decode(send(authorized(Request::post(&url), token)).await?).await
+}
+
 /// A file the server sent, to be saved by the screen that asked for it.
 pub struct Download {
     pub bytes: Vec<u8>,

@@ -601,6 +601,16 @@ pub struct ImportReport {
     pub rows: Vec<ImportRow>,
 }
 
+/// The answer of `POST /api/admin/import/{batch_id}/undo`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportUndone {
+    pub batch_id: String,
+    /// Orders the import had created, now cancelled.
+    pub cancelled: u32,
+    /// Orders the import had updated, now back as they were.
+    pub restored: u32,
+}
+
 /// A sheet-level problem a dry run reports beside its columns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportProblem {

@@ -358,3 +358,42 @@ fn a_remembered_mapping_is_found_again_by_the_headers_as_compared() {
     let remembered = mapping_by_key(&header);
     assert_eq!(read_header(&sheet, &remembered).unwrap(), header);
 }
+
+#[test]
+fn undoing_an_import_cancels_what_it_created_and_restores_what_it_updated() {
+    let mut run = Run::new();
+    let first = run.plan(ImportMode::Both, &sheet(&[ROW_A]), &[]);
+    let created = first[0].after.clone().unwrap();
+    let (processes, actor) = (Processes::standard(), admin());
+    let ctx = Context {
+        processes: &processes,
+        actor: &actor,
+        now: t0(),
+    };
+    let undone = apply_all(&ctx, Some(created.clone()), &undo_mutations(None, &created))
+        .unwrap()
+        .order;
+    assert!(
+        matches!(undone.status, OrderStatus::Cancelled { ref reason, .. } if reason == UNDO_REASON)
+    );
+
+    let mut changed = ROW_A;
+    changed[2] = "李明明";
+    changed[8] = "2027/1/5";
+    changed[9] = "孙磊";
+    let second = run.plan(ImportMode::Update, &sheet(&[changed]), &[created.clone()]);
+    let updated = second[0].after.clone().unwrap();
+    let mutations = undo_mutations(Some(&created), &updated);
+    let restored = apply_all(&ctx, Some(updated.clone()), &mutations)
+        .unwrap()
+        .order;
+    assert_eq!(restored.customer, created.customer);
+    assert_eq!(restored.items, created.items);
+    assert_eq!(restored.expected_delivery, created.expected_delivery);
+    assert_eq!(restored.owner.user_id, created.owner.user_id);
+    assert!(
+        restored.history.len() > updated.history.len(),
+        "the undo is in the history"
+    );
+    assert!(undo_mutations(Some(&created), &created).is_empty());
+}

@@ -211,6 +211,57 @@ test('the failing rows of a dry run download as an xlsx with 错误原因; fixed
   );
 });
 
+test('an admin undoes an import: its new orders cancelled, its updates restored, with history; twice is refused; a changed order blocks it by name', async () => {
+  const header = '订单号,客户,联系人,电话,交期\n';
+  const first = await upload(Buffer.from(`${header}FX-UNDO-003,撤销丙公司,孙三,13900000303,2027-03-03\n`), { dryRun: false });
+  assert.equal(first.status, 200, first.text);
+  const batch = await upload(Buffer.from(
+    `${header}FX-UNDO-001,撤销甲公司,赵一,13900000301,2027-03-01\nFX-UNDO-002,撤销乙公司,钱二,13900000302,2027-03-02\nFX-UNDO-003,撤销丙公司,孙三三,13900000303,2027-04-04\n`,
+  ), { dryRun: false });
+  assert.equal(batch.status, 200, batch.text);
+  assert.deepEqual(batch.json.totals, { create: 2, update: 1, unchanged: 0, error: 0 });
+  const batchId = batch.json.batch_id;
+  const undo = (id, token = admin) => worker.call(`/api/admin/import/${id}/undo`, { method: 'POST', headers: bearer(token) });
+
+  assertRefused(await undo(batchId, sales), 403, 'forbidden');
+  assertRefused(await undo(randomUUID()), 404, 'import_batch_not_found');
+  const done = await undo(batchId);
+  assert.equal(done.status, 200, done.text);
+  assert.deepEqual(done.json, { batch_id: batchId, cancelled: 2, restored: 1 });
+
+  const pulled = await pullAll(sales);
+  for (const number of ['FX-UNDO-001', 'FX-UNDO-002']) {
+    const order = pulled.get(number);
+    assert.equal(order.status.kind, 'cancelled', number);
+    assert.match(order.status.reason, /撤销/);
+  }
+  const restored = pulled.get('FX-UNDO-003');
+  assert.equal(restored.customer.contact, '孙三');
+  assert.equal(restored.expected_delivery, '2027-03-03');
+  assert.equal(restored.status.kind, 'active');
+  assert.ok(restored.history.length > 2, 'the update and its undo are both in the history');
+
+  assertRefused(await undo(batchId), 409, 'import_already_undone');
+
+  // Someone changes an imported order: the undo names it and changes nothing.
+  const third = await upload(Buffer.from(`${header}FX-UNDO-004,撤销丁公司,李四,13900000304,2027-03-04\nFX-UNDO-005,撤销戊公司,周五,13900000305,2027-03-05\n`), { dryRun: false });
+  const touched = pullAll(admin).then((orders) => orders.get('FX-UNDO-004'));
+  const orderId = (await touched).id;
+  const push = await worker.call('/api/sync/push', {
+    json: { device_id: randomUUID(), mutations: [{ seq: 1, device_time: new Date().toISOString(), mutation: { type: 'add_note', order_id: orderId, note_id: randomUUID(), text: '客户来电确认' } }] },
+    headers: bearer(admin),
+  });
+  assert.equal(push.status, 200, push.text);
+  assert.deepEqual(push.json.rejected, []);
+  const blocked = await undo(third.json.batch_id);
+  assertRefused(blocked, 409, 'import_undo_blocked');
+  assert.match(blocked.json.error.message, /FX-UNDO-004/);
+  assert.doesNotMatch(blocked.json.error.message, /FX-UNDO-005/);
+  const after = await pullAll(admin);
+  assert.equal(after.get('FX-UNDO-005').status.kind, 'active', 'nothing undone');
+  assert.equal(after.get('FX-UNDO-004').status.kind, 'active');
+});
+
 test('files that cannot be imported as a whole: a clear 4xx each', async () => {
   const cases = [
     ['truncated.xlsx', 422, 'import_corrupt'],

@@ -139,6 +139,11 @@ test('the column mapping is chosen on the screen and proposed again for the next
   assert.equal(await page.getByTestId('import-problem').count(), 0);
   await page.getByTestId('import-commit').click();
   await page.getByRole('heading', { name: '已导入' }).waitFor();
+  // The admin takes it back at once: the new order is cancelled.
+  await page.getByTestId('import-undo').click();
+  await page.getByText('已撤销：取消了 1 个导入新建的订单，恢复了 0 个被更新的订单。').waitFor();
+  await screenshot(page, 'sheets-undone');
+  assert.deepEqual(await smallTapTargets(page), []);
 
   await page.getByTestId('import-file').setInputFiles(file(['E2E-MAP-1,映射客户甲,赵一,13900000101', 'E2E-MAP-2,映射客户乙,钱二,13900000102']));
   await page.getByTestId('import-dry-run').click();

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use domain::sheet::{Column, ImportMode, RowAction};
-use domain::wire::{ImportReport, ImportRow};
+use domain::wire::{ImportReport, ImportRow, ImportUndone};
 use domain::Role;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -76,6 +76,8 @@ pub fn SheetsPage() -> impl IntoView {
     let mapping = RwSignal::new(HashMap::<String, Option<Column>>::new());
     let problem = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
+    // The answer of an undo of the import just committed.
+    let undone = RwSignal::new(None::<ImportUndone>);
 
     let run = move |dry_run: bool| {
         let (Some(token), Some(chosen)) = (token(), file.get_untracked()) else {
@@ -95,7 +97,10 @@ pub fn SheetsPage() -> impl IntoView {
             .await;
             busy.set(false);
             match answer {
-                Ok(answer) => report.set(Some(answer)),
+                Ok(answer) => {
+                    undone.set(None);
+                    report.set(Some(answer));
+                }
                 Err(error) => problem.set(Some(error)),
             }
             file.set(Some(send_wrapper::SendWrapper::new(chosen)));
@@ -136,6 +141,19 @@ pub fn SheetsPage() -> impl IntoView {
             file.set(Some(send_wrapper::SendWrapper::new(chosen)));
             if let Err(error) = saved {
                 problem.set(Some(error));
+            }
+        });
+    };
+    let undo = move |batch_id: String| {
+        let Some(token) = token() else { return };
+        busy.set(true);
+        problem.set(None);
+        leptos::task::spawn_local(async move {
+            let answer = api::undo_import(&token, &batch_id).await;
+            busy.set(false);
+            match answer {
+                Ok(answer) => undone.set(Some(answer)),
+                Err(error) => problem.set(Some(error)),
             }
         });
     };
@@ -231,6 +249,8 @@ pub fn SheetsPage() -> impl IntoView {
                     commit=move || run(false)
                     download_errors
                     choose
+                    undo
+                    undone
                 />
             })}
         </section>
@@ -244,7 +264,10 @@ fn Report(
     commit: impl Fn() + Send + Sync + Copy + 'static,
     download_errors: impl Fn() + Send + Sync + Copy + 'static,
     choose: impl Fn(String, Option<Column>) + Send + Sync + Copy + 'static,
+    undo: impl Fn(String) + Send + Sync + Copy + 'static,
+    undone: RwSignal<Option<ImportUndone>>,
 ) -> impl IntoView {
+    let batch_id = answer.batch_id.clone();
     let i18n = use_i18n();
     let lang = current_lang(i18n);
     let totals = answer.totals;
@@ -334,6 +357,34 @@ fn Report(
                 >
                     {t!(i18n, sheets_download_errors)}
                 </button>
+            })}
+            {batch_id.map(|batch_id| view! {
+                <Show
+                    when=move || undone.with(Option::is_none)
+                    fallback=move || view! {
+                        <p class="notice" role="status" data-testid="import-undone">
+                            {move || undone.get().map(|answer| t_string!(
+                                i18n,
+                                sheets_undone,
+                                cancelled = answer.cancelled,
+                                restored = answer.restored
+                            ).to_string())}
+                        </p>
+                    }
+                >
+                    <button
+                        type="button"
+                        class="secondary wide"
+                        data-testid="import-undo"
+                        disabled=move || busy.get()
+                        on:click={
+                            let batch_id = batch_id.clone();
+                            move |_| undo(batch_id.clone())
+                        }
+                    >
+                        {t!(i18n, sheets_undo)}
+                    </button>
+                </Show>
             })}
             {committable.then(|| view! {
                 <button

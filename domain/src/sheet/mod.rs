@@ -21,6 +21,7 @@
 //! - Every error names its column (the header as written in the file) and says why in zh/en.
 
 pub mod columns;
+pub mod undo;
 pub mod values;
 
 use std::collections::HashMap;
@@ -40,6 +41,7 @@ use crate::pipeline::{Pipeline, StageId};
 use crate::process_version::Processes;
 
 pub use columns::{header_key, propose_mapping, Column};
+pub use undo::{undo_mutations, UNDO_REASON};
 pub use values::{excel_serial_date, parse_amount, parse_date, parse_phone, parse_quantity, Cell};
 
 /// The most rows one import may carry (more is refused before reading on).

@@ -280,6 +280,7 @@ pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
                     .before
                     .as_ref()
                     .and_then(|b| versions.get(&b.id).copied()),
+                before: plan.before,
                 order,
             })
         })
