@@ -564,6 +564,9 @@ mod live_tests {
 pub struct ImportColumn {
     pub title: String,
     pub field: Option<crate::sheet::Column>,
+    /// The stage whose entry date this column holds (需求确认日期 …), when it is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage_date: Option<crate::i18n::Localized>,
 }
 
 /// One row's result: what it does, or why it cannot (with the header of the column at fault).

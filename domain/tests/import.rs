@@ -5,6 +5,7 @@ mod common;
 
 use std::collections::HashMap;
 
+use chrono::{TimeZone, Utc};
 use common::*;
 use domain::sheet::*;
 use domain::*;
@@ -396,4 +397,95 @@ fn undoing_an_import_cancels_what_it_created_and_restores_what_it_updated() {
         "the undo is in the history"
     );
     assert!(undo_mutations(Some(&created), &created).is_empty());
+}
+
+#[test]
+fn stage_date_columns_give_a_new_order_its_past_and_analytics_counts_it() {
+    let header_row = [
+        "订单号",
+        "客户",
+        "联系人",
+        "电话",
+        "需求确认日期",
+        "合同签订日期",
+        "下单处理日期",
+    ];
+    let row = [
+        "HIS-1",
+        "历史客户",
+        "赵一",
+        "13900000001",
+        "2026/11/1",
+        "2026-11-05",
+        "2026年11月6日",
+    ];
+    let sheet = Sheet {
+        rows: vec![
+            header_row.iter().map(|s| t(s)).collect(),
+            row.iter().map(|s| t(s)).collect(),
+        ],
+    };
+    let processes = Processes::standard();
+    let header = read_header(&sheet, &HashMap::new()).unwrap();
+    assert_eq!(
+        stage_date_columns(&header, processes.current_pipeline())[4..],
+        [
+            Some(StageId::new(stage_ids::REQUIREMENT)),
+            Some(StageId::new(stage_ids::CONTRACT)),
+            Some(StageId::new(stage_ids::ORDER_ENTRY))
+        ]
+    );
+    let plans = Run::new().plan(ImportMode::Both, &sheet, &[]);
+    assert_eq!(plans[0].action, RowAction::Create, "{plans:#?}");
+    let order = plans[0].after.clone().unwrap();
+    assert_eq!(order.stage.0, stage_ids::ORDER_ENTRY);
+    let morning = |d: u32| Utc.with_ymd_and_hms(2026, 11, d, 1, 0, 0).unwrap();
+    assert_eq!(order.created_at, morning(1));
+    let visits: Vec<_> = order
+        .stages
+        .iter()
+        .map(|v| (v.stage.0.as_str(), v.entered_at, v.left_at))
+        .collect();
+    assert_eq!(
+        visits,
+        [
+            (stage_ids::REQUIREMENT, morning(1), Some(morning(5))),
+            (stage_ids::CONTRACT, morning(5), Some(morning(6))),
+            (stage_ids::ORDER_ENTRY, morning(6), None),
+        ]
+    );
+
+    // 分析 counts the imported past: four days in 需求确认, one in 合同签订.
+    let period = analytics::Period {
+        from: date(2026, 11, 1),
+        to: date(2026, 11, 26),
+    };
+    let times = analytics::stage_times([&order], period, processes.current_pipeline());
+    let minutes = |stage: &str| {
+        times
+            .iter()
+            .find(|t| t.stage.0 == stage)
+            .and_then(|t| t.spread)
+            .map(|s| s.p50)
+    };
+    assert_eq!(minutes(stage_ids::REQUIREMENT), Some(4 * 24 * 60));
+    assert_eq!(minutes(stage_ids::CONTRACT), Some(24 * 60));
+    assert_eq!(analytics::started_at(&order), morning(1));
+
+    // Dates that go backwards along the process, or lie ahead, are row errors on their column.
+    let mut backwards = row;
+    backwards[5] = "2026-10-30";
+    let mut ahead = row;
+    ahead[6] = "2027-01-01";
+    for (bad, column) in [(backwards, "合同签订日期"), (ahead, "下单处理日期")] {
+        let sheet = Sheet {
+            rows: vec![
+                header_row.iter().map(|s| t(s)).collect(),
+                bad.iter().map(|s| t(s)).collect(),
+            ],
+        };
+        let plans = Run::new().plan(ImportMode::Both, &sheet, &[]);
+        assert_eq!(plans[0].action, RowAction::Error);
+        assert_eq!(plans[0].column.as_deref(), Some(column), "{plans:#?}");
+    }
 }

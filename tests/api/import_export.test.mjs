@@ -262,6 +262,25 @@ test('an admin undoes an import: its new orders cancelled, its updates restored,
   assert.equal(after.get('FX-UNDO-004').status.kind, 'active');
 });
 
+test('orders come in at a later stage with the dates they entered each stage', async () => {
+  const body = Buffer.from('订单号,客户,联系人,电话,需求确认日期,合同签订日期\nFX-HIS-001,历史甲公司,赵一,13900000401,2026/10/8,2026-10-15\n');
+  const dry = await upload(body);
+  assert.equal(dry.status, 200, dry.text);
+  assert.deepEqual(dry.json.columns.slice(4).map((c) => [c.field ?? null, c.stage_date?.zh]), [[null, '需求确认'], [null, '合同签订']]);
+  const done = await upload(body, { dryRun: false });
+  assert.equal(done.status, 200, done.text);
+  assert.deepEqual(done.json.totals, { create: 1, update: 0, unchanged: 0, error: 0 });
+  const order = (await pullAll(sales)).get('FX-HIS-001');
+  assert.equal(order.stage, 'contract');
+  assert.equal(order.created_at, '2026-10-08T01:00:00Z');
+  assert.deepEqual(order.stages.map((v) => [v.stage, v.entered_at, v.left_at ?? null]), [
+    ['requirement', '2026-10-08T01:00:00Z', '2026-10-15T01:00:00Z'],
+    ['contract', '2026-10-15T01:00:00Z', null],
+  ]);
+  const future = await upload(Buffer.from('订单号,客户,联系人,电话,需求确认日期\nFX-HIS-002,历史乙公司,钱二,13900000402,2099-01-01\n'));
+  assert.deepEqual(future.json.rows.map((r) => [r.action, r.column]), [['error', '需求确认日期']]);
+});
+
 test('files that cannot be imported as a whole: a clear 4xx each', async () => {
   const cases = [
     ['truncated.xlsx', 422, 'import_corrupt'],

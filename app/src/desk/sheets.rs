@@ -328,6 +328,11 @@ fn Report(
                                         }).collect_view()}
                                     </select>
                                 </label>
+                                {column.stage_date.as_ref().filter(|_| current.is_none()).map(|stage| view! {
+                                    <p class="hint" data-testid="import-stage-date">
+                                        {t_string!(i18n, sheets_stage_date, stage = stage.get(lang).to_string()).to_string()}
+                                    </p>
+                                })}
                             </li>
                         }
                     }).collect_view()}

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use domain::sheet::{
     header_signature, header_titles, map_header, mapping_by_key, number_keys, plan_import,
-    read_header, totals, Column, Header, ImportContext, ImportMode, Member, RowAction, RowPlan,
-    Sheet, SheetProblem,
+    read_header, stage_date_columns, totals, Column, Header, ImportContext, ImportMode, Member,
+    RowAction, RowPlan, Sheet, SheetProblem,
 };
 use domain::wire::{ImportColumn, ImportProblem, ImportReport, ImportRow};
 use domain::{Localized, Role};
@@ -101,6 +101,8 @@ struct Planned {
     /// the columns, so the person can choose the number column on the screen.
     problem: Option<SheetProblem>,
     plans: Vec<RowPlan>,
+    /// Per column: the stage whose entry date it holds, by name.
+    stage_dates: Vec<Option<Localized>>,
     versions: HashMap<Uuid, i64>,
     now: chrono::DateTime<chrono::Utc>,
 }
@@ -158,6 +160,12 @@ async fn plan_upload(
     if let Some(range) = merged_header(&read.merged, header.row) {
         return Err(read_problem(ReadProblem::MergedHeader(range)));
     }
+    let processes = retrying(|| repo.processes()).await?;
+    let pipeline = processes.current_pipeline();
+    let stage_dates = stage_date_columns(&header, pipeline)
+        .into_iter()
+        .map(|stage| Some(pipeline.stage(&stage?)?.name.clone()))
+        .collect();
     if problem.is_some() {
         return Ok(Planned {
             user,
@@ -167,12 +175,12 @@ async fn plan_upload(
             remembered: remembered.is_some(),
             problem,
             plans: Vec::new(),
+            stage_dates,
             versions: HashMap::new(),
             now: server_now(),
         });
     }
 
-    let processes = retrying(|| repo.processes()).await?;
     let team: Vec<Member> = retrying(|| repo.list_users())
         .await?
         .into_iter()
@@ -220,6 +228,7 @@ async fn plan_upload(
         remembered: remembered.is_some(),
         problem: None,
         plans,
+        stage_dates,
         versions,
         now,
     })
@@ -234,6 +243,7 @@ pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
         remembered,
         problem,
         plans,
+        stage_dates,
         versions,
         now,
         ..
@@ -247,9 +257,11 @@ pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
             .titles
             .iter()
             .zip(&header.mapping)
-            .map(|(title, field)| ImportColumn {
+            .zip(stage_dates)
+            .map(|((title, field), stage_date)| ImportColumn {
                 title: title.clone(),
                 field: *field,
+                stage_date,
             })
             .collect(),
         remembered,
