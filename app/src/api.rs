@@ -438,13 +438,15 @@ pub struct Download {
     pub name: String,
 }
 
-/// Fetches `/api/export.{format}` with the session.
-pub async fn fetch_export(token: &str, format: &str) -> Result<Download, ApiError> {
-    let response = send(authorized(
-        Request::get(&format!("/api/export.{format}")),
-        token,
-    ))
-    .await?;
+/// Fetches `/api/export.{format}` with the session; `filter` narrows it as the board does
+/// (`BoardFilter::to_query`, empty for every order).
+pub async fn fetch_export(token: &str, format: &str, filter: &str) -> Result<Download, ApiError> {
+    let url = if filter.is_empty() {
+        format!("/api/export.{format}")
+    } else {
+        format!("/api/export.{format}?{filter}")
+    };
+    let response = send(authorized(Request::get(&url), token)).await?;
     let name = format!(
         "orders-{}.{format}",
         domain::business_date(chrono::Utc::now()).format("%Y%m%d")

@@ -364,3 +364,26 @@ test('export: every order as CSV with a BOM and as xlsx; both import back unchan
   assert.equal(xlsxBack.status, 200, xlsxBack.text);
   assert.deepEqual(xlsxBack.json.totals, { create: 0, update: 0, unchanged: pulled.size, error: 0 });
 });
+
+test('export with the board filter: only the orders the board would show, every one of them', async () => {
+  const pulled = await pullAll(sales);
+  const exported = async (query, token = sales) => {
+    const response = await fetch(`${worker.url}/api/export.csv?${query}`, { headers: bearer(token) });
+    assert.equal(response.status, 200);
+    // Read back by the importer's own reader: the numbers of its rows.
+    const back = await upload(Buffer.from(await response.arrayBuffer()));
+    assert.equal(back.status, 200, back.text.slice(0, 300));
+    return new Set(back.json.rows.map((row) => row.number));
+  };
+  const mine = [...pulled.values()].filter((o) => o.owner.user_id === DEMO_SALES.id).map((o) => o.number);
+  assert.ok(mine.length > 0 && mine.length < pulled.size);
+  assert.deepEqual(await exported('mine=1'), new Set(mine));
+  const searched = [...pulled.keys()].filter((number) => number.startsWith('FX-GBK'));
+  assert.deepEqual(await exported(`q=${encodeURIComponent('FX-GBK')}`), new Set(searched));
+  const owner = await exported(`owner=${DEMO_SALES.id}`, admin);
+  assert.deepEqual(owner, new Set(mine), 'owner: the same set whoever asks');
+  const xlsx = await fetch(`${worker.url}/api/export.xlsx?mine=1`, { headers: bearer(sales) });
+  const back = await upload(Buffer.from(await xlsx.arrayBuffer()));
+  assert.equal(back.json.rows.length, mine.length, 'the xlsx holds the same orders');
+});
+

@@ -7,8 +7,9 @@ use std::collections::HashMap;
 
 use domain::sheet::{Column, ImportMode, RowAction};
 use domain::wire::{ImportReport, ImportRow, ImportUndone};
-use domain::Role;
+use domain::{BoardFilter, Role};
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 use wasm_bindgen::JsCast;
 
 use crate::{
@@ -27,6 +28,16 @@ pub fn failing_rows(report: &ImportReport) -> Vec<&ImportRow> {
         .filter(|row| row.action == RowAction::Error)
         .collect()
 }
+
+/// The query names `BoardFilter::to_query` writes.
+const BOARD_FILTER_NAMES: [&str; 6] = [
+    "q",
+    "mine",
+    "overdue",
+    "due_this_week",
+    "after_sales_open",
+    "owner",
+];
 
 /// A dry run may be committed when no row fails and some row changes something.
 pub fn can_commit(report: &ImportReport) -> bool {
@@ -69,6 +80,17 @@ pub fn SheetsPage() -> impl IntoView {
             })
         })
     };
+    // The board's filter when the board sent us here (its 导出筛选结果 link), else none.
+    let query = use_query_map();
+    let board_filter = query.with_untracked(|q| {
+        BoardFilter::from_query(
+            BOARD_FILTER_NAMES
+                .iter()
+                .filter_map(|name| Some((*name, q.get(name)?))),
+        )
+    });
+    let filter_query = StoredValue::new(board_filter.to_query());
+    let filtered = board_filter.is_active();
     let file = RwSignal::new(None::<send_wrapper::SendWrapper<web_sys::File>>);
     let mode = RwSignal::new(ImportMode::Both);
     let report = RwSignal::new(None::<ImportReport>);
@@ -109,11 +131,14 @@ pub fn SheetsPage() -> impl IntoView {
     let download = move |format: &'static str| {
         let Some(token) = token() else { return };
         problem.set(None);
+        let filter_query = filter_query.get_value();
         leptos::task::spawn_local(async move {
-            let saved = api::fetch_export(&token, format).await.and_then(|file| {
-                save_file(&file.bytes, &file.mime, &file.name)
-                    .map_err(|error| ApiError::Unexpected(format!("{error:?}")))
-            });
+            let saved = api::fetch_export(&token, format, &filter_query)
+                .await
+                .and_then(|file| {
+                    save_file(&file.bytes, &file.mime, &file.name)
+                        .map_err(|error| ApiError::Unexpected(format!("{error:?}")))
+                });
             if let Err(error) = saved {
                 problem.set(Some(error));
             }
@@ -194,6 +219,9 @@ pub fn SheetsPage() -> impl IntoView {
             <fieldset class="field-group">
                 <legend>{t!(i18n, sheets_export)}</legend>
                 <p class="hint">{t!(i18n, sheets_export_hint)}</p>
+                {filtered.then(|| view! {
+                    <p class="notice" data-testid="export-filtered">{t!(i18n, sheets_export_filtered)}</p>
+                })}
                 <div class="stack">
                     <button type="button" class="secondary wide" data-testid="export-xlsx" on:click=move |_| download("xlsx")>
                         {t!(i18n, sheets_export_xlsx)}

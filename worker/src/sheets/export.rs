@@ -1,10 +1,12 @@
 //! `GET /api/export.xlsx` and `GET /api/export.csv`: every order the caller may see (every team
-//! member sees every order, as sync's pull does), never a page. The xlsx has four sheets with a
+//! member sees every order, as sync's pull does), or every one the board's filter passes
+//! (`?q=…&mine=1&overdue=1&due_this_week=1&after_sales_open=1&owner=…`), never a page. The xlsx has four sheets with a
 //! frozen header, an autofilter, real dates and numbers and a ¥ format; the CSV is the orders
 //! table in UTF-8 with a BOM, which Excel needs to show Chinese correctly.
 
 use chrono::{Datelike, Timelike};
-use domain::{business_date, business_offset};
+use domain::board::matches;
+use domain::{business_date, business_offset, BoardFilter, Card, Order, Processes};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 use worker::{Request, Response, RouteContext};
 
@@ -27,11 +29,31 @@ fn file_name(extension: &str) -> String {
     )
 }
 
-pub async fn xlsx(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
-    require_user(&req, &ctx).await?;
+/// The orders an export holds: every live order, or those the board's filter passes (the same
+/// `domain::board::matches` the board runs over the same cards), in the query as
+/// `BoardFilter::to_query` writes it.
+async fn matching_orders(
+    req: &Request,
+    ctx: &RouteContext<()>,
+) -> Result<(Vec<Order>, Processes), ApiError> {
+    let user = require_user(req, ctx).await?;
+    let url = req.url().map_err(|e| ApiError::BadQuery(e.to_string()))?;
+    let filter = BoardFilter::from_query(url.query_pairs());
     let repo = Repository::new(ctx.d1("DB")?);
     let processes = retrying(|| repo.processes()).await?;
-    let orders = retrying(|| repo.all_orders()).await?;
+    let mut orders = retrying(|| repo.all_orders()).await?;
+    if filter.is_active() {
+        let today = business_date(server_now());
+        orders.retain(|order| {
+            let card = Card::from_order(order, processes.for_order(order));
+            matches(&card, &filter, &user.id, today)
+        });
+    }
+    Ok((orders, processes))
+}
+
+pub async fn xlsx(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    let (orders, processes) = matching_orders(&req, &ctx).await?;
     let tables = [
         orders_table(&orders, &processes),
         items_table(&orders),
@@ -47,10 +69,7 @@ pub async fn xlsx(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiEr
 }
 
 pub async fn csv(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
-    require_user(&req, &ctx).await?;
-    let repo = Repository::new(ctx.d1("DB")?);
-    let processes = retrying(|| repo.processes()).await?;
-    let orders = retrying(|| repo.all_orders()).await?;
+    let (orders, processes) = matching_orders(&req, &ctx).await?;
     let bytes = write_csv(&orders_table(&orders, &processes)).map_err(internal)?;
     Ok(file_response(
         bytes,
