@@ -80,13 +80,18 @@ function assertRefused(response, status, code) {
   assert.ok(response.json.error.message_en.length > 10, 'an English sentence');
 }
 
-test('admins and managers import, the rulebook judging each row by their roles; a signed-out caller cannot export', async () => {
-  assertRefused(await upload(fixture('orders_gbk.csv'), { token: sales }), 403, 'forbidden');
-  // 周健 is a manager: admitted, but a manager creates no orders, so every row says why.
-  const manager = await upload(fixture('orders_gbk.csv'), { token: await signIn('13906660088') });
-  assert.equal(manager.status, 200, manager.text);
-  assert.deepEqual(manager.json.totals, { create: 0, update: 0, unchanged: 0, error: 5 });
-  assert.ok(manager.json.rows.every((row) => row.code === 'forbidden'), manager.text);
+test('only admins import (no other role may create orders), each refused with the reason; a signed-out caller cannot export', async () => {
+  // 周健 is a manager: the rulebook lets managers create no orders, so the gate refuses up front
+  // with that reason rather than admitting the file and refusing every row.
+  const manager = await signIn('13906660088');
+  for (const token of [sales, manager]) {
+    const refused = await upload(fixture('orders_gbk.csv'), { token });
+    assertRefused(refused, 403, 'forbidden');
+    assert.match(refused.json.error.message, /只有管理员可以导入/);
+    assert.match(refused.json.error.message_en, /Only admins import/);
+    assertRefused(await upload(fixture('orders_gbk.csv'), { token, dryRun: false }), 403, 'forbidden');
+  }
+  assert.equal((await exportCsv(manager)).subarray(0, 3).toString('hex'), 'efbbbf', 'managers export');
   assert.equal((await worker.call('/api/export.csv')).status, 401);
   assertApiError(await upload(fixture('orders_gbk.csv'), { mode: 'sometimes' }), 400, 'bad_query');
 });

@@ -152,3 +152,15 @@ test('the column mapping is chosen on the screen and proposed again for the next
   assert.equal(await page.getByTestId('import-mapping-select').nth(0).inputValue(), 'number');
   assert.deepEqual(problems, []);
 });
+
+test('a manager may export but is told that only admins import, with no import controls', async () => {
+  const { page, problems } = await phonePage(browser, { baseURL: worker.url });
+  await signIn(page, DEMO_TEAM.manager, '/desk/import');
+  await page.getByRole('heading', { name: '导入导出' }).waitFor();
+  await page.getByText('只有管理员可以导入订单').waitFor();
+  assert.equal(await page.getByTestId('import-file').count(), 0);
+  assert.equal(await page.getByTestId('export-xlsx').isVisible(), true);
+  await screenshot(page, 'sheets-manager');
+  assert.deepEqual(await smallTapTargets(page), []);
+  assert.deepEqual(problems, []);
+});

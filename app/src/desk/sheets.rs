@@ -1,5 +1,5 @@
-//! `/desk/import` (导入导出): an admin brings orders in from a spreadsheet and anyone signed in
-//! takes them out. The file goes to the worker as it is — reading and writing spreadsheets is
+//! `/desk/import` (导入导出): an admin brings orders in from a spreadsheet (only admins: an
+//! import creates orders, which no other role may) and anyone signed in takes them out. The file goes to the worker as it is — reading and writing spreadsheets is
 //! the worker's job (`worker/src/sheets/`), never this bundle's. Always a dry run first: its
 //! mapping, totals and failing rows are shown, and 导入 is offered only when no row fails.
 
@@ -68,16 +68,12 @@ pub fn SheetsPage() -> impl IntoView {
             .session
             .with(|session| session.as_ref().map(|session| session.token.clone()))
     };
-    // The worker lets admins and managers import (and checks every row against their roles).
+    // Only admins import: imports create orders, which no other role may (the worker says so too).
     let may_import = move || {
         state.session.with(|session| {
-            session.as_ref().is_some_and(|session| {
-                session
-                    .user
-                    .roles
-                    .iter()
-                    .any(|role| matches!(role, Role::Admin | Role::Manager))
-            })
+            session
+                .as_ref()
+                .is_some_and(|session| session.user.roles.contains(&Role::Admin))
         })
     };
     // The board's filter when the board sent us here (its 导出筛选结果 link), else none.
