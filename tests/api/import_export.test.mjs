@@ -187,8 +187,8 @@ test('rows with errors: each names its line, column and reason, and a commit wri
   assert.deepEqual(blank.json.rows.map((r) => [r.line, r.action]), [[3, 'create'], [5, 'create']]);
 });
 
-test('the failing rows of a dry run download as an xlsx with 错误原因; fixed, that file imports', async () => {
-  const file = Buffer.from('订单号,客户,联系人,交期,业务员\nFX-ERR-001,甲公司,赵一,2027-01-05,王芳\nFX-ERR-002,乙公司,钱二,下个月,王芳\nFX-ERR-003,丙公司,孙三,2027-01-07,张三丰\n');
+test('the failing rows of a dry run download as an xlsx with 错误原因 and 出错的列, which the importer reads back as the same failing rows', async () => {
+  const file = Buffer.from('订单号,客户,联系人,电话,交期,业务员\nFX-ERR-001,甲公司,赵一,13900000501,2027-01-05,王芳\nFX-ERR-002,乙公司,钱二,13900000502,下个月,王芳\nFX-ERR-003,丙公司,孙三,13900000503,2027-01-07,张三丰\n');
   const response = await fetch(`${worker.url}/api/admin/import/errors?mode=both`, {
     method: 'POST',
     body: file,
@@ -204,7 +204,7 @@ test('the failing rows of a dry run download as an xlsx with 错误原因; fixed
   const again = await upload(sheet);
   assert.equal(again.status, 200, again.text);
   assert.deepEqual(again.json.columns.map((c) => [c.title, c.field ?? null]), [
-    ['订单号', 'number'], ['客户', 'company'], ['联系人', 'contact'], ['交期', 'due_date'], ['业务员', 'owner'], ['错误原因', null], ['出错的列', null],
+    ['订单号', 'number'], ['客户', 'company'], ['联系人', 'contact'], ['电话', 'phone'], ['交期', 'due_date'], ['业务员', 'owner'], ['错误原因', null], ['出错的列', null],
   ]);
   assert.deepEqual(again.json.rows.map((r) => [r.number, r.action, r.column]), [
     ['FX-ERR-002', 'error', '交期'], ['FX-ERR-003', 'error', '业务员'],

@@ -133,6 +133,12 @@ test('the column mapping is chosen on the screen and proposed again for the next
   assert.equal(await selects.nth(1).inputValue(), 'company');
   await screenshot(page, 'sheets-mapping');
   assert.deepEqual(await smallTapTargets(page), []);
+  // The narrowest phones: still 44 px targets, nothing wider than the screen.
+  await page.setViewportSize({ width: 360, height: 740 });
+  assert.deepEqual(await smallTapTargets(page), []);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'no sideways scrolling at 360 px');
+  await screenshot(page, 'sheets-mapping-360');
+  await page.setViewportSize({ width: 390, height: 844 });
 
   await selects.nth(0).selectOption('number');
   await page.getByText('新建 1 · 更新 0 · 不变 0 · 错误 0').waitFor();

@@ -305,17 +305,20 @@ fn Report(
     view! {
         <div class="import-report" data-testid="import-report">
             <h2>{outcome}</h2>
-            <p data-testid="import-totals">
-                {t_string!(
-                    i18n,
-                    sheets_totals,
-                    create = totals.create,
-                    update = totals.update,
-                    unchanged = totals.unchanged,
-                    error = totals.error
-                )
-                .to_string()}
-            </p>
+            // No totals beside a sheet-level problem: no row was planned.
+            {answer.problem.is_none().then(|| view! {
+                <p data-testid="import-totals">
+                    {t_string!(
+                        i18n,
+                        sheets_totals,
+                        create = totals.create,
+                        update = totals.update,
+                        unchanged = totals.unchanged,
+                        error = totals.error
+                    )
+                    .to_string()}
+                </p>
+            })}
             {answer.problem.as_ref().map(|problem| view! {
                 <p class="notice notice-warn" role="alert" data-testid="import-problem">
                     {problem.message.get(lang).to_string()}
