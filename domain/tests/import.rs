@@ -382,7 +382,11 @@ fn undoing_an_import_cancels_what_it_created_and_restores_what_it_updated() {
     changed[2] = "李明明";
     changed[8] = "2027/1/5";
     changed[9] = "孙磊";
-    let second = run.plan(ImportMode::Update, &sheet(&[changed]), &[created.clone()]);
+    let second = run.plan(
+        ImportMode::Update,
+        &sheet(&[changed]),
+        std::slice::from_ref(&created),
+    );
     let updated = second[0].after.clone().unwrap();
     let mutations = undo_mutations(Some(&created), &updated);
     let restored = apply_all(&ctx, Some(updated.clone()), &mutations)
