@@ -356,28 +356,79 @@ pub async fn migrate_orders(
 
 // ---- spreadsheets (worker/src/sheets/) ----------------------------------------------------------
 
+fn import_query(mode: domain::sheet::ImportMode) -> &'static str {
+    match mode {
+        domain::sheet::ImportMode::Create => "create",
+        domain::sheet::ImportMode::Update => "update",
+        domain::sheet::ImportMode::Both => "both",
+    }
+}
+
+/// The person's column choices as `&map=…` (nothing when they chose none).
+fn map_query(
+    mapping: &std::collections::HashMap<String, Option<domain::sheet::Column>>,
+) -> Result<String, ApiError> {
+    if mapping.is_empty() {
+        return Ok(String::new());
+    }
+    let chosen =
+        serde_json::to_string(mapping).map_err(|error| ApiError::Unexpected(error.to_string()))?;
+    Ok(format!(
+        "&map={}",
+        String::from(js_sys::encode_uri_component(&chosen))
+    ))
+}
+
 /// Sends the chosen file to the worker for a dry run (`dry_run`) or the commit of an import.
 pub async fn import_sheet(
     token: &str,
     file: &web_sys::File,
     mode: domain::sheet::ImportMode,
     dry_run: bool,
+    mapping: &std::collections::HashMap<String, Option<domain::sheet::Column>>,
 ) -> Result<domain::wire::ImportReport, ApiError> {
-    let mode = match mode {
-        domain::sheet::ImportMode::Create => "create",
-        domain::sheet::ImportMode::Update => "update",
-        domain::sheet::ImportMode::Both => "both",
-    };
-    let url = format!(
-        "/api/admin/import?mode={mode}&dry_run={}",
+    let mut url = format!(
+        "/api/admin/import?mode={}&dry_run={}",
+        import_query(mode),
         if dry_run { 1 } else { 0 }
     );
+    url.push_str(&map_query(mapping)?);
     let request = authorized(Request::post(&url), token)
         .header("Content-Type", "application/octet-stream")
         .body(wasm_bindgen::JsValue::from(file.clone()))
         .map_err(|error| ApiError::Unexpected(error.to_string()))?;
     let response = request.send().await.map_err(|_| ApiError::Network)?;
     decode(response).await
+}
+
+/// The dry run's failing rows of the chosen file as an .xlsx with 错误原因, to fix in Excel.
+pub async fn fetch_import_errors(
+    token: &str,
+    file: &web_sys::File,
+    mode: domain::sheet::ImportMode,
+    mapping: &std::collections::HashMap<String, Option<domain::sheet::Column>>,
+) -> Result<Download, ApiError> {
+    let mut url = format!("/api/admin/import/errors?mode={}", import_query(mode));
+    url.push_str(&map_query(mapping)?);
+    let request = authorized(Request::post(&url), token)
+        .header("Content-Type", "application/octet-stream")
+        .body(wasm_bindgen::JsValue::from(file.clone()))
+        .map_err(|error| ApiError::Unexpected(error.to_string()))?;
+    let response = request.send().await.map_err(|_| ApiError::Network)?;
+    let name = format!(
+        "import-errors-{}.xlsx",
+        domain::business_date(chrono::Utc::now()).format("%Y%m%d")
+    );
+    download(response, name).await
+}
+
+/// Undoes a committed import (admins): its new orders cancelled, its updates taken back.
+pub async fn undo_import(
+    token: &str,
+    batch_id: &str,
+) -> Result<domain::wire::ImportUndone, ApiError> {
+    let url = format!("/api/admin/import/{batch_id}/undo");
+    decode(send(authorized(Request::post(&url), token)).await?).await
 }
 
 /// A file the server sent, to be saved by the screen that asked for it.
@@ -387,13 +438,24 @@ pub struct Download {
     pub name: String,
 }
 
-/// Fetches `/api/export.{format}` with the session.
-pub async fn fetch_export(token: &str, format: &str) -> Result<Download, ApiError> {
-    let response = send(authorized(
-        Request::get(&format!("/api/export.{format}")),
-        token,
-    ))
-    .await?;
+/// Fetches `/api/export.{format}` with the session; `filter` narrows it as the board does
+/// (`BoardFilter::to_query`, empty for every order).
+pub async fn fetch_export(token: &str, format: &str, filter: &str) -> Result<Download, ApiError> {
+    let url = if filter.is_empty() {
+        format!("/api/export.{format}")
+    } else {
+        format!("/api/export.{format}?{filter}")
+    };
+    let response = send(authorized(Request::get(&url), token)).await?;
+    let name = format!(
+        "orders-{}.{format}",
+        domain::business_date(chrono::Utc::now()).format("%Y%m%d")
+    );
+    download(response, name).await
+}
+
+/// A file answer as a `Download` named `name`, or the error the server sent instead.
+async fn download(response: Response, name: String) -> Result<Download, ApiError> {
     if !response.ok() {
         let status = response.status();
         return Err(match decode::<serde_json::Value>(response).await {
@@ -409,9 +471,5 @@ pub async fn fetch_export(token: &str, format: &str) -> Result<Download, ApiErro
         .binary()
         .await
         .map_err(|error| ApiError::Unexpected(error.to_string()))?;
-    let name = format!(
-        "orders-{}.{format}",
-        domain::business_date(chrono::Utc::now()).format("%Y%m%d")
-    );
     Ok(Download { bytes, mime, name })
 }

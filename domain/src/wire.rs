@@ -564,6 +564,9 @@ mod live_tests {
 pub struct ImportColumn {
     pub title: String,
     pub field: Option<crate::sheet::Column>,
+    /// The stage whose entry date this column holds (需求确认日期 …), when it is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage_date: Option<crate::i18n::Localized>,
 }
 
 /// One row's result: what it does, or why it cannot (with the header of the column at fault).
@@ -590,6 +593,30 @@ pub struct ImportReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<String>,
     pub columns: Vec<ImportColumn>,
+    /// The mapping was the one remembered from an earlier import of a file with these headers.
+    #[serde(default)]
+    pub remembered: bool,
+    /// Why no row was planned, when the sheet as mapped cannot be imported (no order number
+    /// column): the columns are still given, so the person can map one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<ImportProblem>,
     pub totals: crate::sheet::ImportTotals,
     pub rows: Vec<ImportRow>,
+}
+
+/// The answer of `POST /api/admin/import/{batch_id}/undo`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportUndone {
+    pub batch_id: String,
+    /// Orders the import had created, now cancelled.
+    pub cancelled: u32,
+    /// Orders the import had updated, now back as they were.
+    pub restored: u32,
+}
+
+/// A sheet-level problem a dry run reports beside its columns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportProblem {
+    pub code: String,
+    pub message: crate::i18n::Localized,
 }

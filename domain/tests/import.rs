@@ -5,6 +5,7 @@ mod common;
 
 use std::collections::HashMap;
 
+use chrono::{TimeZone, Utc};
 use common::*;
 use domain::sheet::*;
 use domain::*;
@@ -313,4 +314,182 @@ fn sheets_that_are_not_order_lists_are_refused_whole() {
         read_header(&numbered, &chosen).unwrap().mapping,
         vec![Some(Column::Number), Some(Column::Company)]
     );
+}
+
+#[test]
+fn a_remembered_mapping_is_found_again_by_the_headers_as_compared() {
+    let titles = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let typed = header_signature(&titles(&["编号", "单价（元）", "Customer"]));
+    assert_eq!(
+        typed,
+        header_signature(&titles(&["编号 ", "单价(元)", "customer"]))
+    );
+    assert_ne!(
+        typed,
+        header_signature(&titles(&["单价（元）", "编号", "Customer"])),
+        "columns in another order are another header"
+    );
+
+    // What the person chose (编号 is the number, 客户 is ignored) comes back as overrides.
+    let sheet = Sheet {
+        rows: vec![
+            vec![t("编号"), t("客户"), t("联系人")],
+            vec![t("M-1"), t("甲"), t("乙")],
+        ],
+    };
+    assert_eq!(
+        read_header(&sheet, &HashMap::new()),
+        Err(SheetProblem::NoNumberColumn)
+    );
+    let shown = map_header(&sheet, &HashMap::new()).unwrap();
+    assert_eq!(
+        shown.mapping,
+        [None, Some(Column::Company), Some(Column::Contact)]
+    );
+    let chosen: HashMap<String, Option<Column>> = [
+        ("编号".to_string(), Some(Column::Number)),
+        ("客户".to_string(), None),
+    ]
+    .into();
+    let header = read_header(&sheet, &chosen).unwrap();
+    assert_eq!(
+        header.mapping,
+        [Some(Column::Number), None, Some(Column::Contact)]
+    );
+    let remembered = mapping_by_key(&header);
+    assert_eq!(read_header(&sheet, &remembered).unwrap(), header);
+}
+
+#[test]
+fn undoing_an_import_cancels_what_it_created_and_restores_what_it_updated() {
+    let mut run = Run::new();
+    let first = run.plan(ImportMode::Both, &sheet(&[ROW_A]), &[]);
+    let created = first[0].after.clone().unwrap();
+    let (processes, actor) = (Processes::standard(), admin());
+    let ctx = Context {
+        processes: &processes,
+        actor: &actor,
+        now: t0(),
+    };
+    let undone = apply_all(&ctx, Some(created.clone()), &undo_mutations(None, &created))
+        .unwrap()
+        .order;
+    assert!(
+        matches!(undone.status, OrderStatus::Cancelled { ref reason, .. } if reason == UNDO_REASON)
+    );
+
+    let mut changed = ROW_A;
+    changed[2] = "李明明";
+    changed[8] = "2027/1/5";
+    changed[9] = "孙磊";
+    let second = run.plan(
+        ImportMode::Update,
+        &sheet(&[changed]),
+        std::slice::from_ref(&created),
+    );
+    let updated = second[0].after.clone().unwrap();
+    let mutations = undo_mutations(Some(&created), &updated);
+    let restored = apply_all(&ctx, Some(updated.clone()), &mutations)
+        .unwrap()
+        .order;
+    assert_eq!(restored.customer, created.customer);
+    assert_eq!(restored.items, created.items);
+    assert_eq!(restored.expected_delivery, created.expected_delivery);
+    assert_eq!(restored.owner.user_id, created.owner.user_id);
+    assert!(
+        restored.history.len() > updated.history.len(),
+        "the undo is in the history"
+    );
+    assert!(undo_mutations(Some(&created), &created).is_empty());
+}
+
+#[test]
+fn stage_date_columns_give_a_new_order_its_past_and_analytics_counts_it() {
+    let header_row = [
+        "订单号",
+        "客户",
+        "联系人",
+        "电话",
+        "需求确认日期",
+        "合同签订日期",
+        "下单处理日期",
+    ];
+    let row = [
+        "HIS-1",
+        "历史客户",
+        "赵一",
+        "13900000001",
+        "2026/11/1",
+        "2026-11-05",
+        "2026年11月6日",
+    ];
+    let sheet = Sheet {
+        rows: vec![
+            header_row.iter().map(|s| t(s)).collect(),
+            row.iter().map(|s| t(s)).collect(),
+        ],
+    };
+    let processes = Processes::standard();
+    let header = read_header(&sheet, &HashMap::new()).unwrap();
+    assert_eq!(
+        stage_date_columns(&header, processes.current_pipeline())[4..],
+        [
+            Some(StageId::new(stage_ids::REQUIREMENT)),
+            Some(StageId::new(stage_ids::CONTRACT)),
+            Some(StageId::new(stage_ids::ORDER_ENTRY))
+        ]
+    );
+    let plans = Run::new().plan(ImportMode::Both, &sheet, &[]);
+    assert_eq!(plans[0].action, RowAction::Create, "{plans:#?}");
+    let order = plans[0].after.clone().unwrap();
+    assert_eq!(order.stage.0, stage_ids::ORDER_ENTRY);
+    let morning = |d: u32| Utc.with_ymd_and_hms(2026, 11, d, 1, 0, 0).unwrap();
+    assert_eq!(order.created_at, morning(1));
+    let visits: Vec<_> = order
+        .stages
+        .iter()
+        .map(|v| (v.stage.0.as_str(), v.entered_at, v.left_at))
+        .collect();
+    assert_eq!(
+        visits,
+        [
+            (stage_ids::REQUIREMENT, morning(1), Some(morning(5))),
+            (stage_ids::CONTRACT, morning(5), Some(morning(6))),
+            (stage_ids::ORDER_ENTRY, morning(6), None),
+        ]
+    );
+
+    // 分析 counts the imported past: four days in 需求确认, one in 合同签订.
+    let period = analytics::Period {
+        from: date(2026, 11, 1),
+        to: date(2026, 11, 26),
+    };
+    let times = analytics::stage_times([&order], period, processes.current_pipeline());
+    let minutes = |stage: &str| {
+        times
+            .iter()
+            .find(|t| t.stage.0 == stage)
+            .and_then(|t| t.spread)
+            .map(|s| s.p50)
+    };
+    assert_eq!(minutes(stage_ids::REQUIREMENT), Some(4 * 24 * 60));
+    assert_eq!(minutes(stage_ids::CONTRACT), Some(24 * 60));
+    assert_eq!(analytics::started_at(&order), morning(1));
+
+    // Dates that go backwards along the process, or lie ahead, are row errors on their column.
+    let mut backwards = row;
+    backwards[5] = "2026-10-30";
+    let mut ahead = row;
+    ahead[6] = "2027-01-01";
+    for (bad, column) in [(backwards, "合同签订日期"), (ahead, "下单处理日期")] {
+        let sheet = Sheet {
+            rows: vec![
+                header_row.iter().map(|s| t(s)).collect(),
+                bad.iter().map(|s| t(s)).collect(),
+            ],
+        };
+        let plans = Run::new().plan(ImportMode::Both, &sheet, &[]);
+        assert_eq!(plans[0].action, RowAction::Error);
+        assert_eq!(plans[0].column.as_deref(), Some(column), "{plans:#?}");
+    }
 }

@@ -80,13 +80,18 @@ function assertRefused(response, status, code) {
   assert.ok(response.json.error.message_en.length > 10, 'an English sentence');
 }
 
-test('admins and managers import, the rulebook judging each row by their roles; a signed-out caller cannot export', async () => {
-  assertRefused(await upload(fixture('orders_gbk.csv'), { token: sales }), 403, 'forbidden');
-  // 周健 is a manager: admitted, but a manager creates no orders, so every row says why.
-  const manager = await upload(fixture('orders_gbk.csv'), { token: await signIn('13906660088') });
-  assert.equal(manager.status, 200, manager.text);
-  assert.deepEqual(manager.json.totals, { create: 0, update: 0, unchanged: 0, error: 5 });
-  assert.ok(manager.json.rows.every((row) => row.code === 'forbidden'), manager.text);
+test('only admins import (no other role may create orders), each refused with the reason; a signed-out caller cannot export', async () => {
+  // 周健 is a manager: the rulebook lets managers create no orders, so the gate refuses up front
+  // with that reason rather than admitting the file and refusing every row.
+  const manager = await signIn('13906660088');
+  for (const token of [sales, manager]) {
+    const refused = await upload(fixture('orders_gbk.csv'), { token });
+    assertRefused(refused, 403, 'forbidden');
+    assert.match(refused.json.error.message, /只有管理员可以导入/);
+    assert.match(refused.json.error.message_en, /Only admins import/);
+    assertRefused(await upload(fixture('orders_gbk.csv'), { token, dryRun: false }), 403, 'forbidden');
+  }
+  assert.equal((await exportCsv(manager)).subarray(0, 3).toString('hex'), 'efbbbf', 'managers export');
   assert.equal((await worker.call('/api/export.csv')).status, 401);
   assertApiError(await upload(fixture('orders_gbk.csv'), { mode: 'sometimes' }), 400, 'bad_query');
 });
@@ -182,6 +187,105 @@ test('rows with errors: each names its line, column and reason, and a commit wri
   assert.deepEqual(blank.json.rows.map((r) => [r.line, r.action]), [[3, 'create'], [5, 'create']]);
 });
 
+test('the failing rows of a dry run download as an xlsx with 错误原因 and 出错的列, which the importer reads back as the same failing rows', async () => {
+  const file = Buffer.from('订单号,客户,联系人,电话,交期,业务员\nFX-ERR-001,甲公司,赵一,13900000501,2027-01-05,王芳\nFX-ERR-002,乙公司,钱二,13900000502,下个月,王芳\nFX-ERR-003,丙公司,孙三,13900000503,2027-01-07,张三丰\n');
+  const response = await fetch(`${worker.url}/api/admin/import/errors?mode=both`, {
+    method: 'POST',
+    body: file,
+    headers: { ...bearer(admin), 'content-type': 'application/octet-stream' },
+  });
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type'), /spreadsheetml/);
+  assert.match(response.headers.get('content-disposition'), /attachment; filename="import-errors-\d{8}\.xlsx"/);
+  const sheet = Buffer.from(await response.arrayBuffer());
+
+  // Read back by the importer: the file's own columns, then 错误原因 and 出错的列 (not imported),
+  // and only the two failing rows, still failing for the same reasons.
+  const again = await upload(sheet);
+  assert.equal(again.status, 200, again.text);
+  assert.deepEqual(again.json.columns.map((c) => [c.title, c.field ?? null]), [
+    ['订单号', 'number'], ['客户', 'company'], ['联系人', 'contact'], ['电话', 'phone'], ['交期', 'due_date'], ['业务员', 'owner'], ['错误原因', null], ['出错的列', null],
+  ]);
+  assert.deepEqual(again.json.rows.map((r) => [r.number, r.action, r.column]), [
+    ['FX-ERR-002', 'error', '交期'], ['FX-ERR-003', 'error', '业务员'],
+  ]);
+  assertRefused(
+    await worker.call('/api/admin/import/errors', { method: 'POST', body: file, headers: { ...bearer(sales), 'content-type': 'application/octet-stream' } }),
+    403,
+    'forbidden',
+  );
+});
+
+test('an admin undoes an import: its new orders cancelled, its updates restored, with history; twice is refused; a changed order blocks it by name', async () => {
+  const header = '订单号,客户,联系人,电话,交期\n';
+  const first = await upload(Buffer.from(`${header}FX-UNDO-003,撤销丙公司,孙三,13900000303,2027-03-03\n`), { dryRun: false });
+  assert.equal(first.status, 200, first.text);
+  const batch = await upload(Buffer.from(
+    `${header}FX-UNDO-001,撤销甲公司,赵一,13900000301,2027-03-01\nFX-UNDO-002,撤销乙公司,钱二,13900000302,2027-03-02\nFX-UNDO-003,撤销丙公司,孙三三,13900000303,2027-04-04\n`,
+  ), { dryRun: false });
+  assert.equal(batch.status, 200, batch.text);
+  assert.deepEqual(batch.json.totals, { create: 2, update: 1, unchanged: 0, error: 0 });
+  const batchId = batch.json.batch_id;
+  const undo = (id, token = admin) => worker.call(`/api/admin/import/${id}/undo`, { method: 'POST', headers: bearer(token) });
+
+  assertRefused(await undo(batchId, sales), 403, 'forbidden');
+  assertRefused(await undo(randomUUID()), 404, 'import_batch_not_found');
+  const done = await undo(batchId);
+  assert.equal(done.status, 200, done.text);
+  assert.deepEqual(done.json, { batch_id: batchId, cancelled: 2, restored: 1 });
+
+  const pulled = await pullAll(sales);
+  for (const number of ['FX-UNDO-001', 'FX-UNDO-002']) {
+    const order = pulled.get(number);
+    assert.equal(order.status.kind, 'cancelled', number);
+    assert.match(order.status.reason, /撤销/);
+  }
+  const restored = pulled.get('FX-UNDO-003');
+  assert.equal(restored.customer.contact, '孙三');
+  assert.equal(restored.expected_delivery, '2027-03-03');
+  assert.equal(restored.status.kind, 'active');
+  assert.ok(restored.history.length > 2, 'the update and its undo are both in the history');
+
+  assertRefused(await undo(batchId), 409, 'import_already_undone');
+
+  // Someone changes an imported order: the undo names it and changes nothing.
+  const third = await upload(Buffer.from(`${header}FX-UNDO-004,撤销丁公司,李四,13900000304,2027-03-04\nFX-UNDO-005,撤销戊公司,周五,13900000305,2027-03-05\n`), { dryRun: false });
+  const touched = pullAll(admin).then((orders) => orders.get('FX-UNDO-004'));
+  const orderId = (await touched).id;
+  const push = await worker.call('/api/sync/push', {
+    json: { device_id: randomUUID(), mutations: [{ seq: 1, device_time: new Date().toISOString(), mutation: { type: 'add_note', order_id: orderId, note_id: randomUUID(), text: '客户来电确认' } }] },
+    headers: bearer(admin),
+  });
+  assert.equal(push.status, 200, push.text);
+  assert.deepEqual(push.json.rejected, []);
+  const blocked = await undo(third.json.batch_id);
+  assertRefused(blocked, 409, 'import_undo_blocked');
+  assert.match(blocked.json.error.message, /FX-UNDO-004/);
+  assert.doesNotMatch(blocked.json.error.message, /FX-UNDO-005/);
+  const after = await pullAll(admin);
+  assert.equal(after.get('FX-UNDO-005').status.kind, 'active', 'nothing undone');
+  assert.equal(after.get('FX-UNDO-004').status.kind, 'active');
+});
+
+test('orders come in at a later stage with the dates they entered each stage', async () => {
+  const body = Buffer.from('订单号,客户,联系人,电话,需求确认日期,合同签订日期\nFX-HIS-001,历史甲公司,赵一,13900000401,2026/10/8,2026-10-15\n');
+  const dry = await upload(body);
+  assert.equal(dry.status, 200, dry.text);
+  assert.deepEqual(dry.json.columns.slice(4).map((c) => [c.field ?? null, c.stage_date?.zh]), [[null, '需求确认'], [null, '合同签订']]);
+  const done = await upload(body, { dryRun: false });
+  assert.equal(done.status, 200, done.text);
+  assert.deepEqual(done.json.totals, { create: 1, update: 0, unchanged: 0, error: 0 });
+  const order = (await pullAll(sales)).get('FX-HIS-001');
+  assert.equal(order.stage, 'contract');
+  assert.equal(order.created_at, '2026-10-08T01:00:00Z');
+  assert.deepEqual(order.stages.map((v) => [v.stage, v.entered_at, v.left_at ?? null]), [
+    ['requirement', '2026-10-08T01:00:00Z', '2026-10-15T01:00:00Z'],
+    ['contract', '2026-10-15T01:00:00Z', null],
+  ]);
+  const future = await upload(Buffer.from('订单号,客户,联系人,电话,需求确认日期\nFX-HIS-002,历史乙公司,钱二,13900000402,2099-01-01\n'));
+  assert.deepEqual(future.json.rows.map((r) => [r.action, r.column]), [['error', '需求确认日期']]);
+});
+
 test('files that cannot be imported as a whole: a clear 4xx each', async () => {
   const cases = [
     ['truncated.xlsx', 422, 'import_corrupt'],
@@ -205,17 +309,43 @@ test('files that cannot be imported as a whole: a clear 4xx each', async () => {
   const rows = ['订单号,客户'];
   for (let i = 0; i <= 20000; i++) rows.push(`BIG-${i},公司${i}`);
   assertRefused(await upload(Buffer.from(rows.join('\n'))), 413, 'import_too_many_rows');
-  assertRefused(await upload(Buffer.from('客户,电话\n甲,12345\n')), 422, 'import_no_number_column');
+  assertRefused(await upload(Buffer.from('客户,电话\n甲,12345\n'), { dryRun: false }), 422, 'import_no_number_column');
   assertRefused(await upload(Buffer.alloc(0)), 422, 'import_empty');
 });
 
-test('the admin may map a header the synonyms do not know', async () => {
-  const body = Buffer.from('编号,客户,联系人,电话\nFX-MAP-001,庚公司,孙七,13900000007\n');
+test('the admin maps a header the synonyms do not know; the mapping is proposed again for the same headers', async () => {
+  const body = Buffer.from('编号,客户,联系人,电话,颜色\nFX-MAP-001,庚公司,孙七,13900000007,红\n');
+  // A dry run says what is missing beside the columns, so the screen can offer the choice.
   const proposed = await upload(body);
-  assertRefused(proposed, 422, 'import_no_number_column');
-  const mapped = await upload(body, { map: { 编号: 'number' } });
+  assert.equal(proposed.status, 200, proposed.text);
+  assert.equal(proposed.json.problem.code, 'import_no_number_column');
+  assert.match(proposed.json.problem.message.zh, /订单号/);
+  assert.deepEqual(proposed.json.columns.map((c) => c.field ?? null), [null, 'company', 'contact', 'phone', null]);
+  assert.deepEqual(proposed.json.rows, []);
+  assert.equal(proposed.json.remembered, false);
+  assertRefused(await upload(body, { dryRun: false }), 422, 'import_no_number_column');
+
+  const map = { 编号: 'number', 联系人: null };
+  const mapped = await upload(body, { map });
   assert.equal(mapped.status, 200, mapped.text);
-  assert.deepEqual(actions(mapped.json), ['create']);
+  assert.equal(mapped.json.problem, undefined);
+  assert.deepEqual(actions(mapped.json), ['error'], 'the contact is ignored now, and required');
+  const withContact = { 编号: 'number' };
+  const done = await upload(body, { map: withContact, dryRun: false });
+  assert.equal(done.status, 200, done.text);
+  assert.deepEqual(actions(done.json), ['create']);
+
+  // The next file with these headers (spelled a little differently) gets the mapping back.
+  const next = Buffer.from('编号 ,客户,联系人,电话,颜色\nFX-MAP-001,庚公司,孙七,13900000007,红\nFX-MAP-002,辛公司,周八,13900000008,蓝\n');
+  const again = await upload(next);
+  assert.equal(again.status, 200, again.text);
+  assert.equal(again.json.remembered, true);
+  assert.deepEqual(again.json.columns.map((c) => c.field ?? null), ['number', 'company', 'contact', 'phone', null]);
+  assert.deepEqual(actions(again.json), ['unchanged', 'create']);
+  // Other headers: nothing remembered.
+  const other = await upload(Buffer.from('编号,客户\nFX-MAP-003,壬公司\n'));
+  assert.equal(other.json.remembered, false);
+  assert.equal(other.json.problem.code, 'import_no_number_column');
 });
 
 test('export: every order as CSV with a BOM and as xlsx; both import back unchanged', async () => {
@@ -239,3 +369,26 @@ test('export: every order as CSV with a BOM and as xlsx; both import back unchan
   assert.equal(xlsxBack.status, 200, xlsxBack.text);
   assert.deepEqual(xlsxBack.json.totals, { create: 0, update: 0, unchanged: pulled.size, error: 0 });
 });
+
+test('export with the board filter: only the orders the board would show, every one of them', async () => {
+  const pulled = await pullAll(sales);
+  const exported = async (query, token = sales) => {
+    const response = await fetch(`${worker.url}/api/export.csv?${query}`, { headers: bearer(token) });
+    assert.equal(response.status, 200);
+    // Read back by the importer's own reader: the numbers of its rows.
+    const back = await upload(Buffer.from(await response.arrayBuffer()));
+    assert.equal(back.status, 200, back.text.slice(0, 300));
+    return new Set(back.json.rows.map((row) => row.number));
+  };
+  const mine = [...pulled.values()].filter((o) => o.owner.user_id === DEMO_SALES.id).map((o) => o.number);
+  assert.ok(mine.length > 0 && mine.length < pulled.size);
+  assert.deepEqual(await exported('mine=1'), new Set(mine));
+  const searched = [...pulled.keys()].filter((number) => number.startsWith('FX-GBK'));
+  assert.deepEqual(await exported(`q=${encodeURIComponent('FX-GBK')}`), new Set(searched));
+  const owner = await exported(`owner=${DEMO_SALES.id}`, admin);
+  assert.deepEqual(owner, new Set(mine), 'owner: the same set whoever asks');
+  const xlsx = await fetch(`${worker.url}/api/export.xlsx?mine=1`, { headers: bearer(sales) });
+  const back = await upload(Buffer.from(await xlsx.arrayBuffer()));
+  assert.equal(back.json.rows.length, mine.length, 'the xlsx holds the same orders');
+});
+

@@ -69,6 +69,20 @@ test('an admin imports 200 rows: the dry run shows three failing rows, fixed, im
   await screenshot(page, 'sheets-dry-run-errors');
   assert.deepEqual(await smallTapTargets(page), []);
 
+  // The failing rows download as an xlsx with 错误原因; imported again as it is, the repeated
+  // number is no longer repeated and the other two still fail.
+  const [errorsDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('import-errors-download').click()]);
+  assert.match(errorsDownload.suggestedFilename(), /^import-errors-\d{8}\.xlsx$/);
+  const errorSheet = readFileSync(await errorsDownload.path());
+  await page.getByTestId('import-file').setInputFiles({
+    name: 'errors.xlsx',
+    mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    buffer: errorSheet,
+  });
+  await page.getByTestId('import-dry-run').click();
+  await page.getByText('新建 1 · 更新 0 · 不变 0 · 错误 2').waitFor();
+  assert.match(await page.getByTestId('import-errors').innerText(), /第 2 行[\s\S]*张三丰[\s\S]*第 3 行[\s\S]*下个月/);
+
   await page.getByTestId('import-file').setInputFiles(sheet({ broken: false }));
   await page.getByTestId('import-dry-run').click();
   await page.getByText('新建 200 · 更新 0 · 不变 0 · 错误 0').waitFor();
@@ -98,5 +112,61 @@ test('an admin imports 200 rows: the dry run shows three failing rows, fixed, im
   assert.deepEqual([...csv.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
   const exported = csv.toString('utf8');
   for (const number of numbers) assert.ok(exported.includes(number), `${number} exported`);
+  assert.deepEqual(problems, []);
+});
+
+test('the column mapping is chosen on the screen and proposed again for the next file with the same headers', async () => {
+  const { page, problems } = await phonePage(browser, { baseURL: worker.url });
+  await signIn(page, DEMO_TEAM.admin, '/desk/import');
+  const file = (rows) => ({
+    name: 'mapping.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(['编号,客户名称,联系人,手机', ...rows].join('\r\n')),
+  });
+  await page.getByTestId('import-file').setInputFiles(file(['E2E-MAP-1,映射客户甲,赵一,13900000101']));
+  await page.getByTestId('import-dry-run').click();
+  await page.getByTestId('import-problem').waitFor();
+  assert.match(await page.getByTestId('import-problem').innerText(), /订单号/);
+  const selects = page.getByTestId('import-mapping-select');
+  assert.equal(await selects.count(), 4);
+  assert.equal(await selects.nth(0).inputValue(), '', '编号 is not known: 忽略');
+  assert.equal(await selects.nth(1).inputValue(), 'company');
+  await screenshot(page, 'sheets-mapping');
+  assert.deepEqual(await smallTapTargets(page), []);
+  // The narrowest phones: still 44 px targets, nothing wider than the screen.
+  await page.setViewportSize({ width: 360, height: 740 });
+  assert.deepEqual(await smallTapTargets(page), []);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'no sideways scrolling at 360 px');
+  await screenshot(page, 'sheets-mapping-360');
+  await page.setViewportSize({ width: 390, height: 844 });
+
+  await selects.nth(0).selectOption('number');
+  await page.getByText('新建 1 · 更新 0 · 不变 0 · 错误 0').waitFor();
+  assert.equal(await page.getByTestId('import-problem').count(), 0);
+  await page.getByTestId('import-commit').click();
+  await page.getByRole('heading', { name: '已导入' }).waitFor();
+  // The admin takes it back at once: the new order is cancelled.
+  await page.getByTestId('import-undo').click();
+  await page.getByText('已撤销：取消了 1 个导入新建的订单，恢复了 0 个被更新的订单。').waitFor();
+  await screenshot(page, 'sheets-undone');
+  assert.deepEqual(await smallTapTargets(page), []);
+
+  await page.getByTestId('import-file').setInputFiles(file(['E2E-MAP-1,映射客户甲,赵一,13900000101', 'E2E-MAP-2,映射客户乙,钱二,13900000102']));
+  await page.getByTestId('import-dry-run').click();
+  await page.getByText('新建 1 · 更新 0 · 不变 1 · 错误 0').waitFor();
+  await page.getByTestId('import-remembered').waitFor();
+  assert.equal(await page.getByTestId('import-mapping-select').nth(0).inputValue(), 'number');
+  assert.deepEqual(problems, []);
+});
+
+test('a manager may export but is told that only admins import, with no import controls', async () => {
+  const { page, problems } = await phonePage(browser, { baseURL: worker.url });
+  await signIn(page, DEMO_TEAM.manager, '/desk/import');
+  await page.getByRole('heading', { name: '导入导出' }).waitFor();
+  await page.getByText('只有管理员可以导入订单').waitFor();
+  assert.equal(await page.getByTestId('import-file').count(), 0);
+  assert.equal(await page.getByTestId('export-xlsx').isVisible(), true);
+  await screenshot(page, 'sheets-manager');
+  assert.deepEqual(await smallTapTargets(page), []);
   assert.deepEqual(problems, []);
 });

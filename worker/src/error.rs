@@ -108,6 +108,14 @@ pub enum ApiError {
     ImportHasErrors { errors: u32 },
     #[error("orders changed while the import was written")]
     ImportConflict,
+    #[error("only admins import")]
+    ImportAdminsOnly,
+    #[error("no such import batch")]
+    ImportBatchNotFound,
+    #[error("this import was undone already")]
+    ImportAlreadyUndone,
+    #[error("orders changed since the import: {numbers:?}")]
+    ImportUndoBlocked { numbers: Vec<String> },
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("database error: {0}")]
@@ -153,7 +161,11 @@ impl ApiError {
             ApiError::ProcessVersionNotFound => 404,
             ApiError::SheetRefused { .. } | ApiError::ImportHasErrors { .. } => 422,
             ApiError::SheetTooLarge { .. } => 413,
-            ApiError::ImportConflict => 409,
+            ApiError::ImportConflict
+            | ApiError::ImportAlreadyUndone
+            | ApiError::ImportUndoBlocked { .. } => 409,
+            ApiError::ImportBatchNotFound => 404,
+            ApiError::ImportAdminsOnly => 403,
             ApiError::Domain(error) => match error {
                 DomainError::NotFound => 404,
                 DomainError::Forbidden { .. } => 403,
@@ -205,6 +217,11 @@ impl ApiError {
             ApiError::SheetRefused { code, .. } | ApiError::SheetTooLarge { code, .. } => code,
             ApiError::ImportHasErrors { .. } => "import_has_errors",
             ApiError::ImportConflict => "import_conflict",
+            ApiError::ImportBatchNotFound => "import_batch_not_found",
+            // The stable code of every refusal by role; the sentence says why.
+            ApiError::ImportAdminsOnly => "forbidden",
+            ApiError::ImportAlreadyUndone => "import_already_undone",
+            ApiError::ImportUndoBlocked { .. } => "import_undo_blocked",
             ApiError::Domain(error) => error.code(),
             ApiError::Database(_) => "database_unavailable",
             ApiError::Internal(_) => "internal",
@@ -377,6 +394,23 @@ impl ApiError {
                 "导入期间订单被其他人修改，没有导入任何订单：请重新试运行后再导入",
                 "Orders changed while importing; nothing was imported: run the dry run again, then import",
             ),
+            ApiError::ImportBatchNotFound => pick("没有这次导入", "No such import"),
+            ApiError::ImportAdminsOnly => pick(
+                "只有管理员可以导入订单：导入会新建和修改订单，其他角色（包括经理）不能新建订单",
+                "Only admins import orders: an import creates and changes orders, which no other role (managers included) may create",
+            ),
+            ApiError::ImportAlreadyUndone => pick(
+                "这次导入已经撤销过了，不能再撤销",
+                "This import was already undone; it cannot be undone twice",
+            ),
+            ApiError::ImportUndoBlocked { numbers } => {
+                let shown = numbers.join(if zh { "、" } else { ", " });
+                if zh {
+                    format!("导入后这些订单又被修改过，不能撤销（没有撤销任何订单）：{shown}。请在订单里手动处理")
+                } else {
+                    format!("These orders changed after the import, so it cannot be undone (nothing was undone): {shown}. Change them by hand")
+                }
+            }
         }
     }
 

@@ -127,6 +127,12 @@ pub async fn handle(req: Request, env: Env) -> Response {
         .post_async("/api/admin/import", |req, ctx| {
             respond(sheets::import::import(req, ctx))
         })
+        .post_async("/api/admin/import/errors", |req, ctx| {
+            respond(sheets::import::errors(req, ctx))
+        })
+        .post_async("/api/admin/import/:batch_id/undo", |req, ctx| {
+            respond(sheets::undo::undo(req, ctx))
+        })
         .get_async("/api/export.xlsx", |req, ctx| {
             respond(sheets::export::xlsx(req, ctx))
         })

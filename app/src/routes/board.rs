@@ -310,6 +310,16 @@ fn BoardFilters(filter: RwSignal<BoardFilter>) -> impl IntoView {
                         |f| f.after_sales_open = !f.after_sales_open,
                     )
                 }}
+                // The export takes the same filter (a plain link into the desk page).
+                {move || filter.with(BoardFilter::is_active).then(|| view! {
+                    <a
+                        class="chip"
+                        data-testid="export-filtered-link"
+                        href=move || format!("/desk/import?{}", filter.with(BoardFilter::to_query))
+                    >
+                        {t!(i18n, board_export_filtered)}
+                    </a>
+                })}
             </div>
         </div>
     }

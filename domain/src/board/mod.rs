@@ -36,6 +36,69 @@ impl BoardFilter {
     }
 }
 
+impl BoardFilter {
+    /// The filter as URL query text (`q=…&overdue=1…`, empty when nothing narrows), so that a
+    /// link can carry the board's filter to the export, which reads it back with `from_query`.
+    pub fn to_query(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if !self.query.trim().is_empty() {
+            pairs.push(("q", self.query.trim().to_string()));
+        }
+        for (name, on) in [
+            ("mine", self.mine),
+            ("overdue", self.overdue),
+            ("due_this_week", self.due_this_week),
+            ("after_sales_open", self.after_sales_open),
+        ] {
+            if on {
+                pairs.push((name, "1".into()));
+            }
+        }
+        if let Some(owner) = &self.owner {
+            pairs.push(("owner", owner.clone()));
+        }
+        pairs
+            .into_iter()
+            .map(|(name, value)| format!("{name}={}", percent_encode(&value)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// The filter from decoded query pairs; names it does not know are left to the caller.
+    pub fn from_query<K: AsRef<str>, V: AsRef<str>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> BoardFilter {
+        let mut filter = BoardFilter::default();
+        for (name, value) in pairs {
+            let (name, value) = (name.as_ref(), value.as_ref());
+            let on = matches!(value, "1" | "true");
+            match name {
+                "q" => filter.query = value.to_string(),
+                "mine" => filter.mine = on,
+                "overdue" => filter.overdue = on,
+                "due_this_week" => filter.due_this_week = on,
+                "after_sales_open" => filter.after_sales_open = on,
+                "owner" if !value.is_empty() => filter.owner = Some(value.to_string()),
+                _ => {}
+            }
+        }
+        filter
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters (UTF-8 bytes).
+fn percent_encode(text: &str) -> String {
+    let mut encoded = String::new();
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
 /// Does `card` pass `filter`? `me` is the user id of whoever looks at the board.
 pub fn matches(card: &Card, filter: &BoardFilter, me: &str, today: NaiveDate) -> bool {
     if filter.mine && card.owner_id != me {
@@ -418,5 +481,38 @@ mod tests {
         };
         *order = crate::apply(&ctx, Some(order), &resolve).unwrap().order;
         assert!(found(&orders).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::BoardFilter;
+
+    #[test]
+    fn a_board_filter_travels_as_query_text_and_comes_back_the_same() {
+        assert_eq!(BoardFilter::default().to_query(), "");
+        let filter = BoardFilter {
+            query: "杭州 & 宁波".into(),
+            mine: true,
+            overdue: false,
+            due_this_week: true,
+            owner: Some("u-1".into()),
+            after_sales_open: true,
+        };
+        let text = filter.to_query();
+        assert_eq!(
+            text,
+            "q=%E6%9D%AD%E5%B7%9E%20%26%20%E5%AE%81%E6%B3%A2&mine=1&due_this_week=1&after_sales_open=1&owner=u-1"
+        );
+        // What a URL parser gives back: the decoded pairs.
+        let decoded = [
+            ("q", "杭州 & 宁波"),
+            ("mine", "1"),
+            ("due_this_week", "1"),
+            ("after_sales_open", "1"),
+            ("owner", "u-1"),
+            ("format", "xlsx"),
+        ];
+        assert_eq!(BoardFilter::from_query(decoded), filter);
     }
 }

@@ -21,6 +21,7 @@
 //! - Every error names its column (the header as written in the file) and says why in zh/en.
 
 pub mod columns;
+pub mod undo;
 pub mod values;
 
 use std::collections::HashMap;
@@ -40,6 +41,7 @@ use crate::pipeline::{Pipeline, StageId};
 use crate::process_version::Processes;
 
 pub use columns::{header_key, propose_mapping, Column};
+pub use undo::{undo_mutations, UNDO_REASON};
 pub use values::{excel_serial_date, parse_amount, parse_date, parse_phone, parse_quantity, Cell};
 
 /// The most rows one import may carry (more is refused before reading on).
@@ -132,9 +134,51 @@ impl SheetProblem {
     }
 }
 
+/// The header row (the first with at least two filled cells) and its titles, before mapping.
+pub fn header_titles(sheet: &Sheet) -> Option<(usize, Vec<String>)> {
+    let row = sheet
+        .rows
+        .iter()
+        .position(|row| row.iter().filter(|c| !c.is_empty()).count() >= 2)?;
+    Some((row, sheet.rows[row].iter().map(Cell::text).collect()))
+}
+
+/// What makes two files' headers "the same" for a remembered mapping: the header keys in order
+/// (so "单价（元）" and "单价(元)" match, a reordered or added column does not).
+pub fn header_signature(titles: &[String]) -> String {
+    titles
+        .iter()
+        .map(|title| header_key(title))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// A mapping as remembered: header key → field (`None`: 忽略), for every column of the header.
+pub fn mapping_by_key(header: &Header) -> HashMap<String, Option<Column>> {
+    header
+        .titles
+        .iter()
+        .zip(&header.mapping)
+        .map(|(title, field)| (header_key(title), *field))
+        .collect()
+}
+
 /// The header row and its proposed mapping; `mapping` (when given, by header key → field)
-/// replaces the proposal for the headers it names.
+/// replaces the proposal for the headers it names. Refuses a header without an order number.
 pub fn read_header(
+    sheet: &Sheet,
+    overrides: &HashMap<String, Option<Column>>,
+) -> Result<Header, SheetProblem> {
+    let header = map_header(sheet, overrides)?;
+    if !header.mapping.contains(&Some(Column::Number)) {
+        return Err(SheetProblem::NoNumberColumn);
+    }
+    Ok(header)
+}
+
+/// `read_header` without the order number check: what the screen shows so that the person can
+/// say which column holds the number.
+pub fn map_header(
     sheet: &Sheet,
     overrides: &HashMap<String, Option<Column>>,
 ) -> Result<Header, SheetProblem> {
@@ -147,11 +191,7 @@ pub fn read_header(
     if width > MAX_IMPORT_COLUMNS {
         return Err(SheetProblem::TooManyColumns(width));
     }
-    let row = sheet
-        .rows
-        .iter()
-        .position(|row| row.iter().filter(|c| !c.is_empty()).count() >= 2)
-        .ok_or(SheetProblem::NoHeader)?;
+    let (row, titles) = header_titles(sheet).ok_or(SheetProblem::NoHeader)?;
     let data_rows = sheet.rows[row + 1..]
         .iter()
         .filter(|r| r.iter().any(|c| !c.is_empty()))
@@ -159,21 +199,57 @@ pub fn read_header(
     if data_rows > MAX_IMPORT_ROWS {
         return Err(SheetProblem::TooManyRows(data_rows));
     }
-    let titles: Vec<String> = sheet.rows[row].iter().map(Cell::text).collect();
     let mut mapping = propose_mapping(&titles);
     for (title, field) in titles.iter().zip(mapping.iter_mut()) {
         if let Some(chosen) = overrides.get(&header_key(title)) {
             *field = *chosen;
         }
     }
-    if !mapping.contains(&Some(Column::Number)) {
-        return Err(SheetProblem::NoNumberColumn);
-    }
     Ok(Header {
         row,
         titles,
         mapping,
     })
+}
+
+/// What a stage date column's header ends with after the stage's name: 需求确认日期,
+/// 合同签订时间, "Contract signing date".
+const STAGE_DATE_SUFFIXES: [&str; 4] = ["日期", "时间", "date", "日"];
+
+/// The stage whose entry date each column holds (`None` for the other columns): a column no
+/// field takes whose header is a stage's name (Chinese or English) and 日期/时间/date. These give
+/// a new order its past: it enters each stage on its date, so analytics counts its history.
+pub fn stage_date_columns(header: &Header, pipeline: &Pipeline) -> Vec<Option<StageId>> {
+    header
+        .titles
+        .iter()
+        .zip(&header.mapping)
+        .map(|(title, field)| {
+            if field.is_some() {
+                return None;
+            }
+            let key = header_key(title);
+            pipeline
+                .stages
+                .iter()
+                .find(|stage| {
+                    [&stage.name.zh, &stage.name.en].into_iter().any(|name| {
+                        let name = header_key(name);
+                        STAGE_DATE_SUFFIXES
+                            .iter()
+                            .any(|suffix| key == format!("{name}{suffix}"))
+                    })
+                })
+                .map(|stage| stage.id.clone())
+        })
+        .collect()
+}
+
+/// The instant an order "entered a stage" on a date from a sheet: 09:00 business time.
+fn at_business_morning(date: NaiveDate) -> DateTime<Utc> {
+    let morning = date.and_hms_opt(9, 0, 0).expect("09:00 exists");
+    (morning - chrono::Duration::hours(i64::from(crate::calendar::BUSINESS_UTC_OFFSET_HOURS)))
+        .and_utc()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -243,13 +319,14 @@ pub fn plan_import(
     new_id: &mut dyn FnMut() -> Uuid,
 ) -> Vec<RowPlan> {
     let mut first_line_of: HashMap<String, usize> = HashMap::new();
+    let stage_columns = stage_date_columns(header, ctx.processes.current_pipeline());
     let mut plans = Vec::new();
     for (index, row) in sheet.rows.iter().enumerate().skip(header.row + 1) {
         if row.iter().all(Cell::is_empty) {
             continue;
         }
         let line = index + 1;
-        let fields = RowFields::read(header, row);
+        let fields = RowFields::read(header, row, &stage_columns);
         let number = fields.text(Column::Number);
         let mut plan = RowPlan {
             line,
@@ -291,7 +368,9 @@ pub fn plan_import(
                 plan.before = existing.get(&number_key(&number)).cloned();
             }
             Err(error) => {
-                plan.column = error.column.and_then(|c| header.title_of(c));
+                plan.column = error
+                    .title
+                    .or_else(|| error.column.and_then(|c| header.title_of(c)));
                 plan.code = Some(error.code);
                 plan.message = Some(error.message);
             }
@@ -313,17 +392,27 @@ impl Header {
 
 struct RowFields<'a> {
     cells: HashMap<Column, &'a Cell>,
+    /// Stage date cells that are filled: the stage, the column's header, the cell.
+    stage_dates: Vec<(StageId, String, &'a Cell)>,
 }
 
 impl<'a> RowFields<'a> {
-    fn read(header: &Header, row: &'a [Cell]) -> Self {
+    fn read(header: &Header, row: &'a [Cell], stage_columns: &[Option<StageId>]) -> Self {
         let cells = header
             .mapping
             .iter()
             .enumerate()
             .filter_map(|(i, column)| Some(((*column)?, row.get(i)?)))
             .collect();
-        RowFields { cells }
+        let stage_dates = stage_columns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, stage)| {
+                let cell = row.get(i).filter(|c| !c.is_empty())?;
+                Some((stage.clone()?, header.titles[i].clone(), cell))
+            })
+            .collect();
+        RowFields { cells, stage_dates }
     }
 
     fn cell(&self, column: Column) -> &Cell {
@@ -341,6 +430,8 @@ impl<'a> RowFields<'a> {
 
 struct RowError {
     column: Option<Column>,
+    /// The header of a column no field stands for (a stage date column).
+    title: Option<String>,
     code: String,
     message: Localized,
 }
@@ -349,6 +440,16 @@ impl RowError {
     fn at(column: Column, message: Localized) -> Self {
         RowError {
             column: Some(column),
+            title: None,
+            code: "invalid".into(),
+            message,
+        }
+    }
+
+    fn at_title(title: &str, message: Localized) -> Self {
+        RowError {
+            column: None,
+            title: Some(title.to_string()),
             code: "invalid".into(),
             message,
         }
@@ -369,6 +470,7 @@ impl RowError {
         });
         RowError {
             column,
+            title: None,
             code: error.code().to_string(),
             message: Localized::new(
                 error.message(crate::Lang::Zh),
@@ -435,8 +537,28 @@ fn decide_row(
             after: None,
         });
     }
-    let applied =
-        apply_all(&apply_ctx, existing.cloned(), &mutations).map_err(RowError::from_domain)?;
+    let applied = match existing {
+        // A new order with stage dates lives its past: each mutation at its own time.
+        None => {
+            let times = history_times(ctx, fields, &mutations)?;
+            let mut order: Option<Order> = None;
+            for (mutation, now) in mutations.iter().zip(times) {
+                let at = Context { now, ..apply_ctx };
+                order = Some(
+                    crate::apply::apply(&at, order.as_ref(), mutation)
+                        .map_err(RowError::from_domain)?
+                        .order,
+                );
+            }
+            crate::apply::Applied {
+                order: order.expect("a create mutation"),
+                events: Vec::new(),
+            }
+        }
+        Some(_) => {
+            apply_all(&apply_ctx, existing.cloned(), &mutations).map_err(RowError::from_domain)?
+        }
+    };
     Ok(Decided {
         action: if existing.is_some() {
             RowAction::Update
@@ -583,6 +705,7 @@ fn create_mutations(
         text if text.is_empty() => None,
         text => Some(find_stage(pipeline, &text).map_err(|message| RowError {
             column: Some(Column::Stage),
+            title: None,
             code: "unknown_stage".into(),
             message,
         })?),
@@ -605,16 +728,113 @@ fn create_mutations(
         note: (!note.is_empty()).then_some(note),
         note_id: None,
     }];
-    let first = &pipeline.first().id;
-    if let Some(stage) = stage.filter(|s| s != first) {
+    // The stages the sheet dates, in pipeline order (dates checked by `history_times`), then
+    // the 阶段 column's stage when it is further on.
+    let first = pipeline.first().id.clone();
+    let mut path: Vec<StageId> = pipeline
+        .stages
+        .iter()
+        .filter(|s| fields.stage_dates.iter().any(|(id, ..)| *id == s.id))
+        .map(|s| s.id.clone())
+        .collect();
+    if let Some(stage) = &stage {
+        let index = |id: &StageId| pipeline.index_of(id).unwrap_or(0);
+        if let Some((_, title, _)) = fields
+            .stage_dates
+            .iter()
+            .find(|(id, ..)| index(id) > index(stage))
+        {
+            return Err(RowError::at_title(
+                title,
+                Localized::new(
+                    format!(
+                        "填了“{title}”，但阶段是更早的“{}”",
+                        fields.text(Column::Stage)
+                    ),
+                    format!(
+                        "“{title}” is given but the stage is the earlier “{}”",
+                        fields.text(Column::Stage)
+                    ),
+                ),
+            ));
+        }
+        if path.last() != Some(stage) {
+            path.push(stage.clone());
+        }
+    }
+    let mut from = first;
+    for stage in path {
+        if stage == from {
+            continue;
+        }
         mutations.push(Mutation::AdvanceStage {
             order_id,
-            from: first.clone(),
-            to: stage,
+            from: from.clone(),
+            to: stage.clone(),
             reason: Some(IMPORT_REASON.into()),
         });
+        from = stage;
     }
     Ok(mutations)
+}
+
+/// When each of a new order's mutations happens: the create on the earliest stage date (its
+/// first stage's, else the earliest given), each stage move on its stage's date, a move to a
+/// stage without a date now. Dates must not go backwards along the pipeline nor lie ahead.
+fn history_times(
+    ctx: &ImportContext,
+    fields: &RowFields,
+    mutations: &[Mutation],
+) -> Result<Vec<DateTime<Utc>>, RowError> {
+    if fields.stage_dates.is_empty() {
+        return Ok(vec![ctx.now; mutations.len()]);
+    }
+    let pipeline = ctx.processes.current_pipeline();
+    let today = crate::calendar::business_date(ctx.now);
+    let mut dated: Vec<(usize, StageId, String, NaiveDate)> = Vec::new();
+    for (stage, title, cell) in &fields.stage_dates {
+        let date = parse_date(cell)
+            .map_err(|message| RowError::at_title(title, message))?
+            .expect("a filled cell");
+        if date > today {
+            return Err(RowError::at_title(
+                title,
+                Localized::new(
+                    format!("“{title}”是将来的日期 {date}：只能导入已经发生的阶段"),
+                    format!("“{title}” is in the future ({date}): only stages already entered can be imported"),
+                ),
+            ));
+        }
+        let index = pipeline.index_of(stage).unwrap_or(0);
+        dated.push((index, stage.clone(), title.clone(), date));
+    }
+    dated.sort_by_key(|(index, ..)| *index);
+    for pair in dated.windows(2) {
+        let ((_, _, earlier_title, earlier), (_, _, title, date)) = (&pair[0], &pair[1]);
+        if date < earlier {
+            return Err(RowError::at_title(
+                title,
+                Localized::new(
+                    format!("“{title}” {date} 早于 “{earlier_title}” {earlier}，阶段日期应按流程顺序"),
+                    format!("“{title}” {date} is before “{earlier_title}” {earlier}: stage dates follow the process"),
+                ),
+            ));
+        }
+    }
+    // 09:00 of today may still be ahead of the import: never later than now.
+    let created = at_business_morning(dated[0].3).min(ctx.now);
+    Ok(mutations
+        .iter()
+        .map(|mutation| match mutation {
+            Mutation::AdvanceStage { to, .. } => dated
+                .iter()
+                .find(|(_, stage, ..)| stage == to)
+                .map_or(ctx.now, |(.., date)| {
+                    at_business_morning(*date).min(ctx.now).max(created)
+                }),
+            _ => created,
+        })
+        .collect())
 }
 
 fn update_mutations(

@@ -19,7 +19,7 @@ pub use accounts::{NewSession, NewUser, PasswordHash, ThrottleKey, UserRecord};
 pub use bench::RawOrderRow;
 pub use customer::{CustomerLookup, CustomerOrder, ServerSideChange, TrackCount, TrackKey};
 pub use notify::{ChannelRecord, NewOutboxRow, OutboxRow};
-pub use sheets::{ImportWrite, ImportedOrder};
+pub use sheets::{ImportWrite, ImportedOrder, UndoWrite, UndoneOrder};
 pub use sync::{is_transient, CommitError, DecisionWrite, NO_VERSION};
 
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -1,5 +1,5 @@
 //! `POST /api/admin/import?mode=create|update|both&dry_run=1|0[&map=…]`: the body is the file
-//! (xlsx or CSV, up to 10 MB and 20,000 rows). Admins and managers. A dry run answers each row's result;
+//! (xlsx or CSV, up to 10 MB and 20,000 rows). Admins only. A dry run answers each row's result;
 //! a commit writes every row as ONE batch (`Repository::commit_import`) and refuses while any row
 //! has an error, so an import lands whole or not at all. Imported orders reach phones by the
 //! normal pull: they are written like any decided change, version bumped.
@@ -7,18 +7,21 @@
 use std::collections::HashMap;
 
 use domain::sheet::{
-    number_keys, plan_import, read_header, totals, Column, ImportContext, ImportMode, Member,
-    RowAction, RowPlan, SheetProblem,
+    header_signature, header_titles, map_header, mapping_by_key, number_keys, plan_import,
+    read_header, stage_date_columns, totals, Column, Header, ImportContext, ImportMode, Member,
+    RowAction, RowPlan, Sheet, SheetProblem,
 };
-use domain::wire::{ImportColumn, ImportReport, ImportRow};
-use domain::{Localized, Role};
+use domain::wire::{ImportColumn, ImportProblem, ImportReport, ImportRow};
+use domain::Localized;
 use uuid::Uuid;
 use worker::{Request, Response, RouteContext};
 
+use super::export::write_xlsx;
 use super::read::{merged_header, read_upload, ReadProblem};
-use crate::auth::{crypto, require_role, require_user};
+use super::tables::errors_table;
+use crate::auth::{crypto, require_user, AuthUser};
 use crate::error::ApiError;
-use crate::http::{json_response, read_bytes, server_now, BodyError};
+use crate::http::{file_response, json_response, read_bytes, server_now, BodyError};
 use crate::repository::{retry::retrying, ImportWrite, ImportedOrder, Repository};
 
 /// The largest file an import takes.
@@ -86,13 +89,38 @@ fn read_problem(problem: ReadProblem) -> ApiError {
     refused(problem.code(), problem.message())
 }
 
-pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
-    let user = require_user(&req, &ctx).await?;
-    // Admins and managers; each row still goes through `apply` as them, so the rulebook decides
-    // what their roles may create or change.
-    require_role(&user, &[Role::Manager])?;
-    let params = params(&req)?;
-    let bytes = read_bytes(&mut req, MAX_IMPORT_BYTES)
+/// An upload read and planned: what a dry run answers, a commit writes and the error sheet lists.
+struct Planned {
+    user: AuthUser,
+    repo: Repository,
+    sheet: Sheet,
+    header: Header,
+    /// The mapping came from an earlier import of a file with the same headers.
+    remembered: bool,
+    /// A dry run of a sheet without an order number column plans no rows: it says so beside
+    /// the columns, so the person can choose the number column on the screen.
+    problem: Option<SheetProblem>,
+    plans: Vec<RowPlan>,
+    /// Per column: the stage whose entry date it holds, by name.
+    stage_dates: Vec<Option<Localized>>,
+    versions: HashMap<Uuid, i64>,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+/// Everything an import request does before deciding to answer or write: the gate, the file,
+/// the header and its mapping, the stored orders, and `plan_import`.
+async fn plan_upload(
+    req: &mut Request,
+    ctx: &RouteContext<()>,
+    params: &Params,
+) -> Result<Planned, ApiError> {
+    let user = require_user(req, ctx).await?;
+    // Admins only. An import creates orders and the rulebook lets no other role create any
+    // (a manager's every new row would be refused), so the gate says so up front instead.
+    if !user.is_admin() {
+        return Err(ApiError::ImportAdminsOnly);
+    }
+    let bytes = read_bytes(req, MAX_IMPORT_BYTES)
         .await
         .map_err(|error| match error {
             BodyError::TooLarge { .. } => ApiError::SheetTooLarge {
@@ -112,13 +140,49 @@ pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
     }
     let read = read_upload(&bytes).map_err(read_problem)?;
     drop(bytes);
-    let header = read_header(&read.sheet, &params.overrides).map_err(sheet_problem)?;
+    let repo = Repository::new(ctx.d1("DB")?);
+    // A mapping remembered for these headers comes first; what the person chose now wins.
+    let remembered = match header_titles(&read.sheet) {
+        Some((_, titles)) => {
+            let signature = header_signature(&titles);
+            retrying(|| repo.import_mapping(&signature)).await?
+        }
+        None => None,
+    };
+    let mut overrides = remembered.clone().unwrap_or_default();
+    overrides.extend(params.overrides.clone());
+    let mut problem = None;
+    let header = match read_header(&read.sheet, &overrides) {
+        Err(SheetProblem::NoNumberColumn) if params.dry_run => {
+            problem = Some(SheetProblem::NoNumberColumn);
+            map_header(&read.sheet, &overrides).map_err(sheet_problem)?
+        }
+        other => other.map_err(sheet_problem)?,
+    };
     if let Some(range) = merged_header(&read.merged, header.row) {
         return Err(read_problem(ReadProblem::MergedHeader(range)));
     }
-
-    let repo = Repository::new(ctx.d1("DB")?);
     let processes = retrying(|| repo.processes()).await?;
+    let pipeline = processes.current_pipeline();
+    let stage_dates = stage_date_columns(&header, pipeline)
+        .into_iter()
+        .map(|stage| Some(pipeline.stage(&stage?)?.name.clone()))
+        .collect();
+    if problem.is_some() {
+        return Ok(Planned {
+            user,
+            repo,
+            sheet: read.sheet,
+            header,
+            remembered: remembered.is_some(),
+            problem,
+            plans: Vec::new(),
+            stage_dates,
+            versions: HashMap::new(),
+            now: server_now(),
+        });
+    }
+
     let team: Vec<Member> = retrying(|| repo.list_users())
         .await?
         .into_iter()
@@ -158,6 +222,34 @@ pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
     if no_randomness {
         return Err(ApiError::Internal("no random ids for new orders".into()));
     }
+    Ok(Planned {
+        user,
+        repo,
+        sheet: read.sheet,
+        header,
+        remembered: remembered.is_some(),
+        problem: None,
+        plans,
+        stage_dates,
+        versions,
+        now,
+    })
+}
+
+pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    let params = params(&req)?;
+    let Planned {
+        user,
+        repo,
+        header,
+        remembered,
+        problem,
+        plans,
+        stage_dates,
+        versions,
+        now,
+        ..
+    } = plan_upload(&mut req, &ctx, &params).await?;
     let totals = totals(&plans);
     let mut report = ImportReport {
         dry_run: params.dry_run,
@@ -167,11 +259,18 @@ pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
             .titles
             .iter()
             .zip(&header.mapping)
-            .map(|(title, field)| ImportColumn {
+            .zip(stage_dates)
+            .map(|((title, field), stage_date)| ImportColumn {
                 title: title.clone(),
                 field: *field,
+                stage_date,
             })
             .collect(),
+        remembered,
+        problem: problem.map(|problem| ImportProblem {
+            code: problem.code().to_string(),
+            message: problem.message(),
+        }),
         totals,
         rows: plans.iter().map(report_row).collect(),
     };
@@ -195,6 +294,7 @@ pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
                     .before
                     .as_ref()
                     .and_then(|b| versions.get(&b.id).copied()),
+                before: plan.before,
                 order,
             })
         })
@@ -220,7 +320,32 @@ pub async fn import(mut req: Request, ctx: RouteContext<()>) -> Result<Response,
         }
         report.batch_id = Some(batch_id);
     }
+    // The mapping of a committed import is proposed again for the next file with these headers.
+    let signature = header_signature(&header.titles);
+    let mapping = mapping_by_key(&header);
+    retrying(|| repo.save_import_mapping(&signature, &mapping, &user.id, now)).await?;
     Ok(json_response(&report, 200))
+}
+
+/// `POST /api/admin/import/errors?mode=…[&map=…]`: the same file and choices as the dry run,
+/// answered with the dry run's failing rows as an .xlsx (the file's columns, then 错误原因 and
+/// 出错的列), for people to fix in Excel and import again.
+pub async fn errors(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
+    let params = params(&req)?;
+    let planned = plan_upload(&mut req, &ctx, &params).await?;
+    if let Some(problem) = planned.problem {
+        return Err(sheet_problem(problem));
+    }
+    let table = errors_table(&planned.sheet, &planned.header, &planned.plans);
+    let bytes = write_xlsx(&[table]).map_err(|error| ApiError::Internal(error.to_string()))?;
+    Ok(file_response(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!(
+            "import-errors-{}.xlsx",
+            domain::business_date(planned.now).format("%Y%m%d")
+        ),
+    ))
 }
 
 fn report_row(plan: &RowPlan) -> ImportRow {

@@ -8,3 +8,4 @@ pub mod export;
 pub mod import;
 pub mod read;
 pub mod tables;
+pub mod undo;

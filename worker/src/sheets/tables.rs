@@ -3,7 +3,7 @@
 //! visit with its dates) and 客户反馈 (ratings and after-sales requests).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::sheet::Column;
+use domain::sheet::{Cell, Column, Header, RowAction, RowPlan, Sheet};
 use domain::{business_offset, Lang, Money, Order, OrderStatus, Processes};
 
 /// A cell of an export, typed so the xlsx gets real dates and numbers.
@@ -12,6 +12,8 @@ pub enum Value {
     Empty,
     Text(String),
     Int(i64),
+    /// A number as the uploaded file had it (the error sheet gives people their own cells back).
+    Number(f64),
     Money(Money),
     Date(NaiveDate),
     /// Shown in business time (UTC+8), as people remember it.
@@ -190,12 +192,53 @@ pub fn feedback_table(orders: &[Order]) -> Table {
     }
 }
 
+/// The header the error sheet adds after the file's own columns: why the row failed.
+pub const ERROR_REASON: &str = "错误原因";
+/// … and which of the file's columns is at fault.
+pub const ERROR_COLUMN: &str = "出错的列";
+
+/// The failing rows of a dry run as a sheet people fix in Excel and import again: the file's own
+/// header and cells (so the mapping and the values come back as they were typed), then 错误原因
+/// and 出错的列, which no synonym maps, so the fixed file imports without deleting them.
+pub fn errors_table(sheet: &Sheet, header: &Header, plans: &[RowPlan]) -> Table {
+    let mut headers = header.titles.clone();
+    headers.extend([ERROR_REASON, ERROR_COLUMN].map(String::from));
+    let rows = plans
+        .iter()
+        .filter(|plan| plan.action == RowAction::Error)
+        .map(|plan| {
+            let cells = sheet.rows.get(plan.line - 1).map_or(&[][..], Vec::as_slice);
+            let mut row: Vec<Value> = (0..header.titles.len())
+                .map(|i| match cells.get(i).unwrap_or(&Cell::Empty) {
+                    Cell::Empty => Value::Empty,
+                    Cell::Number(n) => Value::Number(*n),
+                    Cell::Date(d) => Value::Date(*d),
+                    other => text(other.text()),
+                })
+                .collect();
+            row.push(text(
+                plan.message
+                    .as_ref()
+                    .map_or_else(String::new, |m| m.zh.clone()),
+            ));
+            row.push(text(plan.column.clone().unwrap_or_default()));
+            row
+        })
+        .collect();
+    Table {
+        name: "导入错误",
+        headers,
+        rows,
+    }
+}
+
 /// A value as CSV text: amounts without ¥ (so the file imports back), times in business time.
 pub fn csv_text(value: &Value) -> String {
     match value {
         Value::Empty => String::new(),
         Value::Text(s) => s.clone(),
         Value::Int(i) => i.to_string(),
+        Value::Number(n) => Cell::Number(*n).text(),
         Value::Money(m) => format!("{}.{:02}", m.0 / 100, (m.0 % 100).abs()),
         Value::Date(d) => d.format("%Y-%m-%d").to_string(),
         Value::Time(t) => t

@@ -1,0 +1,46 @@
+//! Undoing an import: what each order it wrote gets, as mutations through `apply` like any other
+//! change (so the history says who undid what). An order the import created is cancelled — its
+//! number and history stay, as for every cancelled order — and an order it updated gets back
+//! the fields and the owner it had before. Only for orders nobody changed since: the worker
+//! refuses the undo, naming them, otherwise.
+
+use crate::mutation::{FieldChanges, Mutation};
+use crate::order::Order;
+
+/// The reason on an order an undone import had created.
+pub const UNDO_REASON: &str = "撤销 Excel 导入";
+
+/// The mutations that take `current` (as the import left it) back to `before` (`None`: the
+/// import created it). Empty when there is nothing to take back.
+pub fn undo_mutations(before: Option<&Order>, current: &Order) -> Vec<Mutation> {
+    let Some(before) = before else {
+        return vec![Mutation::Cancel {
+            order_id: current.id,
+            reason: UNDO_REASON.into(),
+        }];
+    };
+    let mut changes = FieldChanges::default();
+    if before.customer != current.customer {
+        changes.customer = Some(before.customer.clone());
+    }
+    if before.items != current.items {
+        changes.items = Some(before.items.clone());
+    }
+    if before.expected_delivery != current.expected_delivery {
+        changes.expected_delivery = Some(before.expected_delivery);
+    }
+    let mut mutations = Vec::new();
+    if !changes.is_empty() {
+        mutations.push(Mutation::EditFields {
+            order_id: current.id,
+            changes,
+        });
+    }
+    if before.owner.user_id != current.owner.user_id {
+        mutations.push(Mutation::Assign {
+            order_id: current.id,
+            owner: before.owner.clone(),
+        });
+    }
+    mutations
+}
