@@ -458,8 +458,21 @@ impl AppState {
             }
             Ok(_) => {}
             Err(problem) if problem.is_account_disabled() => self.account_disabled.set(true),
-            Err(problem) if problem.is_unauthorized() => self.session_rejected.set(true),
+            Err(problem) if problem.is_unauthorized() => self.session_refused(&session.token),
             Err(_) => {}
+        }
+    }
+
+    /// A request sent with `token` came back unauthorized: the session needs a new sign-in —
+    /// unless this device has signed in anew since (a password change replaces the session, and
+    /// a sync still in flight with the old token is refused; that refusal says nothing about the
+    /// new session, and taking it for one stopped the new member's sync for good).
+    pub fn session_refused(&self, token: &str) {
+        let current = self
+            .session
+            .with_untracked(|session| session.as_ref().is_some_and(|s| s.token == token));
+        if current {
+            self.session_rejected.set(true);
         }
     }
 

@@ -199,7 +199,7 @@ pub fn SharePanel(order_id: Uuid, number: String) -> impl IntoView {
                 }
                 Err(error) if error.is_unauthorized() => {
                     // The top bar's "sign in again" chip appears too, as after a refused sync.
-                    app.session_rejected.set(true);
+                    app.session_refused(&session.token);
                     share.problem.set(Some((order_id, Problem::SessionExpired)));
                 }
                 Err(error) => share.problem.set(Some((order_id, Problem::Server(error)))),

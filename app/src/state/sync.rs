@@ -193,12 +193,15 @@ impl AppState {
                 status.running = true;
                 status.received = 0;
             });
+            let token = self
+                .session
+                .with_untracked(|session| session.as_ref().map(|s| s.token.clone()));
             let outcome = self.sync_once().await;
             if let Err(SyncError::Api(error)) = &outcome {
                 if error.is_account_disabled() {
                     self.account_disabled.set(true);
                 } else if error.is_unauthorized() {
-                    self.session_rejected.set(true);
+                    self.session_refused(token.as_deref().unwrap_or_default());
                 }
             }
             failures = if outcome.is_ok() { 0 } else { failures + 1 };
