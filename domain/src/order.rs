@@ -423,6 +423,23 @@ impl Order {
             .collect()
     }
 
+    /// The current stage's required checklist items not yet ticked, in pipeline order: what
+    /// stops the order from moving forward (see `apply`).
+    pub fn unticked_required_items<'p>(
+        &self,
+        pipeline: &'p Pipeline,
+    ) -> Vec<&'p crate::stage::ChecklistItemDef> {
+        let Some(def) = pipeline.stage(&self.stage) else {
+            return Vec::new();
+        };
+        let progress = self.current_progress();
+        def.checklist
+            .iter()
+            .filter(|item| item.required)
+            .filter(|item| !progress.checklist.get(&item.id).copied().unwrap_or(false))
+            .collect()
+    }
+
     /// Whether an exit requirement is on record.
     pub fn has_recorded(&self, requirement: crate::pipeline::ExitRequirement) -> bool {
         match requirement {

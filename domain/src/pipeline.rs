@@ -293,10 +293,7 @@ fn stage(
         responsible: responsible.to_vec(),
         checklist: checklist
             .iter()
-            .map(|(id, zh, en)| ChecklistItemDef {
-                id: id.to_string(),
-                label: Localized::new(*zh, *en),
-            })
+            .map(|(id, zh, en)| ChecklistItemDef::optional(id, Localized::new(*zh, *en)))
             .collect(),
         sla_days,
         customer_label: Localized::new(customer_label.0, customer_label.1),

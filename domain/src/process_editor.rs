@@ -66,6 +66,7 @@ impl StageForm {
                 .map(|item| ChecklistItemDef {
                     id: item.id.clone(),
                     label: trimmed(&item.label),
+                    required: item.required,
                 })
                 .collect(),
             // A text that is no number is refused locally (see `problems`); -1 keeps the
@@ -92,6 +93,13 @@ impl StageForm {
         }
         self.responsible
             .sort_by_key(|role| Role::ALL.iter().position(|r| r == role));
+    }
+
+    /// Marks checklist item `item` required (it must be ticked to move on) or optional.
+    pub fn set_item_required(&mut self, item: &str, required: bool) {
+        if let Some(item) = self.checklist.iter_mut().find(|i| i.id == item) {
+            item.required = required;
+        }
     }
 
     pub fn set_exit_requirement(&mut self, requirement: ExitRequirement, on: bool) {
@@ -140,10 +148,8 @@ impl StageTemplate {
 
     /// The template as a stage under `id`.
     pub fn stage(self, id: StageId) -> StageDef {
-        let item = |id: &str, zh: &str, en: &str| ChecklistItemDef {
-            id: id.into(),
-            label: Localized::new(zh, en),
-        };
+        let item =
+            |id: &str, zh: &str, en: &str| ChecklistItemDef::optional(id, Localized::new(zh, en));
         let (name, responsible, checklist, sla_days, label, message, exit) = match self {
             StageTemplate::Quotation => (
                 ("报价", "Quotation"),
@@ -407,10 +413,9 @@ impl ProcessEditor {
             .map(|n| format!("item_{n}"))
             .find(|id| !used.contains(id.as_str()))
             .expect("some id is free");
-        self.stages[stage].checklist.push(ChecklistItemDef {
-            id,
-            label: Localized::default(),
-        });
+        self.stages[stage]
+            .checklist
+            .push(ChecklistItemDef::optional(&id, Localized::default()));
     }
 
     pub fn remove_item(&mut self, stage: usize, item: usize) {
@@ -594,10 +599,17 @@ pub enum ProcessChange {
     ChecklistAdded {
         stage: Localized,
         item: Localized,
+        required: bool,
     },
     ChecklistRemoved {
         stage: Localized,
         item: Localized,
+    },
+    /// An item both versions have became required or optional.
+    ChecklistRequired {
+        stage: Localized,
+        item: Localized,
+        required: bool,
     },
     /// Roles, customer texts, exit requirements or notification changed.
     Settings {
@@ -649,17 +661,63 @@ impl ProcessChange {
             (ProcessChange::Sla { name, from, to }, Lang::En) => {
                 format!("'{}' SLA {from} → {to} days", l(name))
             }
-            (ProcessChange::ChecklistAdded { stage, item }, Lang::Zh) => {
-                format!("“{}”新增清单项“{}”", l(stage), l(item))
+            (
+                ProcessChange::ChecklistAdded {
+                    stage,
+                    item,
+                    required,
+                },
+                Lang::Zh,
+            ) => {
+                let kind = if *required {
+                    "必填清单项"
+                } else {
+                    "清单项"
+                };
+                format!("“{}”新增{kind}“{}”", l(stage), l(item))
             }
-            (ProcessChange::ChecklistAdded { stage, item }, Lang::En) => {
-                format!("'{}' gained checklist item '{}'", l(stage), l(item))
+            (
+                ProcessChange::ChecklistAdded {
+                    stage,
+                    item,
+                    required,
+                },
+                Lang::En,
+            ) => {
+                let kind = if *required {
+                    "required checklist item"
+                } else {
+                    "checklist item"
+                };
+                format!("'{}' gained {kind} '{}'", l(stage), l(item))
             }
             (ProcessChange::ChecklistRemoved { stage, item }, Lang::Zh) => {
                 format!("“{}”去掉清单项“{}”", l(stage), l(item))
             }
             (ProcessChange::ChecklistRemoved { stage, item }, Lang::En) => {
                 format!("'{}' lost checklist item '{}'", l(stage), l(item))
+            }
+            (
+                ProcessChange::ChecklistRequired {
+                    stage,
+                    item,
+                    required,
+                },
+                Lang::Zh,
+            ) => {
+                let now = if *required { "必填" } else { "选填" };
+                format!("“{}”的清单项“{}”改为{now}", l(stage), l(item))
+            }
+            (
+                ProcessChange::ChecklistRequired {
+                    stage,
+                    item,
+                    required,
+                },
+                Lang::En,
+            ) => {
+                let now = if *required { "required" } else { "optional" };
+                format!("'{}' checklist item '{}' is now {now}", l(stage), l(item))
             }
             (ProcessChange::Settings { name }, Lang::Zh) => {
                 format!("修改了“{}”的负责角色、客户文案或离开条件", l(name))
@@ -728,11 +786,20 @@ pub fn process_changes(older: &ProcessVersion, newer: &ProcessVersion) -> Vec<Pr
             });
         }
         for item in &stage.checklist {
-            if old.item(&item.id).is_none() {
-                changes.push(ProcessChange::ChecklistAdded {
+            match old.item(&item.id) {
+                None => changes.push(ProcessChange::ChecklistAdded {
                     stage: stage.name.clone(),
                     item: item.label.clone(),
-                });
+                    required: item.required,
+                }),
+                Some(before) if before.required != item.required => {
+                    changes.push(ProcessChange::ChecklistRequired {
+                        stage: stage.name.clone(),
+                        item: item.label.clone(),
+                        required: item.required,
+                    })
+                }
+                Some(_) => {}
             }
         }
         for item in &old.checklist {
@@ -1009,6 +1076,38 @@ mod tests {
             ]
         );
         assert_eq!(editor.as_version(&v1).unwrap().stages, v2.stages);
+    }
+
+    #[test]
+    fn a_checklist_item_made_required_in_the_editor_is_published_required() {
+        let v1 = base();
+        let mut editor = ProcessEditor::from_version(&v1);
+        let production = index_of(&editor, ids::PRODUCTION);
+        editor.add_item(&v1, production);
+        let added = editor.stages[production].checklist.last_mut().unwrap();
+        added.label = Localized::new("出厂前拍照", "Photo before shipping");
+        let added = added.id.clone();
+        editor.stages[production].set_item_required(&added, true);
+        editor.stages[0].set_item_required("record_needs", true);
+        let v2 = editor.as_version(&v1).unwrap();
+        let production = v2.stages.iter().find(|s| s.id == ids::PRODUCTION).unwrap();
+        assert!(production.item(&added).unwrap().required);
+        assert!(!production
+            .item("confirm_materials")
+            .is_some_and(|i| i.required));
+        let sentences: Vec<String> = process_changes(&v1, &v2)
+            .iter()
+            .map(|c| c.sentence(Lang::Zh))
+            .collect();
+        assert_eq!(
+            sentences,
+            [
+                "“需求确认”的清单项“记录客户需求”改为必填",
+                "“生产/采购”新增必填清单项“出厂前拍照”",
+            ]
+        );
+        // Required is a rule, not wording: orders already in production keep their version's.
+        assert!(affected_stages(&v1, &v2).contains(&StageId::new(ids::PRODUCTION)));
     }
 
     #[test]

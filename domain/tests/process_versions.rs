@@ -22,6 +22,7 @@ fn quote_stage() -> StageDef {
         checklist: vec![ChecklistItemDef {
             id: "send_quote".into(),
             label: Localized::new("发送报价单", "Send the quotation"),
+            required: false,
         }],
         sla_days: 3,
         customer_label: Localized::new("报价", "Quotation"),
@@ -51,6 +52,7 @@ fn version_two(v1: &Processes) -> Processes {
     production.checklist.push(ChecklistItemDef {
         id: "photo_before_shipping".into(),
         label: Localized::new("出厂前拍照", "Photograph before shipping"),
+        required: true,
     });
     draft
         .edit(&base, DraftEdit::Update { stage: production })
@@ -425,6 +427,7 @@ fn bad_drafts_are_refused_naming_the_field() {
         .map(|i| ChecklistItemDef {
             id: format!("item_{i}"),
             label: Localized::new(format!("第{i}项"), format!("Item {i}")),
+            required: false,
         })
         .collect();
     assert_eq!(field(long_list).as_deref(), Some("stages[0].checklist"));
@@ -760,4 +763,103 @@ proptest! {
             }
         }
     }
+}
+
+/// Version 2 with a required item on the first stage, so an order meets it at once.
+fn with_required_first_item(v1: &Processes) -> Processes {
+    let base = v1.current().clone();
+    let mut draft = ProcessDraft::from_version(&base);
+    let mut requirement = draft.stages[0].clone();
+    requirement.checklist.push(ChecklistItemDef {
+        id: "deposit_received".into(),
+        label: Localized::new("收到定金", "Deposit received"),
+        required: true,
+    });
+    draft
+        .edit(&base, DraftEdit::Update { stage: requirement })
+        .unwrap();
+    let published = v1.publish(&draft, author(), "定金必填", later(1)).unwrap();
+    Processes::new(v1.versions().cloned().chain([published]))
+}
+
+#[test]
+fn a_required_checklist_item_blocks_moving_forward_even_with_a_reason() {
+    let processes = with_required_first_item(&Processes::standard());
+    let order = run_on(&processes, &sales(), None, &create(), 2)
+        .unwrap()
+        .order;
+    assert_eq!(order.process_version, 2);
+    let refused = run_on(
+        &processes,
+        &sales(),
+        Some(&order),
+        &advance("requirement", "contract", Some("客户催得急")),
+        3,
+    )
+    .unwrap_err();
+    assert_eq!(
+        refused,
+        DomainError::RequiredItemUnticked {
+            item: Localized::new("收到定金", "Deposit received")
+        }
+    );
+    assert_eq!(refused.code(), "required_item_unticked");
+    assert!(refused.message(Lang::Zh).contains("收到定金"));
+    // The optional items still only ask for a reason once the required one is ticked.
+    let ticked = run_on(
+        &processes,
+        &sales(),
+        Some(&order),
+        &tick("requirement", "deposit_received", true),
+        3,
+    )
+    .unwrap()
+    .order;
+    assert_eq!(
+        run_on(
+            &processes,
+            &sales(),
+            Some(&ticked),
+            &advance("requirement", "contract", None),
+            3
+        )
+        .unwrap_err(),
+        DomainError::ReasonRequired
+    );
+    let moved = run_on(
+        &processes,
+        &sales(),
+        Some(&ticked),
+        &advance("requirement", "contract", Some("其余稍后补")),
+        3,
+    )
+    .unwrap()
+    .order;
+    assert_eq!(moved.stage, "contract");
+}
+
+#[test]
+fn orders_of_a_version_without_required_items_pass_unticked_items_with_a_reason_as_before() {
+    let old = created();
+    let processes = with_required_first_item(&Processes::standard());
+    let moved = run_on(
+        &processes,
+        &sales(),
+        Some(&old),
+        &advance("requirement", "contract", Some("客户催得急")),
+        3,
+    )
+    .unwrap()
+    .order;
+    assert_eq!(moved.stage, "contract");
+    assert_eq!(moved.process_version, 1);
+}
+
+#[test]
+fn a_version_stored_before_the_required_flag_reads_as_all_optional() {
+    let stored = r#"{"id":"send_quote","label":{"zh":"发送报价单","en":"Send the quotation"}}"#;
+    let item: ChecklistItemDef = serde_json::from_str(stored).unwrap();
+    assert!(!item.required);
+    // And an optional item is written as before, so stored versions compare equal.
+    assert_eq!(serde_json::to_string(&item).unwrap(), stored);
 }

@@ -273,7 +273,15 @@ fn ReadOnlyProcess() -> impl IntoView {
                                 <span class="hint">{t_string!(i18n, process_stage_sla, days = days).to_string()}</span>
                             </div>
                             <ul class="process-items">
-                                {stage.checklist.iter().map(|item| view! { <li>{item.label.get(lang()).to_string()}</li> }).collect_view()}
+                                {stage.checklist.iter().map(|item| {
+                                    let required = item.required;
+                                    view! {
+                                        <li>
+                                            {item.label.get(lang()).to_string()}
+                                            {required.then(|| view! { " " <span class="badge badge-required">{t!(i18n, checklist_required)}</span> })}
+                                        </li>
+                                    }
+                                }).collect_view()}
                             </ul>
                         </li>
                     }
@@ -690,10 +698,37 @@ fn ChecklistItem(editing: Editing, key: StageId, item: String) -> impl IntoView 
         t_string!(i18n, process_item_en, n = position.get() + 1).to_string()
     });
     let remove_key = key.clone();
+    let (required_read, required_write, required_item) = (key.clone(), key.clone(), item.clone());
+    let required_id = format!("process-item-{item}-required");
+    let required_for = required_id.clone();
+    let is_required = {
+        let item = item.clone();
+        move || {
+            editing
+                .with_stage(&required_read, |s| {
+                    s.checklist.iter().any(|i| i.id == item && i.required)
+                })
+                .unwrap_or(false)
+        }
+    };
     view! {
         <div class="process-item" data-testid="checklist-item">
             <StageText editing id=format!("process-item-{item}-zh") label=label_zh value=zh on_input=set_zh field=field(".label.zh") />
             <StageText editing id=format!("process-item-{item}-en") label=label_en value=en on_input=set_en field=field(".label.en") />
+            <label class="check" for=required_for>
+                <input
+                    id=required_id
+                    type="checkbox"
+                    data-testid="checklist-item-required"
+                    prop:checked=is_required
+                    on:change=move |event| {
+                        let on = event_target_checked(&event);
+                        let item = required_item.clone();
+                        editing.edit_stage(&required_write, move |s| s.set_item_required(&item, on));
+                    }
+                />
+                <span>{t!(i18n, process_item_required)}</span>
+            </label>
             <button type="button" class="secondary" on:click=move |_| {
                 if let Some(at) = editing.stage_index(&remove_key) {
                     let item = position.get_untracked();
