@@ -28,6 +28,7 @@ pub struct StageForm {
     pub responsible: Vec<Role>,
     pub checklist: Vec<ChecklistItemDef>,
     pub sla_days: String,
+    pub sla_working_days: bool,
     pub customer_label: Localized,
     pub customer_message: Localized,
     pub notify_customer: bool,
@@ -42,6 +43,7 @@ impl StageForm {
             responsible: def.responsible.clone(),
             checklist: def.checklist.clone(),
             sla_days: def.sla_days.to_string(),
+            sla_working_days: def.sla_working_days,
             customer_label: def.customer_label.clone(),
             customer_message: def.customer_message.clone(),
             notify_customer: def.notify_customer,
@@ -72,6 +74,7 @@ impl StageForm {
             // A text that is no number is refused locally (see `problems`); -1 keeps the
             // server's own refusal should it ever be sent.
             sla_days: self.sla().unwrap_or(-1),
+            sla_working_days: self.sla_working_days,
             customer_label: trimmed(&self.customer_label),
             customer_message: trimmed(&self.customer_message),
             notify_customer: self.notify_customer,
@@ -248,6 +251,7 @@ impl StageTemplate {
             responsible,
             checklist,
             sla_days,
+            sla_working_days: false,
             customer_label: Localized::new(label.0, label.1),
             customer_message: Localized::new(message.0, message.1),
             notify_customer: false,
@@ -364,6 +368,7 @@ impl ProcessEditor {
                     responsible: vec![Role::Sales],
                     checklist: Vec::new(),
                     sla_days: "3".into(),
+                    sla_working_days: false,
                     customer_label: Localized::default(),
                     customer_message: Localized::default(),
                     notify_customer: false,
@@ -591,10 +596,11 @@ pub enum ProcessChange {
     Moved {
         name: Localized,
     },
+    /// The SLA's days or how they count (`true`: working days) changed.
     Sla {
         name: Localized,
-        from: u32,
-        to: u32,
+        from: (u32, bool),
+        to: (u32, bool),
     },
     ChecklistAdded {
         stage: Localized,
@@ -656,10 +662,24 @@ impl ProcessChange {
             (ProcessChange::Moved { name }, Lang::Zh) => format!("调整了“{}”的位置", l(name)),
             (ProcessChange::Moved { name }, Lang::En) => format!("Moved '{}'", l(name)),
             (ProcessChange::Sla { name, from, to }, Lang::Zh) => {
-                format!("“{}”时限 {from} 天 → {to} 天", l(name))
+                let days = |(n, working): (u32, bool)| {
+                    if working {
+                        format!("{n} 个工作日")
+                    } else {
+                        format!("{n} 天")
+                    }
+                };
+                format!("“{}”时限 {} → {}", l(name), days(*from), days(*to))
             }
             (ProcessChange::Sla { name, from, to }, Lang::En) => {
-                format!("'{}' SLA {from} → {to} days", l(name))
+                let days = |(n, working): (u32, bool)| {
+                    if working {
+                        format!("{n} working days")
+                    } else {
+                        format!("{n} days")
+                    }
+                };
+                format!("'{}' SLA {} → {}", l(name), days(*from), days(*to))
             }
             (
                 ProcessChange::ChecklistAdded {
@@ -778,11 +798,11 @@ pub fn process_changes(older: &ProcessVersion, newer: &ProcessVersion) -> Vec<Pr
                 name: stage.name.clone(),
             });
         }
-        if old.sla_days != stage.sla_days {
+        if (old.sla_days, old.sla_working_days) != (stage.sla_days, stage.sla_working_days) {
             changes.push(ProcessChange::Sla {
                 name: stage.name.clone(),
-                from: old.sla_days,
-                to: stage.sla_days,
+                from: (old.sla_days, old.sla_working_days),
+                to: (stage.sla_days, stage.sla_working_days),
             });
         }
         for item in &stage.checklist {

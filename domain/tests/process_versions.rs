@@ -25,6 +25,7 @@ fn quote_stage() -> StageDef {
             required: false,
         }],
         sla_days: 3,
+        sla_working_days: false,
         customer_label: Localized::new("报价", "Quotation"),
         customer_message: Localized::new("我们正在为您准备报价。", "We are preparing your quote."),
         notify_customer: false,
@@ -367,6 +368,7 @@ fn input_of(stage: &StageDef) -> StageInput {
             .collect(),
         checklist: stage.checklist.clone(),
         sla_days: i64::from(stage.sla_days),
+        sla_working_days: stage.sla_working_days,
         customer_label: stage.customer_label.clone(),
         customer_message: stage.customer_message.clone(),
         notify_customer: stage.notify_customer,
@@ -862,4 +864,54 @@ fn a_version_stored_before_the_required_flag_reads_as_all_optional() {
     assert!(!item.required);
     // And an optional item is written as before, so stored versions compare equal.
     assert_eq!(serde_json::to_string(&item).unwrap(), stored);
+}
+
+#[test]
+fn a_working_day_sla_skips_weekends_and_holidays_for_orders_on_its_version_only() {
+    let v1 = Processes::standard();
+    let base = v1.current().clone();
+    let mut draft = ProcessDraft::from_version(&base);
+    let mut requirement = draft.stages[0].clone();
+    requirement.sla_working_days = true;
+    draft
+        .edit(&base, DraftEdit::Update { stage: requirement })
+        .unwrap();
+    let v2 = v1
+        .publish(&draft, author(), "按工作日计", later(1))
+        .unwrap();
+    let processes = Processes::new([base, v2]);
+    let old = created();
+    // Entered Thursday 26 Nov 2026 on version 2: 2 working days are Friday 27 and Monday 30.
+    let new = run_on(&processes, &sales(), None, &create(), 0)
+        .unwrap()
+        .order;
+    assert_eq!(new.due_date(processes.for_order(&new)), date(2026, 11, 30));
+    // Version 1 still counts calendar days: Saturday 28.
+    assert_eq!(old.due_date(processes.for_order(&old)), date(2026, 11, 28));
+    // On Sunday 29 the new order is not overdue yet; on Tuesday 1 Dec it is.
+    let pipeline = processes.for_order(&new);
+    assert_eq!(
+        new.deadline_state(pipeline, date(2026, 11, 29)),
+        DeadlineState::DueSoon
+    );
+    assert_eq!(
+        new.deadline_state(pipeline, date(2026, 12, 1)),
+        DeadlineState::Overdue { days: 1 }
+    );
+    // An admin's calendar that makes Friday 27 a day off moves the deadline to Tuesday 1 Dec.
+    let mut calendar = WorkCalendar::china();
+    let mut year = calendar.year(2026).unwrap().clone();
+    year.holidays.insert(date(2026, 11, 27));
+    calendar.set_year(year).unwrap();
+    let processes = processes.with_calendar(calendar);
+    assert_eq!(new.due_date(processes.for_order(&new)), date(2026, 12, 1));
+    // And the history says how the SLA counts now.
+    let changes = domain::process_editor::process_changes(
+        processes.version(1).unwrap(),
+        processes.version(2).unwrap(),
+    );
+    assert_eq!(
+        changes[0].sentence(Lang::Zh),
+        "“需求确认”时限 2 天 → 2 个工作日"
+    );
 }

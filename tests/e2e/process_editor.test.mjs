@@ -288,6 +288,8 @@ test('a second admin publishing first makes the first one\'s publish a clear con
   const quote = stageRow(page, 'quote');
   await quote.getByRole('button', { name: '编辑' }).click();
   await page.getByLabel('时限（天）').fill('4');
+  // Counted in working days from now on (weekends, holidays and 调休 by China's calendar).
+  await page.locator('#process-sla-working').check();
 
   // Meanwhile another admin publishes version 3 (质检 at the end).
   const overview = await worker.call('/api/admin/process', { headers: bearer(adminToken) });
@@ -317,9 +319,26 @@ test('a second admin publishing first makes the first one\'s publish a clear con
   await conflict.getByRole('button', { name: '以最新版本为基础继续编辑' }).click();
   await page.getByTestId('process-outcome').filter({ hasText: '已改为以第 3 版为基础' }).waitFor();
   assert.deepEqual(await stageKeys(page), ['requirement', 'quote', 'contract', 'order_entry', 'production', 'delivery', 'after_sales', 'inspection']);
-  await page.getByTestId('process-impact').filter({ hasText: '“报价”时限 3 天 → 4 天' }).waitFor();
+  await page.getByTestId('process-impact').filter({ hasText: '“报价”时限 3 天 → 4 个工作日' }).waitFor();
   await page.getByRole('button', { name: '发布新版本' }).click();
   await page.getByTestId('process-outcome').filter({ hasText: '已发布第 4 版' }).waitFor();
+  const v4 = (await worker.call('/api/admin/process', { headers: bearer(adminToken) })).json.versions.at(-1);
+  const quoteV4 = v4.stages.find((stage) => stage.id === 'quote');
+  assert.equal(quoteV4.sla_days, 4);
+  assert.equal(quoteV4.sla_working_days, true);
+  await stageRow(page, 'quote').filter({ hasText: '时限 4 个工作日' }).waitFor();
+
+  // Any two versions compared, not only each with the one before: 1 → 4 holds both additions.
+  const compare = page.getByTestId('process-compare');
+  await compare.locator('#process-compare-from').selectOption('1');
+  await compare.locator('#process-compare-to').selectOption('4');
+  const compared = compare.getByTestId('compare-changes');
+  await compared.filter({ hasText: '在“需求确认”之后新增“报价”' }).waitFor();
+  await compared.filter({ hasText: '在“售后服务”之后新增“质检”' }).waitFor();
+  await compared.filter({ hasText: '“生产/采购”改名为“生产/备货”' }).waitFor();
+  await compare.locator('#process-compare-from').selectOption('4');
+  await compared.filter({ hasText: '这两个版本的流程相同' }).waitFor();
+  await screenshot(page, 'process-compare-390x844');
 
   // At 360 px and on a desk, the editor still fits.
   await page.setViewportSize({ width: 360, height: 780 });

@@ -266,11 +266,12 @@ fn ReadOnlyProcess() -> impl IntoView {
             <ol class="process-stages" data-testid="process-stages">
                 {current.stages.into_iter().map(|stage| {
                     let days = stage.sla_days;
+                    let working = stage.sla_working_days;
                     view! {
                         <li class="process-stage" data-testid="process-stage">
                             <div class="process-stage-head">
                                 <strong class="process-stage-name">{stage.name.get(lang()).to_string()}</strong>
-                                <span class="hint">{t_string!(i18n, process_stage_sla, days = days).to_string()}</span>
+                                <span class="hint">{if working { t_string!(i18n, process_stage_sla_working, days = days).to_string() } else { t_string!(i18n, process_stage_sla, days = days).to_string() }}</span>
                             </div>
                             <ul class="process-items">
                                 {stage.checklist.iter().map(|item| {
@@ -368,7 +369,7 @@ fn StageRow(editing: Editing, key: StageId) -> impl IntoView {
         let key = key.clone();
         Signal::derive(move || {
             editing
-                .with_stage(&key, |s| s.sla_days.clone())
+                .with_stage(&key, |s| (s.sla_days.clone(), s.sla_working_days))
                 .unwrap_or_default()
         })
     };
@@ -404,7 +405,10 @@ fn StageRow(editing: Editing, key: StageId) -> impl IntoView {
             <div class="process-stage-head">
                 <span class="process-stage-number">{move || index.get() + 1}</span>
                 <strong class="process-stage-name">{name}</strong>
-                <span class="hint">{move || t_string!(i18n, process_stage_sla, days = sla.get()).to_string()}</span>
+                <span class="hint">{move || {
+                    let (days, working) = sla.get();
+                    if working { t_string!(i18n, process_stage_sla_working, days = days).to_string() } else { t_string!(i18n, process_stage_sla, days = days).to_string() }
+                }}</span>
             </div>
             {move || problem().filter(|_| !is_open.get()).map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
             <div class="button-row process-stage-actions">
@@ -538,6 +542,7 @@ fn StageEditor(editing: Editing, key: StageId) -> impl IntoView {
     };
     let notify_key = key.clone();
     let notify_read = key.clone();
+    let (working_read, working_write) = (key.clone(), key.clone());
     let requirement = {
         let key = key.clone();
         move |requirement: ExitRequirement,
@@ -569,6 +574,18 @@ fn StageEditor(editing: Editing, key: StageId) -> impl IntoView {
             <RolePicker id="process-roles".to_string() is_on set=set_role />
             {move || roles_problem().map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
             <StageText editing id=id("sla") label=label(|i18n| t_string!(i18n, process_sla).to_string()) value=sla on_input=set_sla field=field(".sla_days") />
+            <label class="check" for="process-sla-working">
+                <input
+                    id="process-sla-working"
+                    type="checkbox"
+                    prop:checked=move || editing.with_stage(&working_read, |s| s.sla_working_days).unwrap_or(false)
+                    on:change=move |event| {
+                        let on = event_target_checked(&event);
+                        editing.edit_stage(&working_write, |s| s.sla_working_days = on);
+                    }
+                />
+                <span>{t!(i18n, process_sla_working)}</span>
+            </label>
             <Checklist editing key=key.clone() />
             <StageText editing id=id("label-zh") label=label(|i18n| t_string!(i18n, process_customer_label_zh).to_string()) value=label_zh on_input=set_label_zh field=field(".customer_label.zh") />
             <StageText editing id=id("label-en") label=label(|i18n| t_string!(i18n, process_customer_label_en).to_string()) value=label_en on_input=set_label_en field=field(".customer_label.en") />
@@ -1250,9 +1267,12 @@ fn History(editing: Editing, versions: Vec<ProcessVersion>) -> impl IntoView {
             (version.clone(), changes)
         })
         .collect();
+    let compare = (versions.len() > 1)
+        .then(|| view! { <CompareVersions editing versions=versions.clone() /> });
     view! {
         <section class="stack" data-testid="process-history">
             <h2>{t!(i18n, process_history_title)}</h2>
+            {compare}
             {move || outcome.get().map(|outcome| match outcome {
                 Ok(text) => view! { <p class="hint" role="status">{text}</p> }.into_any(),
                 Err(text) => view! { <p class="field-error" role="alert">{text}</p> }.into_any(),
@@ -1280,5 +1300,73 @@ fn History(editing: Editing, versions: Vec<ProcessVersion>) -> impl IntoView {
                 }).collect_view()}
             </ol>
         </section>
+    }
+}
+
+/// What changed between any two versions an admin picks (the history lists only each version
+/// against the one before): stage keys are stable, so the difference reads the same way.
+#[component]
+fn CompareVersions(editing: Editing, versions: Vec<ProcessVersion>) -> impl IntoView {
+    let i18n = editing.i18n;
+    let lang = move || editing.lang();
+    let newest = versions.last().map_or(1, |v| v.number);
+    let previous = versions.iter().rev().nth(1).map_or(newest, |v| v.number);
+    let from = RwSignal::new(previous);
+    let to = RwSignal::new(newest);
+    let numbers: Vec<u32> = versions.iter().map(|v| v.number).collect();
+    let changes = {
+        let versions = versions.clone();
+        move || {
+            let find = |number: u32| versions.iter().find(|v| v.number == number);
+            match (find(from.get()), find(to.get())) {
+                (Some(older), Some(newer)) => process_changes(older, newer)
+                    .iter()
+                    .map(|change| change.sentence(lang()))
+                    .collect::<Vec<_>>(),
+                _ => Vec::new(),
+            }
+        }
+    };
+    let picker = move |id: &'static str,
+                       label: fn(I18nContext<Locale>) -> String,
+                       chosen: RwSignal<u32>| {
+        let numbers = numbers.clone();
+        view! {
+            <div class="field">
+                <label for=id>{move || label(i18n)}</label>
+                <select id=id on:change=move |event| {
+                    if let Ok(number) = event_target_value(&event).parse() {
+                        chosen.set(number);
+                    }
+                }>
+                    {numbers.into_iter().map(|number| view! {
+                        <option value=number.to_string() selected=move || chosen.get() == number>
+                            {move || t_string!(i18n, process_version_title, number = number).to_string()}
+                        </option>
+                    }).collect_view()}
+                </select>
+            </div>
+        }
+    };
+    view! {
+        <fieldset class="stack" data-testid="process-compare">
+            <legend>{t!(i18n, process_compare_title)}</legend>
+            <div class="form-row">
+                {picker("process-compare-from", |i18n| t_string!(i18n, process_compare_from).to_string(), from)}
+                {picker("process-compare-to", |i18n| t_string!(i18n, process_compare_to).to_string(), to)}
+            </div>
+            {move || {
+                let changes = changes();
+                if changes.is_empty() {
+                    view! { <p class="hint" data-testid="compare-changes">{t!(i18n, process_compare_same)}</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="process-changes" data-testid="compare-changes">
+                            {changes.into_iter().map(|sentence| view! { <li>{sentence}</li> }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }}
+        </fieldset>
     }
 }
