@@ -323,6 +323,17 @@ impl ProcessEditor {
         }
     }
 
+    /// Moves the stage at `from` so that it ends up at position `to` (a drag and drop on a desk;
+    /// phones and keyboards use `move_up` / `move_down`). Out-of-range positions are clamped.
+    pub fn move_to(&mut self, from: usize, to: usize) {
+        if from >= self.stages.len() {
+            return;
+        }
+        let stage = self.stages.remove(from);
+        let to = to.min(self.stages.len());
+        self.stages.insert(to, stage);
+    }
+
     /// Whether `key` was ever given to a stage this draft or its base knows: keys are never
     /// reused, so a new stage must get another.
     fn key_taken(&self, base: &ProcessVersion, key: &str) -> bool {
@@ -577,6 +588,17 @@ impl ProcessEditor {
         }
         self.base_version = current.number;
     }
+}
+
+/// Where a stage dragged from position `from` lands when dropped at height `pointer_y`, given
+/// the vertical middles of the rows as they stand (the dragged row's included): after every
+/// other row whose middle is above the pointer.
+pub fn drop_target(row_middles: &[f64], from: usize, pointer_y: f64) -> usize {
+    row_middles
+        .iter()
+        .enumerate()
+        .filter(|(i, middle)| *i != from && **middle < pointer_y)
+        .count()
 }
 
 /// One difference between a version and its predecessor, as the history shows it.
@@ -947,6 +969,41 @@ mod tests {
         assert_eq!(editor.stages[1].id, ids::REQUIREMENT);
         editor.move_up(1);
         assert_eq!(editor.stages[0].id, ids::REQUIREMENT);
+    }
+
+    #[test]
+    fn a_dragged_stage_lands_where_it_is_dropped() {
+        let mut editor = ProcessEditor::from_version(&base());
+        let keys = |e: &ProcessEditor| {
+            e.stages
+                .iter()
+                .map(|s| s.id.to_string())
+                .collect::<Vec<_>>()
+        };
+        // Rows 40 px apart, middles at 20, 60, 100, …: production (3) dropped at y = 50, between
+        // 需求确认 and 合同签订, lands second.
+        let middles: Vec<f64> = (0..6).map(|i| 20.0 + 40.0 * f64::from(i)).collect();
+        let to = drop_target(&middles, 3, 50.0);
+        assert_eq!(to, 1);
+        editor.move_to(3, to);
+        assert_eq!(
+            keys(&editor),
+            [
+                "requirement",
+                "production",
+                "contract",
+                "order_entry",
+                "delivery",
+                "after_sales"
+            ]
+        );
+        // Dropped below the last row: last. Dropped where it was: no change.
+        let to = drop_target(&middles, 0, 500.0);
+        editor.move_to(0, to);
+        assert_eq!(keys(&editor)[5], "requirement");
+        assert_eq!(drop_target(&middles, 2, 100.0), 2);
+        editor.move_to(9, 0);
+        assert_eq!(keys(&editor)[0], "production");
     }
 
     #[test]

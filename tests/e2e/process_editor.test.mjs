@@ -349,5 +349,23 @@ test('a second admin publishing first makes the first one\'s publish a clear con
   await screenshot(page, 'process-editor-360');
   await page.setViewportSize({ width: 1280, height: 900 });
   await screenshot(page, 'process-editor-1280');
+
+  // On a desk, a stage is dragged by its handle: 质检 dropped between 发货交付 and 售后服务.
+  await stageRow(page, 'quote').getByRole('button', { name: '收起' }).click();
+  const handle = stageRow(page, 'inspection').getByTestId('drag-handle');
+  await handle.scrollIntoViewIfNeeded();
+  const from = await handle.boundingBox();
+  const afterSales = await stageRow(page, 'after_sales').boundingBox();
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(from.x + from.width / 2, afterSales.y + afterSales.height / 4, { steps: 8 });
+  await stageRow(page, 'after_sales').and(page.locator('.drop-target')).waitFor();
+  await screenshot(page, 'process-drag-1280');
+  await page.mouse.up();
+  assert.deepEqual(await stageKeys(page), ['requirement', 'quote', 'contract', 'order_entry', 'production', 'delivery', 'inspection', 'after_sales']);
+  await page.getByTestId('process-impact').filter({ hasText: '调整了“质检”的位置' }).waitFor();
+  // The buttons still move it (phones, keyboards): back to the end.
+  await stageRow(page, 'inspection').getByRole('button', { name: '下移' }).click();
+  assert.equal((await stageKeys(page)).at(-1), 'inspection');
   assert.deepEqual(unexpected(admin.problems), []);
 });

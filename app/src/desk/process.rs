@@ -13,13 +13,15 @@ use std::collections::BTreeMap;
 use domain::{
     board::CardStatus,
     process_editor::{
-        affected_stages, process_changes, FieldProblem, ProcessEditor, StageForm, StageTemplate,
+        affected_stages, drop_target, process_changes, FieldProblem, ProcessEditor, StageForm,
+        StageTemplate,
     },
     wire::{ProcessImpact, ProcessMapping, ProcessRestore},
     ExitRequirement, Lang, Localized, ProcessVersion, Role, StageId,
 };
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
+use wasm_bindgen::JsCast;
 
 use crate::{
     api::{self, ApiError},
@@ -33,6 +35,32 @@ use crate::{
 use super::team::RolePicker;
 
 /// The page's state, shared by its parts (all signals, so it is `Copy`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Drag {
+    from: usize,
+    to: usize,
+}
+
+/// The vertical middles of the draft's stage rows as drawn now, top to bottom.
+fn stage_row_middles() -> Vec<f64> {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return Vec::new();
+    };
+    let Ok(rows) = document.query_selector_all(
+        "[data-testid=process-editor] [data-testid=process-stages] > [data-testid=process-stage]",
+    ) else {
+        return Vec::new();
+    };
+    (0..rows.length())
+        .filter_map(|i| rows.item(i))
+        .filter_map(|node| node.dyn_into::<web_sys::Element>().ok())
+        .map(|row| {
+            let rect = row.get_bounding_client_rect();
+            rect.top() + rect.height() / 2.0
+        })
+        .collect()
+}
+
 #[derive(Clone, Copy)]
 struct Editing {
     state: AppState,
@@ -51,6 +79,8 @@ struct Editing {
     /// A 409: who published what meanwhile.
     conflict: RwSignal<Option<String>>,
     revision: RwSignal<u32>,
+    /// A stage being dragged on a desk: where it was and where it would land now.
+    drag: RwSignal<Option<Drag>>,
     /// Everything wrong with the draft now (local checks, then the server's last refusal).
     problems: Memo<Vec<FieldProblem>>,
 }
@@ -176,6 +206,7 @@ pub fn ProcessPage() -> impl IntoView {
         outcome: RwSignal::new(None),
         conflict: RwSignal::new(None),
         revision: RwSignal::new(0),
+        drag: RwSignal::new(None),
         problems,
     };
     let overview = LocalResource::new(move || {
@@ -400,9 +431,56 @@ fn StageRow(editing: Editing, key: StageId) -> impl IntoView {
         }
     };
     let data_key = key.to_string();
+    // Drag and drop by the handle (pointer events, so mouse, pen and touch alike); the handle
+    // holds the pointer until it is let go, and the stage lands where `drop_target` says.
+    let start_drag = move |event: web_sys::PointerEvent| {
+        if let Some(handle) = event
+            .current_target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        {
+            let _ = handle.set_pointer_capture(event.pointer_id());
+        }
+        event.prevent_default();
+        let from = index.get_untracked();
+        editing.drag.set(Some(Drag { from, to: from }));
+    };
+    let follow_drag = move |event: web_sys::PointerEvent| {
+        let Some(drag) = editing.drag.get_untracked() else {
+            return;
+        };
+        let to = drop_target(&stage_row_middles(), drag.from, f64::from(event.client_y()));
+        if to != drag.to {
+            editing.drag.set(Some(Drag { to, ..drag }));
+        }
+    };
+    let end_drag = move |_: web_sys::PointerEvent| {
+        if let Some(drag) = editing.drag.get_untracked() {
+            editing.drag.set(None);
+            if drag.to != drag.from {
+                editing.edit(|e| e.move_to(drag.from, drag.to));
+            }
+        }
+    };
+    let is_dragged = move || editing.drag.get().is_some_and(|d| d.from == index.get());
+    let is_drop_target = move || {
+        editing
+            .drag
+            .get()
+            .is_some_and(|d| d.from != d.to && d.to == index.get())
+    };
     view! {
-        <li class="process-stage" data-testid="process-stage" data-key=data_key data-name=name>
+        <li class="process-stage" class:dragging=is_dragged class:drop-target=is_drop_target data-testid="process-stage" data-key=data_key data-name=name>
             <div class="process-stage-head">
+                <span
+                    class="drag-handle"
+                    data-testid="drag-handle"
+                    aria-hidden="true"
+                    title=move || t_string!(i18n, process_drag).to_string()
+                    on:pointerdown=start_drag
+                    on:pointermove=follow_drag
+                    on:pointerup=end_drag
+                    on:pointercancel=move |_| editing.drag.set(None)
+                >"⠿"</span>
                 <span class="process-stage-number">{move || index.get() + 1}</span>
                 <strong class="process-stage-name">{name}</strong>
                 <span class="hint">{move || {
