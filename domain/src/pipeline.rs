@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -50,8 +50,16 @@ pub struct Pipeline {
     pub stages: Vec<StageDef>,
     /// The working-day calendar deadlines of working-day stages count on: not part of any
     /// version (holidays are the country's, not the process's), so never serialized with one.
-    #[serde(skip)]
+    #[serde(skip, default = "shipped_calendar")]
     pub calendar: Arc<WorkCalendar>,
+}
+
+/// The shipped calendar, built once and shared by every pipeline that has no other.
+fn shipped_calendar() -> Arc<WorkCalendar> {
+    static SHIPPED: OnceLock<Arc<WorkCalendar>> = OnceLock::new();
+    SHIPPED
+        .get_or_init(|| Arc::new(WorkCalendar::china()))
+        .clone()
 }
 
 /// Longest SLA accepted; anything beyond a year is a typo, not a plan.
@@ -61,7 +69,7 @@ impl Pipeline {
     pub fn new(stages: Vec<StageDef>) -> Pipeline {
         Pipeline {
             stages,
-            calendar: Arc::default(),
+            calendar: shipped_calendar(),
         }
     }
 

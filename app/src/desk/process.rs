@@ -1427,7 +1427,7 @@ fn CompareVersions(editing: Editing, versions: Vec<ProcessVersion>) -> impl Into
         }
     };
     view! {
-        <fieldset class="stack" data-testid="process-compare">
+        <fieldset class="process-add process-compare stack" data-testid="process-compare">
             <legend>{t!(i18n, process_compare_title)}</legend>
             <div class="form-row">
                 {picker("process-compare-from", |i18n| t_string!(i18n, process_compare_from).to_string(), from)}
