@@ -5,11 +5,14 @@
 //  2. push of 1,000 queued mutations through POST /api/sync/push (pages of 100: rules, guards,
 //     audit rows, last_seq) vs raw D1 batch writes of the same rows (order upsert + version bump +
 //     one audit row per mutation, 100 mutations per request and batch).
-// Prints medians and ratios against the targets (pull <= 2x, push <= 3x).
+//  3. the same kind of push (1,000 notes on 1,000 of the seeded orders) with the orders on one
+//     process version, then with them spread over three (versions 2 and 3 published through the
+//     admin API: 报价 added, a rename and 质检 added), each order noted once.
+// Prints medians and ratios against the targets (pull <= 2x, push <= 3x, versions <= 1.1x).
 import { randomUUID } from 'node:crypto';
 
 process.env.BASE_URL ??= 'http://127.0.0.1:1'; // the shared helpers want one; we use a private worker
-const { startPrivateWorker, d1, devHeaders, DEMO_SALES, DEMO_PASSWORD, bearer } = await import('../tests/support/api.mjs');
+const { startPrivateWorker, d1, devHeaders, DEMO_ADMIN, DEMO_SALES, DEMO_PASSWORD, bearer } = await import('../tests/support/api.mjs');
 
 const ORDERS = 10_000;
 const MUTATIONS = 1_000;
@@ -120,6 +123,66 @@ try {
     rawWriteTimes.push(performance.now() - rawStart);
   }
 
+  // 3. One process version against three. Run r of each side notes its own 1,000 seeded orders
+  // (one note each), so no side pays for history another side added.
+  const seededId = (i) => `${i.toString(16).padStart(8, '0')}-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+  const notePush = async (firstOrder) => {
+    const device = randomUUID();
+    const notes = Array.from({ length: MUTATIONS }, (_, k) => ({
+      seq: k + 1,
+      mutation: { type: 'add_note', order_id: seededId(firstOrder + k), note_id: randomUUID(), text: `第${k}条：按流程版本跟进，已与客户确认` },
+      device_time: new Date().toISOString(),
+    }));
+    const start = performance.now();
+    for (let i = 0; i < notes.length; i += 100) {
+      const answer = await call('/api/sync/push', { json: { device_id: device, mutations: notes.slice(i, i + 100) }, headers: auth });
+      if (answer.last_seq !== Math.min(i + 100, notes.length) || answer.rejected.length) throw new Error(`push: ${JSON.stringify(answer).slice(0, 300)}`);
+    }
+    return performance.now() - start;
+  };
+  const oneVersionTimes = [];
+  for (let run = 0; run < RUNS; run += 1) oneVersionTimes.push(await notePush(1 + run * MUTATIONS));
+
+  const { token: adminToken } = await call('/api/auth/login', { json: { login: DEMO_ADMIN.login, password: DEMO_PASSWORD } });
+  const publish = async (edit, note) => {
+    const overview = await call('/api/admin/process', { headers: bearer(adminToken) });
+    const current = overview.versions.at(-1);
+    const asInput = (stage) => ({ ...stage, exit_requirements: stage.exit_requirements ?? [] });
+    const answer = await worker.call('/api/admin/process/publish', {
+      json: { base_version: current.number, stages: edit(current.stages.map(asInput)), archived: (current.archived ?? []).map(asInput), note },
+      headers: bearer(adminToken),
+    });
+    if (answer.status !== 201) throw new Error(`publish: ${answer.status} ${answer.text.slice(0, 300)}`);
+  };
+  const stage = (id, zh, en) => ({
+    id, name: { zh, en }, responsible: ['sales'], checklist: [{ id: `${id}_done`, label: { zh: `${zh}完成`, en: `${en} done` } }],
+    sla_days: 3, customer_label: { zh, en }, customer_message: { zh: `${zh}中。`, en: `${en}.` }, notify_customer: false, exit_requirements: [],
+  });
+  await publish((stages) => [stages[0], stage('quote', '报价', 'Quotation'), ...stages.slice(1)], '加报价');
+  await publish((stages) => [
+    ...stages.map((s) => (s.id === 'production' ? { ...s, name: { zh: '生产/备货', en: 'Production / stock' } } : s)),
+    stage('inspection', '质检', 'Inspection'),
+  ], '加质检');
+  // With the versions published, runs alternate between every seeded order on version 1 and the
+  // orders spread over versions 1 to 3 (untimed SQL in between), so that load from elsewhere on
+  // the machine hits both sides alike.
+  const onVersions = (spread) => d1(
+    `UPDATE orders SET doc = json_set(doc, '$.process_version', ${spread ? "1 + (CAST(substr(number, 7) AS INTEGER) % 3)" : '1'}) WHERE number GLOB 'BENCH-[0-9]*'`,
+    worker.persistDir,
+  );
+  const threeVersionTimes = [];
+  const publishedOneVersionTimes = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    await onVersions(false);
+    publishedOneVersionTimes.push(await notePush(1 + (RUNS + 2 * run) * MUTATIONS));
+    await onVersions(true);
+    if (run === 0) {
+      const spread = await d1(`SELECT json_extract(doc, '$.process_version') AS v, COUNT(*) AS n FROM orders WHERE number GLOB 'BENCH-[0-9]*' GROUP BY v ORDER BY v`, worker.persistDir);
+      console.log(`seeded orders per process version: ${spread.map((r) => `v${r.v}=${r.n}`).join(' ')}`);
+    }
+    threeVersionTimes.push(await notePush(1 + (RUNS + 2 * run + 1) * MUTATIONS));
+  }
+
   const report = (name, ours, baseline, target) => {
     const ratio = median(ours) / median(baseline);
     console.log(
@@ -130,6 +193,16 @@ try {
   console.log(`\nsync benchmark, median of ${RUNS} runs (${(pulledBytes / 1024 / 1024).toFixed(1)} MiB of orders):`);
   report(`initial pull of ${total} orders`, pullTimes, rawSelectTimes, 2);
   report(`push of ${MUTATIONS} queued mutations`, pushTimes, rawWriteTimes, 3);
+  const versionsLine = (name, three, one) => {
+    const ratio = median(three) / median(one);
+    console.log(
+      `${name.padEnd(34)} 3 versions ${String(ms(median(three))).padStart(6)} ms  ` +
+      `1 version ${String(ms(median(one))).padStart(6)} ms  ratio ${ratio.toFixed(2)}x  target <= 1.1x  ${ratio <= 1.1 ? 'ok' : 'MISSED'}` +
+      `   (runs: ${three.map(ms).join('/')} vs ${one.map(ms).join('/')})`,
+    );
+  };
+  versionsLine(`push of ${MUTATIONS} notes, 3 versions vs 1 (alternating runs)`, threeVersionTimes, publishedOneVersionTimes);
+  versionsLine('  the same vs before any publish (not alternating)', threeVersionTimes, oneVersionTimes);
 } finally {
   await worker.stop();
 }

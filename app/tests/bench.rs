@@ -1435,6 +1435,117 @@ async fn open_board_10000() {
     );
 }
 
+// ---- (b2) the board on 10,000 orders spread over three process versions ----
+
+/// Versions 2 and 3 as an admin makes them: 报价 after 需求确认, then 生产/备货 and 质检.
+fn three_versions() -> domain::Processes {
+    use domain::{process_editor::StageTemplate, DraftEdit, ProcessDraft, ProcessVersion};
+    let author = domain::StaffRef::new("u-admin", "管理员");
+    let mut processes = domain::Processes::standard();
+    for step in 0..2 {
+        let base: ProcessVersion = processes.current().clone();
+        let mut draft = ProcessDraft::from_version(&base);
+        if step == 0 {
+            let quote = StageTemplate::Quotation.stage(StageId::new("quote"));
+            let after = Some(StageId::new("requirement"));
+            draft
+                .edit(
+                    &base,
+                    DraftEdit::Add {
+                        after,
+                        stage: quote,
+                    },
+                )
+                .unwrap();
+        } else {
+            let mut production = draft
+                .stages
+                .iter()
+                .find(|s| s.id == "production")
+                .unwrap()
+                .clone();
+            production.name = domain::Localized::new("生产/备货", "Production / stock");
+            draft
+                .edit(&base, DraftEdit::Update { stage: production })
+                .unwrap();
+            let inspection = StageTemplate::Inspection.stage(StageId::new("inspection"));
+            let after = Some(StageId::new("after_sales"));
+            draft
+                .edit(
+                    &base,
+                    DraftEdit::Add {
+                        after,
+                        stage: inspection,
+                    },
+                )
+                .unwrap();
+        }
+        let published = processes
+            .publish(&draft, author.clone(), "bench", Utc::now())
+            .unwrap();
+        processes = domain::Processes::new(processes.versions().cloned().chain([published]));
+    }
+    processes
+}
+
+/// Opening the board (as `open_board_10000` times it) on the same 10,000 orders twice: all on
+/// version 1, then spread evenly over versions 1, 2 and 3 with those versions stored on the
+/// device. Target: within 1.1× of the one-version figure.
+#[wasm_bindgen_test]
+async fn open_board_10000_three_versions() {
+    let orders = orders(BOARD_ORDERS);
+    let processes = three_versions();
+    let mut medians = Vec::new();
+    for spread in [false, true] {
+        delete(DB_NAME).await;
+        {
+            let storage = Storage::open().await.expect("open");
+            if spread {
+                let versions: Vec<_> = processes.versions().cloned().collect();
+                storage
+                    .put_process_versions(&versions)
+                    .await
+                    .expect("put versions");
+                let spread: Vec<Order> = orders
+                    .iter()
+                    .enumerate()
+                    .map(|(i, order)| Order {
+                        process_version: 1 + (i % 3) as u32,
+                        ..order.clone()
+                    })
+                    .collect();
+                storage.put_orders(&spread).await.expect("put_orders");
+            } else {
+                storage.put_orders(&orders).await.expect("put_orders");
+            }
+        }
+        chinese();
+        let mut times = Vec::new();
+        let mut cards = 0;
+        // One untimed warm-up, then the timed runs.
+        for n in 0..=BOARD_RUNS {
+            let (ready, _, rendered) = ours_board_once().await;
+            cards = rendered;
+            if n > 0 {
+                times.push(ready);
+            }
+        }
+        assert!(cards > 0, "the board showed cards");
+        console_log!(
+            "BENCHRUNS open_board_10000_versions spread={spread} runs=[{}]",
+            list(&times)
+        );
+        medians.push(median(&times));
+    }
+    let (one, three) = (medians[0], medians[1]);
+    let ratio = three / one;
+    console_log!(
+        "BENCH open_board_10000_versions three_versions_ms={three:.1} one_version_ms={one:.1} \
+         ratio={ratio:.2} target_ratio=1.1 pass={}",
+        yes(ratio <= 1.1)
+    );
+}
+
 // ---- (c) 分析 over 10,000 orders ----
 
 /// The whole 分析 dashboard over the device's 10,000 orders (in memory, as the screen holds

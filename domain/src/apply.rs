@@ -35,7 +35,10 @@
 //! - Moving to the immediately following stage is the normal path. Skipping forward over stages
 //!   or moving backward (rework) requires a non-empty reason (`ReasonRequired`).
 //! - Leaving a stage whose checklist has unticked items requires a reason; the unticked item ids
-//!   are recorded in the event.
+//!   are recorded in the event. A *required* item (`ChecklistItemDef::required`) must be ticked
+//!   before the order moves forward out of its stage or completes, reason or not
+//!   (`RequiredItemUnticked`); moving back is allowed (with a reason), as for exit requirements.
+//!   Skipped stages were never worked on, so their checklists do not stop a skip.
 //! - Exit requirements (delivery: shipment and invoice) must be on record before an order moves
 //!   forward out of that stage or skips forward over it, reason or not (`MissingRequirement`).
 //!   Moving *back* from such a stage (rework, e.g. goods failed inspection while packing) is
@@ -548,6 +551,7 @@ fn advance(
         for def in passed {
             check_exit_requirements(order, def)?;
         }
+        check_required_items(order, pipeline)?;
     }
     let normal_step = from_idx.is_some_and(|f| to_idx == f + 1);
     if (!normal_step || !incomplete.is_empty()) && reason.is_none() {
@@ -592,12 +596,22 @@ fn complete(
     )?;
     let reason = optional_line(REASON, reason, REASON_MAX)?;
     check_exit_requirements(order, last)?;
+    check_required_items(order, ctx.pipeline)?;
     if !order.incomplete_items(ctx.pipeline).is_empty() && reason.is_none() {
         return Err(DomainError::ReasonRequired);
     }
     leave_current(order, ctx.now);
     order.status = OrderStatus::Completed;
     Ok(vec![EventKind::Completed { reason }])
+}
+
+fn check_required_items(order: &Order, pipeline: &Pipeline) -> Result<(), DomainError> {
+    match order.unticked_required_items(pipeline).first() {
+        Some(item) => Err(DomainError::RequiredItemUnticked {
+            item: item.label.clone(),
+        }),
+        None => Ok(()),
+    }
 }
 
 fn set_checklist_item(

@@ -33,6 +33,10 @@ pub enum DomainError {
     ReasonRequired,
     #[error("missing requirement: {requirement:?}")]
     MissingRequirement { requirement: ExitRequirement },
+    /// A required checklist item of the stage being left is not ticked. Unlike optional items,
+    /// no reason lets the order pass: the process says this must be done.
+    #[error("required checklist item not ticked: {}", item.en)]
+    RequiredItemUnticked { item: Localized },
     #[error("forbidden: {}", message.en)]
     Forbidden { message: Localized },
     #[error("amount too large")]
@@ -74,6 +78,7 @@ impl DomainError {
             DomainError::StaleStage { .. } => "stale_stage",
             DomainError::ReasonRequired => "reason_required",
             DomainError::MissingRequirement { .. } => "missing_requirement",
+            DomainError::RequiredItemUnticked { .. } => "required_item_unticked",
             DomainError::Forbidden { .. } => "forbidden",
             DomainError::Overflow => "overflow",
         }
@@ -118,6 +123,13 @@ impl DomainError {
             DomainError::MissingRequirement { requirement } => {
                 requirement.missing_message().get(lang).to_string()
             }
+            DomainError::RequiredItemUnticked { item } => match lang {
+                Lang::Zh => format!("必填清单项“{}”还没有完成，请先勾选", item.zh),
+                Lang::En => format!(
+                    "The required checklist item '{}' is not done yet: tick it first",
+                    item.en
+                ),
+            },
             DomainError::Overflow => lang
                 .pick("金额过大，超出可计算范围", "Amount too large")
                 .to_string(),

@@ -15,6 +15,7 @@ pub mod error;
 pub mod feedback;
 mod feedback_rules;
 pub mod history;
+pub mod holidays;
 pub mod i18n;
 pub mod money;
 pub mod mutation;
@@ -50,6 +51,7 @@ pub use feedback::{
 };
 pub use feedback_rules::MAX_RATING_EDITS;
 pub use history::{field_label, stars_text, EventKind, HistoryEvent};
+pub use holidays::{HolidayYear, WorkCalendar};
 pub use i18n::{Lang, Localized};
 pub use money::Money;
 pub use mutation::{FieldChanges, Mutation};

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::calendar::{add_days, business_date};
+use crate::calendar::business_date;
 use crate::error::DomainError;
 use crate::history::HistoryEvent;
 use crate::money::Money;
@@ -423,6 +423,23 @@ impl Order {
             .collect()
     }
 
+    /// The current stage's required checklist items not yet ticked, in pipeline order: what
+    /// stops the order from moving forward (see `apply`).
+    pub fn unticked_required_items<'p>(
+        &self,
+        pipeline: &'p Pipeline,
+    ) -> Vec<&'p crate::stage::ChecklistItemDef> {
+        let Some(def) = pipeline.stage(&self.stage) else {
+            return Vec::new();
+        };
+        let progress = self.current_progress();
+        def.checklist
+            .iter()
+            .filter(|item| item.required)
+            .filter(|item| !progress.checklist.get(&item.id).copied().unwrap_or(false))
+            .collect()
+    }
+
     /// Whether an exit requirement is on record.
     pub fn has_recorded(&self, requirement: crate::pipeline::ExitRequirement) -> bool {
         match requirement {
@@ -488,10 +505,13 @@ impl Order {
 
     pub fn due_date(&self, pipeline: &Pipeline) -> NaiveDate {
         let progress = self.current_progress();
-        progress.due_date.unwrap_or_else(|| {
-            let sla = pipeline.stage(&self.stage).map_or(0, |s| s.sla_days);
-            add_days(business_date(progress.entered_at), i64::from(sla))
-        })
+        let entered = business_date(progress.entered_at);
+        progress
+            .due_date
+            .unwrap_or_else(|| match pipeline.stage(&self.stage) {
+                Some(def) => pipeline.sla_due(def, entered),
+                None => entered,
+            })
     }
 
     pub fn days_in_stage(&self, today: NaiveDate) -> i64 {

@@ -3,7 +3,11 @@
 
 use std::collections::BTreeSet;
 
+use std::sync::{Arc, OnceLock};
+
 use serde::{Deserialize, Serialize};
+
+use crate::holidays::WorkCalendar;
 
 use crate::error::DomainError;
 use crate::i18n::Localized;
@@ -17,6 +21,10 @@ pub struct StageDef {
     pub responsible: Vec<Role>,
     pub checklist: Vec<ChecklistItemDef>,
     pub sla_days: u32,
+    /// The SLA counts working days (China's calendar, `holidays`), not calendar days. Versions
+    /// stored before this existed read as calendar days, as they always counted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sla_working_days: bool,
     pub customer_label: Localized,
     pub customer_message: Localized,
     pub notify_customer: bool,
@@ -40,12 +48,40 @@ impl StageDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pipeline {
     pub stages: Vec<StageDef>,
+    /// The working-day calendar deadlines of working-day stages count on: not part of any
+    /// version (holidays are the country's, not the process's), so never serialized with one.
+    #[serde(skip, default = "shipped_calendar")]
+    pub calendar: Arc<WorkCalendar>,
+}
+
+/// The shipped calendar, built once and shared by every pipeline that has no other.
+fn shipped_calendar() -> Arc<WorkCalendar> {
+    static SHIPPED: OnceLock<Arc<WorkCalendar>> = OnceLock::new();
+    SHIPPED
+        .get_or_init(|| Arc::new(WorkCalendar::china()))
+        .clone()
 }
 
 /// Longest SLA accepted; anything beyond a year is a typo, not a plan.
 const MAX_SLA_DAYS: u32 = 366;
 
 impl Pipeline {
+    pub fn new(stages: Vec<StageDef>) -> Pipeline {
+        Pipeline {
+            stages,
+            calendar: shipped_calendar(),
+        }
+    }
+
+    /// The day a stage entered on `entered` is due by its SLA alone.
+    pub fn sla_due(&self, def: &StageDef, entered: chrono::NaiveDate) -> chrono::NaiveDate {
+        if def.sla_working_days {
+            self.calendar.add_working_days(entered, def.sla_days)
+        } else {
+            crate::calendar::add_days(entered, i64::from(def.sla_days))
+        }
+    }
+
     pub fn stage(&self, id: &StageId) -> Option<&StageDef> {
         self.stages.iter().find(|s| &s.id == id)
     }
@@ -157,8 +193,7 @@ impl Pipeline {
 
     /// The standard six-stage process from the follow-up SOP.
     pub fn standard() -> Pipeline {
-        Pipeline {
-            stages: vec![
+        Pipeline::new(vec![
                 stage(
                     ids::REQUIREMENT,
                     ("需求确认", "Requirement confirmation"),
@@ -264,8 +299,7 @@ impl Pipeline {
                     true,
                     &[],
                 ),
-            ],
-        }
+            ])
     }
 }
 
@@ -293,12 +327,10 @@ fn stage(
         responsible: responsible.to_vec(),
         checklist: checklist
             .iter()
-            .map(|(id, zh, en)| ChecklistItemDef {
-                id: id.to_string(),
-                label: Localized::new(*zh, *en),
-            })
+            .map(|(id, zh, en)| ChecklistItemDef::optional(id, Localized::new(*zh, *en)))
             .collect(),
         sla_days,
+        sla_working_days: false,
         customer_label: Localized::new(customer_label.0, customer_label.1),
         customer_message: Localized::new(customer_message.0, customer_message.1),
         notify_customer,
@@ -401,7 +433,7 @@ mod tests {
 
     #[test]
     fn an_empty_pipeline_or_an_ownerless_stage_is_invalid() {
-        assert!(Pipeline { stages: vec![] }.validate().is_err());
+        assert!(Pipeline::new(vec![]).validate().is_err());
         let mut p = Pipeline::standard();
         p.stages[2].responsible.clear();
         assert!(p.validate().is_err());

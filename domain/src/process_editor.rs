@@ -28,6 +28,7 @@ pub struct StageForm {
     pub responsible: Vec<Role>,
     pub checklist: Vec<ChecklistItemDef>,
     pub sla_days: String,
+    pub sla_working_days: bool,
     pub customer_label: Localized,
     pub customer_message: Localized,
     pub notify_customer: bool,
@@ -42,6 +43,7 @@ impl StageForm {
             responsible: def.responsible.clone(),
             checklist: def.checklist.clone(),
             sla_days: def.sla_days.to_string(),
+            sla_working_days: def.sla_working_days,
             customer_label: def.customer_label.clone(),
             customer_message: def.customer_message.clone(),
             notify_customer: def.notify_customer,
@@ -66,11 +68,13 @@ impl StageForm {
                 .map(|item| ChecklistItemDef {
                     id: item.id.clone(),
                     label: trimmed(&item.label),
+                    required: item.required,
                 })
                 .collect(),
             // A text that is no number is refused locally (see `problems`); -1 keeps the
             // server's own refusal should it ever be sent.
             sla_days: self.sla().unwrap_or(-1),
+            sla_working_days: self.sla_working_days,
             customer_label: trimmed(&self.customer_label),
             customer_message: trimmed(&self.customer_message),
             notify_customer: self.notify_customer,
@@ -92,6 +96,13 @@ impl StageForm {
         }
         self.responsible
             .sort_by_key(|role| Role::ALL.iter().position(|r| r == role));
+    }
+
+    /// Marks checklist item `item` required (it must be ticked to move on) or optional.
+    pub fn set_item_required(&mut self, item: &str, required: bool) {
+        if let Some(item) = self.checklist.iter_mut().find(|i| i.id == item) {
+            item.required = required;
+        }
     }
 
     pub fn set_exit_requirement(&mut self, requirement: ExitRequirement, on: bool) {
@@ -140,10 +151,8 @@ impl StageTemplate {
 
     /// The template as a stage under `id`.
     pub fn stage(self, id: StageId) -> StageDef {
-        let item = |id: &str, zh: &str, en: &str| ChecklistItemDef {
-            id: id.into(),
-            label: Localized::new(zh, en),
-        };
+        let item =
+            |id: &str, zh: &str, en: &str| ChecklistItemDef::optional(id, Localized::new(zh, en));
         let (name, responsible, checklist, sla_days, label, message, exit) = match self {
             StageTemplate::Quotation => (
                 ("报价", "Quotation"),
@@ -242,6 +251,7 @@ impl StageTemplate {
             responsible,
             checklist,
             sla_days,
+            sla_working_days: false,
             customer_label: Localized::new(label.0, label.1),
             customer_message: Localized::new(message.0, message.1),
             notify_customer: false,
@@ -313,6 +323,17 @@ impl ProcessEditor {
         }
     }
 
+    /// Moves the stage at `from` so that it ends up at position `to` (a drag and drop on a desk;
+    /// phones and keyboards use `move_up` / `move_down`). Out-of-range positions are clamped.
+    pub fn move_to(&mut self, from: usize, to: usize) {
+        if from >= self.stages.len() {
+            return;
+        }
+        let stage = self.stages.remove(from);
+        let to = to.min(self.stages.len());
+        self.stages.insert(to, stage);
+    }
+
     /// Whether `key` was ever given to a stage this draft or its base knows: keys are never
     /// reused, so a new stage must get another.
     fn key_taken(&self, base: &ProcessVersion, key: &str) -> bool {
@@ -358,6 +379,7 @@ impl ProcessEditor {
                     responsible: vec![Role::Sales],
                     checklist: Vec::new(),
                     sla_days: "3".into(),
+                    sla_working_days: false,
                     customer_label: Localized::default(),
                     customer_message: Localized::default(),
                     notify_customer: false,
@@ -407,10 +429,9 @@ impl ProcessEditor {
             .map(|n| format!("item_{n}"))
             .find(|id| !used.contains(id.as_str()))
             .expect("some id is free");
-        self.stages[stage].checklist.push(ChecklistItemDef {
-            id,
-            label: Localized::default(),
-        });
+        self.stages[stage]
+            .checklist
+            .push(ChecklistItemDef::optional(&id, Localized::default()));
     }
 
     pub fn remove_item(&mut self, stage: usize, item: usize) {
@@ -569,6 +590,17 @@ impl ProcessEditor {
     }
 }
 
+/// Where a stage dragged from position `from` lands when dropped at height `pointer_y`, given
+/// the vertical middles of the rows as they stand (the dragged row's included): after every
+/// other row whose middle is above the pointer.
+pub fn drop_target(row_middles: &[f64], from: usize, pointer_y: f64) -> usize {
+    row_middles
+        .iter()
+        .enumerate()
+        .filter(|(i, middle)| *i != from && **middle < pointer_y)
+        .count()
+}
+
 /// One difference between a version and its predecessor, as the history shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProcessChange {
@@ -586,18 +618,26 @@ pub enum ProcessChange {
     Moved {
         name: Localized,
     },
+    /// The SLA's days or how they count (`true`: working days) changed.
     Sla {
         name: Localized,
-        from: u32,
-        to: u32,
+        from: (u32, bool),
+        to: (u32, bool),
     },
     ChecklistAdded {
         stage: Localized,
         item: Localized,
+        required: bool,
     },
     ChecklistRemoved {
         stage: Localized,
         item: Localized,
+    },
+    /// An item both versions have became required or optional.
+    ChecklistRequired {
+        stage: Localized,
+        item: Localized,
+        required: bool,
     },
     /// Roles, customer texts, exit requirements or notification changed.
     Settings {
@@ -644,22 +684,82 @@ impl ProcessChange {
             (ProcessChange::Moved { name }, Lang::Zh) => format!("调整了“{}”的位置", l(name)),
             (ProcessChange::Moved { name }, Lang::En) => format!("Moved '{}'", l(name)),
             (ProcessChange::Sla { name, from, to }, Lang::Zh) => {
-                format!("“{}”时限 {from} 天 → {to} 天", l(name))
+                let days = |(n, working): (u32, bool)| {
+                    if working {
+                        format!("{n} 个工作日")
+                    } else {
+                        format!("{n} 天")
+                    }
+                };
+                format!("“{}”时限 {} → {}", l(name), days(*from), days(*to))
             }
             (ProcessChange::Sla { name, from, to }, Lang::En) => {
-                format!("'{}' SLA {from} → {to} days", l(name))
+                let days = |(n, working): (u32, bool)| {
+                    if working {
+                        format!("{n} working days")
+                    } else {
+                        format!("{n} days")
+                    }
+                };
+                format!("'{}' SLA {} → {}", l(name), days(*from), days(*to))
             }
-            (ProcessChange::ChecklistAdded { stage, item }, Lang::Zh) => {
-                format!("“{}”新增清单项“{}”", l(stage), l(item))
+            (
+                ProcessChange::ChecklistAdded {
+                    stage,
+                    item,
+                    required,
+                },
+                Lang::Zh,
+            ) => {
+                let kind = if *required {
+                    "必填清单项"
+                } else {
+                    "清单项"
+                };
+                format!("“{}”新增{kind}“{}”", l(stage), l(item))
             }
-            (ProcessChange::ChecklistAdded { stage, item }, Lang::En) => {
-                format!("'{}' gained checklist item '{}'", l(stage), l(item))
+            (
+                ProcessChange::ChecklistAdded {
+                    stage,
+                    item,
+                    required,
+                },
+                Lang::En,
+            ) => {
+                let kind = if *required {
+                    "required checklist item"
+                } else {
+                    "checklist item"
+                };
+                format!("'{}' gained {kind} '{}'", l(stage), l(item))
             }
             (ProcessChange::ChecklistRemoved { stage, item }, Lang::Zh) => {
                 format!("“{}”去掉清单项“{}”", l(stage), l(item))
             }
             (ProcessChange::ChecklistRemoved { stage, item }, Lang::En) => {
                 format!("'{}' lost checklist item '{}'", l(stage), l(item))
+            }
+            (
+                ProcessChange::ChecklistRequired {
+                    stage,
+                    item,
+                    required,
+                },
+                Lang::Zh,
+            ) => {
+                let now = if *required { "必填" } else { "选填" };
+                format!("“{}”的清单项“{}”改为{now}", l(stage), l(item))
+            }
+            (
+                ProcessChange::ChecklistRequired {
+                    stage,
+                    item,
+                    required,
+                },
+                Lang::En,
+            ) => {
+                let now = if *required { "required" } else { "optional" };
+                format!("'{}' checklist item '{}' is now {now}", l(stage), l(item))
             }
             (ProcessChange::Settings { name }, Lang::Zh) => {
                 format!("修改了“{}”的负责角色、客户文案或离开条件", l(name))
@@ -720,19 +820,28 @@ pub fn process_changes(older: &ProcessVersion, newer: &ProcessVersion) -> Vec<Pr
                 name: stage.name.clone(),
             });
         }
-        if old.sla_days != stage.sla_days {
+        if (old.sla_days, old.sla_working_days) != (stage.sla_days, stage.sla_working_days) {
             changes.push(ProcessChange::Sla {
                 name: stage.name.clone(),
-                from: old.sla_days,
-                to: stage.sla_days,
+                from: (old.sla_days, old.sla_working_days),
+                to: (stage.sla_days, stage.sla_working_days),
             });
         }
         for item in &stage.checklist {
-            if old.item(&item.id).is_none() {
-                changes.push(ProcessChange::ChecklistAdded {
+            match old.item(&item.id) {
+                None => changes.push(ProcessChange::ChecklistAdded {
                     stage: stage.name.clone(),
                     item: item.label.clone(),
-                });
+                    required: item.required,
+                }),
+                Some(before) if before.required != item.required => {
+                    changes.push(ProcessChange::ChecklistRequired {
+                        stage: stage.name.clone(),
+                        item: item.label.clone(),
+                        required: item.required,
+                    })
+                }
+                Some(_) => {}
             }
         }
         for item in &old.checklist {
@@ -860,6 +969,41 @@ mod tests {
         assert_eq!(editor.stages[1].id, ids::REQUIREMENT);
         editor.move_up(1);
         assert_eq!(editor.stages[0].id, ids::REQUIREMENT);
+    }
+
+    #[test]
+    fn a_dragged_stage_lands_where_it_is_dropped() {
+        let mut editor = ProcessEditor::from_version(&base());
+        let keys = |e: &ProcessEditor| {
+            e.stages
+                .iter()
+                .map(|s| s.id.to_string())
+                .collect::<Vec<_>>()
+        };
+        // Rows 40 px apart, middles at 20, 60, 100, …: production (3) dropped at y = 50, between
+        // 需求确认 and 合同签订, lands second.
+        let middles: Vec<f64> = (0..6).map(|i| 20.0 + 40.0 * f64::from(i)).collect();
+        let to = drop_target(&middles, 3, 50.0);
+        assert_eq!(to, 1);
+        editor.move_to(3, to);
+        assert_eq!(
+            keys(&editor),
+            [
+                "requirement",
+                "production",
+                "contract",
+                "order_entry",
+                "delivery",
+                "after_sales"
+            ]
+        );
+        // Dropped below the last row: last. Dropped where it was: no change.
+        let to = drop_target(&middles, 0, 500.0);
+        editor.move_to(0, to);
+        assert_eq!(keys(&editor)[5], "requirement");
+        assert_eq!(drop_target(&middles, 2, 100.0), 2);
+        editor.move_to(9, 0);
+        assert_eq!(keys(&editor)[0], "production");
     }
 
     #[test]
@@ -1009,6 +1153,38 @@ mod tests {
             ]
         );
         assert_eq!(editor.as_version(&v1).unwrap().stages, v2.stages);
+    }
+
+    #[test]
+    fn a_checklist_item_made_required_in_the_editor_is_published_required() {
+        let v1 = base();
+        let mut editor = ProcessEditor::from_version(&v1);
+        let production = index_of(&editor, ids::PRODUCTION);
+        editor.add_item(&v1, production);
+        let added = editor.stages[production].checklist.last_mut().unwrap();
+        added.label = Localized::new("出厂前拍照", "Photo before shipping");
+        let added = added.id.clone();
+        editor.stages[production].set_item_required(&added, true);
+        editor.stages[0].set_item_required("record_needs", true);
+        let v2 = editor.as_version(&v1).unwrap();
+        let production = v2.stages.iter().find(|s| s.id == ids::PRODUCTION).unwrap();
+        assert!(production.item(&added).unwrap().required);
+        assert!(!production
+            .item("confirm_materials")
+            .is_some_and(|i| i.required));
+        let sentences: Vec<String> = process_changes(&v1, &v2)
+            .iter()
+            .map(|c| c.sentence(Lang::Zh))
+            .collect();
+        assert_eq!(
+            sentences,
+            [
+                "“需求确认”的清单项“记录客户需求”改为必填",
+                "“生产/采购”新增必填清单项“出厂前拍照”",
+            ]
+        );
+        // Required is a rule, not wording: orders already in production keep their version's.
+        assert!(affected_stages(&v1, &v2).contains(&StageId::new(ids::PRODUCTION)));
     }
 
     #[test]

@@ -74,9 +74,7 @@ impl ProcessVersion {
     }
 
     pub fn pipeline(&self) -> Pipeline {
-        Pipeline {
-            stages: self.stages.clone(),
-        }
+        Pipeline::new(self.stages.clone())
     }
 
     fn all_keys(&self) -> impl Iterator<Item = &StageId> {
@@ -429,6 +427,8 @@ pub struct StageInput {
     #[serde(default)]
     pub checklist: Vec<ChecklistItemDef>,
     pub sla_days: i64,
+    #[serde(default)]
+    pub sla_working_days: bool,
     pub customer_label: Localized,
     pub customer_message: Localized,
     #[serde(default)]
@@ -483,6 +483,7 @@ impl StageInput {
             responsible,
             checklist: self.checklist.clone(),
             sla_days,
+            sla_working_days: self.sla_working_days,
             customer_label: self.customer_label.clone(),
             customer_message: self.customer_message.clone(),
             notify_customer: self.notify_customer,
@@ -581,7 +582,7 @@ impl Processes {
                     .iter()
                     .map(|stage| with_wording(stage, newest.get(&stage.id).copied()))
                     .collect();
-                (*number, Pipeline { stages })
+                (*number, Pipeline::new(stages))
             })
             .collect();
         let current = effective
@@ -651,6 +652,16 @@ impl Processes {
 
     pub fn for_order(&self, order: &Order) -> &Pipeline {
         self.pipeline(order.process_version)
+    }
+
+    /// The same versions with deadlines of working-day stages counted on `calendar` (an admin's
+    /// update of a year) instead of the shipped one.
+    pub fn with_calendar(mut self, calendar: crate::holidays::WorkCalendar) -> Processes {
+        let calendar = std::sync::Arc::new(calendar);
+        for pipeline in self.effective.values_mut().chain([&mut self.board]) {
+            pipeline.calendar = calendar.clone();
+        }
+        self
     }
 
     /// Checks `draft` and makes it the next version, or says why not.

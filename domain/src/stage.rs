@@ -62,6 +62,22 @@ impl PartialEq<&str> for StageId {
 pub struct ChecklistItemDef {
     pub id: String,
     pub label: Localized,
+    /// A required item must be ticked before the order moves forward out of its stage; no
+    /// reason overrides it. An optional one may be left unticked with a reason. Versions
+    /// published before the flag existed read as all optional, which is exactly how they
+    /// behaved, so no in-flight order changes its rules.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
+}
+
+impl ChecklistItemDef {
+    pub fn optional(id: &str, label: Localized) -> ChecklistItemDef {
+        ChecklistItemDef {
+            id: id.to_string(),
+            label,
+            required: false,
+        }
+    }
 }
 
 /// Facts that must be on record before an order may pass the stage: a checklist tick is a

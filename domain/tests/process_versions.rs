@@ -22,8 +22,10 @@ fn quote_stage() -> StageDef {
         checklist: vec![ChecklistItemDef {
             id: "send_quote".into(),
             label: Localized::new("发送报价单", "Send the quotation"),
+            required: false,
         }],
         sla_days: 3,
+        sla_working_days: false,
         customer_label: Localized::new("报价", "Quotation"),
         customer_message: Localized::new("我们正在为您准备报价。", "We are preparing your quote."),
         notify_customer: false,
@@ -51,6 +53,7 @@ fn version_two(v1: &Processes) -> Processes {
     production.checklist.push(ChecklistItemDef {
         id: "photo_before_shipping".into(),
         label: Localized::new("出厂前拍照", "Photograph before shipping"),
+        required: true,
     });
     draft
         .edit(&base, DraftEdit::Update { stage: production })
@@ -365,6 +368,7 @@ fn input_of(stage: &StageDef) -> StageInput {
             .collect(),
         checklist: stage.checklist.clone(),
         sla_days: i64::from(stage.sla_days),
+        sla_working_days: stage.sla_working_days,
         customer_label: stage.customer_label.clone(),
         customer_message: stage.customer_message.clone(),
         notify_customer: stage.notify_customer,
@@ -425,6 +429,7 @@ fn bad_drafts_are_refused_naming_the_field() {
         .map(|i| ChecklistItemDef {
             id: format!("item_{i}"),
             label: Localized::new(format!("第{i}项"), format!("Item {i}")),
+            required: false,
         })
         .collect();
     assert_eq!(field(long_list).as_deref(), Some("stages[0].checklist"));
@@ -760,4 +765,153 @@ proptest! {
             }
         }
     }
+}
+
+/// Version 2 with a required item on the first stage, so an order meets it at once.
+fn with_required_first_item(v1: &Processes) -> Processes {
+    let base = v1.current().clone();
+    let mut draft = ProcessDraft::from_version(&base);
+    let mut requirement = draft.stages[0].clone();
+    requirement.checklist.push(ChecklistItemDef {
+        id: "deposit_received".into(),
+        label: Localized::new("收到定金", "Deposit received"),
+        required: true,
+    });
+    draft
+        .edit(&base, DraftEdit::Update { stage: requirement })
+        .unwrap();
+    let published = v1.publish(&draft, author(), "定金必填", later(1)).unwrap();
+    Processes::new(v1.versions().cloned().chain([published]))
+}
+
+#[test]
+fn a_required_checklist_item_blocks_moving_forward_even_with_a_reason() {
+    let processes = with_required_first_item(&Processes::standard());
+    let order = run_on(&processes, &sales(), None, &create(), 2)
+        .unwrap()
+        .order;
+    assert_eq!(order.process_version, 2);
+    let refused = run_on(
+        &processes,
+        &sales(),
+        Some(&order),
+        &advance("requirement", "contract", Some("客户催得急")),
+        3,
+    )
+    .unwrap_err();
+    assert_eq!(
+        refused,
+        DomainError::RequiredItemUnticked {
+            item: Localized::new("收到定金", "Deposit received")
+        }
+    );
+    assert_eq!(refused.code(), "required_item_unticked");
+    assert!(refused.message(Lang::Zh).contains("收到定金"));
+    // The optional items still only ask for a reason once the required one is ticked.
+    let ticked = run_on(
+        &processes,
+        &sales(),
+        Some(&order),
+        &tick("requirement", "deposit_received", true),
+        3,
+    )
+    .unwrap()
+    .order;
+    assert_eq!(
+        run_on(
+            &processes,
+            &sales(),
+            Some(&ticked),
+            &advance("requirement", "contract", None),
+            3
+        )
+        .unwrap_err(),
+        DomainError::ReasonRequired
+    );
+    let moved = run_on(
+        &processes,
+        &sales(),
+        Some(&ticked),
+        &advance("requirement", "contract", Some("其余稍后补")),
+        3,
+    )
+    .unwrap()
+    .order;
+    assert_eq!(moved.stage, "contract");
+}
+
+#[test]
+fn orders_of_a_version_without_required_items_pass_unticked_items_with_a_reason_as_before() {
+    let old = created();
+    let processes = with_required_first_item(&Processes::standard());
+    let moved = run_on(
+        &processes,
+        &sales(),
+        Some(&old),
+        &advance("requirement", "contract", Some("客户催得急")),
+        3,
+    )
+    .unwrap()
+    .order;
+    assert_eq!(moved.stage, "contract");
+    assert_eq!(moved.process_version, 1);
+}
+
+#[test]
+fn a_version_stored_before_the_required_flag_reads_as_all_optional() {
+    let stored = r#"{"id":"send_quote","label":{"zh":"发送报价单","en":"Send the quotation"}}"#;
+    let item: ChecklistItemDef = serde_json::from_str(stored).unwrap();
+    assert!(!item.required);
+    // And an optional item is written as before, so stored versions compare equal.
+    assert_eq!(serde_json::to_string(&item).unwrap(), stored);
+}
+
+#[test]
+fn a_working_day_sla_skips_weekends_and_holidays_for_orders_on_its_version_only() {
+    let v1 = Processes::standard();
+    let base = v1.current().clone();
+    let mut draft = ProcessDraft::from_version(&base);
+    let mut requirement = draft.stages[0].clone();
+    requirement.sla_working_days = true;
+    draft
+        .edit(&base, DraftEdit::Update { stage: requirement })
+        .unwrap();
+    let v2 = v1
+        .publish(&draft, author(), "按工作日计", later(1))
+        .unwrap();
+    let processes = Processes::new([base, v2]);
+    let old = created();
+    // Entered Thursday 26 Nov 2026 on version 2: 2 working days are Friday 27 and Monday 30.
+    let new = run_on(&processes, &sales(), None, &create(), 0)
+        .unwrap()
+        .order;
+    assert_eq!(new.due_date(processes.for_order(&new)), date(2026, 11, 30));
+    // Version 1 still counts calendar days: Saturday 28.
+    assert_eq!(old.due_date(processes.for_order(&old)), date(2026, 11, 28));
+    // On Sunday 29 the new order is not overdue yet; on Tuesday 1 Dec it is.
+    let pipeline = processes.for_order(&new);
+    assert_eq!(
+        new.deadline_state(pipeline, date(2026, 11, 29)),
+        DeadlineState::DueSoon
+    );
+    assert_eq!(
+        new.deadline_state(pipeline, date(2026, 12, 1)),
+        DeadlineState::Overdue { days: 1 }
+    );
+    // An admin's calendar that makes Friday 27 a day off moves the deadline to Tuesday 1 Dec.
+    let mut calendar = WorkCalendar::china();
+    let mut year = calendar.year(2026).unwrap().clone();
+    year.holidays.insert(date(2026, 11, 27));
+    calendar.set_year(year).unwrap();
+    let processes = processes.with_calendar(calendar);
+    assert_eq!(new.due_date(processes.for_order(&new)), date(2026, 12, 1));
+    // And the history says how the SLA counts now.
+    let changes = domain::process_editor::process_changes(
+        processes.version(1).unwrap(),
+        processes.version(2).unwrap(),
+    );
+    assert_eq!(
+        changes[0].sentence(Lang::Zh),
+        "“需求确认”时限 2 天 → 2 个工作日"
+    );
 }

@@ -30,7 +30,7 @@ const ITEMS: [&str; 8] = [
     "bogus",
 ];
 
-const CODES: [&str; 9] = [
+const CODES: [&str; 10] = [
     "invalid",
     "not_found",
     "order_exists",
@@ -38,6 +38,7 @@ const CODES: [&str; 9] = [
     "stale_stage",
     "reason_required",
     "missing_requirement",
+    "required_item_unticked",
     "forbidden",
     "overflow",
 ];

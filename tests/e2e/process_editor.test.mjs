@@ -1,8 +1,9 @@
 // The process editor (设置 → 流程设置) end to end at 390x844 (issue 13's "Done means"), on a
 // private worker because publishing changes the process for everything after it: an admin
-// inserts 报价 after 需求确认, renames 生产/采购 to 生产/备货, adds an SOP item (a bad SLA is named
-// next to its field first), and publishes with a note. A sales phone that was offline during the
-// publish comes back, syncs, and a new order made on it walks from 需求确认 into 报价; an order
+// inserts 报价 after 需求确认, renames 生产/采购 to 生产/备货, adds a required SOP item (a bad SLA is
+// named next to its field first), makes 报价's 客户确认报价 required, and publishes with a note. A
+// sales phone that was offline during the publish comes back, syncs, and a new order made on it
+// walks from 需求确认 through 报价 (held there until the required item is ticked); an order
 // started before stays on version 1 (it goes on to 合同签订) until the admin moves it with the
 // editor's migration; the customer page names the new stage. Then a second admin's publish makes
 // the first one's a clear conflict, and "continue from the newest version" keeps the edits.
@@ -118,6 +119,8 @@ test('an admin inserts 报价, renames 生产/采购, adds an SOP item and publi
   assert.deepEqual(await stageKeys(page), ['requirement', 'quote', 'contract', 'order_entry', 'production', 'delivery', 'after_sales']);
   // Its form opened: the template filled every field.
   assert.equal(await page.getByLabel('阶段名称（中文）').inputValue(), '报价');
+  // The customer's acceptance must be on record before the order leaves 报价.
+  await page.locator('#process-item-quote_accepted-required').check();
   await stageRow(page, 'quote').getByRole('button', { name: '收起' }).click();
 
   // 生产/采购 → 生产/备货, with one more checklist item.
@@ -130,6 +133,7 @@ test('an admin inserts 报价, renames 生产/采购, adds an SOP item and publi
   // Not yet in English: the problem is named next to that field before anything is sent.
   await production.getByTestId('checklist-item').nth(2).getByRole('alert').waitFor();
   await page.getByLabel('清单项 3（英文）').fill('First article check');
+  await production.getByTestId('checklist-item').nth(2).getByTestId('checklist-item-required').check();
   // A bad SLA is named next to its field, and publishing is held back.
   await page.getByLabel('时限（天）').fill('400');
   const slaError = production.locator('.field').filter({ has: page.getByLabel('时限（天）') }).getByRole('alert');
@@ -145,7 +149,7 @@ test('an admin inserts 报价, renames 生产/采购, adds an SOP item and publi
   const impact = page.getByTestId('process-impact');
   await impact.filter({ hasText: '在“需求确认”之后新增“报价”' }).waitFor();
   await impact.filter({ hasText: '“生产/采购”改名为“生产/备货”' }).waitFor();
-  await impact.filter({ hasText: '“生产/备货”新增清单项“首件确认”' }).waitFor();
+  await impact.filter({ hasText: '“生产/备货”新增必填清单项“首件确认”' }).waitFor();
   await page.getByTestId('customer-preview').filter({ hasText: '报价' }).waitFor();
 
   // A refusal only the server gives (a note over 500 characters) is shown next to its field.
@@ -168,7 +172,7 @@ test('an admin inserts 报价, renames 生产/采购, adds an SOP item and publi
   assert.deepEqual(unexpected(admin.problems), []);
 });
 
-test('the sales phone comes back online, syncs, and a new order walks from 需求确认 into 报价', async () => {
+test('the sales phone comes back online, syncs, and a new order walks from 需求确认 through 报价', async () => {
   const { page, context } = sales;
   assert.ok(!(await heldVersions(page)).includes(2), 'offline during the publish, the phone does not have version 2 yet');
   // Back online, the phone syncs by itself (the browser's online event) and fetches version 2.
@@ -201,6 +205,24 @@ test('the sales phone comes back online, syncs, and a new order walks from 需�
   assert.equal(order.process_version, 2);
   assert.equal(order.stage, 'quote');
 
+  // 客户确认报价 is required on version 2: no reason lets the order out of 报价 without it.
+  const accepted = page.getByTestId('checklist').locator('li').filter({ hasText: '客户确认报价' });
+  await accepted.getByTestId('checklist-required').filter({ hasText: '必填' }).waitFor();
+  await page.getByTestId('advance').click();
+  await page.getByTestId('current-stage-panel').getByRole('alert').filter({ hasText: '必填清单项“客户确认报价”还没有完成' }).waitFor();
+  await screenshot(page, 'process-required-item-390x844');
+  await page.getByTestId('current-stage').filter({ hasText: '报价' }).waitFor();
+  await accepted.getByRole('checkbox').check();
+  await page.getByTestId('advance').click();
+  await page.locator('#advance-reason').fill('e2e：报价单已口头确认');
+  await page.getByTestId('advance').click();
+  await page.getByTestId('current-stage').filter({ hasText: '合同签订' }).waitFor();
+  await synced(page);
+  assert.equal(await page.getByTestId('unsynced').count(), 0, 'the server took the advance out of 报价');
+  const walked = await serverOrder(newOrderId);
+  assert.equal(walked.stage, 'contract');
+  assert.ok(walked.history.some((event) => event.kind.type === 'checklist_item_set' && event.kind.item === 'quote_accepted'));
+
   // The order from before the publish goes on under version 1: 需求确认 → 合同签订.
   await page.goto(`/orders/${OLD_ORDER}`);
   await page.getByTestId('current-stage').filter({ hasText: '需求确认' }).waitFor();
@@ -223,6 +245,8 @@ test('the sales phone comes back online, syncs, and a new order walks from 需�
   const names = await page.getByTestId('process-stage').locator('.process-stage-name').allTextContents();
   assert.deepEqual(names.slice(0, 2), ['需求确认', '报价']);
   assert.ok(names.includes('生产/备货'), names.join(' '));
+  const readOnlyProduction = page.getByTestId('process-stage').filter({ hasText: '生产/备货' });
+  await readOnlyProduction.locator('li').filter({ hasText: '首件确认' }).filter({ hasText: '必填' }).waitFor();
   assert.equal(await page.getByRole('button', { name: '发布新版本' }).count(), 0);
   assert.deepEqual(sales.problems, []);
 });
@@ -250,8 +274,10 @@ test('the customer page names the new stage', async () => {
   const link = new URL(shared.json.url);
   await customer.page.goto(link.pathname + link.search);
   await customer.page.getByTestId('track-result').waitFor();
+  // The new order went through 报价 into the contract: both by the labels version 2 gives them.
+  await customer.page.locator('.timeline-step').filter({ hasText: '报价' }).first().waitFor();
   const current = customer.page.locator('.timeline-step.current');
-  assert.match(await current.textContent(), /报价/);
+  assert.match(await current.textContent(), /签订合同/);
   await screenshot(customer.page, 'process-customer-390x844');
   await customer.context.close();
 });
@@ -262,6 +288,8 @@ test('a second admin publishing first makes the first one\'s publish a clear con
   const quote = stageRow(page, 'quote');
   await quote.getByRole('button', { name: '编辑' }).click();
   await page.getByLabel('时限（天）').fill('4');
+  // Counted in working days from now on (weekends, holidays and 调休 by China's calendar).
+  await page.locator('#process-sla-working').check();
 
   // Meanwhile another admin publishes version 3 (质检 at the end).
   const overview = await worker.call('/api/admin/process', { headers: bearer(adminToken) });
@@ -291,9 +319,26 @@ test('a second admin publishing first makes the first one\'s publish a clear con
   await conflict.getByRole('button', { name: '以最新版本为基础继续编辑' }).click();
   await page.getByTestId('process-outcome').filter({ hasText: '已改为以第 3 版为基础' }).waitFor();
   assert.deepEqual(await stageKeys(page), ['requirement', 'quote', 'contract', 'order_entry', 'production', 'delivery', 'after_sales', 'inspection']);
-  await page.getByTestId('process-impact').filter({ hasText: '“报价”时限 3 天 → 4 天' }).waitFor();
+  await page.getByTestId('process-impact').filter({ hasText: '“报价”时限 3 天 → 4 个工作日' }).waitFor();
   await page.getByRole('button', { name: '发布新版本' }).click();
   await page.getByTestId('process-outcome').filter({ hasText: '已发布第 4 版' }).waitFor();
+  const v4 = (await worker.call('/api/admin/process', { headers: bearer(adminToken) })).json.versions.at(-1);
+  const quoteV4 = v4.stages.find((stage) => stage.id === 'quote');
+  assert.equal(quoteV4.sla_days, 4);
+  assert.equal(quoteV4.sla_working_days, true);
+  await stageRow(page, 'quote').filter({ hasText: '时限 4 个工作日' }).waitFor();
+
+  // Any two versions compared, not only each with the one before: 1 → 4 holds both additions.
+  const compare = page.getByTestId('process-compare');
+  await compare.locator('#process-compare-from').selectOption('1');
+  await compare.locator('#process-compare-to').selectOption('4');
+  const compared = compare.getByTestId('compare-changes');
+  await compared.filter({ hasText: '在“需求确认”之后新增“报价”' }).waitFor();
+  await compared.filter({ hasText: '在“售后服务”之后新增“质检”' }).waitFor();
+  await compared.filter({ hasText: '“生产/采购”改名为“生产/备货”' }).waitFor();
+  await compare.locator('#process-compare-from').selectOption('4');
+  await compared.filter({ hasText: '这两个版本的流程相同' }).waitFor();
+  await screenshot(page, 'process-compare-390x844');
 
   // At 360 px and on a desk, the editor still fits.
   await page.setViewportSize({ width: 360, height: 780 });
@@ -304,5 +349,23 @@ test('a second admin publishing first makes the first one\'s publish a clear con
   await screenshot(page, 'process-editor-360');
   await page.setViewportSize({ width: 1280, height: 900 });
   await screenshot(page, 'process-editor-1280');
+
+  // On a desk, a stage is dragged by its handle: 质检 dropped between 发货交付 and 售后服务.
+  await stageRow(page, 'quote').getByRole('button', { name: '收起' }).click();
+  const handle = stageRow(page, 'inspection').getByTestId('drag-handle');
+  await handle.scrollIntoViewIfNeeded();
+  const from = await handle.boundingBox();
+  const afterSales = await stageRow(page, 'after_sales').boundingBox();
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(from.x + from.width / 2, afterSales.y + afterSales.height / 4, { steps: 8 });
+  await stageRow(page, 'after_sales').and(page.locator('.drop-target')).waitFor();
+  await screenshot(page, 'process-drag-1280');
+  await page.mouse.up();
+  assert.deepEqual(await stageKeys(page), ['requirement', 'quote', 'contract', 'order_entry', 'production', 'delivery', 'inspection', 'after_sales']);
+  await page.getByTestId('process-impact').filter({ hasText: '调整了“质检”的位置' }).waitFor();
+  // The buttons still move it (phones, keyboards): back to the end.
+  await stageRow(page, 'inspection').getByRole('button', { name: '下移' }).click();
+  assert.equal((await stageKeys(page)).at(-1), 'inspection');
   assert.deepEqual(unexpected(admin.problems), []);
 });

@@ -13,13 +13,15 @@ use std::collections::BTreeMap;
 use domain::{
     board::CardStatus,
     process_editor::{
-        affected_stages, process_changes, FieldProblem, ProcessEditor, StageForm, StageTemplate,
+        affected_stages, drop_target, process_changes, FieldProblem, ProcessEditor, StageForm,
+        StageTemplate,
     },
     wire::{ProcessImpact, ProcessMapping, ProcessRestore},
     ExitRequirement, Lang, Localized, ProcessVersion, Role, StageId,
 };
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
+use wasm_bindgen::JsCast;
 
 use crate::{
     api::{self, ApiError},
@@ -33,6 +35,32 @@ use crate::{
 use super::team::RolePicker;
 
 /// The page's state, shared by its parts (all signals, so it is `Copy`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Drag {
+    from: usize,
+    to: usize,
+}
+
+/// The vertical middles of the draft's stage rows as drawn now, top to bottom.
+fn stage_row_middles() -> Vec<f64> {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return Vec::new();
+    };
+    let Ok(rows) = document.query_selector_all(
+        "[data-testid=process-editor] [data-testid=process-stages] > [data-testid=process-stage]",
+    ) else {
+        return Vec::new();
+    };
+    (0..rows.length())
+        .filter_map(|i| rows.item(i))
+        .filter_map(|node| node.dyn_into::<web_sys::Element>().ok())
+        .map(|row| {
+            let rect = row.get_bounding_client_rect();
+            rect.top() + rect.height() / 2.0
+        })
+        .collect()
+}
+
 #[derive(Clone, Copy)]
 struct Editing {
     state: AppState,
@@ -51,6 +79,8 @@ struct Editing {
     /// A 409: who published what meanwhile.
     conflict: RwSignal<Option<String>>,
     revision: RwSignal<u32>,
+    /// A stage being dragged on a desk: where it was and where it would land now.
+    drag: RwSignal<Option<Drag>>,
     /// Everything wrong with the draft now (local checks, then the server's last refusal).
     problems: Memo<Vec<FieldProblem>>,
 }
@@ -176,6 +206,7 @@ pub fn ProcessPage() -> impl IntoView {
         outcome: RwSignal::new(None),
         conflict: RwSignal::new(None),
         revision: RwSignal::new(0),
+        drag: RwSignal::new(None),
         problems,
     };
     let overview = LocalResource::new(move || {
@@ -266,14 +297,23 @@ fn ReadOnlyProcess() -> impl IntoView {
             <ol class="process-stages" data-testid="process-stages">
                 {current.stages.into_iter().map(|stage| {
                     let days = stage.sla_days;
+                    let working = stage.sla_working_days;
                     view! {
                         <li class="process-stage" data-testid="process-stage">
                             <div class="process-stage-head">
                                 <strong class="process-stage-name">{stage.name.get(lang()).to_string()}</strong>
-                                <span class="hint">{t_string!(i18n, process_stage_sla, days = days).to_string()}</span>
+                                <span class="hint">{if working { t_string!(i18n, process_stage_sla_working, days = days).to_string() } else { t_string!(i18n, process_stage_sla, days = days).to_string() }}</span>
                             </div>
                             <ul class="process-items">
-                                {stage.checklist.iter().map(|item| view! { <li>{item.label.get(lang()).to_string()}</li> }).collect_view()}
+                                {stage.checklist.iter().map(|item| {
+                                    let required = item.required;
+                                    view! {
+                                        <li>
+                                            {item.label.get(lang()).to_string()}
+                                            {required.then(|| view! { " " <span class="badge badge-required">{t!(i18n, checklist_required)}</span> })}
+                                        </li>
+                                    }
+                                }).collect_view()}
                             </ul>
                         </li>
                     }
@@ -360,7 +400,7 @@ fn StageRow(editing: Editing, key: StageId) -> impl IntoView {
         let key = key.clone();
         Signal::derive(move || {
             editing
-                .with_stage(&key, |s| s.sla_days.clone())
+                .with_stage(&key, |s| (s.sla_days.clone(), s.sla_working_days))
                 .unwrap_or_default()
         })
     };
@@ -391,12 +431,62 @@ fn StageRow(editing: Editing, key: StageId) -> impl IntoView {
         }
     };
     let data_key = key.to_string();
+    // Drag and drop by the handle (pointer events, so mouse, pen and touch alike); the handle
+    // holds the pointer until it is let go, and the stage lands where `drop_target` says.
+    let start_drag = move |event: web_sys::PointerEvent| {
+        if let Some(handle) = event
+            .current_target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        {
+            let _ = handle.set_pointer_capture(event.pointer_id());
+        }
+        event.prevent_default();
+        let from = index.get_untracked();
+        editing.drag.set(Some(Drag { from, to: from }));
+    };
+    let follow_drag = move |event: web_sys::PointerEvent| {
+        let Some(drag) = editing.drag.get_untracked() else {
+            return;
+        };
+        let to = drop_target(&stage_row_middles(), drag.from, f64::from(event.client_y()));
+        if to != drag.to {
+            editing.drag.set(Some(Drag { to, ..drag }));
+        }
+    };
+    let end_drag = move |_: web_sys::PointerEvent| {
+        if let Some(drag) = editing.drag.get_untracked() {
+            editing.drag.set(None);
+            if drag.to != drag.from {
+                editing.edit(|e| e.move_to(drag.from, drag.to));
+            }
+        }
+    };
+    let is_dragged = move || editing.drag.get().is_some_and(|d| d.from == index.get());
+    let is_drop_target = move || {
+        editing
+            .drag
+            .get()
+            .is_some_and(|d| d.from != d.to && d.to == index.get())
+    };
     view! {
-        <li class="process-stage" data-testid="process-stage" data-key=data_key data-name=name>
+        <li class="process-stage" class:dragging=is_dragged class:drop-target=is_drop_target data-testid="process-stage" data-key=data_key data-name=name>
             <div class="process-stage-head">
+                <span
+                    class="drag-handle"
+                    data-testid="drag-handle"
+                    aria-hidden="true"
+                    title=move || t_string!(i18n, process_drag).to_string()
+                    on:pointerdown=start_drag
+                    on:pointermove=follow_drag
+                    on:pointerup=end_drag
+                    on:pointercancel=move |_| editing.drag.set(None)
+                >"⠿"</span>
                 <span class="process-stage-number">{move || index.get() + 1}</span>
                 <strong class="process-stage-name">{name}</strong>
-                <span class="hint">{move || t_string!(i18n, process_stage_sla, days = sla.get()).to_string()}</span>
+                <span class="hint">{move || {
+                    let (days, working) = sla.get();
+                    if working { t_string!(i18n, process_stage_sla_working, days = days).to_string() } else { t_string!(i18n, process_stage_sla, days = days).to_string() }
+                }}</span>
             </div>
             {move || problem().filter(|_| !is_open.get()).map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
             <div class="button-row process-stage-actions">
@@ -530,6 +620,7 @@ fn StageEditor(editing: Editing, key: StageId) -> impl IntoView {
     };
     let notify_key = key.clone();
     let notify_read = key.clone();
+    let (working_read, working_write) = (key.clone(), key.clone());
     let requirement = {
         let key = key.clone();
         move |requirement: ExitRequirement,
@@ -561,6 +652,18 @@ fn StageEditor(editing: Editing, key: StageId) -> impl IntoView {
             <RolePicker id="process-roles".to_string() is_on set=set_role />
             {move || roles_problem().map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
             <StageText editing id=id("sla") label=label(|i18n| t_string!(i18n, process_sla).to_string()) value=sla on_input=set_sla field=field(".sla_days") />
+            <label class="check" for="process-sla-working">
+                <input
+                    id="process-sla-working"
+                    type="checkbox"
+                    prop:checked=move || editing.with_stage(&working_read, |s| s.sla_working_days).unwrap_or(false)
+                    on:change=move |event| {
+                        let on = event_target_checked(&event);
+                        editing.edit_stage(&working_write, |s| s.sla_working_days = on);
+                    }
+                />
+                <span>{t!(i18n, process_sla_working)}</span>
+            </label>
             <Checklist editing key=key.clone() />
             <StageText editing id=id("label-zh") label=label(|i18n| t_string!(i18n, process_customer_label_zh).to_string()) value=label_zh on_input=set_label_zh field=field(".customer_label.zh") />
             <StageText editing id=id("label-en") label=label(|i18n| t_string!(i18n, process_customer_label_en).to_string()) value=label_en on_input=set_label_en field=field(".customer_label.en") />
@@ -690,10 +793,37 @@ fn ChecklistItem(editing: Editing, key: StageId, item: String) -> impl IntoView 
         t_string!(i18n, process_item_en, n = position.get() + 1).to_string()
     });
     let remove_key = key.clone();
+    let (required_read, required_write, required_item) = (key.clone(), key.clone(), item.clone());
+    let required_id = format!("process-item-{item}-required");
+    let required_for = required_id.clone();
+    let is_required = {
+        let item = item.clone();
+        move || {
+            editing
+                .with_stage(&required_read, |s| {
+                    s.checklist.iter().any(|i| i.id == item && i.required)
+                })
+                .unwrap_or(false)
+        }
+    };
     view! {
         <div class="process-item" data-testid="checklist-item">
             <StageText editing id=format!("process-item-{item}-zh") label=label_zh value=zh on_input=set_zh field=field(".label.zh") />
             <StageText editing id=format!("process-item-{item}-en") label=label_en value=en on_input=set_en field=field(".label.en") />
+            <label class="check" for=required_for>
+                <input
+                    id=required_id
+                    type="checkbox"
+                    data-testid="checklist-item-required"
+                    prop:checked=is_required
+                    on:change=move |event| {
+                        let on = event_target_checked(&event);
+                        let item = required_item.clone();
+                        editing.edit_stage(&required_write, move |s| s.set_item_required(&item, on));
+                    }
+                />
+                <span>{t!(i18n, process_item_required)}</span>
+            </label>
             <button type="button" class="secondary" on:click=move |_| {
                 if let Some(at) = editing.stage_index(&remove_key) {
                     let item = position.get_untracked();
@@ -1215,9 +1345,12 @@ fn History(editing: Editing, versions: Vec<ProcessVersion>) -> impl IntoView {
             (version.clone(), changes)
         })
         .collect();
+    let compare = (versions.len() > 1)
+        .then(|| view! { <CompareVersions editing versions=versions.clone() /> });
     view! {
         <section class="stack" data-testid="process-history">
             <h2>{t!(i18n, process_history_title)}</h2>
+            {compare}
             {move || outcome.get().map(|outcome| match outcome {
                 Ok(text) => view! { <p class="hint" role="status">{text}</p> }.into_any(),
                 Err(text) => view! { <p class="field-error" role="alert">{text}</p> }.into_any(),
@@ -1245,5 +1378,73 @@ fn History(editing: Editing, versions: Vec<ProcessVersion>) -> impl IntoView {
                 }).collect_view()}
             </ol>
         </section>
+    }
+}
+
+/// What changed between any two versions an admin picks (the history lists only each version
+/// against the one before): stage keys are stable, so the difference reads the same way.
+#[component]
+fn CompareVersions(editing: Editing, versions: Vec<ProcessVersion>) -> impl IntoView {
+    let i18n = editing.i18n;
+    let lang = move || editing.lang();
+    let newest = versions.last().map_or(1, |v| v.number);
+    let previous = versions.iter().rev().nth(1).map_or(newest, |v| v.number);
+    let from = RwSignal::new(previous);
+    let to = RwSignal::new(newest);
+    let numbers: Vec<u32> = versions.iter().map(|v| v.number).collect();
+    let changes = {
+        let versions = versions.clone();
+        move || {
+            let find = |number: u32| versions.iter().find(|v| v.number == number);
+            match (find(from.get()), find(to.get())) {
+                (Some(older), Some(newer)) => process_changes(older, newer)
+                    .iter()
+                    .map(|change| change.sentence(lang()))
+                    .collect::<Vec<_>>(),
+                _ => Vec::new(),
+            }
+        }
+    };
+    let picker = move |id: &'static str,
+                       label: fn(I18nContext<Locale>) -> String,
+                       chosen: RwSignal<u32>| {
+        let numbers = numbers.clone();
+        view! {
+            <div class="field">
+                <label for=id>{move || label(i18n)}</label>
+                <select id=id on:change=move |event| {
+                    if let Ok(number) = event_target_value(&event).parse() {
+                        chosen.set(number);
+                    }
+                }>
+                    {numbers.into_iter().map(|number| view! {
+                        <option value=number.to_string() selected=move || chosen.get() == number>
+                            {move || t_string!(i18n, process_version_title, number = number).to_string()}
+                        </option>
+                    }).collect_view()}
+                </select>
+            </div>
+        }
+    };
+    view! {
+        <fieldset class="process-add process-compare stack" data-testid="process-compare">
+            <legend>{t!(i18n, process_compare_title)}</legend>
+            <div class="form-row">
+                {picker("process-compare-from", |i18n| t_string!(i18n, process_compare_from).to_string(), from)}
+                {picker("process-compare-to", |i18n| t_string!(i18n, process_compare_to).to_string(), to)}
+            </div>
+            {move || {
+                let changes = changes();
+                if changes.is_empty() {
+                    view! { <p class="hint" data-testid="compare-changes">{t!(i18n, process_compare_same)}</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="process-changes" data-testid="compare-changes">
+                            {changes.into_iter().map(|sentence| view! { <li>{sentence}</li> }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }}
+        </fieldset>
     }
 }

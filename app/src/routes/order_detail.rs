@@ -501,8 +501,9 @@ fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
         let label = item.label.clone();
         let item_id = item.id.clone();
         let stage_id = stage_id.clone();
+        let required = item.required;
         view! {
-            <li>
+            <li data-required=required.to_string()>
                 <label class="check">
                     <input
                         type="checkbox"
@@ -514,6 +515,8 @@ fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
                         }
                     />
                     <span>{move || label.get(lang()).to_string()}</span>
+                    // Required items must be ticked before the order moves on; no reason passes them.
+                    {required.then(|| view! { <span class="badge badge-required" data-testid="checklist-required">{t!(i18n, checklist_required)}</span> })}
                 </label>
             </li>
         }

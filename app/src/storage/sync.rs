@@ -63,6 +63,22 @@ impl Storage {
         Ok(Processes::new(versions))
     }
 
+    /// Stores published process versions outside a pull (the benchmark's set-up; a pull stores
+    /// its versions in the same transaction as its orders, see `apply_pull_page`).
+    pub async fn put_process_versions(
+        &self,
+        versions: &[domain::ProcessVersion],
+    ) -> Result<(), StorageError> {
+        let tx = self.transaction([PROCESSES], TransactionMode::Readwrite)?;
+        {
+            let store = tx.object_store(PROCESSES)?;
+            for version in versions {
+                store.put(records::process_record(version)?).build()?;
+            }
+        }
+        commit(tx).await
+    }
+
     /// The server's refusals this device has not dismissed yet.
     pub async fn rejections(&self) -> Result<Vec<Rejection>, StorageError> {
         let tx = self.transaction([META], TransactionMode::Readonly)?;

@@ -78,6 +78,7 @@ impl Filter {
     /// figures (flow, conversion, delivery, rework) keep using the whole pipeline.
     pub fn stages_of(&self, pipeline: &Pipeline) -> Pipeline {
         Pipeline {
+            calendar: pipeline.calendar.clone(),
             stages: pipeline
                 .stages
                 .iter()
@@ -297,7 +298,7 @@ pub fn stage_times<'a>(
                 .entry(def.id.as_str())
                 .or_default()
                 .push(minutes(visit.entered_at, left));
-            let due = visit_due(visit, def);
+            let due = visit_due(visit, def, pipeline);
             if business_date(left) <= due {
                 *on_time.entry(def.id.as_str()).or_default() += 1;
             }
@@ -667,6 +668,7 @@ pub fn own_dashboard(
         ..filter.clone()
     };
     let theirs = Pipeline {
+        calendar: pipeline.calendar.clone(),
         stages: everyones
             .stages_of(pipeline)
             .stages
@@ -746,7 +748,7 @@ pub fn people<'a>(
             let Some(handler) = handler_of(order, index) else {
                 continue;
             };
-            let due = visit_due(visit, def);
+            let due = visit_due(visit, def, pipeline);
             let (person, times) = person_entry(&mut found, handler);
             person.handled += 1;
             if business_date(left) <= due {
@@ -766,11 +768,12 @@ pub fn people<'a>(
     list
 }
 
-/// A stage visit's deadline: its own due date, else entered + the stage's SLA days.
-pub fn visit_due(visit: &crate::StageProgress, def: &StageDef) -> NaiveDate {
+/// A stage visit's deadline: its own due date, else entered + the stage's SLA (calendar or
+/// working days, `Pipeline::sla_due`).
+pub fn visit_due(visit: &crate::StageProgress, def: &StageDef, pipeline: &Pipeline) -> NaiveDate {
     visit
         .due_date
-        .unwrap_or_else(|| add_days(business_date(visit.entered_at), i64::from(def.sla_days)))
+        .unwrap_or_else(|| pipeline.sla_due(def, business_date(visit.entered_at)))
 }
 
 /// Who handled the order's `index`-th stage visit: the responsible person, else whoever moved

@@ -46,7 +46,7 @@ pub fn review(order: &Order, pipeline: &Pipeline, now: DateTime<Utc>, lang: crat
         .enumerate()
         .filter_map(|(index, visit)| {
             let def = pipeline.stage(&visit.stage)?;
-            let due = visit_due(visit, def);
+            let due = visit_due(visit, def, pipeline);
             let until = visit.left_at.unwrap_or(now);
             let label = |item: &str| {
                 def.checklist

@@ -1,0 +1,311 @@
+//! Working days in mainland China: Monday to Friday, less the statutory holidays, plus the
+//! make-up working days (调休) the State Council moves onto weekends around them. The dates
+//! are data, one [`HolidayYear`] per year, because they are announced a year at a time
+//! (usually in November) and are not computable: an admin can replace a year, and phones
+//! receive it like the process. A stage whose SLA counts in working days
+//! (`StageDef::sla_working_days`) has its deadline counted here.
+//!
+//! Shipped: 2026 as announced (国务院办公厅关于2026年部分节假日安排的通知, 2025-11-04). 2027's
+//! schedule was not available when this was written, so 2027 ships *provisional*: only the
+//! statutory days themselves (元旦 1, 春节 4: 除夕 to 初三, 清明 1, 劳动节 2, 端午 1, 中秋 1, 国庆 3
+//! per the 2024 revision of 全国年节及纪念日放假办法), without bridging days or 调休, until an
+//! admin enters the published notice. A year with no data counts Monday to Friday.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+
+/// One year's days off and make-up working days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HolidayYear {
+    pub year: i32,
+    /// Days off that would otherwise be working days, and the weekend days inside a holiday.
+    pub holidays: BTreeSet<NaiveDate>,
+    /// Weekend days worked to make up for the holidays (调休上班).
+    pub workdays: BTreeSet<NaiveDate>,
+    /// True while the official schedule is not in: statutory days only, no 调休.
+    #[serde(default)]
+    pub provisional: bool,
+}
+
+/// Most days off one year can list (the statutory ones with their bridges are about 30).
+const MAX_DAYS_PER_YEAR: usize = 60;
+
+impl HolidayYear {
+    /// Checks a year an admin entered: every date in that year, none listed as both, make-up
+    /// days on weekends only, and a sane number of them.
+    pub fn check(&self) -> Result<(), DomainError> {
+        if !(2000..=2100).contains(&self.year) {
+            return Err(DomainError::invalid(
+                "year",
+                "年份须在 2000 到 2100 之间",
+                "The year must be between 2000 and 2100",
+            ));
+        }
+        for (field, dates) in [("holidays", &self.holidays), ("workdays", &self.workdays)] {
+            if dates.len() > MAX_DAYS_PER_YEAR {
+                return Err(DomainError::invalid(
+                    field,
+                    format!("一年最多 {MAX_DAYS_PER_YEAR} 天"),
+                    format!("At most {MAX_DAYS_PER_YEAR} days a year"),
+                ));
+            }
+            if let Some(outside) = dates.iter().find(|d| d.year() != self.year) {
+                return Err(DomainError::invalid(
+                    field,
+                    format!("{outside} 不在 {} 年", self.year),
+                    format!("{outside} is not in {}", self.year),
+                ));
+            }
+        }
+        if let Some(both) = self.holidays.intersection(&self.workdays).next() {
+            return Err(DomainError::invalid(
+                "workdays",
+                format!("{both} 不能既放假又上班"),
+                format!("{both} cannot be both a holiday and a working day"),
+            ));
+        }
+        if let Some(weekday) = self.workdays.iter().find(|d| !is_weekend(**d)) {
+            return Err(DomainError::invalid(
+                "workdays",
+                format!("{weekday} 本来就是工作日，调休上班只能在周末"),
+                format!("{weekday} is a weekday already: make-up working days fall on weekends"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn is_weekend(date: NaiveDate) -> bool {
+    matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// The years known, by year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkCalendar {
+    years: BTreeMap<i32, HolidayYear>,
+}
+
+impl Default for WorkCalendar {
+    fn default() -> Self {
+        WorkCalendar::china()
+    }
+}
+
+/// Longest stretch of days off in a row that can be met while counting (a year of them would
+/// mean bad data; counting stops there rather than running on).
+const MAX_DAYS_SCANNED_PER_WORKING_DAY: u32 = 60;
+
+impl WorkCalendar {
+    /// Weekends only, no holidays.
+    pub fn weekends_only() -> WorkCalendar {
+        WorkCalendar {
+            years: BTreeMap::new(),
+        }
+    }
+
+    /// The shipped years (see the module comment).
+    pub fn china() -> WorkCalendar {
+        let mut calendar = WorkCalendar::weekends_only();
+        for year in [china_2026(), china_2027_provisional()] {
+            calendar.years.insert(year.year, year);
+        }
+        calendar
+    }
+
+    /// Replaces (or adds) one year, checked.
+    pub fn set_year(&mut self, year: HolidayYear) -> Result<(), DomainError> {
+        year.check()?;
+        self.years.insert(year.year, year);
+        Ok(())
+    }
+
+    pub fn year(&self, year: i32) -> Option<&HolidayYear> {
+        self.years.get(&year)
+    }
+
+    pub fn years(&self) -> impl Iterator<Item = &HolidayYear> {
+        self.years.values()
+    }
+
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        match self.years.get(&date.year()) {
+            Some(year) if year.holidays.contains(&date) => false,
+            Some(year) if year.workdays.contains(&date) => true,
+            _ => !is_weekend(date),
+        }
+    }
+
+    /// The `days`-th working day after `start` (`start` itself never counts, as a calendar-day
+    /// SLA of n days ends n days after the day the stage was entered); `start` for 0.
+    pub fn add_working_days(&self, start: NaiveDate, days: u32) -> NaiveDate {
+        let mut date = start;
+        let mut left = days;
+        let mut scanned = 0u32;
+        let limit = days.saturating_add(1) * MAX_DAYS_SCANNED_PER_WORKING_DAY;
+        while left > 0 && scanned < limit {
+            let Some(next) = date.succ_opt() else {
+                return date;
+            };
+            date = next;
+            scanned += 1;
+            if self.is_working_day(date) {
+                left -= 1;
+            }
+        }
+        date
+    }
+}
+
+fn dates(year: i32, days: &[(u32, u32)]) -> BTreeSet<NaiveDate> {
+    days.iter()
+        .map(|&(month, day)| NaiveDate::from_ymd_opt(year, month, day).expect("a real date"))
+        .collect()
+}
+
+/// Ranges of days, inclusive, within one month each.
+fn ranges(year: i32, spans: &[(u32, u32, u32)]) -> BTreeSet<NaiveDate> {
+    spans
+        .iter()
+        .flat_map(|&(month, first, last)| (first..=last).map(move |day| (month, day)))
+        .map(|(month, day)| NaiveDate::from_ymd_opt(year, month, day).expect("a real date"))
+        .collect()
+}
+
+/// 国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04).
+fn china_2026() -> HolidayYear {
+    HolidayYear {
+        year: 2026,
+        holidays: ranges(
+            2026,
+            &[
+                (1, 1, 3),   // 元旦
+                (2, 15, 23), // 春节
+                (4, 4, 6),   // 清明节
+                (5, 1, 5),   // 劳动节
+                (6, 19, 21), // 端午节
+                (9, 25, 27), // 中秋节
+                (10, 1, 7),  // 国庆节
+            ],
+        ),
+        workdays: dates(2026, &[(1, 4), (2, 14), (2, 28), (5, 9), (9, 20), (10, 10)]),
+        provisional: false,
+    }
+}
+
+/// 2027's statutory days only, until the State Council's notice is entered.
+fn china_2027_provisional() -> HolidayYear {
+    HolidayYear {
+        year: 2027,
+        holidays: dates(
+            2027,
+            &[
+                (1, 1),  // 元旦
+                (2, 5),  // 除夕
+                (2, 6),  // 春节 正月初一
+                (2, 7),  // 初二
+                (2, 8),  // 初三
+                (4, 5),  // 清明节
+                (5, 1),  // 劳动节
+                (5, 2),  // 劳动节
+                (6, 9),  // 端午节
+                (9, 15), // 中秋节
+                (10, 1), // 国庆节
+                (10, 2), // 国庆节
+                (10, 3), // 国庆节
+            ],
+        ),
+        workdays: BTreeSet::new(),
+        provisional: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn the_shipped_years_pass_their_own_checks() {
+        for year in WorkCalendar::china().years() {
+            year.check().unwrap();
+        }
+        assert!(!WorkCalendar::china().year(2026).unwrap().provisional);
+        assert!(WorkCalendar::china().year(2027).unwrap().provisional);
+    }
+
+    #[test]
+    fn spring_festival_2026_counts_the_make_up_saturdays_and_skips_the_nine_days_off() {
+        let cal = WorkCalendar::china();
+        // Sat 14 Feb is worked (调休), Sun 15 to Mon 23 are off.
+        assert!(cal.is_working_day(d(2026, 2, 14)));
+        assert!(!cal.is_working_day(d(2026, 2, 16)));
+        assert!(!cal.is_working_day(d(2026, 2, 23)));
+        // Entered Thu 12 Feb, 1 working day: Fri 13.
+        assert_eq!(cal.add_working_days(d(2026, 2, 12), 1), d(2026, 2, 13));
+        // Entered Fri 13 Feb, 2 working days: Sat 14 (调休), then Tue 24 after the holiday.
+        assert_eq!(cal.add_working_days(d(2026, 2, 13), 2), d(2026, 2, 24));
+        // Entered on the holiday's last day, Mon 23: Tue 24, Wed 25, Thu 26.
+        assert_eq!(cal.add_working_days(d(2026, 2, 23), 3), d(2026, 2, 26));
+        // Entered Thu 26 Feb, 2 working days: Fri 27, then Sat 28 (调休).
+        assert_eq!(cal.add_working_days(d(2026, 2, 26), 2), d(2026, 2, 28));
+        // 5 working days from Thu 26 Feb: 27, 28 (Sat, 调休), Mon 2, Tue 3, Wed 4 March.
+        assert_eq!(cal.add_working_days(d(2026, 2, 26), 5), d(2026, 3, 4));
+        // 0 days is the day itself, as with calendar days.
+        assert_eq!(cal.add_working_days(d(2026, 2, 16), 0), d(2026, 2, 16));
+    }
+
+    #[test]
+    fn national_day_2026_counts_the_make_up_sunday_and_saturday() {
+        let cal = WorkCalendar::china();
+        // Entered Fri 18 Sep, 1 working day: Sat 19 is off, Sun 20 is worked (调休).
+        assert_eq!(cal.add_working_days(d(2026, 9, 18), 1), d(2026, 9, 20));
+        // Entered Thu 24 Sep, 1 working day: 中秋 Fri 25 to Sun 27 off, so Mon 28.
+        assert_eq!(cal.add_working_days(d(2026, 9, 24), 1), d(2026, 9, 28));
+        // Entered Tue 29 Sep: Wed 30, (1 to 7 Oct off), Thu 8, Fri 9, Sat 10 (调休), Mon 12.
+        assert_eq!(cal.add_working_days(d(2026, 9, 29), 1), d(2026, 9, 30));
+        assert_eq!(cal.add_working_days(d(2026, 9, 29), 2), d(2026, 10, 8));
+        assert_eq!(cal.add_working_days(d(2026, 9, 29), 3), d(2026, 10, 9));
+        assert_eq!(cal.add_working_days(d(2026, 9, 29), 4), d(2026, 10, 10));
+        assert_eq!(cal.add_working_days(d(2026, 9, 29), 5), d(2026, 10, 12));
+    }
+
+    #[test]
+    fn across_the_new_year_the_next_years_days_count() {
+        let cal = WorkCalendar::china();
+        // Thu 31 Dec 2026, 1 working day: Fri 1 Jan 2027 is 元旦, so Mon 4 Jan.
+        assert_eq!(cal.add_working_days(d(2026, 12, 31), 1), d(2027, 1, 4));
+        // A year nobody entered counts Monday to Friday: Fri 29 Dec 2028 + 1 = Mon 1 Jan 2029.
+        assert_eq!(cal.add_working_days(d(2028, 12, 29), 1), d(2029, 1, 1));
+    }
+
+    #[test]
+    fn an_admin_replaces_a_year_and_bad_years_are_refused_naming_the_field() {
+        let mut cal = WorkCalendar::china();
+        let mut year = cal.year(2027).unwrap().clone();
+        // Say the notice makes Sat 30 Jan 2027 a working day.
+        year.workdays.insert(d(2027, 1, 30));
+        year.provisional = false;
+        cal.set_year(year.clone()).unwrap();
+        assert!(cal.is_working_day(d(2027, 1, 30)));
+
+        let mut weekday = year.clone();
+        weekday.workdays.insert(d(2027, 1, 27));
+        assert_eq!(cal.set_year(weekday).unwrap_err().field(), Some("workdays"));
+        let mut both = year.clone();
+        both.workdays.insert(d(2027, 2, 6));
+        assert_eq!(cal.set_year(both).unwrap_err().field(), Some("workdays"));
+        let mut elsewhere = year.clone();
+        elsewhere.holidays.insert(d(2028, 1, 1));
+        assert_eq!(
+            cal.set_year(elsewhere).unwrap_err().field(),
+            Some("holidays")
+        );
+    }
+}
