@@ -593,3 +593,11 @@ pub struct ImportReport {
     pub totals: crate::sheet::ImportTotals,
     pub rows: Vec<ImportRow>,
 }
+
+/// The answer to an attachment upload (`PUT /api/orders/:id/files/:sha256`): `stored` is false
+/// when the server already held these bytes (a retry, or the same photo from another phone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadAnswer {
+    pub sha256: String,
+    pub stored: bool,
+}
