@@ -238,6 +238,49 @@ impl NewAttachment {
     }
 }
 
+/// Photos are downscaled on the phone to at most this many pixels on the long side.
+pub const PHOTO_LONG_SIDE: u32 = 2048;
+/// Thumbnails: this many pixels on the long side.
+pub const THUMBNAIL_LONG_SIDE: u32 = 320;
+/// JPEG quality of downscaled photos (the browser's 0–1 scale); thumbnails use a little less.
+pub const PHOTO_QUALITY: f64 = 0.8;
+pub const THUMBNAIL_QUALITY: f64 = 0.7;
+
+/// The size a `width` × `height` picture is drawn at so its long side is at most `long_side`,
+/// keeping the aspect ratio; never enlarged, never below 1 px.
+pub fn scaled_size(width: u32, height: u32, long_side: u32) -> (u32, u32) {
+    let long = width.max(height);
+    if long <= long_side || long == 0 {
+        return (width.max(1), height.max(1));
+    }
+    let scale = |side: u32| {
+        ((u64::from(side) * u64::from(long_side) + u64::from(long) / 2) / u64::from(long)).max(1)
+            as u32
+    };
+    (scale(width), scale(height))
+}
+
+/// How long the upload queue waits before trying a file again after `failures` failed tries:
+/// 2 s doubling to at most 5 minutes, so a phone in a dead zone does not drain its battery.
+pub fn upload_retry_delay_ms(failures: u32) -> u64 {
+    const FIRST_MS: u64 = 2_000;
+    const MAX_MS: u64 = 5 * 60_000;
+    FIRST_MS
+        .saturating_mul(1u64 << failures.saturating_sub(1).min(20))
+        .min(MAX_MS)
+}
+
+/// Whether `needed` more bytes fit in the site's storage with room to spare (a tenth of the
+/// quota or 20 MB, whichever is less, stays free for orders and the sync queue). `None` when
+/// the browser cannot say: then the write itself tells.
+pub fn fits_in_quota(usage: f64, quota: f64, needed: usize) -> Option<bool> {
+    if quota <= 0.0 {
+        return None;
+    }
+    let reserve = (quota / 10.0).min(20.0 * 1024.0 * 1024.0);
+    Some(usage + needed as f64 + reserve <= quota)
+}
+
 /// Why uploaded bytes were refused. Each has a stable code and a zh/en sentence; the worker
 /// maps them to statuses, the app shows the sentence before anything is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -409,6 +452,34 @@ mod tests {
         for kind in AttachmentKind::ALL {
             assert_eq!(AttachmentKind::from_key(kind.key()), Some(kind));
         }
+    }
+
+    #[test]
+    fn photos_are_scaled_down_to_the_long_side_never_up() {
+        assert_eq!(scaled_size(4000, 3000, 2048), (2048, 1536));
+        assert_eq!(scaled_size(3000, 4000, 2048), (1536, 2048));
+        assert_eq!(scaled_size(1024, 768, 2048), (1024, 768));
+        assert_eq!(scaled_size(4032, 3024, 320), (320, 240));
+        assert_eq!(scaled_size(10000, 10, 320), (320, 1));
+    }
+
+    #[test]
+    fn uploads_back_off_from_two_seconds_to_five_minutes() {
+        let delays: Vec<u64> = (1..=10).map(upload_retry_delay_ms).collect();
+        assert_eq!(&delays[..4], &[2_000, 4_000, 8_000, 16_000]);
+        assert_eq!(delays[9], 300_000);
+        assert_eq!(upload_retry_delay_ms(u32::MAX), 300_000);
+    }
+
+    #[test]
+    fn a_nearly_full_device_is_told_before_storing() {
+        const MB: f64 = 1024.0 * 1024.0;
+        assert_eq!(fits_in_quota(10.0 * MB, 1000.0 * MB, 2_000_000), Some(true));
+        assert_eq!(
+            fits_in_quota(985.0 * MB, 1000.0 * MB, 2_000_000),
+            Some(false)
+        );
+        assert_eq!(fits_in_quota(0.0, 0.0, 1), None);
     }
 
     #[test]
