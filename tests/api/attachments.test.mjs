@@ -169,7 +169,9 @@ test('uploads only for a file a live attachment of an existing order names', asy
   assertApiError(await upload(orderId, sha256Hex(photo), photo), 404, 'attachment_not_found');
   // An order this server does not hold (another company's, or made up) and a malformed hash.
   assertApiError(await upload(randomUUID(), sha256Hex(photo), photo), 404, 'order_not_found');
-  assertApiError(await upload(orderId, '../../etc/passwd', photo), 404);
+  // A path that climbs out is no route at all; a key that is not lower-case hex names nothing.
+  assertApiError(await upload(orderId, '../../etc/passwd', photo), 404, 'route_not_found');
+  assertApiError(await upload(orderId, 'x'.repeat(64), photo), 404, 'attachment_not_found');
   assertApiError(await upload(orderId, sha256Hex(photo).toUpperCase(), photo), 404, 'attachment_not_found');
   assert.deepEqual(await storedRows(orderId), []);
 });
