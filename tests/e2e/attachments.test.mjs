@@ -88,6 +88,8 @@ test('offline, 张伟 adds a 签收单 photo; it survives a reload and uploads o
   await signInAs(page, DEMO_TEAM.warehouse);
   await page.evaluate(() => navigator.serviceWorker.ready);
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  // The order reaches this phone with its first sync.
+  await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
   await page.goto(`/orders/${orderId}`);
   await page.locator('.detail-head .company').filter({ hasText: COMPANY }).waitFor();
   const photo = await testPhoto(page);
@@ -104,6 +106,7 @@ test('offline, 张伟 adds a 签收单 photo; it survives a reload and uploads o
   await item.waitFor();
   await item.getByTestId('not-uploaded').filter({ hasText: '未上传' }).waitFor();
   await item.getByTestId('attachment-thumbnail').waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid=attachment-thumbnail]')?.naturalWidth > 0);
   // Downscaled by the browser: the stored photo is a JPEG at most 2048 px long, far smaller.
   const stored = await page.evaluate(() => new Promise((resolve, reject) => {
     const open = indexedDB.open('gendan');
