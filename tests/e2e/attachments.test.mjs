@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  DEMO_TEAM, launchBrowser, launchPhoneProfile, phonePage, screenshot, signInAs,
+  ARTIFACTS, DEMO_TEAM, launchBrowser, launchPhoneProfile, phonePage, screenshot, signInAs,
 } from '../support/browser.mjs';
 import {
   DEMO_ADMIN, DEMO_PASSWORD, DEMO_SALES, api, bearer, createOrderMutation, d1, ensureDemoData, signIn,
@@ -130,6 +130,7 @@ test('offline, 张伟 adds a 签收单 photo; it survives a reload and uploads o
   assert.ok(Math.max(stored[1].width, stored[1].height) <= 320, 'a small thumbnail');
   assert.ok(stored.every((file) => file.waiting));
   await screenshot(page, 'attachments-offline-390x844');
+  await section.screenshot({ path: join(ARTIFACTS, 'attachments-section-offline-390.png') });
 
   // Reloaded with no network: the shell from the service worker, the photo from IndexedDB.
   await page.reload();
@@ -174,6 +175,7 @@ test('a second phone sees the thumbnail after syncing; 360 px wide still fits', 
   assert.ok(overflow <= 0, `the section fits 360 px (overflow ${overflow})`);
   assert.deepEqual(await smallTargetsIn(page, '[data-testid=attachments]'), []);
   await screenshot(page, 'attachments-second-phone-360');
+  await page.getByTestId('attachments').screenshot({ path: join(ARTIFACTS, 'attachments-section-360.png') });
   assert.deepEqual(problems, []);
 });
 

@@ -95,15 +95,15 @@ pub fn Attachments(order: Order) -> impl IntoView {
                     }).collect_view()}
                 </select>
                 <div class="attach-actions">
-                    <label class="button" data-testid="attach-camera">
+                    <label class="button primary" data-testid="attach-camera">
                         {t!(i18n, attach_camera)}
                         <input type="file" accept="image/*" capture="environment" class="visually-hidden" on:change=on_pick />
                     </label>
-                    <label class="button secondary" data-testid="attach-album">
+                    <label class="button" data-testid="attach-album">
                         {t!(i18n, attach_album)}
                         <input type="file" accept="image/*" class="visually-hidden" on:change=on_pick />
                     </label>
-                    <label class="button secondary" data-testid="attach-pdf">
+                    <label class="button" data-testid="attach-pdf">
                         {t!(i18n, attach_pdf)}
                         <input type="file" accept="application/pdf" class="visually-hidden" on:change=on_pick />
                     </label>
