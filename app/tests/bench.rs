@@ -17,7 +17,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use app::{
-    format, locale::LanguageProvider, routes::board::BoardPage, state::provide_app_state,
+    desk::analytics::AnalyticsPage, format, locale::LanguageProvider, routes::board::BoardPage,
+    state::provide_app_state,
     state::AppState, storage::Storage, storage::DB_NAME,
 };
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -48,6 +49,8 @@ const BOARD_TARGET_MS: f64 = 600.0;
 const ANALYTICS_RUNS: usize = 5;
 const ANALYTICS_TARGET_RATIO: f64 = 1.5;
 const ANALYTICS_TARGET_MS: f64 = 300.0;
+/// Opening 分析 against opening the board, on the same 10,000 stored orders.
+const OPEN_ANALYTICS_TARGET_RATIO: f64 = 1.5;
 /// `routes/board.rs`'s page size: cards rendered per column at first.
 const PAGE: usize = 40;
 /// `locales/zh.json` `storage_loading`, shown until the device's data is loaded.
@@ -953,6 +956,86 @@ fn mount_board(container: &HtmlElement) -> leptos::mount::UnmountHandle<impl Mou
             </LanguageProvider>
         }
     })
+}
+
+/// 分析 with the app's state, mounted the way the desk bundle's router does.
+#[component]
+fn AnalyticsWithState() -> impl IntoView {
+    provide_app_state();
+    view! {
+        <Router>
+            <AnalyticsPage />
+        </Router>
+    }
+}
+
+/// Opens 分析 on the device's database: ms until its figures are drawn (the weekly flow is the
+/// last panel, drawn once the dashboard is computed).
+async fn ours_analytics_once() -> f64 {
+    let container = fresh_container();
+    let started = now_ms();
+    let mounted = leptos::mount::mount_to(container.clone(), || {
+        view! {
+            <LanguageProvider>
+                <AnalyticsWithState />
+            </LanguageProvider>
+        }
+    });
+    let ready = wait(when_ready(
+        &container,
+        "[data-testid=weekly-flow] .column-labels li",
+        LOADING_TEXT,
+    ))
+    .await
+    .as_f64()
+    .unwrap();
+    drop(mounted);
+    container.remove();
+    wait(next_frame()).await;
+    ready - started
+}
+
+/// Opening 分析 with 10,000 orders on the device, against opening the board on the same
+/// database in the same run (alternating, so machine load hits both alike).
+#[wasm_bindgen_test]
+async fn open_analytics_10000() {
+    let orders = orders(BOARD_ORDERS);
+    delete(DB_NAME).await;
+    {
+        let storage = Storage::open().await.expect("open");
+        storage.put_orders(&orders).await.expect("put_orders");
+    }
+    chinese();
+    let mut analytics = Vec::new();
+    let mut board = Vec::new();
+    for n in std::iter::once(usize::MAX).chain(0..BOARD_RUNS) {
+        let timed_run = n != usize::MAX;
+        for side in 0..2 {
+            if (side + n % 2) % 2 == 0 {
+                let took = ours_analytics_once().await;
+                if timed_run {
+                    analytics.push(took);
+                }
+            } else {
+                let (ready, _, _) = ours_board_once().await;
+                if timed_run {
+                    board.push(ready);
+                }
+            }
+        }
+    }
+    let (ours_ms, baseline_ms) = (median(&analytics), median(&board));
+    let ratio = ours_ms / baseline_ms.max(0.1);
+    console_log!(
+        "BENCHRUNS open_analytics_10000 ours=[{}] baseline=[{}]",
+        list(&analytics),
+        list(&board)
+    );
+    console_log!(
+        "BENCH open_analytics_10000 ours_ms={ours_ms:.1} baseline_ms={baseline_ms:.1} \
+         ratio={ratio:.2} target_ratio={OPEN_ANALYTICS_TARGET_RATIO} pass={}",
+        yes(ratio <= OPEN_ANALYTICS_TARGET_RATIO)
+    );
 }
 
 /// Chinese UI, as for a first-time user.

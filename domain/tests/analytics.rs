@@ -248,20 +248,20 @@ fn percentiles_are_nearest_rank_and_percentages_round_half_up() {
 
 #[test]
 fn weekly_flow_counts_starts_completions_and_cancellations_inside_the_period() {
-    let flow = weekly_flow(&orders(), period());
+    let flow = order_flow(&orders(), period());
     assert_eq!(
         flow,
         [
             // A started 12-01; B was cancelled 12-03 (started before the period).
-            WeekFlow {
-                week_start: date(2026, 11, 30),
+            FlowSlot {
+                start: date(2026, 11, 30),
                 started: 1,
                 completed: 0,
                 cancelled: 1
             },
             // C started 12-07 and completed 12-10; E started 12-12.
-            WeekFlow {
-                week_start: date(2026, 12, 7),
+            FlowSlot {
+                start: date(2026, 12, 7),
                 started: 2,
                 completed: 1,
                 cancelled: 0
@@ -273,7 +273,7 @@ fn weekly_flow_counts_starts_completions_and_cancellations_inside_the_period() {
         from: date(2026, 12, 2),
         to: date(2026, 12, 8),
     };
-    let flow = weekly_flow(&orders(), midweek);
+    let flow = order_flow(&orders(), midweek);
     assert_eq!(flow.len(), 2);
     assert_eq!(
         (flow[0].started, flow[0].cancelled),
@@ -284,15 +284,58 @@ fn weekly_flow_counts_starts_completions_and_cancellations_inside_the_period() {
 }
 
 #[test]
+fn a_period_of_half_a_year_or_more_flows_by_month() {
+    let months = |from, to| {
+        order_flow(&orders(), Period { from, to })
+            .iter()
+            .map(|slot| slot.start)
+            .collect::<Vec<_>>()
+    };
+    // 25 weeks and 6 days: still weekly (26 Mondays from 2026-06-29, the week of 07-01).
+    let weekly = months(date(2026, 7, 1), date(2026, 12, 28));
+    assert_eq!((weekly.len(), weekly[0]), (27, date(2026, 6, 29)));
+    assert_eq!(
+        FlowStep::for_period(Period {
+            from: date(2026, 7, 1),
+            to: date(2026, 12, 28)
+        }),
+        FlowStep::Week
+    );
+    // Two years from mid-January: one slot per calendar month, the first the whole January.
+    let monthly = months(date(2025, 1, 15), date(2026, 12, 31));
+    assert_eq!(monthly.len(), 24);
+    assert_eq!(
+        (monthly[0], monthly[1], monthly[23]),
+        (date(2025, 1, 1), date(2025, 2, 1), date(2026, 12, 1))
+    );
+    // December's slot holds December: A, C and E started, C completed, B cancelled.
+    let flow = order_flow(
+        &orders(),
+        Period {
+            from: date(2025, 1, 15),
+            to: date(2026, 12, 31),
+        },
+    );
+    let december = &flow[23];
+    assert_eq!(
+        (december.started, december.completed, december.cancelled),
+        (3, 1, 1)
+    );
+    // November: B (11-28), D (11-20), F and G (11-01) started; nothing before.
+    assert_eq!(flow[22].started, 4);
+    assert_eq!(flow.iter().map(|slot| slot.started).sum::<usize>(), 7);
+}
+
+#[test]
 fn an_empty_period_has_zero_weeks_of_flow_and_no_times() {
     let quiet = Period {
         from: date(2027, 1, 4),
         to: date(2027, 1, 10),
     };
     assert_eq!(
-        weekly_flow(&orders(), quiet),
-        [WeekFlow {
-            week_start: date(2027, 1, 4),
+        order_flow(&orders(), quiet),
+        [FlowSlot {
+            start: date(2027, 1, 4),
             started: 0,
             completed: 0,
             cancelled: 0
@@ -305,7 +348,7 @@ fn an_empty_period_has_zero_weeks_of_flow_and_no_times() {
     assert_eq!(conversion(&orders(), quiet), Conversion::default());
     assert_eq!(delivery(&orders(), quiet), Delivery::default());
     assert_eq!(
-        weekly_flow(&[], period())
+        order_flow(&[], period())
             .iter()
             .map(|w| w.started)
             .sum::<usize>(),
@@ -342,7 +385,7 @@ fn a_reopened_order_counts_once_at_its_last_completion() {
         event(dec(3, 10), EventKind::Reopened),
         event(dec(11, 10), EventKind::Completed { reason: None }),
     ]);
-    let flow = weekly_flow([&r], period());
+    let flow = order_flow([&r], period());
     assert_eq!((flow[0].completed, flow[1].completed), (0, 1));
     // 12-01 10:00 → 12-11 10:00 = 10 days.
     assert_eq!(cycle_time([&r], period()).unwrap().p50, 10 * 24 * 60);
@@ -556,7 +599,7 @@ fn a_filter_keeps_one_owner_or_one_customer() {
         kept.iter().map(|o| o.id).collect::<Vec<_>>(),
         [Uuid::from_u128(5)]
     );
-    let flow = weekly_flow(kept.iter().copied(), period());
+    let flow = order_flow(kept.iter().copied(), period());
     assert_eq!((flow[0].started, flow[1].started), (0, 1));
     let nobody = Filter {
         company: Some("别家公司".into()),
@@ -626,7 +669,7 @@ fn the_dashboard_is_the_figures_above_for_the_filtered_orders() {
         now(),
         &Pipeline::standard(),
     );
-    assert_eq!(board.flow, weekly_flow(&all, period()));
+    assert_eq!(board.flow, order_flow(&all, period()));
     assert_eq!(board.cycle_time.unwrap().p50, 5040);
     assert_eq!(board.bottleneck.unwrap().stage.as_str(), "production");
     assert_eq!(board.conversion.started, 3);
@@ -662,7 +705,7 @@ fn each_number_opens_exactly_the_orders_it_counted() {
 
     // Every list is as long as the number it opens from.
     let board = dashboard(&all, period(), &Filter::default(), now(), &pipeline);
-    let total = |f: fn(&WeekFlow) -> usize| board.flow.iter().map(f).sum::<usize>();
+    let total = |f: fn(&FlowSlot) -> usize| board.flow.iter().map(f).sum::<usize>();
     assert_eq!(behind(Figure::Started).len(), total(|w| w.started));
     assert_eq!(behind(Figure::Completed).len(), total(|w| w.completed));
     assert_eq!(behind(Figure::Cancelled).len(), total(|w| w.cancelled));

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { adminToken, api, bearer, createOrderMutation, createUser } from '../support/api.mjs';
 import {
   DEMO_TEAM,
   launchBrowser,
@@ -196,6 +198,12 @@ test('a manager sees the whole team and picks any range, but changes nothing on 
   await page.getByTestId('range-to').fill(new Date(Date.now() + 86_400_000).toISOString().slice(0, 10));
   await page.getByTestId('range-to').dispatchEvent('change');
   await page.waitForFunction((q) => Number(document.querySelector('[data-testid=tile-started] .tile-value')?.textContent) >= q, quarter);
+  // Years of range go by month: one column group per month, labelled with the year.
+  const flow = page.getByTestId('weekly-flow');
+  await flow.locator('h2').filter({ hasText: '每月流转' }).waitFor();
+  const months = (new Date().getFullYear() - 2020) * 12 + new Date().getMonth() + 1;
+  assert.ok(Math.abs((await flow.locator('.column-labels li').count()) - months) <= 1, 'a column group per month');
+  assert.equal(await flow.locator('.column-label').first().innerText(), '2020/1');
   assert.deepEqual(await smallTapTargets(page), []);
   await screenshot(page, 'analytics-manager-390');
 
@@ -223,3 +231,38 @@ test('a manager sees the whole team and picks any range, but changes nothing on 
   await context.close();
 });
 
+
+test('a customer name half typed into the filter survives a sync that brings a new owner', async () => {
+  const { context, page } = await phonePage(browser);
+  try {
+    await signInAs(page, DEMO_TEAM.manager, { next: '/desk/analytics' });
+    const owners = page.getByTestId('filter-owner');
+    await owners.waitFor();
+    await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
+    // Typed, not yet committed (no change event): exactly what a sync must not wipe.
+    const customer = page.getByTestId('filter-customer');
+    await customer.click();
+    await customer.pressSequentially('华东机');
+
+    // Meanwhile the admin gives a new colleague an order: the owner list on this phone grows.
+    const admin = await adminToken();
+    const newcomer = await createUser(admin, { name: `新同事${randomBytes(2).toString('hex')}` });
+    const mutation = createOrderMutation(randomUUID(), {
+      company: '过滤器同步测试有限公司',
+      owner: { user_id: newcomer.id, name: newcomer.name },
+    });
+    const pushed = await api('/api/sync/push', {
+      json: { device_id: randomUUID(), mutations: [{ seq: 1, mutation, device_time: new Date().toISOString() }] },
+      headers: bearer(admin),
+    });
+    assert.equal(pushed.status, 200, pushed.text);
+    assert.deepEqual(pushed.json.rejected, []);
+    await owners.locator('option', { hasText: newcomer.name }).waitFor({ state: 'attached', timeout: 30_000 });
+
+    assert.equal(await customer.inputValue(), '华东机', 'the typed text is still there');
+    await customer.pressSequentially('械');
+    assert.equal(await customer.inputValue(), '华东机械');
+  } finally {
+    await context.close();
+  }
+});

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
 use domain::analytics::{
-    dashboard, orders_behind, own_dashboard, percent, Dashboard, Figure, Filter, Period, Preset,
-    Spread,
+    dashboard, orders_behind, own_dashboard, percent, Dashboard, Figure, Filter, FlowStep, Period,
+    Preset, Spread,
 };
 use domain::{Lang, Role, StageId};
 use leptos::prelude::*;
@@ -100,6 +100,9 @@ pub fn AnalyticsPage() -> impl IntoView {
     let department = RwSignal::new(String::new());
     let stage = RwSignal::new(String::new());
     let company = RwSignal::new(String::new());
+    // What is in the customer box while it is being typed; `company` (the filter) takes it on
+    // `change`. Kept apart so a redraw never puts back an older value over unfinished text.
+    let company_typed = RwSignal::new(String::new());
     let opened = RwSignal::new(None::<Opened>);
     let picked = Signal::derive(move || match opened.get() {
         Some(Opened::Waiting(index)) => Some(index),
@@ -286,14 +289,19 @@ pub fn AnalyticsPage() -> impl IntoView {
         companies.dedup();
         companies
     });
+    // The filter row is drawn once: what changes underneath it while someone is choosing (the
+    // owners a sync brings, the process's stages) redraws only the options, never the controls,
+    // so a half-typed customer name or an open list survives.
     let filters = move || {
         let lang = current_lang(i18n);
-        let stages = state.with_pipeline(|p| {
-            p.stages
-                .iter()
-                .map(|d| (d.id.as_str().to_string(), d.name.get(lang).to_string()))
-                .collect::<Vec<_>>()
-        });
+        let stages = move || {
+            state.with_pipeline(|p| {
+                p.stages
+                    .iter()
+                    .map(|d| (d.id.as_str().to_string(), d.name.get(lang).to_string()))
+                    .collect::<Vec<_>>()
+            })
+        };
         let changed = move |signal: RwSignal<String>| {
             move |event: leptos::ev::Event| {
                 opened.set(None);
@@ -302,12 +310,15 @@ pub fn AnalyticsPage() -> impl IntoView {
         };
         view! {
             <div class="filters">
-                {sees_whole_team().then(|| view! {
+                {move || sees_whole_team().then(|| view! {
                     <label class="filter">
                         <span>{t!(i18n, analytics_owner)}</span>
-                        <select data-testid="filter-owner" prop:value=owner on:change=changed(owner)>
+                        <select data-testid="filter-owner" on:change=changed(owner)>
                             <option value="">{t!(i18n, analytics_everyone)}</option>
-                            {owners.get().into_iter().map(|(name, id)| view! { <option value=id>{name}</option> }).collect_view()}
+                            {move || owners.get().into_iter().map(|(name, id)| {
+                                let chosen = id.clone();
+                                view! { <option value=id prop:selected=move || owner.with(|o| *o == chosen)>{name}</option> }
+                            }).collect_view()}
                         </select>
                     </label>
                 })}
@@ -322,9 +333,12 @@ pub fn AnalyticsPage() -> impl IntoView {
                 </label>
                 <label class="filter">
                     <span>{t!(i18n, analytics_stage)}</span>
-                    <select data-testid="filter-stage" prop:value=stage on:change=changed(stage)>
+                    <select data-testid="filter-stage" on:change=changed(stage)>
                         <option value="">{t!(i18n, analytics_all_stages)}</option>
-                        {stages.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                        {move || stages().into_iter().map(|(id, name)| {
+                            let chosen = id.clone();
+                            view! { <option value=id prop:selected=move || stage.with(|s| *s == chosen)>{name}</option> }
+                        }).collect_view()}
                     </select>
                 </label>
                 <label class="filter">
@@ -333,7 +347,8 @@ pub fn AnalyticsPage() -> impl IntoView {
                         type="search"
                         list="analytics-companies"
                         data-testid="filter-customer"
-                        prop:value=company
+                        prop:value=company_typed
+                        on:input=move |event| company_typed.set(event_target_value(&event))
                         on:change=changed(company)
                     />
                     <datalist id="analytics-companies">
@@ -347,7 +362,7 @@ pub fn AnalyticsPage() -> impl IntoView {
 
     let tiles = move |board: &Dashboard, lang: Lang| {
         let flow =
-            |f: fn(&domain::analytics::WeekFlow) -> usize| board.flow.iter().map(f).sum::<usize>();
+            |f: fn(&domain::analytics::FlowSlot) -> usize| board.flow.iter().map(f).sum::<usize>();
         let delivered = board.delivery.on_time + board.delivery.late;
         let tile = move |label: String, value: String, id: &'static str, what: Opened| {
             view! {
@@ -480,14 +495,23 @@ pub fn AnalyticsPage() -> impl IntoView {
                     .collect(),
             })
             .collect();
+        // Weeks by their Monday (12/7); months by year and month (2026/12).
+        let slot_label = match board.flow_step {
+            FlowStep::Week => "%-m/%-d",
+            FlowStep::Month => "%Y/%-m",
+        };
         let weeks: Vec<Group> = board
             .flow
             .iter()
             .map(|w| Group {
-                label: w.week_start.format("%-m/%-d").to_string(),
+                label: w.start.format(slot_label).to_string(),
                 values: vec![w.started as u32, w.completed as u32, w.cancelled as u32],
             })
             .collect();
+        let flow_title = match board.flow_step {
+            FlowStep::Week => t_string!(i18n, analytics_weekly).to_string(),
+            FlowStep::Month => t_string!(i18n, analytics_monthly).to_string(),
+        };
         let c = &board.conversion;
         let funnel: Vec<Bar> = FUNNEL
             .into_iter()
@@ -637,8 +661,8 @@ pub fn AnalyticsPage() -> impl IntoView {
                 }}
             </section>
             <section class="panel" data-testid="weekly-flow">
-                <h2>{t!(i18n, analytics_weekly)}</h2>
-                <Columns groups=weeks series summary=t_string!(i18n, analytics_weekly).to_string() />
+                <h2>{flow_title.clone()}</h2>
+                <Columns groups=weeks series summary=flow_title />
             </section>
             <section class="panel" data-testid="conversion">
                 <h2>{t!(i18n, analytics_conversion)}</h2>

@@ -155,51 +155,98 @@ pub fn cancelled_at(order: &Order) -> Option<DateTime<Utc>> {
         .map(|event| event.at)
 }
 
-/// One week of flow, Monday to Sunday.
+/// How finely the flow is split: weeks read well up to about half a year; a custom range of
+/// years would draw hundreds of thin weekly columns, so longer periods go by month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowStep {
+    Week,
+    Month,
+}
+
+impl FlowStep {
+    /// The longest period still shown week by week (26 weeks).
+    const LONGEST_IN_WEEKS: i64 = 26 * 7;
+
+    pub fn for_period(period: Period) -> Self {
+        if (period.to - period.from).num_days() >= Self::LONGEST_IN_WEEKS {
+            FlowStep::Month
+        } else {
+            FlowStep::Week
+        }
+    }
+
+    /// The first day of the week (Monday) or month holding `date`.
+    fn start_of(self, date: NaiveDate) -> NaiveDate {
+        match self {
+            FlowStep::Week => {
+                date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
+            }
+            FlowStep::Month => date.with_day(1).unwrap_or(date),
+        }
+    }
+
+    fn after(self, start: NaiveDate) -> NaiveDate {
+        match self {
+            FlowStep::Week => add_days(start, 7),
+            FlowStep::Month => start
+                .checked_add_months(chrono::Months::new(1))
+                .unwrap_or(NaiveDate::MAX),
+        }
+    }
+}
+
+/// One week (Monday to Sunday) or one calendar month of flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WeekFlow {
-    pub week_start: NaiveDate,
+pub struct FlowSlot {
+    pub start: NaiveDate,
     pub started: usize,
     pub completed: usize,
     pub cancelled: usize,
 }
 
-/// Orders started, completed and cancelled per week, for every week that touches the period
-/// (counting only what happened inside the period).
-pub fn weekly_flow<'a>(
+/// Orders started, completed and cancelled per week or month (`FlowStep::for_period`), for
+/// every slot that touches the period (counting only what happened inside the period).
+pub fn order_flow<'a>(
     orders: impl IntoIterator<Item = &'a Order>,
     period: Period,
-) -> Vec<WeekFlow> {
-    let first =
-        period.from - Duration::days(i64::from(period.from.weekday().num_days_from_monday()));
-    let mut weeks = Vec::new();
-    let mut week = first;
-    while week <= period.to {
-        weeks.push(WeekFlow {
-            week_start: week,
+) -> Vec<FlowSlot> {
+    let step = FlowStep::for_period(period);
+    let mut slots = Vec::new();
+    let mut start = step.start_of(period.from);
+    while start <= period.to {
+        slots.push(FlowSlot {
+            start,
             started: 0,
             completed: 0,
             cancelled: 0,
         });
-        week = add_days(week, 7);
+        start = step.after(start);
     }
+    // The slot whose start is the last one on or before the date.
     let slot = |at: DateTime<Utc>| -> Option<usize> {
+        let date = business_date(at);
         period
             .contains(at)
-            .then(|| ((business_date(at) - first).num_days() / 7) as usize)
+            .then(|| slots.partition_point(|slot| slot.start <= date) - 1)
     };
+    let mut counted = vec![(0, 0, 0); slots.len()];
     for order in orders {
         if let Some(i) = slot(started_at(order)) {
-            weeks[i].started += 1;
+            counted[i].0 += 1;
         }
         if let Some(i) = completed_at(order).and_then(slot) {
-            weeks[i].completed += 1;
+            counted[i].1 += 1;
         }
         if let Some(i) = cancelled_at(order).and_then(slot) {
-            weeks[i].cancelled += 1;
+            counted[i].2 += 1;
         }
     }
-    weeks
+    for (slot, (started, completed, cancelled)) in slots.iter_mut().zip(counted) {
+        slot.started = started;
+        slot.completed = completed;
+        slot.cancelled = cancelled;
+    }
+    slots
 }
 
 /// Cycle time of the orders completed in the period: first stage entered → completed.
@@ -552,7 +599,8 @@ impl Preset {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dashboard {
     pub period: Period,
-    pub flow: Vec<WeekFlow>,
+    pub flow: Vec<FlowSlot>,
+    pub flow_step: FlowStep,
     pub cycle_time: Option<Spread>,
     pub stages: Vec<StageTime>,
     pub load: Vec<StageLoad>,
@@ -582,7 +630,8 @@ pub fn dashboard(
     let today = business_date(now);
     Dashboard {
         period,
-        flow: weekly_flow(kept(), period),
+        flow: order_flow(kept(), period),
+        flow_step: FlowStep::for_period(period),
         cycle_time: cycle_time(kept(), period),
         stages: stage_times(kept(), period, &focus),
         load: work_in_progress(kept(), today, &focus),
