@@ -148,11 +148,8 @@ pub async fn prepare(picked: &web_sys::Blob) -> Result<Prepared, PhotoError> {
     }
     // Refuse the hopeless before decoding (empty, huge, a program), with the server's words;
     // anything else the browser can decode is re-encoded (a HEIC photo becomes a JPEG).
-    match check_file(&original) {
-        Err(problem @ (FileProblem::Empty | FileProblem::TooLarge)) => {
-            return Err(PhotoError::Refused(problem))
-        }
-        _ => {}
+    if let Err(problem @ (FileProblem::Empty | FileProblem::TooLarge)) = check_file(&original) {
+        return Err(PhotoError::Refused(problem));
     }
     let window = web_sys::window().ok_or_else(|| PhotoError::Browser("no window".into()))?;
     let bitmap: web_sys::ImageBitmap = JsFuture::from(

@@ -18,8 +18,7 @@ use std::rc::Rc;
 
 use app::{
     desk::analytics::AnalyticsPage, format, locale::LanguageProvider, routes::board::BoardPage,
-    state::provide_app_state,
-    state::AppState, storage::Storage, storage::DB_NAME,
+    state::provide_app_state, state::AppState, storage::Storage, storage::DB_NAME,
 };
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use domain::{

@@ -1330,7 +1330,13 @@ async fn a_photo_is_stored_with_its_change_and_waits_for_upload_across_a_reopen(
     let o2 = run(&sales(), Some(&o1), &m2, later(1));
     assert_eq!(
         storage
-            .save_change_with_files(&m2, later(1), &o2, &Pipeline::standard(), &[file.clone()])
+            .save_change_with_files(
+                &m2,
+                later(1),
+                &o2,
+                &Pipeline::standard(),
+                std::slice::from_ref(&file)
+            )
             .await,
         Ok(2)
     );

@@ -192,7 +192,7 @@ fn AttachmentItem(order: Order, attachment: Attachment) -> impl IntoView {
         move |_| {
             let confirmed = web_sys::window()
                 .and_then(|w| {
-                    w.confirm_with_message(&t_string!(i18n, attach_remove_confirm))
+                    w.confirm_with_message(t_string!(i18n, attach_remove_confirm))
                         .ok()
                 })
                 .unwrap_or(false);
