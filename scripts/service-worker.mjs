@@ -63,7 +63,8 @@ const csp = [
   "default-src 'self'",
   `script-src 'self' 'wasm-unsafe-eval' ${hashes.join(' ')}`,
   "style-src 'self'",
-  "img-src 'self' data:",
+  // blob: the order page's photos and thumbnails, made from bytes this page holds (photo.rs).
+  "img-src 'self' data: blob:",
   "connect-src 'self'",
   "manifest-src 'self'",
   "worker-src 'self'",

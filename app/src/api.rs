@@ -473,3 +473,53 @@ async fn download(response: Response, name: String) -> Result<Download, ApiError
         .map_err(|error| ApiError::Unexpected(error.to_string()))?;
     Ok(Download { bytes, mime, name })
 }
+
+/// `PUT /api/orders/:id/files/:sha256`: one attachment file's bytes. `Ok(stored)`: whether the
+/// server stored them now (false: it already had them).
+pub async fn upload_file(
+    token: &str,
+    order_id: Uuid,
+    sha256: &str,
+    bytes: &[u8],
+) -> Result<bool, ApiError> {
+    let body = js_sys::Uint8Array::from(bytes);
+    let request = authorized(
+        Request::put(&format!("/api/orders/{order_id}/files/{sha256}")),
+        token,
+    )
+    .header("Content-Type", "application/octet-stream")
+    .body(wasm_bindgen::JsValue::from(body))
+    .map_err(|error| ApiError::Unexpected(error.to_string()))?;
+    let response = request.send().await.map_err(|_| ApiError::Network)?;
+    decode::<domain::wire::UploadAnswer>(response)
+        .await
+        .map(|answer| answer.stored)
+}
+
+/// An attachment's file (or its thumbnail) with the session, as a blob for an object URL.
+pub async fn fetch_attachment(
+    token: &str,
+    order_id: Uuid,
+    attachment_id: Uuid,
+    thumbnail: bool,
+) -> Result<Vec<u8>, ApiError> {
+    let suffix = if thumbnail { "/thumbnail" } else { "" };
+    let response = send(authorized(
+        Request::get(&format!(
+            "/api/orders/{order_id}/attachments/{attachment_id}{suffix}"
+        )),
+        token,
+    ))
+    .await?;
+    if !response.ok() {
+        let status = response.status();
+        return Err(match decode::<serde_json::Value>(response).await {
+            Err(error) => error,
+            Ok(_) => ApiError::Unexpected(format!("HTTP {status}")),
+        });
+    }
+    response
+        .binary()
+        .await
+        .map_err(|error| ApiError::Unexpected(error.to_string()))
+}

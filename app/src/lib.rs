@@ -9,6 +9,7 @@ pub mod field;
 pub mod format;
 pub mod locale;
 pub mod network;
+pub mod photo;
 pub mod pwa;
 pub mod reminders;
 pub mod routes;

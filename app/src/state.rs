@@ -17,11 +17,13 @@ mod order_forms;
 mod pull;
 mod sync;
 pub mod unsent;
+mod uploads;
 
 pub use order_forms::{DraftBox, OrderPageDraft, TypedField};
 pub use pull::PullGesture;
 
 pub use sync::{describe_rejection, SyncError, SyncStatus};
+pub use uploads::UploadStatus;
 
 /// What a change does, in words ("备注：…"), for refusals and waiting changes.
 pub fn describe_mutation(mutation: &domain::Mutation, lang: domain::Lang) -> String {
@@ -165,6 +167,11 @@ pub struct AppState {
     pub sync: RwSignal<SyncStatus>,
     /// Changes the server refused, kept until the person dismisses them.
     pub rejections: RwSignal<Vec<Rejection>>,
+    /// Hashes of the files added on this device not uploaded yet (the "未上传" marker).
+    pub waiting_files: RwSignal<HashSet<String>>,
+    pub uploads: RwSignal<UploadStatus>,
+    /// Per file: failed tries and when (ms since the epoch) it may be tried again.
+    upload_failures: StoredValue<HashMap<String, (u32, f64)>, LocalStorage>,
     sync_wake: StoredValue<Option<UnboundedSender<()>>, LocalStorage>,
     live_wake: StoredValue<Option<UnboundedSender<()>>, LocalStorage>,
     storage: StoredValue<Option<Storage>, LocalStorage>,
@@ -242,6 +249,16 @@ impl AppState {
 
     /// Applies `mutation` with the domain rules, stores it, then shows it. Returns the order.
     pub async fn commit(&self, mutation: Mutation) -> Result<Order, ChangeError> {
+        self.commit_with_files(mutation, Vec::new()).await
+    }
+
+    /// `commit` of a change that names files (an attachment): their bytes are written in the
+    /// change's own transaction, so the attachment is never shown without them.
+    pub async fn commit_with_files(
+        &self,
+        mutation: Mutation,
+        files: Vec<crate::storage::files::LocalFile>,
+    ) -> Result<Order, ChangeError> {
         let storage = self.storage.get_value().ok_or(ChangeError::NotReady)?;
         let lock = self.write_lock.get_value();
         let _guard = lock.lock().await;
@@ -289,8 +306,13 @@ impl AppState {
         }
         let pipeline = self.pipeline_of(&applied.order);
         storage
-            .save_change(&mutation, now, &applied.order, &pipeline)
+            .save_change_with_files(&mutation, now, &applied.order, &pipeline, &files)
             .await?;
+        if !files.is_empty() {
+            self.waiting_files.update(|waiting| {
+                waiting.extend(files.iter().map(|file| file.sha256.clone()));
+            });
+        }
         let order = applied.order;
         let card = self
             .processes
@@ -514,6 +536,9 @@ pub fn provide_app_state() -> AppState {
         status: RwSignal::new(None),
         sync: RwSignal::new(SyncStatus::default()),
         rejections: RwSignal::new(Vec::new()),
+        waiting_files: RwSignal::new(HashSet::new()),
+        uploads: RwSignal::new(UploadStatus::default()),
+        upload_failures: StoredValue::new_local(HashMap::new()),
         sync_wake: StoredValue::new_local(None),
         live_wake: StoredValue::new_local(None),
         storage: StoredValue::new_local(None),
@@ -554,6 +579,10 @@ async fn load(state: AppState) -> Result<(), StorageError> {
         .cards
         .set(cards.into_iter().map(|card| (card.id, card)).collect());
     state.unsynced.set(unsynced);
+    // The upload queue survives reloads: it is the files store's `waiting` index.
+    state
+        .waiting_files
+        .set(storage.waiting_files().await?.into_iter().collect());
     state.storage.set_value(Some(storage));
     Ok(())
 }

@@ -1284,3 +1284,110 @@ async fn a_pulled_process_version_is_kept_with_the_orders_that_run_on_it() {
     assert_eq!(held.version(2), Some(&v2));
     finish(again).await;
 }
+
+// ---- photos and files (issue 16) ----
+
+fn add_photo(
+    order: &Order,
+    bytes: &[u8],
+    sha256: &str,
+) -> (Mutation, app::storage::files::LocalFile) {
+    let mutation = Mutation::AddAttachment {
+        order_id: order.id,
+        attachment: domain::NewAttachment {
+            id: Uuid::from_u128(0x7000),
+            kind: domain::AttachmentKind::DeliveryNote,
+            file: domain::FileRef {
+                sha256: sha256.into(),
+                file_type: domain::FileType::Jpeg,
+                size: bytes.len() as u64,
+            },
+            thumbnail: None,
+        },
+    };
+    let file = app::storage::files::LocalFile {
+        sha256: sha256.into(),
+        order_id: order.id,
+        file_type: domain::FileType::Jpeg,
+        bytes: bytes.to_vec(),
+    };
+    (mutation, file)
+}
+
+#[wasm_bindgen_test]
+async fn a_photo_is_stored_with_its_change_and_waits_for_upload_across_a_reopen() {
+    let name = db_name("files");
+    let storage = open(&name).await;
+    let m1 = create(1, "HZ-2026-701", "杭州签收单测试有限公司");
+    let o1 = run(&sales(), None, &m1, later(0));
+    storage
+        .save_change(&m1, later(0), &o1, &Pipeline::standard())
+        .await
+        .unwrap();
+    let bytes = [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9];
+    let sha256 = "a".repeat(64);
+    let (m2, file) = add_photo(&o1, &bytes, &sha256);
+    let o2 = run(&sales(), Some(&o1), &m2, later(1));
+    assert_eq!(
+        storage
+            .save_change_with_files(
+                &m2,
+                later(1),
+                &o2,
+                &Pipeline::standard(),
+                std::slice::from_ref(&file)
+            )
+            .await,
+        Ok(2)
+    );
+    assert_eq!(storage.waiting_files().await.unwrap(), vec![sha256.clone()]);
+
+    // A reload (a new connection) finds the queue where it was: uploads resume.
+    storage.close();
+    let storage = open(&name).await;
+    assert_eq!(storage.waiting_files().await.unwrap(), vec![sha256.clone()]);
+    let stored = storage.local_file(&sha256).await.unwrap().unwrap();
+    assert_eq!(stored.file, file);
+    assert!(stored.waiting);
+    assert_eq!(
+        storage
+            .get_order(o1.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .attachments
+            .len(),
+        1
+    );
+
+    // Uploaded: off the queue, still this device's copy to show offline.
+    storage.mark_uploaded(&sha256).await.unwrap();
+    assert_eq!(storage.waiting_files().await.unwrap(), Vec::<String>::new());
+    let kept = storage.local_file(&sha256).await.unwrap().unwrap();
+    assert!(!kept.waiting);
+    assert_eq!(kept.file.bytes, bytes);
+    finish(storage).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_photo_change_stores_neither_the_change_nor_its_bytes() {
+    let storage = open(&db_name("files-refused")).await;
+    let m1 = create(1, "HZ-2026-702", "杭州签收单测试有限公司");
+    let o1 = run(&sales(), None, &m1, later(0));
+    let (m2, file) = add_photo(&o1, &[0xFF, 0xD8, 0xFF, 0xD9], &"b".repeat(64));
+    // The mutation names another order than the one to save: refused before anything is written.
+    let other = run(
+        &sales(),
+        None,
+        &create(2, "HZ-2026-703", "别的公司"),
+        later(0),
+    );
+    assert!(storage
+        .save_change_with_files(&m2, later(1), &other, &Pipeline::standard(), &[file])
+        .await
+        .is_err());
+    assert_eq!(storage.waiting_files().await.unwrap(), Vec::<String>::new());
+    assert_eq!(storage.local_file(&"b".repeat(64)).await.unwrap(), None);
+    let _ = o1;
+    finish(storage).await;
+}

@@ -24,7 +24,8 @@
 //! - `RecordShipment`: warehouse or sales (small teams ship from the sales desk).
 //! - `RecordInvoice`: finance or sales.
 //! - `Cancel`, `Reopen`, `Assign`: the owner or sales.
-//! - `AddNote`: anyone.
+//! - `AddNote`, `AddAttachment`: anyone.
+//! - `RemoveAttachment`: whoever added it, the owner, sales. `PurgeAttachment`: admins only.
 //! - `AskForHelp`: the owner, sales, or a responsible role of the current stage; `need` must be
 //!   an exit requirement of the current stage not yet on record (`Invalid` otherwise). Asking
 //!   again is a reminder and is recorded again.
@@ -77,6 +78,11 @@
 //! worker's `Actor::customer`) and only once the order has shipped; the rules are in
 //! `feedback.rs`. They, and resolving a request, are also accepted on completed orders.
 //!
+//! **Attachments.** Accepted on closed orders too (a 签收单 often arrives after completion).
+//! An id is used once per order; a live attachment with the same file (hash) is refused, so the
+//! same photo added from two phones is kept once. At most `MAX_ATTACHMENTS` per order. Removing
+//! hides it (removing twice is `Invalid`); purging needs it removed first and marks it purged.
+//!
 //! **Append-only.** History and notes only grow; a note id can be used once per order.
 //! Every accepted mutation appends its events to the history and sets `updated_at = now`.
 
@@ -85,6 +91,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use crate::attachment::{Attachment, NewAttachment, Removal, MAX_ATTACHMENTS};
 use crate::calendar::{add_days, business_date};
 use crate::error::DomainError;
 use crate::feedback_rules as feedback;
@@ -176,6 +183,9 @@ pub fn apply(
         && !matches!(
             mutation,
             Mutation::AddNote { .. }
+                | Mutation::AddAttachment { .. }
+                | Mutation::RemoveAttachment { .. }
+                | Mutation::PurgeAttachment { .. }
                 | Mutation::Reopen { .. }
                 | Mutation::RateOrder { .. }
                 | Mutation::RequestAfterSales { .. }
@@ -351,6 +361,7 @@ fn create(ctx: &Rules, mutation: &Mutation) -> Result<(Order, Vec<EventKind>), D
         history: Vec::new(),
         feedback: None,
         after_sales: Vec::new(),
+        attachments: Vec::new(),
         created_at: ctx.now,
         updated_at: ctx.now,
     };
@@ -430,7 +441,143 @@ fn change(
             feedback::resolve_after_sales(ctx.actor, ctx.now, order, *request_id, note)
         }
         Mutation::AskForHelp { need, .. } => ask_for_help(ctx, order, *need),
+        Mutation::AddAttachment { attachment, .. } => add_attachment(ctx, order, attachment),
+        Mutation::RemoveAttachment { attachment_id, .. } => {
+            remove_attachment(ctx, order, *attachment_id)
+        }
+        Mutation::PurgeAttachment { attachment_id, .. } => {
+            purge_attachment(ctx, order, *attachment_id)
+        }
     }
+}
+
+fn add_attachment(
+    ctx: &Rules,
+    order: &mut Order,
+    new: &NewAttachment,
+) -> Result<Vec<EventKind>, DomainError> {
+    permission::check(ctx.actor, Some(order), ctx.pipeline, Action::AddAttachment)?;
+    let new = new.validated()?;
+    if order.attachments.iter().any(|a| a.id == new.id) {
+        return Err(DomainError::invalid(
+            "attachment",
+            "这个附件已经添加过了",
+            "This attachment was already added",
+        ));
+    }
+    if let Some(same) = order
+        .attachments
+        .iter()
+        .find(|a| a.is_live() && a.file.sha256 == new.file.sha256)
+    {
+        return Err(DomainError::invalid(
+            "attachment",
+            format!(
+                "同一个文件已经由 {} 作为{}上传过了",
+                same.by.name,
+                same.kind.label(Lang::Zh)
+            ),
+            format!(
+                "{} already added the same file as a {}",
+                same.by.name,
+                same.kind.label(Lang::En)
+            ),
+        ));
+    }
+    if order.attachments.len() >= MAX_ATTACHMENTS {
+        return Err(DomainError::invalid(
+            "attachment",
+            format!("这张订单的附件已达上限（{MAX_ATTACHMENTS} 个）"),
+            format!("This order already has the maximum of {MAX_ATTACHMENTS} attachments"),
+        ));
+    }
+    order.attachments.push(Attachment {
+        id: new.id,
+        kind: new.kind,
+        file: new.file,
+        thumbnail: new.thumbnail,
+        stage: order.stage.clone(),
+        by: ctx.actor.staff_ref(),
+        at: ctx.now,
+        removed: None,
+        purged: false,
+    });
+    Ok(vec![EventKind::AttachmentAdded {
+        attachment_id: new.id,
+        kind: new.kind,
+    }])
+}
+
+fn attachment_mut(order: &mut Order, id: Uuid) -> Result<&mut Attachment, DomainError> {
+    order
+        .attachments
+        .iter_mut()
+        .find(|a| a.id == id)
+        .ok_or_else(|| DomainError::invalid("attachment_id", "没有这个附件", "No such attachment"))
+}
+
+fn remove_attachment(
+    ctx: &Rules,
+    order: &mut Order,
+    id: Uuid,
+) -> Result<Vec<EventKind>, DomainError> {
+    let own = order
+        .attachments
+        .iter()
+        .any(|a| a.id == id && a.by.user_id == ctx.actor.user_id);
+    permission::check(
+        ctx.actor,
+        Some(order),
+        ctx.pipeline,
+        Action::RemoveAttachment { own },
+    )?;
+    let by = ctx.actor.staff_ref();
+    let attachment = attachment_mut(order, id)?;
+    if attachment.removed.is_some() {
+        return Err(DomainError::invalid(
+            "attachment_id",
+            "这个附件已经删除了",
+            "This attachment was already removed",
+        ));
+    }
+    attachment.removed = Some(Removal { by, at: ctx.now });
+    Ok(vec![EventKind::AttachmentRemoved {
+        attachment_id: id,
+        kind: attachment.kind,
+    }])
+}
+
+fn purge_attachment(
+    ctx: &Rules,
+    order: &mut Order,
+    id: Uuid,
+) -> Result<Vec<EventKind>, DomainError> {
+    permission::check(
+        ctx.actor,
+        Some(order),
+        ctx.pipeline,
+        Action::PurgeAttachment,
+    )?;
+    let attachment = attachment_mut(order, id)?;
+    if attachment.removed.is_none() {
+        return Err(DomainError::invalid(
+            "attachment_id",
+            "请先删除附件，再彻底清除",
+            "Remove the attachment before purging it",
+        ));
+    }
+    if attachment.purged {
+        return Err(DomainError::invalid(
+            "attachment_id",
+            "这个附件已经彻底清除了",
+            "This attachment was already purged",
+        ));
+    }
+    attachment.purged = true;
+    Ok(vec![EventKind::AttachmentPurged {
+        attachment_id: id,
+        kind: attachment.kind,
+    }])
 }
 
 fn ask_for_help(

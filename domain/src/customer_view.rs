@@ -28,6 +28,25 @@ pub struct CustomerView {
     pub feedback_open: bool,
     pub feedback: Option<CustomerFeedback>,
     pub after_sales: Vec<CustomerAfterSales>,
+    /// The papers meant for the customer (签收单, 发票: `AttachmentKind::customer_visible`),
+    /// only through a link the team gave out; empty for a number + digits lookup (the worker
+    /// empties it) and until the file has reached the server.
+    #[serde(default)]
+    pub attachments: Vec<CustomerAttachment>,
+}
+
+/// A customer-visible attachment: the customer page links its file and thumbnail by `id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerAttachment {
+    pub id: uuid::Uuid,
+    pub kind: crate::attachment::AttachmentKind,
+    pub kind_label: String,
+    pub file_type: crate::attachment::FileType,
+    pub has_thumbnail: bool,
+    pub added_on: NaiveDate,
+    /// The file's hash: the worker lists only files it holds.
+    #[serde(skip)]
+    pub sha256: String,
 }
 
 /// One ordered line as the customer sees it.
@@ -238,6 +257,20 @@ pub fn customer_view(
                 description: r.description.clone(),
                 submitted_on: business_date(r.at),
                 resolved_on: r.resolution.as_ref().map(|res| business_date(res.at)),
+            })
+            .collect(),
+        attachments: order
+            .attachments
+            .iter()
+            .filter(|a| a.is_live() && a.kind.customer_visible())
+            .map(|a| CustomerAttachment {
+                id: a.id,
+                kind: a.kind,
+                kind_label: a.kind.label(lang).to_string(),
+                file_type: a.file.file_type,
+                has_thumbnail: a.thumbnail.is_some(),
+                added_on: business_date(a.at),
+                sha256: a.file.sha256.clone(),
             })
             .collect(),
     }

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::attachment::AttachmentKind;
 use crate::feedback::AfterSalesKind;
 use crate::i18n::Lang;
 use crate::pipeline::{ExitRequirement, Pipeline, StageId};
@@ -104,6 +105,19 @@ pub enum EventKind {
         #[serde(default)]
         skipped: Vec<StageId>,
     },
+    AttachmentAdded {
+        attachment_id: Uuid,
+        kind: AttachmentKind,
+    },
+    AttachmentRemoved {
+        attachment_id: Uuid,
+        kind: AttachmentKind,
+    },
+    /// An admin deleted a removed attachment's bytes for good.
+    AttachmentPurged {
+        attachment_id: Uuid,
+        kind: AttachmentKind,
+    },
 }
 
 /// Names of editable order fields as they appear in `FieldsEdited`.
@@ -142,6 +156,9 @@ impl EventKind {
             EventKind::HelpAsked { .. } => "help_asked",
             EventKind::CustomerLookupLocked { .. } => "customer_lookup_locked",
             EventKind::ProcessMigrated { .. } => "process_migrated",
+            EventKind::AttachmentAdded { .. } => "attachment_added",
+            EventKind::AttachmentRemoved { .. } => "attachment_removed",
+            EventKind::AttachmentPurged { .. } => "attachment_purged",
         }
     }
 }
@@ -375,6 +392,30 @@ impl HistoryEvent {
                     }
                 }
                 s
+            }
+            EventKind::AttachmentAdded { kind, .. } => {
+                let kind = kind.label(lang);
+                if zh {
+                    format!("{who} 上传了{kind}")
+                } else {
+                    format!("{who} added a {kind}")
+                }
+            }
+            EventKind::AttachmentRemoved { kind, .. } => {
+                let kind = kind.label(lang);
+                if zh {
+                    format!("{who} 删除了{kind}")
+                } else {
+                    format!("{who} removed a {kind}")
+                }
+            }
+            EventKind::AttachmentPurged { kind, .. } => {
+                let kind = kind.label(lang);
+                if zh {
+                    format!("{who} 彻底清除了已删除的{kind}")
+                } else {
+                    format!("{who} purged a removed {kind} for good")
+                }
             }
         }
     }

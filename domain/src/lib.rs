@@ -6,6 +6,7 @@
 
 pub mod analytics;
 pub mod apply;
+pub mod attachment;
 pub mod board;
 pub mod calendar;
 pub mod carrier;
@@ -35,14 +36,18 @@ pub mod text;
 pub mod wire;
 
 pub use apply::{apply, apply_all, record_lookup_lock, Applied, Context};
+pub use attachment::{
+    check_file, Attachment, AttachmentKind, FileProblem, FileRef, FileType, NewAttachment,
+    MAX_FILE_BYTES,
+};
 pub use board::{
     columns, company_key, customer_named, customers, today, BoardFilter, Card, CardStatus, Columns,
     CustomerSummary, Today,
 };
 pub use calendar::{business_date, business_offset, BUSINESS_UTC_OFFSET_HOURS};
 pub use customer_view::{
-    customer_view, CustomerAfterSales, CustomerFeedback, CustomerShipment, CustomerStage,
-    CustomerStageState, CustomerStatus, CustomerView, SalesContact,
+    customer_view, CustomerAfterSales, CustomerAttachment, CustomerFeedback, CustomerShipment,
+    CustomerStage, CustomerStageState, CustomerStatus, CustomerView, SalesContact,
 };
 pub use demo::{demo_orders, demo_staff};
 pub use error::DomainError;

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::attachment::NewAttachment;
 use crate::feedback::AfterSalesKind;
 use crate::order::{Customer, LineItem, StaffRef};
 use crate::pipeline::{ExitRequirement, StageId};
@@ -109,6 +110,21 @@ pub enum Mutation {
         order_id: Uuid,
         need: ExitRequirement,
     },
+    /// A photo or file (its bytes travel apart, keyed by hash: `attachment.rs`).
+    AddAttachment {
+        order_id: Uuid,
+        attachment: NewAttachment,
+    },
+    /// Hides an attachment; its record and history stay.
+    RemoveAttachment {
+        order_id: Uuid,
+        attachment_id: Uuid,
+    },
+    /// An admin deletes a removed attachment's bytes for good (made on the server only).
+    PurgeAttachment {
+        order_id: Uuid,
+        attachment_id: Uuid,
+    },
 }
 
 impl Mutation {
@@ -130,7 +146,10 @@ impl Mutation {
             | Mutation::RateOrder { order_id, .. }
             | Mutation::RequestAfterSales { order_id, .. }
             | Mutation::ResolveAfterSales { order_id, .. }
-            | Mutation::AskForHelp { order_id, .. } => *order_id,
+            | Mutation::AskForHelp { order_id, .. }
+            | Mutation::AddAttachment { order_id, .. }
+            | Mutation::RemoveAttachment { order_id, .. }
+            | Mutation::PurgeAttachment { order_id, .. } => *order_id,
         }
     }
 
@@ -154,6 +173,9 @@ impl Mutation {
             Mutation::RequestAfterSales { .. } => "request_after_sales",
             Mutation::ResolveAfterSales { .. } => "resolve_after_sales",
             Mutation::AskForHelp { .. } => "ask_for_help",
+            Mutation::AddAttachment { .. } => "add_attachment",
+            Mutation::RemoveAttachment { .. } => "remove_attachment",
+            Mutation::PurgeAttachment { .. } => "purge_attachment",
         }
     }
 }

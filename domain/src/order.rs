@@ -351,6 +351,9 @@ pub struct Order {
     /// After-sales requests from the customer page, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub after_sales: Vec<crate::feedback::AfterSalesRequest>,
+    /// Photos and files, oldest first, removed ones included (`attachment.rs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::attachment::Attachment>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -30,6 +30,14 @@ pub enum Action<'a> {
     ResolveAfterSales,
     /// Ask the department that records one of the current stage's exit requirements to do it.
     AskForHelp,
+    /// Add a photo or file.
+    AddAttachment,
+    /// Remove a photo or file; `own`: the actor added it.
+    RemoveAttachment {
+        own: bool,
+    },
+    /// Delete a removed attachment's bytes for good.
+    PurgeAttachment,
 }
 
 /// Who may record an exit requirement (besides admins): the department whose work it is first,
@@ -126,6 +134,18 @@ pub fn check(
             owner || any(&[Role::Sales, Role::Service]),
             "只有订单负责人、销售、客服或管理员可以处理售后申请",
             "Only the order owner, sales, customer service or an admin can resolve after-sales requests",
+        ),
+        // Evidence comes from whoever holds it: the warehouse's 签收单, finance's 发票.
+        Action::AddAttachment => Ok(()),
+        Action::RemoveAttachment { own } => permit(
+            own || owner || actor.has_role(Role::Sales),
+            "只有上传者、订单负责人、销售或管理员可以删除附件",
+            "Only whoever added it, the order owner, sales or an admin can remove an attachment",
+        ),
+        Action::PurgeAttachment => permit(
+            false,
+            "只有管理员可以彻底清除附件",
+            "Only an admin can purge an attachment for good",
         ),
     }
 }

@@ -620,3 +620,11 @@ pub struct ImportProblem {
     pub code: String,
     pub message: crate::i18n::Localized,
 }
+
+/// The answer to an attachment upload (`PUT /api/orders/:id/files/:sha256`): `stored` is false
+/// when the server already held these bytes (a retry, or the same photo from another phone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadAnswer {
+    pub sha256: String,
+    pub stored: bool,
+}

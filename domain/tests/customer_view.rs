@@ -67,6 +67,7 @@ fn the_customer_view_serializes_only_the_allowed_keys() {
         "feedback_open",
         "feedback",
         "after_sales",
+        "attachments",
     ]
     .into_iter()
     .map(String::from)

@@ -57,6 +57,8 @@ const VIEW_PATHS = [
   'feedback_open',
   'feedback',
   'after_sales',
+  // Photos and files (issue 16): empty for a lookup by number + digits, always.
+  'attachments',
   // Beside the view: the signed token for the follow-up actions (rating, after-sales).
   'access',
   'access.token',

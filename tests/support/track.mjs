@@ -56,6 +56,8 @@ export const VIEW_PATHS = [
   'feedback', 'feedback.stars', 'feedback.comment', 'feedback.given_on', 'feedback.editable_until',
   'after_sales', 'after_sales[].kind', 'after_sales[].kind_label', 'after_sales[].description',
   'after_sales[].submitted_on', 'after_sales[].resolved_on',
+  'attachments', 'attachments[].id', 'attachments[].kind', 'attachments[].kind_label',
+  'attachments[].file_type', 'attachments[].has_thumbnail', 'attachments[].added_on',
 ];
 export const ACCESS_PATHS = ['access', 'access.token', 'access.expires_at'];
 export const VIEW_TOP_LEVEL = VIEW_PATHS.filter((path) => !path.includes('.') && !path.includes('['));

@@ -6,7 +6,7 @@
 
 use domain::{
     wire::{ErrorDetail, ErrorEnvelope},
-    DomainError, Lang, Localized,
+    DomainError, FileProblem, Lang, Localized,
 };
 use worker::Response;
 
@@ -116,6 +116,17 @@ pub enum ApiError {
     ImportAlreadyUndone,
     #[error("orders changed since the import: {numbers:?}")]
     ImportUndoBlocked { numbers: Vec<String> },
+    /// Uploaded bytes that are not an accepted, complete file (`domain::check_file`).
+    #[error("file refused: {}", .0.code())]
+    FileRefused(FileProblem),
+    #[error("no such attachment on this order (or it was removed)")]
+    AttachmentNotFound,
+    #[error("the attachment's file has not been uploaded yet")]
+    FileNotUploaded,
+    #[error("the bytes are not the file the attachment names (type or size)")]
+    FileMismatch,
+    #[error("the bytes do not hash to the SHA-256 in the path")]
+    HashMismatch,
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("database error: {0}")]
@@ -166,6 +177,14 @@ impl ApiError {
             | ApiError::ImportUndoBlocked { .. } => 409,
             ApiError::ImportBatchNotFound => 404,
             ApiError::ImportAdminsOnly => 403,
+            ApiError::FileRefused(problem) => match problem {
+                FileProblem::Empty => 400,
+                FileProblem::TooLarge => 413,
+                FileProblem::UnsupportedType => 415,
+                FileProblem::Truncated => 422,
+            },
+            ApiError::AttachmentNotFound | ApiError::FileNotUploaded => 404,
+            ApiError::FileMismatch | ApiError::HashMismatch => 422,
             ApiError::Domain(error) => match error {
                 DomainError::NotFound => 404,
                 DomainError::Forbidden { .. } => 403,
@@ -222,6 +241,11 @@ impl ApiError {
             ApiError::ImportAdminsOnly => "forbidden",
             ApiError::ImportAlreadyUndone => "import_already_undone",
             ApiError::ImportUndoBlocked { .. } => "import_undo_blocked",
+            ApiError::FileRefused(problem) => problem.code(),
+            ApiError::AttachmentNotFound => "attachment_not_found",
+            ApiError::FileNotUploaded => "file_not_uploaded",
+            ApiError::FileMismatch => "file_mismatch",
+            ApiError::HashMismatch => "hash_mismatch",
             ApiError::Domain(error) => error.code(),
             ApiError::Database(_) => "database_unavailable",
             ApiError::Internal(_) => "internal",
@@ -375,6 +399,23 @@ impl ApiError {
                 pick("没有这个流程版本", "No such process version")
             }
             ApiError::Domain(error) => error.message(lang),
+            ApiError::FileRefused(problem) => problem.message().get(lang).to_string(),
+            ApiError::AttachmentNotFound => pick(
+                "这张订单上没有这个附件（可能已删除，或添加附件的修改还没有同步）",
+                "This order has no such attachment (it may have been removed, or the change adding it has not been synced yet)",
+            ),
+            ApiError::FileNotUploaded => pick(
+                "这个文件还没有从添加它的手机上传到服务器，请稍后再看",
+                "This file has not been uploaded from the phone that added it yet; look again later",
+            ),
+            ApiError::FileMismatch => pick(
+                "上传的文件与附件记录的类型或大小不符",
+                "The uploaded file's type or size differs from the attachment's record",
+            ),
+            ApiError::HashMismatch => pick(
+                "文件内容与校验值不符（可能传输中损坏），请重新上传",
+                "The file's content does not match its hash (damaged in transfer?); upload it again",
+            ),
             ApiError::Database(_) => pick(
                 "数据库暂时不可用，请稍后重试",
                 "The database is temporarily unavailable; please retry",

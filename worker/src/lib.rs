@@ -5,6 +5,7 @@
 mod router;
 
 // Features, one room per audience.
+mod attachments;
 mod customer;
 mod dev;
 mod live;
@@ -17,6 +18,7 @@ mod team;
 // Plumbing the features share; it imports no feature.
 mod auth;
 mod error;
+mod files;
 mod health;
 mod http;
 mod repository;

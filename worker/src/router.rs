@@ -6,6 +6,7 @@ use std::future::Future;
 use worker::{Env, Request, Response, Router};
 
 use crate::{
+    attachments,
     customer::{pages, share, track},
     dev,
     error::ApiError,
@@ -45,6 +46,11 @@ pub async fn handle(req: Request, env: Env) -> Response {
         .post_async("/track", pages::track_submit)
         .get_async("/track.css", pages::stylesheet)
         .get_async("/t/:token", pages::order)
+        .get_async("/t/:token/files/:attachment_id", pages::order_file)
+        .get_async(
+            "/t/:token/files/:attachment_id/thumbnail",
+            pages::order_file,
+        )
         .post_async("/t/:token/rating", pages::order_action)
         .post_async("/t/:token/after-sales", pages::order_action)
         // A signed link (and its QR code) for the team to send a customer.
@@ -54,6 +60,22 @@ pub async fn handle(req: Request, env: Env) -> Response {
         .post_async("/api/orders/:id/share/revoke", |req, ctx| {
             respond(share::revoke(req, ctx))
         })
+        // Photos and files on orders (attachments/): the bytes an attachment names, through the
+        // worker with the session; the customer's own route is beside the customer pages.
+        .put_async("/api/orders/:id/files/:sha256", |req, ctx| {
+            respond(attachments::upload(req, ctx))
+        })
+        .get_async("/api/orders/:id/attachments/:attachment_id", |req, ctx| {
+            respond(attachments::file(req, ctx))
+        })
+        .get_async(
+            "/api/orders/:id/attachments/:attachment_id/thumbnail",
+            |req, ctx| respond(attachments::thumbnail(req, ctx)),
+        )
+        .post_async(
+            "/api/admin/orders/:id/attachments/:attachment_id/purge",
+            |req, ctx| respond(attachments::purge(req, ctx)),
+        )
         // Accounts: sign-in, sessions, the first-admin setup (see auth/mod.rs).
         .post_async("/api/auth/login", |req, ctx| {
             respond(session::login(req, ctx))

@@ -1,4 +1,5 @@
 pub mod account_disabled;
+pub mod attachments;
 pub mod bottom_nav;
 pub mod copy_button;
 pub mod customer_feedback;

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     components::{
+        attachments::Attachments,
         copy_button::CopyButton,
         customer_feedback::{CustomerFeedback, FeedbackDrafts},
         field::{DraftField, TextField},
@@ -311,6 +312,7 @@ fn OrderView(order: Order) -> impl IntoView {
             view! { <ShipmentAndInvoice order=order.clone() /> }.into_any()
         }}
         <Notes order=order.clone() />
+        <Attachments order=order.clone() />
         <CustomerFeedback order=order.clone() />
         <Timeline order=order.clone() />
         <OrderReview order=order.clone() />

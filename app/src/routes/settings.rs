@@ -147,6 +147,13 @@ fn Account() -> impl IntoView {
                 }
             >
                 <div class="notice notice-warn" role="alert" data-testid="leave-confirm">
+                    // Photos not uploaded yet exist nowhere else: said before wiping them.
+                    {move || {
+                        let files = state.waiting_files.with(|waiting| waiting.len());
+                        (confirming.get() == Some(Leaving::Wipe) && files > 0).then(|| view! {
+                            <p data-testid="wipe-files-warning"><strong>{t_string!(i18n, settings_wipe_files_warning, count = files).to_string()}</strong></p>
+                        })
+                    }}
                     <p>
                         {move || match (confirming.get(), pending.get()) {
                             (Some(Leaving::Wipe), 0) => t_string!(i18n, settings_wipe_confirm).to_string(),

@@ -97,5 +97,13 @@ pub fn mutation(mutation: &Mutation, lang: Lang) -> String {
                 false => format!("Ask {department} to {}", need.task().en),
             }
         }
+        Mutation::AddAttachment { attachment, .. } => match zh {
+            true => format!("上传{}", attachment.kind.label(lang)),
+            false => format!("Add a {}", attachment.kind.label(lang)),
+        },
+        Mutation::RemoveAttachment { .. } | Mutation::PurgeAttachment { .. } => match zh {
+            true => "删除附件".into(),
+            false => "Remove an attachment".into(),
+        },
     }
 }

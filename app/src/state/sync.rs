@@ -233,6 +233,11 @@ impl AppState {
         }
         // A failed push never keeps this phone from receiving everyone else's changes.
         let pulled = self.pull_all(&token, device_id).await;
+        // Files follow their attachments: the server takes only bytes an attachment it holds
+        // names, so they go after the push that carried the attachment.
+        if pushed.is_ok() {
+            self.upload_waiting(&storage, &token).await;
+        }
         pushed.and(pulled)
     }
 

@@ -23,11 +23,15 @@
 //! * `processes` (key path `number`, v6): `{ number, version: "<ProcessVersion JSON>" }`, the
 //!   published process versions pulled from the server (version 1 is the domain's). Orders are
 //!   shown and changed by their own version's pipeline (`domain::Processes::for_order`).
+//! * `files` (key path `sha256`, v7): `{ sha256, order_id, file_type, bytes: Uint8Array,
+//!   waiting?: 1 }`, the bytes of photos and files added on this device, written in the same
+//!   transaction as the change that adds the attachment; `waiting` (sparse index) until uploaded.
 //!
 //! Why domain values are JSON strings: see `records.rs`. Every method is one IndexedDB
 //! transaction; a method that returns an error has changed nothing.
 
 mod error;
+pub mod files;
 mod records;
 mod schema;
 mod sync;
@@ -51,11 +55,11 @@ use wasm_bindgen::prelude::*;
 
 pub use error::StorageError;
 use records::meta_record;
-use schema::{BASES, CARDS, META, ORDERS, PENDING};
+use schema::{BASES, CARDS, FILES, META, ORDERS, PENDING};
 pub use sync::PulledPage;
 
 pub const DB_NAME: &str = "gendan";
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 const DEVICE_ID: &str = "device_id";
 const NEXT_SEQ: &str = "next_seq";
@@ -209,6 +213,20 @@ impl Storage {
         order: &Order,
         pipeline: &Pipeline,
     ) -> Result<u64, StorageError> {
+        self.save_change_with_files(mutation, device_time, order, pipeline, &[])
+            .await
+    }
+
+    /// `save_change` that also stores the bytes of the files the change names (a photo
+    /// added), in the same transaction: an attachment is never shown without its bytes.
+    pub async fn save_change_with_files(
+        &self,
+        mutation: &Mutation,
+        device_time: DateTime<Utc>,
+        order: &Order,
+        pipeline: &Pipeline,
+        files: &[files::LocalFile],
+    ) -> Result<u64, StorageError> {
         if mutation.order_id() != order.id {
             return Err(StorageError::Other(format!(
                 "mutation is for order {} but the order to save is {}",
@@ -220,9 +238,21 @@ impl Storage {
         let order_record = records::order_record(order, pipeline)?;
         let card = Card::from_order(order, pipeline);
         let bucket = records::card_bucket(order.id);
+        let file_records = files
+            .iter()
+            .map(files::LocalFile::record)
+            .collect::<Result<Vec<_>, _>>()?;
+        // `files` only when there are files: a database opened at an older version (tests of
+        // upgrades) has no such store, and a plain change does not need it.
+        let stores = [ORDERS, CARDS, PENDING, META, BASES, FILES];
+        let stores = if files.is_empty() {
+            &stores[..5]
+        } else {
+            &stores[..]
+        };
         let tx = self
             .db()
-            .transaction([ORDERS, CARDS, PENDING, META, BASES])
+            .transaction(stores)
             .with_mode(TransactionMode::Readwrite)
             .with_options(TransactionOptions::new().with_durability(TransactionDurability::Strict))
             .build()?;
@@ -260,6 +290,12 @@ impl Storage {
                 bases
                     .put(records::base_record(order.id, base.as_deref()))
                     .await?;
+            }
+            if !file_records.is_empty() {
+                let file_store = tx.object_store(FILES)?;
+                for record in file_records {
+                    file_store.put(record).await?;
+                }
             }
             orders.put(order_record).await?;
             seq

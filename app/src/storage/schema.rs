@@ -35,6 +35,10 @@ pub(crate) const BASES: &str = "bases";
 /// as JSON, key `number`); version 1 is the domain's own and not stored.
 pub(crate) const PROCESSES: &str = "processes";
 
+/// Version 7: photos and files added on this device (`files.rs`), key `sha256`; a record
+/// waiting for upload has the `waiting` field, which the sparse `waiting` index lists.
+pub(crate) const FILES: &str = "files";
+
 /// Indexes on `orders` added in version 2: (index name = key path, unique).
 pub(crate) const ORDER_INDEXES: [(&str, bool); 5] = [
     (NUMBER, true),
@@ -51,7 +55,8 @@ const SCHEMA_NOTE: &str = "v1: stores orders(id), pending(seq), meta(key); \
      number no longer unique (a number renumbered by the server may be held briefly by two); \
      v5: cards rebuilt from the orders (cards gained the stage's responsible person, open \
      after-sales requests and the rating); \
-     v6: store processes(number), the published process versions pulled from the server";
+     v6: store processes(number), the published process versions pulled from the server; \
+     v7: store files(sha256) with the sparse index waiting, attachment bytes added here";
 
 /// Runs upgrade steps `old + 1 ..= new`. `tx` is the `versionchange` transaction: the only way
 /// to reach stores created by an earlier version (indexed_db_futures 0.6 does not expose it, so
@@ -114,6 +119,13 @@ fn upgrade(
                 db.create_object_store(PROCESSES)
                     .with_key_path(KeyPath::One(records::PROCESS_NUMBER))
                     .build()?;
+            }
+            7 => {
+                db.create_object_store(FILES)
+                    .with_key_path(KeyPath::One(super::files::SHA256))
+                    .build()?;
+                let files = tx.object_store(FILES)?;
+                files.create_index_with_str(super::files::WAITING, super::files::WAITING)?;
             }
             _ => {
                 return Err(

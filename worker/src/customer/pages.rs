@@ -294,6 +294,23 @@ fn order_page(
                 }
             }
         }
+        @if !view.attachments.is_empty() {
+            section.card #files {
+                h2 { (pick(lang, "单据与照片", "Documents and photos")) }
+                ul.files data-testid="customer-files" {
+                    @for file in &view.attachments {
+                        li {
+                            a href={ (base) "/files/" (file.id) } {
+                                @if file.has_thumbnail {
+                                    img src={ (base) "/files/" (file.id) "/thumbnail" } alt=(file.kind_label) width="72" height="72";
+                                }
+                                span { strong { (file.kind_label) } " " span.muted { (date(lang, file.added_on)) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         @if view.feedback_open || !view.after_sales.is_empty() {
             section.card #after-sales {
                 h2 { (pick(lang, "售后服务", "After-sales service")) }
@@ -501,6 +518,19 @@ fn render_order(
         ),
         status,
     )
+}
+
+/// `GET /t/<token>/files/<id>` and `…/thumbnail`: a customer-visible attachment (`track.rs`
+/// decides); a refusal is the lookup page with the reason, like a bad link.
+pub async fn order_file(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    let lang = track::lang_of(&req);
+    let caller = Caller::new(&ctx.env, &req);
+    let attachment_id = ctx.param("attachment_id").cloned().unwrap_or_default();
+    let thumbnail = req.path().ends_with("/thumbnail");
+    match track::customer_file(&caller, &token_of(&ctx), &attachment_id, thumbnail).await {
+        Ok(response) => Ok(response),
+        Err(error) => Ok(error_page(lang, &error, "")),
+    }
 }
 
 /// `GET /t/<token>`: the order page; a bad or expired link gets the message and the lookup form.

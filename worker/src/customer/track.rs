@@ -174,7 +174,10 @@ pub async fn lookup_by_number(
         expires_at: timestamp(expires_at),
     };
     let processes = repository.processes().await?;
-    Ok((view_of(&found, &processes, lang, now), access))
+    let mut view = view_of(&found, &processes, lang, now);
+    // Files only ever go with a link the team gave out.
+    view.attachments.clear();
+    Ok((view, access))
 }
 
 /// The wrong guess that used up an order number's day: a strike for the number
@@ -288,8 +291,74 @@ pub async fn open_link(
         token: token.to_string(),
         expires_at: timestamp(claims.expires_at),
     };
-    let processes = caller.repository()?.processes().await?;
-    Ok((view_of(&found, &processes, lang, now), access))
+    let repository = caller.repository()?;
+    let processes = repository.processes().await?;
+    let mut view = view_of(&found, &processes, lang, now);
+    keep_customer_files(&repository, &claims, &mut view).await?;
+    Ok((view, access))
+}
+
+/// A link the team gave out (shared, or sent in a notice: `SHARE_LINK_DAYS` long), not the
+/// short proof a number + digits lookup hands out, which never opens files.
+fn is_team_link(claims: &customer_link::LinkClaims) -> bool {
+    claims.issued_at_ms.is_some_and(|issued| {
+        claims.expires_at.timestamp_millis() - issued > LOOKUP_TOKEN_HOURS * 3_600_000
+    })
+}
+
+/// Leaves in `view` only the attachments this link may open and the server holds.
+async fn keep_customer_files(
+    repository: &Repository,
+    claims: &customer_link::LinkClaims,
+    view: &mut CustomerView,
+) -> Result<(), ApiError> {
+    if !is_team_link(claims) {
+        view.attachments.clear();
+        return Ok(());
+    }
+    if view.attachments.is_empty() {
+        return Ok(());
+    }
+    let stored = repository.stored_files(claims.order_id).await?;
+    view.attachments.retain(|a| stored.contains(&a.sha256));
+    Ok(())
+}
+
+/// `GET /t/<token>/files/<attachment id>[/thumbnail]`: a customer-visible attachment (签收单,
+/// 发票) through a link the team gave out; anything else answers like a link that never was.
+pub async fn customer_file(
+    caller: &Caller<'_>,
+    token: &str,
+    attachment_id: &str,
+    thumbnail: bool,
+) -> Result<Response, ApiError> {
+    let now = server_now();
+    let (claims, found) = read_by_token(caller, token, now).await?;
+    if !is_team_link(&claims) {
+        return Err(ApiError::LinkInvalid);
+    }
+    let attachment = found
+        .order
+        .attachments
+        .iter()
+        .find(|a| a.is_live() && a.kind.customer_visible() && a.id.to_string() == attachment_id)
+        .ok_or(ApiError::AttachmentNotFound)?;
+    let file = if thumbnail {
+        attachment
+            .thumbnail
+            .as_ref()
+            .ok_or(ApiError::AttachmentNotFound)?
+    } else {
+        &attachment.file
+    };
+    let name = format!(
+        "{}-{}",
+        attachment.kind.key(),
+        &attachment.id.simple().to_string()[..8]
+    );
+    crate::files::respond(caller.env, found.order.id, file, &name)
+        .await?
+        .ok_or(ApiError::FileNotUploaded)
 }
 
 /// What a customer asks for through a token.
@@ -332,7 +401,9 @@ pub async fn act(
                 .is_some_and(|f| f.stars == *stars && f.comment == comment.trim()),
         };
         if already {
-            return Ok(view_of(&found, &processes, lang, now));
+            let mut view = view_of(&found, &processes, lang, now);
+            keep_customer_files(&repository, &claims, &mut view).await?;
+            return Ok(view);
         }
         let mutation = match &action {
             CustomerAction::Rate { stars, comment } => Mutation::RateOrder {
@@ -374,7 +445,9 @@ pub async fn act(
                     sales_phone: found.sales_phone,
                     links_revoked_through_ms: found.links_revoked_through_ms,
                 };
-                return Ok(view_of(&written, &processes, lang, now));
+                let mut view = view_of(&written, &processes, lang, now);
+                keep_customer_files(&repository, &claims, &mut view).await?;
+                return Ok(view);
             }
             Err(CommitError::Stale) | Err(CommitError::Transient(_)) if attempt < MAX_ATTEMPTS => {
                 crate::repository::retry::backoff(attempt).await;

@@ -1,5 +1,5 @@
 //! All SQL lives here, and only here (this module and its submodules `accounts`, `bench`,
-//! `customer`, `notify` and `sync`). Every statement
+//! `attachments`, `customer`, `notify` and `sync`). Every statement
 //! is prepared with bound parameters.
 //!
 //! Orders are stored as the domain's JSON document plus derived columns (see
@@ -7,6 +7,7 @@
 //! global version happen in ONE `batch`, which D1 runs as one transaction.
 
 mod accounts;
+mod attachments;
 mod bench;
 mod customer;
 mod notify;
@@ -16,6 +17,7 @@ mod sheets;
 mod sync;
 
 pub use accounts::{NewSession, NewUser, PasswordHash, ThrottleKey, UserRecord};
+pub use attachments::StoredFile;
 pub use bench::RawOrderRow;
 pub use customer::{CustomerLookup, CustomerOrder, ServerSideChange, TrackCount, TrackKey};
 pub use notify::{ChannelRecord, NewOutboxRow, OutboxRow};

@@ -1,0 +1,201 @@
+// Photos on orders end to end (issue 16) at 390×844: offline, the warehouse (张伟) takes a
+// 签收单 photo of a shipped order; it shows at once marked 未上传, survives a reload with no
+// network, and uploads exactly once when the phone is back online; a second phone (王芳) sees
+// its thumbnail after syncing; the customer sees it through the shared link.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ARTIFACTS, DEMO_TEAM, launchBrowser, launchPhoneProfile, phonePage, screenshot, signInAs,
+} from '../support/browser.mjs';
+import {
+  DEMO_ADMIN, DEMO_PASSWORD, DEMO_SALES, api, bearer, createOrderMutation, d1, ensureDemoData, signIn,
+} from '../support/api.mjs';
+
+const profileDir = mkdtempSync(join(tmpdir(), 'gendan-e2e-attach-'));
+const COMPANY = `附件测试${Date.now().toString(36)}有限公司`;
+let warehouse;
+let browser;
+let orderId;
+
+before(async () => {
+  await ensureDemoData();
+  // A shipped order, made through the API as the admin: created, moved to 发货 (skipping with
+  // a reason), shipment recorded.
+  const admin = (await signIn(DEMO_ADMIN.login, DEMO_PASSWORD)).token;
+  orderId = randomUUID();
+  const mutations = [
+    createOrderMutation(orderId, { company: COMPANY }),
+    { type: 'advance_stage', order_id: orderId, from: 'requirement', to: 'delivery', reason: '测试：直接发货' },
+    { type: 'record_shipment', order_id: orderId, carrier: '顺丰速运', tracking_no: 'SF1234567890' },
+  ].map((mutation, i) => ({ seq: i + 1, mutation, device_time: new Date().toISOString() }));
+  const pushed = await api('/api/sync/push', { json: { device_id: randomUUID(), mutations }, headers: bearer(admin) });
+  assert.equal(pushed.status, 200, pushed.text);
+  assert.deepEqual(pushed.json.rejected, []);
+  warehouse = await launchPhoneProfile(profileDir);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await warehouse?.close();
+  await browser?.close();
+  rmSync(profileDir, { recursive: true, force: true });
+});
+
+/// A 12-megapixel photo of a signed delivery note, drawn by the browser (no file in the repo).
+async function testPhoto(page) {
+  const bytes = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(4000, 3000);
+    const context = canvas.getContext('2d');
+    const gradient = context.createLinearGradient(0, 0, 4000, 3000);
+    gradient.addColorStop(0, '#f5f1e6');
+    gradient.addColorStop(1, '#d9cfb8');
+    context.fillStyle = gradient;
+    context.fillRect(0, 0, 4000, 3000);
+    context.fillStyle = '#1a3d7c';
+    context.font = 'bold 240px sans-serif';
+    context.fillText('签收单 SIGNED', 300, 900);
+    context.strokeStyle = '#b00';
+    context.lineWidth = 30;
+    context.beginPath();
+    context.arc(3000, 2100, 500, 0, Math.PI * 2);
+    context.stroke();
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+  });
+  return Buffer.from(bytes);
+}
+
+const attachmentRows = () => d1(`SELECT sha256, size, content_type FROM attachment_files WHERE order_id = '${orderId}'`);
+
+/// Buttons, links and inputs inside `selector` smaller than 44 px either way.
+const smallTargetsIn = (page, selector) =>
+  page.evaluate((selector) =>
+    [...document.querySelectorAll(`${selector} a, ${selector} button, ${selector} select, ${selector} label.button`)]
+      .filter((element) => element.offsetParent !== null)
+      .map((element) => ({ text: element.textContent.trim(), ...element.getBoundingClientRect().toJSON() }))
+      .filter((box) => box.height < 44 || box.width < 44), selector);
+
+test('offline, 张伟 adds a 签收单 photo; it survives a reload and uploads once when online', async () => {
+  const page = warehouse.pages()[0] ?? (await warehouse.newPage());
+  const uploads = [];
+  page.on('request', (request) => {
+    if (request.method() === 'PUT' && request.url().includes('/files/')) uploads.push(request.url());
+  });
+  await signInAs(page, DEMO_TEAM.warehouse);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  // The order reaches this phone with its first sync.
+  await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
+  await page.goto(`/orders/${orderId}`);
+  await page.locator('.detail-head .company').filter({ hasText: COMPANY }).waitFor();
+  const photo = await testPhoto(page);
+  assert.ok(photo.length > 100_000, `a big photo (${photo.length} bytes)`);
+
+  await warehouse.setOffline(true);
+  await page.getByTestId('network-status').filter({ hasText: '离线' }).waitFor();
+  const section = page.getByTestId('attachments');
+  await section.scrollIntoViewIfNeeded();
+  assert.deepEqual(await smallTargetsIn(page, '[data-testid=attachments]'), []);
+  await page.getByTestId('attach-kind').selectOption('delivery_note');
+  await page.getByTestId('attach-camera').locator('input').setInputFiles({ name: 'IMG_0001.jpg', mimeType: 'image/jpeg', buffer: photo });
+  const item = section.getByTestId('attachment').filter({ hasText: '签收单' });
+  await item.waitFor();
+  await item.getByTestId('not-uploaded').filter({ hasText: '未上传' }).waitFor();
+  await item.getByTestId('attachment-thumbnail').waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid=attachment-thumbnail]')?.naturalWidth > 0);
+  // Downscaled by the browser: the stored photo is a JPEG at most 2048 px long, far smaller.
+  const stored = await page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('gendan');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const all = open.result.transaction('files').objectStore('files').getAll();
+      all.onsuccess = async () => {
+        const sizes = [];
+        for (const record of all.result) {
+          const bitmap = await createImageBitmap(new Blob([record.bytes], { type: 'image/jpeg' }));
+          sizes.push({ bytes: record.bytes.length, width: bitmap.width, height: bitmap.height, waiting: record.waiting === 1 });
+        }
+        open.result.close();
+        resolve(sizes.sort((a, b) => b.bytes - a.bytes));
+      };
+    };
+  }));
+  assert.equal(stored.length, 2, 'the photo and its thumbnail');
+  assert.deepEqual([stored[0].width, stored[0].height], [2048, 1536]);
+  assert.ok(stored[0].bytes < photo.length, 'smaller than what the camera gave');
+  assert.ok(Math.max(stored[1].width, stored[1].height) <= 320, 'a small thumbnail');
+  assert.ok(stored.every((file) => file.waiting));
+  await screenshot(page, 'attachments-offline-390x844');
+  await section.screenshot({ path: join(ARTIFACTS, 'attachments-section-offline-390.png') });
+
+  // Reloaded with no network: the shell from the service worker, the photo from IndexedDB.
+  await page.reload();
+  await page.locator('.detail-head .company').filter({ hasText: COMPANY }).waitFor();
+  await page.getByTestId('attachment').filter({ hasText: '签收单' }).getByTestId('not-uploaded').waitFor();
+  assert.deepEqual(uploads, [], 'nothing was sent while offline');
+  assert.deepEqual(await attachmentRows(), []);
+
+  await warehouse.setOffline(false);
+  await page.getByTestId('network-status').filter({ hasText: '在线' }).waitFor();
+  await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
+  await page.getByTestId('attachment').filter({ hasText: '签收单' }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=not-uploaded]').length === 0, null, { timeout: 30_000 });
+  const rows = await attachmentRows();
+  assert.equal(rows.length, 2, 'the photo and its thumbnail are on the server');
+  assert.ok(rows.every((row) => row.content_type === 'image/jpeg'));
+  assert.equal(uploads.length, 2, `each file uploaded exactly once: ${uploads.join(', ')}`);
+  await page.getByTestId('history').filter({ hasText: '张伟 上传了签收单' }).waitFor();
+  await screenshot(page, 'attachments-uploaded-390x844');
+});
+
+test('a second phone sees the thumbnail after syncing; 360 px wide still fits', async () => {
+  const { page, problems } = await phonePage(browser);
+  await signInAs(page, DEMO_TEAM.sales);
+  await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
+  await page.goto(`/orders/${orderId}`);
+  const item = page.getByTestId('attachment').filter({ hasText: '签收单' });
+  await item.waitFor();
+  const thumbnail = item.getByTestId('attachment-thumbnail');
+  await thumbnail.waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid=attachment-thumbnail]')?.naturalWidth > 0);
+  assert.equal(await item.getByTestId('not-uploaded').count(), 0);
+  assert.match(await item.textContent(), /张伟/);
+  await item.scrollIntoViewIfNeeded();
+  await screenshot(page, 'attachments-second-phone-390x844');
+
+  await page.setViewportSize({ width: 360, height: 740 });
+  const overflow = await page.evaluate(() => {
+    const section = document.querySelector('[data-testid=attachments]');
+    return section.scrollWidth - section.clientWidth;
+  });
+  assert.ok(overflow <= 0, `the section fits 360 px (overflow ${overflow})`);
+  assert.deepEqual(await smallTargetsIn(page, '[data-testid=attachments]'), []);
+  await screenshot(page, 'attachments-second-phone-360');
+  await page.getByTestId('attachments').screenshot({ path: join(ARTIFACTS, 'attachments-section-360.png') });
+  assert.deepEqual(problems, []);
+});
+
+test('the customer sees the 签收单 through the shared link', async () => {
+  const sales = (await signIn(DEMO_SALES.login, DEMO_PASSWORD)).token;
+  const shared = await api(`/api/orders/${orderId}/share`, { method: 'POST', headers: bearer(sales) });
+  assert.equal(shared.status, 200, shared.text);
+  const { page } = await phonePage(browser);
+  await page.goto(`/t/${shared.json.token}`);
+  const files = page.getByTestId('customer-files');
+  await files.waitFor();
+  await files.getByText('签收单').waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid=customer-files] img')?.naturalWidth > 0);
+  assert.deepEqual(await smallTargetsIn(page, '[data-testid=customer-files]'), []);
+  await files.scrollIntoViewIfNeeded();
+  await screenshot(page, 'attachments-customer-390x844');
+  const [download] = await Promise.all([
+    page.waitForResponse((response) => response.url().includes('/files/') && !response.url().endsWith('/thumbnail')),
+    files.getByRole('link').first().click(),
+  ]);
+  assert.equal(download.status(), 200);
+  assert.equal(download.headers()['content-type'], 'image/jpeg');
+});
