@@ -12,10 +12,9 @@ use js_sys::{Object, Reflect, Uint8Array};
 use uuid::Uuid;
 use wasm_bindgen::{JsCast, JsValue};
 
+use super::records::{SHA256, WAITING};
 use super::{commit, schema::FILES, Storage, StorageError};
 
-pub(crate) const SHA256: &str = "sha256";
-pub(crate) const WAITING: &str = "waiting";
 const ORDER_ID: &str = "order_id";
 const FILE_TYPE: &str = "file_type";
 const BYTES: &str = "bytes";

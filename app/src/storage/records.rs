@@ -46,6 +46,10 @@ pub(crate) const CARDS_FIELD: &str = "cards";
 /// Part of the schema: changing it needs an upgrade step that regroups the cards.
 pub(crate) const CARD_BUCKETS: u32 = 32;
 
+/// The `files` store: keyed by the content hash; `waiting` is set (and indexed) until uploaded.
+pub(crate) const SHA256: &str = "sha256";
+pub(crate) const WAITING: &str = "waiting";
+
 // `pending` record fields.
 pub(crate) const SEQ: &str = "seq";
 pub(crate) const ORDER_ID: &str = "order_id";

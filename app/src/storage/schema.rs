@@ -19,7 +19,9 @@ use indexed_db_futures::KeyPath;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::records::{self, BUCKET, DUE, ID, KEY, NUMBER, OWNER_ID, SEQ, STAGE, UPDATED};
+use super::records::{
+    self, BUCKET, DUE, ID, KEY, NUMBER, OWNER_ID, SEQ, SHA256, STAGE, UPDATED, WAITING,
+};
 use super::StorageError;
 
 pub(crate) const ORDERS: &str = "orders";
@@ -122,10 +124,10 @@ fn upgrade(
             }
             7 => {
                 db.create_object_store(FILES)
-                    .with_key_path(KeyPath::One(super::files::SHA256))
+                    .with_key_path(KeyPath::One(SHA256))
                     .build()?;
                 let files = tx.object_store(FILES)?;
-                files.create_index_with_str(super::files::WAITING, super::files::WAITING)?;
+                files.create_index_with_str(WAITING, WAITING)?;
             }
             _ => {
                 return Err(
