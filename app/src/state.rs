@@ -515,6 +515,14 @@ impl AppState {
         }
     }
 
+    /// Every order's facts (what 分析 needs), read instead of the orders themselves.
+    pub async fn load_facts(&self) -> Result<Vec<domain::analytics::OrderFacts>, StorageError> {
+        match self.storage.get_value() {
+            Some(storage) => storage.load_facts().await,
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// How many changes wait on this device to be sent.
     pub async fn pending_count(&self) -> Result<usize, StorageError> {
         match self.storage.get_value() {

@@ -896,6 +896,26 @@ async fn write_1000() {
     })
     .await;
 
+    // And the facts 分析 reads (derived, serialised), written with the order since v8.
+    let encode_facts = timed(WRITE_RUNS, |_| {
+        let orders = Rc::clone(&orders);
+        let pipeline = pipeline.clone();
+        async move {
+            let started = now_ms();
+            let bytes: usize = orders
+                .iter()
+                .map(|o| {
+                    serde_json::to_string(&domain::analytics::OrderFacts::of(o, &pipeline))
+                        .unwrap()
+                        .len()
+                })
+                .sum();
+            assert!(bytes > 0);
+            now_ms() - started
+        }
+    })
+    .await;
+
     let (ours_ms, baseline_ms) = (median(&ours), median(&baseline));
     let ratio = ours_ms / baseline_ms;
     console_log!(
@@ -905,11 +925,12 @@ async fn write_1000() {
     );
     console_log!(
         "BENCHPART write_1000 serde_json_to_string_ms={:.1} encode_order_records_ms={:.1} \
-         encode_cards_ms={:.1} put_part_ms={:.1}",
+         encode_cards_ms={:.1} encode_facts_ms={:.1} put_part_ms={:.1}",
         median(&serialize),
         median(&encode),
         median(&encode_cards),
-        ours_ms - median(&encode) - median(&encode_cards)
+        median(&encode_facts),
+        ours_ms - median(&encode) - median(&encode_cards) - median(&encode_facts)
     );
     console_log!(
         "BENCH write_1000 ours_ms={ours_ms:.1} baseline_ms={baseline_ms:.1} ratio={ratio:.2} \
@@ -1023,6 +1044,24 @@ async fn open_analytics_10000() {
             }
         }
     }
+    // Where the time goes: the two reads each screen makes of the same database.
+    let (mut cards_reads, mut facts_reads) = (Vec::new(), Vec::new());
+    {
+        let storage = Storage::open().await.expect("open");
+        for _ in 0..3 {
+            let started = now_ms();
+            storage.load_cards().await.expect("cards");
+            cards_reads.push(now_ms() - started);
+            let started = now_ms();
+            storage.load_facts().await.expect("facts");
+            facts_reads.push(now_ms() - started);
+        }
+    }
+    console_log!(
+        "BENCHPART open_analytics_10000 load_cards_ms={:.1} load_facts_ms={:.1}",
+        median(&cards_reads),
+        median(&facts_reads)
+    );
     let (ours_ms, baseline_ms) = (median(&analytics), median(&board));
     let ratio = ours_ms / baseline_ms.max(0.1);
     console_log!(
@@ -1548,12 +1587,13 @@ async fn open_board_10000_three_versions() {
 
 // ---- (c) 分析 over 10,000 orders ----
 
-/// The whole 分析 dashboard over the device's 10,000 orders (in memory, as the screen holds
-/// them once loaded) against plain JS computing only the stage-time percentiles from the same
-/// visits; the two must agree on every stage's median.
+/// The whole 分析 dashboard over the device's 10,000 orders (their facts in memory, as the
+/// screen holds them once loaded from the `facts` store) against plain JS computing only the
+/// stage-time percentiles from the same visits (plain objects, also built before timing); the
+/// two must agree on every stage's median.
 #[wasm_bindgen_test]
 async fn analytics_10000() {
-    use domain::analytics::{dashboard, Filter, Period};
+    use domain::analytics::{dashboard, dashboard_of, facts_of, Filter, Period};
     let orders = orders(BOARD_ORDERS);
     let pipeline = Pipeline::standard();
     let now = Utc::now();
@@ -1602,13 +1642,22 @@ async fn analytics_10000() {
         visits.push(&o);
     }
 
+    // What the device derives once per order when it writes it (not part of opening 分析).
+    let started = now_ms();
+    let facts = facts_of(orders.iter(), &pipeline);
+    let facts_ms = now_ms() - started;
+    // The same dashboard straight from the full orders (facts derived on the way), once.
+    let started = now_ms();
+    let from_orders = dashboard(&orders, period, &Filter::default(), now, &pipeline);
+    let from_orders_ms = now_ms() - started;
+
     let mut ours = Vec::new();
     let mut baseline = Vec::new();
     let mut board = None;
     let mut theirs = JsValue::NULL;
     for n in std::iter::once(usize::MAX).chain(0..ANALYTICS_RUNS) {
         let started = now_ms();
-        let computed = dashboard(&orders, period, &Filter::default(), now, &pipeline);
+        let computed = dashboard_of(&facts, period, &Filter::default(), now, &pipeline);
         let took = now_ms() - started;
         let started = now_ms();
         let js = js_stage_times(&visits, from_ms, to_ms);
@@ -1622,6 +1671,10 @@ async fn analytics_10000() {
         next_frame_wait().await;
     }
     let board = board.unwrap();
+    assert_eq!(
+        board, from_orders,
+        "the dashboard from facts differs from the one from orders"
+    );
     let same = board.stages.iter().all(|stage| {
         let js = Reflect::get(&theirs, &JsValue::from_str(stage.stage.as_str())).unwrap();
         match stage.spread {
@@ -1644,6 +1697,10 @@ async fn analytics_10000() {
         "BENCHRUNS analytics_10000 ours=[{}] baseline=[{}]",
         list(&ours),
         list(&baseline)
+    );
+    console_log!(
+        "BENCHPART analytics_10000 derive_facts_once_ms={facts_ms:.1} \
+         dashboard_from_full_orders_ms={from_orders_ms:.1}"
     );
     console_log!(
         "BENCH analytics_10000 ours_ms={ours_ms:.1} baseline_ms={baseline_ms:.1} \

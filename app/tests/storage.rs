@@ -1391,3 +1391,106 @@ async fn a_refused_photo_change_stores_neither_the_change_nor_its_bytes() {
     let _ = o1;
     finish(storage).await;
 }
+
+fn facts_by_id(
+    mut facts: Vec<domain::analytics::OrderFacts>,
+) -> Vec<domain::analytics::OrderFacts> {
+    facts.sort_by_key(|f| f.id);
+    facts
+}
+
+fn facts(orders: &[&Order]) -> Vec<domain::analytics::OrderFacts> {
+    facts_by_id(
+        orders
+            .iter()
+            .map(|o| domain::analytics::OrderFacts::of(o, &Pipeline::standard()))
+            .collect(),
+    )
+}
+
+#[wasm_bindgen_test]
+async fn the_facts_analysis_reads_follow_every_write_of_their_order() {
+    let storage = open(&db_name("facts")).await;
+    let pipeline = Pipeline::standard();
+    let server = run(
+        &admin(),
+        None,
+        &create(1, "HZ-2026-001", "杭州明远纺织有限公司"),
+        later(0),
+    );
+    storage
+        .put_orders(std::slice::from_ref(&server))
+        .await
+        .unwrap();
+    assert_eq!(
+        facts_by_id(storage.load_facts().await.unwrap()),
+        facts(&[&server])
+    );
+    // A local change (cancelled here) and a new order, each with its facts.
+    let t = Mutation::Cancel {
+        order_id: server.id,
+        reason: "客户预算调整".into(),
+    };
+    let local = run(&admin(), Some(&server), &t, later(1));
+    storage
+        .save_change(&t, later(1), &local, &pipeline)
+        .await
+        .unwrap();
+    let m = create(2, "HZ-2026-002", "宁波海曙进出口贸易有限公司");
+    let created = run(&sales(), None, &m, later(2));
+    storage
+        .save_change(&m, later(2), &created, &pipeline)
+        .await
+        .unwrap();
+    assert_eq!(
+        facts_by_id(storage.load_facts().await.unwrap()),
+        facts(&[&local, &created])
+    );
+    // The server refuses both: the order falls back to its base, the new one goes, and so do
+    // their facts.
+    storage
+        .apply_pull_page(
+            &page(Vec::new(), 2, false),
+            &domain::Processes::single(pipeline.clone()),
+            &sales(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        facts_by_id(storage.load_facts().await.unwrap()),
+        facts(&[&server])
+    );
+    finish(storage).await;
+}
+
+#[wasm_bindgen_test]
+async fn upgrading_a_version_7_database_builds_the_facts_of_every_order() {
+    let name = db_name("upgrade-v8");
+    let v7 = open_at_version(&name, 7).await.expect("open v7");
+    let ma = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
+    let a = run(&sales(), None, &ma, later(0));
+    let mb = create(2, "HZ-2026-002", "宁波海纳贸易");
+    let b = run(&sales(), None, &mb, later(1));
+    let mc = Mutation::Cancel {
+        order_id: b.id,
+        reason: "客户预算调整".into(),
+    };
+    let c = run(&admin(), Some(&b), &mc, later(2));
+    for (mutation, order, at) in [(&ma, &a, 0), (&mb, &b, 1), (&mc, &c, 2)] {
+        v7.save_change(mutation, later(at), order, &Pipeline::standard())
+            .await
+            .unwrap();
+    }
+    drop(v7);
+
+    let v8 = open(&name).await;
+    assert_eq!(
+        facts_by_id(v8.load_facts().await.unwrap()),
+        facts(&[&a, &c]),
+        "every stored order's facts, as it is now"
+    );
+    // Orders and the pending queue are kept as they were.
+    assert_eq!(by_id(v8.load_orders().await.unwrap()), vec![a.clone(), c]);
+    assert_eq!(seqs(&v8).await, vec![1, 2, 3]);
+    finish(v8).await;
+}

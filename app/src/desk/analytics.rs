@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
 use domain::analytics::{
-    dashboard, orders_behind, own_dashboard, percent, Dashboard, Figure, Filter, FlowStep, Period,
-    Preset, Spread,
+    dashboard_of, orders_behind_of, own_dashboard_of, percent, Dashboard, Figure, Filter, FlowStep,
+    Period, Preset, Spread,
 };
 use domain::{Lang, Role, StageId};
 use leptos::prelude::*;
@@ -122,15 +122,16 @@ pub fn AnalyticsPage() -> impl IntoView {
         })
     };
     let sees_whole_team = move || state.actor().is_some_and(|actor| actor.sees_whole_team());
-    // The device's orders, read once storage is open (`status`) and again whenever a change or
-    // a sync touches the board. `None` until storage is open: the page says it is opening the
+    // The facts of the device's orders (what every figure needs, not the orders with their
+    // history), read once storage is open (`status`) and again whenever a change or a sync
+    // touches the board. `None` until storage is open: the page says it is opening the
     // device's data rather than showing a moment of zeros.
     let orders = LocalResource::new(move || {
         let ready = state.is_ready();
         state.cards.track();
         async move {
             match ready {
-                true => state.load_orders().await.ok(),
+                true => state.load_facts().await.ok(),
                 false => None,
             }
         }
@@ -163,8 +164,8 @@ pub fn AnalyticsPage() -> impl IntoView {
         orders.with(|loaded| {
             let orders = loaded.as_ref()?.as_ref()?;
             Some(state.with_pipeline(|pipeline| match &me {
-                Some(me) => own_dashboard(orders, period, &filter, Utc::now(), pipeline, me),
-                None => dashboard(orders, period, &filter, Utc::now(), pipeline),
+                Some(me) => own_dashboard_of(orders, period, &filter, Utc::now(), pipeline, me),
+                None => dashboard_of(orders, period, &filter, Utc::now(), pipeline),
             }))
         })
     });
@@ -176,7 +177,7 @@ pub fn AnalyticsPage() -> impl IntoView {
                 .map(|orders| {
                     orders
                         .iter()
-                        .map(|o| (o.id, (o.number.to_string(), o.customer.company.clone())))
+                        .map(|o| (o.id, (o.number.clone(), o.company.clone())))
                         .collect::<HashMap<Uuid, (String, String)>>()
                 })
                 .unwrap_or_default()
@@ -222,11 +223,7 @@ pub fn AnalyticsPage() -> impl IntoView {
             loaded
                 .as_ref()
                 .and_then(Option::as_ref)
-                .map(|orders| {
-                    state.with_pipeline(|pipeline| {
-                        orders_behind(orders, period, &filter, pipeline, figure)
-                    })
-                })
+                .map(|orders| orders_behind_of(orders, period, &filter, figure))
                 .unwrap_or_default()
         })
     };
@@ -279,7 +276,7 @@ pub fn AnalyticsPage() -> impl IntoView {
                 .map(|orders| {
                     orders
                         .iter()
-                        .map(|o| (o.owner.name.clone(), o.owner.user_id.clone()))
+                        .map(|o| (o.owner().name.clone(), o.owner().user_id.clone()))
                         .collect()
                 })
                 .unwrap_or_default();

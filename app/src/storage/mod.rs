@@ -26,6 +26,10 @@
 //! * `files` (key path `sha256`, v7): `{ sha256, order_id, file_type, bytes: Uint8Array,
 //!   waiting?: 1 }`, the bytes of photos and files added on this device, written in the same
 //!   transaction as the change that adds the attachment; `waiting` (sparse index) until uploaded.
+//! * `facts` (key path `bucket`, v8): `{ bucket: 0..32, facts: "<JSON array of OrderFacts>" }`,
+//!   what 分析 needs of each order (`domain::analytics::OrderFacts::of` with the order's own
+//!   version's pipeline), bucketed and written exactly like `cards`: 分析 opens from them
+//!   instead of reading every order with its history.
 //!
 //! Why domain values are JSON strings: see `records.rs`. Every method is one IndexedDB
 //! transaction; a method that returns an error has changed nothing.
@@ -41,9 +45,11 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
+use domain::analytics::{facts_of, OrderFacts};
 use domain::{Card, Mutation, Order, PendingMutation, Pipeline};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::internals::SystemRepr;
+use indexed_db_futures::object_store::ObjectStore;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::{
     Transaction, TransactionDurability, TransactionMode, TransactionOptions,
@@ -55,11 +61,11 @@ use wasm_bindgen::prelude::*;
 
 pub use error::StorageError;
 use records::meta_record;
-use schema::{BASES, CARDS, FILES, META, ORDERS, PENDING};
+use schema::{BASES, CARDS, FACTS, FILES, META, ORDERS, PENDING};
 pub use sync::PulledPage;
 
 pub const DB_NAME: &str = "gendan";
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 const DEVICE_ID: &str = "device_id";
 const NEXT_SEQ: &str = "next_seq";
@@ -129,6 +135,11 @@ impl Storage {
         &self.inner.db
     }
 
+    /// Whether the database has store `name` (one opened at an older version may not).
+    fn has_store(&self, name: &str) -> bool {
+        self.db().as_sys().object_store_names().contains(name)
+    }
+
     fn transaction<const N: usize>(
         &self,
         stores: [&str; N],
@@ -174,6 +185,18 @@ impl Storage {
         Ok(cards)
     }
 
+    /// Every stored order's facts (what 分析 needs), in no particular order: what 分析 opens
+    /// with. One transaction, one `getAll`.
+    pub async fn load_facts(&self) -> Result<Vec<OrderFacts>, StorageError> {
+        let tx = self.transaction([FACTS], TransactionMode::Readonly)?;
+        let store = tx.object_store(FACTS)?;
+        let mut facts = Vec::new();
+        for record in store.get_all::<JsValue>().await? {
+            facts.extend(records::decode_bucket::<OrderFacts>(&record?)?);
+        }
+        Ok(facts)
+    }
+
     /// Every stored order, in no particular order. One transaction, one `getAll`. Reads every
     /// order with its history: the board uses [`Storage::load_cards`] instead.
     pub async fn load_orders(&self) -> Result<Vec<Order>, StorageError> {
@@ -201,9 +224,9 @@ impl Storage {
         record.as_ref().map(records::decode_order).transpose()
     }
 
-    /// THE write path. One readwrite transaction over `orders`, `cards`, `pending` and `meta`:
+    /// THE write path. One readwrite transaction over `orders`, `cards`, `facts`, `pending` and `meta`:
     /// read `next_seq` (1 when absent), add the pending mutation under it, write `next_seq + 1`,
-    /// put the order's card (by `pipeline`, the order's own version's), put the order. Resolves after the transaction has committed (durability "strict": on
+    /// put the order's card and facts (by `pipeline`, the order's own version's), put the order. Resolves after the transaction has committed (durability "strict": on
     /// disk, not just in the OS cache), with the seq used. On any failure the transaction is
     /// aborted and nothing of the change is stored.
     pub async fn save_change(
@@ -237,19 +260,22 @@ impl Storage {
         // Encode before opening the transaction: nothing can fail half-way for our own reasons.
         let order_record = records::order_record(order, pipeline)?;
         let card = Card::from_order(order, pipeline);
-        let bucket = records::card_bucket(order.id);
+        let order_facts = OrderFacts::of(order, pipeline);
         let file_records = files
             .iter()
             .map(files::LocalFile::record)
             .collect::<Result<Vec<_>, _>>()?;
-        // `files` only when there are files: a database opened at an older version (tests of
-        // upgrades) has no such store, and a plain change does not need it.
-        let stores = [ORDERS, CARDS, PENDING, META, BASES, FILES];
-        let stores = if files.is_empty() {
-            &stores[..5]
-        } else {
-            &stores[..]
-        };
+        // `files` only when there are files, `facts` only where the store exists: a database
+        // opened at an older version (tests of upgrades: what an older app wrote) has neither,
+        // and a plain change does not need the files.
+        let mut stores = vec![ORDERS, CARDS, PENDING, META, BASES];
+        let with_facts = self.has_store(FACTS);
+        if with_facts {
+            stores.push(FACTS);
+        }
+        if !files.is_empty() {
+            stores.push(FILES);
+        }
         let tx = self
             .db()
             .transaction(stores)
@@ -273,13 +299,12 @@ impl Storage {
                 .await?;
             meta.put(meta_record(NEXT_SEQ, &JsValue::from_f64((seq + 1) as f64))?)
                 .await?;
-            // Read-modify-write of the card's bucket, safe inside this readwrite transaction.
-            let stored = match cards.get::<JsValue, f64, _>(f64::from(bucket)).await? {
-                Some(record) => records::decode_card_bucket(&record)?,
-                None => Vec::new(),
-            };
-            for record in records::merge_into_buckets(BTreeMap::from([(bucket, stored)]), [card])? {
-                cards.put(record).await?;
+            // Read-modify-write of the card's and the facts' buckets, safe inside this
+            // readwrite transaction.
+            rewrite_buckets(&cards, vec![card], &HashSet::new()).await?;
+            if with_facts {
+                let facts = tx.object_store(FACTS)?;
+                rewrite_buckets(&facts, vec![order_facts], &HashSet::new()).await?;
             }
             // The first unsynced change of an order keeps what it was changed from (the
             // server's version, or nothing for a new order): a refusal falls back to it.
@@ -316,38 +341,28 @@ impl Storage {
             .iter()
             .map(|order| Card::from_order(order, &pipeline))
             .collect();
-        let touched: BTreeSet<u32> = cards
-            .iter()
-            .map(|card| records::card_bucket(card.id))
-            .collect();
-        let tx = self.transaction([ORDERS, CARDS], TransactionMode::Readwrite)?;
+        let facts = facts_of(orders, &pipeline);
+        let mut stores = vec![ORDERS, CARDS];
+        let with_facts = self.has_store(FACTS);
+        if with_facts {
+            stores.push(FACTS);
+        }
+        let tx = self
+            .db()
+            .transaction(stores)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         {
             let order_store = tx.object_store(ORDERS)?;
-            let card_store = tx.object_store(CARDS)?;
             // Requests go out when built; a failing one aborts the transaction and `commit`
             // reports it, so there is no need to wait for each in turn.
             for record in order_records {
                 order_store.put(record).build()?;
             }
-            // The touched card buckets: all reads go out at once, then each is rewritten.
-            let reads = touched
-                .iter()
-                .map(|bucket| {
-                    card_store
-                        .get::<JsValue, f64, _>(f64::from(*bucket))
-                        .primitive()
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut stored = BTreeMap::new();
-            for (bucket, read) in touched.iter().zip(reads) {
-                let cards = match read.await? {
-                    Some(record) => records::decode_card_bucket(&record)?,
-                    None => Vec::new(),
-                };
-                stored.insert(*bucket, cards);
-            }
-            for record in records::merge_into_buckets(stored, cards)? {
-                card_store.put(record).build()?;
+            let none = HashSet::new();
+            rewrite_buckets(&tx.object_store(CARDS)?, cards, &none).await?;
+            if with_facts {
+                rewrite_buckets(&tx.object_store(FACTS)?, facts, &none).await?;
             }
         }
         commit(tx).await
@@ -424,6 +439,41 @@ impl Storage {
     pub async fn delete_database(name: &str) -> Result<(), StorageError> {
         schema::delete(name).await
     }
+}
+
+/// Rewrites the bucket records (`cards` or `facts`) that `entries` and `removed` touch, inside
+/// the caller's transaction: every touched bucket is read (all reads go out at once), the
+/// entries of `removed` orders dropped, `entries` put in place of the stored ones, and each
+/// bucket put back. Puts are not awaited: a failing one aborts the transaction and the
+/// caller's `commit` reports it.
+pub(crate) async fn rewrite_buckets<T: records::BucketEntry>(
+    store: &ObjectStore<'_>,
+    entries: Vec<T>,
+    removed: &HashSet<Uuid>,
+) -> Result<(), StorageError> {
+    let touched: BTreeSet<u32> = entries
+        .iter()
+        .map(|entry| entry.order_id())
+        .chain(removed.iter().copied())
+        .map(records::card_bucket)
+        .collect();
+    let reads = touched
+        .iter()
+        .map(|bucket| store.get::<JsValue, f64, _>(f64::from(*bucket)).primitive())
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut stored = BTreeMap::new();
+    for (bucket, read) in touched.iter().zip(reads) {
+        let mut entries_in: Vec<T> = match read.await? {
+            Some(record) => records::decode_bucket(&record)?,
+            None => Vec::new(),
+        };
+        entries_in.retain(|entry| !removed.contains(&entry.order_id()));
+        stored.insert(*bucket, entries_in);
+    }
+    for record in records::merge_into_buckets(stored, entries)? {
+        store.put(record).build()?;
+    }
+    Ok(())
 }
 
 /// Opens `name` at an explicit schema `version` (tests create version-1 databases with it).

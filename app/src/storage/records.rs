@@ -12,7 +12,7 @@
 //!
 //! Only the fields IndexedDB must see (key path, index values) live outside the string.
 //!
-//! A `cards` record is `{ bucket, cards: "<JSON array of Card>" }`: a few large strings cross
+//! A `cards` record is `{ bucket, cards: "<JSON array of Card>" }` (a `facts` record likewise): a few large strings cross
 //! into Rust instead of one string or ~16 plain JS fields per card (measured in
 //! `app/tests/bench.rs`: decoding plain fields through the wasm boundary cost more than
 //! IndexedDB's getAll itself).
@@ -20,6 +20,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use domain::analytics::OrderFacts;
 use domain::{Card, Mutation, Order, PendingMutation, Pipeline};
 use js_sys::{Object, Reflect};
 use uuid::Uuid;
@@ -43,6 +44,8 @@ pub(crate) const BASE: &str = "base";
 // order written): cards are grouped into `CARD_BUCKETS` records by order id instead.
 pub(crate) const BUCKET: &str = "bucket";
 pub(crate) const CARDS_FIELD: &str = "cards";
+/// `facts` records (v8) are bucketed like cards: `{ bucket, facts: "<JSON array of OrderFacts>" }`.
+pub(crate) const FACTS_FIELD: &str = "facts";
 /// Part of the schema: changing it needs an upgrade step that regroups the cards.
 pub(crate) const CARD_BUCKETS: u32 = 32;
 
@@ -144,51 +147,84 @@ pub(crate) fn decode_order(record: &JsValue) -> Result<Order, StorageError> {
     serde_json::from_str(&json).map_err(|e| StorageError::corrupt(format!("{}: {e}", name())))
 }
 
-/// Which `cards` record holds the card of order `id`: a fixed function of the id (its last
-/// byte; v4 ids are random there), so a write knows which one record to read and rewrite.
+/// Which bucket record (of `cards`, and of `facts`) holds order `id`'s entry: a fixed
+/// function of the id (its last byte; v4 ids are random there), so a write knows which one
+/// record to read and rewrite.
 pub(crate) fn card_bucket(id: Uuid) -> u32 {
     u32::from(id.as_bytes()[15]) % CARD_BUCKETS
 }
 
-/// `{ bucket, cards: "<JSON array of Card>" }`.
-pub(crate) fn card_bucket_record(bucket: u32, cards: &[Card]) -> Result<JsValue, StorageError> {
-    let json = serde_json::to_string(cards).map_err(|e| StorageError::Other(e.to_string()))?;
+/// What is kept per order in bucket records: `{ bucket, <FIELD>: "<JSON array>" }`.
+pub(crate) trait BucketEntry: serde::Serialize + serde::de::DeserializeOwned {
+    /// The record field holding the JSON array.
+    const FIELD: &'static str;
+    fn order_id(&self) -> Uuid;
+}
+
+impl BucketEntry for Card {
+    const FIELD: &'static str = CARDS_FIELD;
+    fn order_id(&self) -> Uuid {
+        self.id
+    }
+}
+
+impl BucketEntry for OrderFacts {
+    const FIELD: &'static str = FACTS_FIELD;
+    fn order_id(&self) -> Uuid {
+        self.id
+    }
+}
+
+/// `{ bucket, cards: "<JSON array of Card>" }` (or `facts`).
+pub(crate) fn bucket_record<T: BucketEntry>(
+    bucket: u32,
+    entries: &[T],
+) -> Result<JsValue, StorageError> {
+    let json = serde_json::to_string(entries).map_err(|e| StorageError::Other(e.to_string()))?;
     let record = Object::new();
     set(&record, BUCKET, &JsValue::from(bucket))?;
-    set(&record, CARDS_FIELD, &JsValue::from_str(&json))?;
+    set(&record, T::FIELD, &JsValue::from_str(&json))?;
     Ok(record.into())
 }
 
-pub(crate) fn decode_card_bucket(record: &JsValue) -> Result<Vec<Card>, StorageError> {
+pub(crate) fn decode_bucket<T: BucketEntry>(record: &JsValue) -> Result<Vec<T>, StorageError> {
     let name = || {
         format!(
-            "card bucket {}",
+            "{} bucket {}",
+            T::FIELD,
             get(record, BUCKET).as_f64().unwrap_or(-1.0)
         )
     };
-    let json = get(record, CARDS_FIELD).as_string().ok_or_else(|| {
-        StorageError::corrupt(format!("{}: field `{CARDS_FIELD}` is not a string", name()))
+    let json = get(record, T::FIELD).as_string().ok_or_else(|| {
+        StorageError::corrupt(format!("{}: field `{}` is not a string", name(), T::FIELD))
     })?;
     serde_json::from_str(&json).map_err(|e| StorageError::corrupt(format!("{}: {e}", name())))
 }
 
-/// Puts `cards` into the buckets they belong to, replacing the stored card of the same order:
-/// `stored` maps each touched bucket to its cards as read (empty when the record is absent).
-/// Returns the records to put, one per touched bucket.
-pub(crate) fn merge_into_buckets(
-    mut stored: BTreeMap<u32, Vec<Card>>,
-    cards: impl IntoIterator<Item = Card>,
+pub(crate) fn decode_card_bucket(record: &JsValue) -> Result<Vec<Card>, StorageError> {
+    decode_bucket(record)
+}
+
+/// Puts `entries` into the buckets they belong to, replacing the stored entry of the same
+/// order: `stored` maps each touched bucket to its entries as read (empty when the record is
+/// absent). Returns the records to put, one per touched bucket.
+pub(crate) fn merge_into_buckets<T: BucketEntry>(
+    mut stored: BTreeMap<u32, Vec<T>>,
+    entries: impl IntoIterator<Item = T>,
 ) -> Result<Vec<JsValue>, StorageError> {
-    for card in cards {
-        let bucket = stored.entry(card_bucket(card.id)).or_default();
-        match bucket.iter_mut().find(|stored| stored.id == card.id) {
-            Some(slot) => *slot = card,
-            None => bucket.push(card),
+    for entry in entries {
+        let bucket = stored.entry(card_bucket(entry.order_id())).or_default();
+        match bucket
+            .iter_mut()
+            .find(|stored| stored.order_id() == entry.order_id())
+        {
+            Some(slot) => *slot = entry,
+            None => bucket.push(entry),
         }
     }
     stored
         .iter()
-        .map(|(bucket, cards)| card_bucket_record(*bucket, cards))
+        .map(|(bucket, entries)| bucket_record(*bucket, entries))
         .collect()
 }
 

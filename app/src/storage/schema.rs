@@ -9,7 +9,8 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use domain::{Card, Pipeline};
+use domain::analytics::OrderFacts;
+use domain::{Card, Pipeline, Processes};
 use futures::channel::oneshot;
 use futures::future::{select, Either};
 use indexed_db_futures::database::Database;
@@ -37,6 +38,10 @@ pub(crate) const BASES: &str = "bases";
 /// as JSON, key `number`); version 1 is the domain's own and not stored.
 pub(crate) const PROCESSES: &str = "processes";
 
+/// Version 8: every order's facts (what 分析 needs, `domain::analytics::OrderFacts`) in
+/// `CARD_BUCKETS` records like the cards, written with the order.
+pub(crate) const FACTS: &str = "facts";
+
 /// Version 7: photos and files added on this device (`files.rs`), key `sha256`; a record
 /// waiting for upload has the `waiting` field, which the sparse `waiting` index lists.
 pub(crate) const FILES: &str = "files";
@@ -58,7 +63,9 @@ const SCHEMA_NOTE: &str = "v1: stores orders(id), pending(seq), meta(key); \
      v5: cards rebuilt from the orders (cards gained the stage's responsible person, open \
      after-sales requests and the rating); \
      v6: store processes(number), the published process versions pulled from the server; \
-     v7: store files(sha256) with the sparse index waiting, attachment bytes added here";
+     v7: store files(sha256) with the sparse index waiting, attachment bytes added here; \
+     v8: store facts(bucket), every order's analytics facts in one of 32 buckets, built from the \
+     orders by their process versions";
 
 /// Runs upgrade steps `old + 1 ..= new`. `tx` is the `versionchange` transaction: the only way
 /// to reach stores created by an earlier version (indexed_db_futures 0.6 does not expose it, so
@@ -129,6 +136,12 @@ fn upgrade(
                 let files = tx.object_store(FILES)?;
                 files.create_index_with_str(WAITING, WAITING)?;
             }
+            8 => {
+                db.create_object_store(FACTS)
+                    .with_key_path(KeyPath::One(BUCKET))
+                    .build()?;
+                build_facts_from_orders(tx)?;
+            }
             _ => {
                 return Err(
                     js_sys::Error::new(&format!("no upgrade step for version {step}")).into(),
@@ -183,6 +196,66 @@ fn build_cards_from_orders(tx: &web_sys::IdbTransaction) -> Result<(), JsValue> 
         }
     });
     request.set_onsuccess(Some(on_success.unchecked_ref()));
+    Ok(())
+}
+
+/// Puts the facts of every stored order, inside the `versionchange` transaction, each judged
+/// by its own process version: one `getAll` of `processes`, then one of `orders`, then one put
+/// per bucket (as `build_cards_from_orders`; an undecodable record aborts the upgrade).
+fn build_facts_from_orders(tx: &web_sys::IdbTransaction) -> Result<(), JsValue> {
+    let abort = |tx: &web_sys::IdbTransaction, error: JsValue| {
+        leptos::logging::error!("building facts failed, upgrade aborted: {error:?}");
+        let _ = tx.abort();
+    };
+    let versions = tx.object_store(PROCESSES)?.get_all()?;
+    let tx = tx.clone();
+    let on_versions = Closure::once_into_js({
+        let versions = versions.clone();
+        move || {
+            let outcome = (|| -> Result<(), JsValue> {
+                let all: js_sys::Array = versions.result()?.unchecked_into();
+                let processes = Processes::new(
+                    all.iter()
+                        .map(|record| records::decode_process(&record))
+                        .collect::<Result<Vec<_>, StorageError>>()
+                        .map_err(|e| js_sys::Error::new(&e.to_string()))?,
+                );
+                let orders = tx.object_store(ORDERS)?.get_all()?;
+                let on_orders = Closure::once_into_js({
+                    let (orders, tx) = (orders.clone(), tx.clone());
+                    move || {
+                        let outcome = (|| -> Result<(), JsValue> {
+                            let store = tx.object_store(FACTS)?;
+                            let all: js_sys::Array = orders.result()?.unchecked_into();
+                            let facts = all
+                                .iter()
+                                .map(|record| {
+                                    let order = records::decode_order(&record)?;
+                                    Ok(OrderFacts::of(&order, processes.for_order(&order)))
+                                })
+                                .collect::<Result<Vec<_>, StorageError>>()
+                                .map_err(|e| js_sys::Error::new(&e.to_string()))?;
+                            let buckets = records::merge_into_buckets(BTreeMap::new(), facts)
+                                .map_err(|e| js_sys::Error::new(&e.to_string()))?;
+                            for bucket in buckets {
+                                store.put(&bucket)?;
+                            }
+                            Ok(())
+                        })();
+                        if let Err(error) = outcome {
+                            abort(&tx, error);
+                        }
+                    }
+                });
+                orders.set_onsuccess(Some(on_orders.unchecked_ref()));
+                Ok(())
+            })();
+            if let Err(error) = outcome {
+                abort(&tx, error);
+            }
+        }
+    });
+    versions.set_onsuccess(Some(on_versions.unchecked_ref()));
     Ok(())
 }
 

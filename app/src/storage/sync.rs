@@ -3,8 +3,9 @@
 //! transaction with the confirmed mutations it retires, so the device is never left with a
 //! change both confirmed and still pending, or gone from both.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
+use domain::analytics::OrderFacts;
 use domain::{rebase, Actor, Card, Order, PendingMutation, Processes, PullResponse, Rejection};
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
@@ -13,8 +14,8 @@ use uuid::Uuid;
 use wasm_bindgen::prelude::*;
 
 use super::records::{self, meta_record};
-use super::schema::{BASES, CARDS, META, ORDERS, PENDING, PROCESSES};
-use super::{commit, Storage, StorageError, DEVICE_ID, NEXT_SEQ};
+use super::schema::{BASES, CARDS, FACTS, META, ORDERS, PENDING, PROCESSES};
+use super::{commit, rewrite_buckets, Storage, StorageError, DEVICE_ID, NEXT_SEQ};
 
 const SYNC_CURSOR: &str = "sync_cursor";
 const REJECTION_CURSOR: &str = "rejection_cursor";
@@ -161,7 +162,7 @@ impl Storage {
             &with_new
         };
         let tx = self.transaction(
-            [ORDERS, CARDS, PENDING, META, BASES, PROCESSES],
+            [ORDERS, CARDS, FACTS, PENDING, META, BASES, PROCESSES],
             TransactionMode::Readwrite,
         )?;
         let outcome = {
@@ -174,6 +175,7 @@ impl Storage {
             }
             let orders = tx.object_store(ORDERS)?;
             let cards = tx.object_store(CARDS)?;
+            let facts = tx.object_store(FACTS)?;
             let pending_store = tx.object_store(PENDING)?;
             let meta = tx.object_store(META)?;
             let bases = tx.object_store(BASES)?;
@@ -258,7 +260,7 @@ impl Storage {
                 }
             }
 
-            // Writes: orders, their cards (one read-modify-write per touched bucket), bases.
+            // Writes: orders, their cards and facts (one read-modify-write per touched bucket), bases.
             for order in &put {
                 orders
                     .put(records::order_record(order, processes.for_order(order))?)
@@ -273,27 +275,12 @@ impl Storage {
                 .iter()
                 .map(|o| Card::from_order(o, processes.for_order(o)))
                 .collect();
-            let touched: BTreeSet<u32> = new_cards
+            let new_facts: Vec<OrderFacts> = put
                 .iter()
-                .map(|card| card.id)
-                .chain(removed.iter().copied())
-                .map(records::card_bucket)
+                .map(|o| OrderFacts::of(o, processes.for_order(o)))
                 .collect();
-            let mut stored = BTreeMap::new();
-            for bucket in &touched {
-                let cards_in = match cards.get::<JsValue, f64, _>(f64::from(*bucket)).await? {
-                    Some(record) => records::decode_card_bucket(&record)?,
-                    None => Vec::new(),
-                };
-                stored.insert(*bucket, cards_in);
-            }
-            let mut merged: BTreeMap<u32, Vec<Card>> = stored;
-            for cards_in in merged.values_mut() {
-                cards_in.retain(|card| !removed.contains(&card.id));
-            }
-            for record in records::merge_into_buckets(merged, new_cards.clone())? {
-                cards.put(record).build()?;
-            }
+            rewrite_buckets(&cards, new_cards.clone(), &removed).await?;
+            rewrite_buckets(&facts, new_facts, &removed).await?;
             for id in &drop_base {
                 bases
                     .delete::<JsValue, _>(KeyRange::Only(JsValue::from_str(&id.to_string())))

@@ -4,7 +4,8 @@
 use uuid::Uuid;
 
 use super::{
-    backward_moves, cancelled_at, completed_at, delivery_outcome, reached_contract, started_at,
+    backward_moves_of, delivery_outcome_of,
+    facts::{facts_of, OrderFacts, Span},
     Filter, Period, Promise,
 };
 use crate::{
@@ -41,25 +42,35 @@ pub fn orders_behind(
     pipeline: &Pipeline,
     figure: Figure,
 ) -> Vec<Uuid> {
-    let counts = |order: &Order| match figure {
-        Figure::Started => period.contains(started_at(order)),
-        Figure::Completed => completed_at(order).is_some_and(|at| period.contains(at)),
-        Figure::Cancelled => cancelled_at(order).is_some_and(|at| period.contains(at)),
-        Figure::ReachedContract => period.contains(started_at(order)) && reached_contract(order),
+    orders_behind_of(&facts_of(orders, pipeline), period, filter, figure)
+}
+
+/// `orders_behind` from the orders' facts.
+pub fn orders_behind_of(
+    facts: &[OrderFacts],
+    period: Period,
+    filter: &Filter,
+    figure: Figure,
+) -> Vec<Uuid> {
+    let span = Span::of(period);
+    let counts = |order: &OrderFacts| match figure {
+        Figure::Started => span.holds(order.started),
+        Figure::Completed => span.holds_some(order.completed),
+        Figure::Cancelled => span.holds_some(order.cancelled),
+        Figure::ReachedContract => span.holds(order.started) && order.reached_contract(),
         Figure::StartedAndCompleted => {
-            period.contains(started_at(order)) && order.status == OrderStatus::Completed
+            span.holds(order.started) && order.status == OrderStatus::Completed
         }
         Figure::StartedAndCancelled => {
-            period.contains(started_at(order))
-                && matches!(order.status, OrderStatus::Cancelled { .. })
+            span.holds(order.started) && matches!(order.status, OrderStatus::Cancelled { .. })
         }
-        Figure::OnTime => delivery_outcome(order, period) == Some(Promise::Kept),
-        Figure::Late => delivery_outcome(order, period) == Some(Promise::Broken),
-        Figure::Reworked => backward_moves(order, period, pipeline) > 0,
+        Figure::OnTime => delivery_outcome_of(order, span) == Some(Promise::Kept),
+        Figure::Late => delivery_outcome_of(order, span) == Some(Promise::Broken),
+        Figure::Reworked => backward_moves_of(order, span) > 0,
     };
-    orders
+    facts
         .iter()
-        .filter(|order| filter.matches(order) && counts(order))
+        .filter(|order| filter.keeps(order) && counts(order))
         .map(|order| order.id)
         .collect()
 }

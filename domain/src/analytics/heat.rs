@@ -1,11 +1,10 @@
 //! Who holds which orders where (owner × stage): the heat map a manager scans for the person
 //! or stage piling up work.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+use super::facts::{self, OrderFacts};
 use crate::{order::Order, pipeline::Pipeline, staff::StaffRef, stage::StageId};
 
 /// Active orders by owner (rows) and current stage (columns, in the pipeline's order).
@@ -48,37 +47,46 @@ pub fn owner_by_stage<'a>(
     today: NaiveDate,
     pipeline: &Pipeline,
 ) -> HeatMap {
-    let mut rows: BTreeMap<(String, String), Vec<Vec<&Order>>> = BTreeMap::new();
-    let mut owners: BTreeMap<(String, String), StaffRef> = BTreeMap::new();
-    for order in orders.into_iter().filter(|order| order.is_active()) {
-        let Some(column) = pipeline.index_of(&order.stage) else {
-            continue;
-        };
-        let key = (order.owner.name.clone(), order.owner.user_id.clone());
+    let facts = super::facts_of(orders, pipeline);
+    let kept: Vec<&OrderFacts> = facts.iter().collect();
+    owner_by_stage_of(&kept, today, pipeline)
+}
+
+pub(super) fn owner_by_stage_of(
+    kept: &[&OrderFacts],
+    today: NaiveDate,
+    pipeline: &Pipeline,
+) -> HeatMap {
+    // Rows by the owner's name, then id.
+    let mut owners: Vec<&StaffRef> = kept
+        .iter()
+        .filter(|order| order.is_active())
+        .map(|order| order.owner())
+        .collect();
+    owners.sort_by(|a, b| (&a.name, &a.user_id).cmp(&(&b.name, &b.user_id)));
+    owners.dedup_by(|a, b| a.name == b.name && a.user_id == b.user_id);
+    let row_of = |owner: &StaffRef| {
         owners
-            .entry(key.clone())
-            .or_insert_with(|| order.owner.clone());
-        rows.entry(key)
-            .or_insert_with(|| vec![Vec::new(); pipeline.stages.len()])[column]
-            .push(order);
-    }
+            .binary_search_by(|row| (&row.name, &row.user_id).cmp(&(&owner.name, &owner.user_id)))
+            .unwrap_or(0)
+    };
+    let waiting =
+        super::waiting_by_stage(kept, pipeline, |order| row_of(order.owner()), owners.len());
+    let today = facts::day(today);
     HeatMap {
         stages: pipeline.stages.iter().map(|def| def.id.clone()).collect(),
-        rows: rows
-            .into_iter()
-            .map(|(key, columns)| HeatRow {
-                owner: owners.remove(&key).expect("every row has its owner"),
+        rows: owners
+            .iter()
+            .zip(waiting)
+            // An owner whose active orders are all in other stages has no row.
+            .filter(|(_, columns)| columns.iter().any(|here| !here.is_empty()))
+            .map(|(owner, columns)| HeatRow {
+                owner: (*owner).clone(),
                 cells: columns
                     .into_iter()
-                    .map(|mut here| {
-                        here.sort_by_key(|order| (order.current_progress().entered_at, order.id));
-                        HeatCell {
-                            overdue: here
-                                .iter()
-                                .filter(|order| order.due_date(pipeline) < today)
-                                .count(),
-                            orders: here.iter().map(|order| order.id).collect(),
-                        }
+                    .map(|here| HeatCell {
+                        overdue: here.iter().filter(|(_, visit)| visit.due < today).count(),
+                        orders: here.iter().map(|(order, _)| order.id).collect(),
                     })
                     .collect(),
             })

@@ -6,16 +6,18 @@
 //! changes around them.
 
 mod drill;
+mod facts;
 mod heat;
 mod review;
 mod weekly;
 
-pub use drill::{orders_behind, Figure};
+pub use drill::{orders_behind, orders_behind_of, Figure};
+pub use facts::{facts_of, OrderFacts, RequestFacts, VisitFacts};
 pub use heat::{owner_by_stage, HeatCell, HeatMap, HeatRow};
 pub use review::{review, Review, StageReview};
 pub use weekly::{last_week, weekly_summary, WeeklySummary};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use uuid::Uuid;
@@ -26,8 +28,10 @@ use crate::{
     order::{Order, OrderStatus},
     pipeline::{Pipeline, StageDef},
     role::Role,
+    staff::StaffRef,
     stage::{ids, StageId},
 };
+use facts::{minutes_between, Day, Ms, Span};
 
 /// The business dates a figure covers, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +69,17 @@ impl Filter {
                 .company
                 .as_ref()
                 .is_none_or(|company| &order.customer.company == company)
+    }
+
+    /// `matches` for an order's facts.
+    pub fn keeps(&self, order: &OrderFacts) -> bool {
+        self.owner
+            .as_ref()
+            .is_none_or(|owner| &order.owner().user_id == owner)
+            && self
+                .company
+                .as_ref()
+                .is_none_or(|company| &order.company == company)
     }
 
     pub fn covers_stage(&self, def: &StageDef) -> bool {
@@ -211,6 +226,10 @@ pub fn order_flow<'a>(
     orders: impl IntoIterator<Item = &'a Order>,
     period: Period,
 ) -> Vec<FlowSlot> {
+    with_facts(orders, &Pipeline::standard(), |kept| flow_of(kept, period))
+}
+
+fn flow_of(kept: &[&OrderFacts], period: Period) -> Vec<FlowSlot> {
     let step = FlowStep::for_period(period);
     let mut slots = Vec::new();
     let mut start = step.start_of(period.from);
@@ -223,29 +242,23 @@ pub fn order_flow<'a>(
         });
         start = step.after(start);
     }
+    let span = Span::of(period);
+    let starts: Vec<Day> = slots.iter().map(|slot| facts::day(slot.start)).collect();
     // The slot whose start is the last one on or before the date.
-    let slot = |at: DateTime<Utc>| -> Option<usize> {
-        let date = business_date(at);
-        period
-            .contains(at)
-            .then(|| slots.partition_point(|slot| slot.start <= date) - 1)
+    let slot = |at: Ms| -> Option<usize> {
+        span.holds(at)
+            .then(|| starts.partition_point(|start| *start <= facts::day_of(at)) - 1)
     };
-    let mut counted = vec![(0, 0, 0); slots.len()];
-    for order in orders {
-        if let Some(i) = slot(started_at(order)) {
-            counted[i].0 += 1;
+    for order in kept {
+        if let Some(i) = slot(order.started) {
+            slots[i].started += 1;
         }
-        if let Some(i) = completed_at(order).and_then(slot) {
-            counted[i].1 += 1;
+        if let Some(i) = order.completed.and_then(slot) {
+            slots[i].completed += 1;
         }
-        if let Some(i) = cancelled_at(order).and_then(slot) {
-            counted[i].2 += 1;
+        if let Some(i) = order.cancelled.and_then(slot) {
+            slots[i].cancelled += 1;
         }
-    }
-    for (slot, (started, completed, cancelled)) in slots.iter_mut().zip(counted) {
-        slot.started = started;
-        slot.completed = completed;
-        slot.cancelled = cancelled;
     }
     slots
 }
@@ -255,12 +268,17 @@ pub fn cycle_time<'a>(
     orders: impl IntoIterator<Item = &'a Order>,
     period: Period,
 ) -> Option<Spread> {
+    with_facts(orders, &Pipeline::standard(), |kept| {
+        cycle_time_of(kept, Span::of(period))
+    })
+}
+
+fn cycle_time_of(kept: &[&OrderFacts], span: Span) -> Option<Spread> {
     spread(
-        orders
-            .into_iter()
+        kept.iter()
             .filter_map(|order| {
-                let done = completed_at(order).filter(|at| period.contains(*at))?;
-                Some(minutes(started_at(order), done))
+                let done = order.completed.filter(|at| span.holds(*at))?;
+                Some(minutes_between(order.started, done))
             })
             .collect(),
     )
@@ -278,44 +296,53 @@ pub struct StageTime {
     pub on_time: usize,
 }
 
+/// Where a stage key sits in `pipeline` (a handful of stages: a linear look-up beats hashing).
+fn slot_of(pipeline: &Pipeline, stage: &StageId) -> Option<usize> {
+    pipeline
+        .stages
+        .iter()
+        .position(|def| def.id.as_str() == stage.as_str())
+}
+
 /// One `StageTime` per stage of the pipeline, in its order.
 pub fn stage_times<'a>(
     orders: impl IntoIterator<Item = &'a Order>,
     period: Period,
     pipeline: &Pipeline,
 ) -> Vec<StageTime> {
-    let mut durations: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    let mut on_time: BTreeMap<&str, usize> = BTreeMap::new();
-    for order in orders {
-        for visit in &order.stages {
-            let Some(left) = visit.left_at.filter(|at| period.contains(*at)) else {
+    with_facts(orders, pipeline, |kept| {
+        stage_times_of(kept, Span::of(period), pipeline)
+    })
+}
+
+fn stage_times_of(kept: &[&OrderFacts], span: Span, pipeline: &Pipeline) -> Vec<StageTime> {
+    let mut durations: Vec<Vec<i64>> = vec![Vec::new(); pipeline.stages.len()];
+    let mut on_time = vec![0; pipeline.stages.len()];
+    for order in kept {
+        for visit in &order.visits {
+            let Some(left) = visit.left.filter(|at| span.holds(*at)) else {
                 continue;
             };
-            let Some(def) = pipeline.stage(&visit.stage) else {
+            let Some(slot) = slot_of(pipeline, &visit.stage) else {
                 continue;
             };
-            durations
-                .entry(def.id.as_str())
-                .or_default()
-                .push(minutes(visit.entered_at, left));
-            let due = visit_due(visit, def, pipeline);
-            if business_date(left) <= due {
-                *on_time.entry(def.id.as_str()).or_default() += 1;
+            durations[slot].push(minutes_between(visit.entered, left));
+            if facts::day_of(left) <= visit.due {
+                on_time[slot] += 1;
             }
         }
     }
     pipeline
         .stages
         .iter()
-        .map(|def| {
-            let times = durations.remove(def.id.as_str()).unwrap_or_default();
-            StageTime {
-                stage: def.id.clone(),
-                sla_days: def.sla_days,
-                finished: times.len(),
-                on_time: on_time.get(def.id.as_str()).copied().unwrap_or(0),
-                spread: spread(times),
-            }
+        .zip(durations)
+        .zip(on_time)
+        .map(|((def, times), on_time)| StageTime {
+            stage: def.id.clone(),
+            sla_days: def.sla_days,
+            finished: times.len(),
+            on_time,
+            spread: spread(times),
         })
         .collect()
 }
@@ -337,25 +364,53 @@ pub fn work_in_progress<'a>(
     today: NaiveDate,
     pipeline: &Pipeline,
 ) -> Vec<StageLoad> {
-    let mut waiting: BTreeMap<&str, Vec<&Order>> = BTreeMap::new();
-    for order in orders.into_iter().filter(|order| order.is_active()) {
-        waiting.entry(order.stage.as_str()).or_default().push(order);
+    with_facts(orders, pipeline, |kept| {
+        work_in_progress_of(kept, today, pipeline)
+    })
+}
+
+/// The active orders in `pipeline`'s stages, each with its current visit, grouped by stage
+/// and sorted longest in the stage first.
+fn waiting_by_stage<'a>(
+    kept: &[&'a OrderFacts],
+    pipeline: &Pipeline,
+    mut group: impl FnMut(&'a OrderFacts) -> usize,
+    groups: usize,
+) -> Vec<Vec<Vec<(&'a OrderFacts, &'a VisitFacts)>>> {
+    let mut waiting = vec![vec![Vec::new(); pipeline.stages.len()]; groups];
+    for order in kept.iter().copied().filter(|order| order.is_active()) {
+        let Some(visit) = order.current() else {
+            continue;
+        };
+        let Some(slot) = slot_of(pipeline, &visit.stage) else {
+            continue;
+        };
+        waiting[group(order)][slot].push((order, visit));
     }
+    for here in waiting.iter_mut().flatten() {
+        here.sort_by_key(|(order, visit)| (visit.entered, order.id));
+    }
+    waiting
+}
+
+fn work_in_progress_of(
+    kept: &[&OrderFacts],
+    today: NaiveDate,
+    pipeline: &Pipeline,
+) -> Vec<StageLoad> {
+    let today = facts::day(today);
+    let waiting = waiting_by_stage(kept, pipeline, |_| 0, 1);
     pipeline
         .stages
         .iter()
-        .map(|def| {
-            let mut here = waiting.remove(def.id.as_str()).unwrap_or_default();
-            here.sort_by_key(|order| (order.current_progress().entered_at, order.id));
-            StageLoad {
-                stage: def.id.clone(),
-                oldest_days: here.first().map(|order| order.days_in_stage(today)),
-                overdue: here
-                    .iter()
-                    .filter(|order| order.due_date(pipeline) < today)
-                    .count(),
-                orders: here.iter().map(|order| order.id).collect(),
-            }
+        .zip(waiting.into_iter().flatten())
+        .map(|(def, here)| StageLoad {
+            stage: def.id.clone(),
+            oldest_days: here
+                .first()
+                .map(|(_, visit)| i64::from(today) - i64::from(facts::day_of(visit.entered))),
+            overdue: here.iter().filter(|(_, visit)| visit.due < today).count(),
+            orders: here.iter().map(|(order, _)| order.id).collect(),
         })
         .collect()
 }
@@ -378,25 +433,42 @@ pub fn bottleneck<'a>(
     now: DateTime<Utc>,
     pipeline: &Pipeline,
 ) -> Option<Bottleneck> {
-    let mut times: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    for order in orders.clone() {
-        for visit in &order.stages {
-            let took = match visit.left_at {
-                Some(left) if period.contains(left) => minutes(visit.entered_at, left),
+    with_facts(orders, pipeline, |kept| {
+        let load = work_in_progress_of(kept, business_date(now), pipeline);
+        bottleneck_of(kept, Span::of(period), now, pipeline, &load)
+    })
+}
+
+/// `load` is `work_in_progress_of` the same orders on `now`'s date.
+fn bottleneck_of(
+    kept: &[&OrderFacts],
+    span: Span,
+    now: DateTime<Utc>,
+    pipeline: &Pipeline,
+    load: &[StageLoad],
+) -> Option<Bottleneck> {
+    let now = facts::ms(now);
+    let mut times: Vec<Vec<i64>> = vec![Vec::new(); pipeline.stages.len()];
+    for order in kept {
+        for visit in &order.visits {
+            let took = match visit.left {
+                Some(left) if span.holds(left) => minutes_between(visit.entered, left),
                 Some(_) => continue,
-                None if order.is_active() => minutes(visit.entered_at, now),
+                None if order.is_active() => minutes_between(visit.entered, now),
                 None => continue,
             };
-            times.entry(visit.stage.as_str()).or_default().push(took);
+            if let Some(slot) = slot_of(pipeline, &visit.stage) {
+                times[slot].push(took);
+            }
         }
     }
-    let load = work_in_progress(orders, business_date(now), pipeline);
     pipeline
         .stages
         .iter()
-        .filter(|def| def.sla_days > 0)
-        .filter_map(|def| {
-            let median = spread(times.remove(def.id.as_str())?)?.p50;
+        .zip(times)
+        .filter(|(def, _)| def.sla_days > 0)
+        .filter_map(|(def, times)| {
+            let median = spread(times)?.p50;
             let sla = i64::from(def.sla_days) * 24 * 60;
             let ratio = (median * 100 + sla / 2) / sla;
             let waiting = load.iter().find(|l| l.stage == def.id)?.orders.clone();
@@ -436,26 +508,32 @@ pub fn reached_contract(order: &Order) -> bool {
 }
 
 pub fn conversion<'a>(orders: impl IntoIterator<Item = &'a Order>, period: Period) -> Conversion {
+    with_facts(orders, &Pipeline::standard(), |kept| {
+        conversion_of(kept, Span::of(period))
+    })
+}
+
+fn conversion_of(kept: &[&OrderFacts], span: Span) -> Conversion {
     let mut result = Conversion::default();
-    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
-    for order in orders
-        .into_iter()
-        .filter(|order| period.contains(started_at(order)))
-    {
+    let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+    for order in kept.iter().filter(|order| span.holds(order.started)) {
         result.started += 1;
-        if reached_contract(order) {
+        if order.reached_contract() {
             result.reached_contract += 1;
         }
         match &order.status {
             OrderStatus::Completed => result.completed += 1,
             OrderStatus::Cancelled { reason } => {
                 result.cancelled += 1;
-                *reasons.entry(reason.trim().to_string()).or_default() += 1;
+                *reasons.entry(reason.trim()).or_default() += 1;
             }
             OrderStatus::Active => {}
         }
     }
-    result.reasons = reasons.into_iter().collect();
+    result.reasons = reasons
+        .into_iter()
+        .map(|(reason, count)| (reason.to_string(), count))
+        .collect();
     result
         .reasons
         .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -475,13 +553,15 @@ pub struct Delivery {
 
 /// How one order's shipment in the period kept its promise; `None` when it did not ship then.
 pub fn delivery_outcome(order: &Order, period: Period) -> Option<Promise> {
-    let shipment = order
-        .shipment
-        .as_ref()
-        .filter(|shipment| period.contains(shipment.shipped_at))?;
-    Some(match order.expected_delivery {
+    let facts = OrderFacts::of(order, &Pipeline::standard());
+    delivery_outcome_of(&facts, Span::of(period))
+}
+
+fn delivery_outcome_of(order: &OrderFacts, span: Span) -> Option<Promise> {
+    let shipped = order.shipped.filter(|at| span.holds(*at))?;
+    Some(match order.promised {
         None => Promise::NoneMade,
-        Some(promised) if business_date(shipment.shipped_at) <= promised => Promise::Kept,
+        Some(promised) if facts::day_of(shipped) <= promised => Promise::Kept,
         Some(_) => Promise::Broken,
     })
 }
@@ -495,10 +575,16 @@ pub enum Promise {
 }
 
 pub fn delivery<'a>(orders: impl IntoIterator<Item = &'a Order>, period: Period) -> Delivery {
+    with_facts(orders, &Pipeline::standard(), |kept| {
+        delivery_of(kept, Span::of(period))
+    })
+}
+
+fn delivery_of(kept: &[&OrderFacts], span: Span) -> Delivery {
     let mut result = Delivery::default();
-    for outcome in orders
-        .into_iter()
-        .filter_map(|order| delivery_outcome(order, period))
+    for outcome in kept
+        .iter()
+        .filter_map(|order| delivery_outcome_of(order, span))
     {
         result.shipped += 1;
         match outcome {
@@ -516,25 +602,22 @@ pub fn rework<'a>(
     period: Period,
     pipeline: &Pipeline,
 ) -> usize {
-    orders
-        .into_iter()
-        .map(|order| backward_moves(order, period, pipeline))
+    with_facts(orders, pipeline, |kept| rework_of(kept, Span::of(period)))
+}
+
+fn rework_of(kept: &[&OrderFacts], span: Span) -> usize {
+    kept.iter()
+        .map(|order| backward_moves_of(order, span))
         .sum()
 }
 
 /// One order's backward moves in the period.
 pub fn backward_moves(order: &Order, period: Period, pipeline: &Pipeline) -> usize {
-    order
-        .history
-        .iter()
-        .filter(|event| period.contains(event.at))
-        .filter(|event| match &event.kind {
-            EventKind::StageAdvanced { from, to, .. } => {
-                matches!((pipeline.index_of(from), pipeline.index_of(to)), (Some(f), Some(t)) if t < f)
-            }
-            _ => false,
-        })
-        .count()
+    backward_moves_of(&OrderFacts::of(order, pipeline), Span::of(period))
+}
+
+fn backward_moves_of(order: &OrderFacts, span: Span) -> usize {
+    order.reworked.iter().filter(|at| span.holds(**at)).count()
 }
 
 /// The date ranges the screen offers (custom ranges are a `Period` of their own).
@@ -615,6 +698,7 @@ pub struct Dashboard {
     pub heat: HeatMap,
 }
 
+/// The dashboard of `orders`, each judged by `pipeline`: `dashboard_of` their facts.
 pub fn dashboard(
     orders: &[Order],
     period: Period,
@@ -622,27 +706,37 @@ pub fn dashboard(
     now: DateTime<Utc>,
     pipeline: &Pipeline,
 ) -> Dashboard {
-    let kept: Vec<&Order> = orders
-        .iter()
-        .filter(|order| filter.matches(order))
-        .collect();
-    let kept = || kept.iter().copied();
+    dashboard_of(&facts_of(orders, pipeline), period, filter, now, pipeline)
+}
+
+/// Everything 分析 shows, from the orders' facts. Stage figures follow `pipeline`'s stages
+/// (narrowed by the filter), grouped by stage key.
+pub fn dashboard_of(
+    facts: &[OrderFacts],
+    period: Period,
+    filter: &Filter,
+    now: DateTime<Utc>,
+    pipeline: &Pipeline,
+) -> Dashboard {
+    let kept: Vec<&OrderFacts> = facts.iter().filter(|order| filter.keeps(order)).collect();
     let focus = filter.stages_of(pipeline);
     let today = business_date(now);
+    let span = Span::of(period);
+    let load = work_in_progress_of(&kept, today, &focus);
     Dashboard {
         period,
-        flow: order_flow(kept(), period),
+        flow: flow_of(&kept, period),
         flow_step: FlowStep::for_period(period),
-        cycle_time: cycle_time(kept(), period),
-        stages: stage_times(kept(), period, &focus),
-        load: work_in_progress(kept(), today, &focus),
-        bottleneck: bottleneck(kept(), period, now, &focus),
-        conversion: conversion(kept(), period),
-        delivery: delivery(kept(), period),
-        rework: rework(kept(), period, pipeline),
-        people: people(kept(), period, pipeline),
-        customers: customer_feeling(kept(), period),
-        heat: owner_by_stage(kept(), today, &focus),
+        cycle_time: cycle_time_of(&kept, span),
+        stages: stage_times_of(&kept, span, &focus),
+        bottleneck: bottleneck_of(&kept, span, now, &focus, &load),
+        load,
+        conversion: conversion_of(&kept, span),
+        delivery: delivery_of(&kept, span),
+        rework: rework_of(&kept, span),
+        people: people_of(&kept, span, pipeline),
+        customers: customer_feeling_of(&kept, span),
+        heat: heat::owner_by_stage_of(&kept, today, &focus),
     }
 }
 
@@ -658,11 +752,30 @@ pub fn own_dashboard(
     pipeline: &Pipeline,
     me: &crate::Actor,
 ) -> Dashboard {
+    own_dashboard_of(
+        &facts_of(orders, pipeline),
+        period,
+        filter,
+        now,
+        pipeline,
+        me,
+    )
+}
+
+/// `own_dashboard` from the orders' facts.
+pub fn own_dashboard_of(
+    facts: &[OrderFacts],
+    period: Period,
+    filter: &Filter,
+    now: DateTime<Utc>,
+    pipeline: &Pipeline,
+    me: &crate::Actor,
+) -> Dashboard {
     let mine = Filter {
         owner: Some(me.user_id.clone()),
         ..filter.clone()
     };
-    let mut board = dashboard(orders, period, &mine, now, pipeline);
+    let mut board = dashboard_of(facts, period, &mine, now, pipeline);
     let everyones = Filter {
         owner: None,
         ..filter.clone()
@@ -676,17 +789,17 @@ pub fn own_dashboard(
             .filter(|def| def.responsible.iter().any(|role| me.has_role(*role)))
             .collect(),
     };
-    let kept: Vec<&Order> = orders
+    let kept: Vec<&OrderFacts> = facts
         .iter()
-        .filter(|order| everyones.matches(order))
+        .filter(|order| everyones.keeps(order))
         .collect();
-    let kept = || kept.iter().copied();
     let today = business_date(now);
-    board.stages = stage_times(kept(), period, &theirs);
-    board.load = work_in_progress(kept(), today, &theirs);
-    board.bottleneck = bottleneck(kept(), period, now, &theirs);
-    board.heat = owner_by_stage(kept(), today, &theirs);
-    board.people = people(kept(), period, pipeline)
+    let span = Span::of(period);
+    board.stages = stage_times_of(&kept, span, &theirs);
+    board.load = work_in_progress_of(&kept, today, &theirs);
+    board.bottleneck = bottleneck_of(&kept, span, now, &theirs, &board.load);
+    board.heat = heat::owner_by_stage_of(&kept, today, &theirs);
+    board.people = people_of(&kept, span, pipeline)
         .into_iter()
         .filter(|person| person.user_id == me.user_id)
         .collect();
@@ -721,44 +834,80 @@ pub fn people<'a>(
     period: Period,
     pipeline: &Pipeline,
 ) -> Vec<Person> {
-    let mut found: BTreeMap<String, (Person, Vec<i64>)> = BTreeMap::new();
-    for order in orders {
-        {
-            let (owner, _) = person_entry(&mut found, &order.owner);
-            if order.is_active() {
-                owner.owned_active += 1;
-            }
-            owner.open_requests += order.after_sales.iter().filter(|r| r.is_open()).count();
-            if let Some(feedback) = order
-                .feedback
-                .as_ref()
-                .filter(|f| period.contains(f.given_at))
-            {
-                owner.rating_sum += u32::from(feedback.stars);
-                owner.ratings += 1;
-            }
-        }
-        for (index, visit) in order.stages.iter().enumerate() {
-            let Some(left) = visit.left_at.filter(|at| period.contains(*at)) else {
+    with_facts(orders, pipeline, |kept| {
+        people_of(kept, Span::of(period), pipeline)
+    })
+}
+
+fn people_of<'a>(kept: &[&'a OrderFacts], span: Span, pipeline: &Pipeline) -> Vec<Person> {
+    // By user id; a person's name is the one on the first order that names them.
+    let mut index: HashMap<&'a str, usize> = HashMap::new();
+    let mut found: Vec<(Person, Vec<i64>)> = Vec::new();
+    let mut entry = |staff: &'a StaffRef| -> usize {
+        *index.entry(staff.user_id.as_str()).or_insert_with(|| {
+            found.push((
+                Person {
+                    user_id: staff.user_id.clone(),
+                    name: staff.name.clone(),
+                    owned_active: 0,
+                    handled: 0,
+                    on_time: 0,
+                    median_minutes: None,
+                    rating_sum: 0,
+                    ratings: 0,
+                    open_requests: 0,
+                },
+                Vec::new(),
+            ));
+            found.len() - 1
+        })
+    };
+    let mut owners = Vec::with_capacity(kept.len());
+    let mut handled: Vec<(usize, bool, i64)> = Vec::new();
+    for order in kept.iter().copied() {
+        owners.push(entry(order.owner()));
+        for visit in &order.visits {
+            let Some(left) = visit.left.filter(|at| span.holds(*at)) else {
                 continue;
             };
-            let Some(def) = pipeline.stage(&visit.stage) else {
+            if slot_of(pipeline, &visit.stage).is_none() {
                 continue;
-            };
-            let Some(handler) = handler_of(order, index) else {
-                continue;
-            };
-            let due = visit_due(visit, def, pipeline);
-            let (person, times) = person_entry(&mut found, handler);
-            person.handled += 1;
-            if business_date(left) <= due {
-                person.on_time += 1;
             }
-            times.push(minutes(visit.entered_at, left));
+            let Some(handler) = order.handler(visit) else {
+                continue;
+            };
+            handled.push((
+                entry(handler),
+                facts::day_of(left) <= visit.due,
+                minutes_between(visit.entered, left),
+            ));
         }
     }
+    for (order, owner) in kept.iter().zip(owners) {
+        let (person, _) = &mut found[owner];
+        if order.is_active() {
+            person.owned_active += 1;
+        }
+        person.open_requests += order
+            .requests
+            .iter()
+            .filter(|r| r.resolved.is_none())
+            .count();
+        if let Some((stars, _)) = order.rating.filter(|(_, at)| span.holds(*at)) {
+            person.rating_sum += u32::from(stars);
+            person.ratings += 1;
+        }
+    }
+    for (who, on_time, took) in handled {
+        let (person, times) = &mut found[who];
+        person.handled += 1;
+        if on_time {
+            person.on_time += 1;
+        }
+        times.push(took);
+    }
     let mut list: Vec<Person> = found
-        .into_values()
+        .into_iter()
         .map(|(mut person, times)| {
             person.median_minutes = spread(times).map(|s| s.p50);
             person
@@ -802,28 +951,6 @@ pub fn handler_of(order: &Order, index: usize) -> Option<&crate::StaffRef> {
         })
 }
 
-fn person_entry<'m>(
-    found: &'m mut BTreeMap<String, (Person, Vec<i64>)>,
-    staff: &crate::StaffRef,
-) -> &'m mut (Person, Vec<i64>) {
-    found.entry(staff.user_id.clone()).or_insert_with(|| {
-        (
-            Person {
-                user_id: staff.user_id.clone(),
-                name: staff.name.clone(),
-                owned_active: 0,
-                handled: 0,
-                on_time: 0,
-                median_minutes: None,
-                rating_sum: 0,
-                ratings: 0,
-                open_requests: 0,
-            },
-            Vec::new(),
-        )
-    })
-}
-
 /// How customers feel, over the period.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CustomerFeeling {
@@ -865,6 +992,12 @@ pub fn customer_feeling<'a>(
     orders: impl IntoIterator<Item = &'a Order>,
     period: Period,
 ) -> CustomerFeeling {
+    with_facts(orders, &Pipeline::standard(), |kept| {
+        customer_feeling_of(kept, Span::of(period))
+    })
+}
+
+fn customer_feeling_of(kept: &[&OrderFacts], span: Span) -> CustomerFeeling {
     let mut feeling = CustomerFeeling {
         requests: crate::AfterSalesKind::ALL
             .iter()
@@ -873,25 +1006,17 @@ pub fn customer_feeling<'a>(
         ..Default::default()
     };
     let mut resolve_times = Vec::new();
-    for order in orders {
-        if let Some(feedback) = order
-            .feedback
-            .as_ref()
-            .filter(|f| period.contains(f.given_at))
-        {
-            if (1..=5).contains(&feedback.stars) {
-                feeling.stars[usize::from(feedback.stars) - 1] += 1;
+    for order in kept {
+        if let Some((stars, _)) = order.rating.filter(|(_, at)| span.holds(*at)) {
+            if (1..=5).contains(&stars) {
+                feeling.stars[usize::from(stars) - 1] += 1;
             }
         }
-        if order
-            .shipment
-            .as_ref()
-            .is_some_and(|s| period.contains(s.shipped_at))
-        {
+        if span.holds_some(order.shipped) {
             feeling.shipped += 1;
         }
-        for request in &order.after_sales {
-            if period.contains(request.at) {
+        for request in &order.requests {
+            if span.holds(request.at) {
                 if let Some(slot) = feeling
                     .requests
                     .iter_mut()
@@ -900,15 +1025,23 @@ pub fn customer_feeling<'a>(
                     slot.1 += 1;
                 }
             }
-            if let Some(resolution) = request
-                .resolution
-                .as_ref()
-                .filter(|r| period.contains(r.at))
-            {
-                resolve_times.push(minutes(request.at, resolution.at));
+            if let Some(resolved) = request.resolved.filter(|at| span.holds(*at)) {
+                resolve_times.push(minutes_between(request.at, resolved));
             }
         }
     }
     feeling.time_to_resolve = spread(resolve_times);
     feeling
+}
+
+/// Runs a figure over the facts of `orders` judged by `pipeline` (the figures that need no
+/// deadlines or stage order are the same whatever pipeline their facts were made with).
+fn with_facts<'a, R>(
+    orders: impl IntoIterator<Item = &'a Order>,
+    pipeline: &Pipeline,
+    figure: impl FnOnce(&[&OrderFacts]) -> R,
+) -> R {
+    let facts = facts_of(orders, pipeline);
+    let kept: Vec<&OrderFacts> = facts.iter().collect();
+    figure(&kept)
 }
