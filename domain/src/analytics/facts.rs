@@ -82,23 +82,69 @@ impl Span {
     }
 }
 
-/// One stage visit.
+/// One stage visit. Stored as an array `[stage, entered, left, due, handler]`: visits are most
+/// of the bytes, and field names would be a third of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "VisitRow", into = "VisitRow")]
 pub struct VisitFacts {
-    #[serde(rename = "s")]
     pub stage: StageId,
-    #[serde(rename = "e")]
     pub entered: Ms,
     /// `None` while the order is still there.
-    #[serde(rename = "l", default, skip_serializing_if = "Option::is_none")]
     pub left: Option<Ms>,
     /// The visit's deadline (`analytics::visit_due`; the entry date for a stage the pipeline
     /// does not know, as `Order::due_date`).
-    #[serde(rename = "d")]
     pub due: Day,
     /// Who handled it (`analytics::handler_of`), as an index into `OrderFacts::staff`.
-    #[serde(rename = "h", default, skip_serializing_if = "Option::is_none")]
     pub handler: Option<u16>,
+}
+
+type VisitRow = (StageId, Ms, Option<Ms>, Day, Option<u16>);
+
+impl From<VisitRow> for VisitFacts {
+    fn from((stage, entered, left, due, handler): VisitRow) -> Self {
+        VisitFacts {
+            stage,
+            entered,
+            left,
+            due,
+            handler,
+        }
+    }
+}
+
+impl From<VisitFacts> for VisitRow {
+    fn from(visit: VisitFacts) -> Self {
+        (
+            visit.stage,
+            visit.entered,
+            visit.left,
+            visit.due,
+            visit.handler,
+        )
+    }
+}
+
+/// `OrderFacts::staff` stored as `[[user id, name], …]`.
+mod staff_rows {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::staff::StaffRef;
+
+    pub fn serialize<S: Serializer>(staff: &[StaffRef], to: S) -> Result<S::Ok, S::Error> {
+        let rows: Vec<(&str, &str)> = staff
+            .iter()
+            .map(|person| (person.user_id.as_str(), person.name.as_str()))
+            .collect();
+        rows.serialize(to)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Vec<StaffRef>, D::Error> {
+        let rows: Vec<(String, String)> = Vec::deserialize(from)?;
+        Ok(rows
+            .into_iter()
+            .map(|(user_id, name)| StaffRef { user_id, name })
+            .collect())
+    }
 }
 
 /// One after-sales request.
@@ -121,7 +167,7 @@ pub struct OrderFacts {
     #[serde(rename = "c")]
     pub company: String,
     /// The owner first, then everyone else a visit names as its handler.
-    #[serde(rename = "p")]
+    #[serde(rename = "p", with = "staff_rows")]
     pub staff: Vec<StaffRef>,
     #[serde(rename = "o")]
     pub status: OrderStatus,
