@@ -43,7 +43,10 @@ use crate::role::Role;
 
 pub use columns::{header_key, propose_mapping, Column};
 pub use undo::{undo_mutations, undoer, UNDO_REASON};
-pub use values::{excel_serial_date, parse_amount, parse_date, parse_phone, parse_quantity, Cell};
+pub use values::{
+    csv_escape, csv_unescape, excel_serial_date, parse_amount, parse_date, parse_phone,
+    parse_quantity, Cell,
+};
 
 /// The most rows one import may carry (more is refused before reading on).
 pub const MAX_IMPORT_ROWS: usize = 20_000;

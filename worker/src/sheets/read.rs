@@ -6,7 +6,7 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use domain::sheet::{Cell, Sheet, MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS};
+use domain::sheet::{csv_unescape, Cell, Sheet, MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS};
 use domain::Localized;
 
 /// The file as a whole cannot be read.
@@ -269,7 +269,8 @@ fn read_csv(text: &str) -> Result<Sheet, ReadProblem> {
                 .iter()
                 .map(|field| match field.trim() {
                     "" => Cell::Empty,
-                    text => Cell::Text(text.to_string()),
+                    // Our own export escapes formula-like text; take that back off.
+                    text => Cell::Text(csv_unescape(text).to_string()),
                 })
                 .collect(),
         );
