@@ -322,6 +322,10 @@ test('files that cannot be imported as a whole: a clear 4xx each', async () => {
     ['old_format.xls', 422, 'import_old_xls'],
     ['merged_header.xlsx', 422, 'import_merged_header'],
     ['wide_200_columns.csv', 422, 'import_too_many_columns'],
+    // One stray value at XFD1048576: once a 17-billion-cell rectangle that took the worker down.
+    ['stray_far_cell.xlsx', 422, 'import_too_many_columns'],
+    // About 100 KB that inflate to 101 MB.
+    ['inflates_too_much.xlsx', 422, 'import_too_large_unpacked'],
   ];
   for (const [name, status, code] of cases) {
     const response = await upload(fixture(name));
@@ -331,6 +335,10 @@ test('files that cannot be imported as a whole: a clear 4xx each', async () => {
   assert.match(old.json.error.message, /\.xlsx/);
   const merged = await upload(fixture('merged_header.xlsx'));
   assert.match(merged.json.error.message, /B1:C1/);
+  assert.match((await upload(fixture('stray_far_cell.xlsx'))).json.error.message, /16384 列/);
+  assert.match((await upload(fixture('inflates_too_much.xlsx'))).json.error.message, /解压后超过 100 MB/);
+  const after = await upload(fixture('orders_gbk.csv'));
+  assert.equal(after.status, 200, 'the worker still imports after those files');
 
   // A 10 MB CSV on one line: no header, said so, quickly.
   assertRefused(await upload(Buffer.alloc(10 * 1024 * 1024 - 1, 'x')), 422, 'import_no_header');
