@@ -1,5 +1,5 @@
-//! Orders from a spreadsheet: the rules for reading the rows an admin or a manager imports, and what each row
-//! would do. Pure, like the rest of the domain: the worker reads the file (xlsx or CSV) into
+//! Orders from a spreadsheet: the rules for reading the rows an admin or a manager imports, and
+//! what each row would do. Pure, like the rest of the domain: the worker reads the file (xlsx or CSV) into
 //! `Cell`s, looks up the orders the numbers name, and commits what `plan_import` decided.
 //!
 //! # Rules
