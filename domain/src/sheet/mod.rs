@@ -1,5 +1,5 @@
-//! Orders from a spreadsheet: the rules for reading the rows an admin imports, and what each row
-//! would do. Pure, like the rest of the domain: the worker reads the file (xlsx or CSV) into
+//! Orders from a spreadsheet: the rules for reading the rows an admin or a manager imports, and
+//! what each row would do. Pure, like the rest of the domain: the worker reads the file (xlsx or CSV) into
 //! `Cell`s, looks up the orders the numbers name, and commits what `plan_import` decided.
 //!
 //! # Rules
@@ -43,7 +43,10 @@ use crate::role::Role;
 
 pub use columns::{header_key, propose_mapping, Column};
 pub use undo::{undo_mutations, undoer, UNDO_REASON};
-pub use values::{excel_serial_date, parse_amount, parse_date, parse_phone, parse_quantity, Cell};
+pub use values::{
+    csv_escape, csv_unescape, excel_serial_date, parse_amount, parse_date, parse_phone,
+    parse_quantity, Cell,
+};
 
 /// The most rows one import may carry (more is refused before reading on).
 pub const MAX_IMPORT_ROWS: usize = 20_000;
