@@ -952,6 +952,7 @@ fn page(orders: Vec<Order>, last_seq: u64, more: bool) -> domain::PullResponse {
         rejection_cursor: 0,
         more_rejections: false,
         process_versions: Vec::new(),
+        calendar: None,
     }
 }
 
