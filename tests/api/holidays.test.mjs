@@ -101,7 +101,7 @@ test('bad input is a 422 naming its field, and nothing is saved', async () => {
     assert.equal(error.field, field, what);
     assert.match(error.message, HAN, `${what}: a Chinese message`);
   }
-  const notJson = await as(admin, '/api/admin/holidays/2027', { method: 'PUT', body: 'holidays', headers: { ...bearer(admin), 'content-type': 'application/json' } });
+  const notJson = await worker.call('/api/admin/holidays/2027', { method: 'PUT', body: 'holidays', headers: { ...bearer(admin), 'content-type': 'application/json' } });
   assert.equal(notJson.status, 400, notJson.text);
   assert.deepEqual(await calendar(), before);
 });

@@ -124,6 +124,7 @@ pub fn HolidaysPage() -> impl IntoView {
     let calendar = move || {
         served.get().unwrap_or_else(|| {
             state.status.track();
+            state.calendar_changes.track();
             device_calendar(&state)
         })
     };
@@ -295,10 +296,6 @@ pub fn HolidaysPage() -> impl IntoView {
                 Some(_) => t_string!(i18n, holidays_as_shipped).to_string(),
                 None => t_string!(i18n, holidays_not_set).to_string(),
             }}</p>
-            <h2>{t!(i18n, holidays_days_off)}</h2>
-            {move || day_list(true)}
-            <h2>{t!(i18n, holidays_make_up)}</h2>
-            {move || day_list(false)}
             <Show when=may_edit>
                 <div class="panel stack" data-testid="holidays-mark">
                     <h2>{t!(i18n, holidays_mark_title)}</h2>
@@ -347,6 +344,10 @@ pub fn HolidaysPage() -> impl IntoView {
                     <p class="notice notice-warn" role="alert" data-testid="holidays-outcome" data-field=move || server_field.get().unwrap_or_default()>{message}</p>
                 }.into_any(),
             })}
+            <h2>{t!(i18n, holidays_days_off)}</h2>
+            {move || day_list(true)}
+            <h2>{t!(i18n, holidays_make_up)}</h2>
+            {move || day_list(false)}
         </section>
     }
 }

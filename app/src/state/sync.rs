@@ -352,6 +352,9 @@ impl AppState {
                 cards.insert(card.id, card);
             }
         });
+        if page.calendar.is_some() {
+            self.calendar_changes.update(|changes| *changes += 1);
+        }
         self.unsynced.set(pulled.unsynced);
         self.rejections.set(pulled.rejections);
         if let Some(id) = touched_open {
