@@ -232,9 +232,10 @@ pub async fn sync_pull(
     rejections_after: u64,
     limit: u32,
     processes_after: u32,
+    calendar_after: u64,
 ) -> Result<PullResponse, ApiError> {
     let url = format!(
-        "/api/sync/pull?device_id={device_id}&cursor={cursor}&rejections_after={rejections_after}&limit={limit}&processes_after={processes_after}"
+        "/api/sync/pull?device_id={device_id}&cursor={cursor}&rejections_after={rejections_after}&limit={limit}&processes_after={processes_after}&calendar_after={calendar_after}"
     );
     decode(send(authorized(Request::get(&url), token)).await?).await
 }
@@ -306,6 +307,21 @@ pub async fn revoke_share_links(token: &str, order_id: Uuid) -> Result<ShareLink
 
 pub async fn process_overview(token: &str) -> Result<ProcessOverview, ApiError> {
     decode(send(authorized(Request::get("/api/admin/process"), token)).await?).await
+}
+
+/// The company's working-day calendar (any member).
+pub async fn holiday_calendar(token: &str) -> Result<domain::HolidayCalendar, ApiError> {
+    decode(send(authorized(Request::get("/api/holidays"), token)).await?).await
+}
+
+/// Replaces one year of the calendar (admins); the answer is the whole calendar.
+pub async fn save_holiday_year(
+    token: &str,
+    year: i32,
+    input: &domain::wire::HolidayYearInput,
+) -> Result<domain::HolidayCalendar, ApiError> {
+    let request = authorized(Request::put(&format!("/api/admin/holidays/{year}")), token);
+    decode(send_json(request, input).await?).await
 }
 
 /// Stores the draft (one per company); the answer is the checked draft.

@@ -178,6 +178,9 @@ pub struct AppState {
     write_lock: StoredValue<Rc<Mutex<()>>, LocalStorage>,
     /// The process versions this device knows; each order is shown and changed by its own.
     processes: StoredValue<Processes>,
+    /// Holiday calendars received since start. A page showing a deadline of a full order tracks
+    /// it: the order itself does not change when the calendar moves its deadline.
+    pub calendar_changes: RwSignal<u32>,
 }
 
 impl AppState {
@@ -552,6 +555,7 @@ pub fn provide_app_state() -> AppState {
         storage: StoredValue::new_local(None),
         write_lock: StoredValue::new_local(Rc::new(Mutex::new(()))),
         processes: StoredValue::new(Processes::standard()),
+        calendar_changes: RwSignal::new(0),
     };
     provide_context(state);
     leptos::task::spawn_local(async move {

@@ -952,6 +952,7 @@ fn page(orders: Vec<Order>, last_seq: u64, more: bool) -> domain::PullResponse {
         rejection_cursor: 0,
         more_rejections: false,
         process_versions: Vec::new(),
+        calendar: None,
     }
 }
 
@@ -1459,6 +1460,87 @@ async fn the_facts_analysis_reads_follow_every_write_of_their_order() {
     assert_eq!(
         facts_by_id(storage.load_facts().await.unwrap()),
         facts(&[&server])
+    );
+    finish(storage).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_pulled_holiday_calendar_moves_the_deadlines_analytics_reads() {
+    use chrono::Datelike;
+    // 需求确认 counted in working days (a published version 2): entered Thursday 26 Nov, due
+    // Monday 30 Nov on the shipped calendar.
+    let storage = open(&db_name("facts-calendar")).await;
+    let v1 = domain::Processes::standard();
+    let base = v1.current().clone();
+    let mut draft = domain::ProcessDraft::from_version(&base);
+    let mut requirement = draft.stages[0].clone();
+    requirement.sla_working_days = true;
+    draft
+        .edit(&base, domain::DraftEdit::Update { stage: requirement })
+        .unwrap();
+    let v2 = v1
+        .publish(
+            &draft,
+            domain::StaffRef::new("u-admin", "管理员"),
+            "按工作日计",
+            later(0),
+        )
+        .unwrap();
+    let processes = domain::Processes::new([base, v2.clone()]);
+    let m = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
+    let order = apply(
+        &Context {
+            processes: &processes,
+            actor: &sales(),
+            now: later(1),
+        },
+        None,
+        &m,
+    )
+    .unwrap()
+    .order;
+    let mut first = page(vec![order.clone()], 0, false);
+    first.process_versions = vec![v2.clone()];
+    storage
+        .apply_pull_page(&first, &domain::Processes::standard(), &sales())
+        .await
+        .unwrap();
+    let stored = storage.load_facts().await.unwrap();
+    assert_eq!(
+        stored[0].visits[0].due,
+        NaiveDate::from_ymd_opt(2026, 11, 30)
+            .unwrap()
+            .num_days_from_ce()
+    );
+
+    // The admin makes Monday 30 Nov a day off; the next pull brings only the calendar.
+    let mut calendar = domain::HolidayCalendar::shipped();
+    calendar
+        .years
+        .iter_mut()
+        .find(|entry| entry.days.year == 2026)
+        .unwrap()
+        .days
+        .mark(
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            domain::DayKind::Holiday,
+        );
+    calendar.version = 2;
+    let mut second = page(Vec::new(), 0, false);
+    second.calendar = Some(calendar);
+    let held = storage.processes().await.unwrap();
+    storage
+        .apply_pull_page(&second, &held, &sales())
+        .await
+        .unwrap();
+    let stored = storage.load_facts().await.unwrap();
+    assert_eq!(
+        stored[0].visits[0].due,
+        NaiveDate::from_ymd_opt(2026, 12, 1)
+            .unwrap()
+            .num_days_from_ce(),
+        "分析 counts the order overdue from the new deadline, not the old one"
     );
     finish(storage).await;
 }

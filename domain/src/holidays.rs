@@ -10,10 +10,16 @@
 //! statutory days themselves (元旦 1, 春节 4: 除夕 to 初三, 清明 1, 劳动节 2, 端午 1, 中秋 1, 国庆 3
 //! per the 2024 revision of 全国年节及纪念日放假办法), without bridging days or 调休, until an
 //! admin enters the published notice. A year with no data counts Monday to Friday.
+//!
+//! The company's calendar lives in D1 (`holiday_years`, seeded with the shipped years) as a
+//! [`HolidayCalendar`]: admins edit a year ([`HolidayYear::mark`], [`HolidayYear::from_input`],
+//! [`HolidayYear::check_editable`]), pulls carry it to phones when its `version` grows, and
+//! `Processes::with_calendar` makes every deadline count on it. Nothing here is global: the
+//! calendar is always passed in.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
@@ -47,11 +53,7 @@ impl HolidayYear {
         }
         for (field, dates) in [("holidays", &self.holidays), ("workdays", &self.workdays)] {
             if dates.len() > MAX_DAYS_PER_YEAR {
-                return Err(DomainError::invalid(
-                    field,
-                    format!("一年最多 {MAX_DAYS_PER_YEAR} 天"),
-                    format!("At most {MAX_DAYS_PER_YEAR} days a year"),
-                ));
+                return Err(too_many(field));
             }
             if let Some(outside) = dates.iter().find(|d| d.year() != self.year) {
                 return Err(DomainError::invalid(
@@ -76,6 +78,180 @@ impl HolidayYear {
             ));
         }
         Ok(())
+    }
+}
+
+/// What the editor makes of each day in a range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DayKind {
+    /// 放假: a day off (weekend days inside a holiday included).
+    Holiday,
+    /// 调休上班: a weekend day worked. Weekdays in the range are working days already.
+    Workday,
+    /// 正常: back to Monday to Friday.
+    Normal,
+}
+
+/// Years an admin may enter, around the current one: last year (overdue figures still read
+/// it) to two years ahead (notices come a year at a time). Anything further is a typo.
+const EDITABLE_YEARS_BEHIND: i32 = 1;
+const EDITABLE_YEARS_AHEAD: i32 = 2;
+
+impl HolidayYear {
+    /// A year with no holidays and no make-up days (Monday to Friday).
+    pub fn empty(year: i32) -> HolidayYear {
+        HolidayYear {
+            year,
+            holidays: BTreeSet::new(),
+            workdays: BTreeSet::new(),
+            provisional: false,
+        }
+    }
+
+    /// Marks every day from `from` to `to` (inclusive, either order, clipped to this year) as
+    /// `kind`. A day is never both: marking it one thing takes it off the other list.
+    pub fn mark(&mut self, from: NaiveDate, to: NaiveDate, kind: DayKind) {
+        let (first, last) = if from <= to { (from, to) } else { (to, from) };
+        for date in first.iter_days().take_while(|d| *d <= last) {
+            if date.year() != self.year {
+                continue;
+            }
+            self.holidays.remove(&date);
+            self.workdays.remove(&date);
+            match kind {
+                DayKind::Holiday => {
+                    self.holidays.insert(date);
+                }
+                DayKind::Workday if is_weekend(date) => {
+                    self.workdays.insert(date);
+                }
+                DayKind::Workday | DayKind::Normal => {}
+            }
+        }
+    }
+
+    /// What an admin sent for `year`: dates as `YYYY-MM-DD` text, each refused by its field
+    /// when it is not a date, then the whole year checked (see [`HolidayYear::check`]).
+    pub fn from_input(
+        year: i32,
+        holidays: &[String],
+        workdays: &[String],
+        provisional: bool,
+    ) -> Result<HolidayYear, DomainError> {
+        let parse = |field: &str, texts: &[String]| -> Result<BTreeSet<NaiveDate>, DomainError> {
+            if texts.len() > MAX_DAYS_PER_YEAR {
+                return Err(too_many(field));
+            }
+            texts
+                .iter()
+                .map(|text| {
+                    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+                        // Quoted back shortened: the answer stays small whatever was sent.
+                        let shown: String = text.chars().take(20).collect();
+                        DomainError::invalid(
+                            field,
+                            format!("“{shown}” 不是日期（格式 2027-01-01）"),
+                            format!("“{shown}” is not a date (format 2027-01-01)"),
+                        )
+                    })
+                })
+                .collect()
+        };
+        let entered = HolidayYear {
+            year,
+            holidays: parse("holidays", holidays)?,
+            workdays: parse("workdays", workdays)?,
+            provisional,
+        };
+        entered.check()?;
+        Ok(entered)
+    }
+
+    /// [`HolidayYear::check`], and the year is one an admin may enter on `today` (last year
+    /// to two years ahead).
+    pub fn check_editable(&self, today: NaiveDate) -> Result<(), DomainError> {
+        let first = today.year() - EDITABLE_YEARS_BEHIND;
+        let last = today.year() + EDITABLE_YEARS_AHEAD;
+        if !(first..=last).contains(&self.year) {
+            return Err(DomainError::invalid(
+                "year",
+                format!("只能设置 {first} 到 {last} 年的节假日"),
+                format!("Holidays can be set for {first} to {last} only"),
+            ));
+        }
+        self.check()
+    }
+}
+
+/// `dates` as runs of consecutive days, first and last of each (a one-day run is `(d, d)`):
+/// how the editor lists a year (春节 as one line, not nine).
+pub fn spans(dates: &BTreeSet<NaiveDate>) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut runs: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    for &date in dates {
+        match runs.last_mut() {
+            Some((_, last)) if last.succ_opt() == Some(date) => *last = date,
+            _ => runs.push((date, date)),
+        }
+    }
+    runs
+}
+
+fn too_many(field: &str) -> DomainError {
+    DomainError::invalid(
+        field,
+        format!("一年最多 {MAX_DAYS_PER_YEAR} 天"),
+        format!("At most {MAX_DAYS_PER_YEAR} days a year"),
+    )
+}
+
+/// One year of the company's calendar with who changed it last (none: as shipped).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HolidayYearEntry {
+    #[serde(flatten)]
+    pub days: HolidayYear,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// The company's calendar as the server keeps it and phones receive it. `version` grows with
+/// every change, so a pull carries it only to devices holding an older one; 0 is the shipped
+/// calendar, what a phone counts on before its first pull.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HolidayCalendar {
+    pub version: u64,
+    pub years: Vec<HolidayYearEntry>,
+}
+
+impl HolidayCalendar {
+    pub fn shipped() -> HolidayCalendar {
+        HolidayCalendar {
+            version: 0,
+            years: WorkCalendar::china()
+                .years()
+                .map(|days| HolidayYearEntry {
+                    days: days.clone(),
+                    updated_by: None,
+                    updated_at: None,
+                })
+                .collect(),
+        }
+    }
+
+    /// What deadlines count on. A stored year that fails its checks (it never should: every
+    /// write is checked) counts as Monday to Friday rather than stopping every deadline.
+    pub fn work_calendar(&self) -> WorkCalendar {
+        let mut calendar = WorkCalendar::weekends_only();
+        for entry in &self.years {
+            let _ = calendar.set_year(entry.days.clone());
+        }
+        calendar
+    }
+
+    pub fn year(&self, year: i32) -> Option<&HolidayYearEntry> {
+        self.years.iter().find(|entry| entry.days.year == year)
     }
 }
 
@@ -229,6 +405,110 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn marking_a_range_keeps_a_day_on_one_list_and_make_up_days_on_weekends() {
+        let mut year = WorkCalendar::china().year(2027).unwrap().clone();
+        // 春节 2027 as a range: 除夕 Fri 5 Feb to Thu 11 Feb off.
+        year.mark(d(2027, 2, 11), d(2027, 2, 5), DayKind::Holiday);
+        assert!((5..=11).all(|day| year.holidays.contains(&d(2027, 2, day))));
+        // 调休上班 over Sat 30 Jan to Mon 1 Feb: only the weekend days are listed.
+        year.mark(d(2027, 1, 30), d(2027, 2, 1), DayKind::Workday);
+        assert_eq!(
+            year.workdays.iter().copied().collect::<Vec<_>>(),
+            vec![d(2027, 1, 30), d(2027, 1, 31)]
+        );
+        // A day marked worked stops being a holiday (never both), and back to normal clears it.
+        year.mark(d(2027, 2, 6), d(2027, 2, 6), DayKind::Workday);
+        assert!(!year.holidays.contains(&d(2027, 2, 6)));
+        assert!(year.workdays.contains(&d(2027, 2, 6)));
+        year.mark(d(2027, 2, 6), d(2027, 2, 6), DayKind::Normal);
+        assert!(!year.workdays.contains(&d(2027, 2, 6)));
+        // Days of another year in the range are left out.
+        year.mark(d(2026, 12, 31), d(2027, 1, 1), DayKind::Holiday);
+        assert!(year.holidays.iter().all(|day| day.year() == 2027));
+        year.check().unwrap();
+        assert_eq!(
+            spans(&year.holidays)[..2],
+            [
+                (d(2027, 1, 1), d(2027, 1, 1)),
+                (d(2027, 2, 5), d(2027, 2, 5))
+            ]
+        );
+        assert_eq!(spans(&year.holidays)[2], (d(2027, 2, 7), d(2027, 2, 11)));
+    }
+
+    #[test]
+    fn what_an_admin_sends_is_refused_by_the_field_it_is_about() {
+        let text = |days: &[&str]| days.iter().map(|d| d.to_string()).collect::<Vec<_>>();
+        let year =
+            HolidayYear::from_input(2027, &text(&["2027-02-05"]), &text(&["2027-01-30"]), false)
+                .unwrap();
+        assert!(year.holidays.contains(&d(2027, 2, 5)));
+        let field = |result: Result<HolidayYear, DomainError>| {
+            result.unwrap_err().field().map(str::to_string)
+        };
+        assert_eq!(
+            field(HolidayYear::from_input(
+                2027,
+                &text(&["2027-02-30"]),
+                &[],
+                false
+            )),
+            Some("holidays".into())
+        );
+        assert_eq!(
+            field(HolidayYear::from_input(
+                2027,
+                &text(&["2028-01-01"]),
+                &[],
+                false
+            )),
+            Some("holidays".into())
+        );
+        assert_eq!(
+            field(HolidayYear::from_input(
+                2027,
+                &text(&["2027-01-30"]),
+                &text(&["2027-01-30"]),
+                false
+            )),
+            Some("workdays".into())
+        );
+        let many: Vec<String> = (0..61)
+            .map(|i| (d(2027, 3, 1) + chrono::Duration::days(i)).to_string())
+            .collect();
+        assert_eq!(
+            field(HolidayYear::from_input(2027, &many, &[], false)),
+            Some("holidays".into())
+        );
+        // Last year to two years ahead; anything further is a typo.
+        let today = d(2026, 12, 7);
+        assert!(HolidayYear::empty(2025).check_editable(today).is_ok());
+        assert!(HolidayYear::empty(2028).check_editable(today).is_ok());
+        for far in [2024, 2029, 2099] {
+            assert_eq!(
+                HolidayYear::empty(far)
+                    .check_editable(today)
+                    .unwrap_err()
+                    .field(),
+                Some("year")
+            );
+        }
+    }
+
+    #[test]
+    fn the_shipped_calendar_as_data_counts_like_the_compiled_one() {
+        let shipped = HolidayCalendar::shipped();
+        assert_eq!(shipped.version, 0);
+        assert_eq!(shipped.work_calendar(), WorkCalendar::china());
+        let json = serde_json::to_string(&shipped).unwrap();
+        assert_eq!(
+            serde_json::from_str::<HolidayCalendar>(&json).unwrap(),
+            shipped
+        );
+        assert!(json.contains(r#""year":2027"#) && json.contains(r#""provisional":true"#));
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub use feedback::{
 };
 pub use feedback_rules::MAX_RATING_EDITS;
 pub use history::{field_label, stars_text, EventKind, HistoryEvent};
-pub use holidays::{HolidayYear, WorkCalendar};
+pub use holidays::{DayKind, HolidayCalendar, HolidayYear, HolidayYearEntry, WorkCalendar};
 pub use i18n::{Lang, Localized};
 pub use money::Money;
 pub use mutation::{FieldChanges, Mutation};

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
 use crate::history::{EventKind, HistoryEvent};
+use crate::holidays::WorkCalendar;
 use crate::i18n::Localized;
 use crate::order::{Order, StageProgress};
 use crate::pipeline::{Pipeline, StageDef, StageId};
@@ -656,12 +657,26 @@ impl Processes {
 
     /// The same versions with deadlines of working-day stages counted on `calendar` (an admin's
     /// update of a year) instead of the shipped one.
-    pub fn with_calendar(mut self, calendar: crate::holidays::WorkCalendar) -> Processes {
-        let calendar = std::sync::Arc::new(calendar);
+    pub fn with_calendar(self, calendar: WorkCalendar) -> Processes {
+        self.counting_on(std::sync::Arc::new(calendar))
+    }
+
+    fn counting_on(mut self, calendar: std::sync::Arc<WorkCalendar>) -> Processes {
         for pipeline in self.effective.values_mut().chain([&mut self.board]) {
             pipeline.calendar = calendar.clone();
         }
         self
+    }
+
+    /// The working-day calendar every deadline here counts on.
+    pub fn calendar(&self) -> &WorkCalendar {
+        &self.board.calendar
+    }
+
+    /// These versions and `more` (newly received ones), still counting on this calendar.
+    pub fn with_more_versions(&self, more: &[ProcessVersion]) -> Processes {
+        Processes::new(self.versions().chain(more).cloned())
+            .counting_on(self.board.calendar.clone())
     }
 
     /// Checks `draft` and makes it the next version, or says why not.

@@ -120,6 +120,9 @@ pub struct PullRequest {
     /// The newest process version this device holds; the answer carries every newer one.
     #[serde(default)]
     pub processes_after: u32,
+    /// The holiday calendar version this device holds (0: the shipped one).
+    #[serde(default)]
+    pub calendar_after: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,6 +150,10 @@ pub struct PullResponse {
     /// (absent when none): the device stores them before the orders, which may run on them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub process_versions: Vec<crate::process_version::ProcessVersion>,
+    /// The company's holiday calendar when it is newer than the request's `calendar_after`
+    /// (absent otherwise): the device keeps it and counts working-day deadlines on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<crate::holidays::HolidayCalendar>,
 }
 
 /// What the server does with one pushed mutation.

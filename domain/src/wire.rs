@@ -511,6 +511,18 @@ pub struct ProcessMigrated {
     pub remaining: u32,
 }
 
+/// `PUT /api/admin/holidays/{year}`: the whole year as the admin left it. Dates are
+/// `YYYY-MM-DD` text, read by `HolidayYear::from_input` so a bad one is named by its field.
+/// The answer is the whole `HolidayCalendar` with its new version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HolidayYearInput {
+    pub holidays: Vec<String>,
+    pub workdays: Vec<String>,
+    /// Still waiting for the State Council's notice (the editor says so).
+    #[serde(default)]
+    pub provisional: bool,
+}
+
 /// What the live channel (`GET /api/live`, a WebSocket) sends a phone. A poke carries only the
 /// server's data version, never order data: the phone answers it with a pull, which stays the one
 /// path that brings data, with its permissions.

@@ -915,3 +915,61 @@ fn a_working_day_sla_skips_weekends_and_holidays_for_orders_on_its_version_only(
         "“需求确认”时限 2 天 → 2 个工作日"
     );
 }
+
+#[test]
+fn a_synced_calendar_with_a_make_up_saturday_moves_a_working_day_deadline_earlier() {
+    let v1 = Processes::standard();
+    let base = v1.current().clone();
+    let mut draft = ProcessDraft::from_version(&base);
+    let mut requirement = draft.stages[0].clone();
+    requirement.sla_working_days = true;
+    draft
+        .edit(&base, DraftEdit::Update { stage: requirement })
+        .unwrap();
+    let v2 = v1
+        .publish(&draft, author(), "按工作日计", later(1))
+        .unwrap();
+    let processes = Processes::new([base, v2.clone()]);
+    // Entered Thursday 26 Nov 2026, 2 working days: Friday 27, then Monday 30 (the shipped
+    // calendar has no 调休 that weekend).
+    let new = run_on(&processes, &sales(), None, &create(), 0)
+        .unwrap()
+        .order;
+    assert_eq!(new.due_date(processes.for_order(&new)), date(2026, 11, 30));
+
+    // The admin marks Saturday 28 Nov 调休上班; the calendar reaches the phone as JSON in a pull.
+    let mut synced = domain::HolidayCalendar::shipped();
+    let year = synced
+        .years
+        .iter_mut()
+        .find(|entry| entry.days.year == 2026)
+        .unwrap();
+    year.days.mark(
+        date(2026, 11, 28),
+        date(2026, 11, 28),
+        domain::DayKind::Workday,
+    );
+    synced.version = 2;
+    let pulled: domain::HolidayCalendar =
+        serde_json::from_str(&serde_json::to_string(&synced).unwrap()).unwrap();
+    let processes = processes.with_calendar(pulled.work_calendar());
+    // Friday 27, Saturday 28 (worked): due the Saturday, on the order and on its card.
+    let pipeline = processes.for_order(&new);
+    assert_eq!(new.due_date(pipeline), date(2026, 11, 28));
+    assert_eq!(
+        domain::Card::from_order(&new, pipeline).due,
+        date(2026, 11, 28)
+    );
+    assert_eq!(
+        new.deadline_state(pipeline, date(2026, 11, 30)),
+        DeadlineState::Overdue { days: 2 }
+    );
+    // Versions received later keep counting on the synced calendar.
+    let more = processes.with_more_versions(&[]);
+    assert_eq!(
+        more.for_order(&new)
+            .sla_due(&pipeline.stages[0], date(2026, 11, 26)),
+        date(2026, 11, 28)
+    );
+    assert_eq!(more.calendar(), processes.calendar());
+}

@@ -64,6 +64,7 @@ fn a_pull_response_with_full_orders_survives_json() {
         rejection_cursor: 0,
         more_rejections: false,
         process_versions: vec![domain::ProcessVersion::standard()],
+        calendar: Some(domain::HolidayCalendar::shipped()),
     });
     round_trip(&PullRequest {
         device_id: Uuid::from_u128(9),
@@ -71,6 +72,7 @@ fn a_pull_response_with_full_orders_survives_json() {
         rejections_after: 0,
         limit: Some(100),
         processes_after: 1,
+        calendar_after: 3,
     });
 }
 

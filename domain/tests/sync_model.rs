@@ -178,6 +178,7 @@ impl Server {
             rejections: rejections.into_iter().map(|(_, _, r)| r.clone()).collect(),
             more_rejections,
             process_versions: vec![],
+            calendar: None,
         }
     }
 }

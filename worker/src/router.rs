@@ -141,6 +141,13 @@ pub async fn handle(req: Request, env: Env) -> Response {
         .post_async("/api/admin/process/migrate", |req, ctx| {
             respond(process::migrate(req, ctx))
         })
+        // The working-day calendar: any member reads, admins replace a year (process/holidays).
+        .get_async("/api/holidays", |req, ctx| {
+            respond(process::holidays::calendar(req, ctx))
+        })
+        .put_async("/api/admin/holidays/:year", |req, ctx| {
+            respond(process::holidays::save_year(req, ctx))
+        })
         // Published versions for any team member (a phone missing one fetches it).
         .get_async("/api/process/versions", |req, ctx| {
             respond(process::versions(req, ctx))

@@ -5,6 +5,7 @@
 pub mod analytics;
 pub mod channel_draft;
 pub mod charts;
+pub mod holidays;
 pub mod member_draft;
 pub mod notify_channels;
 pub mod process;
@@ -24,6 +25,7 @@ use crate::{
     shell::{AppFrame, TeamShell},
 };
 use analytics::AnalyticsPage;
+use holidays::HolidaysPage;
 use notify_channels::NotifyChannelsPage;
 use process::ProcessPage;
 use sheets::SheetsPage;
@@ -41,6 +43,7 @@ pub fn DeskApp() -> impl IntoView {
                         <Route path=path!("/desk/notifications") view=NotifyChannelsPage />
                         <Route path=path!("/desk/analytics") view=AnalyticsPage />
                         <Route path=path!("/desk/process") view=ProcessPage />
+                        <Route path=path!("/desk/holidays") view=HolidaysPage />
                         // Import/export (issue 15).
                         <Route path=path!("/desk/import") view=SheetsPage />
                     </ParentRoute>

@@ -247,6 +247,8 @@ pub fn ProcessPage() -> impl IntoView {
         <section class="page process stack">
             <h1>{t!(i18n, process_title)}</h1>
             <p class="hint">{t!(i18n, process_intro)}</p>
+            // Working-day SLAs count on the company's holiday calendar, kept on its own page.
+            <p><a href="/desk/holidays" class="button secondary" data-testid="holidays-link">{t!(i18n, process_holidays_link)}</a></p>
             {move || {
                 if !is_admin() {
                     return view! {

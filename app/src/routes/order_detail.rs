@@ -187,7 +187,11 @@ pub fn OrderDetailPage() -> impl IntoView {
     view! {
         <section class="page order-detail">
             {move || match (order.get(), loaded.get().flatten()) {
-                (Some(order), _) => view! { <OrderView order /> }.into_any(),
+                (Some(order), _) => {
+                    // A new holiday calendar moves the deadline of an unchanged order.
+                    state.calendar_changes.track();
+                    view! { <OrderView order /> }.into_any()
+                }
                 (None, Some(Err(error))) => {
                     let message = error.message(current_lang(i18n));
                     view! { <p class="notice notice-warn" role="alert">{message}</p> }.into_any()

@@ -296,6 +296,10 @@ impl AppState {
         let storage = self.open_storage()?;
         loop {
             let (cursor, rejections_after) = storage.sync_cursors().await?;
+            let calendar_after = storage
+                .holiday_calendar()
+                .await?
+                .map_or(0, |calendar| calendar.version);
             let page = api::sync_pull(
                 token,
                 device_id,
@@ -304,6 +308,8 @@ impl AppState {
                 DEFAULT_PULL_LIMIT,
                 // The newest version this device holds: the answer brings every newer one.
                 self.processes.with_value(|p| p.current_number()),
+                // The calendar's version this device holds: the answer brings a newer one.
+                calendar_after,
             )
             .await?;
             let more = page.more || page.more_rejections;
@@ -323,11 +329,14 @@ impl AppState {
         let _guard = lock.lock().await;
         let _other_tabs = crate::storage::tab_lock::acquire().await;
         let pulled = storage.apply_pull_page(page, &processes, &actor).await?;
-        if !page.process_versions.is_empty() {
-            // Stored with the page; from now on new orders start on the newest version.
-            self.processes.set_value(domain::Processes::new(
-                processes.versions().chain(&page.process_versions).cloned(),
-            ));
+        if !page.process_versions.is_empty() || page.calendar.is_some() {
+            // Stored with the page; from now on new orders start on the newest version, and
+            // deadlines count on the newest calendar.
+            let more = processes.with_more_versions(&page.process_versions);
+            self.processes.set_value(match &page.calendar {
+                Some(calendar) => more.with_calendar(calendar.work_calendar()),
+                None => more,
+            });
         }
         let open = self
             .open_order
@@ -343,6 +352,9 @@ impl AppState {
                 cards.insert(card.id, card);
             }
         });
+        if page.calendar.is_some() {
+            self.calendar_changes.update(|changes| *changes += 1);
+        }
         self.unsynced.set(pulled.unsynced);
         self.rejections.set(pulled.rejections);
         if let Some(id) = touched_open {

@@ -6,7 +6,10 @@
 use std::collections::{BTreeMap, HashSet};
 
 use domain::analytics::OrderFacts;
-use domain::{rebase, Actor, Card, Order, PendingMutation, Processes, PullResponse, Rejection};
+use domain::{
+    rebase, Actor, Card, HolidayCalendar, Order, PendingMutation, Processes, PullResponse,
+    Rejection,
+};
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use indexed_db_futures::KeyRange;
@@ -20,6 +23,10 @@ use super::{commit, rewrite_buckets, Storage, StorageError, DEVICE_ID, NEXT_SEQ}
 const SYNC_CURSOR: &str = "sync_cursor";
 const REJECTION_CURSOR: &str = "rejection_cursor";
 const REJECTIONS: &str = "rejections";
+/// The company's holiday calendar (`domain::HolidayCalendar` as JSON text), kept in `meta` so
+/// the schema needs no new store; absent until the first pull brings it (then the shipped one
+/// counts).
+const HOLIDAY_CALENDAR: &str = "holiday_calendar";
 
 /// What a stored page changed, for the screen.
 #[derive(Debug, Default)]
@@ -51,17 +58,29 @@ impl Storage {
         Ok((cursor, rejection_cursor))
     }
 
-    /// Every process version this device holds (version 1 included): what orders are shown
+    /// Every process version this device holds (version 1 included), counting working days on
+    /// the company's calendar as last pulled (the shipped one before): what orders are shown
     /// and changed by.
     pub async fn processes(&self) -> Result<Processes, StorageError> {
-        let tx = self.transaction([PROCESSES], TransactionMode::Readonly)?;
+        let tx = self.transaction([PROCESSES, META], TransactionMode::Readonly)?;
         let store = tx.object_store(PROCESSES)?;
         let versions = store
             .get_all::<JsValue>()
             .await?
             .map(|record| records::decode_process(&record?))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Processes::new(versions))
+        let calendar = read_calendar(tx.object_store(META)?.get(HOLIDAY_CALENDAR).await?)?;
+        let processes = Processes::new(versions);
+        Ok(match calendar {
+            Some(calendar) => processes.with_calendar(calendar.work_calendar()),
+            None => processes,
+        })
+    }
+
+    /// The holiday calendar this device holds, `None` before the first pull brought one.
+    pub async fn holiday_calendar(&self) -> Result<Option<HolidayCalendar>, StorageError> {
+        let tx = self.transaction([META], TransactionMode::Readonly)?;
+        read_calendar(tx.object_store(META)?.get(HOLIDAY_CALENDAR).await?)
     }
 
     /// Stores published process versions outside a pull (the benchmark's set-up; a pull stores
@@ -153,12 +172,16 @@ impl Storage {
         processes: &Processes,
         actor: &Actor,
     ) -> Result<PulledPage, StorageError> {
-        // Orders of this page may run on versions it brings.
+        // Orders of this page may run on versions it brings, and count on the calendar it brings.
         let with_new;
-        let processes = if page.process_versions.is_empty() {
+        let processes = if page.process_versions.is_empty() && page.calendar.is_none() {
             processes
         } else {
-            with_new = Processes::new(processes.versions().chain(&page.process_versions).cloned());
+            let more = processes.with_more_versions(&page.process_versions);
+            with_new = match &page.calendar {
+                Some(calendar) => more.with_calendar(calendar.work_calendar()),
+                None => more,
+            };
             &with_new
         };
         let tx = self.transaction(
@@ -311,6 +334,44 @@ impl Storage {
             );
             meta.put(rejections_record(&rejections)?).build()?;
 
+            // A new calendar moves working-day deadlines of orders this page did not bring:
+            // every order's due date, card and facts (分析's deadlines) are counted again, in
+            // this same transaction. Rare (an admin changed a year), so reading every order is
+            // fine here.
+            let new_cards = match &page.calendar {
+                Some(calendar) => {
+                    let json = serde_json::to_string(calendar)
+                        .map_err(|e| StorageError::Other(e.to_string()))?;
+                    meta.put(meta_record(HOLIDAY_CALENDAR, &JsValue::from_str(&json))?)
+                        .build()?;
+                    let all = orders
+                        .get_all::<JsValue>()
+                        .await?
+                        .map(|record| records::decode_order(&record?))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let mut all_cards = Vec::with_capacity(all.len());
+                    let mut all_facts = Vec::with_capacity(all.len());
+                    for order in &all {
+                        let pipeline = processes.for_order(order);
+                        orders
+                            .put(records::order_record(order, pipeline)?)
+                            .build()?;
+                        all_cards.push(Card::from_order(order, pipeline));
+                        all_facts.push(OrderFacts::of(order, pipeline));
+                    }
+                    cards.clear()?.await?;
+                    for record in records::merge_into_buckets(BTreeMap::new(), all_cards.clone())? {
+                        cards.put(record).build()?;
+                    }
+                    facts.clear()?.await?;
+                    for record in records::merge_into_buckets(BTreeMap::new(), all_facts)? {
+                        facts.put(record).build()?;
+                    }
+                    all_cards
+                }
+                None => new_cards,
+            };
+
             PulledPage {
                 cards: new_cards,
                 removed,
@@ -321,6 +382,18 @@ impl Storage {
         commit(tx).await?;
         Ok(outcome)
     }
+}
+
+fn read_calendar(record: Option<JsValue>) -> Result<Option<HolidayCalendar>, StorageError> {
+    let Some(record) = record else {
+        return Ok(None);
+    };
+    let json = records::meta_value(&record)
+        .as_string()
+        .ok_or_else(|| StorageError::corrupt("holiday calendar: not text"))?;
+    serde_json::from_str(&json)
+        .map(Some)
+        .map_err(|e| StorageError::corrupt(format!("holiday calendar: {e}")))
 }
 
 fn read_rejections(record: Option<JsValue>) -> Result<Vec<Rejection>, StorageError> {

@@ -43,8 +43,12 @@ pub async fn connect(req: Request, ctx: RouteContext<()>) -> Result<Response, Ap
 
 /// Whether an answered request changed what phones should pull: a committed push, a customer's
 /// rating or after-sales request (API or page), a published process or a migration, an import
-/// (a dry run too: one needless pull is cheaper than parsing the answer here), demo data.
+/// (a dry run too: one needless pull is cheaper than parsing the answer here), demo data, a
+/// changed holiday calendar (deadlines move).
 pub fn pokes_after(method: &Method, path: &str, status: u16) -> bool {
+    if *method == Method::Put && path.starts_with("/api/admin/holidays/") {
+        return (200..300).contains(&status);
+    }
     if *method != Method::Post || !(200..400).contains(&status) {
         return false;
     }
@@ -121,6 +125,8 @@ mod tests {
     #[test]
     fn writes_poke_and_reads_and_failures_do_not() {
         assert!(pokes_after(&Method::Post, "/api/sync/push", 200));
+        assert!(pokes_after(&Method::Put, "/api/admin/holidays/2027", 200));
+        assert!(!pokes_after(&Method::Put, "/api/admin/holidays/2027", 422));
         assert!(pokes_after(&Method::Post, "/api/track/t/abc/rating", 200));
         assert!(pokes_after(
             &Method::Post,

@@ -4,6 +4,8 @@
 //! total mapping, previewed first. Every phone receives new versions with its pulls
 //! (`sync::pull`); the rules themselves are `domain::process_version`.
 
+pub mod holidays;
+
 use std::collections::BTreeSet;
 
 use domain::{

@@ -10,6 +10,7 @@ mod accounts;
 mod attachments;
 mod bench;
 mod customer;
+mod holidays;
 mod notify;
 mod process;
 pub mod retry;

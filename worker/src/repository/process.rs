@@ -35,9 +35,11 @@ impl Repository {
             .collect()
     }
 
-    /// All versions, as the rules read them.
+    /// All versions, as the rules read them, counting working days on the company's calendar.
     pub async fn processes(&self) -> Result<Processes, ApiError> {
-        Ok(Processes::new(self.process_versions_after(0).await?))
+        let calendar = self.holiday_calendar().await?;
+        Ok(Processes::new(self.process_versions_after(0).await?)
+            .with_calendar(calendar.work_calendar()))
     }
 
     /// Stores a newly published version. `Ok(false)` when that number is already taken: someone

@@ -450,6 +450,7 @@ struct PullParams {
     rejections_after: u64,
     limit: u32,
     processes_after: u32,
+    calendar_after: u64,
 }
 
 fn pull_params(req: &Request) -> Result<PullParams, ApiError> {
@@ -457,6 +458,7 @@ fn pull_params(req: &Request) -> Result<PullParams, ApiError> {
     let mut device_id = None;
     let (mut cursor, mut rejections_after, mut limit) = (0u64, 0u64, DEFAULT_PULL_LIMIT);
     let mut processes_after = 0u32;
+    let mut calendar_after = 0u64;
     let number = |name: &str, value: &str| -> Result<u64, ApiError> {
         value
             .parse::<u64>()
@@ -478,6 +480,7 @@ fn pull_params(req: &Request) -> Result<PullParams, ApiError> {
                 processes_after = u32::try_from(number("processes_after", &value)?)
                     .map_err(|_| ApiError::BadQuery("processes_after is too large".into()))?
             }
+            "calendar_after" => calendar_after = number("calendar_after", &value)?,
             "limit" => {
                 limit = value
                     .parse::<u32>()
@@ -497,6 +500,7 @@ fn pull_params(req: &Request) -> Result<PullParams, ApiError> {
         rejections_after,
         limit,
         processes_after,
+        calendar_after,
     })
 }
 
@@ -512,6 +516,8 @@ struct PullTail {
     more_rejections: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     process_versions: Vec<domain::ProcessVersion>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calendar: Option<domain::HolidayCalendar>,
 }
 
 pub async fn pull(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
@@ -546,6 +552,13 @@ pub async fn pull(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiEr
     // Read after the snapshot: every order in it was written after its version was published,
     // so the device never receives an order on a version this answer does not carry.
     let process_versions = retrying(|| repo.process_versions_after(params.processes_after)).await?;
+    // The calendar only to a device holding an older one (it is a few KB, pulls are frequent).
+    let calendar_version = retrying(|| repo.holiday_calendar_version()).await?;
+    let calendar = if calendar_version > params.calendar_after {
+        Some(retrying(|| repo.holiday_calendar()).await?)
+    } else {
+        None
+    };
     let cursor = rows.last().map_or(params.cursor, |row| row.version as u64);
     let rejection_cursor = rejections
         .last()
@@ -571,6 +584,7 @@ pub async fn pull(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiEr
         rejection_cursor,
         more_rejections,
         process_versions,
+        calendar,
     })
     .map_err(|e| ApiError::Internal(e.to_string()))?;
     // `tail` is `{"tombstones":…}`: put the orders array in front of its first key.
