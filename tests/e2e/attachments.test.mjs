@@ -1,7 +1,8 @@
 // Photos on orders end to end (issue 16) at 390×844: offline, the warehouse (张伟) takes a
 // 签收单 photo of a shipped order; it shows at once marked 未上传, survives a reload with no
 // network, and uploads exactly once when the phone is back online; a second phone (王芳) sees
-// its thumbnail after syncing; the customer sees it through the shared link.
+// its thumbnail after syncing; the customer sees it through the shared link. Before it is
+// uploaded, 退出并清除本机数据 warns that the photo would be lost.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -82,8 +83,12 @@ const smallTargetsIn = (page, selector) =>
 test('offline, 张伟 adds a 签收单 photo; it survives a reload and uploads once when online', async () => {
   const page = warehouse.pages()[0] ?? (await warehouse.newPage());
   const uploads = [];
+  const failedUploads = [];
   page.on('request', (request) => {
     if (request.method() === 'PUT' && request.url().includes('/files/')) uploads.push(request.url());
+  });
+  page.on('requestfailed', (request) => {
+    if (request.method() === 'PUT' && request.url().includes('/files/')) failedUploads.push(request.url());
   });
   await signInAs(page, DEMO_TEAM.warehouse);
   await page.evaluate(() => navigator.serviceWorker.ready);
@@ -139,15 +144,54 @@ test('offline, 张伟 adds a 签收单 photo; it survives a reload and uploads o
   assert.deepEqual(uploads, [], 'nothing was sent while offline');
   assert.deepEqual(await attachmentRows(), []);
 
+  // 退出并清除本机数据 first warns that the photo exists only on this phone, counted as a person
+  // counts it (the photo and its thumbnail are one photo); 取消 keeps everything.
+  await page.getByRole('link', { name: '设置', exact: true }).click();
+  await page.getByRole('button', { name: '退出并清除本机数据' }).click();
+  await page.getByTestId('wipe-files-warning').filter({ hasText: '本机还有 1 个照片或文件没有上传，清除后将永久丢失！' }).waitFor();
+  await screenshot(page, 'attachments-wipe-warning-390x844');
+  await page.getByRole('button', { name: '取消', exact: true }).click();
+  await page.getByTestId('wipe-files-warning').waitFor({ state: 'detached' });
+  await page.goto(`/orders/${orderId}`);
+  await page.locator('.detail-head .company').filter({ hasText: COMPANY }).waitFor();
+  await page.getByTestId('attachment').filter({ hasText: '签收单' }).getByTestId('not-uploaded').waitFor();
+
+  // Back online, the network drops the first try: the attachment says so and when it tries
+  // again, and then the photo is held on its way so that its progress shows.
+  let dropped = false;
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/api/orders/*/files/*', async (route) => {
+    const request = route.request();
+    if (request.method() !== 'PUT') return route.continue();
+    if (!dropped) {
+      dropped = true;
+      return route.abort('internetdisconnected');
+    }
+    if ((request.postDataBuffer()?.length ?? 0) > 50_000) await held;
+    return route.continue();
+  });
   await warehouse.setOffline(false);
   await page.getByTestId('network-status').filter({ hasText: '在线' }).waitFor();
+  const badge = page.getByTestId('attachment').filter({ hasText: '签收单' }).getByTestId('not-uploaded');
+  await badge.filter({ hasText: /^上传失败 1 次，\d+ 秒后重试$/ }).waitFor({ timeout: 30_000 });
+  await screenshot(page, 'attachments-retry-390x844');
+  // The next try comes by itself after the backoff (2 s), with no tap and no reload.
+  await badge.filter({ hasText: /^正在上传 \d+%$/ }).waitFor({ timeout: 30_000 });
+  await page.getByTestId('upload-progress').waitFor();
+  await page.getByTestId('attachment').filter({ hasText: '签收单' }).scrollIntoViewIfNeeded();
+  await screenshot(page, 'attachments-uploading-390x844');
+  release();
   await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
   await page.getByTestId('attachment').filter({ hasText: '签收单' }).waitFor();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=not-uploaded]').length === 0, null, { timeout: 30_000 });
+  await page.unroute('**/api/orders/*/files/*');
   const rows = await attachmentRows();
   assert.equal(rows.length, 2, 'the photo and its thumbnail are on the server');
   assert.ok(rows.every((row) => row.content_type === 'image/jpeg'));
-  assert.equal(uploads.length, 2, `each file uploaded exactly once: ${uploads.join(', ')}`);
+  assert.equal(failedUploads.length, 1, `one try was dropped: ${failedUploads.join(', ')}`);
+  assert.equal(uploads.length - failedUploads.length, 2, `each file went through exactly once: ${uploads.join(', ')}`);
+  assert.equal(new Set(uploads).size, 2, 'only the photo and its thumbnail were sent');
   await page.getByTestId('history').filter({ hasText: '张伟 上传了签收单' }).waitFor();
   await screenshot(page, 'attachments-uploaded-390x844');
 });

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     components::{
-        attachments::Attachments,
+        attachments::{Attachments, EvidencePicker},
         copy_button::CopyButton,
         customer_feedback::{CustomerFeedback, FeedbackDrafts},
         field::{DraftField, TextField},
@@ -497,6 +497,7 @@ fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
     let can_tick = state.may(Some(&order), Action::WorkOnStage(&stage_id));
     let can_move = state.permission(Some(&order), Action::MoveFrom(&stage_id));
     let can_plan = state.may(Some(&order), Action::SetDueDate(&stage_id));
+    let can_add_photo = state.may(Some(&order), Action::AddAttachment);
 
     let checklist = stage.checklist.iter().map(|item| {
         let done = progress.checklist.get(&item.id).copied().unwrap_or(false);
@@ -504,6 +505,14 @@ fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
         let item_id = item.id.clone();
         let stage_id = stage_id.clone();
         let required = item.required;
+        // An item that needs a photo says which, and offers the camera right there until the
+        // order holds one (the tick is refused without it).
+        let evidence = item.evidence;
+        let picker = evidence
+            .filter(|_| can_add_photo && !order.has_evidence_for(item))
+            .map(|kind| view! {
+                <EvidencePicker order_id stage=stage_id.clone() item=item.id.clone() kind tick=can_tick />
+            });
         view! {
             <li data-required=required.to_string()>
                 <label class="check">
@@ -519,7 +528,13 @@ fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
                     <span>{move || label.get(lang()).to_string()}</span>
                     // Required items must be ticked before the order moves on; no reason passes them.
                     {required.then(|| view! { <span class="badge badge-required" data-testid="checklist-required">{t!(i18n, checklist_required)}</span> })}
+                    {evidence.map(|kind| view! {
+                        <span class="badge badge-evidence" data-testid="checklist-evidence">
+                            {move || t_string!(i18n, checklist_evidence, kind = kind.label(lang())).to_string()}
+                        </span>
+                    })}
                 </label>
+                {picker}
             </li>
         }
     }).collect_view();
