@@ -242,7 +242,13 @@ test('a second phone sees the thumbnail after syncing; 360 px wide still fits', 
 });
 
 test('a phone without room says so before storing a photo, and stores nothing', async () => {
-  const { page, context, problems } = await phonePage(browser);
+  // A phone's own profile (on disk): an incognito context keeps its storage in memory with a
+  // quota of its own, which the override below does not reach.
+  const fullDir = mkdtempSync(join(tmpdir(), 'gendan-e2e-full-'));
+  const context = await launchPhoneProfile(fullDir);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   await signInAs(page, DEMO_TEAM.sales);
   await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
   await page.goto(`/orders/${orderId}`);
@@ -283,6 +289,7 @@ test('a phone without room says so before storing a photo, and stores nothing', 
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin });
   assert.deepEqual(problems, []);
   await context.close();
+  rmSync(fullDir, { recursive: true, force: true });
 });
 
 test('the customer sees the 签收单 through the shared link', async () => {

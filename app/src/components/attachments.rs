@@ -17,7 +17,7 @@ use crate::{
     i18n::*,
     locale::current_lang,
     photo::{self, object_url},
-    state::use_app_state,
+    state::{use_app_state, AppState},
 };
 
 #[component]
@@ -37,7 +37,7 @@ pub fn Attachments(order: Order) -> impl IntoView {
         busy.set(true);
         problem.set(None);
         leptos::task::spawn_local(async move {
-            let outcome = add_picked(order_id, kind.get_untracked(), file, lang()).await;
+            let outcome = add_picked(state, order_id, kind.get_untracked(), file, lang()).await;
             busy.set(false);
             if let Err(message) = outcome {
                 problem.set(Some(message));
@@ -117,13 +117,14 @@ fn picked_file(event: &leptos::ev::Event) -> Option<web_sys::File> {
 
 /// Prepares a picked file (photos downscaled) and adds it to the order as `kind`; the refusal
 /// (device full, file not accepted) as a sentence.
+/// (`state` is passed in: a task spawned from an event handler has no owner to find it in.)
 async fn add_picked(
+    state: AppState,
     order_id: Uuid,
     kind: AttachmentKind,
     file: web_sys::File,
     lang: domain::Lang,
 ) -> Result<Order, String> {
-    let state = use_app_state();
     let prepared = photo::prepare(&file)
         .await
         .map_err(|error| error.message(lang))?;
@@ -160,7 +161,9 @@ pub fn EvidencePicker(
         problem.set(None);
         let (stage, item) = target.get_value();
         leptos::task::spawn_local(async move {
-            let mut outcome = add_picked(order_id, kind, file, lang()).await.map(|_| ());
+            let mut outcome = add_picked(state, order_id, kind, file, lang())
+                .await
+                .map(|_| ());
             if outcome.is_ok() && tick {
                 outcome = state
                     .commit(Mutation::SetChecklistItem {

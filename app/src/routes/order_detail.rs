@@ -522,7 +522,18 @@ fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
                         disabled=!can_tick
                         on:change=move |event| {
                             let checked = event_target_checked(&event);
-                            act(state, Mutation::SetChecklistItem { order_id, stage: stage_id.clone(), item: item_id.clone(), done: checked }, error, || {});
+                            let input: web_sys::HtmlInputElement = event_target(&event);
+                            let mutation = Mutation::SetChecklistItem { order_id, stage: stage_id.clone(), item: item_id.clone(), done: checked };
+                            leptos::task::spawn_local(async move {
+                                match state.commit(mutation).await {
+                                    Ok(_) => error.set(None),
+                                    Err(problem) => {
+                                        // Refused (a photo it needs is missing): the box shows what is stored.
+                                        input.set_checked(!checked);
+                                        error.set(Some(problem));
+                                    }
+                                }
+                            });
                         }
                     />
                     <span>{move || label.get(lang()).to_string()}</span>
