@@ -493,3 +493,56 @@ fn stage_date_columns_give_a_new_order_its_past_and_analytics_counts_it() {
         assert_eq!(plans[0].column.as_deref(), Some(column), "{plans:#?}");
     }
 }
+
+#[test]
+fn a_manager_imports_with_an_orders_whole_authority_and_the_history_names_them() {
+    let manager = Actor::new("u-zhoujian", "周健", vec![Role::Manager]);
+    // On a phone a manager creates nothing: the rulebook refuses it.
+    let pipeline = Pipeline::standard();
+    assert!(!permission::allowed(
+        &manager,
+        None,
+        &pipeline,
+        permission::Action::CreateOrder
+    ));
+
+    let mut run = Run::new();
+    run.actor = importer(&manager).expect("managers import");
+    let plans = run.plan(ImportMode::Both, &sheet(&[ROW_A, ROW_B]), &[]);
+    assert_eq!(
+        plans.iter().map(|p| p.action).collect::<Vec<_>>(),
+        vec![RowAction::Create, RowAction::Create],
+        "{plans:#?}"
+    );
+    let b = plans[1].after.as_ref().unwrap();
+    assert_eq!(b.stage.0, stage_ids::CONTRACT, "moved past a sales stage");
+    assert_eq!(b.owner.name, "周健", "no owner given: the importer owns it");
+    assert!(b.history.iter().all(|e| e.actor.name == "周健"));
+
+    let sales = Actor::new("u-wangfang", "王芳", vec![Role::Sales]);
+    let refused = importer(&sales).unwrap_err();
+    assert_eq!(refused.code(), "forbidden");
+    assert!(refused
+        .message(Lang::Zh)
+        .contains("只有管理员和经理可以导入"));
+    assert_eq!(
+        importer(&admin()).unwrap(),
+        admin(),
+        "an admin imports as themselves"
+    );
+}
+
+#[test]
+fn an_admin_undoes_any_import_and_a_manager_only_their_own() {
+    let manager = Actor::new("u-zhoujian", "周健", vec![Role::Manager]);
+    let other = Actor::new("u-other", "吴经理", vec![Role::Manager]);
+    assert!(undoer(&admin(), "u-zhoujian").is_ok());
+    assert!(undoer(&manager, "u-zhoujian").unwrap().is_admin());
+    let refused = undoer(&other, "u-zhoujian").unwrap_err();
+    assert!(refused.message(Lang::Zh).contains("只能撤销自己导入的批次"));
+    let sales = Actor::new("u-wangfang", "王芳", vec![Role::Sales]);
+    assert!(
+        undoer(&sales, "u-wangfang").is_err(),
+        "not even their own: sales never import"
+    );
+}

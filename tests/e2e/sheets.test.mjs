@@ -159,14 +159,32 @@ test('the column mapping is chosen on the screen and proposed again for the next
   assert.deepEqual(problems, []);
 });
 
-test('a manager may export but is told that only admins import, with no import controls', async () => {
+test('a manager imports and undoes their own import; a warehouse member may export but is told who imports, with no import controls', async () => {
   const { page, problems } = await phonePage(browser, { baseURL: worker.url });
   await signIn(page, DEMO_TEAM.manager, '/desk/import');
   await page.getByRole('heading', { name: '导入导出' }).waitFor();
-  await page.getByText('只有管理员可以导入订单').waitFor();
-  assert.equal(await page.getByTestId('import-file').count(), 0);
-  assert.equal(await page.getByTestId('export-xlsx').isVisible(), true);
+  await page.getByTestId('import-file').setInputFiles({
+    name: 'manager.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(['订单号,客户名称,联系人,手机,业务员', 'E2E-MGR-1,经理导入客户,赵一,13900000901,王芳'].join('\r\n')),
+  });
+  await page.getByTestId('import-dry-run').click();
+  await page.getByText('新建 1 · 更新 0 · 不变 0 · 错误 0').waitFor();
+  await page.getByTestId('import-commit').click();
+  await page.getByRole('heading', { name: '已导入' }).waitFor();
   await screenshot(page, 'sheets-manager');
+  await page.getByTestId('import-undo').click();
+  await page.getByText('已撤销：取消了 1 个导入新建的订单，恢复了 0 个被更新的订单。').waitFor();
   assert.deepEqual(await smallTapTargets(page), []);
   assert.deepEqual(problems, []);
+
+  const warehouse = await phonePage(browser, { baseURL: worker.url });
+  await signIn(warehouse.page, DEMO_TEAM.warehouse, '/desk/import');
+  await warehouse.page.getByRole('heading', { name: '导入导出' }).waitFor();
+  await warehouse.page.getByText('只有管理员和经理可以导入订单').waitFor();
+  assert.equal(await warehouse.page.getByTestId('import-file').count(), 0);
+  assert.equal(await warehouse.page.getByTestId('export-xlsx').isVisible(), true);
+  await screenshot(warehouse.page, 'sheets-warehouse');
+  assert.deepEqual(await smallTapTargets(warehouse.page), []);
+  assert.deepEqual(warehouse.problems, []);
 });

@@ -227,6 +227,42 @@ fn merged_header_xlsx() {
     write("merged_header.xlsx", &workbook.save_to_buffer().unwrap());
 }
 
+/// One order, and one stray value in the sheet's very last cell (XFD1048576): the kind of file
+/// that made the reader ask for 17 billion cells.
+fn stray_far_cell_xlsx() {
+    let mut workbook = fixed_workbook();
+    let sheet = workbook.add_worksheet();
+    for (col, title) in ["订单号", "客户", "联系人", "手机"].iter().enumerate() {
+        sheet.write(0, col as u16, *title).unwrap();
+    }
+    for (col, value) in ["FX-STRAY-001", "某公司", "某人", "13900000000"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write(1, col as u16, *value).unwrap();
+    }
+    sheet.write(1_048_575, 16_383, "x").unwrap();
+    write("stray_far_cell.xlsx", &workbook.save_to_buffer().unwrap());
+}
+
+/// A zip bomb: about 100 KB that inflate to 101 MB of shared strings.
+fn inflates_too_much_xlsx() {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(9))
+        .last_modified_time(zip::DateTime::default());
+    zip.start_file("xl/sharedStrings.xml", options).unwrap();
+    let block = vec![b' '; 1 << 20];
+    for _ in 0..101 {
+        std::io::Write::write_all(&mut zip, &block).unwrap();
+    }
+    write(
+        "inflates_too_much.xlsx",
+        &zip.finish().unwrap().into_inner(),
+    );
+}
+
 fn ole_files() {
     let ole = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     let mut xls = ole.to_vec();
@@ -350,6 +386,8 @@ fn main() {
     gbk_csv();
     serial_dates_xlsx();
     merged_header_xlsx();
+    stray_far_cell_xlsx();
+    inflates_too_much_xlsx();
     ole_files();
     small_csvs();
     println!("fixtures written to {}", dir().display());

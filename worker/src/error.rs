@@ -108,8 +108,6 @@ pub enum ApiError {
     ImportHasErrors { errors: u32 },
     #[error("orders changed while the import was written")]
     ImportConflict,
-    #[error("only admins import")]
-    ImportAdminsOnly,
     #[error("no such import batch")]
     ImportBatchNotFound,
     #[error("this import was undone already")]
@@ -176,7 +174,6 @@ impl ApiError {
             | ApiError::ImportAlreadyUndone
             | ApiError::ImportUndoBlocked { .. } => 409,
             ApiError::ImportBatchNotFound => 404,
-            ApiError::ImportAdminsOnly => 403,
             ApiError::FileRefused(problem) => match problem {
                 FileProblem::Empty => 400,
                 FileProblem::TooLarge => 413,
@@ -238,7 +235,6 @@ impl ApiError {
             ApiError::ImportConflict => "import_conflict",
             ApiError::ImportBatchNotFound => "import_batch_not_found",
             // The stable code of every refusal by role; the sentence says why.
-            ApiError::ImportAdminsOnly => "forbidden",
             ApiError::ImportAlreadyUndone => "import_already_undone",
             ApiError::ImportUndoBlocked { .. } => "import_undo_blocked",
             ApiError::FileRefused(problem) => problem.code(),
@@ -436,10 +432,6 @@ impl ApiError {
                 "Orders changed while importing; nothing was imported: run the dry run again, then import",
             ),
             ApiError::ImportBatchNotFound => pick("没有这次导入", "No such import"),
-            ApiError::ImportAdminsOnly => pick(
-                "只有管理员可以导入订单：导入会新建和修改订单，其他角色（包括经理）不能新建订单",
-                "Only admins import orders: an import creates and changes orders, which no other role (managers included) may create",
-            ),
             ApiError::ImportAlreadyUndone => pick(
                 "这次导入已经撤销过了，不能再撤销",
                 "This import was already undone; it cannot be undone twice",

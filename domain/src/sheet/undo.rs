@@ -4,11 +4,29 @@
 //! the fields and the owner it had before. Only for orders nobody changed since: the worker
 //! refuses the undo, naming them, otherwise.
 
+use crate::error::DomainError;
 use crate::mutation::{FieldChanges, Mutation};
-use crate::order::Order;
+use crate::order::{Actor, Order};
+
+use super::importer;
 
 /// The reason on an order an undone import had created.
 pub const UNDO_REASON: &str = "撤销 Excel 导入";
+
+/// Who may undo a batch `imported_by` (a user id) imported, and with what authority: an admin
+/// any batch, a manager their own (a manager answers for their own imports, not for an
+/// admin's), with the authority the import had.
+pub fn undoer(actor: &Actor, imported_by: &str) -> Result<Actor, DomainError> {
+    let acting = importer(actor)?;
+    if actor.is_admin() || actor.user_id == imported_by {
+        Ok(acting)
+    } else {
+        Err(DomainError::forbidden(
+            "经理只能撤销自己导入的批次",
+            "A manager can only undo their own imports",
+        ))
+    }
+}
 
 /// The mutations that take `current` (as the import left it) back to `before` (`None`: the
 /// import created it). Empty when there is nothing to take back.

@@ -231,9 +231,58 @@ pub fn parse_quantity(cell: &Cell) -> Result<Option<(u32, String)>, Localized> {
     }
 }
 
+/// What makes Excel (and LibreOffice, WPS) read a CSV cell as a formula, plus the apostrophe
+/// itself so that the escape below can always be undone.
+const FORMULA_STARTS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
+
+/// Text for a CSV cell that no spreadsheet runs as a formula: anyone's typing (a company name,
+/// a customer's after-sales text) reaches finance's Excel, where `=HYPERLINK(…)` would run. A
+/// leading apostrophe makes it text (OWASP's advice for CSV injection); numbers and dates are
+/// written by the exporter as such and never pass through here.
+pub fn csv_escape(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(FORMULA_STARTS) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
+/// A CSV cell as it was before `csv_escape`, so an exported file imports back unchanged. An
+/// apostrophe someone typed before anything else stays.
+pub fn csv_unescape(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_that_would_run_as_formulas_get_an_apostrophe_that_import_takes_off() {
+        for typed in [
+            "=HYPERLINK(\"http://evil.example\",\"看\")",
+            "+86 138",
+            "-李四",
+            "@SUM(A1)",
+            "\tcmd",
+            "'引号开头",
+            "''两个",
+        ] {
+            let written = csv_escape(typed);
+            assert!(written.starts_with('\''), "{typed}");
+            assert_eq!(csv_unescape(&written), typed);
+        }
+        for plain in ["杭州明远贸易", "13900001111", "", "a=b", "'abc"] {
+            if !plain.starts_with('\'') {
+                assert_eq!(csv_escape(plain), plain);
+            }
+            // Typed by a person into a CSV, not escaped by us: kept as it is.
+            assert_eq!(csv_unescape(plain), plain);
+        }
+    }
 
     fn text(s: &str) -> Cell {
         Cell::Text(s.to_string())

@@ -51,6 +51,8 @@ pub struct UndoWrite<'a> {
 
 /// A committed import as an undo reads it.
 pub struct BatchRecord {
+    /// The user id of who imported it.
+    pub imported_by: String,
     pub undone_at: Option<String>,
     pub orders: Vec<BatchOrder>,
 }
@@ -67,6 +69,7 @@ pub struct BatchOrder {
 
 #[derive(Deserialize)]
 struct BatchRow {
+    actor_id: String,
     undone_at: Option<String>,
 }
 
@@ -278,7 +281,7 @@ impl Repository {
     pub async fn import_batch(&self, batch_id: &str) -> Result<Option<BatchRecord>, ApiError> {
         let batch: Option<BatchRow> = query!(
             &self.db,
-            "SELECT undone_at FROM import_batches WHERE id = ?1",
+            "SELECT actor_id, undone_at FROM import_batches WHERE id = ?1",
             &batch_id
         )?
         .first(None)
@@ -314,6 +317,7 @@ impl Repository {
             });
         }
         Ok(Some(BatchRecord {
+            imported_by: batch.actor_id,
             undone_at: batch.undone_at,
             orders,
         }))

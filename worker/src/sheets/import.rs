@@ -7,9 +7,9 @@
 use std::collections::HashMap;
 
 use domain::sheet::{
-    header_signature, header_titles, map_header, mapping_by_key, number_keys, plan_import,
-    read_header, stage_date_columns, totals, Column, Header, ImportContext, ImportMode, Member,
-    RowAction, RowPlan, Sheet, SheetProblem,
+    header_signature, header_titles, importer, map_header, mapping_by_key, number_keys,
+    plan_import, read_header, stage_date_columns, totals, Column, Header, ImportContext,
+    ImportMode, Member, RowAction, RowPlan, Sheet, SheetProblem,
 };
 use domain::wire::{ImportColumn, ImportProblem, ImportReport, ImportRow};
 use domain::Localized;
@@ -115,11 +115,8 @@ async fn plan_upload(
     params: &Params,
 ) -> Result<Planned, ApiError> {
     let user = require_user(req, ctx).await?;
-    // Admins only. An import creates orders and the rulebook lets no other role create any
-    // (a manager's every new row would be refused), so the gate says so up front instead.
-    if !user.is_admin() {
-        return Err(ApiError::ImportAdminsOnly);
-    }
+    // Admins and managers, before the file is read; the rows run with the importer's authority.
+    let actor = importer(&user.actor())?;
     let bytes = read_bytes(req, MAX_IMPORT_BYTES)
         .await
         .map_err(|error| match error {
@@ -200,7 +197,6 @@ async fn plan_upload(
         .into_iter()
         .map(|(order, _)| (order.number.key(), order))
         .collect();
-    let actor = user.actor();
     let now = server_now();
     let context = ImportContext {
         processes: &processes,

@@ -3,10 +3,10 @@
 //! files, anything else must be CSV text in UTF-8 (with or without BOM), UTF-16 with BOM, or the
 //! GB18030/GBK that Excel writes on Chinese Windows.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx};
-use domain::sheet::{Cell, Sheet, MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS};
+use domain::sheet::{csv_unescape, Cell, Sheet, MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS};
 use domain::Localized;
 
 /// The file as a whole cannot be read.
@@ -18,6 +18,8 @@ pub enum ReadProblem {
     NotText,
     TooManyColumns(usize),
     MergedHeader(String),
+    /// The xlsx inflates to more than `MAX_UNPACKED_BYTES`.
+    TooLargeUnpacked,
 }
 
 impl ReadProblem {
@@ -29,6 +31,7 @@ impl ReadProblem {
             ReadProblem::NotText => "import_unreadable_text",
             ReadProblem::TooManyColumns(_) => "import_too_many_columns",
             ReadProblem::MergedHeader(_) => "import_merged_header",
+            ReadProblem::TooLargeUnpacked => "import_too_large_unpacked",
         }
     }
 
@@ -53,6 +56,16 @@ impl ReadProblem {
             ReadProblem::TooManyColumns(n) => Localized::new(
                 format!("表格有 {n} 列，最多 {MAX_IMPORT_COLUMNS} 列：这不像订单列表，请只保留订单的列"),
                 format!("The sheet has {n} columns, at most {MAX_IMPORT_COLUMNS}: keep only the order columns"),
+            ),
+            ReadProblem::TooLargeUnpacked => Localized::new(
+                format!(
+                    "文件解压后超过 {} MB，不像一张订单表：请只保留订单所在的工作表，另存后再导入",
+                    MAX_UNPACKED_BYTES >> 20
+                ),
+                format!(
+                    "The file unpacks to more than {} MB, which is not an order list: keep only the orders' sheet, save, then import",
+                    MAX_UNPACKED_BYTES >> 20
+                ),
             ),
             ReadProblem::MergedHeader(range) => Localized::new(
                 format!("表头有合并单元格（{range}），请取消合并，每列只写一个列名"),
@@ -127,15 +140,40 @@ pub fn column_name(index: usize) -> String {
     String::from_utf8(name).unwrap_or_default()
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<ReadSheet, ReadProblem> {
-    let mut workbook = Xlsx::new(Cursor::new(bytes.to_vec())).map_err(|_| ReadProblem::Corrupt)?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or(ReadProblem::Corrupt)?
-        .map_err(|_| ReadProblem::Corrupt)?;
-    if range.width() > MAX_IMPORT_COLUMNS {
-        return Err(ReadProblem::TooManyColumns(range.width()));
+/// What an xlsx may inflate to, all its parts together. A 20,000-row order list is a few tens
+/// of MB of XML; the worker has 128 MB, and calamine holds the shared strings in memory.
+pub const MAX_UNPACKED_BYTES: u64 = 100 << 20;
+
+/// Inflates every part once into nothing, counting: what the zip's directory claims is not
+/// trusted (a crafted zip claims anything), and the counting stops at the limit.
+fn check_unpacked_size(bytes: &[u8]) -> Result<(), ReadProblem> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| ReadProblem::Corrupt)?;
+    let mut total = 0u64;
+    for index in 0..archive.len() {
+        let entry = archive.by_index(index).map_err(|_| ReadProblem::Corrupt)?;
+        let room = MAX_UNPACKED_BYTES - total;
+        total += std::io::copy(&mut entry.take(room + 1), &mut std::io::sink())
+            .map_err(|_| ReadProblem::Corrupt)?;
+        if total > MAX_UNPACKED_BYTES {
+            return Err(ReadProblem::TooLargeUnpacked);
+        }
     }
+    Ok(())
+}
+
+/// The first sheet, one cell at a time. calamine's `worksheet_range` builds one dense rectangle
+/// up to the last cell, so a single value at XFD1048576 asked for 17 billion cells and the
+/// worker died; here only the filled cells inside the column limit are kept, at their own row
+/// and column (line numbers match what Excel shows), and reading stops after `ROWS_READ`
+/// filled rows.
+fn read_xlsx(bytes: &[u8]) -> Result<ReadSheet, ReadProblem> {
+    check_unpacked_size(bytes)?;
+    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|_| ReadProblem::Corrupt)?;
+    let name = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or(ReadProblem::Corrupt)?;
     let merged = workbook
         .merge_cells_by_sheet_id(0)
         .unwrap_or_default()
@@ -149,15 +187,43 @@ fn read_xlsx(bytes: &[u8]) -> Result<ReadSheet, ReadProblem> {
             )
         })
         .collect();
-    // Keep the file's own row and column positions, so that line numbers match what Excel shows.
-    let (top, left) = range
-        .start()
-        .map_or((0, 0), |(r, c)| (r as usize, c as usize));
-    let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); top];
-    for row in range.rows().take(ROWS_READ) {
-        let mut cells = vec![Cell::Empty; left];
-        cells.extend(row.iter().map(cell_of));
-        rows.push(cells);
+    let mut cells = workbook
+        .worksheet_cells_reader(&name)
+        .map_err(|_| ReadProblem::Corrupt)?;
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let mut width = 0;
+    let mut filled_rows = 0;
+    let mut last_row = None;
+    while let Some(cell) = cells.next_cell().map_err(|_| ReadProblem::Corrupt)? {
+        let (row, col) = cell.get_position();
+        let (row, col) = (row as usize, col as usize);
+        let value = cell_of(&Data::from(cell.get_value().clone()));
+        if value.is_empty() {
+            continue;
+        }
+        width = width.max(col + 1);
+        if width > MAX_IMPORT_COLUMNS {
+            // Read on for the sheet's real width, to name it; keep nothing more.
+            continue;
+        }
+        if last_row != Some(row) {
+            last_row = Some(row);
+            filled_rows += 1;
+            if filled_rows > ROWS_READ {
+                break;
+            }
+        }
+        if rows.len() <= row {
+            rows.resize_with(row + 1, Vec::new);
+        }
+        let cells = &mut rows[row];
+        if cells.len() <= col {
+            cells.resize(col + 1, Cell::Empty);
+        }
+        cells[col] = value;
+    }
+    if width > MAX_IMPORT_COLUMNS {
+        return Err(ReadProblem::TooManyColumns(width));
     }
     Ok(ReadSheet {
         sheet: Sheet { rows },
@@ -269,7 +335,8 @@ fn read_csv(text: &str) -> Result<Sheet, ReadProblem> {
                 .iter()
                 .map(|field| match field.trim() {
                     "" => Cell::Empty,
-                    text => Cell::Text(text.to_string()),
+                    // Our own export escapes formula-like text; take that back off.
+                    text => Cell::Text(csv_unescape(text).to_string()),
                 })
                 .collect(),
         );
@@ -290,6 +357,9 @@ fn serial(date: chrono::NaiveDate) -> f64 {
 mod tests {
     use super::*;
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    use std::collections::HashMap;
+
+    use domain::sheet::map_header;
 
     fn texts(sheet: &Sheet) -> Vec<Vec<String>> {
         sheet
@@ -390,5 +460,66 @@ mod tests {
         assert_eq!(merged_header(&read.merged, 0).as_deref(), Some("A1:C1"));
         assert_eq!(merged_header(&read.merged, 1), None);
         assert_eq!(column_name(27), "AB");
+    }
+
+    fn header_and_one_order(workbook: &mut Workbook) -> &mut rust_xlsxwriter::Worksheet {
+        let sheet = workbook.add_worksheet();
+        for (col, title) in ["订单号", "客户", "联系人", "手机"].iter().enumerate() {
+            sheet.write(0, col as u16, *title).unwrap();
+        }
+        for (col, value) in ["HZ-1", "杭州明远", "李明", "13900001111"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write(1, col as u16, *value).unwrap();
+        }
+        sheet
+    }
+
+    #[test]
+    fn a_stray_value_in_the_last_cell_of_a_sheet_is_read_without_a_rectangle_of_empty_cells() {
+        // One value typed at XFD1048576 made calamine's dense range 17 billion cells: the
+        // worker could not allocate it and died. Cells are read one by one instead.
+        let mut workbook = Workbook::new();
+        header_and_one_order(&mut workbook)
+            .write(1_048_575, 16_383, "x")
+            .unwrap();
+        assert_eq!(
+            read_upload(&workbook.save_to_buffer().unwrap()).err(),
+            Some(ReadProblem::TooManyColumns(16_384)),
+            "the far column is named, not dropped"
+        );
+
+        // Within the columns, at the last row: a row of its own, with its own line number.
+        let mut workbook = Workbook::new();
+        header_and_one_order(&mut workbook)
+            .write(1_048_575, 1, "迷路的值")
+            .unwrap();
+        let read = read_upload(&workbook.save_to_buffer().unwrap()).unwrap();
+        assert_eq!(read.sheet.rows.len(), 1_048_576);
+        assert_eq!(read.sheet.rows[1][1].text(), "杭州明远");
+        assert_eq!(read.sheet.rows[1_048_575][1].text(), "迷路的值");
+        let header = map_header(&read.sheet, &HashMap::new()).unwrap();
+        assert_eq!(header.row, 0);
+    }
+
+    #[test]
+    fn an_xlsx_that_inflates_past_the_limit_is_refused_before_it_is_read() {
+        // A zip bomb: a few hundred KB that inflate to more than the worker's memory.
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(1));
+        zip.start_file("xl/sharedStrings.xml", options).unwrap();
+        let block = vec![b' '; 1 << 20];
+        for _ in 0..=(MAX_UNPACKED_BYTES >> 20) {
+            std::io::Write::write_all(&mut zip, &block).unwrap();
+        }
+        let bytes = zip.finish().unwrap().into_inner();
+        assert!(bytes.len() < 1 << 20, "{} bytes", bytes.len());
+        assert_eq!(
+            read_upload(&bytes).err(),
+            Some(ReadProblem::TooLargeUnpacked)
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! visit with its dates) and 客户反馈 (ratings and after-sales requests).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::sheet::{Cell, Column, Header, RowAction, RowPlan, Sheet};
+use domain::sheet::{csv_escape, Cell, Column, Header, RowAction, RowPlan, Sheet};
 use domain::{business_offset, Lang, Money, Order, OrderStatus, Processes};
 
 /// A cell of an export, typed so the xlsx gets real dates and numbers.
@@ -232,11 +232,12 @@ pub fn errors_table(sheet: &Sheet, header: &Header, plans: &[RowPlan]) -> Table 
     }
 }
 
-/// A value as CSV text: amounts without ¥ (so the file imports back), times in business time.
+/// A value as CSV text: amounts without ¥ (so the file imports back), times in business time,
+/// text that a spreadsheet would run as a formula escaped (`csv_escape`).
 pub fn csv_text(value: &Value) -> String {
     match value {
         Value::Empty => String::new(),
-        Value::Text(s) => s.clone(),
+        Value::Text(s) => csv_escape(s).into_owned(),
         Value::Int(i) => i.to_string(),
         Value::Number(n) => Cell::Number(*n).text(),
         Value::Money(m) => format!("{}.{:02}", m.0 / 100, (m.0 % 100).abs()),

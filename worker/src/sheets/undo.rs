@@ -1,16 +1,17 @@
-//! `POST /api/admin/import/{batch_id}/undo`: an admin takes a committed import back. Each order
+//! `POST /api/admin/import/{batch_id}/undo`: an admin, or the manager who imported it, takes a
+//! committed import back. Each order
 //! it created is cancelled and each order it updated gets back its fields and owner, as
 //! mutations through `apply` (`domain::sheet::undo_mutations`), written in ONE batch with the
 //! batch marked undone. Only for orders nobody changed since (their version is still the one the
 //! import wrote): otherwise nothing is undone and the answer names the orders that changed.
 //! A second undo of the same batch is refused.
 
-use domain::sheet::undo_mutations;
+use domain::sheet::{importer, undo_mutations, undoer};
 use domain::wire::ImportUndone;
 use domain::{apply_all, Context};
 use worker::{Request, Response, RouteContext};
 
-use crate::auth::{require_role, require_user};
+use crate::auth::require_user;
 use crate::error::ApiError;
 use crate::http::{json_response, server_now};
 use crate::repository::{retry::retrying, Repository, UndoWrite, UndoneOrder};
@@ -20,18 +21,18 @@ const ATTEMPTS: usize = 2;
 
 pub async fn undo(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
     let user = require_user(&req, &ctx).await?;
-    // Admins only (an empty list: `require_role` always admits admins).
-    require_role(&user, &[])?;
+    // Who imported the batch decides whether a manager may take it back: read it first.
+    importer(&user.actor())?;
     let batch_id = ctx
         .param("batch_id")
         .cloned()
         .ok_or(ApiError::ImportBatchNotFound)?;
     let repo = Repository::new(ctx.d1("DB")?);
-    let actor = user.actor();
     for _ in 0..ATTEMPTS {
         let batch = retrying(|| repo.import_batch(&batch_id))
             .await?
             .ok_or(ApiError::ImportBatchNotFound)?;
+        let actor = undoer(&user.actor(), &batch.imported_by)?;
         if batch.undone_at.is_some() {
             return Err(ApiError::ImportAlreadyUndone);
         }
