@@ -137,6 +137,8 @@ test('the admin makes 收回签收单 need a 签收单 photo; the order complete
     .some((li) => li.textContent.includes('收回签收单') && li.querySelector('input[type=checkbox]')?.checked));
   await noteItem.getByTestId('evidence-picker').waitFor({ state: 'detached' });
   await phone.getByTestId('attachments').getByTestId('attachment').filter({ hasText: '签收单' }).waitFor();
+  // The refusal said before is gone with its cause.
+  assert.equal(await panel.getByRole('alert').filter({ hasText: refusal }).count(), 0);
   await screenshot(phone, 'evidence-item-ticked-390x844');
 
   // Now only the usual reason for the unticked optional items stands between it and 完成.

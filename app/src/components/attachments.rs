@@ -145,6 +145,9 @@ pub fn EvidencePicker(
     kind: AttachmentKind,
     /// Whether this person may tick the item too (else the photo alone is added).
     tick: bool,
+    /// Called once the photo is stored (and the item ticked): the stage's old refusal is moot.
+    #[prop(into)]
+    on_done: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
@@ -177,8 +180,9 @@ pub fn EvidencePicker(
                     .map_err(|error| error.message(lang()));
             }
             busy.set(false);
-            if let Err(message) = outcome {
-                problem.set(Some(message));
+            match outcome {
+                Ok(()) => on_done.run(()),
+                Err(message) => problem.set(Some(message)),
             }
         });
     };
