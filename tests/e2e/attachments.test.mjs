@@ -168,7 +168,9 @@ test('offline, 张伟 adds a 签收单 photo; it survives a reload and uploads o
   let dropped = false;
   let heldOne = false;
   let release;
+  let onHolding;
   const held = new Promise((resolve) => { release = resolve; });
+  const holding = new Promise((resolve) => { onHolding = resolve; });
   await page.route('**/api/orders/*/files/*', async (route) => {
     const request = route.request();
     if (request.method() !== 'PUT') return route.continue();
@@ -178,6 +180,7 @@ test('offline, 张伟 adds a 签收单 photo; it survives a reload and uploads o
     }
     if (!heldOne && (request.postDataBuffer()?.length ?? 0) > 50_000) {
       heldOne = true;
+      onHolding();
       await held;
       // The page that sent it is gone by now; its request with it.
       return route.continue().catch(() => {});
@@ -190,11 +193,13 @@ test('offline, 张伟 adds a 签收单 photo; it survives a reload and uploads o
   await badge.filter({ hasText: /^上传失败 1 次，\d+ 秒后重试$/ }).waitFor({ timeout: 30_000 });
   await page.getByTestId('attachment').filter({ hasText: '签收单' }).scrollIntoViewIfNeeded();
   await screenshot(page, 'attachments-retry-390x844');
-  // The next try comes by itself after the backoff (2 s), with no tap and no reload.
+  // The next try comes by itself after the backoff (2 s), with no tap and no reload; the photo
+  // is held on its way (the thumbnail may go first), and meanwhile its progress shows.
+  await holding;
+  assert.equal(heldOne, true, 'the photo is on its way');
   await badge.filter({ hasText: /^正在上传 \d+%$/ }).waitFor({ timeout: 30_000 });
   await page.getByTestId('upload-progress').waitFor();
   await screenshot(page, 'attachments-uploading-390x844');
-  assert.equal(heldOne, true, 'the photo is on its way');
   await page.reload();
   release();
   await page.locator('.detail-head .company').filter({ hasText: COMPANY }).waitFor();

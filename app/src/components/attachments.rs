@@ -17,7 +17,7 @@ use crate::{
     i18n::*,
     locale::current_lang,
     photo::{self, object_url},
-    state::{use_app_state, AppState},
+    state::{use_app_state, AppState, ChangeError},
 };
 
 #[component]
@@ -145,9 +145,10 @@ pub fn EvidencePicker(
     kind: AttachmentKind,
     /// Whether this person may tick the item too (else the photo alone is added).
     tick: bool,
-    /// Called once the photo is stored (and the item ticked): the stage's old refusal is moot.
-    #[prop(into)]
-    on_done: Callback<()>,
+    /// The stage's refusal line, cleared once the photo is stored (and the item ticked): it
+    /// named the missing photo. A page-level signal, because this picker is gone by then (the
+    /// order re-renders without it once it holds the photo).
+    stage_error: RwSignal<Option<ChangeError>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
@@ -181,7 +182,7 @@ pub fn EvidencePicker(
             }
             busy.set(false);
             match outcome {
-                Ok(()) => on_done.run(()),
+                Ok(()) => stage_error.set(None),
                 Err(message) => problem.set(Some(message)),
             }
         });

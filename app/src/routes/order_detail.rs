@@ -511,7 +511,7 @@ fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
         let picker = evidence
             .filter(|_| can_add_photo && !order.has_evidence_for(item))
             .map(|kind| view! {
-                <EvidencePicker order_id stage=stage_id.clone() item=item.id.clone() kind tick=can_tick on_done=move |()| error.set(None) />
+                <EvidencePicker order_id stage=stage_id.clone() item=item.id.clone() kind tick=can_tick stage_error=error />
             });
         view! {
             <li data-required=required.to_string()>
