@@ -491,25 +491,86 @@ async fn download(response: Response, name: String) -> Result<Download, ApiError
 }
 
 /// `PUT /api/orders/:id/files/:sha256`: one attachment file's bytes. `Ok(stored)`: whether the
-/// server stored them now (false: it already had them).
+/// server stored them now (false: it already had them). `on_progress(sent, total)` hears the
+/// bytes leave the phone: sent with XMLHttpRequest, because fetch reports no upload progress.
 pub async fn upload_file(
     token: &str,
     order_id: Uuid,
     sha256: &str,
     bytes: &[u8],
+    on_progress: impl Fn(u64, u64) + 'static,
 ) -> Result<bool, ApiError> {
-    let body = js_sys::Uint8Array::from(bytes);
-    let request = authorized(
-        Request::put(&format!("/api/orders/{order_id}/files/{sha256}")),
-        token,
-    )
-    .header("Content-Type", "application/octet-stream")
-    .body(wasm_bindgen::JsValue::from(body))
-    .map_err(|error| ApiError::Unexpected(error.to_string()))?;
-    let response = request.send().await.map_err(|_| ApiError::Network)?;
-    decode::<domain::wire::UploadAnswer>(response)
-        .await
-        .map(|answer| answer.stored)
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    let unexpected = |error: wasm_bindgen::JsValue| ApiError::Unexpected(format!("{error:?}"));
+    let request = web_sys::XmlHttpRequest::new().map_err(unexpected)?;
+    request
+        .open("PUT", &format!("/api/orders/{order_id}/files/{sha256}"))
+        .map_err(unexpected)?;
+    request
+        .set_request_header("Authorization", &format!("Bearer {token}"))
+        .map_err(unexpected)?;
+    request
+        .set_request_header("Content-Type", "application/octet-stream")
+        .map_err(unexpected)?;
+    let progress =
+        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
+            if event.length_computable() {
+                on_progress(event.loaded() as u64, event.total() as u64);
+            }
+        });
+    request
+        .upload()
+        .map_err(unexpected)?
+        .set_onprogress(Some(progress.as_ref().unchecked_ref()));
+    // Answered (any status) or not (network gone, aborted): whichever comes first, once.
+    let (done, finished) = futures::channel::oneshot::channel::<bool>();
+    let done = Rc::new(RefCell::new(Some(done)));
+    let settle = |answered: bool| {
+        let done = done.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            if let Some(done) = done.borrow_mut().take() {
+                let _ = done.send(answered);
+            }
+        })
+    };
+    let (on_load, on_fail) = (settle(true), settle(false));
+    request.set_onload(Some(on_load.as_ref().unchecked_ref()));
+    request.set_onerror(Some(on_fail.as_ref().unchecked_ref()));
+    request.set_onabort(Some(on_fail.as_ref().unchecked_ref()));
+    request.set_ontimeout(Some(on_fail.as_ref().unchecked_ref()));
+    request
+        .send_with_opt_u8_array(Some(bytes))
+        .map_err(|_| ApiError::Network)?;
+    let answered = finished.await.unwrap_or(false);
+    // The closures live until the request settled.
+    drop((progress, on_load, on_fail));
+    if !answered {
+        return Err(ApiError::Network);
+    }
+    let status = request.status().map_err(unexpected)?;
+    let text = request
+        .response_text()
+        .map_err(unexpected)?
+        .unwrap_or_default();
+    if (200..300).contains(&status) {
+        return serde_json::from_str::<domain::wire::UploadAnswer>(&text)
+            .map(|answer| answer.stored)
+            .map_err(|error| ApiError::Unexpected(error.to_string()));
+    }
+    match serde_json::from_str::<ErrorEnvelope>(&text) {
+        Ok(envelope) => Err(ApiError::Server {
+            status,
+            code: envelope.error.code,
+            message: envelope.error.message,
+            message_en: envelope.error.message_en,
+            field: envelope.error.field,
+        }),
+        Err(_) => Err(ApiError::Unexpected(format!("HTTP {status}"))),
+    }
 }
 
 /// An attachment's file (or its thumbnail) with the session, as a blob for an object URL.

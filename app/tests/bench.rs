@@ -1714,3 +1714,93 @@ async fn analytics_10000() {
 async fn next_frame_wait() {
     wait(next_frame()).await;
 }
+
+// ---- (e) downscaling a 12-megapixel photo on the phone ----
+
+const DOWNSCALE_RUNS: usize = 5;
+
+#[wasm_bindgen(inline_js = r#"
+export async function twelve_megapixel_jpeg() {
+  // A camera-sized picture with detail across it (text, strokes, a gradient), encoded as a
+  // camera would: 4000 x 3000, JPEG quality 0.92.
+  const canvas = new OffscreenCanvas(4000, 3000);
+  const context = canvas.getContext('2d');
+  const gradient = context.createLinearGradient(0, 0, 4000, 3000);
+  gradient.addColorStop(0, '#f5f1e6');
+  gradient.addColorStop(1, '#9a8f78');
+  context.fillStyle = gradient;
+  context.fillRect(0, 0, 4000, 3000);
+  context.fillStyle = '#1a3d7c';
+  context.font = '90px sans-serif';
+  for (let row = 0; row < 28; row += 1) {
+    context.fillText(`签收单 No.${1000 + row} 货品 数量 签字 SIGNED ${'*'.repeat(row % 7)}`, 80, 110 + row * 105);
+  }
+  context.strokeStyle = '#b00';
+  context.lineWidth = 24;
+  context.beginPath();
+  context.arc(3000, 2100, 500, 0, Math.PI * 2);
+  context.stroke();
+  return canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
+}
+
+// The same steps in plain JS: decode, draw at 2048 px and at 320 px, encode both as JPEG.
+export async function downscale_in_js(blob) {
+  const start = performance.now();
+  const bitmap = await createImageBitmap(blob);
+  for (const [side, quality] of [[2048, 0.8], [320, 0.7]]) {
+    const scale = side / Math.max(bitmap.width, bitmap.height);
+    const canvas = new OffscreenCanvas(Math.round(bitmap.width * scale), Math.round(bitmap.height * scale));
+    canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    const out = await canvas.convertToBlob({ type: 'image/jpeg', quality });
+    await out.arrayBuffer();
+  }
+  bitmap.close();
+  return performance.now() - start;
+}
+"#)]
+extern "C" {
+    fn twelve_megapixel_jpeg() -> js_sys::Promise;
+    fn downscale_in_js(blob: &web_sys::Blob) -> js_sys::Promise;
+}
+
+/// `photo::prepare` on a 12-megapixel JPEG: decoded by the browser, drawn at 2048 px and as a
+/// 320 px thumbnail, both encoded and hashed. Next to it the same decode/draw/encode steps in
+/// plain JS (no hashing), to show what the WASM side adds.
+#[wasm_bindgen_test]
+async fn downscale_12mp() {
+    let blob: web_sys::Blob = JsFuture::from(twelve_megapixel_jpeg())
+        .await
+        .unwrap()
+        .unchecked_into();
+    let size = blob.size();
+    let mut ours = Vec::new();
+    let mut baseline = Vec::new();
+    for run in 0..=DOWNSCALE_RUNS {
+        let start = now_ms();
+        let prepared = app::photo::prepare(&blob).await.unwrap();
+        let ours_ms = now_ms() - start;
+        let js_ms = JsFuture::from(downscale_in_js(&blob))
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap();
+        assert!(prepared.file.bytes.len() < size as usize);
+        // The first run warms the decoder up.
+        if run > 0 {
+            ours.push(ours_ms);
+            baseline.push(js_ms);
+        }
+    }
+    let (ours_ms, baseline_ms) = (median(&ours), median(&baseline));
+    console_log!(
+        "BENCHRUNS downscale_12mp ours=[{}] baseline=[{}]",
+        list(&ours),
+        list(&baseline)
+    );
+    console_log!(
+        "BENCH downscale_12mp ours_ms={ours_ms:.1} baseline_ms={baseline_ms:.1} ratio={:.2} \
+         jpeg_kib={:.0}",
+        ours_ms / baseline_ms,
+        size / 1024.0
+    );
+}

@@ -40,6 +40,10 @@
 //!   before the order moves forward out of its stage or completes, reason or not
 //!   (`RequiredItemUnticked`); moving back is allowed (with a reason), as for exit requirements.
 //!   Skipped stages were never worked on, so their checklists do not stop a skip.
+//! - An item that needs evidence (`ChecklistItemDef::evidence`, e.g. a 签收单 photo) can be
+//!   ticked only while the order holds a live attachment of that kind, and the order moves
+//!   forward out of the stage or completes only while every ticked or required such item still
+//!   has it (`MissingEvidence`; removing the photo after the tick stops the order again).
 //! - Exit requirements (delivery: shipment and invoice) must be on record before an order moves
 //!   forward out of that stage or skips forward over it, reason or not (`MissingRequirement`).
 //!   Moving *back* from such a stage (rework, e.g. goods failed inspection while packing) is
@@ -102,7 +106,7 @@ use crate::order::{
     Shipment, StaffRef, StageProgress,
 };
 use crate::permission::{self, Action};
-use crate::pipeline::{ids, ExitRequirement, Pipeline, StageDef, StageId};
+use crate::pipeline::{ids, ChecklistItemDef, ExitRequirement, Pipeline, StageDef, StageId};
 use crate::process_version::Processes;
 use crate::text::{multi_line, optional_line, single_line, Field};
 use crate::Lang;
@@ -698,6 +702,8 @@ fn advance(
         for def in passed {
             check_exit_requirements(order, def)?;
         }
+        // Evidence first: for a required item that needs a photo, the photo is the next step.
+        check_evidence(order, pipeline)?;
         check_required_items(order, pipeline)?;
     }
     let normal_step = from_idx.is_some_and(|f| to_idx == f + 1);
@@ -743,6 +749,7 @@ fn complete(
     )?;
     let reason = optional_line(REASON, reason, REASON_MAX)?;
     check_exit_requirements(order, last)?;
+    check_evidence(order, ctx.pipeline)?;
     check_required_items(order, ctx.pipeline)?;
     if !order.incomplete_items(ctx.pipeline).is_empty() && reason.is_none() {
         return Err(DomainError::ReasonRequired);
@@ -758,6 +765,24 @@ fn check_required_items(order: &Order, pipeline: &Pipeline) -> Result<(), Domain
             item: item.label.clone(),
         }),
         None => Ok(()),
+    }
+}
+
+/// Leaving a stage forward: every item that claims evidence (ticked, or required) must still
+/// have it; a photo removed after the tick takes the claim's ground away.
+fn check_evidence(order: &Order, pipeline: &Pipeline) -> Result<(), DomainError> {
+    match order.items_missing_evidence(pipeline).first() {
+        Some(item) => Err(missing_evidence(item)),
+        None => Ok(()),
+    }
+}
+
+fn missing_evidence(item: &ChecklistItemDef) -> DomainError {
+    DomainError::MissingEvidence {
+        item: item.label.clone(),
+        kind: item
+            .evidence
+            .expect("only items that need evidence can miss it"),
     }
 }
 
@@ -780,12 +805,17 @@ fn set_checklist_item(
         ctx.pipeline,
         Action::WorkOnStage(stage),
     )?;
-    if def.item(item).is_none() {
+    let Some(item_def) = def.item(item) else {
         return Err(DomainError::invalid(
             "item",
             format!("“{}”阶段没有这个清单项", def.name.zh),
             format!("Stage {} has no such checklist item", def.name.en),
         ));
+    };
+    // A tick is a claim; an item that needs evidence is ticked only once the evidence is on
+    // the order. Unticking never needs any.
+    if done && !order.has_evidence_for(item_def) {
+        return Err(missing_evidence(item_def));
     }
     current_visit(order)
         .checklist

@@ -270,6 +270,60 @@ pub fn upload_retry_delay_ms(failures: u32) -> u64 {
         .min(MAX_MS)
 }
 
+/// Where one waiting file stands in this device's upload queue, as its attachment shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadState {
+    /// Waiting for the network or for its order's change to reach the server.
+    Waiting,
+    /// Being sent: `sent` of `total` bytes have left the phone.
+    Sending { sent: u64, total: u64 },
+    /// The last try failed (`failures` so far); the next one starts in `retry_in_ms`.
+    Retrying { failures: u32, retry_in_ms: u64 },
+}
+
+impl UploadState {
+    /// The percentage sent, rounded down (100 only once every byte left).
+    pub fn percent(sent: u64, total: u64) -> u64 {
+        if total == 0 {
+            return 0;
+        }
+        (sent.min(total) * 100) / total
+    }
+
+    pub fn label(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (UploadState::Waiting, Lang::Zh) => "未上传".into(),
+            (UploadState::Waiting, Lang::En) => "Not uploaded".into(),
+            (UploadState::Sending { sent, total }, Lang::Zh) => {
+                format!("正在上传 {}%", UploadState::percent(*sent, *total))
+            }
+            (UploadState::Sending { sent, total }, Lang::En) => {
+                format!("Uploading {}%", UploadState::percent(*sent, *total))
+            }
+            (
+                UploadState::Retrying {
+                    failures,
+                    retry_in_ms,
+                },
+                Lang::Zh,
+            ) => format!(
+                "上传失败 {failures} 次，{} 秒后重试",
+                retry_in_ms.div_ceil(1000)
+            ),
+            (
+                UploadState::Retrying {
+                    failures,
+                    retry_in_ms,
+                },
+                Lang::En,
+            ) => format!(
+                "Upload failed {failures}×, retrying in {} s",
+                retry_in_ms.div_ceil(1000)
+            ),
+        }
+    }
+}
+
 /// Whether `needed` more bytes fit in the site's storage with room to spare (a tenth of the
 /// quota or 20 MB, whichever is less, stays free for orders and the sync queue). `None` when
 /// the browser cannot say: then the write itself tells.
@@ -469,6 +523,30 @@ mod tests {
         assert_eq!(&delays[..4], &[2_000, 4_000, 8_000, 16_000]);
         assert_eq!(delays[9], 300_000);
         assert_eq!(upload_retry_delay_ms(u32::MAX), 300_000);
+    }
+
+    #[test]
+    fn an_upload_shows_its_progress_and_its_next_try() {
+        let sending = UploadState::Sending {
+            sent: 1_024 * 1_023,
+            total: 1_024 * 1_024,
+        };
+        // Rounded down: 100% only once every byte is out.
+        assert_eq!(sending.label(Lang::Zh), "正在上传 99%");
+        assert_eq!(
+            UploadState::Sending { sent: 0, total: 0 }.label(Lang::En),
+            "Uploading 0%"
+        );
+        let retrying = UploadState::Retrying {
+            failures: 2,
+            retry_in_ms: upload_retry_delay_ms(2) - 1,
+        };
+        assert_eq!(retrying.label(Lang::Zh), "上传失败 2 次，4 秒后重试");
+        assert_eq!(
+            retrying.label(Lang::En),
+            "Upload failed 2×, retrying in 4 s"
+        );
+        assert_eq!(UploadState::Waiting.label(Lang::Zh), "未上传");
     }
 
     #[test]

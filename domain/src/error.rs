@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 
+use crate::attachment::AttachmentKind;
 use crate::i18n::{Lang, Localized};
 use crate::stage::{ExitRequirement, StageId};
 
@@ -37,6 +38,13 @@ pub enum DomainError {
     /// no reason lets the order pass: the process says this must be done.
     #[error("required checklist item not ticked: {}", item.en)]
     RequiredItemUnticked { item: Localized },
+    /// A checklist item that needs a photo (`ChecklistItemDef::evidence`) is being ticked, or
+    /// its stage left, while the order holds no live attachment of that kind.
+    #[error("missing evidence for {}: {kind:?}", item.en)]
+    MissingEvidence {
+        item: Localized,
+        kind: AttachmentKind,
+    },
     #[error("forbidden: {}", message.en)]
     Forbidden { message: Localized },
     #[error("amount too large")]
@@ -79,6 +87,7 @@ impl DomainError {
             DomainError::ReasonRequired => "reason_required",
             DomainError::MissingRequirement { .. } => "missing_requirement",
             DomainError::RequiredItemUnticked { .. } => "required_item_unticked",
+            DomainError::MissingEvidence { .. } => "missing_evidence",
             DomainError::Forbidden { .. } => "forbidden",
             DomainError::Overflow => "overflow",
         }
@@ -128,6 +137,18 @@ impl DomainError {
                 Lang::En => format!(
                     "The required checklist item '{}' is not done yet: tick it first",
                     item.en
+                ),
+            },
+            DomainError::MissingEvidence { item, kind } => match lang {
+                Lang::Zh => format!(
+                    "清单项“{}”需要{}照片：请先在这一项上拍照或选择照片",
+                    item.zh,
+                    kind.label(lang)
+                ),
+                Lang::En => format!(
+                    "The checklist item '{}' needs a {} photo: take or choose one on the item first",
+                    item.en,
+                    kind.label(lang)
                 ),
             },
             DomainError::Overflow => lang

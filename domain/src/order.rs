@@ -443,6 +443,36 @@ impl Order {
             .collect()
     }
 
+    /// Whether the order holds what checklist item `item` needs before it may be ticked: a
+    /// live attachment of its evidence kind (any stage's: a 签收单 photographed early still
+    /// counts). An item that needs none always has it.
+    pub fn has_evidence_for(&self, item: &crate::stage::ChecklistItemDef) -> bool {
+        item.evidence.is_none_or(|kind| {
+            self.attachments
+                .iter()
+                .any(|attachment| attachment.is_live() && attachment.kind == kind)
+        })
+    }
+
+    /// The current stage's items that claim evidence (ticked, or required) while the order
+    /// holds none of their kind: what stops the order from moving forward.
+    pub fn items_missing_evidence<'p>(
+        &self,
+        pipeline: &'p Pipeline,
+    ) -> Vec<&'p crate::stage::ChecklistItemDef> {
+        let Some(def) = pipeline.stage(&self.stage) else {
+            return Vec::new();
+        };
+        let progress = self.current_progress();
+        def.checklist
+            .iter()
+            .filter(|item| {
+                item.required || progress.checklist.get(&item.id).copied().unwrap_or(false)
+            })
+            .filter(|item| !self.has_evidence_for(item))
+            .collect()
+    }
+
     /// Whether an exit requirement is on record.
     pub fn has_recorded(&self, requirement: crate::pipeline::ExitRequirement) -> bool {
         match requirement {

@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::attachment::AttachmentKind;
 use crate::error::DomainError;
 use crate::i18n::{Lang, Localized};
 use crate::pipeline::{StageDef, StageId};
@@ -69,6 +70,7 @@ impl StageForm {
                     id: item.id.clone(),
                     label: trimmed(&item.label),
                     required: item.required,
+                    evidence: item.evidence,
                 })
                 .collect(),
             // A text that is no number is refused locally (see `problems`); -1 keeps the
@@ -102,6 +104,14 @@ impl StageForm {
     pub fn set_item_required(&mut self, item: &str, required: bool) {
         if let Some(item) = self.checklist.iter_mut().find(|i| i.id == item) {
             item.required = required;
+        }
+    }
+
+    /// Makes checklist item `item` need a photo or file of `kind` before it may be ticked
+    /// (`None`: a plain tick, as before).
+    pub fn set_item_evidence(&mut self, item: &str, kind: Option<AttachmentKind>) {
+        if let Some(item) = self.checklist.iter_mut().find(|i| i.id == item) {
+            item.evidence = kind;
         }
     }
 
@@ -639,6 +649,12 @@ pub enum ProcessChange {
         item: Localized,
         required: bool,
     },
+    /// An item both versions have now needs a photo of another kind, or none.
+    ChecklistEvidence {
+        stage: Localized,
+        item: Localized,
+        evidence: Option<AttachmentKind>,
+    },
     /// Roles, customer texts, exit requirements or notification changed.
     Settings {
         name: Localized,
@@ -761,6 +777,35 @@ impl ProcessChange {
                 let now = if *required { "required" } else { "optional" };
                 format!("'{}' checklist item '{}' is now {now}", l(stage), l(item))
             }
+            (
+                ProcessChange::ChecklistEvidence {
+                    stage,
+                    item,
+                    evidence,
+                },
+                lang,
+            ) => match (evidence, lang) {
+                (Some(kind), Lang::Zh) => format!(
+                    "“{}”的清单项“{}”改为需要{}照片",
+                    l(stage),
+                    l(item),
+                    kind.label(lang)
+                ),
+                (Some(kind), Lang::En) => format!(
+                    "'{}' checklist item '{}' now needs a {} photo",
+                    l(stage),
+                    l(item),
+                    kind.label(lang)
+                ),
+                (None, Lang::Zh) => {
+                    format!("“{}”的清单项“{}”不再需要照片", l(stage), l(item))
+                }
+                (None, Lang::En) => format!(
+                    "'{}' checklist item '{}' no longer needs a photo",
+                    l(stage),
+                    l(item)
+                ),
+            },
             (ProcessChange::Settings { name }, Lang::Zh) => {
                 format!("修改了“{}”的负责角色、客户文案或离开条件", l(name))
             }
@@ -834,14 +879,22 @@ pub fn process_changes(older: &ProcessVersion, newer: &ProcessVersion) -> Vec<Pr
                     item: item.label.clone(),
                     required: item.required,
                 }),
-                Some(before) if before.required != item.required => {
-                    changes.push(ProcessChange::ChecklistRequired {
-                        stage: stage.name.clone(),
-                        item: item.label.clone(),
-                        required: item.required,
-                    })
+                Some(before) => {
+                    if before.required != item.required {
+                        changes.push(ProcessChange::ChecklistRequired {
+                            stage: stage.name.clone(),
+                            item: item.label.clone(),
+                            required: item.required,
+                        })
+                    }
+                    if before.evidence != item.evidence {
+                        changes.push(ProcessChange::ChecklistEvidence {
+                            stage: stage.name.clone(),
+                            item: item.label.clone(),
+                            evidence: item.evidence,
+                        })
+                    }
                 }
-                Some(_) => {}
             }
         }
         for item in &old.checklist {

@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::attachment::AttachmentKind;
 use crate::i18n::Localized;
 use crate::role::Role;
 
@@ -68,6 +69,12 @@ pub struct ChecklistItemDef {
     /// behaved, so no in-flight order changes its rules.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub required: bool,
+    /// The item is a claim that needs a photo or file as evidence ("客户已签收" needs a 签收单
+    /// photo): it can only be ticked while the order holds a live attachment of this kind, and
+    /// the order cannot move on while a ticked (or required) item's evidence is missing.
+    /// Versions published before the field existed read as "no evidence needed".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<AttachmentKind>,
 }
 
 impl ChecklistItemDef {
@@ -76,6 +83,7 @@ impl ChecklistItemDef {
             id: id.to_string(),
             label,
             required: false,
+            evidence: None,
         }
     }
 }

@@ -173,3 +173,263 @@ fn a_signed_delivery_note_can_arrive_after_the_order_is_completed() {
         "ok"
     );
 }
+
+// ---- evidence a checklist item needs ----------------------------------------------------------
+
+/// The standard process with the item an admin adds to 售后服务 to ask for the signed delivery
+/// note: the note comes back once the goods arrived, after the order left 发货发票, and the
+/// order should not be closed without it.
+fn with_delivery_note_item(required: bool) -> Pipeline {
+    let mut pipeline = Pipeline::standard();
+    let after_sales = pipeline
+        .stages
+        .iter_mut()
+        .find(|s| s.id == "after_sales")
+        .unwrap();
+    after_sales.checklist.insert(
+        0,
+        ChecklistItemDef {
+            id: "delivery_note_back".into(),
+            label: Localized::new("收回签收单", "Signed delivery note back"),
+            required,
+            evidence: Some(AttachmentKind::DeliveryNote),
+        },
+    );
+    pipeline
+}
+
+fn run_with(
+    pipeline: &Pipeline,
+    actor: &Actor,
+    order: &Order,
+    m: &Mutation,
+) -> Result<Order, DomainError> {
+    let processes = Processes::single(pipeline.clone());
+    let ctx = Context {
+        processes: &processes,
+        actor,
+        now: later(3),
+    };
+    apply(&ctx, Some(order), m).map(|applied| applied.order)
+}
+
+fn complete_with_reason() -> Mutation {
+    Mutation::Complete {
+        order_id: oid(),
+        reason: Some("回访稍后再做".into()),
+    }
+}
+
+fn missing_delivery_note() -> DomainError {
+    DomainError::MissingEvidence {
+        item: Localized::new("收回签收单", "Signed delivery note back"),
+        kind: AttachmentKind::DeliveryNote,
+    }
+}
+
+#[test]
+fn an_item_that_needs_a_delivery_note_photo_cannot_be_ticked_without_one() {
+    let pipeline = with_delivery_note_item(true);
+    let order = at("after_sales");
+    let refused = run_with(
+        &pipeline,
+        &service(),
+        &order,
+        &tick("after_sales", "delivery_note_back", true),
+    )
+    .unwrap_err();
+    assert_eq!(refused, missing_delivery_note());
+    assert_eq!(refused.code(), "missing_evidence");
+    assert_eq!(
+        refused.message(Lang::Zh),
+        "清单项“收回签收单”需要签收单照片：请先在这一项上拍照或选择照片"
+    );
+    assert!(refused
+        .message(Lang::En)
+        .contains("signed delivery note photo"));
+    // A photo of another kind is no evidence of a signature.
+    let with_contract = ok(&warehouse(), &order, add(1, AttachmentKind::Contract, 'a'));
+    assert_eq!(
+        run_with(
+            &pipeline,
+            &service(),
+            &with_contract,
+            &tick("after_sales", "delivery_note_back", true)
+        ),
+        Err(missing_delivery_note())
+    );
+    // With the 签收单 on the order the tick passes, and unticking never needs evidence.
+    let with_note = ok(
+        &warehouse(),
+        &with_contract,
+        add(2, AttachmentKind::DeliveryNote, 'b'),
+    );
+    let ticked = run_with(
+        &pipeline,
+        &service(),
+        &with_note,
+        &tick("after_sales", "delivery_note_back", true),
+    )
+    .unwrap();
+    assert!(ticked.current_progress().checklist["delivery_note_back"]);
+    assert!(run_with(
+        &pipeline,
+        &service(),
+        &order,
+        &tick("after_sales", "delivery_note_back", false)
+    )
+    .is_ok());
+}
+
+#[test]
+fn a_required_delivery_note_stops_completing_even_with_a_reason_until_the_photo_is_there() {
+    let pipeline = with_delivery_note_item(true);
+    let order = at("after_sales");
+    assert_eq!(
+        run_with(&pipeline, &admin(), &order, &complete_with_reason()),
+        Err(missing_delivery_note())
+    );
+    let with_note = ok(
+        &warehouse(),
+        &order,
+        add(1, AttachmentKind::DeliveryNote, 'a'),
+    );
+    let ticked = run_with(
+        &pipeline,
+        &service(),
+        &with_note,
+        &tick("after_sales", "delivery_note_back", true),
+    )
+    .unwrap();
+    let done = run_with(&pipeline, &admin(), &ticked, &complete_with_reason()).unwrap();
+    assert_eq!(done.status, OrderStatus::Completed);
+}
+
+#[test]
+fn removing_the_photo_after_the_tick_stops_the_order_again() {
+    let pipeline = with_delivery_note_item(false);
+    let order = ok(
+        &warehouse(),
+        &at("after_sales"),
+        add(1, AttachmentKind::DeliveryNote, 'a'),
+    );
+    let ticked = run_with(
+        &pipeline,
+        &service(),
+        &order,
+        &tick("after_sales", "delivery_note_back", true),
+    )
+    .unwrap();
+    let removed = ok(&warehouse(), &ticked, remove(1));
+    assert_eq!(
+        run_with(&pipeline, &admin(), &removed, &complete_with_reason()),
+        Err(missing_delivery_note())
+    );
+    // An optional item left unticked needs only the usual reason, photo or not.
+    let unticked = run_with(
+        &pipeline,
+        &service(),
+        &removed,
+        &tick("after_sales", "delivery_note_back", false),
+    )
+    .unwrap();
+    let done = run_with(&pipeline, &admin(), &unticked, &complete_with_reason()).unwrap();
+    assert_eq!(done.status, OrderStatus::Completed);
+}
+
+#[test]
+fn evidence_guards_moving_forward_out_of_any_stage_but_not_moving_back() {
+    let mut pipeline = Pipeline::standard();
+    pipeline.stages[4].checklist[0].evidence = Some(AttachmentKind::QcPhoto);
+    pipeline.stages[4].checklist[0].required = true;
+    let order = at("delivery");
+    let order = ok(&admin(), &order, ship());
+    let order = ok(&admin(), &order, invoice());
+    let refused = run_with(
+        &pipeline,
+        &admin(),
+        &order,
+        &advance("delivery", "after_sales", Some("急")),
+    )
+    .unwrap_err();
+    assert_eq!(refused.code(), "missing_evidence");
+    assert!(run_with(
+        &pipeline,
+        &admin(),
+        &order,
+        &advance("delivery", "production", Some("返工"))
+    )
+    .is_ok());
+}
+
+#[test]
+fn an_item_stored_before_evidence_existed_needs_none_and_is_written_as_before() {
+    let stored = r#"{"id":"pack","label":{"zh":"打包","en":"Pack the goods"},"required":true}"#;
+    let item: ChecklistItemDef = serde_json::from_str(stored).unwrap();
+    assert_eq!(item.evidence, None);
+    assert_eq!(serde_json::to_string(&item).unwrap(), stored);
+    // So orders on the standard version complete without any photo, as they always did.
+    let done = ok(
+        &admin(),
+        &tick_all(&at("after_sales")),
+        complete_with_reason(),
+    );
+    assert_eq!(done.status, OrderStatus::Completed);
+}
+
+#[test]
+fn the_process_editor_publishes_an_item_that_needs_a_delivery_note_and_the_history_says_so() {
+    let v1 = Processes::standard();
+    let base = v1.current().clone();
+    let mut editor = domain::process_editor::ProcessEditor::from_version(&base);
+    let after_sales = editor
+        .stages
+        .iter()
+        .position(|s| s.id == "after_sales")
+        .unwrap();
+    editor.stages[after_sales]
+        .set_item_evidence("satisfaction_visit", Some(AttachmentKind::DeliveryNote));
+    assert_eq!(editor.problems(&base), vec![]);
+    let input = editor.to_input(true);
+    // The wire form carries it under its stable name.
+    let json = serde_json::to_value(&input).unwrap();
+    assert_eq!(
+        json["stages"][after_sales]["checklist"][0]["evidence"],
+        "delivery_note"
+    );
+    let draft =
+        domain::process_version::draft_from_input(input.base_version, &input.stages, &[]).unwrap();
+    let published = v1
+        .publish(
+            &draft,
+            StaffRef::new("u-admin", "管理员"),
+            "回访要签收单",
+            later(1),
+        )
+        .unwrap();
+    let item = published.stages[after_sales]
+        .item("satisfaction_visit")
+        .unwrap();
+    assert_eq!(item.evidence, Some(AttachmentKind::DeliveryNote));
+    let changes = domain::process_editor::process_changes(&base, &published);
+    let sentences: Vec<String> = changes.iter().map(|c| c.sentence(Lang::Zh)).collect();
+    assert_eq!(
+        sentences,
+        vec!["“售后服务”的清单项“满意度回访”改为需要签收单照片".to_string()]
+    );
+    // Orders still on version 1 tick the same item without any photo.
+    let processes = Processes::new(v1.versions().cloned().chain([published]));
+    let ctx = Context {
+        processes: &processes,
+        actor: &service(),
+        now: later(3),
+    };
+    let old = at("after_sales");
+    assert_eq!(old.process_version, 1);
+    assert!(apply(
+        &ctx,
+        Some(&old),
+        &tick("after_sales", "satisfaction_visit", true)
+    )
+    .is_ok());
+}

@@ -23,6 +23,7 @@ fn quote_stage() -> StageDef {
             id: "send_quote".into(),
             label: Localized::new("发送报价单", "Send the quotation"),
             required: false,
+            evidence: None,
         }],
         sla_days: 3,
         sla_working_days: false,
@@ -54,6 +55,7 @@ fn version_two(v1: &Processes) -> Processes {
         id: "photo_before_shipping".into(),
         label: Localized::new("出厂前拍照", "Photograph before shipping"),
         required: true,
+        evidence: None,
     });
     draft
         .edit(&base, DraftEdit::Update { stage: production })
@@ -430,6 +432,7 @@ fn bad_drafts_are_refused_naming_the_field() {
             id: format!("item_{i}"),
             label: Localized::new(format!("第{i}项"), format!("Item {i}")),
             required: false,
+            evidence: None,
         })
         .collect();
     assert_eq!(field(long_list).as_deref(), Some("stages[0].checklist"));
@@ -776,6 +779,7 @@ fn with_required_first_item(v1: &Processes) -> Processes {
         id: "deposit_received".into(),
         label: Localized::new("收到定金", "Deposit received"),
         required: true,
+        evidence: None,
     });
     draft
         .edit(&base, DraftEdit::Update { stage: requirement })

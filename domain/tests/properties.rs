@@ -30,7 +30,7 @@ const ITEMS: [&str; 8] = [
     "bogus",
 ];
 
-const CODES: [&str; 10] = [
+const CODES: [&str; 11] = [
     "invalid",
     "not_found",
     "order_exists",
@@ -39,6 +39,7 @@ const CODES: [&str; 10] = [
     "reason_required",
     "missing_requirement",
     "required_item_unticked",
+    "missing_evidence",
     "forbidden",
     "overflow",
 ];

@@ -18,8 +18,14 @@ test('without the dev secret every dev route answers 404 disabled, even with DEM
       'disabled',
     );
   }
+  // The upload benchmark's floor (a PUT into R2) is behind the same gate: nothing is stored.
+  const bytes = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
+  assertApiError(await api('/api/dev/bench/r2/gatecheck', { method: 'PUT', body: bytes }), 404, 'disabled');
   // The same routes answer with the secret: the gate is the secret, not a missing route.
   assert.equal((await api('/api/dev/bench/constant', { method: 'POST', headers: devHeaders() })).status, 200);
+  const put = await api('/api/dev/bench/r2/gatecheck', { method: 'PUT', body: bytes, headers: devHeaders() });
+  assert.equal(put.status, 200, put.text);
+  assert.equal(put.json.stored, 4);
 });
 
 let founded;

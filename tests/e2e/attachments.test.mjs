@@ -1,7 +1,8 @@
 // Photos on orders end to end (issue 16) at 390×844: offline, the warehouse (张伟) takes a
 // 签收单 photo of a shipped order; it shows at once marked 未上传, survives a reload with no
 // network, and uploads exactly once when the phone is back online; a second phone (王芳) sees
-// its thumbnail after syncing; the customer sees it through the shared link.
+// its thumbnail after syncing; the customer sees it through the shared link. Before it is
+// uploaded, 退出并清除本机数据 warns that the photo would be lost.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -82,8 +83,17 @@ const smallTargetsIn = (page, selector) =>
 test('offline, 张伟 adds a 签收单 photo; it survives a reload and uploads once when online', async () => {
   const page = warehouse.pages()[0] ?? (await warehouse.newPage());
   const uploads = [];
+  const failedUploads = [];
   page.on('request', (request) => {
     if (request.method() === 'PUT' && request.url().includes('/files/')) uploads.push(request.url());
+  });
+  page.on('requestfailed', (request) => {
+    if (request.method() === 'PUT' && request.url().includes('/files/')) failedUploads.push(request.url());
+  });
+  const answered = [];
+  page.on('response', (response) => {
+    const request = response.request();
+    if (request.method() === 'PUT' && request.url().includes('/files/')) answered.push({ url: request.url(), status: response.status() });
   });
   await signInAs(page, DEMO_TEAM.warehouse);
   await page.evaluate(() => navigator.serviceWorker.ready);
@@ -139,15 +149,72 @@ test('offline, 张伟 adds a 签收单 photo; it survives a reload and uploads o
   assert.deepEqual(uploads, [], 'nothing was sent while offline');
   assert.deepEqual(await attachmentRows(), []);
 
+  // 退出并清除本机数据 first warns that the photo exists only on this phone, counted as a person
+  // counts it (the photo and its thumbnail are one photo); 取消 keeps everything.
+  await page.getByRole('link', { name: '设置', exact: true }).click();
+  await page.getByRole('button', { name: '退出并清除本机数据' }).click();
+  await page.getByTestId('wipe-files-warning').filter({ hasText: '本机还有 1 个照片或文件没有上传，清除后将永久丢失！' }).waitFor();
+  await screenshot(page, 'attachments-wipe-warning-390x844');
+  await page.getByRole('button', { name: '取消', exact: true }).click();
+  await page.getByTestId('wipe-files-warning').waitFor({ state: 'detached' });
+  await page.goto(`/orders/${orderId}`);
+  await page.locator('.detail-head .company').filter({ hasText: COMPANY }).waitFor();
+  await page.getByTestId('attachment').filter({ hasText: '签收单' }).getByTestId('not-uploaded').waitFor();
+
+  // Back online, the network drops the first try: the attachment says so and when it tries
+  // again. The next try of the photo is held on its way (its progress shows), and the page is
+  // reloaded in the middle of it: after the reload the queue resumes and every file reaches the
+  // server exactly once.
+  let dropped = false;
+  let heldOne = false;
+  let release;
+  let onHolding;
+  const held = new Promise((resolve) => { release = resolve; });
+  const holding = new Promise((resolve) => { onHolding = resolve; });
+  await page.route('**/api/orders/*/files/*', async (route) => {
+    const request = route.request();
+    if (request.method() !== 'PUT') return route.continue();
+    if (!dropped) {
+      dropped = true;
+      return route.abort('internetdisconnected');
+    }
+    if (!heldOne && (request.postDataBuffer()?.length ?? 0) > 50_000) {
+      heldOne = true;
+      onHolding();
+      await held;
+      // The page that sent it is gone by now; its request with it.
+      return route.continue().catch(() => {});
+    }
+    return route.continue();
+  });
   await warehouse.setOffline(false);
   await page.getByTestId('network-status').filter({ hasText: '在线' }).waitFor();
+  const badge = page.getByTestId('attachment').filter({ hasText: '签收单' }).getByTestId('not-uploaded');
+  await badge.filter({ hasText: /^上传失败 1 次，\d+ 秒后重试$/ }).waitFor({ timeout: 30_000 });
+  await page.getByTestId('attachment').filter({ hasText: '签收单' }).scrollIntoViewIfNeeded();
+  await screenshot(page, 'attachments-retry-390x844');
+  // The next try comes by itself after the backoff (2 s), with no tap and no reload; the photo
+  // is held on its way (the thumbnail may go first), and meanwhile its progress shows.
+  await holding;
+  assert.equal(heldOne, true, 'the photo is on its way');
+  await badge.filter({ hasText: /^正在上传 \d+%$/ }).waitFor({ timeout: 30_000 });
+  await page.getByTestId('upload-progress').waitFor();
+  await screenshot(page, 'attachments-uploading-390x844');
+  await page.reload();
+  release();
+  await page.locator('.detail-head .company').filter({ hasText: COMPANY }).waitFor();
   await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
   await page.getByTestId('attachment').filter({ hasText: '签收单' }).waitFor();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=not-uploaded]').length === 0, null, { timeout: 30_000 });
+  await page.unroute('**/api/orders/*/files/*');
   const rows = await attachmentRows();
   assert.equal(rows.length, 2, 'the photo and its thumbnail are on the server');
   assert.ok(rows.every((row) => row.content_type === 'image/jpeg'));
-  assert.equal(uploads.length, 2, `each file uploaded exactly once: ${uploads.join(', ')}`);
+  assert.ok(failedUploads.length >= 2, `the dropped try and the one cut by the reload failed: ${failedUploads.join(', ')}`);
+  // Each file answered once, stored then (201): nothing was sent again after it got through.
+  assert.equal(new Set(uploads).size, 2, 'only the photo and its thumbnail were sent');
+  assert.deepEqual(answered.map((a) => a.status), [201, 201], JSON.stringify(answered));
+  assert.equal(new Set(answered.map((a) => a.url)).size, 2);
   await page.getByTestId('history').filter({ hasText: '张伟 上传了签收单' }).waitFor();
   await screenshot(page, 'attachments-uploaded-390x844');
 });

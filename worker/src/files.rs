@@ -43,6 +43,17 @@ pub async fn put(
     Ok(())
 }
 
+/// Puts `bytes` under `bench/<name>` with nothing else: no hash, no type, no row. Only the
+/// benchmark's floor (`dev::bench::r2_put`) uses it, to say what an upload costs over R2 itself.
+pub async fn put_plain(env: &Env, name: &str, bytes: Vec<u8>) -> Result<(), ApiError> {
+    bucket(env)?
+        .put(format!("bench/{name}"), bytes)
+        .execute()
+        .await
+        .map_err(|error| ApiError::Internal(format!("R2 put: {error}")))?;
+    Ok(())
+}
+
 pub async fn delete(env: &Env, order_id: Uuid, sha256_hex: &str) -> Result<(), ApiError> {
     bucket(env)?
         .delete(key(order_id, sha256_hex))

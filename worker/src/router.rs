@@ -182,6 +182,9 @@ pub async fn handle(req: Request, env: Env) -> Response {
         .post_async("/api/dev/notify/cron", |req, ctx| {
             respond(dev::cron::run_cron(req, ctx))
         })
+        .put_async("/api/dev/bench/r2/:name", |req, ctx| {
+            respond(dev::bench::r2_put(req, ctx))
+        })
         .post_async("/api/dev/bench/constant", |req, ctx| {
             respond(dev::bench::constant(req, ctx))
         })

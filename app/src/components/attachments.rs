@@ -5,6 +5,7 @@
 //! Wiring only: preparing a file is `photo::prepare`, storing and the upload queue are
 //! `AppState::add_attachment` and `state/uploads.rs`, the rules are the domain's.
 
+use domain::attachment::UploadState;
 use domain::permission::Action;
 use domain::{Attachment, AttachmentKind, FileType, Mutation, Order};
 use leptos::prelude::*;
@@ -16,7 +17,7 @@ use crate::{
     i18n::*,
     locale::current_lang,
     photo::{self, object_url},
-    state::use_app_state,
+    state::{use_app_state, AppState, ChangeError},
 };
 
 #[component]
@@ -30,28 +31,13 @@ pub fn Attachments(order: Order) -> impl IntoView {
     let order_id = order.id;
 
     let on_pick = move |event: leptos::ev::Event| {
-        let Some(input) = event
-            .target()
-            .and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
+        let Some(file) = picked_file(&event) else {
             return;
         };
-        let Some(file) = input.files().and_then(|files| files.get(0)) else {
-            return;
-        };
-        // The same photo may be picked again after an error.
-        input.set_value("");
         busy.set(true);
         problem.set(None);
         leptos::task::spawn_local(async move {
-            let outcome = match photo::prepare(&file).await {
-                Ok(prepared) => state
-                    .add_attachment(order_id, kind.get_untracked(), prepared)
-                    .await
-                    .map(|_| ())
-                    .map_err(|error| error.message(lang())),
-                Err(error) => Err(error.message(lang())),
-            };
+            let outcome = add_picked(state, order_id, kind.get_untracked(), file, lang()).await;
             busy.set(false);
             if let Err(message) = outcome {
                 problem.set(Some(message));
@@ -118,6 +104,107 @@ pub fn Attachments(order: Order) -> impl IntoView {
     }
 }
 
+/// The file a file input's change picked; the input is cleared so that the same photo may be
+/// picked again after an error.
+fn picked_file(event: &leptos::ev::Event) -> Option<web_sys::File> {
+    let input = event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok())?;
+    let file = input.files().and_then(|files| files.get(0))?;
+    input.set_value("");
+    Some(file)
+}
+
+/// Prepares a picked file (photos downscaled) and adds it to the order as `kind`; the refusal
+/// (device full, file not accepted) as a sentence.
+/// (`state` is passed in: a task spawned from an event handler has no owner to find it in.)
+async fn add_picked(
+    state: AppState,
+    order_id: Uuid,
+    kind: AttachmentKind,
+    file: web_sys::File,
+    lang: domain::Lang,
+) -> Result<Order, String> {
+    let prepared = photo::prepare(&file)
+        .await
+        .map_err(|error| error.message(lang))?;
+    state
+        .add_attachment(order_id, kind, prepared)
+        .await
+        .map_err(|error| error.message(lang))
+}
+
+/// On a checklist item that needs a photo as evidence (收回签收单 needs a 签收单): 拍照 and
+/// 从相册选择 right there. The photo is added as the item's kind and the item ticked with it, since
+/// the photo is what the tick claims; a refusal of either is said under the item.
+#[component]
+pub fn EvidencePicker(
+    order_id: Uuid,
+    stage: domain::StageId,
+    item: String,
+    kind: AttachmentKind,
+    /// Whether this person may tick the item too (else the photo alone is added).
+    tick: bool,
+    /// The stage's refusal line, cleared once the photo is stored (and the item ticked): it
+    /// named the missing photo. A page-level signal, because this picker is gone by then (the
+    /// order re-renders without it once it holds the photo).
+    stage_error: RwSignal<Option<ChangeError>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let lang = move || current_lang(i18n);
+    let busy = RwSignal::new(false);
+    let problem = RwSignal::new(None::<String>);
+    // Kept aside so the handler is `Copy`: both pickers share it.
+    let target = StoredValue::new((stage, item));
+    let on_pick = move |event: leptos::ev::Event| {
+        let Some(file) = picked_file(&event) else {
+            return;
+        };
+        busy.set(true);
+        problem.set(None);
+        let (stage, item) = target.get_value();
+        leptos::task::spawn_local(async move {
+            let mut outcome = add_picked(state, order_id, kind, file, lang())
+                .await
+                .map(|_| ());
+            if outcome.is_ok() && tick {
+                outcome = state
+                    .commit(Mutation::SetChecklistItem {
+                        order_id,
+                        stage,
+                        item,
+                        done: true,
+                    })
+                    .await
+                    .map(|_| ())
+                    .map_err(|error| error.message(lang()));
+            }
+            busy.set(false);
+            match outcome {
+                Ok(()) => stage_error.set(None),
+                Err(message) => problem.set(Some(message)),
+            }
+        });
+    };
+    view! {
+        <div class="evidence-picker" data-testid="evidence-picker">
+            <div class="attach-actions">
+                <label class="button primary" data-testid="evidence-camera">
+                    {t!(i18n, attach_camera)}
+                    <input type="file" accept="image/*" capture="environment" class="visually-hidden" on:change=on_pick />
+                </label>
+                <label class="button" data-testid="evidence-album">
+                    {t!(i18n, attach_album)}
+                    <input type="file" accept="image/*" class="visually-hidden" on:change=on_pick />
+                </label>
+            </div>
+            {move || busy.get().then(|| view! { <p class="hint" role="status">{t!(i18n, attach_preparing)}</p> })}
+            {move || problem.get().map(|message| view! { <p class="field-error" role="alert" data-testid="evidence-problem">{message}</p> })}
+        </div>
+    }
+}
+
 /// The bytes of `attachment`'s thumbnail (or file): this device's copy, else the server's.
 async fn load_preview(
     order_id: Uuid,
@@ -148,15 +235,43 @@ fn AttachmentItem(order: Order, attachment: Attachment) -> impl IntoView {
     let state = use_app_state();
     let lang = move || current_lang(i18n);
     let order_id = order.id;
-    let sha256 = attachment.file.sha256.clone();
-    let waiting = move || state.waiting_files.with(|w| w.contains(&sha256));
-    let uploading = {
-        let sha256 = attachment.file.sha256.clone();
-        move || {
-            state
-                .uploads
-                .with(|u| u.uploading.as_deref() == Some(sha256.as_str()))
-        }
+    let holds = StoredValue::new(
+        std::iter::once(attachment.file.sha256.clone())
+            .chain(attachment.thumbnail.as_ref().map(|t| t.sha256.clone()))
+            .collect::<Vec<_>>(),
+    );
+    // A clock for the retry countdown, ticking while the item is shown.
+    let now = RwSignal::new(js_sys::Date::now());
+    if let Ok(ticking) = set_interval_with_handle(
+        move || now.set(js_sys::Date::now()),
+        std::time::Duration::from_secs(1),
+    ) {
+        on_cleanup(move || ticking.clear());
+    }
+    // Where this attachment's upload stands, if this device still has to send any of its files
+    // (photo and thumbnail): the busiest of them, so a thumbnail being retried is not hidden
+    // behind a photo still waiting its turn.
+    let upload = move || {
+        let waiting: Vec<String> = state.waiting_files.with(|waiting| {
+            holds.with_value(|holds| {
+                holds
+                    .iter()
+                    .filter(|sha| waiting.contains(*sha))
+                    .cloned()
+                    .collect()
+            })
+        });
+        let at = now.get();
+        state.uploads.with(|uploads| {
+            waiting
+                .iter()
+                .map(|sha| uploads.state(sha, at))
+                .max_by_key(|state| match state {
+                    UploadState::Waiting => 0,
+                    UploadState::Retrying { .. } => 1,
+                    UploadState::Sending { .. } => 2,
+                })
+        })
     };
     let thumbnail = LocalResource::new({
         let attachment = attachment.clone();
@@ -232,11 +347,19 @@ fn AttachmentItem(order: Order, attachment: Attachment) -> impl IntoView {
             <div class="attachment-text">
                 <strong>{move || kind.label(lang()).to_string()}</strong>
                 <span class="hint">{format!("{by} · ")}{move || format::date_time(at, lang())}</span>
-                {move || waiting().then(|| { let uploading = uploading.clone(); view! {
-                    <span class="badge badge-unsynced" data-testid="not-uploaded">
-                        {move || if uploading() { t_string!(i18n, attach_uploading) } else { t_string!(i18n, attach_not_uploaded) }}
-                    </span>
-                }})}
+                {move || upload().map(|upload| {
+                    let progress = match upload {
+                        UploadState::Sending { sent, total } => Some(UploadState::percent(sent, total)),
+                        _ => None,
+                    };
+                    let tone = if matches!(upload, UploadState::Retrying { .. }) { "badge badge-warn" } else { "badge badge-unsynced" };
+                    view! {
+                        <span class=tone data-testid="not-uploaded">{upload.label(lang())}</span>
+                        {progress.map(|percent| view! {
+                            <progress class="upload-progress" max="100" value=percent data-testid="upload-progress"></progress>
+                        })}
+                    }
+                })}
             </div>
             {may_remove.then(|| view! {
                 <button type="button" class="secondary small" data-testid="attachment-remove" on:click=remove>

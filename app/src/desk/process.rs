@@ -17,7 +17,7 @@ use domain::{
         StageTemplate,
     },
     wire::{ProcessImpact, ProcessMapping, ProcessRestore},
-    ExitRequirement, Lang, Localized, ProcessVersion, Role, StageId,
+    AttachmentKind, ExitRequirement, Lang, Localized, ProcessVersion, Role, StageId,
 };
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
@@ -808,6 +808,23 @@ fn ChecklistItem(editing: Editing, key: StageId, item: String) -> impl IntoView 
                 .unwrap_or(false)
         }
     };
+    let (evidence_read, evidence_write, evidence_item) = (key.clone(), key.clone(), item.clone());
+    let evidence_id = format!("process-item-{item}-evidence");
+    let evidence_for = evidence_id.clone();
+    let evidence = {
+        let item = item.clone();
+        move || {
+            editing
+                .with_stage(&evidence_read, |s| {
+                    s.checklist
+                        .iter()
+                        .find(|i| i.id == item)
+                        .and_then(|i| i.evidence)
+                })
+                .flatten()
+        }
+    };
+    let lang = move || editing.lang();
     view! {
         <div class="process-item" data-testid="checklist-item">
             <StageText editing id=format!("process-item-{item}-zh") label=label_zh value=zh on_input=set_zh field=field(".label.zh") />
@@ -826,6 +843,30 @@ fn ChecklistItem(editing: Editing, key: StageId, item: String) -> impl IntoView 
                 />
                 <span>{t!(i18n, process_item_required)}</span>
             </label>
+            <div class="field">
+            <label for=evidence_for>{t!(i18n, process_item_evidence)}</label>
+            <select
+                id=evidence_id
+                data-testid="checklist-item-evidence"
+                on:change=move |event| {
+                    let kind = AttachmentKind::from_key(&event_target_value(&event));
+                    let item = evidence_item.clone();
+                    editing.edit_stage(&evidence_write, move |s| s.set_item_evidence(&item, kind));
+                }
+            >
+                <option value="" selected={let evidence = evidence.clone(); move || evidence().is_none()}>
+                    {t!(i18n, process_item_evidence_none)}
+                </option>
+                {AttachmentKind::ALL.into_iter().map(|kind| {
+                    let evidence = evidence.clone();
+                    view! {
+                        <option value=kind.key() selected=move || evidence() == Some(kind)>
+                            {move || t_string!(i18n, process_item_evidence_photo, kind = kind.label(lang())).to_string()}
+                        </option>
+                    }
+                }).collect_view()}
+            </select>
+            </div>
             <button type="button" class="secondary" on:click=move |_| {
                 if let Some(at) = editing.stage_index(&remove_key) {
                     let item = position.get_untracked();

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     components::{
-        attachments::Attachments,
+        attachments::{Attachments, EvidencePicker},
         copy_button::CopyButton,
         customer_feedback::{CustomerFeedback, FeedbackDrafts},
         field::{DraftField, TextField},
@@ -501,6 +501,7 @@ fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
     let can_tick = state.may(Some(&order), Action::WorkOnStage(&stage_id));
     let can_move = state.permission(Some(&order), Action::MoveFrom(&stage_id));
     let can_plan = state.may(Some(&order), Action::SetDueDate(&stage_id));
+    let can_add_photo = state.may(Some(&order), Action::AddAttachment);
 
     let checklist = stage.checklist.iter().map(|item| {
         let done = progress.checklist.get(&item.id).copied().unwrap_or(false);
@@ -508,6 +509,14 @@ fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
         let item_id = item.id.clone();
         let stage_id = stage_id.clone();
         let required = item.required;
+        // An item that needs a photo says which, and offers the camera right there until the
+        // order holds one (the tick is refused without it).
+        let evidence = item.evidence;
+        let picker = evidence
+            .filter(|_| can_add_photo && !order.has_evidence_for(item))
+            .map(|kind| view! {
+                <EvidencePicker order_id stage=stage_id.clone() item=item.id.clone() kind tick=can_tick stage_error=error />
+            });
         view! {
             <li data-required=required.to_string()>
                 <label class="check">
@@ -517,13 +526,30 @@ fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
                         disabled=!can_tick
                         on:change=move |event| {
                             let checked = event_target_checked(&event);
-                            act(state, Mutation::SetChecklistItem { order_id, stage: stage_id.clone(), item: item_id.clone(), done: checked }, error, || {});
+                            let input: web_sys::HtmlInputElement = event_target(&event);
+                            let mutation = Mutation::SetChecklistItem { order_id, stage: stage_id.clone(), item: item_id.clone(), done: checked };
+                            leptos::task::spawn_local(async move {
+                                match state.commit(mutation).await {
+                                    Ok(_) => error.set(None),
+                                    Err(problem) => {
+                                        // Refused (a photo it needs is missing): the box shows what is stored.
+                                        input.set_checked(!checked);
+                                        error.set(Some(problem));
+                                    }
+                                }
+                            });
                         }
                     />
                     <span>{move || label.get(lang()).to_string()}</span>
                     // Required items must be ticked before the order moves on; no reason passes them.
                     {required.then(|| view! { <span class="badge badge-required" data-testid="checklist-required">{t!(i18n, checklist_required)}</span> })}
+                    {evidence.map(|kind| view! {
+                        <span class="badge badge-evidence" data-testid="checklist-evidence">
+                            {move || t_string!(i18n, checklist_evidence, kind = kind.label(lang())).to_string()}
+                        </span>
+                    })}
                 </label>
+                {picker}
             </li>
         }
     }).collect_view();

@@ -69,12 +69,14 @@ fn Account() -> impl IntoView {
     let lang = move || current_lang(i18n);
     let confirming = RwSignal::new(None::<Leaving>);
     let pending = RwSignal::new(0usize);
+    let unuploaded = RwSignal::new(0usize);
     let error = RwSignal::new(None::<String>);
     let navigate = use_navigate();
 
     let ask = move |leaving: Leaving| {
         leptos::task::spawn_local(async move {
             pending.set(state.pending_count().await.unwrap_or(0));
+            unuploaded.set(state.unuploaded_attachments().await);
             confirming.set(Some(leaving));
         });
     };
@@ -149,7 +151,7 @@ fn Account() -> impl IntoView {
                 <div class="notice notice-warn" role="alert" data-testid="leave-confirm">
                     // Photos not uploaded yet exist nowhere else: said before wiping them.
                     {move || {
-                        let files = state.waiting_files.with(|waiting| waiting.len());
+                        let files = unuploaded.get();
                         (confirming.get() == Some(Leaving::Wipe) && files > 0).then(|| view! {
                             <p data-testid="wipe-files-warning"><strong>{t_string!(i18n, settings_wipe_files_warning, count = files).to_string()}</strong></p>
                         })

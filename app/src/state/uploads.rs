@@ -5,7 +5,9 @@
 //! reload or a crash mid-upload resumes where it stopped; the server stores the same bytes once
 //! whatever happens in between.
 
-use domain::attachment::{fits_in_quota, upload_retry_delay_ms};
+use std::collections::HashMap;
+
+use domain::attachment::{fits_in_quota, upload_retry_delay_ms, UploadState};
 use domain::{AttachmentKind, Lang, Mutation, NewAttachment, Order};
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -19,13 +21,38 @@ use crate::storage::{storage_report, Storage, StorageError};
 /// What the order page and the settings say about uploads.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UploadStatus {
-    /// The file being sent now.
-    pub uploading: Option<String>,
+    /// Each waiting file that was tried, by hash (absent: not tried yet).
+    pub files: HashMap<String, FileUpload>,
     /// Why the last try failed (retried by itself), in both languages.
     pub problem: Option<(String, String)>,
 }
 
+/// One file's try: under way, or failed and waiting for its next one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileUpload {
+    Sending { sent: u64, total: u64 },
+    Failed { failures: u32, next_try_ms: f64 },
+}
+
 impl UploadStatus {
+    /// Where file `sha256` stands at `now_ms` (a waiting file nobody tried yet is `Waiting`).
+    pub fn state(&self, sha256: &str, now_ms: f64) -> UploadState {
+        match self.files.get(sha256) {
+            None => UploadState::Waiting,
+            Some(FileUpload::Sending { sent, total }) => UploadState::Sending {
+                sent: *sent,
+                total: *total,
+            },
+            Some(FileUpload::Failed {
+                failures,
+                next_try_ms,
+            }) => UploadState::Retrying {
+                failures: *failures,
+                retry_in_ms: (next_try_ms - now_ms).max(0.0) as u64,
+            },
+        }
+    }
+
     pub fn problem(&self, lang: Lang) -> Option<&str> {
         self.problem.as_ref().map(|(zh, en)| match lang {
             Lang::Zh => zh.as_str(),
@@ -122,10 +149,15 @@ impl AppState {
                 self.forget_waiting(&sha256);
                 continue;
             }
-            self.uploads
-                .update(|status| status.uploading = Some(sha256.clone()));
-            let outcome = api::upload_file(token, order_id, &sha256, &stored.file.bytes).await;
-            self.uploads.update(|status| status.uploading = None);
+            let total = stored.file.bytes.len() as u64;
+            self.set_file_upload(&sha256, FileUpload::Sending { sent: 0, total });
+            let outcome = api::upload_file(token, order_id, &sha256, &stored.file.bytes, {
+                let (state, sha256) = (*self, sha256.clone());
+                move |sent, total| {
+                    state.set_file_upload(&sha256, FileUpload::Sending { sent, total })
+                }
+            })
+            .await;
             match outcome {
                 Ok(_) => {
                     if storage.mark_uploaded(&sha256).await.is_ok() {
@@ -138,12 +170,27 @@ impl AppState {
                         .upload_failures
                         .with_value(|f| f.get(&sha256).map_or(0, |(n, _)| *n))
                         + 1;
-                    let next = now + upload_retry_delay_ms(failures) as f64;
+                    let delay = upload_retry_delay_ms(failures);
+                    let next = js_sys::Date::now() + delay as f64;
                     self.upload_failures.update_value(|f| {
                         f.insert(sha256.clone(), (failures, next));
                     });
+                    self.set_file_upload(
+                        &sha256,
+                        FileUpload::Failed {
+                            failures,
+                            next_try_ms: next,
+                        },
+                    );
                     self.uploads.update(|status| {
                         status.problem = Some((error.message(Lang::Zh), error.message(Lang::En)));
+                    });
+                    // The next try comes by itself when it is due, not only with the next
+                    // minute's sync.
+                    let state = *self;
+                    leptos::task::spawn_local(async move {
+                        super::sync::sleep(delay as f64).await;
+                        state.request_sync();
                     });
                     if matches!(error, api::ApiError::Network) {
                         return;
@@ -153,9 +200,44 @@ impl AppState {
         }
     }
 
+    /// Photos and files added on this device and not uploaded yet, counted as people count
+    /// them: a photo and its thumbnail are one photo. What 退出并清除本机数据 warns about.
+    pub async fn unuploaded_attachments(&self) -> usize {
+        let Some(storage) = self.storage.get_value() else {
+            return 0;
+        };
+        let waiting = self.waiting_files.get_untracked();
+        let mut orders = std::collections::BTreeSet::new();
+        for sha256 in &waiting {
+            if let Ok(Some(stored)) = storage.local_file(sha256).await {
+                orders.insert(stored.file.order_id);
+            }
+        }
+        let mut count = 0;
+        for order_id in orders {
+            if let Ok(Some(order)) = storage.get_order(order_id).await {
+                count += order
+                    .attachments
+                    .iter()
+                    .filter(|a| a.is_live() && waiting.iter().any(|sha256| a.holds(sha256)))
+                    .count();
+            }
+        }
+        count
+    }
+
+    fn set_file_upload(&self, sha256: &str, upload: FileUpload) {
+        self.uploads.update(|status| {
+            status.files.insert(sha256.to_string(), upload);
+        });
+    }
+
     fn forget_waiting(&self, sha256: &str) {
         self.waiting_files.update(|waiting| {
             waiting.remove(sha256);
+        });
+        self.uploads.update(|status| {
+            status.files.remove(sha256);
         });
         self.upload_failures.update_value(|f| {
             f.remove(sha256);
