@@ -14,71 +14,16 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use crate::attachment_kind::AttachmentKind;
 use crate::error::DomainError;
 use crate::i18n::{Lang, Localized};
-use crate::pipeline::StageId;
 use crate::staff::StaffRef;
+use crate::stage::StageId;
 
 /// The largest file accepted (a PDF; photos are downscaled on the phone to far less).
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
 /// Attachments one order may hold (removed ones count: their record stays in the history).
 pub const MAX_ATTACHMENTS: usize = 60;
-
-/// What the file is evidence of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AttachmentKind {
-    /// 签收单: the delivery note the customer signed.
-    DeliveryNote,
-    Contract,
-    Invoice,
-    QcPhoto,
-    Other,
-}
-
-impl AttachmentKind {
-    pub const ALL: [AttachmentKind; 5] = [
-        AttachmentKind::DeliveryNote,
-        AttachmentKind::Contract,
-        AttachmentKind::Invoice,
-        AttachmentKind::QcPhoto,
-        AttachmentKind::Other,
-    ];
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        let (zh, en) = match self {
-            AttachmentKind::DeliveryNote => ("签收单", "signed delivery note"),
-            AttachmentKind::Contract => ("合同", "contract"),
-            AttachmentKind::Invoice => ("发票", "invoice"),
-            AttachmentKind::QcPhoto => ("质检照片", "QC photo"),
-            AttachmentKind::Other => ("其他文件", "file"),
-        };
-        lang.pick(zh, en)
-    }
-
-    /// The stable wire name (`delivery_note`), also used in forms.
-    pub fn key(self) -> &'static str {
-        match self {
-            AttachmentKind::DeliveryNote => "delivery_note",
-            AttachmentKind::Contract => "contract",
-            AttachmentKind::Invoice => "invoice",
-            AttachmentKind::QcPhoto => "qc_photo",
-            AttachmentKind::Other => "other",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<AttachmentKind> {
-        AttachmentKind::ALL
-            .into_iter()
-            .find(|kind| kind.key() == key)
-    }
-
-    /// Customers see the papers that concern them (the signed delivery note, the invoice);
-    /// contracts, QC photos and the rest stay with the team.
-    pub fn customer_visible(self) -> bool {
-        matches!(self, AttachmentKind::DeliveryNote | AttachmentKind::Invoice)
-    }
-}
 
 /// The file types accepted, told by their first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

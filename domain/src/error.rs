@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::attachment::AttachmentKind;
+use crate::attachment_kind::AttachmentKind;
 use crate::i18n::{Lang, Localized};
 use crate::stage::{ExitRequirement, StageId};
 

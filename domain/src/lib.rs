@@ -7,6 +7,7 @@
 pub mod analytics;
 pub mod apply;
 pub mod attachment;
+pub mod attachment_kind;
 pub mod board;
 pub mod calendar;
 pub mod carrier;

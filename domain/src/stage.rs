@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::attachment::AttachmentKind;
+use crate::attachment_kind::AttachmentKind;
 use crate::i18n::Localized;
 use crate::role::Role;
 
