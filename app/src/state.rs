@@ -393,6 +393,16 @@ impl AppState {
             .with(|session| session.as_ref().map(Session::actor))
     }
 
+    /// Whether an admin is signed in on this device (tracked): what the desk screens ask
+    /// before offering to edit.
+    pub fn is_admin(&self) -> bool {
+        self.session.with(|session| {
+            session
+                .as_ref()
+                .is_some_and(|session| session.user.roles.contains(&domain::Role::Admin))
+        })
+    }
+
     pub fn actor_untracked(&self) -> Option<Actor> {
         self.session
             .with_untracked(|session| session.as_ref().map(Session::actor))

@@ -10,7 +10,7 @@
 use chrono::{Datelike, NaiveDate};
 use domain::{
     holidays::spans, wire::HolidayYearInput, DayKind, HolidayCalendar, HolidayYear,
-    HolidayYearEntry, Lang, Role,
+    HolidayYearEntry, Lang,
 };
 use leptos::prelude::*;
 
@@ -84,13 +84,7 @@ pub fn HolidaysPage() -> impl IntoView {
     let state = use_app_state();
     let online = use_online();
     let lang = move || current_lang(i18n);
-    let is_admin = move || {
-        state.session.with(|session| {
-            session
-                .as_ref()
-                .is_some_and(|session| session.user.roles.contains(&Role::Admin))
-        })
-    };
+    let is_admin = move || state.is_admin();
     let token = move || {
         state
             .session

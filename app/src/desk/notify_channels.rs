@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use domain::Role;
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 
@@ -117,13 +116,7 @@ pub fn NotifyChannelsPage() -> impl IntoView {
     let state = use_app_state();
     let online = use_online();
     let lang = move || current_lang(i18n);
-    let is_admin = move || {
-        state.session.with(|session| {
-            session
-                .as_ref()
-                .is_some_and(|session| session.user.roles.contains(&Role::Admin))
-        })
-    };
+    let is_admin = move || state.is_admin();
     let token = move || {
         state
             .session

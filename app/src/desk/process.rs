@@ -174,13 +174,7 @@ pub fn ProcessPage() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     let online = use_online();
-    let is_admin = move || {
-        state.session.with(|session| {
-            session
-                .as_ref()
-                .is_some_and(|session| session.user.roles.contains(&Role::Admin))
-        })
-    };
+    let is_admin = move || state.is_admin();
     let editor = RwSignal::new(None::<ProcessEditor>);
     let base = RwSignal::new(None::<ProcessVersion>);
     let server_problem = RwSignal::new(None::<FieldProblem>);

@@ -27,13 +27,7 @@ pub fn TeamPage() -> impl IntoView {
             .session
             .with(|session| session.as_ref().map(|session| session.token.clone()))
     };
-    let is_admin = move || {
-        state.session.with(|session| {
-            session
-                .as_ref()
-                .is_some_and(|session| session.user.roles.contains(&Role::Admin))
-        })
-    };
+    let is_admin = move || state.is_admin();
     // Bumped after every change so the list is read again from the server.
     let revision = RwSignal::new(0u32);
     let members = LocalResource::new(move || {
