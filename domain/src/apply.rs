@@ -48,6 +48,13 @@
 //!   forward out of that stage or skips forward over it, reason or not (`MissingRequirement`).
 //!   Moving *back* from such a stage (rework, e.g. goods failed inspection while packing) is
 //!   allowed with a reason: the requirements guard the way forward, not the way back.
+//! - Order fields a stage requires (`StageDef::required_fields`: amount, delivery date,
+//!   address, email) must be filled before an order moves forward out of it or skips over it
+//!   (`MissingOrderFields`, naming all of them); like exit requirements they do not guard the
+//!   way back.
+//! - A stage that is not `skippable` cannot be jumped over by a forward move, reason or not
+//!   (`StageNotSkippable`); moving into it, out of it or back over it is fine. Migration
+//!   placing an order behind new stages is no jump (`process_version`).
 //! - `Complete` is only possible from the last stage and follows the same checklist/reason and
 //!   exit-requirement rules as leaving it.
 //! - Entering a stage appends a new visit (`stages` grows by one) with a fresh checklist, the
@@ -699,8 +706,20 @@ fn advance(
             .stage(from)
             .into_iter()
             .chain(skipped.iter().filter_map(|id| pipeline.stage(id)));
+        // A stage that may not be skipped stops the jump before anything else: no record or
+        // field makes jumping over it allowed.
+        if let Some(def) = skipped
+            .iter()
+            .filter_map(|id| pipeline.stage(id))
+            .find(|def| !def.skippable)
+        {
+            return Err(DomainError::StageNotSkippable {
+                stage: def.name.clone(),
+            });
+        }
         for def in passed {
             check_exit_requirements(order, def)?;
+            check_required_fields(order, def)?;
         }
         // Evidence first: for a required item that needs a photo, the photo is the next step.
         check_evidence(order, pipeline)?;
@@ -749,6 +768,7 @@ fn complete(
     )?;
     let reason = optional_line(REASON, reason, REASON_MAX)?;
     check_exit_requirements(order, last)?;
+    check_required_fields(order, last)?;
     check_evidence(order, ctx.pipeline)?;
     check_required_items(order, ctx.pipeline)?;
     if !order.incomplete_items(ctx.pipeline).is_empty() && reason.is_none() {
@@ -1055,6 +1075,17 @@ fn check_exit_requirements(order: &Order, def: &StageDef) -> Result<(), DomainEr
         }
     }
     Ok(())
+}
+
+fn check_required_fields(order: &Order, def: &StageDef) -> Result<(), DomainError> {
+    let fields = order.missing_fields(def);
+    if fields.is_empty() {
+        return Ok(());
+    }
+    Err(DomainError::MissingOrderFields {
+        stage: def.name.clone(),
+        fields,
+    })
 }
 
 fn check_date_range(field: &str, date: NaiveDate, now: DateTime<Utc>) -> Result<(), DomainError> {

@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::attachment_kind::AttachmentKind;
 use crate::i18n::{Lang, Localized};
-use crate::stage::{ExitRequirement, StageId};
+use crate::stage::{ExitRequirement, OrderField, StageId};
 
 /// Every way a rule can say no. Serialized with a stable `code` so the worker can store a
 /// rejection and the app can explain it long after the mutation was made offline.
@@ -45,6 +45,17 @@ pub enum DomainError {
         item: Localized,
         kind: AttachmentKind,
     },
+    /// Order fields the stage `stage` requires (`StageDef::required_fields`) are empty while
+    /// the order would leave it forward or skip over it. All of them are named at once, so the
+    /// person fills them in one go.
+    #[error("{} needs order fields: {fields:?}", stage.en)]
+    MissingOrderFields {
+        stage: Localized,
+        fields: Vec<OrderField>,
+    },
+    /// A forward move would jump over a stage the process says may not be skipped.
+    #[error("stage {} may not be skipped", stage.en)]
+    StageNotSkippable { stage: Localized },
     #[error("forbidden: {}", message.en)]
     Forbidden { message: Localized },
     #[error("amount too large")]
@@ -88,6 +99,8 @@ impl DomainError {
             DomainError::MissingRequirement { .. } => "missing_requirement",
             DomainError::RequiredItemUnticked { .. } => "required_item_unticked",
             DomainError::MissingEvidence { .. } => "missing_evidence",
+            DomainError::MissingOrderFields { .. } => "missing_order_fields",
+            DomainError::StageNotSkippable { .. } => "stage_not_skippable",
             DomainError::Forbidden { .. } => "forbidden",
             DomainError::Overflow => "overflow",
         }
@@ -151,6 +164,31 @@ impl DomainError {
                     kind.label(lang)
                 ),
             },
+            DomainError::MissingOrderFields { stage, fields } => {
+                let names: Vec<String> = fields
+                    .iter()
+                    .map(|field| field.label().get(lang).to_string())
+                    .collect();
+                match lang {
+                    Lang::Zh => format!(
+                        "离开“{}”前请先填写：{}",
+                        stage.zh,
+                        names.join("、")
+                    ),
+                    Lang::En => format!(
+                        "Fill in before leaving '{}': {}",
+                        stage.en,
+                        names.join(", ")
+                    ),
+                }
+            }
+            DomainError::StageNotSkippable { stage } => match lang {
+                Lang::Zh => format!("阶段“{}”不能跳过，请逐步推进", stage.zh),
+                Lang::En => format!(
+                    "The stage '{}' may not be skipped: move through it",
+                    stage.en
+                ),
+            },
             DomainError::Overflow => lang
                 .pick("金额过大，超出可计算范围", "Amount too large")
                 .to_string(),
@@ -186,6 +224,35 @@ mod tests {
             current_name: None,
         };
         assert!(without_name.message(Lang::Zh).contains("quote"));
+    }
+
+    #[test]
+    fn a_missing_fields_message_names_the_stage_and_every_field() {
+        let err = DomainError::MissingOrderFields {
+            stage: Localized::new("合同签订", "Contract signing"),
+            fields: vec![OrderField::Amount, OrderField::ExpectedDelivery],
+        };
+        assert_eq!(err.code(), "missing_order_fields");
+        assert_eq!(
+            err.message(Lang::Zh),
+            "离开“合同签订”前请先填写：订单金额、交货日期"
+        );
+        assert!(err.message(Lang::En).contains("delivery date"));
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(
+            json["fields"],
+            serde_json::json!(["amount", "expected_delivery"])
+        );
+    }
+
+    #[test]
+    fn a_not_skippable_message_names_the_stage() {
+        let err = DomainError::StageNotSkippable {
+            stage: Localized::new("质检", "Inspection"),
+        };
+        assert_eq!(err.code(), "stage_not_skippable");
+        assert!(err.message(Lang::Zh).contains("质检"));
+        assert!(err.message(Lang::En).contains("Inspection"));
     }
 
     #[test]

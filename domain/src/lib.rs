@@ -68,7 +68,7 @@ pub use order::{
 };
 pub use permission::Action;
 pub use pipeline::{
-    ids as stage_ids, ChecklistItemDef, ExitRequirement, Pipeline, StageDef, StageId,
+    ids as stage_ids, ChecklistItemDef, ExitRequirement, OrderField, Pipeline, StageDef, StageId,
 };
 pub use process_version::{
     plan_migration, DraftEdit, ImpactRow, MigrationPlan, ProcessDraft, ProcessVersion, Processes,

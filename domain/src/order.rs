@@ -481,6 +481,29 @@ impl Order {
         }
     }
 
+    /// Whether an order field a stage may require (`StageDef::required_fields`) is filled.
+    pub fn has_field(&self, field: crate::stage::OrderField) -> bool {
+        use crate::stage::OrderField;
+        let filled = |text: &Option<String>| text.as_deref().is_some_and(|t| !t.trim().is_empty());
+        match field {
+            OrderField::Amount => self.total() > Money::ZERO,
+            OrderField::ExpectedDelivery => self.expected_delivery.is_some(),
+            OrderField::CustomerAddress => filled(&self.customer.address),
+            OrderField::CustomerEmail => filled(&self.customer.email),
+        }
+    }
+
+    /// The fields `def` requires that this order has not filled, in the stage's order: what
+    /// stops the order from leaving `def` forward or skipping over it (see `apply`), and what
+    /// the order page lists before anyone tries.
+    pub fn missing_fields(&self, def: &crate::pipeline::StageDef) -> Vec<crate::stage::OrderField> {
+        def.required_fields
+            .iter()
+            .copied()
+            .filter(|field| !self.has_field(*field))
+            .collect()
+    }
+
     /// The requests for help still waiting (`EventKind::HelpAsked`): asked during the current
     /// visit of the current stage, for a record that is still missing, on an active order. Each
     /// requirement once, with the latest request for it. Derived from the history, so recording

@@ -12,7 +12,7 @@ use crate::holidays::WorkCalendar;
 use crate::error::DomainError;
 use crate::i18n::Localized;
 use crate::role::Role;
-pub use crate::stage::{ids, ChecklistItemDef, ExitRequirement, StageId};
+pub use crate::stage::{ids, ChecklistItemDef, ExitRequirement, OrderField, StageId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StageDef {
@@ -30,6 +30,23 @@ pub struct StageDef {
     pub notify_customer: bool,
     #[serde(default)]
     pub exit_requirements: Vec<ExitRequirement>,
+    /// Order fields that must be filled before an order leaves the stage forward or skips over
+    /// it. Versions published before this existed read as "none required", so no in-flight
+    /// order changes its rules; empty lists are not written, so those versions stay as stored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_fields: Vec<OrderField>,
+    /// Whether an order may jump over this stage (with a reason). Moving *into* it is always
+    /// fine. Versions published before this existed read as skippable, as every stage was.
+    #[serde(default = "skippable_by_default", skip_serializing_if = "is_skippable")]
+    pub skippable: bool,
+}
+
+fn skippable_by_default() -> bool {
+    true
+}
+
+fn is_skippable(skippable: &bool) -> bool {
+    *skippable
 }
 
 impl StageDef {
@@ -187,6 +204,13 @@ impl Pipeline {
                     format!("Stage '{id}' lists an exit requirement twice"),
                 ));
             }
+            let fields: BTreeSet<_> = stage.required_fields.iter().collect();
+            if fields.len() != stage.required_fields.len() {
+                return Err(bad(
+                    format!("阶段“{id}”的必填字段重复"),
+                    format!("Stage '{id}' lists a required field twice"),
+                ));
+            }
         }
         Ok(())
     }
@@ -335,6 +359,8 @@ fn stage(
         customer_message: Localized::new(customer_message.0, customer_message.1),
         notify_customer,
         exit_requirements: exit_requirements.to_vec(),
+        required_fields: Vec::new(),
+        skippable: true,
     }
 }
 

@@ -17,7 +17,7 @@ use crate::process_version::{
     MAX_STAGES,
 };
 use crate::role::Role;
-use crate::stage::{ChecklistItemDef, ExitRequirement};
+use crate::stage::{ChecklistItemDef, ExitRequirement, OrderField};
 use crate::wire::ProcessDraftInput;
 
 /// One stage as the editor holds it: the SLA as typed (so "abc" or "-1" is shown back with its
@@ -34,6 +34,8 @@ pub struct StageForm {
     pub customer_message: Localized,
     pub notify_customer: bool,
     pub exit_requirements: Vec<ExitRequirement>,
+    pub required_fields: Vec<OrderField>,
+    pub skippable: bool,
 }
 
 impl StageForm {
@@ -49,6 +51,8 @@ impl StageForm {
             customer_message: def.customer_message.clone(),
             notify_customer: def.notify_customer,
             exit_requirements: def.exit_requirements.clone(),
+            required_fields: def.required_fields.clone(),
+            skippable: def.skippable,
         }
     }
 
@@ -88,6 +92,12 @@ impl StageForm {
                     ExitRequirement::Invoice => "invoice".to_string(),
                 })
                 .collect(),
+            required_fields: self
+                .required_fields
+                .iter()
+                .map(|field| field.key().to_string())
+                .collect(),
+            skippable: self.skippable,
         }
     }
 
@@ -120,6 +130,15 @@ impl StageForm {
         if on {
             self.exit_requirements.push(requirement);
             self.exit_requirements.sort();
+        }
+    }
+
+    /// Makes order field `field` required (or not) before an order leaves this stage forward.
+    pub fn set_required_field(&mut self, field: OrderField, on: bool) {
+        self.required_fields.retain(|f| *f != field);
+        if on {
+            self.required_fields.push(field);
+            self.required_fields.sort();
         }
     }
 }
@@ -266,6 +285,8 @@ impl StageTemplate {
             customer_message: Localized::new(message.0, message.1),
             notify_customer: false,
             exit_requirements: exit,
+            required_fields: Vec::new(),
+            skippable: true,
         }
     }
 }
@@ -394,6 +415,8 @@ impl ProcessEditor {
                     customer_message: Localized::default(),
                     notify_customer: false,
                     exit_requirements: Vec::new(),
+                    required_fields: Vec::new(),
+                    skippable: true,
                 }
             }
         };
@@ -655,6 +678,16 @@ pub enum ProcessChange {
         item: Localized,
         evidence: Option<AttachmentKind>,
     },
+    /// The order fields required before leaving the stage changed (`fields`: the new list).
+    RequiredFields {
+        name: Localized,
+        fields: Vec<OrderField>,
+    },
+    /// The stage became skippable, or not.
+    Skippable {
+        name: Localized,
+        skippable: bool,
+    },
     /// Roles, customer texts, exit requirements or notification changed.
     Settings {
         name: Localized,
@@ -806,6 +839,42 @@ impl ProcessChange {
                     l(item)
                 ),
             },
+            (ProcessChange::RequiredFields { name, fields }, lang) => {
+                let names: Vec<String> = fields
+                    .iter()
+                    .map(|field| field.label().get(lang).to_string())
+                    .collect();
+                match (lang, names.is_empty()) {
+                    (Lang::Zh, true) => format!("“{}”不再要求必填字段", l(name)),
+                    (Lang::Zh, false) => {
+                        format!("“{}”离开前必填：{}", l(name), names.join("、"))
+                    }
+                    (Lang::En, true) => format!("'{}' no longer requires order fields", l(name)),
+                    (Lang::En, false) => {
+                        format!(
+                            "'{}' now requires before leaving: {}",
+                            l(name),
+                            names.join(", ")
+                        )
+                    }
+                }
+            }
+            (ProcessChange::Skippable { name, skippable }, Lang::Zh) => {
+                let now = if *skippable {
+                    "可以跳过"
+                } else {
+                    "不可跳过"
+                };
+                format!("“{}”改为{now}", l(name))
+            }
+            (ProcessChange::Skippable { name, skippable }, Lang::En) => {
+                let now = if *skippable {
+                    "may be skipped"
+                } else {
+                    "may not be skipped"
+                };
+                format!("'{}' {now} now", l(name))
+            }
             (ProcessChange::Settings { name }, Lang::Zh) => {
                 format!("修改了“{}”的负责角色、客户文案或离开条件", l(name))
             }
@@ -904,6 +973,18 @@ pub fn process_changes(older: &ProcessVersion, newer: &ProcessVersion) -> Vec<Pr
                     item: item.label.clone(),
                 });
             }
+        }
+        if old.required_fields != stage.required_fields {
+            changes.push(ProcessChange::RequiredFields {
+                name: stage.name.clone(),
+                fields: stage.required_fields.clone(),
+            });
+        }
+        if old.skippable != stage.skippable {
+            changes.push(ProcessChange::Skippable {
+                name: stage.name.clone(),
+                skippable: stage.skippable,
+            });
         }
         if old.responsible != stage.responsible
             || old.customer_label != stage.customer_label

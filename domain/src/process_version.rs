@@ -24,7 +24,7 @@ use crate::order::{Order, StageProgress};
 use crate::pipeline::{Pipeline, StageDef, StageId};
 use crate::role::Role;
 use crate::staff::StaffRef;
-use crate::stage::{ChecklistItemDef, ExitRequirement};
+use crate::stage::{ChecklistItemDef, ExitRequirement, OrderField};
 
 /// The version every company starts with: the standard six stages.
 pub const FIRST_VERSION: u32 = 1;
@@ -415,6 +415,14 @@ pub(crate) fn check_stage(at: &str, stage: &StageDef) -> Result<(), DomainError>
             "An exit requirement is listed twice",
         ));
     }
+    let fields: BTreeSet<_> = stage.required_fields.iter().collect();
+    if fields.len() != stage.required_fields.len() {
+        return Err(DomainError::invalid(
+            &format!("{at}.required_fields"),
+            "必填字段重复",
+            "A required field is listed twice",
+        ));
+    }
     Ok(())
 }
 
@@ -436,6 +444,16 @@ pub struct StageInput {
     pub notify_customer: bool,
     #[serde(default)]
     pub exit_requirements: Vec<String>,
+    /// Order field names (`OrderField`'s wire names) required before leaving the stage.
+    #[serde(default)]
+    pub required_fields: Vec<String>,
+    /// Absent means skippable, as every stage was before the flag existed.
+    #[serde(default = "yes")]
+    pub skippable: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl StageInput {
@@ -468,6 +486,17 @@ impl StageInput {
             };
             exit_requirements.push(parsed);
         }
+        let mut required_fields = Vec::new();
+        for (i, name) in self.required_fields.iter().enumerate() {
+            let Some(field) = OrderField::parse(name) else {
+                return Err(DomainError::invalid(
+                    &format!("{at}.required_fields[{i}]"),
+                    format!("未知的订单字段“{name}”"),
+                    format!("Unknown order field '{name}'"),
+                ));
+            };
+            required_fields.push(field);
+        }
         let sla_days = u32::try_from(self.sla_days)
             .ok()
             .filter(|d| *d <= MAX_SLA_DAYS)
@@ -489,6 +518,8 @@ impl StageInput {
             customer_message: self.customer_message.clone(),
             notify_customer: self.notify_customer,
             exit_requirements,
+            required_fields,
+            skippable: self.skippable,
         })
     }
 }

@@ -128,3 +128,49 @@ impl ExitRequirement {
         }
     }
 }
+
+/// Order fields a stage can require to be filled before an order leaves it forward or skips
+/// over it (合同签订 needs the amount and the promised delivery date; 发货 the delivery
+/// address). Only fields an order may lack are here: the customer's company, contact and phone
+/// are always there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderField {
+    /// Line items with a total above zero.
+    Amount,
+    ExpectedDelivery,
+    CustomerAddress,
+    CustomerEmail,
+}
+
+impl OrderField {
+    pub const ALL: [OrderField; 4] = [
+        OrderField::Amount,
+        OrderField::ExpectedDelivery,
+        OrderField::CustomerAddress,
+        OrderField::CustomerEmail,
+    ];
+
+    /// The wire name (the serde name), as the editor sends it.
+    pub fn key(&self) -> &'static str {
+        match self {
+            OrderField::Amount => "amount",
+            OrderField::ExpectedDelivery => "expected_delivery",
+            OrderField::CustomerAddress => "customer_address",
+            OrderField::CustomerEmail => "customer_email",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<OrderField> {
+        OrderField::ALL.into_iter().find(|field| field.key() == key)
+    }
+
+    pub fn label(&self) -> Localized {
+        match self {
+            OrderField::Amount => Localized::new("订单金额", "order amount"),
+            OrderField::ExpectedDelivery => Localized::new("交货日期", "delivery date"),
+            OrderField::CustomerAddress => Localized::new("收货地址", "delivery address"),
+            OrderField::CustomerEmail => Localized::new("客户邮箱", "customer email"),
+        }
+    }
+}

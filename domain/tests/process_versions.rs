@@ -31,6 +31,8 @@ fn quote_stage() -> StageDef {
         customer_message: Localized::new("我们正在为您准备报价。", "We are preparing your quote."),
         notify_customer: false,
         exit_requirements: vec![],
+        required_fields: vec![],
+        skippable: true,
     }
 }
 
@@ -375,6 +377,8 @@ fn input_of(stage: &StageDef) -> StageInput {
         customer_message: stage.customer_message.clone(),
         notify_customer: stage.notify_customer,
         exit_requirements: vec![],
+        required_fields: vec![],
+        skippable: true,
     }
 }
 
@@ -976,4 +980,382 @@ fn a_synced_calendar_with_a_make_up_saturday_moves_a_working_day_deadline_earlie
         date(2026, 11, 28)
     );
     assert_eq!(more.calendar(), processes.calendar());
+}
+
+// ---- exit rule "required order fields" and the "may be skipped" flag ---------------------
+
+/// Version 2 of the standard process with `change` applied to the stage `id`.
+fn publish_with(v1: &Processes, id: &str, change: impl FnOnce(&mut StageDef)) -> Processes {
+    let base = v1.current().clone();
+    let mut draft = ProcessDraft::from_version(&base);
+    let mut stage = draft
+        .stages
+        .iter()
+        .find(|s| s.id == id)
+        .expect("a standard stage")
+        .clone();
+    change(&mut stage);
+    draft.edit(&base, DraftEdit::Update { stage }).unwrap();
+    let published = v1.publish(&draft, author(), "离开条件", later(1)).unwrap();
+    Processes::new(v1.versions().cloned().chain([published]))
+}
+
+fn create_without_delivery_date() -> Mutation {
+    let mut m = create();
+    if let Mutation::CreateOrder {
+        expected_delivery, ..
+    } = &mut m
+    {
+        *expected_delivery = None;
+    }
+    m
+}
+
+fn contract_name() -> Localized {
+    Localized::new("合同签订", "Contract signing")
+}
+
+#[test]
+fn a_stage_requiring_order_fields_names_every_missing_one_even_with_a_reason() {
+    let processes = publish_with(&Processes::standard(), "requirement", |s| {
+        s.required_fields = vec![OrderField::ExpectedDelivery, OrderField::CustomerAddress];
+    });
+    let order = run_on(
+        &processes,
+        &sales(),
+        None,
+        &create_without_delivery_date(),
+        2,
+    )
+    .unwrap()
+    .order;
+    let ticked = tick_all_on(&processes, &order);
+    let refused = run_on(
+        &processes,
+        &sales(),
+        Some(&ticked),
+        &advance("requirement", "contract", Some("客户催得急")),
+        3,
+    )
+    .unwrap_err();
+    assert_eq!(
+        refused,
+        DomainError::MissingOrderFields {
+            stage: Localized::new("需求确认", "Requirement confirmation"),
+            fields: vec![OrderField::ExpectedDelivery, OrderField::CustomerAddress],
+        }
+    );
+    assert_eq!(
+        refused.message(Lang::Zh),
+        "离开“需求确认”前请先填写：交货日期、收货地址"
+    );
+    assert_eq!(
+        ticked.missing_fields(processes.for_order(&ticked).first()),
+        vec![OrderField::ExpectedDelivery, OrderField::CustomerAddress]
+    );
+    // Filled in, the order moves on without a reason.
+    let mut filled_customer = customer();
+    filled_customer.address = Some("杭州市萧山区纺织路 8 号".into());
+    let filled = run_on(
+        &processes,
+        &sales(),
+        Some(&ticked),
+        &Mutation::EditFields {
+            order_id: oid(),
+            changes: FieldChanges {
+                customer: Some(filled_customer),
+                expected_delivery: Some(Some(date(2026, 12, 20))),
+                ..FieldChanges::default()
+            },
+        },
+        3,
+    )
+    .unwrap()
+    .order;
+    assert!(filled
+        .missing_fields(processes.for_order(&filled).first())
+        .is_empty());
+    let moved = run_on(
+        &processes,
+        &sales(),
+        Some(&filled),
+        &advance("requirement", "contract", None),
+        4,
+    )
+    .unwrap()
+    .order;
+    assert_eq!(moved.stage, "contract");
+}
+
+#[test]
+fn skipping_over_a_stage_with_required_fields_needs_them_too_but_moving_back_does_not() {
+    let processes = publish_with(&Processes::standard(), "contract", |s| {
+        s.required_fields = vec![OrderField::CustomerAddress];
+    });
+    let order = run_on(&processes, &sales(), None, &create(), 2)
+        .unwrap()
+        .order;
+    let ticked = tick_all_on(&processes, &order);
+    let refused = run_on(
+        &processes,
+        &sales(),
+        Some(&ticked),
+        &advance("requirement", "order_entry", Some("合同已线下签好")),
+        3,
+    )
+    .unwrap_err();
+    assert_eq!(
+        refused,
+        DomainError::MissingOrderFields {
+            stage: contract_name(),
+            fields: vec![OrderField::CustomerAddress],
+        }
+    );
+    // Entering the stage is fine; leaving it back to the start is rework, not the way forward.
+    let in_contract = run_on(
+        &processes,
+        &sales(),
+        Some(&ticked),
+        &advance("requirement", "contract", None),
+        3,
+    )
+    .unwrap()
+    .order;
+    let back = run_on(
+        &processes,
+        &sales(),
+        Some(&in_contract),
+        &advance("contract", "requirement", Some("客户改需求")),
+        4,
+    )
+    .unwrap()
+    .order;
+    assert_eq!(back.stage, "requirement");
+}
+
+#[test]
+fn an_amount_of_zero_does_not_fill_a_required_amount() {
+    let processes = publish_with(&Processes::standard(), "requirement", |s| {
+        s.required_fields = vec![OrderField::Amount];
+    });
+    let mut m = create();
+    if let Mutation::CreateOrder { items, .. } = &mut m {
+        items.clear();
+    }
+    let order = run_on(&processes, &sales(), None, &m, 2).unwrap().order;
+    assert!(!order.has_field(OrderField::Amount));
+    let refused = run_on(
+        &processes,
+        &sales(),
+        Some(&tick_all_on(&processes, &order)),
+        &advance("requirement", "contract", None),
+        3,
+    );
+    assert_eq!(code(refused), "missing_order_fields");
+    let priced = run_on(&processes, &sales(), None, &create(), 2)
+        .unwrap()
+        .order;
+    assert!(priced.has_field(OrderField::Amount));
+}
+
+#[test]
+fn completing_checks_the_last_stages_required_fields() {
+    let processes = publish_with(&Processes::standard(), "after_sales", |s| {
+        s.required_fields = vec![OrderField::CustomerAddress];
+    });
+    let mut order = run_on(&processes, &sales(), None, &create(), 2)
+        .unwrap()
+        .order;
+    order.stage = StageId::new("after_sales");
+    order.stages.last_mut().unwrap().stage = StageId::new("after_sales");
+    let refused = run_on(
+        &processes,
+        &admin(),
+        Some(&order),
+        &Mutation::Complete {
+            order_id: oid(),
+            reason: Some("客户不回复".into()),
+        },
+        3,
+    );
+    assert_eq!(code(refused), "missing_order_fields");
+}
+
+#[test]
+fn orders_of_an_older_version_keep_its_exit_rules_and_skips() {
+    let processes = publish_with(&Processes::standard(), "contract", |s| {
+        s.required_fields = vec![OrderField::CustomerAddress];
+        s.skippable = false;
+    });
+    let old = tick_all_on(&processes, &created());
+    assert_eq!(old.process_version, 1);
+    // Version 1 had neither rule: the old order passes and skips 合同签订 as it always could.
+    let moved = run_on(
+        &processes,
+        &sales(),
+        Some(&old),
+        &advance("requirement", "contract", None),
+        3,
+    )
+    .unwrap()
+    .order;
+    assert_eq!(moved.stage, "contract");
+    let skipped = run_on(
+        &processes,
+        &sales(),
+        Some(&old),
+        &advance("requirement", "order_entry", Some("合同已线下签好")),
+        3,
+    )
+    .unwrap()
+    .order;
+    assert_eq!(skipped.stage, "order_entry");
+}
+
+#[test]
+fn a_stage_that_may_not_be_skipped_is_refused_by_name_but_can_be_entered() {
+    let processes = publish_with(&Processes::standard(), "contract", |s| s.skippable = false);
+    let order = tick_all_on(
+        &processes,
+        &run_on(&processes, &sales(), None, &create(), 2)
+            .unwrap()
+            .order,
+    );
+    let refused = run_on(
+        &processes,
+        &sales(),
+        Some(&order),
+        &advance("requirement", "production", Some("加急")),
+        3,
+    )
+    .unwrap_err();
+    assert_eq!(
+        refused,
+        DomainError::StageNotSkippable {
+            stage: contract_name()
+        }
+    );
+    assert_eq!(
+        refused.message(Lang::Zh),
+        "阶段“合同签订”不能跳过，请逐步推进"
+    );
+    let entered = run_on(
+        &processes,
+        &sales(),
+        Some(&order),
+        &advance("requirement", "contract", None),
+        3,
+    )
+    .unwrap()
+    .order;
+    assert_eq!(entered.stage, "contract");
+    // Leaving it forward by a skip over *other* stages is still a normal skip with a reason.
+    let ticked = tick_all_on(&processes, &entered);
+    let onward = run_on(
+        &processes,
+        &admin(),
+        Some(&ticked),
+        &advance("contract", "production", Some("下单已在系统外完成")),
+        4,
+    )
+    .unwrap()
+    .order;
+    assert_eq!(onward.stage, "production");
+}
+
+#[test]
+fn stages_added_behind_an_order_count_as_skipped_even_when_they_may_not_be_skipped() {
+    let v1 = Processes::standard();
+    let base = v1.current().clone();
+    let mut draft = ProcessDraft::from_version(&base);
+    let mut quote = quote_stage();
+    quote.skippable = false;
+    draft
+        .edit(
+            &base,
+            DraftEdit::Add {
+                after: Some(StageId::new("requirement")),
+                stage: quote,
+            },
+        )
+        .unwrap();
+    let published = v1.publish(&draft, author(), "报价必经", later(1)).unwrap();
+    let processes = Processes::new(v1.versions().cloned().chain([published]));
+    let in_production = at("production");
+    let plan = plan_migration(&processes, &BTreeSet::from([1]), &BTreeMap::new()).unwrap();
+    let (moved, event) = plan
+        .migrate(&processes, &in_production, &author(), later(40))
+        .unwrap();
+    let EventKind::ProcessMigrated { skipped, .. } = &event.kind else {
+        panic!("not a migration event: {event:?}");
+    };
+    assert_eq!(skipped, &[StageId::new("quote")]);
+    assert_eq!(moved.stage, "production");
+}
+
+#[test]
+fn versions_stored_before_the_new_rules_read_as_none_required_and_skippable() {
+    let stored = serde_json::to_value(ProcessVersion::standard()).unwrap();
+    let first = &stored["stages"][0];
+    // Defaults are not written, so a version stored before the fields existed stays as it was.
+    assert!(first.get("required_fields").is_none());
+    assert!(first.get("skippable").is_none());
+    let read: ProcessVersion = serde_json::from_value(stored).unwrap();
+    assert!(read
+        .stages
+        .iter()
+        .all(|s| s.skippable && s.required_fields.is_empty()));
+    let mut strict = quote_stage();
+    strict.skippable = false;
+    strict.required_fields = vec![OrderField::Amount];
+    let json = serde_json::to_value(&strict).unwrap();
+    assert_eq!(json["skippable"], false);
+    assert_eq!(json["required_fields"], serde_json::json!(["amount"]));
+    assert_eq!(serde_json::from_value::<StageDef>(json).unwrap(), strict);
+}
+
+#[test]
+fn an_unknown_required_field_is_refused_naming_it() {
+    let mut inputs = standard_inputs();
+    inputs[1].required_fields = vec!["amount".into(), "colour".into()];
+    let refused = check_input(inputs).unwrap_err();
+    assert_eq!(refused.field(), Some("stages[1].required_fields[1]"));
+    assert!(refused.message(Lang::Zh).contains("colour"));
+    let mut twice = standard_inputs();
+    twice[1].required_fields = vec!["amount".into(), "amount".into()];
+    assert_eq!(
+        check_input(twice).unwrap_err().field(),
+        Some("stages[1].required_fields")
+    );
+    let mut fine = standard_inputs();
+    fine[1].required_fields = vec!["amount".into(), "expected_delivery".into()];
+    fine[1].skippable = false;
+    let draft = check_input(fine).unwrap();
+    assert_eq!(
+        draft.stages[1].required_fields,
+        vec![OrderField::Amount, OrderField::ExpectedDelivery]
+    );
+    assert!(!draft.stages[1].skippable);
+}
+
+#[test]
+fn the_version_history_says_which_fields_became_required_and_what_may_not_be_skipped() {
+    let processes = publish_with(&Processes::standard(), "contract", |s| {
+        s.required_fields = vec![OrderField::Amount, OrderField::ExpectedDelivery];
+        s.skippable = false;
+    });
+    let sentences: Vec<String> = domain::process_editor::process_changes(
+        processes.version(1).unwrap(),
+        processes.version(2).unwrap(),
+    )
+    .iter()
+    .map(|c| c.sentence(Lang::Zh))
+    .collect();
+    assert_eq!(
+        sentences,
+        vec![
+            "“合同签订”离开前必填：订单金额、交货日期".to_string(),
+            "“合同签订”改为不可跳过".to_string(),
+        ]
+    );
 }
