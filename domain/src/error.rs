@@ -235,7 +235,7 @@ mod tests {
         assert_eq!(err.code(), "missing_order_fields");
         assert_eq!(
             err.message(Lang::Zh),
-            "离开“合同签订”前请先填写：订单金额、交货日期"
+            "离开“合同签订”前请先填写：订单金额、预计交付日期"
         );
         assert!(err.message(Lang::En).contains("delivery date"));
         let json = serde_json::to_value(&err).unwrap();

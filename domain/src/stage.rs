@@ -168,7 +168,9 @@ impl OrderField {
     pub fn label(&self) -> Localized {
         match self {
             OrderField::Amount => Localized::new("订单金额", "order amount"),
-            OrderField::ExpectedDelivery => Localized::new("交货日期", "delivery date"),
+            OrderField::ExpectedDelivery => {
+                Localized::new("预计交付日期", "expected delivery date")
+            }
             OrderField::CustomerAddress => Localized::new("收货地址", "delivery address"),
             OrderField::CustomerEmail => Localized::new("客户邮箱", "customer email"),
         }

@@ -1047,7 +1047,7 @@ fn a_stage_requiring_order_fields_names_every_missing_one_even_with_a_reason() {
     );
     assert_eq!(
         refused.message(Lang::Zh),
-        "离开“需求确认”前请先填写：交货日期、收货地址"
+        "离开“需求确认”前请先填写：预计交付日期、收货地址"
     );
     assert_eq!(
         ticked.missing_fields(processes.for_order(&ticked).first()),
@@ -1354,7 +1354,7 @@ fn the_version_history_says_which_fields_became_required_and_what_may_not_be_ski
     assert_eq!(
         sentences,
         vec![
-            "“合同签订”离开前必填：订单金额、交货日期".to_string(),
+            "“合同签订”离开前必填：订单金额、预计交付日期".to_string(),
             "“合同签订”改为不可跳过".to_string(),
         ]
     );

@@ -17,7 +17,7 @@ use domain::{
         StageTemplate,
     },
     wire::{ProcessImpact, ProcessMapping, ProcessRestore},
-    AttachmentKind, ExitRequirement, Lang, Localized, ProcessVersion, Role, StageId,
+    AttachmentKind, ExitRequirement, Lang, Localized, OrderField, ProcessVersion, Role, StageId,
 };
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
@@ -641,6 +641,29 @@ fn StageEditor(editing: Editing, key: StageId) -> impl IntoView {
             }
         }
     };
+    let required_field = {
+        let key = key.clone();
+        move |field: OrderField| {
+            let (read, write) = (key.clone(), key.clone());
+            let input_id = format!("process-field-{}", field.key());
+            let label_for = input_id.clone();
+            view! {
+                <label class="check" for=label_for>
+                    <input
+                        id=input_id
+                        type="checkbox"
+                        prop:checked=move || editing.with_stage(&read, |s| s.required_fields.contains(&field)).unwrap_or(false)
+                        on:change=move |event| {
+                            let on = event_target_checked(&event);
+                            editing.edit_stage(&write, |s| s.set_required_field(field, on));
+                        }
+                    />
+                    <span>{move || field.label().get(editing.lang()).to_string()}</span>
+                </label>
+            }
+        }
+    };
+    let (skippable_read, skippable_write) = (key.clone(), key.clone());
     view! {
         <div class="process-stage-form stack" data-testid="stage-form">
             <StageText editing id=id("name-zh") label=label(|i18n| t_string!(i18n, process_name_zh).to_string()) value=name_zh on_input=set_name_zh field=field(".name.zh") />
@@ -682,6 +705,22 @@ fn StageEditor(editing: Editing, key: StageId) -> impl IntoView {
                 {requirement(ExitRequirement::Shipment, |i18n| t_string!(i18n, process_exit_shipment).to_string(), "shipment")}
                 {requirement(ExitRequirement::Invoice, |i18n| t_string!(i18n, process_exit_invoice).to_string(), "invoice")}
             </fieldset>
+            <fieldset class="role-picker" data-testid="required-fields">
+                <legend>{t!(i18n, process_required_fields)}</legend>
+                {OrderField::ALL.into_iter().map(required_field.clone()).collect_view()}
+            </fieldset>
+            <label class="check" for="process-skippable">
+                <input
+                    id="process-skippable"
+                    type="checkbox"
+                    prop:checked=move || editing.with_stage(&skippable_read, |s| s.skippable).unwrap_or(true)
+                    on:change=move |event| {
+                        let on = event_target_checked(&event);
+                        editing.edit_stage(&skippable_write, |s| s.skippable = on);
+                    }
+                />
+                <span>{t!(i18n, process_skippable)}</span>
+            </label>
         </div>
     }
 }

@@ -627,10 +627,33 @@ fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
         }
     };
     let stage_name = stage.name.clone();
+    // Order fields this stage requires before the order may leave it, said before anyone tries
+    // (the move would be refused naming the same fields), with the way to fill them.
+    let missing_fields = order.missing_fields(&stage);
+    let fields_hint = (!missing_fields.is_empty()).then(|| {
+        let names = move || {
+            let lang = lang();
+            let names: Vec<String> = missing_fields
+                .iter()
+                .map(|field| field.label().get(lang).to_string())
+                .collect();
+            names.join(lang.pick("、", ", "))
+        };
+        let can_edit = state.may(Some(&order), Action::EditOrder);
+        view! {
+            <div class="notice notice-warn" data-testid="missing-fields">
+                <p>{move || t_string!(i18n, detail_missing_fields, fields = names()).to_string()}</p>
+                {can_edit.then(|| view! {
+                    <A href=format!("/orders/{order_id}/edit") attr:class="button" attr:data-testid="fill-fields">{t!(i18n, detail_fill_fields)}</A>
+                })}
+            </div>
+        }
+    });
     view! {
         <section class="panel" data-testid="current-stage-panel">
             <h2>{move || t_string!(i18n, detail_current_stage, stage = stage_name.get(lang()).to_string()).to_string()}</h2>
             <p class="hint" data-testid="deadline">{deadline_text}</p>
+            {fields_hint}
             <ul class="checklist" data-testid="checklist">{checklist}</ul>
             {children()}
             {match can_move {

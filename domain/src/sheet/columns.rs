@@ -109,7 +109,7 @@ impl Column {
             Column::DueDate => &[
                 "交期",
                 "交付日期",
-                "交货日期",
+                "预计交付日期",
                 "交货期",
                 "预计交付",
                 "deliverydate",
