@@ -399,9 +399,82 @@ fn china_2027_provisional() -> HolidayYear {
     }
 }
 
+/// The year an admin is editing on the holiday screen, and the stored year it started from.
+/// The calendar is read again whenever the network comes back or the session refreshes; a
+/// re-read must not wipe days marked and not yet saved, so the draft follows the stored year
+/// only while it is untouched (or another year is picked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearDraft {
+    base: HolidayYear,
+    edited: HolidayYear,
+}
+
+impl YearDraft {
+    pub fn new(stored: HolidayYear) -> YearDraft {
+        YearDraft {
+            base: stored.clone(),
+            edited: stored,
+        }
+    }
+
+    pub fn edited(&self) -> &HolidayYear {
+        &self.edited
+    }
+
+    pub fn edit(&mut self, change: impl FnOnce(&mut HolidayYear)) {
+        change(&mut self.edited);
+    }
+
+    /// Whether the draft holds changes not in `stored`: what "save" would send.
+    pub fn differs_from(&self, stored: &HolidayYear) -> bool {
+        self.edited != *stored
+    }
+
+    /// The calendar was read (again): `stored` is the selected year as the server has it now.
+    /// An untouched draft, or one of another year, becomes `stored`; an edited one is kept.
+    pub fn reload(&mut self, stored: HolidayYear) {
+        if self.edited.year != stored.year || self.edited == self.base {
+            self.edited = stored.clone();
+        }
+        self.base = stored;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_re_read_calendar_keeps_days_marked_and_not_yet_saved() {
+        let stored = HolidayYear::empty(2027);
+        let mut draft = YearDraft::new(stored.clone());
+        let day = NaiveDate::from_ymd_opt(2027, 5, 3).unwrap();
+        draft.edit(|year| year.mark(day, day, DayKind::Holiday));
+        draft.reload(stored.clone());
+        assert!(draft.edited().holidays.contains(&day));
+        assert!(draft.differs_from(&stored));
+        // Saved: the server's year equals the draft, and later reads follow the server again.
+        let saved = draft.edited().clone();
+        draft.reload(saved.clone());
+        assert!(!draft.differs_from(&saved));
+        let mut someone_elses = saved.clone();
+        someone_elses.provisional = true;
+        draft.reload(someone_elses.clone());
+        assert_eq!(draft.edited(), &someone_elses);
+    }
+
+    #[test]
+    fn an_untouched_draft_follows_the_stored_year_and_another_year_starts_afresh() {
+        let mut draft = YearDraft::new(HolidayYear::empty(2027));
+        let mut newer = HolidayYear::empty(2027);
+        newer.provisional = true;
+        draft.reload(newer.clone());
+        assert_eq!(draft.edited(), &newer);
+        let day = NaiveDate::from_ymd_opt(2027, 5, 3).unwrap();
+        draft.edit(|year| year.mark(day, day, DayKind::Holiday));
+        draft.reload(HolidayYear::empty(2028));
+        assert_eq!(draft.edited(), &HolidayYear::empty(2028));
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

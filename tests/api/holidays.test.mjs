@@ -1,12 +1,24 @@
 // The holiday calendar as data (issue 13): `GET /api/holidays` for every member, `PUT
 // /api/admin/holidays/{year}` for admins only (403 otherwise), bad input refused with a 422
 // naming its field and nothing changed, and pulls carrying the calendar to a device holding an
-// older version (and not again once it holds the newest). On a private worker: an edit changes
+// older version (and not again once it holds the newest), and a deadline the worker counts (the
+// overdue digest) moving when an admin saves a year. On a private worker: an edit changes
 // deadlines for every later test of that database.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { DEMO_ADMIN, DEMO_PASSWORD, DEMO_SALES, HAN, assertApiError, bearer, devHeaders, startPrivateWorker } from '../support/api.mjs';
+import {
+  DEMO_ADMIN,
+  DEMO_PASSWORD,
+  DEMO_SALES,
+  HAN,
+  assertApiError,
+  bearer,
+  createOrderMutation,
+  d1,
+  devHeaders,
+  startPrivateWorker,
+} from '../support/api.mjs';
 
 let worker;
 let admin;
@@ -19,7 +31,8 @@ const signIn = async (login) => {
 };
 
 before(async () => {
-  worker = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled' } });
+  // NOTIFY_ALLOW_LOCAL_HTTP: the digest test's channels point at this machine.
+  worker = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled', NOTIFY_ALLOW_LOCAL_HTTP: 'enabled' } });
   const demo = await worker.call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
   assert.equal(demo.status, 200, demo.text);
   admin = await signIn(DEMO_ADMIN.login);
@@ -133,4 +146,102 @@ test('an admin enters 2027: saved with who and when, a new version, and pulls ca
   const added = await as(admin, `/api/admin/holidays/${next}`, { method: 'PUT', json: { holidays: [`${next}-01-01`], workdays: [] } });
   assert.equal(added.status, 200, added.text);
   assert.deepEqual(year(added.json, next).holidays, [`${next}-01-01`]);
+});
+
+// ---- a worker-side deadline follows the saved calendar -----------------------------------------
+
+const DAY = 86_400_000;
+
+/// The business date (China time, UTC+8) of `ms`, as YYYY-MM-DD.
+const businessDate = (ms) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
+
+/// Every order entry of the digest rows written for `channelId`, by order id.
+async function digestEntries(channelId) {
+  const rows = await d1(`SELECT payload FROM notify_outbox WHERE kind = 'digest' AND channel_id = '${channelId}'`, worker.persistDir);
+  const entries = new Map();
+  const walk = (value) => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object') {
+      if (typeof value.order_id === 'string' && 'due_date' in value) entries.set(value.order_id, value);
+      Object.values(value).forEach(walk);
+    }
+  };
+  for (const row of rows) walk(JSON.parse(row.payload));
+  return { rows: rows.length, entries };
+}
+
+async function digestChannel(name) {
+  // Nothing listens there: the digest is written to the outbox, which is what is read here.
+  const response = await as(admin, '/api/admin/notify/channels', { json: { kind: 'webhook', name, url: 'http://127.0.0.1:9/digest' } });
+  assert.equal(response.status, 201, response.text);
+  return response.json.channel.id;
+}
+
+async function cronAt(ms) {
+  const response = await worker.call(`/api/dev/notify/cron?time=${ms}`, { method: 'POST', headers: devHeaders() });
+  assert.equal(response.status, 200, response.text);
+}
+
+test('the overdue digest counts on the saved calendar: days made holidays take an order off it', async () => {
+  // A calendar-day order on version 1 (the control), then 需求确认 counting 3 working days.
+  const calendarDays = randomUUID();
+  const workingDays = randomUUID();
+  const push = async (id, company) => {
+    const answer = await as(sales, '/api/sync/push', {
+      json: { device_id: randomUUID(), mutations: [{ seq: 1, mutation: createOrderMutation(id, { company }), device_time: new Date().toISOString() }] },
+    });
+    assert.equal(answer.status, 200, answer.text);
+    assert.deepEqual(answer.json.rejected, []);
+  };
+  await push(calendarDays, '杭州自然日期限有限公司');
+  const overview = (await as(admin, '/api/admin/process')).json;
+  const current = overview.versions.at(-1);
+  const stages = structuredClone(current.stages);
+  stages[0].sla_days = 3;
+  stages[0].sla_working_days = true;
+  const published = await as(admin, '/api/admin/process/publish', {
+    json: { base_version: current.number, stages, archived: current.archived ?? [], note: '需求确认按工作日计' },
+  });
+  assert.equal(published.status, 201, published.text);
+  await push(workingDays, '杭州工作日期限有限公司');
+
+  // Ten days on, 10:00 China time: both are overdue in that morning's digest.
+  const run = new Date(Date.now() + 10 * DAY);
+  run.setUTCHours(2, 0, 0, 0);
+  const today = businessDate(run.getTime());
+  const before = await digestChannel('节假日前的摘要');
+  await cronAt(run.getTime());
+  const first = await digestEntries(before);
+  const due = first.entries.get(workingDays)?.due_date ?? assert.fail('the working-day order is overdue');
+  assert.ok(due < today);
+  assert.ok(first.entries.get(workingDays).days_late > 0);
+  assert.ok(first.entries.has(calendarDays));
+
+  // The admin makes every day from that deadline to the digest's day a holiday.
+  const off = [];
+  for (let day = Date.parse(`${due}T00:00:00Z`); businessDate(day - 8 * 3_600_000) <= today; day += DAY) {
+    off.push(new Date(day).toISOString().slice(0, 10));
+  }
+  const saved = await calendar();
+  for (const number of new Set(off.map((day) => Number(day.slice(0, 4))))) {
+    const stored = year(saved, number) ?? { holidays: [], workdays: [], provisional: false };
+    const mine = off.filter((day) => day.startsWith(`${number}-`));
+    const response = await as(admin, `/api/admin/holidays/${number}`, {
+      method: 'PUT',
+      json: {
+        holidays: [...new Set([...stored.holidays, ...mine])].sort(),
+        workdays: stored.workdays.filter((day) => !mine.includes(day)),
+        provisional: stored.provisional,
+      },
+    });
+    assert.equal(response.status, 200, response.text);
+  }
+
+  // The same morning's digest, now: the working-day order's deadline moved past it, the
+  // calendar-day order is as late as before.
+  const after = await digestChannel('节假日后的摘要');
+  await cronAt(run.getTime());
+  const second = await digestEntries(after);
+  assert.equal(second.entries.has(workingDays), false, 'no longer overdue');
+  assert.deepEqual(second.entries.get(calendarDays), first.entries.get(calendarDays));
 });

@@ -157,3 +157,32 @@ test('an admin marks the deadline day as a holiday; the synced phone moves the d
   assert.equal(await sales.page.getByTestId('holidays-mark').count(), 0);
   assert.deepEqual(admin.problems, []);
 });
+
+test('days marked and not yet saved survive the calendar being read again when the network comes back', async () => {
+  const { page, context } = admin;
+  await page.goto('/desk/holidays');
+  await page.getByRole('heading', { name: '节假日与调休', exact: true }).waitFor();
+  await page.locator('#holidays-year').selectOption('2027');
+  await page.getByLabel('从', { exact: true }).fill('2027-06-15');
+  await page.getByLabel('标记为').selectOption({ label: '放假' });
+  await page.getByTestId('holidays-mark-button').click();
+  const marked = page.getByTestId('holiday-list').getByTestId('holiday-span').filter({ hasText: '2027年6月15日' });
+  await marked.waitFor();
+
+  // Offline and back: the screen reads the calendar from the server again.
+  await context.setOffline(true);
+  await page.getByTestId('holidays-mark').waitFor({ state: 'detached' });
+  const reread = page.waitForResponse((response) => response.url().includes('/api/holidays') && response.request().method() === 'GET');
+  await context.setOffline(false);
+  await reread;
+  await page.getByTestId('holidays-mark').waitFor();
+  // Let the answer reach the screen: two frames after it arrived.
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  assert.equal(await marked.count(), 1, 'the marked day is still in the draft');
+  assert.equal(await page.getByTestId('holidays-save').isEnabled(), true, 'and can still be saved');
+  await page.getByTestId('holidays-save').click();
+  await page.getByTestId('holidays-outcome').filter({ hasText: '已保存 2027 年' }).waitFor();
+  const calendar = (await worker.call('/api/holidays', { headers: bearer(adminToken) })).json;
+  assert.ok(calendar.years.find((year) => year.year === 2027).holidays.includes('2027-06-15'));
+  assert.deepEqual(admin.problems, []);
+});

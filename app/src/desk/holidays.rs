@@ -9,8 +9,9 @@
 
 use chrono::{Datelike, NaiveDate};
 use domain::{
-    holidays::spans, wire::HolidayYearInput, DayKind, HolidayCalendar, HolidayYear,
-    HolidayYearEntry, Lang,
+    holidays::{spans, YearDraft},
+    wire::HolidayYearInput,
+    DayKind, HolidayCalendar, HolidayYear, HolidayYearEntry, Lang,
 };
 use leptos::prelude::*;
 
@@ -95,7 +96,7 @@ pub fn HolidaysPage() -> impl IntoView {
     // The calendar as the server has it (`None` until read, or offline: the device's then).
     let served = RwSignal::new(None::<HolidayCalendar>);
     // The selected year as edited, not yet saved.
-    let draft = RwSignal::new(None::<HolidayYear>);
+    let draft = RwSignal::new(None::<YearDraft>);
     let outcome = RwSignal::new(None::<Result<String, String>>);
     let server_field = RwSignal::new(None::<String>);
     let loaded = LocalResource::new(move || {
@@ -126,18 +127,29 @@ pub fn HolidaysPage() -> impl IntoView {
         let selected = year.get();
         calendar().year(selected).cloned()
     };
-    // A new year picked or a new calendar read: the draft starts again from what is stored.
+    // A new year picked or the calendar read (again, e.g. the network came back): an untouched
+    // draft starts again from what is stored; days marked and not yet saved are kept.
     Effect::new(move || {
         let selected = year.get();
-        let stored = entry().map(|entry| entry.days);
-        draft.set(Some(stored.unwrap_or_else(|| HolidayYear::empty(selected))));
+        let stored = entry()
+            .map(|entry| entry.days)
+            .unwrap_or_else(|| HolidayYear::empty(selected));
+        draft.update(|draft| match draft {
+            Some(draft) => draft.reload(stored),
+            None => *draft = Some(YearDraft::new(stored)),
+        });
+    });
+    Effect::new(move || {
+        year.track();
         server_field.set(None);
     });
     let changed = move || {
         let stored = entry().map(|entry| entry.days);
         draft.with(|draft| match (draft, stored) {
-            (Some(draft), Some(stored)) => *draft != stored,
-            (Some(draft), None) => !draft.holidays.is_empty() || !draft.workdays.is_empty(),
+            (Some(draft), Some(stored)) => draft.differs_from(&stored),
+            (Some(draft), None) => {
+                !draft.edited().holidays.is_empty() || !draft.edited().workdays.is_empty()
+            }
             (None, _) => false,
         })
     };
@@ -166,7 +178,7 @@ pub fn HolidaysPage() -> impl IntoView {
         server_field.set(None);
         draft.update(|draft| {
             if let Some(draft) = draft {
-                draft.mark(first, last, kind.get_untracked());
+                draft.edit(|days| days.mark(first, last, kind.get_untracked()));
             }
         });
         from.set(String::new());
@@ -177,7 +189,7 @@ pub fn HolidaysPage() -> impl IntoView {
         server_field.set(None);
         draft.update(|draft| {
             if let Some(draft) = draft {
-                draft.mark(first, last, DayKind::Normal);
+                draft.edit(|days| days.mark(first, last, DayKind::Normal));
             }
         });
     };
@@ -186,13 +198,14 @@ pub fn HolidaysPage() -> impl IntoView {
         draft.with(|draft| {
             draft
                 .as_ref()
-                .and_then(|draft| draft.check().err())
+                .and_then(|draft| draft.edited().check().err())
                 .map(|error| error.message(lang()))
         })
     };
     let saving = RwSignal::new(false);
     let save = move |_| {
-        let (Some(token), Some(entered)) = (token(), draft.get_untracked()) else {
+        let entered = draft.with_untracked(|draft| draft.as_ref().map(|d| d.edited().clone()));
+        let (Some(token), Some(entered)) = (token(), entered) else {
             return;
         };
         if local_problem().is_some() {
@@ -227,10 +240,11 @@ pub fn HolidaysPage() -> impl IntoView {
     let day_list = move |holidays: bool| {
         let runs = draft.with(|draft| {
             draft.as_ref().map_or_else(Vec::new, |draft| {
+                let days = draft.edited();
                 spans(if holidays {
-                    &draft.holidays
+                    &days.holidays
                 } else {
-                    &draft.workdays
+                    &days.workdays
                 })
             })
         });
@@ -279,7 +293,7 @@ pub fn HolidaysPage() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
-            {move || draft.with(|draft| draft.as_ref().is_some_and(|d| d.provisional)).then(|| view! {
+            {move || draft.with(|draft| draft.as_ref().is_some_and(|d| d.edited().provisional)).then(|| view! {
                 <p class="notice notice-warn" data-testid="holidays-provisional">
                     {t_string!(i18n, holidays_provisional, year = year.get()).to_string()}
                 </p>
@@ -317,10 +331,10 @@ pub fn HolidaysPage() -> impl IntoView {
                     <button type="button" class="secondary wide" data-testid="holidays-mark-button" on:click=mark>{t!(i18n, holidays_mark)}</button>
                     <label class="check">
                         <input type="checkbox" id="holidays-provisional"
-                            prop:checked=move || draft.with(|d| d.as_ref().is_some_and(|d| d.provisional))
+                            prop:checked=move || draft.with(|d| d.as_ref().is_some_and(|d| d.edited().provisional))
                             on:change=move |event| {
                                 let on = event_target_checked(&event);
-                                draft.update(|d| if let Some(d) = d { d.provisional = on });
+                                draft.update(|d| if let Some(d) = d { d.edit(|days| days.provisional = on) });
                             } />
                         <span>{t!(i18n, holidays_provisional_check)}</span>
                     </label>
