@@ -134,9 +134,15 @@ pub fn HolidaysPage() -> impl IntoView {
         let stored = entry()
             .map(|entry| entry.days)
             .unwrap_or_else(|| HolidayYear::empty(selected));
-        draft.update(|draft| match draft {
-            Some(draft) => draft.reload(stored),
-            None => *draft = Some(YearDraft::new(stored)),
+        draft.update(|draft| {
+            let next = match draft.take() {
+                Some(mut kept) => {
+                    kept.reload(stored);
+                    kept
+                }
+                None => YearDraft::new(stored),
+            };
+            *draft = Some(next);
         });
     });
     Effect::new(move || {
