@@ -7,8 +7,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { bearer, createOrderMutation, devHeaders, startPrivateWorker } from '../support/api.mjs';
-import { DEMO_PASSWORD, DEMO_TEAM, launchBrowser, phonePage, screenshot, signInAs, smallTapTargets } from '../support/browser.mjs';
+import { ARTIFACTS, DEMO_PASSWORD, DEMO_TEAM, launchBrowser, phonePage, screenshot, signInAs, smallTapTargets } from '../support/browser.mjs';
 
 const RUN = randomBytes(3).toString('hex');
 const ORDER = randomUUID();
@@ -53,6 +54,7 @@ test('the order page says which fields 合同签订 still needs, refuses to move
   await page.getByLabel('可以跳过这个阶段（填写原因后直接推进到后面的阶段）').uncheck();
   await fields.scrollIntoViewIfNeeded();
   await screenshot(page, 'required-fields-editor-390x844');
+  await fields.screenshot({ path: join(ARTIFACTS, 'required-fields-editor-fields-390.png') });
   await page.getByLabel('发布说明').fill('合同要有金额和交期');
   await page.getByRole('button', { name: '发布新版本' }).click();
   await page.getByTestId('process-outcome').filter({ hasText: '已发布第 2 版' }).waitFor();
