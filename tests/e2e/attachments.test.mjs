@@ -270,8 +270,8 @@ test('the customer sees the 签收单 through the shared link', async () => {
 test('a full phone refuses the photo with a clear message and stores none of it; with room again it is kept', async () => {
   // The phone is full: Chromium itself refuses storage writes past a quota of 1 MB for the app's
   // origin (a real QuotaExceededError from IndexedDB, not a stand-in). The quota is set before
-  // the app first opens its database, because Chromium reads it then; the service worker is
-  // kept out so its cache does not count. Orders and cards take a few hundred KB; the photo,
+  // the app first opens its database: lowered later, this Chromium kept writing past it. The
+  // service worker is kept out so its cache does not count. Orders and cards take a few hundred KB; the photo,
   // noise a camera cannot compress, still about 2 MB after downscaling.
   const { context, page } = await phonePage(browser, { serviceWorkers: 'block' });
   const cdp = await context.newCDPSession(page);
