@@ -17,7 +17,10 @@ pub struct HistoryEvent {
     pub kind: EventKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// On the wire and in storage: `{"type":"<snake_case variant>", ...fields}`. Serialize is derived;
+/// Deserialize reads one flat struct (`flat::EventFields`), for the reason given on `Mutation`'s
+/// (serde's internally tagged derive doubled every field type in the phone's bundle, issue 17).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     Created,
@@ -118,6 +121,188 @@ pub enum EventKind {
         attachment_id: Uuid,
         kind: AttachmentKind,
     },
+}
+
+impl<'de> Deserialize<'de> for EventKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        flat::EventFields::deserialize(deserializer)?.into_event::<D::Error>()
+    }
+}
+
+/// The union of every variant's fields, each optional, read in one pass; `into_event` takes what
+/// the variant named by `type` needs. `kind` is an after-sales kind in some variants and an
+/// attachment kind in others, and `from`/`to` stage ids or order numbers: read as text here.
+mod flat {
+    use serde::de::{Error, IntoDeserializer};
+
+    use super::*;
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub(super) enum Type {
+        Created,
+        FieldsEdited,
+        StageAdvanced,
+        ChecklistItemSet,
+        NoteAdded,
+        DueDateSet,
+        Assigned,
+        StageResponsibleSet,
+        ShipmentRecorded,
+        InvoiceRecorded,
+        Cancelled,
+        Reopened,
+        Completed,
+        Renumbered,
+        FeedbackGiven,
+        AfterSalesRequested,
+        AfterSalesResolved,
+        HelpAsked,
+        CustomerLookupLocked,
+        ProcessMigrated,
+        AttachmentAdded,
+        AttachmentRemoved,
+        AttachmentPurged,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename = "EventKind")]
+    pub(super) struct EventFields {
+        #[serde(rename = "type")]
+        event: Type,
+        fields: Option<Vec<String>>,
+        from: Option<String>,
+        to: Option<String>,
+        reason: Option<String>,
+        skipped: Option<Vec<StageId>>,
+        incomplete_items: Option<Vec<String>>,
+        stage: Option<StageId>,
+        item: Option<String>,
+        done: Option<bool>,
+        note_id: Option<Uuid>,
+        due: Option<NaiveDate>,
+        owner: Option<StaffRef>,
+        responsible: Option<StaffRef>,
+        carrier: Option<String>,
+        tracking_no: Option<String>,
+        number: Option<String>,
+        date: Option<NaiveDate>,
+        stars: Option<u8>,
+        edited: Option<bool>,
+        request_id: Option<Uuid>,
+        kind: Option<String>,
+        need: Option<ExitRequirement>,
+        business_date: Option<NaiveDate>,
+        from_version: Option<u32>,
+        to_version: Option<u32>,
+        from_stage: Option<StageId>,
+        to_stage: Option<StageId>,
+        attachment_id: Option<Uuid>,
+    }
+
+    fn need<T, E: Error>(value: Option<T>, key: &'static str) -> Result<T, E> {
+        value.ok_or_else(|| E::missing_field(key))
+    }
+
+    /// `kind` read as the enum the variant has.
+    fn kind<'de, T: Deserialize<'de>, E: Error>(kind: Option<String>) -> Result<T, E> {
+        T::deserialize(need::<String, E>(kind, "kind")?.into_deserializer())
+    }
+
+    impl EventFields {
+        pub(super) fn into_event<E: Error>(self) -> Result<EventKind, E> {
+            let stage_id = |id: Option<String>, key| need(id, key).map(StageId);
+            Ok(match self.event {
+                Type::Created => EventKind::Created,
+                Type::FieldsEdited => EventKind::FieldsEdited {
+                    fields: need(self.fields, "fields")?,
+                },
+                Type::StageAdvanced => EventKind::StageAdvanced {
+                    from: stage_id(self.from, "from")?,
+                    to: stage_id(self.to, "to")?,
+                    reason: self.reason,
+                    skipped: need(self.skipped, "skipped")?,
+                    incomplete_items: need(self.incomplete_items, "incomplete_items")?,
+                },
+                Type::ChecklistItemSet => EventKind::ChecklistItemSet {
+                    stage: need(self.stage, "stage")?,
+                    item: need(self.item, "item")?,
+                    done: need(self.done, "done")?,
+                },
+                Type::NoteAdded => EventKind::NoteAdded {
+                    note_id: need(self.note_id, "note_id")?,
+                },
+                Type::DueDateSet => EventKind::DueDateSet {
+                    stage: need(self.stage, "stage")?,
+                    due: self.due,
+                },
+                Type::Assigned => EventKind::Assigned {
+                    owner: need(self.owner, "owner")?,
+                },
+                Type::StageResponsibleSet => EventKind::StageResponsibleSet {
+                    stage: need(self.stage, "stage")?,
+                    responsible: need(self.responsible, "responsible")?,
+                },
+                Type::ShipmentRecorded => EventKind::ShipmentRecorded {
+                    carrier: need(self.carrier, "carrier")?,
+                    tracking_no: need(self.tracking_no, "tracking_no")?,
+                },
+                Type::InvoiceRecorded => EventKind::InvoiceRecorded {
+                    number: need(self.number, "number")?,
+                    date: need(self.date, "date")?,
+                },
+                Type::Cancelled => EventKind::Cancelled {
+                    reason: need(self.reason, "reason")?,
+                },
+                Type::Reopened => EventKind::Reopened,
+                Type::Completed => EventKind::Completed {
+                    reason: self.reason,
+                },
+                Type::Renumbered => EventKind::Renumbered {
+                    from: need(self.from, "from")?,
+                    to: need(self.to, "to")?,
+                },
+                Type::FeedbackGiven => EventKind::FeedbackGiven {
+                    stars: need(self.stars, "stars")?,
+                    edited: need(self.edited, "edited")?,
+                },
+                Type::AfterSalesRequested => EventKind::AfterSalesRequested {
+                    request_id: need(self.request_id, "request_id")?,
+                    kind: kind(self.kind)?,
+                },
+                Type::AfterSalesResolved => EventKind::AfterSalesResolved {
+                    request_id: need(self.request_id, "request_id")?,
+                    kind: kind(self.kind)?,
+                },
+                Type::HelpAsked => EventKind::HelpAsked {
+                    need: need(self.need, "need")?,
+                    stage: need(self.stage, "stage")?,
+                },
+                Type::CustomerLookupLocked => EventKind::CustomerLookupLocked {
+                    business_date: need(self.business_date, "business_date")?,
+                },
+                Type::ProcessMigrated => EventKind::ProcessMigrated {
+                    from_version: need(self.from_version, "from_version")?,
+                    to_version: need(self.to_version, "to_version")?,
+                    from_stage: need(self.from_stage, "from_stage")?,
+                    to_stage: need(self.to_stage, "to_stage")?,
+                    skipped: self.skipped.unwrap_or_default(),
+                },
+                Type::AttachmentAdded => EventKind::AttachmentAdded {
+                    attachment_id: need(self.attachment_id, "attachment_id")?,
+                    kind: kind(self.kind)?,
+                },
+                Type::AttachmentRemoved => EventKind::AttachmentRemoved {
+                    attachment_id: need(self.attachment_id, "attachment_id")?,
+                    kind: kind(self.kind)?,
+                },
+                Type::AttachmentPurged => EventKind::AttachmentPurged {
+                    attachment_id: need(self.attachment_id, "attachment_id")?,
+                    kind: kind(self.kind)?,
+                },
+            })
+        }
+    }
 }
 
 /// Names of editable order fields as they appear in `FieldsEdited`.
@@ -509,5 +694,266 @@ mod tests {
         assert!(e
             .describe(&Pipeline::standard(), Lang::Zh)
             .contains("custom_stage"));
+    }
+    /// The derive `EventKind` had before its flat Deserialize: the oracle the tests compare with.
+    #[derive(Deserialize)]
+    #[serde(remote = "EventKind", tag = "type", rename_all = "snake_case")]
+    #[allow(dead_code)]
+    enum LegacyEventKind {
+        Created,
+        FieldsEdited {
+            fields: Vec<String>,
+        },
+        StageAdvanced {
+            from: StageId,
+            to: StageId,
+            reason: Option<String>,
+            skipped: Vec<StageId>,
+            incomplete_items: Vec<String>,
+        },
+        ChecklistItemSet {
+            stage: StageId,
+            item: String,
+            done: bool,
+        },
+        NoteAdded {
+            note_id: Uuid,
+        },
+        DueDateSet {
+            stage: StageId,
+            due: Option<NaiveDate>,
+        },
+        Assigned {
+            owner: StaffRef,
+        },
+        StageResponsibleSet {
+            stage: StageId,
+            responsible: StaffRef,
+        },
+        ShipmentRecorded {
+            carrier: String,
+            tracking_no: String,
+        },
+        InvoiceRecorded {
+            number: String,
+            date: NaiveDate,
+        },
+        Cancelled {
+            reason: String,
+        },
+        Reopened,
+        Completed {
+            reason: Option<String>,
+        },
+        Renumbered {
+            from: String,
+            to: String,
+        },
+        FeedbackGiven {
+            stars: u8,
+            edited: bool,
+        },
+        AfterSalesRequested {
+            request_id: Uuid,
+            kind: AfterSalesKind,
+        },
+        AfterSalesResolved {
+            request_id: Uuid,
+            kind: AfterSalesKind,
+        },
+        HelpAsked {
+            need: ExitRequirement,
+            stage: StageId,
+        },
+        CustomerLookupLocked {
+            business_date: NaiveDate,
+        },
+        ProcessMigrated {
+            from_version: u32,
+            to_version: u32,
+            from_stage: StageId,
+            to_stage: StageId,
+            #[serde(default)]
+            skipped: Vec<StageId>,
+        },
+        AttachmentAdded {
+            attachment_id: Uuid,
+            kind: AttachmentKind,
+        },
+        AttachmentRemoved {
+            attachment_id: Uuid,
+            kind: AttachmentKind,
+        },
+        AttachmentPurged {
+            attachment_id: Uuid,
+            kind: AttachmentKind,
+        },
+    }
+
+    fn legacy(json: &str) -> Result<EventKind, String> {
+        let mut de = serde_json::Deserializer::from_str(json);
+        LegacyEventKind::deserialize(&mut de).map_err(|e| e.to_string())
+    }
+
+    fn read(json: &str) -> Result<EventKind, String> {
+        serde_json::from_str::<EventKind>(json).map_err(|e| e.to_string())
+    }
+
+    fn every_event_kind() -> Vec<EventKind> {
+        let id = Uuid::from_u128(7);
+        let day = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let stage = || StageId::new("production");
+        vec![
+            EventKind::Created,
+            EventKind::FieldsEdited {
+                fields: vec!["number".into(), "items".into()],
+            },
+            EventKind::StageAdvanced {
+                from: "order".into(),
+                to: "delivery".into(),
+                reason: Some("急".into()),
+                skipped: vec![stage()],
+                incomplete_items: vec!["质检".into()],
+            },
+            EventKind::StageAdvanced {
+                from: "order".into(),
+                to: "production".into(),
+                reason: None,
+                skipped: vec![],
+                incomplete_items: vec![],
+            },
+            EventKind::ChecklistItemSet {
+                stage: stage(),
+                item: "质检".into(),
+                done: false,
+            },
+            EventKind::NoteAdded { note_id: id },
+            EventKind::DueDateSet {
+                stage: stage(),
+                due: Some(day),
+            },
+            EventKind::DueDateSet {
+                stage: stage(),
+                due: None,
+            },
+            EventKind::Assigned {
+                owner: StaffRef::new("u-1", "王芳"),
+            },
+            EventKind::StageResponsibleSet {
+                stage: stage(),
+                responsible: StaffRef::new("u-2", "李"),
+            },
+            EventKind::ShipmentRecorded {
+                carrier: "顺丰".into(),
+                tracking_no: "SF1".into(),
+            },
+            EventKind::InvoiceRecorded {
+                number: "INV".into(),
+                date: day,
+            },
+            EventKind::Cancelled {
+                reason: "取消".into(),
+            },
+            EventKind::Reopened,
+            EventKind::Completed {
+                reason: Some("提前".into()),
+            },
+            EventKind::Completed { reason: None },
+            EventKind::Renumbered {
+                from: "GD-1".into(),
+                to: "GD-2".into(),
+            },
+            EventKind::FeedbackGiven {
+                stars: 3,
+                edited: true,
+            },
+            EventKind::AfterSalesRequested {
+                request_id: id,
+                kind: AfterSalesKind::Invoice,
+            },
+            EventKind::AfterSalesResolved {
+                request_id: id,
+                kind: AfterSalesKind::Other,
+            },
+            EventKind::HelpAsked {
+                need: ExitRequirement::Shipment,
+                stage: stage(),
+            },
+            EventKind::CustomerLookupLocked { business_date: day },
+            EventKind::ProcessMigrated {
+                from_version: 1,
+                to_version: 2,
+                from_stage: stage(),
+                to_stage: StageId::new("delivery"),
+                skipped: vec![stage()],
+            },
+            EventKind::AttachmentAdded {
+                attachment_id: id,
+                kind: AttachmentKind::Invoice,
+            },
+            EventKind::AttachmentRemoved {
+                attachment_id: id,
+                kind: AttachmentKind::Other,
+            },
+            EventKind::AttachmentPurged {
+                attachment_id: id,
+                kind: AttachmentKind::QcPhoto,
+            },
+        ]
+    }
+
+    #[test]
+    fn every_event_kind_reads_back_what_it_wrote_as_the_derive_did() {
+        let all = every_event_kind();
+        let mut names: Vec<&str> = all.iter().map(EventKind::name).collect();
+        names.dedup();
+        assert_eq!(names.len(), 23, "every variant is covered");
+        for kind in all {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(read(&json), Ok(kind.clone()), "{json}");
+            assert_eq!(legacy(&json), Ok(kind.clone()), "{json}");
+            // Inside a stored history event, as orders keep them.
+            let stored = serde_json::to_string(&event(kind)).unwrap();
+            let back: HistoryEvent = serde_json::from_str(&stored).unwrap();
+            assert_eq!(serde_json::to_string(&back).unwrap(), stored);
+        }
+    }
+
+    /// Shapes serialization never writes: tag last, absent defaulted keys, nulls, unknown keys,
+    /// a kind of the wrong family, and broken input; read (or refused) as the derive did.
+    #[test]
+    fn hand_written_history_json_is_read_as_the_derive_read_it() {
+        let id = "00000000-0000-0000-0000-000000000007";
+        let cases = [
+            r#"{"type":"created"}"#.to_string(),
+            r#"{"type":"reopened","extra":{"x":[1]}}"#.to_string(),
+            r#"{"from":"a","to":"b","type":"renumbered"}"#.to_string(),
+            r#"{"type":"process_migrated","from_version":1,"to_version":2,"from_stage":"a","to_stage":"b"}"#.to_string(),
+            r#"{"type":"completed","reason":null}"#.to_string(),
+            r#"{"type":"due_date_set","stage":"s"}"#.to_string(),
+            format!(r#"{{"type":"attachment_added","attachment_id":"{id}","kind":"delivery_note"}}"#),
+            format!(r#"{{"type":"after_sales_requested","request_id":"{id}","kind":"quality"}}"#),
+            // Refused: a kind of the other family, no kind, no tag, unknown tag, missing field.
+            format!(r#"{{"type":"after_sales_requested","request_id":"{id}","kind":"qc_photo"}}"#),
+            format!(r#"{{"type":"attachment_added","attachment_id":"{id}","kind":"quality"}}"#),
+            format!(r#"{{"type":"attachment_added","attachment_id":"{id}"}}"#),
+            format!(r#"{{"type":"attachment_added","attachment_id":"{id}","kind":3}}"#),
+            r#"{"from":"a","to":"b"}"#.to_string(),
+            r#"{"type":"exploded"}"#.to_string(),
+            r#"{"type":"stage_advanced","from":"a","to":"b","incomplete_items":[]}"#.to_string(),
+            r#"{"type":"feedback_given","stars":300,"edited":false}"#.to_string(),
+            "[]".to_string(),
+        ];
+        for json in &cases {
+            match (read(json), legacy(json)) {
+                (Ok(got), Ok(expected)) => assert_eq!(got, expected, "{json}"),
+                (Err(_), Err(_)) => {}
+                (got, expected) => panic!("{json}: read {got:?}, the derive read {expected:?}"),
+            }
+        }
+        let missing = read(r#"{"type":"cancelled"}"#).unwrap_err();
+        assert!(missing.contains("missing field `reason`"), "{missing}");
+        let wrong = read(&cases[9]).unwrap_err();
+        assert!(wrong.contains("unknown variant `quality`"), "{wrong}");
     }
 }

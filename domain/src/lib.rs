@@ -29,6 +29,7 @@ pub mod process_editor;
 pub mod process_version;
 pub mod role;
 pub mod sheet;
+pub mod sorting;
 pub mod staff;
 pub mod staff_refs;
 pub mod stage;

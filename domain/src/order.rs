@@ -527,7 +527,7 @@ impl Order {
                 }
             }
         }
-        open.sort_by_key(|(need, _)| *need);
+        crate::sorting::sort_by_key(&mut open, |(need, _)| *need);
         open
     }
 

@@ -106,8 +106,9 @@ impl StageForm {
         if on {
             self.responsible.push(role);
         }
-        self.responsible
-            .sort_by_key(|role| Role::ALL.iter().position(|r| r == role));
+        crate::sorting::sort_by_key(&mut self.responsible, |role| {
+            Role::ALL.iter().position(|r| r == role)
+        });
     }
 
     /// Marks checklist item `item` required (it must be ticked to move on) or optional.
@@ -129,7 +130,7 @@ impl StageForm {
         self.exit_requirements.retain(|r| *r != requirement);
         if on {
             self.exit_requirements.push(requirement);
-            self.exit_requirements.sort();
+            crate::sorting::sort(&mut self.exit_requirements);
         }
     }
 

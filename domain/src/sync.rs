@@ -393,7 +393,7 @@ pub fn rebase(
 ) -> Rebased {
     let mut rebased = Rebased::default();
     let mut ordered: Vec<&PendingMutation> = pending.iter().collect();
-    ordered.sort_by_key(|p| p.seq);
+    crate::sorting::sort_by_key(&mut ordered, |p| p.seq);
     for p in ordered {
         let ctx = Context {
             processes,

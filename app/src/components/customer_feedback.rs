@@ -55,7 +55,9 @@ pub fn CustomerFeedback(order: Order) -> impl IntoView {
     }
     // Newest first, open ones before resolved ones: what needs doing comes first.
     let mut requests = order.after_sales.clone();
-    requests.sort_by_key(|request| (!request.is_open(), std::cmp::Reverse(request.at)));
+    domain::sorting::sort_by_key(&mut requests, |request| {
+        (!request.is_open(), std::cmp::Reverse(request.at))
+    });
     let may_resolve = state.permission(Some(&order), Action::ResolveAfterSales);
     let order_id = order.id;
     view! {

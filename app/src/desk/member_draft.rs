@@ -32,8 +32,9 @@ impl MemberDraft {
         if on {
             self.roles.push(role);
         }
-        self.roles
-            .sort_by_key(|role| Role::ALL.iter().position(|r| r == role));
+        domain::sorting::sort_by_key(&mut self.roles, |role| {
+            Role::ALL.iter().position(|r| r == role)
+        });
     }
 
     /// The request that adds the member (the server checks every field and that a role is

@@ -81,7 +81,7 @@ pub fn members_to_show(members: &[User], role: Option<Role>, query: &str) -> Vec
         .cloned()
         .collect();
     let locales = js_sys::Array::of1(&"zh-CN".into());
-    shown.sort_by(|a, b| {
+    domain::sorting::sort_by(&mut shown, |a, b| {
         let order = js_sys::JsString::from(a.name.as_str()).locale_compare(
             &b.name,
             &locales,

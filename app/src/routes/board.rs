@@ -402,7 +402,7 @@ fn OwnerSelect(filter: RwSignal<BoardFilter>) -> impl IntoView {
                 .map(|card| (card.owner_id.clone(), card.owner_name.clone()))
                 .collect()
         });
-        owners.sort();
+        domain::sorting::sort(&mut owners);
         owners.dedup_by(|a, b| a.0 == b.0);
         owners
     });

@@ -63,7 +63,9 @@ pub(super) fn owner_by_stage_of(
         .filter(|order| order.is_active())
         .map(|order| order.owner())
         .collect();
-    owners.sort_by(|a, b| (&a.name, &a.user_id).cmp(&(&b.name, &b.user_id)));
+    crate::sorting::sort_by(&mut owners, |a, b| {
+        (&a.name, &a.user_id).cmp(&(&b.name, &b.user_id))
+    });
     owners.dedup_by(|a, b| a.name == b.name && a.user_id == b.user_id);
     let row_of = |owner: &StaffRef| {
         owners

@@ -415,7 +415,7 @@ fn waiting_by_stage<'a>(
         waiting[group(order)][slot].push((order, visit));
     }
     for here in waiting.iter_mut().flatten() {
-        here.sort_by_key(|(order, visit)| (visit.entered, order.id));
+        crate::sorting::sort_by_key(here, |(order, visit)| (visit.entered, order.id));
     }
     waiting
 }
@@ -561,9 +561,9 @@ fn conversion_of(kept: &[&OrderFacts], span: Span) -> Conversion {
         .into_iter()
         .map(|(reason, count)| (reason.to_string(), count))
         .collect();
-    result
-        .reasons
-        .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    crate::sorting::sort_by(&mut result.reasons, |a, b| {
+        b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0))
+    });
     result
 }
 
@@ -948,7 +948,9 @@ fn people_of<'a>(kept: &[&'a OrderFacts], span: Span, pipeline: &Pipeline) -> Ve
             person
         })
         .collect();
-    list.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.user_id.cmp(&b.user_id)));
+    crate::sorting::sort_by(&mut list, |a, b| {
+        a.name.cmp(&b.name).then_with(|| a.user_id.cmp(&b.user_id))
+    });
     list
 }
 

@@ -68,7 +68,9 @@ pub fn review(order: &Order, pipeline: &Pipeline, now: DateTime<Utc>, lang: crat
                     _ => None,
                 })
                 .collect();
-            ticked_late.sort_by_key(|item| def.checklist.iter().position(|c| c.id == *item));
+            crate::sorting::sort_by_key(&mut ticked_late, |item| {
+                def.checklist.iter().position(|c| c.id == *item)
+            });
             ticked_late.dedup();
             let never_ticked = match visit.left_at {
                 None => Vec::new(),

@@ -48,11 +48,13 @@ pub fn customers<'a>(cards: impl IntoIterator<Item = &'a Card>) -> Vec<CustomerS
     let mut summaries: Vec<CustomerSummary> = by_company
         .into_iter()
         .map(|(_, mut group)| {
-            group.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
+            crate::sorting::sort_by(&mut group, |a, b| {
+                b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id))
+            });
             summarise(&group)
         })
         .collect();
-    summaries.sort_by(|a, b| {
+    crate::sorting::sort_by(&mut summaries, |a, b| {
         b.last_active
             .cmp(&a.last_active)
             .then_with(|| a.company.cmp(&b.company))
@@ -100,7 +102,9 @@ pub fn customer_named<'a>(
         return None;
     }
     let mut group = group;
-    group.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
+    crate::sorting::sort_by(&mut group, |a, b| {
+        b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id))
+    });
     Some(summarise(&group))
 }
 

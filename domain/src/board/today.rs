@@ -80,15 +80,15 @@ pub fn today<'a>(
             _ => {}
         }
     }
-    list.overdue
-        .sort_by_key(|c| (c.due, c.number.as_str().to_string()));
-    list.due_today
-        .sort_by_key(|c| c.number.as_str().to_string());
-    list.this_week
-        .sort_by_key(|c| (c.due, c.number.as_str().to_string()));
-    list.after_sales.sort_by_key(|c| c.updated_at);
-    list.asked.sort_by_key(|c| c.updated_at);
-    list.lookup_locked
-        .sort_by_key(|c| c.number.as_str().to_string());
+    crate::sorting::sort_by_key(&mut list.overdue, |c| {
+        (c.due, c.number.as_str().to_string())
+    });
+    crate::sorting::sort_by_key(&mut list.due_today, |c| c.number.as_str().to_string());
+    crate::sorting::sort_by_key(&mut list.this_week, |c| {
+        (c.due, c.number.as_str().to_string())
+    });
+    crate::sorting::sort_by_key(&mut list.after_sales, |c| c.updated_at);
+    crate::sorting::sort_by_key(&mut list.asked, |c| c.updated_at);
+    crate::sorting::sort_by_key(&mut list.lookup_locked, |c| c.number.as_str().to_string());
     list
 }

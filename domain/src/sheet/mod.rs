@@ -328,7 +328,7 @@ pub fn number_keys(sheet: &Sheet, header: &Header) -> Vec<String> {
         .filter(|text| !text.is_empty())
         .map(|text| number_key(&text))
         .collect();
-    keys.sort();
+    crate::sorting::sort(&mut keys);
     keys.dedup();
     keys
 }
@@ -832,7 +832,7 @@ fn history_times(
         let index = pipeline.index_of(stage).unwrap_or(0);
         dated.push((index, stage.clone(), title.clone(), date));
     }
-    dated.sort_by_key(|(index, ..)| *index);
+    crate::sorting::sort_by_key(&mut dated, |(index, ..)| *index);
     for pair in dated.windows(2) {
         let ((_, _, earlier_title, earlier), (_, _, title, date)) = (&pair[0], &pair[1]);
         if date < earlier {
