@@ -62,19 +62,31 @@ pub fn minutes_between(from: Ms, to: Ms) -> i64 {
 pub struct Span {
     pub from: Day,
     pub to: Day,
+    /// The first millisecond of `from` and the first after `to` (China time): `holds` is asked
+    /// of every visit, and two comparisons are cheaper than a division.
+    starts: Ms,
+    ends: Ms,
+}
+
+/// The first millisecond of business day `day`.
+pub fn start_of_day(day: Day) -> Ms {
+    (i64::from(day) - EPOCH_DAY) * MS_PER_DAY - BUSINESS_OFFSET_MS
 }
 
 impl Span {
     pub fn of(period: Period) -> Self {
+        let (from, to) = (day(period.from), day(period.to));
         Span {
-            from: day(period.from),
-            to: day(period.to),
+            from,
+            to,
+            starts: start_of_day(from),
+            ends: start_of_day(to) + MS_PER_DAY,
         }
     }
 
+    /// Whether `at` falls on one of the span's business days.
     pub fn holds(&self, at: Ms) -> bool {
-        let date = day_of(at);
-        self.from <= date && date <= self.to
+        self.starts <= at && at < self.ends
     }
 
     pub fn holds_some(&self, at: Option<Ms>) -> bool {
@@ -422,6 +434,11 @@ mod tests {
         ) {
             let to = from + length;
             prop_assert_eq!(day_of(from), day(business_date(at(from))));
+            let date = business_date(at(from));
+            let span = Span::of(Period { from: date, to: date + chrono::Duration::days(length.rem_euclid(3)) });
+            prop_assert_eq!(span.holds(to), span.from <= day_of(to) && day_of(to) <= span.to);
+            prop_assert_eq!(start_of_day(day_of(from)) <= from, true);
+            prop_assert_eq!(day_of(start_of_day(day_of(from))), day_of(from));
             prop_assert_eq!(
                 minutes_between(from, to),
                 (at(to) - at(from)).num_minutes().max(0)

@@ -419,7 +419,8 @@ impl VisitTimes {
                 match visit.left {
                     Some(left) if span.holds(left) => {
                         let took = minutes_between(visit.entered, left);
-                        let on_time = facts::day_of(left) <= visit.due;
+                        // Ended before the day after the deadline began (no division per visit).
+                        let on_time = left < facts::start_of_day(visit.due + 1);
                         if let Some(focus) = focus {
                             times.finished[focus].push(took);
                             times.on_time[focus] += usize::from(on_time);
