@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, DEMO_TEAM, launchBrowser, launchPhoneProfile, phonePage, screenshot, signInAs,
+  ARTIFACTS, BASE_URL, DEMO_TEAM, launchBrowser, launchPhoneProfile, phonePage, screenshot, signInAs,
 } from '../support/browser.mjs';
 import {
   DEMO_ADMIN, DEMO_PASSWORD, DEMO_SALES, api, bearer, createOrderMutation, d1, ensureDemoData, signIn,
@@ -265,4 +265,63 @@ test('the customer sees the 签收单 through the shared link', async () => {
   ]);
   assert.equal(download.status(), 200);
   assert.equal(download.headers()['content-type'], 'image/jpeg');
+});
+
+test('a full phone refuses the photo with a clear message and stores none of it; with room again it is kept', async () => {
+  // The phone is full: Chromium itself refuses storage writes past a quota of 1 MB for the app's
+  // origin (a real QuotaExceededError from IndexedDB, not a stand-in). The quota is set before
+  // the app first opens its database: lowered later, this Chromium kept writing past it. The
+  // service worker is kept out so its cache does not count. Orders and cards take a few hundred KB; the photo,
+  // noise a camera cannot compress, still about 2 MB after downscaling.
+  const { context, page } = await phonePage(browser, { serviceWorkers: 'block' });
+  const cdp = await context.newCDPSession(page);
+  const origin = new URL(BASE_URL).origin;
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1_000_000 });
+  await signInAs(page, DEMO_TEAM.warehouse);
+  await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
+  await page.goto(`/orders/${orderId}`);
+  await page.locator('.detail-head .company').filter({ hasText: COMPANY }).waitFor();
+  const noise = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(4000, 3000);
+    const context = canvas.getContext('2d');
+    const pixels = context.createImageData(4000, 3000);
+    for (let offset = 0; offset < pixels.data.length; offset += 65536) {
+      crypto.getRandomValues(pixels.data.subarray(offset, Math.min(offset + 65536, pixels.data.length)));
+    }
+    context.putImageData(pixels, 0, 0);
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+  });
+  const photo = Buffer.from(noise);
+  const storedFiles = () => page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('gendan');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const count = open.result.transaction('files').objectStore('files').count();
+      count.onsuccess = () => { open.result.close(); resolve(count.result); };
+    };
+  }));
+  const filesBefore = await storedFiles();
+  const qcItems = page.getByTestId('attachment').filter({ hasText: '质检照片' });
+  assert.equal(await qcItems.count(), 0);
+
+  await page.getByTestId('attach-kind').selectOption('qc_photo');
+  await page.getByTestId('attach-camera').locator('input').setInputFiles({ name: 'IMG_0002.jpg', mimeType: 'image/jpeg', buffer: photo });
+  const message = page.getByTestId('attachments').getByRole('alert').filter({ hasText: '手机存储空间不足' });
+  await message.waitFor({ timeout: 30_000 });
+  await page.getByTestId('attachments').screenshot({ path: join(ARTIFACTS, 'attachments-device-full-390.png') });
+  // Nothing half-stored: no attachment on the order, no file waiting to upload; the order and
+  // the rest of the page are as they were.
+  assert.equal(await qcItems.count(), 0);
+  assert.equal(await storedFiles(), filesBefore);
+  await page.getByTestId('attachment').filter({ hasText: '签收单' }).waitFor();
+
+  // Room again (the quota lifted): the same photo is kept, marked for upload, and the message
+  // is gone.
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  await page.getByTestId('attach-camera').locator('input').setInputFiles({ name: 'IMG_0002.jpg', mimeType: 'image/jpeg', buffer: photo });
+  await qcItems.waitFor();
+  await message.waitFor({ state: 'detached' });
+  assert.equal(await storedFiles(), filesBefore + 2, 'the photo and its thumbnail');
+  await context.close();
 });
