@@ -4,7 +4,10 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::facts::{self, OrderFacts};
+use super::{
+    facts::{self, OrderFacts},
+    FnvMap, Waiting,
+};
 use crate::{order::Order, pipeline::Pipeline, staff::StaffRef, stage::StageId};
 
 /// Active orders by owner (rows) and current stage (columns, in the pipeline's order).
@@ -49,46 +52,54 @@ pub fn owner_by_stage<'a>(
 ) -> HeatMap {
     let facts = super::facts_of(orders, pipeline);
     let kept: Vec<&OrderFacts> = facts.iter().collect();
-    owner_by_stage_of(&kept, today, pipeline)
+    heat_of(&super::waiting_in(&kept, pipeline), today, pipeline)
 }
 
-pub(super) fn owner_by_stage_of(
-    kept: &[&OrderFacts],
-    today: NaiveDate,
-    pipeline: &Pipeline,
-) -> HeatMap {
-    // Rows by the owner's name, then id.
-    let mut owners: Vec<&StaffRef> = kept
+/// `waiting` is `waiting_in` the same pipeline.
+pub(super) fn heat_of(waiting: &[Waiting], today: NaiveDate, pipeline: &Pipeline) -> HeatMap {
+    // The distinct owners (a handful among thousands of orders) found by hashing, then put in
+    // rows by name, then id.
+    let mut distinct: FnvMap<(&str, &str), usize> = FnvMap::default();
+    let mut owners: Vec<&StaffRef> = Vec::new();
+    let found: Vec<usize> = waiting
         .iter()
-        .filter(|order| order.is_active())
-        .map(|order| order.owner())
+        .map(|here| {
+            let owner = here.order.owner();
+            *distinct
+                .entry((owner.name.as_str(), owner.user_id.as_str()))
+                .or_insert_with(|| {
+                    owners.push(owner);
+                    owners.len() - 1
+                })
+        })
         .collect();
-    crate::sorting::sort_by(&mut owners, |a, b| {
-        (&a.name, &a.user_id).cmp(&(&b.name, &b.user_id))
+    let mut by_name: Vec<usize> = (0..owners.len()).collect();
+    by_name.sort_by(|a, b| {
+        (&owners[*a].name, &owners[*a].user_id).cmp(&(&owners[*b].name, &owners[*b].user_id))
     });
-    owners.dedup_by(|a, b| a.name == b.name && a.user_id == b.user_id);
-    let row_of = |owner: &StaffRef| {
-        owners
-            .binary_search_by(|row| (&row.name, &row.user_id).cmp(&(&owner.name, &owner.user_id)))
-            .unwrap_or(0)
-    };
-    let waiting =
-        super::waiting_by_stage(kept, pipeline, |order| row_of(order.owner()), owners.len());
+    let mut row_of = vec![0; owners.len()];
+    for (row, owner) in by_name.iter().enumerate() {
+        row_of[*owner] = row;
+    }
+    let mut rows = vec![vec![Vec::new(); pipeline.stages.len()]; owners.len()];
+    for (here, owner) in waiting.iter().zip(found) {
+        rows[row_of[owner]][here.slot].push(here);
+    }
     let today = facts::day(today);
     HeatMap {
         stages: pipeline.stages.iter().map(|def| def.id.clone()).collect(),
-        rows: owners
+        rows: by_name
             .iter()
-            .zip(waiting)
+            .zip(rows)
             // An owner whose active orders are all in other stages has no row.
             .filter(|(_, columns)| columns.iter().any(|here| !here.is_empty()))
             .map(|(owner, columns)| HeatRow {
-                owner: (*owner).clone(),
+                owner: owners[*owner].clone(),
                 cells: columns
                     .into_iter()
                     .map(|here| HeatCell {
-                        overdue: here.iter().filter(|(_, visit)| visit.due < today).count(),
-                        orders: here.iter().map(|(order, _)| order.id).collect(),
+                        overdue: here.iter().filter(|w| w.visit.due < today).count(),
+                        orders: here.iter().map(|w| w.order.id).collect(),
                     })
                     .collect(),
             })

@@ -331,6 +331,119 @@ fn slot_of(pipeline: &Pipeline, stage: &StageId) -> Option<usize> {
         .position(|def| def.id.as_str() == stage.as_str())
 }
 
+/// `slot_of` for the visit after one in slot `previous`: orders mostly move through the
+/// pipeline in its order, so the next slot is tried first (one comparison instead of a scan of
+/// string compares, for each of tens of thousands of visits).
+fn slot_after(pipeline: &Pipeline, stage: &StageId, previous: Option<usize>) -> Option<usize> {
+    let next = previous.map_or(0, |slot| slot + 1);
+    match pipeline.stages.get(next) {
+        Some(def) if def.id.as_str() == stage.as_str() => Some(next),
+        _ => slot_of(pipeline, stage),
+    }
+}
+
+/// FNV-1a, for maps keyed by user ids: the keys are the device's own data, so SipHash's
+/// defence against crafted keys buys nothing here, and hashing every order's owner with it
+/// was a third of the people figures' time.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
+/// Every stage-visit figure, gathered in one pass over the visits with each visit's stage
+/// looked up once (the stage times, the bottleneck and the people figures each walked every
+/// visit and looked its stage up again).
+struct VisitTimes {
+    /// Per stage of the narrowed pipeline: minutes taken by the visits that ended in the period.
+    finished: Vec<Vec<i64>>,
+    /// Per stage of the narrowed pipeline: of those, how many ended by their deadline.
+    on_time: Vec<usize>,
+    /// Per stage of the narrowed pipeline: minutes so far of the visits still open in active
+    /// orders (the bottleneck counts them next to the finished ones).
+    open: Vec<Vec<i64>>,
+    /// Visits in any stage of the whole pipeline that ended in the period and have a handler:
+    /// (the order's place in `kept`, the handler's place in its `staff`, ended by the deadline,
+    /// minutes taken).
+    handled: Vec<(usize, usize, bool, i64)>,
+}
+
+impl VisitTimes {
+    /// `narrowed` is `whole` with some stages left out (`Filter::stages_of`).
+    fn of(
+        kept: &[&OrderFacts],
+        span: Span,
+        now: DateTime<Utc>,
+        whole: &Pipeline,
+        narrowed: &Pipeline,
+    ) -> VisitTimes {
+        let now = facts::ms(now);
+        let stages = narrowed.stages.len();
+        // Where each stage of the whole pipeline sits in the narrowed one.
+        let narrowed_slot: Vec<Option<usize>> = whole
+            .stages
+            .iter()
+            .map(|def| slot_of(narrowed, &def.id))
+            .collect();
+        let mut times = VisitTimes {
+            finished: vec![Vec::new(); stages],
+            on_time: vec![0; stages],
+            open: vec![Vec::new(); stages],
+            handled: Vec::new(),
+        };
+        for (at, order) in kept.iter().enumerate() {
+            let mut previous = None;
+            for visit in &order.visits {
+                let slot = slot_after(whole, &visit.stage, previous);
+                previous = slot;
+                let Some(slot) = slot else {
+                    continue;
+                };
+                let focus = narrowed_slot[slot];
+                match visit.left {
+                    Some(left) if span.holds(left) => {
+                        let took = minutes_between(visit.entered, left);
+                        // Ended before the day after the deadline began (no division per visit).
+                        let on_time = left < facts::start_of_day(visit.due + 1);
+                        if let Some(focus) = focus {
+                            times.finished[focus].push(took);
+                            times.on_time[focus] += usize::from(on_time);
+                        }
+                        if let Some(handler) = visit.handler {
+                            times
+                                .handled
+                                .push((at, usize::from(handler), on_time, took));
+                        }
+                    }
+                    None if order.is_active() => {
+                        if let Some(focus) = focus {
+                            times.open[focus].push(minutes_between(visit.entered, now));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        times
+    }
+}
+
 /// One `StageTime` per stage of the pipeline, in its order.
 pub fn stage_times<'a>(
     orders: impl IntoIterator<Item = &'a Order>,
@@ -343,26 +456,21 @@ pub fn stage_times<'a>(
 }
 
 fn stage_times_of(kept: &[&OrderFacts], span: Span, pipeline: &Pipeline) -> Vec<StageTime> {
-    let mut durations: Vec<Vec<i64>> = vec![Vec::new(); pipeline.stages.len()];
-    let mut on_time = vec![0; pipeline.stages.len()];
-    for order in kept {
-        for visit in &order.visits {
-            let Some(left) = visit.left.filter(|at| span.holds(*at)) else {
-                continue;
-            };
-            let Some(slot) = slot_of(pipeline, &visit.stage) else {
-                continue;
-            };
-            durations[slot].push(minutes_between(visit.entered, left));
-            if facts::day_of(left) <= visit.due {
-                on_time[slot] += 1;
-            }
-        }
-    }
+    // The open visits are not counted here: any `now` will do.
+    let times = VisitTimes::of(kept, span, DateTime::<Utc>::MIN_UTC, pipeline, pipeline);
+    stage_times_from(times.finished, times.on_time, pipeline)
+}
+
+/// `finished` and `on_time` are `VisitTimes`'s for `pipeline`.
+fn stage_times_from(
+    finished: Vec<Vec<i64>>,
+    on_time: Vec<usize>,
+    pipeline: &Pipeline,
+) -> Vec<StageTime> {
     pipeline
         .stages
         .iter()
-        .zip(durations)
+        .zip(finished)
         .zip(on_time)
         .map(|((def, times), on_time)| StageTime {
             stage: def.id.clone(),
@@ -396,28 +504,46 @@ pub fn work_in_progress<'a>(
     })
 }
 
-/// The active orders in `pipeline`'s stages, each with its current visit, grouped by stage
-/// and sorted longest in the stage first.
-fn waiting_by_stage<'a>(
-    kept: &[&'a OrderFacts],
-    pipeline: &Pipeline,
+/// An active order in one of the pipeline's stages now.
+struct Waiting<'a> {
+    order: &'a OrderFacts,
+    /// Its current visit.
+    visit: &'a VisitFacts,
+    /// Where that stage sits in the pipeline.
+    slot: usize,
+}
+
+/// The active orders in `pipeline`'s stages, longest in their stage first (then by id). Sorted
+/// once here, so every grouping of them (per stage, per owner and stage) keeps that order.
+fn waiting_in<'a>(kept: &[&'a OrderFacts], pipeline: &Pipeline) -> Vec<Waiting<'a>> {
+    let mut waiting: Vec<Waiting<'a>> = kept
+        .iter()
+        .copied()
+        .filter(|order| order.is_active())
+        .filter_map(|order| {
+            let visit = order.current()?;
+            let slot = slot_of(pipeline, &visit.stage)?;
+            Some(Waiting { order, visit, slot })
+        })
+        .collect();
+    // Ids are distinct, so an unstable sort gives the one order; a `Uuid` orders as its
+    // big-endian `u128`.
+    waiting.sort_unstable_by_key(|w| (w.visit.entered, w.order.id.as_u128()));
+    waiting
+}
+
+/// `waiting` (from `waiting_in`) grouped by `group` and by stage, each list keeping its order.
+fn waiting_by_stage<'a, 'w>(
+    waiting: &'w [Waiting<'a>],
+    stages: usize,
     mut group: impl FnMut(&'a OrderFacts) -> usize,
     groups: usize,
-) -> Vec<Vec<Vec<(&'a OrderFacts, &'a VisitFacts)>>> {
-    let mut waiting = vec![vec![Vec::new(); pipeline.stages.len()]; groups];
-    for order in kept.iter().copied().filter(|order| order.is_active()) {
-        let Some(visit) = order.current() else {
-            continue;
-        };
-        let Some(slot) = slot_of(pipeline, &visit.stage) else {
-            continue;
-        };
-        waiting[group(order)][slot].push((order, visit));
+) -> Vec<Vec<Vec<&'w Waiting<'a>>>> {
+    let mut grouped = vec![vec![Vec::new(); stages]; groups];
+    for here in waiting {
+        grouped[group(here.order)][here.slot].push(here);
     }
-    for here in waiting.iter_mut().flatten() {
-        crate::sorting::sort_by_key(here, |(order, visit)| (visit.entered, order.id));
-    }
-    waiting
+    grouped
 }
 
 fn work_in_progress_of(
@@ -425,8 +551,13 @@ fn work_in_progress_of(
     today: NaiveDate,
     pipeline: &Pipeline,
 ) -> Vec<StageLoad> {
+    load_of(&waiting_in(kept, pipeline), today, pipeline)
+}
+
+/// `waiting` is `waiting_in` the same pipeline.
+fn load_of(waiting: &[Waiting], today: NaiveDate, pipeline: &Pipeline) -> Vec<StageLoad> {
     let today = facts::day(today);
-    let waiting = waiting_by_stage(kept, pipeline, |_| 0, 1);
+    let waiting = waiting_by_stage(waiting, pipeline.stages.len(), |_| 0, 1);
     pipeline
         .stages
         .iter()
@@ -435,9 +566,9 @@ fn work_in_progress_of(
             stage: def.id.clone(),
             oldest_days: here
                 .first()
-                .map(|(_, visit)| i64::from(today) - i64::from(facts::day_of(visit.entered))),
-            overdue: here.iter().filter(|(_, visit)| visit.due < today).count(),
-            orders: here.iter().map(|(order, _)| order.id).collect(),
+                .map(|w| i64::from(today) - i64::from(facts::day_of(w.visit.entered))),
+            overdue: here.iter().filter(|w| w.visit.due < today).count(),
+            orders: here.iter().map(|w| w.order.id).collect(),
         })
         .collect()
 }
@@ -474,27 +605,24 @@ fn bottleneck_of(
     pipeline: &Pipeline,
     load: &[StageLoad],
 ) -> Option<Bottleneck> {
-    let now = facts::ms(now);
-    let mut times: Vec<Vec<i64>> = vec![Vec::new(); pipeline.stages.len()];
-    for order in kept {
-        for visit in &order.visits {
-            let took = match visit.left {
-                Some(left) if span.holds(left) => minutes_between(visit.entered, left),
-                Some(_) => continue,
-                None if order.is_active() => minutes_between(visit.entered, now),
-                None => continue,
-            };
-            if let Some(slot) = slot_of(pipeline, &visit.stage) {
-                times[slot].push(took);
-            }
-        }
-    }
+    let times = VisitTimes::of(kept, span, now, pipeline, pipeline);
+    bottleneck_from(&times.finished, times.open, pipeline, load)
+}
+
+/// `finished` and `open` are `VisitTimes`'s for `pipeline`; `load` as for `bottleneck_of`.
+fn bottleneck_from(
+    finished: &[Vec<i64>],
+    open: Vec<Vec<i64>>,
+    pipeline: &Pipeline,
+    load: &[StageLoad],
+) -> Option<Bottleneck> {
     pipeline
         .stages
         .iter()
-        .zip(times)
+        .zip(finished.iter().zip(open))
         .filter(|(def, _)| def.sla_days > 0)
-        .filter_map(|(def, times)| {
+        .filter_map(|(def, (finished, mut times))| {
+            times.extend_from_slice(finished);
             let median = median(times)?;
             let sla = i64::from(def.sla_days) * 24 * 60;
             let ratio = (median * 100 + sla / 2) / sla;
@@ -747,23 +875,57 @@ pub fn dashboard_of(
 ) -> Dashboard {
     let kept: Vec<&OrderFacts> = facts.iter().filter(|order| filter.keeps(order)).collect();
     let focus = filter.stages_of(pipeline);
-    let today = business_date(now);
     let span = Span::of(period);
-    let load = work_in_progress_of(&kept, today, &focus);
+    let stage_figures = StageFigures::of(&kept, span, now, pipeline, &focus);
     Dashboard {
         period,
         flow: flow_of(&kept, period),
         flow_step: FlowStep::for_period(period),
         cycle_time: cycle_time_of(&kept, span),
-        stages: stage_times_of(&kept, span, &focus),
-        bottleneck: bottleneck_of(&kept, span, now, &focus, &load),
-        load,
+        stages: stage_figures.stages,
+        bottleneck: stage_figures.bottleneck,
+        load: stage_figures.load,
         conversion: conversion_of(&kept, span),
         delivery: delivery_of(&kept, span),
         rework: rework_of(&kept, span),
-        people: people_of(&kept, span, pipeline),
+        people: stage_figures.people,
         customers: customer_feeling_of(&kept, span),
-        heat: heat::owner_by_stage_of(&kept, today, &focus),
+        heat: stage_figures.heat,
+    }
+}
+
+/// The dashboard's figures that walk the stage visits, from one pass over them and one sort
+/// of the waiting orders.
+struct StageFigures {
+    stages: Vec<StageTime>,
+    load: Vec<StageLoad>,
+    bottleneck: Option<Bottleneck>,
+    heat: HeatMap,
+    /// Over the stages of the whole pipeline.
+    people: Vec<Person>,
+}
+
+impl StageFigures {
+    /// Stage figures over `narrowed`'s stages (`whole` with some left out), people over
+    /// `whole`'s.
+    fn of(
+        kept: &[&OrderFacts],
+        span: Span,
+        now: DateTime<Utc>,
+        whole: &Pipeline,
+        narrowed: &Pipeline,
+    ) -> StageFigures {
+        let today = business_date(now);
+        let times = VisitTimes::of(kept, span, now, whole, narrowed);
+        let waiting = waiting_in(kept, narrowed);
+        let load = load_of(&waiting, today, narrowed);
+        StageFigures {
+            bottleneck: bottleneck_from(&times.finished, times.open, narrowed, &load),
+            people: people_from(kept, span, &times.handled),
+            stages: stage_times_from(times.finished, times.on_time, narrowed),
+            heat: heat::heat_of(&waiting, today, narrowed),
+            load,
+        }
     }
 }
 
@@ -820,13 +982,14 @@ pub fn own_dashboard_of(
         .iter()
         .filter(|order| everyones.keeps(order))
         .collect();
-    let today = business_date(now);
     let span = Span::of(period);
-    board.stages = stage_times_of(&kept, span, &theirs);
-    board.load = work_in_progress_of(&kept, today, &theirs);
-    board.bottleneck = bottleneck_of(&kept, span, now, &theirs, &board.load);
-    board.heat = heat::owner_by_stage_of(&kept, today, &theirs);
-    board.people = people_of(&kept, span, pipeline)
+    let everyones_figures = StageFigures::of(&kept, span, now, pipeline, &theirs);
+    board.stages = everyones_figures.stages;
+    board.load = everyones_figures.load;
+    board.bottleneck = everyones_figures.bottleneck;
+    board.heat = everyones_figures.heat;
+    board.people = everyones_figures
+        .people
         .into_iter()
         .filter(|person| person.user_id == me.user_id)
         .collect();
@@ -866,9 +1029,20 @@ pub fn people<'a>(
     })
 }
 
-fn people_of<'a>(kept: &[&'a OrderFacts], span: Span, pipeline: &Pipeline) -> Vec<Person> {
+fn people_of(kept: &[&OrderFacts], span: Span, pipeline: &Pipeline) -> Vec<Person> {
+    // The open visits are not counted here: any `now` will do.
+    let times = VisitTimes::of(kept, span, DateTime::<Utc>::MIN_UTC, pipeline, pipeline);
+    people_from(kept, span, &times.handled)
+}
+
+/// `handled` is `VisitTimes`'s (over the stages of the pipeline the people are judged by).
+fn people_from<'a>(
+    kept: &[&'a OrderFacts],
+    span: Span,
+    handled: &[(usize, usize, bool, i64)],
+) -> Vec<Person> {
     // By user id; a person's name is the one on the first order that names them.
-    let mut index: HashMap<&'a str, usize> = HashMap::new();
+    let mut index: FnvMap<&'a str, usize> = FnvMap::default();
     let mut found: Vec<(Person, Vec<i64>)> = Vec::new();
     let mut entry = |staff: &'a StaffRef| -> usize {
         *index.entry(staff.user_id.as_str()).or_insert_with(|| {
@@ -889,33 +1063,23 @@ fn people_of<'a>(kept: &[&'a OrderFacts], span: Span, pipeline: &Pipeline) -> Ve
             found.len() - 1
         })
     };
+    // Order by order, the owner first and then the visits' handlers (`handled` lists the
+    // visits in `kept`'s order), so the first name seen of a person stays the one kept. Each
+    // order's staff (by their place in `OrderFacts::staff`) become people once per order.
     let mut owners = Vec::with_capacity(kept.len());
-    let mut handled: Vec<(usize, bool, i64)> = Vec::new();
-    // This order's staff (by their place in `OrderFacts::staff`) as people, looked up once each.
+    let mut handlers = Vec::with_capacity(handled.len());
     let mut people_here: Vec<Option<usize>> = Vec::new();
-    for order in kept.iter().copied() {
+    let mut next = handled.iter().peekable();
+    for (at, order) in kept.iter().enumerate() {
         owners.push(entry(order.owner()));
         people_here.clear();
         people_here.resize(order.staff.len(), None);
-        for visit in &order.visits {
-            let Some(left) = visit.left.filter(|at| span.holds(*at)) else {
+        while let Some(&(_, staff_at, on_time, took)) = next.next_if(|(of, ..)| *of == at) {
+            let Some(handler) = order.staff.get(staff_at) else {
                 continue;
             };
-            if slot_of(pipeline, &visit.stage).is_none() {
-                continue;
-            }
-            let Some(at) = visit.handler.map(usize::from) else {
-                continue;
-            };
-            let Some(handler) = order.staff.get(at) else {
-                continue;
-            };
-            let person = *people_here[at].get_or_insert_with(|| entry(handler));
-            handled.push((
-                person,
-                facts::day_of(left) <= visit.due,
-                minutes_between(visit.entered, left),
-            ));
+            let person = *people_here[staff_at].get_or_insert_with(|| entry(handler));
+            handlers.push((person, on_time, took));
         }
     }
     for (order, owner) in kept.iter().zip(owners) {
@@ -933,7 +1097,7 @@ fn people_of<'a>(kept: &[&'a OrderFacts], span: Span, pipeline: &Pipeline) -> Ve
             person.ratings += 1;
         }
     }
-    for (who, on_time, took) in handled {
+    for (who, on_time, took) in handlers {
         let (person, times) = &mut found[who];
         person.handled += 1;
         if on_time {
