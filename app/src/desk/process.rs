@@ -614,56 +614,6 @@ fn StageEditor(editing: Editing, key: StageId) -> impl IntoView {
         let at = at.clone();
         move || editing.problem_at(&format!("{}.responsible", at()))
     };
-    let notify_key = key.clone();
-    let notify_read = key.clone();
-    let (working_read, working_write) = (key.clone(), key.clone());
-    let requirement = {
-        let key = key.clone();
-        move |requirement: ExitRequirement,
-              text: fn(I18nContext<Locale>) -> String,
-              name: &'static str| {
-            let (read, write) = (key.clone(), key.clone());
-            let input_id = format!("process-exit-{name}");
-            let label_for = input_id.clone();
-            view! {
-                <label class="check" for=label_for>
-                    <input
-                        id=input_id
-                        type="checkbox"
-                        prop:checked=move || editing.with_stage(&read, |s| s.exit_requirements.contains(&requirement)).unwrap_or(false)
-                        on:change=move |event| {
-                            let on = event_target_checked(&event);
-                            editing.edit_stage(&write, |s| s.set_exit_requirement(requirement, on));
-                        }
-                    />
-                    <span>{move || text(i18n)}</span>
-                </label>
-            }
-        }
-    };
-    let required_field = {
-        let key = key.clone();
-        move |field: OrderField| {
-            let (read, write) = (key.clone(), key.clone());
-            let input_id = format!("process-field-{}", field.key());
-            let label_for = input_id.clone();
-            view! {
-                <label class="check" for=label_for>
-                    <input
-                        id=input_id
-                        type="checkbox"
-                        prop:checked=move || editing.with_stage(&read, |s| s.required_fields.contains(&field)).unwrap_or(false)
-                        on:change=move |event| {
-                            let on = event_target_checked(&event);
-                            editing.edit_stage(&write, |s| s.set_required_field(field, on));
-                        }
-                    />
-                    <span>{move || field.label().get(editing.lang()).to_string()}</span>
-                </label>
-            }
-        }
-    };
-    let (skippable_read, skippable_write) = (key.clone(), key.clone());
     view! {
         <div class="process-stage-form stack" data-testid="stage-form">
             <StageText editing id=id("name-zh") label=label(|i18n| t_string!(i18n, process_name_zh).to_string()) value=name_zh on_input=set_name_zh field=field(".name.zh") />
@@ -671,57 +621,70 @@ fn StageEditor(editing: Editing, key: StageId) -> impl IntoView {
             <RolePicker id="process-roles".to_string() is_on set=set_role />
             {move || roles_problem().map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
             <StageText editing id=id("sla") label=label(|i18n| t_string!(i18n, process_sla).to_string()) value=sla on_input=set_sla field=field(".sla_days") />
-            <label class="check" for="process-sla-working">
-                <input
-                    id="process-sla-working"
-                    type="checkbox"
-                    prop:checked=move || editing.with_stage(&working_read, |s| s.sla_working_days).unwrap_or(false)
-                    on:change=move |event| {
-                        let on = event_target_checked(&event);
-                        editing.edit_stage(&working_write, |s| s.sla_working_days = on);
-                    }
-                />
-                <span>{t!(i18n, process_sla_working)}</span>
-            </label>
+            <StageCheck editing key=key.clone() id="process-sla-working".to_string()
+                label=label(|i18n| t_string!(i18n, process_sla_working).to_string())
+                read=|s| s.sla_working_days write=|s, on| s.sla_working_days = on />
             <Checklist editing key=key.clone() />
             <StageText editing id=id("label-zh") label=label(|i18n| t_string!(i18n, process_customer_label_zh).to_string()) value=label_zh on_input=set_label_zh field=field(".customer_label.zh") />
             <StageText editing id=id("label-en") label=label(|i18n| t_string!(i18n, process_customer_label_en).to_string()) value=label_en on_input=set_label_en field=field(".customer_label.en") />
             <StageText editing id=id("message-zh") multiline=true label=label(|i18n| t_string!(i18n, process_customer_message_zh).to_string()) value=message_zh on_input=set_message_zh field=field(".customer_message.zh") />
             <StageText editing id=id("message-en") multiline=true label=label(|i18n| t_string!(i18n, process_customer_message_en).to_string()) value=message_en on_input=set_message_en field=field(".customer_message.en") />
-            <label class="check" for="process-notify">
-                <input
-                    id="process-notify"
-                    type="checkbox"
-                    prop:checked=move || editing.with_stage(&notify_read, |s| s.notify_customer).unwrap_or(false)
-                    on:change=move |event| {
-                        let on = event_target_checked(&event);
-                        editing.edit_stage(&notify_key, |s| s.notify_customer = on);
-                    }
-                />
-                <span>{t!(i18n, process_notify_customer)}</span>
-            </label>
+            <StageCheck editing key=key.clone() id="process-notify".to_string()
+                label=label(|i18n| t_string!(i18n, process_notify_customer).to_string())
+                read=|s| s.notify_customer write=|s, on| s.notify_customer = on />
             <fieldset class="role-picker">
                 <legend>{t!(i18n, process_exit_title)}</legend>
-                {requirement(ExitRequirement::Shipment, |i18n| t_string!(i18n, process_exit_shipment).to_string(), "shipment")}
-                {requirement(ExitRequirement::Invoice, |i18n| t_string!(i18n, process_exit_invoice).to_string(), "invoice")}
+                <StageCheck editing key=key.clone() id="process-exit-shipment".to_string()
+                    label=label(|i18n| t_string!(i18n, process_exit_shipment).to_string())
+                    read=|s| s.exit_requirements.contains(&ExitRequirement::Shipment)
+                    write=|s, on| s.set_exit_requirement(ExitRequirement::Shipment, on) />
+                <StageCheck editing key=key.clone() id="process-exit-invoice".to_string()
+                    label=label(|i18n| t_string!(i18n, process_exit_invoice).to_string())
+                    read=|s| s.exit_requirements.contains(&ExitRequirement::Invoice)
+                    write=|s, on| s.set_exit_requirement(ExitRequirement::Invoice, on) />
             </fieldset>
             <fieldset class="role-picker" data-testid="required-fields">
                 <legend>{t!(i18n, process_required_fields)}</legend>
-                {OrderField::ALL.into_iter().map(required_field.clone()).collect_view()}
+                {OrderField::ALL.into_iter().map(|field| view! {
+                    <StageCheck editing key=key.clone() id=format!("process-field-{}", field.key())
+                        label=Signal::derive(move || field.label().get(editing.lang()).to_string())
+                        read=move |s| s.required_fields.contains(&field)
+                        write=move |s, on| s.set_required_field(field, on) />
+                }).collect_view()}
             </fieldset>
-            <label class="check" for="process-skippable">
-                <input
-                    id="process-skippable"
-                    type="checkbox"
-                    prop:checked=move || editing.with_stage(&skippable_read, |s| s.skippable).unwrap_or(true)
-                    on:change=move |event| {
-                        let on = event_target_checked(&event);
-                        editing.edit_stage(&skippable_write, |s| s.skippable = on);
-                    }
-                />
-                <span>{t!(i18n, process_skippable)}</span>
-            </label>
+            <StageCheck editing key=key.clone() id="process-skippable".to_string()
+                label=label(|i18n| t_string!(i18n, process_skippable).to_string())
+                read=|s| s.skippable write=|s, on| s.skippable = on />
         </div>
+    }
+}
+
+/// One yes/no setting of the open stage as a checkbox with its label: `read` says whether it
+/// is on, `write` turns it on or off.
+#[component]
+fn StageCheck(
+    editing: Editing,
+    key: StageId,
+    id: String,
+    label: Signal<String>,
+    read: impl Fn(&StageForm) -> bool + Copy + Send + Sync + 'static,
+    write: impl Fn(&mut StageForm, bool) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let read_key = key.clone();
+    let label_for = id.clone();
+    view! {
+        <label class="check" for=label_for>
+            <input
+                id=id
+                type="checkbox"
+                prop:checked=move || editing.with_stage(&read_key, read).unwrap_or(false)
+                on:change=move |event| {
+                    let on = event_target_checked(&event);
+                    editing.edit_stage(&key, |s| write(s, on));
+                }
+            />
+            <span>{label}</span>
+        </label>
     }
 }
 
