@@ -1,6 +1,7 @@
 //! The app's components in a real browser (headless Chromium through wasm-bindgen-test-runner):
 //! what a person sees on the board and on 今天 (with the navigation badge), the language
-//! switch, and what customers said (the card's markers, the order page's feedback section).
+//! switch, what customers said (the card's markers, the order page's feedback section), and
+//! 分析's bottleneck list.
 
 use app::{
     api::User,
@@ -10,9 +11,11 @@ use app::{
         order_card::OrderCard,
         share_panel::{base64, qr_image_src},
     },
+    desk::analytics::AnalyticsPage,
     locale::LanguageProvider,
     routes::{board::BoardPage, today::TodayPage},
     state::{provide_app_state, AppState, Session},
+    storage::{Storage, DB_NAME},
 };
 use chrono::{Duration, TimeZone, Utc};
 use domain::{
@@ -697,4 +700,69 @@ async fn an_empty_board_during_the_first_sync_says_orders_are_on_their_way() {
         !board_text().contains("本机还没有订单"),
         "not 'no orders' while they arrive"
     );
+}
+
+// ---- 分析's bottleneck -------------------------------------------------------------------------
+
+/// 分析 with the app's state, mounted the way the desk bundle's router does.
+#[component]
+fn AnalyticsWithState() -> impl IntoView {
+    provide_app_state();
+    view! {
+        <Router>
+            <AnalyticsPage />
+        </Router>
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_bottleneck_lists_its_twenty_longest_waiting_orders_and_all_of_them_on_request() {
+    forget_language_choice();
+    // 30 orders waiting in 需求确认 past its SLA, created 31 to 60 days ago: the stage with the
+    // longest waits, and more orders than a phone can show at once.
+    let orders: Vec<Order> = (1..=30u128)
+        .map(|n| order(9000 + n, &format!("GD-WAIT-{n:02}"), 30 + n as i64, None))
+        .collect();
+    Storage::delete_database(DB_NAME).await.expect("delete");
+    Storage::open()
+        .await
+        .expect("open")
+        .put_orders(&orders)
+        .await
+        .expect("put orders");
+    let container = fresh_container();
+    let mounted = leptos::mount::mount_to(container.clone(), || {
+        view! {
+            <LanguageProvider>
+                <AnalyticsWithState />
+            </LanguageProvider>
+        }
+    });
+    let listed = || {
+        texts(
+            &container,
+            "[data-testid=bottleneck] .drill-down .card-number",
+        )
+    };
+    eventually(|| !listed().is_empty(), "the bottleneck's orders listed").await;
+    // The 20 that have waited longest, oldest first; the button says how many there are.
+    let expected: Vec<String> = (11..=30).rev().map(|n| format!("GD-WAIT-{n:02}")).collect();
+    assert_eq!(listed(), expected);
+    let button: HtmlElement = container
+        .query_selector("[data-testid=bottleneck-all]")
+        .unwrap()
+        .expect("a 显示全部 button")
+        .unchecked_into();
+    assert_eq!(button.text_content().unwrap().trim(), "显示全部 30 个订单");
+    button.click();
+    eventually(|| listed().len() == 30, "all 30 listed").await;
+    let all: Vec<String> = (1..=30).rev().map(|n| format!("GD-WAIT-{n:02}")).collect();
+    assert_eq!(listed(), all);
+    assert!(container
+        .query_selector("[data-testid=bottleneck-all]")
+        .unwrap()
+        .is_none());
+    drop(mounted);
+    container.remove();
+    Storage::delete_database(DB_NAME).await.expect("delete");
 }

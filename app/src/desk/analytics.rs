@@ -89,10 +89,16 @@ pub fn filter_of(
     }
 }
 
+/// How many of the bottleneck's waiting orders (the longest waiting first) show before 显示全部.
+const BOTTLENECK_SHOWN: usize = 20;
+
 #[component]
 pub fn AnalyticsPage() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
+    // The bottleneck's waiting orders beyond the first few are shown on request: a stage may
+    // hold thousands, and a phone can neither draw nor read that many links at once.
+    let all_waiting = RwSignal::new(false);
     let range = RwSignal::new(Range::Preset(Preset::ThisMonth));
     let custom_from = RwSignal::new(String::new());
     let custom_to = RwSignal::new(String::new());
@@ -427,7 +433,18 @@ pub fn AnalyticsPage() -> impl IntoView {
                         " "
                         {t!(i18n, analytics_bottleneck_detail, percent = b.median_of_sla_percent)}
                     </p>
-                    {order_list(b.orders)}
+                    {move || {
+                        let hidden = if all_waiting.get() { 0 } else { b.orders.len().saturating_sub(BOTTLENECK_SHOWN) };
+                        let shown = b.orders[..b.orders.len() - hidden].to_vec();
+                        view! {
+                            {order_list(shown)}
+                            {(hidden > 0).then(|| view! {
+                                <button class="button" data-testid="bottleneck-all" on:click=move |_| all_waiting.set(true)>
+                                    {t!(i18n, analytics_show_all, count = b.orders.len())}
+                                </button>
+                            })}
+                        }
+                    }}
                 </section>
             }
         });
