@@ -30,8 +30,17 @@ export async function api(path, { method, json, body, headers = {}, baseUrl = BA
     init.body = body;
     if (typeof body?.getReader === 'function') init.duplex = 'half';
   }
-  const response = await fetch(`${baseUrl}${path}`, init);
-  const text = await response.text();
+  let response = await fetch(`${baseUrl}${path}`, init);
+  let text = await response.text();
+  if (response.status === 503 && text.startsWith(RESTARTED_MID_REQUEST) && !init.duplex) {
+    // wrangler dev's own proxy answers this when it reloads the worker under a request (it retries
+    // only GET and HEAD itself): the dev server's doing, never the worker's. Once it answers again
+    // the request is sent a second time, and said on stderr so a run shows it happened.
+    console.error(`# wrangler dev at ${baseUrl} reloaded during ${init.method} ${path}; sent again once it was healthy`);
+    await waitForHealth(baseUrl);
+    response = await fetch(`${baseUrl}${path}`, init);
+    text = await response.text();
+  }
   let parsed;
   try {
     parsed = JSON.parse(text);
@@ -39,6 +48,22 @@ export async function api(path, { method, json, body, headers = {}, baseUrl = BA
     parsed = undefined;
   }
   return { status: response.status, headers: response.headers, text, json: parsed };
+}
+
+const RESTARTED_MID_REQUEST = 'Your worker restarted mid-request.';
+
+/// Waits up to 60 s for a worker's /api/health to answer 200.
+async function waitForHealth(baseUrl) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${baseUrl}/api/health`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${baseUrl} did not answer /api/health within 60 s`);
 }
 
 /// The headers every dev-only route (/api/dev/*) wants besides DEMO_DATA=enabled: the
@@ -219,8 +244,8 @@ function run(command, args, options) {
 export async function startPrivateWorker({ vars = {}, args = [], port: fixedPort } = {}) {
   const persistDir = mkdtempSync(join(tmpdir(), 'gendan-private-d1-'));
   await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], { cwd: WORKER_DIR });
-  const port = fixedPort ?? (await freePort());
-  const url = `http://127.0.0.1:${port}`;
+  let port = fixedPort ?? (await freePort());
+  let url = `http://127.0.0.1:${port}`;
   const varArgs = Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]);
   let child;
   let exited;
@@ -249,8 +274,10 @@ export async function startPrivateWorker({ vars = {}, args = [], port: fixedPort
         // not listening yet
       }
       if (self.exitCode !== null || Date.now() > deadline) {
+        const early = self.exitCode !== null;
         await end('SIGKILL');
-        throw new Error(`the private wrangler dev did not become healthy (log: ${log})`);
+        const tail = readFileSync(log, 'utf8').split('\n').slice(-25).join('\n');
+        throw Object.assign(new Error(`the private wrangler dev did not become healthy (${early ? 'it exited' : 'no answer in 90 s'}; log: ${log}):\n${tail}`), { early });
       }
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -279,7 +306,17 @@ export async function startPrivateWorker({ vars = {}, args = [], port: fixedPort
     rmSync(persistDir, { recursive: true, force: true });
   };
   try {
-    await spawnWorker();
+    try {
+      await spawnWorker();
+    } catch (error) {
+      // A port taken between freePort() and wrangler binding it ends wrangler at once: one more
+      // try on fresh ports (the log above says why it ended).
+      if (!error.early || fixedPort) throw error;
+      console.error(`# ${error.message}\n# starting the private wrangler dev again on another port`);
+      port = await freePort();
+      url = `http://127.0.0.1:${port}`;
+      await spawnWorker();
+    }
   } catch (error) {
     rmSync(persistDir, { recursive: true, force: true });
     throw error;
