@@ -421,7 +421,12 @@ fn StageRow(editing: Editing, key: StageId) -> impl IntoView {
         let key = key.clone();
         move |_| {
             if let Some(at) = editing.stage_index(&key) {
-                editing.edit(|e| e.archive(at));
+                let base = editing.base.get_untracked();
+                editing.edit(|e| {
+                    if let Some(base) = &base {
+                        e.archive(base, at);
+                    }
+                });
                 editing.open.set(None);
             }
         }
