@@ -1210,7 +1210,8 @@ mod tests {
     #[test]
     fn an_archived_stage_gets_the_same_checks_as_an_active_one() {
         assert_eq!(field_of(&archiving("after_sales", |_| {})), None);
-        let cases: [(&str, fn(&mut StageDef)); 5] = [
+        type Spoil = fn(&mut StageDef);
+        let cases: [(&str, Spoil); 5] = [
             ("archived[0].name.zh", |s| s.name.zh = " ".into()),
             ("archived[0].name.en", |s| s.name.en = "x".repeat(3_000)),
             ("archived[0].responsible", |s| s.responsible.clear()),
