@@ -118,6 +118,12 @@ pub fn AnalyticsPage() -> impl IntoView {
         Some(Opened::Funnel(index)) => Some(index),
         _ => None,
     });
+    // A new period or filter counts other orders: whatever was opened under the old numbers
+    // (a drill-down list, the bottleneck's full list) no longer matches them, so it closes.
+    let choice_changed = move || {
+        opened.set(None);
+        all_waiting.set(false);
+    };
     let toggle = move |what: Opened| {
         opened.update(|open| {
             *open = if *open == Some(what) {
@@ -260,7 +266,7 @@ pub fn AnalyticsPage() -> impl IntoView {
                         class="chip"
                         aria-pressed=move || (range.get() == choice).to_string()
                         on:click=move |_| {
-                            opened.set(None);
+                            choice_changed();
                             range.set(choice)
                         }
                     >
@@ -315,7 +321,7 @@ pub fn AnalyticsPage() -> impl IntoView {
         };
         let changed = move |signal: RwSignal<String>| {
             move |event: leptos::ev::Event| {
-                opened.set(None);
+                choice_changed();
                 signal.set(event_target_value(&event));
             }
         };
@@ -722,11 +728,11 @@ pub fn AnalyticsPage() -> impl IntoView {
                 <div class="form-row custom-range">
                     <label class="filter">
                         <span>{t!(i18n, analytics_from)}</span>
-                        <input type="date" data-testid="range-from" prop:value=custom_from on:change=move |e| custom_from.set(event_target_value(&e)) />
+                        <input type="date" data-testid="range-from" prop:value=custom_from on:change=move |e| { choice_changed(); custom_from.set(event_target_value(&e)) } />
                     </label>
                     <label class="filter">
                         <span>{t!(i18n, analytics_to)}</span>
-                        <input type="date" data-testid="range-to" prop:value=custom_to on:change=move |e| custom_to.set(event_target_value(&e)) />
+                        <input type="date" data-testid="range-to" prop:value=custom_to on:change=move |e| { choice_changed(); custom_to.set(event_target_value(&e)) } />
                     </label>
                 </div>
             </Show>
