@@ -762,6 +762,56 @@ async fn the_bottleneck_lists_its_twenty_longest_waiting_orders_and_all_of_them_
         .query_selector("[data-testid=bottleneck-all]")
         .unwrap()
         .is_none());
+    let show_all_offered = || {
+        container
+            .query_selector("[data-testid=bottleneck-all]")
+            .unwrap()
+            .is_some_and(|button| button.text_content().unwrap().trim() == "显示全部 30 个订单")
+    };
+    let show_all = || {
+        let button: HtmlElement = container
+            .query_selector("[data-testid=bottleneck-all]")
+            .unwrap()
+            .expect("a 显示全部 button")
+            .unchecked_into();
+        button.click();
+    };
+
+    // Another period counts other orders: the full list closes, back to the 20 and the button.
+    let chips = container.query_selector_all(".chips button").unwrap();
+    let last_month: HtmlElement = (0..chips.length())
+        .filter_map(|index| chips.item(index))
+        .find(|chip| chip.text_content().unwrap_or_default().trim() == "上月")
+        .expect("a 上月 chip")
+        .unchecked_into();
+    last_month.click();
+    eventually(
+        || listed() == expected && show_all_offered(),
+        "the 20 longest waiting and 显示全部 again after the period changed",
+    )
+    .await;
+
+    // So does another filter.
+    show_all();
+    eventually(|| listed().len() == 30, "all 30 listed again").await;
+    let stage = container
+        .query_selector("[data-testid=filter-stage]")
+        .unwrap()
+        .expect("the stage filter");
+    js_sys::Reflect::set(
+        &stage,
+        &wasm_bindgen::JsValue::from_str("value"),
+        &wasm_bindgen::JsValue::from_str(domain::stage::ids::REQUIREMENT),
+    )
+    .unwrap();
+    stage
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    eventually(
+        || listed() == expected && show_all_offered(),
+        "the 20 longest waiting and 显示全部 again after the filter changed",
+    )
+    .await;
     drop(mounted);
     container.remove();
     Storage::delete_database(DB_NAME).await.expect("delete");

@@ -1545,6 +1545,123 @@ async fn a_pulled_holiday_calendar_moves_the_deadlines_analytics_reads() {
     finish(storage).await;
 }
 
+/// What version 8 stored in `facts`: each bucket's facts as a JSON string.
+async fn put_version_8_facts(name: &str, facts: &[domain::analytics::OrderFacts]) {
+    let raw = raw_connection(name, 8).await;
+    let tx = raw
+        .transaction_with_str_and_mode("facts", web_sys::IdbTransactionMode::Readwrite)
+        .unwrap();
+    let store = tx.object_store("facts").unwrap();
+    store.clear().unwrap();
+    let mut buckets: std::collections::BTreeMap<u8, Vec<&domain::analytics::OrderFacts>> =
+        Default::default();
+    for order in facts {
+        buckets
+            .entry(order.id.as_bytes()[15] % 32)
+            .or_default()
+            .push(order);
+    }
+    for (bucket, facts) in buckets {
+        let record = js_sys::Object::new();
+        js_sys::Reflect::set(&record, &"bucket".into(), &JsValue::from(bucket)).unwrap();
+        let json = serde_json::to_string(&facts).unwrap();
+        js_sys::Reflect::set(&record, &"facts".into(), &JsValue::from_str(&json)).unwrap();
+        store.put(&record).unwrap();
+    }
+    let done = js_sys::Promise::new(&mut |resolve, _| tx.set_oncomplete(Some(&resolve)));
+    wasm_bindgen_futures::JsFuture::from(done).await.unwrap();
+    raw.close();
+}
+
+#[wasm_bindgen_test]
+async fn upgrading_a_version_8_database_rebuilds_its_facts_and_analysis_shows_the_same_figures() {
+    use domain::analytics::{dashboard, dashboard_of, Filter, Period};
+    let name = db_name("upgrade-v9");
+    let v8 = open_at_version(&name, 8).await.expect("open v8");
+    let ma = create(1, "HZ-2026-001", "杭州明远纺织有限公司");
+    let a = run(&sales(), None, &ma, later(0));
+    let mb = create(2, "HZ-2026-002", "宁波海纳贸易");
+    let b = run(&sales(), None, &mb, later(1));
+    let mc = Mutation::Cancel {
+        order_id: b.id,
+        reason: "客户预算调整".into(),
+    };
+    let c = run(&admin(), Some(&b), &mc, later(2));
+    let md = create(3, "HZ-2026-003", "深圳华芯电子科技有限公司");
+    let d = run(&sales(), None, &md, later(3));
+    let mut changes = vec![
+        (ma, a.clone(), 0),
+        (mb, b, 1),
+        (mc, c.clone(), 2),
+        (md, d.clone(), 3),
+    ];
+    // Order 3 finishes 需求确认 four days later and waits in 合同签订: a stage time to show.
+    let mut e = d;
+    let requirement = Pipeline::standard().stages[0].clone();
+    for (n, item) in requirement.checklist.iter().enumerate() {
+        let tick = Mutation::SetChecklistItem {
+            order_id: e.id,
+            stage: requirement.id.clone(),
+            item: item.id.clone(),
+            done: true,
+        };
+        e = run(&admin(), Some(&e), &tick, later(4 + n as i64));
+        changes.push((tick, e.clone(), 4 + n as i64));
+    }
+    let advance = Mutation::AdvanceStage {
+        order_id: e.id,
+        from: StageId::new("requirement"),
+        to: StageId::new("contract"),
+        reason: None,
+    };
+    e = run(&admin(), Some(&e), &advance, later(4 * 24 * 60));
+    changes.push((advance, e.clone(), 4 * 24 * 60));
+    for (mutation, order, at) in &changes {
+        v8.save_change(mutation, later(*at), order, &Pipeline::standard())
+            .await
+            .unwrap();
+    }
+    drop(v8);
+    // The facts as version 8 wrote them: JSON.
+    put_version_8_facts(&name, &facts(&[&a, &c, &e])).await;
+
+    let v9 = open(&name).await;
+    let loaded = v9.load_facts().await.unwrap();
+    assert_eq!(
+        facts_by_id(loaded.clone()),
+        facts(&[&a, &c, &e]),
+        "every stored order's facts, as it is now"
+    );
+    let pipeline = Pipeline::standard();
+    let period = Period {
+        from: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+        to: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+    };
+    let now = later(10 * 24 * 60);
+    let from_orders = dashboard(
+        &[a.clone(), c.clone(), e.clone()],
+        period,
+        &Filter::default(),
+        now,
+        &pipeline,
+    );
+    assert_eq!(
+        dashboard_of(&loaded, period, &Filter::default(), now, &pipeline),
+        from_orders,
+        "分析 from the upgraded store shows what the orders themselves give"
+    );
+    assert_eq!(from_orders.conversion.started, 3);
+    assert_eq!(from_orders.conversion.cancelled, 1);
+    assert_eq!(from_orders.conversion.reached_contract, 1);
+    // Orders and the pending queue are kept as they were.
+    assert_eq!(by_id(v9.load_orders().await.unwrap()), vec![a, c, e]);
+    assert_eq!(
+        seqs(&v9).await,
+        (1..=changes.len() as u64).collect::<Vec<_>>()
+    );
+    finish(v9).await;
+}
+
 #[wasm_bindgen_test]
 async fn upgrading_a_version_7_database_builds_the_facts_of_every_order() {
     let name = db_name("upgrade-v8");

@@ -1,13 +1,14 @@
-//! 分析 from stored facts equals 分析 from the orders: the device keeps `OrderFacts` as JSON
-//! (`app/src/storage`) and opens the screen from them, so every figure and every drill-down
-//! list must come out the same after that round trip, for any period and filter.
+//! 分析 from stored facts equals 分析 from the orders: the device keeps `OrderFacts` packed
+//! (`pack_facts`, in `app/src/storage`) and opens the screen from them, so every figure and
+//! every drill-down list must come out the same after that round trip, for any period and
+//! filter.
 
 use chrono::{Duration, TimeZone, Utc};
 use domain::analytics::*;
 use domain::*;
 
 fn stored(facts: &[OrderFacts]) -> Vec<OrderFacts> {
-    serde_json::from_str(&serde_json::to_string(facts).unwrap()).unwrap()
+    unpack_facts(&pack_facts(facts)).unwrap()
 }
 
 const FIGURES: [Figure; 9] = [

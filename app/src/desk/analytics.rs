@@ -4,12 +4,12 @@
 //! team (or one person); everyone else sees the orders they own. Tiles, funnel rows, waiting
 //! bars and heat-map cells open the orders behind them; the bottleneck lists its waiting orders.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{NaiveDate, Utc};
 use domain::analytics::{
     dashboard_of, orders_behind_of, own_dashboard_of, percent, Dashboard, Figure, Filter, FlowStep,
-    Period, Preset, Spread,
+    OrderFacts, Period, Preset, Spread,
 };
 use domain::{Lang, Role, StageId};
 use leptos::prelude::*;
@@ -89,6 +89,25 @@ pub fn filter_of(
     }
 }
 
+/// Starts reading the device's facts at once, on a connection of its own: 分析 opens while the
+/// app's start-up reads everything else (the cards above all), and the two reads overlap
+/// instead of the facts waiting for it. The first load takes the result (`None` inside once
+/// taken; an error: read again through the app state).
+fn read_facts_now() -> StoredValue<Option<FactsRead>, LocalStorage> {
+    let (send, receive) = futures::channel::oneshot::channel();
+    leptos::task::spawn_local(async move {
+        let read = match crate::storage::Storage::open().await {
+            Ok(storage) => storage.load_facts().await,
+            Err(error) => Err(error),
+        };
+        let _ = send.send(read);
+    });
+    StoredValue::new_local(Some(receive))
+}
+
+type FactsRead =
+    futures::channel::oneshot::Receiver<Result<Vec<OrderFacts>, crate::storage::StorageError>>;
+
 /// How many of the bottleneck's waiting orders (the longest waiting first) show before 显示全部.
 const BOTTLENECK_SHOWN: usize = 20;
 
@@ -118,6 +137,12 @@ pub fn AnalyticsPage() -> impl IntoView {
         Some(Opened::Funnel(index)) => Some(index),
         _ => None,
     });
+    // A new period or filter counts other orders: whatever was opened under the old numbers
+    // (a drill-down list, the bottleneck's full list) no longer matches them, so it closes.
+    let choice_changed = move || {
+        opened.set(None);
+        all_waiting.set(false);
+    };
     let toggle = move |what: Opened| {
         opened.update(|open| {
             *open = if *open == Some(what) {
@@ -132,14 +157,25 @@ pub fn AnalyticsPage() -> impl IntoView {
     // history), read once storage is open (`status`) and again whenever a change or a sync
     // touches the board. `None` until storage is open: the page says it is opening the
     // device's data rather than showing a moment of zeros.
+    let early = read_facts_now();
     let orders = LocalResource::new(move || {
         let ready = state.is_ready();
         state.cards.track();
+        // The first load once storage is open takes what the early read brings.
+        let early_read = match ready {
+            true => early.try_update_value(Option::take).flatten(),
+            false => None,
+        };
         async move {
-            match ready {
-                true => state.load_facts().await.ok(),
-                false => None,
+            if !ready {
+                return None;
             }
+            if let Some(read) = early_read {
+                if let Ok(Ok(facts)) = read.await {
+                    return Some(facts);
+                }
+            }
+            state.load_facts().await.ok()
         }
     });
     let filter = move || {
@@ -175,20 +211,20 @@ pub fn AnalyticsPage() -> impl IntoView {
             }))
         })
     });
-    let names = Memo::new(move |_| {
+    // The number and company of each listed order, found in one pass over the facts: a list
+    // shows a few of ten thousand orders, so copying every name up front cost more than this.
+    let names_of = move |ids: &[Uuid]| -> HashMap<Uuid, (String, String)> {
+        let wanted: HashSet<Uuid> = ids.iter().copied().collect();
         orders.with(|loaded| {
             loaded
-                .as_ref()
-                .and_then(Option::as_ref)
-                .map(|orders| {
-                    orders
-                        .iter()
-                        .map(|o| (o.id, (o.number.clone(), o.company.clone())))
-                        .collect::<HashMap<Uuid, (String, String)>>()
-                })
-                .unwrap_or_default()
+                .iter()
+                .flatten()
+                .flatten()
+                .filter(|o| wanted.contains(&o.id))
+                .map(|o| (o.id, (o.number.clone(), o.company.clone())))
+                .collect()
         })
-    });
+    };
     let stage_name = move |id: &StageId, lang: Lang| {
         state.with_pipeline(|p| {
             p.stage(id)
@@ -196,7 +232,7 @@ pub fn AnalyticsPage() -> impl IntoView {
         })
     };
     let order_list = move |ids: Vec<Uuid>| {
-        let names = names.get();
+        let names = names_of(&ids);
         if ids.is_empty() {
             return view! { <p class="hint" data-testid="drill-down">{t!(i18n, analytics_no_orders)}</p> }
                 .into_any();
@@ -260,7 +296,7 @@ pub fn AnalyticsPage() -> impl IntoView {
                         class="chip"
                         aria-pressed=move || (range.get() == choice).to_string()
                         on:click=move |_| {
-                            opened.set(None);
+                            choice_changed();
                             range.set(choice)
                         }
                     >
@@ -315,7 +351,7 @@ pub fn AnalyticsPage() -> impl IntoView {
         };
         let changed = move |signal: RwSignal<String>| {
             move |event: leptos::ev::Event| {
-                opened.set(None);
+                choice_changed();
                 signal.set(event_target_value(&event));
             }
         };
@@ -722,11 +758,11 @@ pub fn AnalyticsPage() -> impl IntoView {
                 <div class="form-row custom-range">
                     <label class="filter">
                         <span>{t!(i18n, analytics_from)}</span>
-                        <input type="date" data-testid="range-from" prop:value=custom_from on:change=move |e| custom_from.set(event_target_value(&e)) />
+                        <input type="date" data-testid="range-from" prop:value=custom_from on:change=move |e| { choice_changed(); custom_from.set(event_target_value(&e)) } />
                     </label>
                     <label class="filter">
                         <span>{t!(i18n, analytics_to)}</span>
-                        <input type="date" data-testid="range-to" prop:value=custom_to on:change=move |e| custom_to.set(event_target_value(&e)) />
+                        <input type="date" data-testid="range-to" prop:value=custom_to on:change=move |e| { choice_changed(); custom_to.set(event_target_value(&e)) } />
                     </label>
                 </div>
             </Show>

@@ -26,7 +26,8 @@
 //! * `files` (key path `sha256`, v7): `{ sha256, order_id, file_type, bytes: Uint8Array,
 //!   waiting?: 1 }`, the bytes of photos and files added on this device, written in the same
 //!   transaction as the change that adds the attachment; `waiting` (sparse index) until uploaded.
-//! * `facts` (key path `bucket`, v8): `{ bucket: 0..32, facts: "<JSON array of OrderFacts>" }`,
+//! * `facts` (key path `bucket`, v8): `{ bucket: 0..32, facts: Uint8Array }` (since v9; a JSON
+//!   string in v8), the facts packed by `domain::analytics::pack_facts`:
 //!   what 分析 needs of each order (`domain::analytics::OrderFacts::of` with the order's own
 //!   version's pipeline), bucketed and written exactly like `cards`: 分析 opens from them
 //!   instead of reading every order with its history.
@@ -65,7 +66,7 @@ use schema::{BASES, CARDS, FACTS, FILES, META, ORDERS, PENDING};
 pub use sync::PulledPage;
 
 pub const DB_NAME: &str = "gendan";
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 const DEVICE_ID: &str = "device_id";
 const NEXT_SEQ: &str = "next_seq";

@@ -12,7 +12,8 @@
 //!
 //! Only the fields IndexedDB must see (key path, index values) live outside the string.
 //!
-//! A `cards` record is `{ bucket, cards: "<JSON array of Card>" }` (a `facts` record likewise): a few large strings cross
+//! A `cards` record is `{ bucket, cards: "<JSON array of Card>" }` (a `facts` record likewise,
+//! with bytes instead of JSON since v9: see `BucketEntry for OrderFacts`): a few large strings cross
 //! into Rust instead of one string or ~16 plain JS fields per card (measured in
 //! `app/tests/bench.rs`: decoding plain fields through the wasm boundary cost more than
 //! IndexedDB's getAll itself).
@@ -20,11 +21,11 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use domain::analytics::OrderFacts;
+use domain::analytics::{pack_facts, unpack_facts, OrderFacts};
 use domain::{Card, Mutation, Order, PendingMutation, Pipeline};
-use js_sys::{Object, Reflect};
+use js_sys::{Object, Reflect, Uint8Array};
 use uuid::Uuid;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::StorageError;
 
@@ -44,7 +45,8 @@ pub(crate) const BASE: &str = "base";
 // order written): cards are grouped into `CARD_BUCKETS` records by order id instead.
 pub(crate) const BUCKET: &str = "bucket";
 pub(crate) const CARDS_FIELD: &str = "cards";
-/// `facts` records (v8) are bucketed like cards: `{ bucket, facts: "<JSON array of OrderFacts>" }`.
+/// `facts` records (v8) are bucketed like cards: `{ bucket, facts: <OrderFacts packed> }`
+/// (a JSON string until v9, bytes since).
 pub(crate) const FACTS_FIELD: &str = "facts";
 /// Part of the schema: changing it needs an upgrade step that regroups the cards.
 pub(crate) const CARD_BUCKETS: u32 = 32;
@@ -154,51 +156,74 @@ pub(crate) fn card_bucket(id: Uuid) -> u32 {
     u32::from(id.as_bytes()[15]) % CARD_BUCKETS
 }
 
-/// What is kept per order in bucket records: `{ bucket, <FIELD>: "<JSON array>" }`.
-pub(crate) trait BucketEntry: serde::Serialize + serde::de::DeserializeOwned {
-    /// The record field holding the JSON array.
+/// What is kept per order in bucket records: `{ bucket, <FIELD>: <the bucket's entries> }`.
+pub(crate) trait BucketEntry: Sized {
+    /// The record field holding the entries.
     const FIELD: &'static str;
     fn order_id(&self) -> Uuid;
+    /// The bucket's entries as its record's `FIELD` holds them.
+    fn encode(entries: &[Self]) -> Result<JsValue, StorageError>;
+    /// `encode`'s value read back; the error says what is wrong with it.
+    fn decode(value: JsValue) -> Result<Vec<Self>, String>;
 }
 
+/// Cards are a JSON string (see the top of this file).
 impl BucketEntry for Card {
     const FIELD: &'static str = CARDS_FIELD;
     fn order_id(&self) -> Uuid {
         self.id
     }
+    fn encode(entries: &[Self]) -> Result<JsValue, StorageError> {
+        let json =
+            serde_json::to_string(entries).map_err(|e| StorageError::Other(e.to_string()))?;
+        Ok(JsValue::from_str(&json))
+    }
+    fn decode(value: JsValue) -> Result<Vec<Self>, String> {
+        let json = value.as_string().ok_or("not a string")?;
+        serde_json::from_str(&json).map_err(|e| e.to_string())
+    }
 }
 
+/// Facts are bytes (v9, `domain::analytics::pack_facts`): 分析 decodes every order's facts
+/// whenever it opens, and as JSON that took longer than reading them; the bytes cross into
+/// Rust as one copy instead of a UTF-16 string converted to UTF-8.
 impl BucketEntry for OrderFacts {
     const FIELD: &'static str = FACTS_FIELD;
     fn order_id(&self) -> Uuid {
         self.id
     }
+    fn encode(entries: &[Self]) -> Result<JsValue, StorageError> {
+        Ok(Uint8Array::from(pack_facts(entries).as_slice()).into())
+    }
+    fn decode(value: JsValue) -> Result<Vec<Self>, String> {
+        let bytes = value
+            .dyn_into::<Uint8Array>()
+            .map_err(|_| "not bytes".to_string())?
+            .to_vec();
+        unpack_facts(&bytes).map_err(|e| e.to_string())
+    }
 }
 
-/// `{ bucket, cards: "<JSON array of Card>" }` (or `facts`).
+/// `{ bucket, cards: "<JSON array of Card>" }` (or `facts: <packed bytes>`).
 pub(crate) fn bucket_record<T: BucketEntry>(
     bucket: u32,
     entries: &[T],
 ) -> Result<JsValue, StorageError> {
-    let json = serde_json::to_string(entries).map_err(|e| StorageError::Other(e.to_string()))?;
     let record = Object::new();
     set(&record, BUCKET, &JsValue::from(bucket))?;
-    set(&record, T::FIELD, &JsValue::from_str(&json))?;
+    set(&record, T::FIELD, &T::encode(entries)?)?;
     Ok(record.into())
 }
 
 pub(crate) fn decode_bucket<T: BucketEntry>(record: &JsValue) -> Result<Vec<T>, StorageError> {
-    let name = || {
-        format!(
-            "{} bucket {}",
+    T::decode(get(record, T::FIELD)).map_err(|e| {
+        StorageError::corrupt(format!(
+            "{} bucket {}: field `{}`: {e}",
             T::FIELD,
-            get(record, BUCKET).as_f64().unwrap_or(-1.0)
-        )
-    };
-    let json = get(record, T::FIELD).as_string().ok_or_else(|| {
-        StorageError::corrupt(format!("{}: field `{}` is not a string", name(), T::FIELD))
-    })?;
-    serde_json::from_str(&json).map_err(|e| StorageError::corrupt(format!("{}: {e}", name())))
+            get(record, BUCKET).as_f64().unwrap_or(-1.0),
+            T::FIELD
+        ))
+    })
 }
 
 pub(crate) fn decode_card_bucket(record: &JsValue) -> Result<Vec<Card>, StorageError> {

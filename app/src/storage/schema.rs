@@ -65,7 +65,8 @@ const SCHEMA_NOTE: &str = "v1: stores orders(id), pending(seq), meta(key); \
      v6: store processes(number), the published process versions pulled from the server; \
      v7: store files(sha256) with the sparse index waiting, attachment bytes added here; \
      v8: store facts(bucket), every order's analytics facts in one of 32 buckets, built from the \
-     orders by their process versions";
+     orders by their process versions; \
+     v9: facts rebuilt from the orders, packed as bytes instead of JSON";
 
 /// Runs upgrade steps `old + 1 ..= new`. `tx` is the `versionchange` transaction: the only way
 /// to reach stores created by an earlier version (indexed_db_futures 0.6 does not expose it, so
@@ -140,6 +141,13 @@ fn upgrade(
                 db.create_object_store(FACTS)
                     .with_key_path(KeyPath::One(BUCKET))
                     .build()?;
+                build_facts_from_orders(tx)?;
+            }
+            9 => {
+                // Facts are packed as bytes now (`records.rs`, `BucketEntry for OrderFacts`),
+                // and v8's JSON ones would not decode. Facts are derived data: throw them away
+                // and rebuild each from its order, as v8 built them.
+                tx.object_store(FACTS)?.clear()?;
                 build_facts_from_orders(tx)?;
             }
             _ => {

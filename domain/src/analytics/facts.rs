@@ -7,8 +7,9 @@
 //! and 分析 opens from them alone: a tenth of the bytes of the orders.
 //!
 //! Times are milliseconds since the epoch (every clock that stamps orders, the browser's and the
-//! worker's, gives milliseconds); dates are business days (`Day`). Field names are one letter:
-//! ten thousand of these are read whenever 分析 opens.
+//! worker's, gives milliseconds); dates are business days (`Day`). The device stores them
+//! packed (`packed.rs`); their JSON form, with one-letter field names, is what it stored
+//! before (schema v8).
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

@@ -8,12 +8,14 @@
 mod drill;
 mod facts;
 mod heat;
+mod packed;
 mod review;
 mod weekly;
 
 pub use drill::{orders_behind, orders_behind_of, Figure};
 pub use facts::{facts_of, OrderFacts, RequestFacts, VisitFacts};
 pub use heat::{owner_by_stage, HeatCell, HeatMap, HeatRow};
+pub use packed::{pack_facts, unpack_facts, UnpackError};
 pub use review::{review, Review, StageReview};
 pub use weekly::{last_week, weekly_summary, WeeklySummary};
 
