@@ -62,7 +62,7 @@ use wasm_bindgen::prelude::*;
 pub use error::StorageError;
 use records::meta_record;
 use schema::{BASES, CARDS, FACTS, FILES, META, ORDERS, PENDING};
-pub use sync::PulledPage;
+pub use sync::{use_browser_nfkc, PulledPage};
 
 pub const DB_NAME: &str = "gendan";
 pub const SCHEMA_VERSION: u32 = 8;

@@ -243,6 +243,8 @@ impl Storage {
                 .filter(|p| rebased_on.contains_key(&p.mutation.order_id()))
                 .cloned()
                 .collect();
+            // Replaying a create compares number keys (renumbering), which need NFKC.
+            use_browser_nfkc();
             let rebased = rebase(processes, actor, &rebased_on, &to_replay);
             for (id, order) in &server {
                 if waiting.contains(id) {
@@ -410,4 +412,11 @@ fn read_rejections(record: Option<JsValue>) -> Result<Vec<Rejection>, StorageErr
 fn rejections_record(rejections: &[Rejection]) -> Result<JsValue, StorageError> {
     let json = serde_json::to_string(rejections).map_err(|e| StorageError::Other(e.to_string()))?;
     meta_record(REJECTIONS, &JsValue::from_str(&json))
+}
+
+/// Gives `domain::number_key` the browser's NFKC (`String.prototype.normalize`), which the app
+/// is built without (domain's `icu_nfkc` feature: ~30 KB gzip of tables the browser already has).
+/// Idempotent; called before anything here compares order numbers.
+pub fn use_browser_nfkc() {
+    domain::number_key::set_nfkc(|text| js_sys::JsString::from(text).normalize("NFKC").into());
 }
