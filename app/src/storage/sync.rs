@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use domain::analytics::OrderFacts;
+use domain::sorting::collect_map;
 use domain::{
     rebase, Actor, Card, HolidayCalendar, Order, PendingMutation, Processes, PullResponse,
     Rejection,
@@ -231,13 +232,15 @@ impl Storage {
             let mut removed: HashSet<Uuid> = HashSet::new();
 
             // 2. Pulled orders.
+            // `collect_map`, not `collect`: no sort instantiated for these maps (bundle size).
             let server: BTreeMap<Uuid, Order> =
-                page.orders.iter().map(|o| (o.id, o.clone())).collect();
-            let rebased_on: BTreeMap<Uuid, Order> = server
-                .iter()
-                .filter(|(id, _)| waiting.contains(id))
-                .map(|(id, o)| (*id, o.clone()))
-                .collect();
+                collect_map(page.orders.iter().map(|o| (o.id, o.clone())));
+            let rebased_on: BTreeMap<Uuid, Order> = collect_map(
+                server
+                    .iter()
+                    .filter(|(id, _)| waiting.contains(id))
+                    .map(|(id, o)| (*id, o.clone())),
+            );
             let to_replay: Vec<PendingMutation> = remaining
                 .iter()
                 .filter(|p| rebased_on.contains_key(&p.mutation.order_id()))
