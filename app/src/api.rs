@@ -573,6 +573,19 @@ pub async fn upload_file(
     }
 }
 
+/// Deletes a removed attachment's bytes for good (admins); the order's history records it and
+/// reaches this phone with the next pull.
+pub async fn purge_attachment(
+    token: &str,
+    order_id: Uuid,
+    attachment_id: Uuid,
+) -> Result<(), ApiError> {
+    let url = format!("/api/admin/orders/{order_id}/attachments/{attachment_id}/purge");
+    decode::<serde_json::Value>(send(authorized(Request::post(&url), token)).await?)
+        .await
+        .map(|_| ())
+}
+
 /// An attachment's file (or its thumbnail) with the session, as a blob for an object URL.
 pub async fn fetch_attachment(
     token: &str,

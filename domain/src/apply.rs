@@ -476,30 +476,15 @@ fn add_attachment(
             "This attachment was already added",
         ));
     }
-    if let Some(same) = order
-        .attachments
-        .iter()
-        .find(|a| a.is_live() && a.file.sha256 == new.file.sha256)
-    {
-        return Err(DomainError::invalid(
-            "attachment",
-            format!(
-                "同一个文件已经由 {} 作为{}上传过了",
-                same.by.name,
-                same.kind.label(Lang::Zh)
-            ),
-            format!(
-                "{} already added the same file as a {}",
-                same.by.name,
-                same.kind.label(Lang::En)
-            ),
-        ));
-    }
+    refuse_borrowed_bytes(ctx.actor, order, &new)?;
     if order.attachments.len() >= MAX_ATTACHMENTS {
         return Err(DomainError::invalid(
             "attachment",
-            format!("这张订单的附件已达上限（{MAX_ATTACHMENTS} 个）"),
-            format!("This order already has the maximum of {MAX_ATTACHMENTS} attachments"),
+            // Removed ones count: their records stay in the order (and its history) for good.
+            format!("这张订单的附件已达上限（{MAX_ATTACHMENTS} 个，已删除的也算在内）"),
+            format!(
+                "This order already has the maximum of {MAX_ATTACHMENTS} attachments (removed ones count too)"
+            ),
         ));
     }
     order.attachments.push(Attachment {
@@ -517,6 +502,77 @@ fn add_attachment(
         attachment_id: new.id,
         kind: new.kind,
     }])
+}
+
+/// The server keeps one copy of a file per order and serves it to every attachment naming its
+/// hash, so a new attachment may not name bytes another attachment holds: not a live one's file
+/// (the same photo twice), not one attachment's thumbnail as another's file or the reverse, and
+/// not someone else's thumbnail or removed file. Otherwise a hash, which every phone sees, would
+/// be enough to show a hidden or internal file (to a customer, too) without holding it. The
+/// person who added a file may put it back after removing it. Purged attachments hold nothing.
+fn refuse_borrowed_bytes(
+    actor: &Actor,
+    order: &Order,
+    new: &NewAttachment,
+) -> Result<(), DomainError> {
+    let roles = std::iter::once((&new.file, false)).chain(new.thumbnail.iter().map(|t| (t, true)));
+    for (file, is_thumbnail) in roles {
+        let Some(holder) = order
+            .attachments
+            .iter()
+            .filter(|a| !a.purged && a.holds(&file.sha256))
+            .find(|a| {
+                let same_role = if is_thumbnail {
+                    a.thumbnail
+                        .as_ref()
+                        .is_some_and(|t| t.sha256 == file.sha256)
+                } else {
+                    a.file.sha256 == file.sha256
+                };
+                let theirs = a.by.user_id != actor.user_id;
+                match (same_role, is_thumbnail) {
+                    // Two photos of one scene may downscale to the same thumbnail: fine from
+                    // the person holding both.
+                    (true, true) => theirs,
+                    (true, false) => a.is_live() || theirs,
+                    (false, _) => true,
+                }
+            })
+        else {
+            continue;
+        };
+        let (zh, en) = if holder.is_live() {
+            (
+                format!(
+                    "同一个文件已经由 {} 作为{}上传过了",
+                    holder.by.name,
+                    holder.kind.label(Lang::Zh)
+                ),
+                format!(
+                    "{} already added the same file as a {}",
+                    holder.by.name,
+                    holder.kind.label(Lang::En)
+                ),
+            )
+        } else {
+            (
+                format!(
+                    "这个文件是 {} 上传的{}，已被删除；只有 {} 本人可以重新添加",
+                    holder.by.name,
+                    holder.kind.label(Lang::Zh),
+                    holder.by.name
+                ),
+                format!(
+                    "This file is a removed {} that {} added; only {} may add it again",
+                    holder.kind.label(Lang::En),
+                    holder.by.name,
+                    holder.by.name
+                ),
+            )
+        };
+        return Err(DomainError::invalid("attachment", zh, en));
+    }
+    Ok(())
 }
 
 fn attachment_mut(order: &mut Order, id: Uuid) -> Result<&mut Attachment, DomainError> {

@@ -367,9 +367,10 @@ fn is_complete(file_type: FileType, bytes: &[u8]) -> bool {
             body.len() > 20 && body.ends_with(&[0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82])
         }
         FileType::Webp => {
-            let declared = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
+            // In u64: on the worker's wasm32 a usize sum would wrap for a length near 4 GB.
+            let declared = u64::from(u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]));
             // RIFF pads odd-sized chunks to an even length.
-            bytes.len() >= declared + 8 && declared >= 4
+            bytes.len() as u64 >= declared + 8 && declared >= 4
         }
         FileType::Pdf => {
             let tail_start = body.len().saturating_sub(1024);

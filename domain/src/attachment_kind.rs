@@ -38,6 +38,20 @@ impl AttachmentKind {
         lang.pick(zh, en)
     }
 
+    /// What a checklist item that needs this kind asks for, as an object of "需要…" / "needs …":
+    /// a photo of a signature, but a contract or an invoice may as well be a PDF, and a QC
+    /// photo is one already ("质检照片照片" was the old wording).
+    pub fn evidence_label(self, lang: Lang) -> &'static str {
+        let (zh, en) = match self {
+            AttachmentKind::DeliveryNote => ("签收单照片", "a signed delivery note photo"),
+            AttachmentKind::Contract => ("合同（照片或 PDF）", "the contract (photo or PDF)"),
+            AttachmentKind::Invoice => ("发票（照片或 PDF）", "the invoice (photo or PDF)"),
+            AttachmentKind::QcPhoto => ("质检照片", "a QC photo"),
+            AttachmentKind::Other => ("照片或文件", "a photo or file"),
+        };
+        lang.pick(zh, en)
+    }
+
     /// The stable wire name (`delivery_note`), also used in forms.
     pub fn key(self) -> &'static str {
         match self {

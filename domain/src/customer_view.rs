@@ -47,6 +47,9 @@ pub struct CustomerAttachment {
     /// The file's hash: the worker lists only files it holds.
     #[serde(skip)]
     pub sha256: String,
+    /// The thumbnail's hash: `has_thumbnail` only once the worker holds it too.
+    #[serde(skip)]
+    pub thumbnail_sha256: Option<String>,
 }
 
 /// One ordered line as the customer sees it.
@@ -271,6 +274,7 @@ pub fn customer_view(
                 has_thumbnail: a.thumbnail.is_some(),
                 added_on: business_date(a.at),
                 sha256: a.file.sha256.clone(),
+                thumbnail_sha256: a.thumbnail.as_ref().map(|t| t.sha256.clone()),
             })
             .collect(),
     }

@@ -154,14 +154,14 @@ impl DomainError {
             },
             DomainError::MissingEvidence { item, kind } => match lang {
                 Lang::Zh => format!(
-                    "清单项“{}”需要{}照片：请先在这一项上拍照或选择照片",
+                    "清单项“{}”需要{}：请先在这一项上拍照或选择文件",
                     item.zh,
-                    kind.label(lang)
+                    kind.evidence_label(lang)
                 ),
                 Lang::En => format!(
-                    "The checklist item '{}' needs a {} photo: take or choose one on the item first",
+                    "The checklist item '{}' needs {}: add it on the item first",
                     item.en,
-                    kind.label(lang)
+                    kind.evidence_label(lang)
                 ),
             },
             DomainError::MissingOrderFields { stage, fields } => {

@@ -132,6 +132,13 @@ pub enum Mutation {
 }
 
 impl Mutation {
+    /// Made by the server itself, never accepted from a phone's push: purging deletes the bytes,
+    /// which only the server's purge endpoint does (a pushed one would record "purged" and keep
+    /// them).
+    pub fn is_server_only(&self) -> bool {
+        matches!(self, Mutation::PurgeAttachment { .. })
+    }
+
     pub fn order_id(&self) -> Uuid {
         match self {
             Mutation::CreateOrder { order_id, .. }

@@ -820,16 +820,16 @@ impl ProcessChange {
                 lang,
             ) => match (evidence, lang) {
                 (Some(kind), Lang::Zh) => format!(
-                    "“{}”的清单项“{}”改为需要{}照片",
+                    "“{}”的清单项“{}”改为需要{}",
                     l(stage),
                     l(item),
-                    kind.label(lang)
+                    kind.evidence_label(lang)
                 ),
                 (Some(kind), Lang::En) => format!(
-                    "'{}' checklist item '{}' now needs a {} photo",
+                    "'{}' checklist item '{}' now needs {}",
                     l(stage),
                     l(item),
-                    kind.label(lang)
+                    kind.evidence_label(lang)
                 ),
                 (None, Lang::Zh) => {
                     format!("“{}”的清单项“{}”不再需要照片", l(stage), l(item))

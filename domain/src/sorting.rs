@@ -103,7 +103,7 @@ mod tests {
             let mut reversed = items.clone();
             sort_by(&mut reversed, |a, b| b.0.cmp(&a.0));
             let mut expected_reversed = items;
-            expected_reversed.sort_by(|a, b| b.0.cmp(&a.0));
+            expected_reversed.sort_by_key(|b| std::cmp::Reverse(b.0));
             assert_eq!(reversed, expected_reversed, "length {len}");
         }
     }

@@ -176,7 +176,15 @@ pub enum Decision {
 /// Order numbers are not checked here (that needs the other orders): call
 /// [`Decision::claimed_number`] and [`make_number_unique`] next, or use [`process_with_numbers`].
 pub fn process(ctx: &Context, current: Option<&Order>, pending: &PendingMutation) -> Decision {
-    match apply(ctx, current, &pending.mutation) {
+    let decided = if pending.mutation.is_server_only() {
+        Err(DomainError::forbidden(
+            "彻底清除附件只能在订单页由管理员操作，不能通过同步提交",
+            "Purging an attachment is done by an admin on the order page, not through sync",
+        ))
+    } else {
+        apply(ctx, current, &pending.mutation)
+    };
+    match decided {
         Ok(applied) => Decision::Applied(applied),
         Err(error) if already_in_effect(current, &pending.mutation, &error) => Decision::Unchanged,
         Err(error) => {

@@ -242,7 +242,7 @@ fn an_item_that_needs_a_delivery_note_photo_cannot_be_ticked_without_one() {
     assert_eq!(refused.code(), "missing_evidence");
     assert_eq!(
         refused.message(Lang::Zh),
-        "清单项“收回签收单”需要签收单照片：请先在这一项上拍照或选择照片"
+        "清单项“收回签收单”需要签收单照片：请先在这一项上拍照或选择文件"
     );
     assert!(refused
         .message(Lang::En)
@@ -432,4 +432,81 @@ fn the_process_editor_publishes_an_item_that_needs_a_delivery_note_and_the_histo
         &tick("after_sales", "satisfaction_visit", true)
     )
     .is_ok());
+}
+
+#[test]
+fn a_hash_another_attachment_holds_in_another_role_is_refused() {
+    // An invoice whose "thumbnail" names the QC photo's bytes would show a customer the
+    // internal photo without anyone uploading it: a phone never makes such an attachment.
+    let order = ok(
+        &warehouse(),
+        &created(),
+        add(1, AttachmentKind::QcPhoto, 'a'),
+    );
+    let mut borrowed_thumbnail = add(2, AttachmentKind::Invoice, 'b');
+    if let Mutation::AddAttachment { attachment, .. } = &mut borrowed_thumbnail {
+        attachment.thumbnail = Some(file('a'));
+    }
+    let error = run(&finance(), Some(&order), &borrowed_thumbnail, later(2)).unwrap_err();
+    assert!(error.message(Lang::Zh).contains("张伟"), "{error}");
+    // Nor may a file be another attachment's thumbnail ('f' is the QC photo's).
+    assert_eq!(
+        code(run(
+            &finance(),
+            Some(&order),
+            &add(3, AttachmentKind::Invoice, 'f'),
+            later(2)
+        )),
+        "invalid"
+    );
+}
+
+#[test]
+fn a_removed_file_comes_back_only_from_the_person_who_added_it() {
+    // Every phone sees a removed attachment's hash; the bytes are on the server. Someone else
+    // naming that hash would make the hidden file downloadable again without ever holding it.
+    let order = ok(
+        &warehouse(),
+        &created(),
+        add(1, AttachmentKind::QcPhoto, 'a'),
+    );
+    let removed = ok(&sales(), &order, remove(1));
+    let error = run(
+        &sales(),
+        Some(&removed),
+        &add(2, AttachmentKind::DeliveryNote, 'a'),
+        later(3),
+    )
+    .unwrap_err();
+    assert_eq!(error.code(), "invalid");
+    assert!(error.message(Lang::Zh).contains("张伟"), "{error}");
+    assert_eq!(
+        code(run(
+            &warehouse(),
+            Some(&removed),
+            &add(2, AttachmentKind::QcPhoto, 'a'),
+            later(3)
+        )),
+        "ok"
+    );
+}
+
+#[test]
+fn the_refusal_names_what_each_kind_of_evidence_is() {
+    let refusal = |kind| DomainError::MissingEvidence {
+        item: Localized::new("出货前检验", "Inspection before shipping"),
+        kind,
+    };
+    // A QC photo is a photo already; a contract may be a scanned PDF.
+    assert_eq!(
+        refusal(AttachmentKind::QcPhoto).message(Lang::Zh),
+        "清单项“出货前检验”需要质检照片：请先在这一项上拍照或选择文件"
+    );
+    assert_eq!(
+        refusal(AttachmentKind::QcPhoto).message(Lang::En),
+        "The checklist item 'Inspection before shipping' needs a QC photo: add it on the item first"
+    );
+    assert!(refusal(AttachmentKind::Contract)
+        .message(Lang::Zh)
+        .contains("需要合同（照片或 PDF）"));
 }

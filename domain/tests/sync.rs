@@ -342,3 +342,53 @@ fn rebase_predicts_the_servers_renumbering() {
     assert!(rebased.at_risk.is_empty());
     assert_eq!(rebased.overlay[&oid()].number.as_str(), "HZ-2026-001-2");
 }
+
+#[test]
+fn a_purge_pushed_by_a_phone_is_refused_even_for_an_admin_and_changes_nothing() {
+    // Purging deletes bytes, which only the server's purge does; a purge arriving through sync
+    // would record "purged" while the bytes stay, and block the real purge for good.
+    let attachment_id = Uuid::from_u128(0x5001);
+    let added = ok(
+        &warehouse(),
+        &created(),
+        Mutation::AddAttachment {
+            order_id: oid(),
+            attachment: NewAttachment {
+                id: attachment_id,
+                kind: AttachmentKind::QcPhoto,
+                file: FileRef {
+                    sha256: "a".repeat(64),
+                    file_type: FileType::Jpeg,
+                    size: 180_000,
+                },
+                thumbnail: None,
+            },
+        },
+    );
+    let removed = ok(
+        &warehouse(),
+        &added,
+        Mutation::RemoveAttachment {
+            order_id: oid(),
+            attachment_id,
+        },
+    );
+    let decision = decide(
+        &admin(),
+        Some(&removed),
+        Mutation::PurgeAttachment {
+            order_id: oid(),
+            attachment_id,
+        },
+        later(2),
+    );
+    let Decision::Rejected(rejection) = decision else {
+        panic!("a pushed purge must be refused: {decision:?}");
+    };
+    assert_eq!(rejection.code, "forbidden");
+    assert!(
+        rejection.message.contains("彻底清除"),
+        "{}",
+        rejection.message
+    );
+}

@@ -148,6 +148,12 @@ test('bad files are refused with a clear 4xx and nothing is stored', async () =>
     ['other bytes than the hash says', jpeg(5000), 422, 'hash_mismatch'],
     ['a PDF where a JPEG was recorded', Buffer.from('%PDF-1.7\n1 0 obj\nendobj\n%%EOF\n'), 422, 'file_mismatch'],
   ];
+  // A WebP whose RIFF header claims nearly 4 GB (the length plus 8 overflowed 32 bits, so the
+  // worker counted it complete): its own record, so that the type and size match.
+  const hugeRiff = Buffer.concat([Buffer.from('RIFF'), Buffer.from([0xf8, 0xff, 0xff, 0xff]), Buffer.from('WEBPVP8 '), randomBytes(5)]);
+  await attach(orderId, hugeRiff, { kind: 'other', fileType: 'webp' });
+  const riff = await upload(orderId, sha256Hex(hugeRiff), hugeRiff);
+  assertApiError(riff, 422, 'file_truncated');
   for (const [what, body, status, code] of cases) {
     const res = await upload(orderId, hash, body);
     assertApiError(res, status, code);
@@ -229,6 +235,29 @@ test('a file not uploaded yet is 404 file_not_uploaded; a removed one is hidden,
   assert.equal((await hidden.json()).error.code, 'attachment_not_found');
   assert.equal((await storedRows(orderId)).length, 2, 'removed, not yet purged: the bytes stay');
 
+  // Sales, who never held the photo, cannot bring it back by naming its hash (every phone sees
+  // it in the order); only 张伟, who added it, could.
+  const revived = await pushAsSales([{
+    type: 'add_attachment',
+    order_id: orderId,
+    attachment: { id: randomUUID(), kind: 'qc_photo', file: fileRef(photo) },
+  }]);
+  assert.equal(revived.rejected.length, 1, JSON.stringify(revived));
+  assert.match(revived.rejected[0].message, /张伟/);
+  // A purge pushed by a phone (even an admin's) is refused: only the purge below deletes bytes.
+  const adminDevice = randomUUID();
+  const pushedPurge = await api('/api/sync/push', {
+    json: {
+      device_id: adminDevice,
+      mutations: [{ seq: 1, mutation: { type: 'purge_attachment', order_id: orderId, attachment_id: attachmentId }, device_time: new Date().toISOString() }],
+    },
+    headers: bearer(admin),
+  });
+  assert.equal(pushedPurge.status, 200, pushedPurge.text);
+  assert.equal(pushedPurge.json.rejected.length, 1, pushedPurge.text);
+  assert.equal(pushedPurge.json.rejected[0].code, 'forbidden');
+  assert.equal((await storedRows(orderId)).length, 2, 'a pushed purge deletes nothing');
+
   assertApiError(await purge(sales), 403, 'forbidden');
   const purged = await purge(admin);
   assert.equal(purged.status, 200, purged.text);
@@ -247,19 +276,28 @@ test('customers get 签收单 and 发票 through a shared link only, never a QC 
   const qc = jpeg(3000);
   const noteId = await attach(orderId, note, { thumb: noteThumb });
   const qcId = await attach(orderId, qc, { kind: 'qc_photo' });
-  for (const bytes of [note, noteThumb, qc]) assert.equal((await upload(orderId, sha256Hex(bytes), bytes)).status, 201);
+  // An invoice whose phone has sent the file but not yet its thumbnail.
+  const invoice = jpeg(2000);
+  const invoiceId = await attach(orderId, invoice, { kind: 'invoice', thumb: jpeg(200) });
+  for (const bytes of [note, noteThumb, qc, invoice]) assert.equal((await upload(orderId, sha256Hex(bytes), bytes)).status, 201);
 
   const shared = await api(`/api/orders/${orderId}/share`, { method: 'POST', headers: bearer(sales) });
   assert.equal(shared.status, 200, shared.text);
   const link = shared.json.token;
   const view = await api(`/api/track/t/${link}`);
   assert.equal(view.status, 200, view.text);
-  assert.deepEqual(view.json.attachments.map((a) => [a.id, a.kind, a.kind_label, a.has_thumbnail]), [[noteId, 'delivery_note', '签收单', true]]);
+  // The invoice's thumbnail is not on the server yet: the page shows no broken picture for it.
+  assert.deepEqual(view.json.attachments.map((a) => [a.id, a.kind, a.kind_label, a.has_thumbnail]), [
+    [noteId, 'delivery_note', '签收单', true],
+    [invoiceId, 'invoice', '发票', false],
+  ]);
   assert.deepEqual(Object.keys(view.json.attachments[0]).sort(), ['added_on', 'file_type', 'has_thumbnail', 'id', 'kind', 'kind_label']);
 
   const page = await api(`/t/${link}`);
   assert.match(page.text, /签收单/);
   assert.match(page.text, new RegExp(`/t/${link}/files/${noteId}/thumbnail`));
+  assert.doesNotMatch(page.text, new RegExp(`/t/${link}/files/${invoiceId}/thumbnail`));
+  assert.match(page.text, new RegExp(`/t/${link}/files/${invoiceId}"`));
   const file = await fetch(`${BASE_URL}/t/${link}/files/${noteId}`);
   assert.equal(file.status, 200);
   assert.ok(Buffer.from(await file.arrayBuffer()).equals(note));

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { DEMO_ADMIN, DEMO_PASSWORD, DEMO_SALES, bearer, createOrderMutation, devHeaders, freshIp, startPrivateWorker } from '../support/api.mjs';
+import { DEMO_ADMIN, DEMO_SALES, bearer, createOrderMutation, freshIp, startDemoWorker } from '../support/api.mjs';
 import { testSecret } from '../support/track.mjs';
 
 const WAREHOUSE = { login: '13758114477' };
@@ -15,11 +15,8 @@ const SHIPPED = { number: 'GD-DEMO-008', digits: '8899' };
 let worker;
 const tokens = {};
 
-async function signIn(loginName) {
-  const answer = await worker.call('/api/auth/login', { json: { login: loginName, password: DEMO_PASSWORD }, headers: { 'cf-connecting-ip': freshIp() } });
-  assert.equal(answer.status, 200, answer.text);
-  return bearer(answer.json.token);
-}
+/// A demo account's session as request headers.
+const signIn = async (login) => bearer(await worker.signIn(login));
 
 const numbered = (first, mutations) => mutations.map((mutation, i) => ({ seq: first + i, mutation, device_time: new Date().toISOString() }));
 
@@ -48,11 +45,9 @@ async function outbox(kind) {
 }
 
 before(async () => {
-  worker = await startPrivateWorker({
-    vars: { DEMO_DATA: 'enabled', SHARE_SECRET: testSecret(), TRACK_LOOKUPS_PER_NUMBER: '1000', TRACK_FAILED_LOOKUPS_PER_NUMBER_PER_DAY: '3' },
+  worker = await startDemoWorker({
+    vars: { SHARE_SECRET: testSecret(), TRACK_LOOKUPS_PER_NUMBER: '1000', TRACK_FAILED_LOOKUPS_PER_NUMBER_PER_DAY: '3' },
   });
-  const demo = await worker.call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
-  assert.equal(demo.status, 200, demo.text);
   tokens.admin = await signIn(DEMO_ADMIN.login);
   tokens.sales = await signIn(DEMO_SALES.login);
   tokens.warehouse = await signIn(WAREHOUSE.login);

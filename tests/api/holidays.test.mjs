@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
   DEMO_ADMIN,
-  DEMO_PASSWORD,
   DEMO_SALES,
   HAN,
   assertApiError,
@@ -17,36 +16,26 @@ import {
   createOrderMutation,
   d1,
   devHeaders,
-  startPrivateWorker,
+  startDemoWorker,
 } from '../support/api.mjs';
 
 let worker;
 let admin;
 let sales;
 
-const signIn = async (login) => {
-  const response = await worker.call('/api/auth/login', { json: { login, password: DEMO_PASSWORD } });
-  assert.equal(response.status, 200, response.text);
-  return response.json.token;
-};
-
 before(async () => {
   // NOTIFY_ALLOW_LOCAL_HTTP: the digest test's channels point at this machine.
-  worker = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled', NOTIFY_ALLOW_LOCAL_HTTP: 'enabled' } });
-  const demo = await worker.call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
-  assert.equal(demo.status, 200, demo.text);
-  admin = await signIn(DEMO_ADMIN.login);
-  sales = await signIn(DEMO_SALES.login);
+  worker = await startDemoWorker({ vars: { NOTIFY_ALLOW_LOCAL_HTTP: 'enabled' } });
+  admin = await worker.signIn(DEMO_ADMIN.login);
+  sales = await worker.signIn(DEMO_SALES.login);
 });
 
 after(async () => {
   await worker?.stop();
 });
 
-const as = (token, path, options = {}) => worker.call(path, { ...options, headers: bearer(token) });
-
 async function calendar() {
-  const response = await as(sales, '/api/holidays');
+  const response = await worker.as(sales, '/api/holidays');
   assert.equal(response.status, 200, response.text);
   return response.json;
 }
@@ -55,7 +44,7 @@ const year = (cal, number) => cal.years.find((entry) => entry.year === number);
 
 /// A pull's answer for a device holding calendar version `after`.
 async function pullHolding(after) {
-  const response = await as(sales, `/api/sync/pull?device_id=${randomUUID()}&cursor=0&limit=1&calendar_after=${after}`);
+  const response = await worker.as(sales, `/api/sync/pull?device_id=${randomUUID()}&cursor=0&limit=1&calendar_after=${after}`);
   assert.equal(response.status, 200, response.text.slice(0, 300));
   return response.json;
 }
@@ -83,20 +72,20 @@ test('a pull carries the calendar to a device holding an older one, and only the
   assert.deepEqual(fresh.calendar, await calendar());
   const upToDate = await pullHolding(version);
   assert.equal('calendar' in upToDate, false, 'no calendar for a device that holds this version');
-  const bad = await as(sales, `/api/sync/pull?device_id=${randomUUID()}&calendar_after=-1`);
+  const bad = await worker.as(sales, `/api/sync/pull?device_id=${randomUUID()}&calendar_after=-1`);
   assertApiError(bad, 400, 'bad_query');
 });
 
 test('only admins edit: a salesperson gets 403 and nothing changes', async () => {
   const before = await calendar();
-  const response = await as(sales, '/api/admin/holidays/2027', { method: 'PUT', json: { holidays: ['2027-01-01'], workdays: [] } });
+  const response = await worker.as(sales, '/api/admin/holidays/2027', { method: 'PUT', json: { holidays: ['2027-01-01'], workdays: [] } });
   assertApiError(response, 403, 'forbidden');
   assert.deepEqual(await calendar(), before);
 });
 
 test('bad input is a 422 naming its field, and nothing is saved', async () => {
   const before = await calendar();
-  const put = (path, json) => as(admin, path, { method: 'PUT', json });
+  const put = (path, json) => worker.as(admin, path, { method: 'PUT', json });
   const cases = [
     ['a date outside the year', '/api/admin/holidays/2027', { holidays: ['2028-01-03'], workdays: [] }, 'holidays'],
     ['a day both off and worked', '/api/admin/holidays/2027', { holidays: ['2027-01-30'], workdays: ['2027-01-30'] }, 'workdays'],
@@ -122,7 +111,7 @@ test('bad input is a 422 naming its field, and nothing is saved', async () => {
 test('an admin enters 2027: saved with who and when, a new version, and pulls carry it', async () => {
   const before = await calendar();
   const holidays = [...year(before, 2027).holidays, '2027-02-09', '2027-02-10', '2027-02-11'];
-  const response = await as(admin, '/api/admin/holidays/2027', {
+  const response = await worker.as(admin, '/api/admin/holidays/2027', {
     method: 'PUT',
     json: { holidays, workdays: ['2027-02-20'], provisional: false },
   });
@@ -143,7 +132,7 @@ test('an admin enters 2027: saved with who and when, a new version, and pulls ca
   assert.equal('calendar' in (await pullHolding(saved.version)), false);
   // A year nobody had entered yet (next-but-one) can be added.
   const next = new Date().getUTCFullYear() + 2;
-  const added = await as(admin, `/api/admin/holidays/${next}`, { method: 'PUT', json: { holidays: [`${next}-01-01`], workdays: [] } });
+  const added = await worker.as(admin, `/api/admin/holidays/${next}`, { method: 'PUT', json: { holidays: [`${next}-01-01`], workdays: [] } });
   assert.equal(added.status, 200, added.text);
   assert.deepEqual(year(added.json, next).holidays, [`${next}-01-01`]);
 });
@@ -172,7 +161,7 @@ async function digestEntries(channelId) {
 
 async function digestChannel(name) {
   // Nothing listens there: the digest is written to the outbox, which is what is read here.
-  const response = await as(admin, '/api/admin/notify/channels', { json: { kind: 'webhook', name, url: 'http://127.0.0.1:9/digest' } });
+  const response = await worker.as(admin, '/api/admin/notify/channels', { json: { kind: 'webhook', name, url: 'http://127.0.0.1:9/digest' } });
   assert.equal(response.status, 201, response.text);
   return response.json.channel.id;
 }
@@ -187,19 +176,19 @@ test('the overdue digest counts on the saved calendar: days made holidays take a
   const calendarDays = randomUUID();
   const workingDays = randomUUID();
   const push = async (id, company) => {
-    const answer = await as(sales, '/api/sync/push', {
+    const answer = await worker.as(sales, '/api/sync/push', {
       json: { device_id: randomUUID(), mutations: [{ seq: 1, mutation: createOrderMutation(id, { company }), device_time: new Date().toISOString() }] },
     });
     assert.equal(answer.status, 200, answer.text);
     assert.deepEqual(answer.json.rejected, []);
   };
   await push(calendarDays, '杭州自然日期限有限公司');
-  const overview = (await as(admin, '/api/admin/process')).json;
+  const overview = (await worker.as(admin, '/api/admin/process')).json;
   const current = overview.versions.at(-1);
   const stages = structuredClone(current.stages);
   stages[0].sla_days = 3;
   stages[0].sla_working_days = true;
-  const published = await as(admin, '/api/admin/process/publish', {
+  const published = await worker.as(admin, '/api/admin/process/publish', {
     json: { base_version: current.number, stages, archived: current.archived ?? [], note: '需求确认按工作日计' },
   });
   assert.equal(published.status, 201, published.text);
@@ -226,7 +215,7 @@ test('the overdue digest counts on the saved calendar: days made holidays take a
   for (const number of new Set(off.map((day) => Number(day.slice(0, 4))))) {
     const stored = year(saved, number) ?? { holidays: [], workdays: [], provisional: false };
     const mine = off.filter((day) => day.startsWith(`${number}-`));
-    const response = await as(admin, `/api/admin/holidays/${number}`, {
+    const response = await worker.as(admin, `/api/admin/holidays/${number}`, {
       method: 'PUT',
       json: {
         holidays: [...new Set([...stored.holidays, ...mine])].sort(),

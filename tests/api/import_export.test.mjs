@@ -9,14 +9,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DEMO_ADMIN,
-  DEMO_PASSWORD,
   DEMO_SALES,
   HAN,
   ROOT,
   assertApiError,
   bearer,
-  devHeaders,
-  startPrivateWorker,
+  startDemoWorker,
 } from '../support/api.mjs';
 
 let worker;
@@ -25,18 +23,10 @@ let sales;
 
 const fixture = (name) => readFileSync(join(ROOT, 'tests/fixtures/import', name));
 
-const signIn = async (login) => {
-  const response = await worker.call('/api/auth/login', { json: { login, password: DEMO_PASSWORD } });
-  assert.equal(response.status, 200, response.text);
-  return response.json.token;
-};
-
 before(async () => {
-  worker = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled' } });
-  const demo = await worker.call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
-  assert.equal(demo.status, 200, demo.text);
-  admin = await signIn(DEMO_ADMIN.login);
-  sales = await signIn(DEMO_SALES.login);
+  worker = await startDemoWorker();
+  admin = await worker.signIn(DEMO_ADMIN.login);
+  sales = await worker.signIn(DEMO_SALES.login);
 });
 
 after(async () => {
@@ -94,7 +84,7 @@ test('a manager imports: the rows are created though a manager creates no orders
   // 周健 is a manager. On a phone a manager changes nothing a stage does not give them; an
   // import is the desk task the issue gives managers, and its rows need an order's whole
   // authority (any stage, any owner), so they are applied with it.
-  const manager = await signIn('13906660088');
+  const manager = await worker.signIn('13906660088');
   const header = '订单号,客户,联系人,电话,业务员,阶段\n';
   const body = Buffer.from(`${header}FX-MGR-001,经理导入甲公司,赵一,13900000501,王芳,生产/采购\nFX-MGR-002,经理导入乙公司,钱二,13900000502,,需求确认\n`);
   const dry = await upload(body, { token: manager });

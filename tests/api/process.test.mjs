@@ -7,42 +7,29 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
   DEMO_ADMIN,
-  DEMO_PASSWORD,
   DEMO_SALES,
   HAN,
   assertApiError,
-  bearer,
   createOrderMutation,
-  devHeaders,
-  startPrivateWorker,
+  startDemoWorker,
 } from '../support/api.mjs';
 
 let worker;
 let admin;
 let sales;
 
-const signIn = async (login) => {
-  const response = await worker.call('/api/auth/login', { json: { login, password: DEMO_PASSWORD } });
-  assert.equal(response.status, 200, response.text);
-  return response.json.token;
-};
-
 before(async () => {
-  worker = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled' } });
-  const demo = await worker.call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
-  assert.equal(demo.status, 200, demo.text);
-  admin = await signIn(DEMO_ADMIN.login);
-  sales = await signIn(DEMO_SALES.login);
+  worker = await startDemoWorker();
+  admin = await worker.signIn(DEMO_ADMIN.login);
+  sales = await worker.signIn(DEMO_SALES.login);
 });
 
 after(async () => {
   await worker?.stop();
 });
 
-const as = (token, path, options = {}) => worker.call(path, { ...options, headers: bearer(token) });
-
 async function overview() {
-  const response = await as(admin, '/api/admin/process');
+  const response = await worker.as(admin, '/api/admin/process');
   assert.equal(response.status, 200, response.text);
   return response.json;
 }
@@ -67,13 +54,13 @@ const QUOTE = {
 /// An order created before anything is published: it runs on version 1.
 const V1_ORDER = randomUUID();
 
-const publish = (token, json) => as(token, '/api/admin/process/publish', { json });
+const publish = (token, json) => worker.as(token, '/api/admin/process/publish', { json });
 
 /// Pushes `mutations` from a fresh device as `token`; returns the push answer.
 async function push(token, mutations) {
   const device = randomUUID();
   const now = new Date().toISOString();
-  const response = await as(token, '/api/sync/push', {
+  const response = await worker.as(token, '/api/sync/push', {
     json: { device_id: device, mutations: mutations.map((mutation, i) => ({ seq: i + 1, mutation, device_time: now })) },
   });
   assert.equal(response.status, 200, response.text);
@@ -85,7 +72,7 @@ async function pullAll(token, query = '') {
   const orders = new Map();
   let versions = [];
   for (let cursor = 0, more = true; more; ) {
-    const page = await as(token, `/api/sync/pull?device_id=${device}&cursor=${cursor}&limit=1000${query}`);
+    const page = await worker.as(token, `/api/sync/pull?device_id=${device}&cursor=${cursor}&limit=1000${query}`);
     assert.equal(page.status, 200, page.text.slice(0, 300));
     for (const order of page.json.orders) orders.set(order.id, order);
     versions = versions.concat(page.json.process_versions ?? []);
@@ -105,7 +92,7 @@ test('only admins reach the process routes: a sales person gets 403, nobody sign
     ['POST', '/api/admin/process/migrate', { mapping: {} }],
   ];
   for (const [method, path, json] of routes) {
-    const forbidden = await as(sales, path, { method, json });
+    const forbidden = await worker.as(sales, path, { method, json });
     const error = assertApiError(forbidden, 403, 'forbidden');
     assert.match(error.message, HAN);
     assertApiError(await worker.call(path, { method, json }), 401, 'unauthorized');
@@ -153,7 +140,7 @@ test('bad drafts are refused with the field named, and nothing is published', as
     spoil(stages);
     for (const path of ['/api/admin/process/draft', '/api/admin/process/publish']) {
       const method = path.endsWith('draft') ? 'PUT' : 'POST';
-      const response = await as(admin, path, { method, json: { base_version: 1, stages, note: what } });
+      const response = await worker.as(admin, path, { method, json: { base_version: 1, stages, note: what } });
       assert.ok(response.status >= 400 && response.status < 500, `${what} (${path}): ${response.status} ${response.text.slice(0, 200)}`);
       assert.equal(response.json?.error?.field, field, `${what} (${path}): ${response.text.slice(0, 300)}`);
       assert.match(response.json.error.message, HAN);
@@ -173,7 +160,7 @@ test('an admin saves a draft and publishes it: 报价 after 需求确认, 生产
   production.name = { zh: '生产/备货', en: 'Production / stocking' };
   production.checklist.push({ id: 'photo_before_shipping', label: { zh: '出厂前拍照', en: 'Photograph before shipping' } });
 
-  const saved = await as(admin, '/api/admin/process/draft', { method: 'PUT', json: { base_version: 1, stages } });
+  const saved = await worker.as(admin, '/api/admin/process/draft', { method: 'PUT', json: { base_version: 1, stages } });
   assert.equal(saved.status, 200, saved.text);
   assert.equal((await overview()).draft.stages[1].id, 'quote');
 
@@ -207,10 +194,10 @@ test('pulls carry the versions a device does not have yet; a device may also fet
   assert.deepEqual(fresh.versions.map((v) => v.number), [2]);
   const upToDate = await pullAll(sales, '&processes_after=2');
   assert.deepEqual(upToDate.versions, []);
-  const fetched = await as(sales, '/api/process/versions?after=1');
+  const fetched = await worker.as(sales, '/api/process/versions?after=1');
   assert.equal(fetched.status, 200, fetched.text);
   assert.deepEqual(fetched.json.map((v) => v.number), [2]);
-  assertApiError(await as(sales, '/api/process/versions?after=x'), 400, 'bad_query');
+  assertApiError(await worker.as(sales, '/api/process/versions?after=x'), 400, 'bad_query');
 });
 
 test('a new order walks through 报价; an order started on version 1 keeps version 1 rules', async () => {
@@ -230,7 +217,7 @@ test('a new order walks through 报价; an order started on version 1 keeps vers
   assert.equal(walked.stage, 'contract');
   assert.deepEqual(walked.stages.map((v) => v.stage), ['requirement', 'quote', 'contract']);
   // The board summary lists the current process's stages, 报价 included.
-  const summary = await as(sales, '/api/board/summary');
+  const summary = await worker.as(sales, '/api/board/summary');
   assert.equal(summary.status, 200, summary.text);
   assert.deepEqual(summary.json.stages.map((s) => s.stage).slice(0, 3), ['requirement', 'quote', 'contract']);
 
@@ -262,9 +249,9 @@ test('migrating in-flight orders: a mapping that leaves a stage out is refused, 
   assert.equal(published.status, 201, published.text);
   assert.equal(published.json.version.number, 3);
 
-  const unmapped = await as(admin, '/api/admin/process/preview', { json: { mapping: {} } });
+  const unmapped = await worker.as(admin, '/api/admin/process/preview', { json: { mapping: {} } });
   assert.equal(assertApiError(unmapped, 422, 'invalid').field, 'mapping.contract');
-  const toArchived = await as(admin, '/api/admin/process/migrate', { json: { mapping: { contract: 'contract' } } });
+  const toArchived = await worker.as(admin, '/api/admin/process/migrate', { json: { mapping: { contract: 'contract' } } });
   assert.equal(assertApiError(toArchived, 422, 'invalid').field, 'mapping.contract');
 
   const mapping = { contract: 'order_entry' };
@@ -273,7 +260,7 @@ test('migrating in-flight orders: a mapping that leaves a stage out is refused, 
   const inContract = inFlight.filter((o) => o.stage === 'contract');
   assert.ok(inContract.length >= 2, `orders of versions 1 and 2 sit in contract: ${JSON.stringify(inFlight.map((o) => [o.process_version, o.stage]))}`);
 
-  const preview = await as(admin, '/api/admin/process/preview', { json: { mapping } });
+  const preview = await worker.as(admin, '/api/admin/process/preview', { json: { mapping } });
   assert.equal(preview.status, 200, preview.text);
   assert.equal(preview.json.to_version, 3);
   assert.equal(preview.json.total, inFlight.length);
@@ -282,7 +269,7 @@ test('migrating in-flight orders: a mapping that leaves a stage out is refused, 
     .reduce((n, r) => (assert.equal(r.to_stage, 'order_entry'), n + r.orders), 0);
   assert.equal(movedFromContract, inContract.length);
 
-  const migrated = await as(admin, '/api/admin/process/migrate', { json: { mapping } });
+  const migrated = await worker.as(admin, '/api/admin/process/migrate', { json: { mapping } });
   assert.equal(migrated.status, 200, migrated.text);
   assert.equal(migrated.json.moved, inFlight.length);
   assert.equal(migrated.json.remaining, 0);
@@ -301,15 +288,15 @@ test('migrating in-flight orders: a mapping that leaves a stage out is refused, 
   for (const order of before.values()) {
     if (order.status.kind !== 'active') assert.equal(afterwards.get(order.id).process_version ?? 1, order.process_version ?? 1);
   }
-  const again = await as(admin, '/api/admin/process/preview', { json: { mapping: {} } });
+  const again = await worker.as(admin, '/api/admin/process/preview', { json: { mapping: {} } });
   assert.equal(again.status, 200, again.text);
   assert.equal(again.json.total, 0);
 });
 
 test('restoring an old version publishes a copy of it; an unknown version is a 404', async () => {
-  assertApiError(await as(admin, '/api/admin/process/restore', { json: { version: 42, base_version: 3 } }), 404, 'process_version_not_found');
-  assertApiError(await as(admin, '/api/admin/process/restore', { json: { version: 1, base_version: 2 } }), 409, 'process_conflict');
-  const restored = await as(admin, '/api/admin/process/restore', { json: { version: 1, base_version: 3, note: '回到标准流程' } });
+  assertApiError(await worker.as(admin, '/api/admin/process/restore', { json: { version: 42, base_version: 3 } }), 404, 'process_version_not_found');
+  assertApiError(await worker.as(admin, '/api/admin/process/restore', { json: { version: 1, base_version: 2 } }), 409, 'process_conflict');
+  const restored = await worker.as(admin, '/api/admin/process/restore', { json: { version: 1, base_version: 3, note: '回到标准流程' } });
   assert.equal(restored.status, 201, restored.text);
   const { version } = restored.json;
   assert.equal(version.number, 4);

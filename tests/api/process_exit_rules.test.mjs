@@ -7,48 +7,35 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
   DEMO_ADMIN,
-  DEMO_PASSWORD,
   DEMO_SALES,
   HAN,
-  bearer,
   createOrderMutation,
-  devHeaders,
-  startPrivateWorker,
+  startDemoWorker,
 } from '../support/api.mjs';
 
 let worker;
 let admin;
 let sales;
 
-const signIn = async (login) => {
-  const response = await worker.call('/api/auth/login', { json: { login, password: DEMO_PASSWORD } });
-  assert.equal(response.status, 200, response.text);
-  return response.json.token;
-};
-
 before(async () => {
-  worker = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled' } });
-  const demo = await worker.call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
-  assert.equal(demo.status, 200, demo.text);
-  admin = await signIn(DEMO_ADMIN.login);
-  sales = await signIn(DEMO_SALES.login);
+  worker = await startDemoWorker();
+  admin = await worker.signIn(DEMO_ADMIN.login);
+  sales = await worker.signIn(DEMO_SALES.login);
 });
 
 after(async () => {
   await worker?.stop();
 });
 
-const as = (token, path, options = {}) => worker.call(path, { ...options, headers: bearer(token) });
-
 async function overview() {
-  const response = await as(admin, '/api/admin/process');
+  const response = await worker.as(admin, '/api/admin/process');
   assert.equal(response.status, 200, response.text);
   return response.json;
 }
 
 async function push(token, mutations) {
   const now = new Date().toISOString();
-  const response = await as(token, '/api/sync/push', {
+  const response = await worker.as(token, '/api/sync/push', {
     json: { device_id: randomUUID(), mutations: mutations.map((mutation, i) => ({ seq: i + 1, mutation, device_time: now })) },
   });
   assert.equal(response.status, 200, response.text);
@@ -58,7 +45,7 @@ async function push(token, mutations) {
 async function pulled(token, id) {
   const device = randomUUID();
   for (let cursor = 0, more = true; more; ) {
-    const page = await as(token, `/api/sync/pull?device_id=${device}&cursor=${cursor}&limit=1000`);
+    const page = await worker.as(token, `/api/sync/pull?device_id=${device}&cursor=${cursor}&limit=1000`);
     assert.equal(page.status, 200, page.text.slice(0, 300));
     const found = page.json.orders.find((order) => order.id === id);
     if (found) return found;
@@ -86,7 +73,7 @@ test('an unknown or repeated required field is refused naming it, and nothing is
     const stages = structuredClone((await overview()).versions.at(-1).stages);
     stages[1].required_fields = fields;
     for (const [method, path] of [['PUT', '/api/admin/process/draft'], ['POST', '/api/admin/process/publish']]) {
-      const response = await as(admin, path, { method, json: { base_version: 1, stages, note: '坏输入' } });
+      const response = await worker.as(admin, path, { method, json: { base_version: 1, stages, note: '坏输入' } });
       assert.equal(response.status, 422, `${path}: ${response.text.slice(0, 300)}`);
       assert.equal(response.json.error.field, field);
       assert.match(response.json.error.message, names);
@@ -102,7 +89,7 @@ test('an admin publishes 合同签订 needing the amount and delivery date and u
   const contract = stages.find((s) => s.id === 'contract');
   contract.required_fields = ['amount', 'expected_delivery'];
   contract.skippable = false;
-  const published = await as(admin, '/api/admin/process/publish', { json: { base_version: 1, stages, note: '合同必须有金额和交期' } });
+  const published = await worker.as(admin, '/api/admin/process/publish', { json: { base_version: 1, stages, note: '合同必须有金额和交期' } });
   assert.equal(published.status, 201, published.text);
   const stored = published.json.version.stages.find((s) => s.id === 'contract');
   assert.deepEqual(stored.required_fields, ['amount', 'expected_delivery']);

@@ -6,14 +6,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ARTIFACTS, BASE_URL, DEMO_TEAM, launchBrowser, launchPhoneProfile, phonePage, screenshot, signInAs,
 } from '../support/browser.mjs';
 import {
-  DEMO_ADMIN, DEMO_PASSWORD, DEMO_SALES, api, bearer, createOrderMutation, d1, ensureDemoData, signIn,
+  DEMO_ADMIN, DEMO_PASSWORD, DEMO_SALES, api, bearer, createOrderMutation, d1, ensureDemoData, sha256Hex, signIn,
 } from '../support/api.mjs';
 
 const profileDir = mkdtempSync(join(tmpdir(), 'gendan-e2e-attach-'));
@@ -324,4 +324,60 @@ test('a full phone refuses the photo with a clear message and stores none of it;
   await message.waitFor({ state: 'detached' });
   assert.equal(await storedFiles(), filesBefore + 2, 'the photo and its thumbnail');
   await context.close();
+});
+
+test('an admin purges a photo removed by mistake: the bytes leave the server and the history says so', async () => {
+  // 张伟 adds a QC photo by mistake (uploaded), then removes it: hidden, but still stored.
+  const zhangwei = (await signIn(DEMO_TEAM.warehouse.login, DEMO_PASSWORD)).token;
+  const bytes = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]), Buffer.from('JFIF\0'), randomBytes(3000), Buffer.from([0xff, 0xd9])]);
+  const attachmentId = randomUUID();
+  const device = randomUUID();
+  const push = (seq, mutation) =>
+    api('/api/sync/push', { json: { device_id: device, mutations: [{ seq, mutation, device_time: new Date().toISOString() }] }, headers: bearer(zhangwei) });
+  const added = await push(1, {
+    type: 'add_attachment',
+    order_id: orderId,
+    attachment: { id: attachmentId, kind: 'qc_photo', file: { sha256: sha256Hex(bytes), file_type: 'jpeg', size: bytes.length } },
+  });
+  assert.deepEqual(added.json.rejected, [], added.text);
+  const stored = await api(`/api/orders/${orderId}/files/${sha256Hex(bytes)}`, { method: 'PUT', body: bytes, headers: bearer(zhangwei) });
+  assert.equal(stored.status, 201, stored.text);
+  assert.deepEqual((await push(2, { type: 'remove_attachment', order_id: orderId, attachment_id: attachmentId })).json.rejected, []);
+  const storedHashes = async () => (await attachmentRows()).map((row) => row.sha256);
+  assert.ok((await storedHashes()).includes(sha256Hex(bytes)));
+
+  // Sales do not see the removed one at all.
+  const { page: salesPage } = await phonePage(browser);
+  await signInAs(salesPage, DEMO_TEAM.sales);
+  await salesPage.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
+  await salesPage.goto(`/orders/${orderId}`);
+  await salesPage.getByTestId('attachments').waitFor();
+  assert.equal(await salesPage.getByTestId('removed-attachments').count(), 0);
+
+  const { page, problems } = await phonePage(browser);
+  await signInAs(page, DEMO_TEAM.admin);
+  await page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
+  await page.goto(`/orders/${orderId}`);
+  const removed = page.getByTestId('removed-attachments');
+  await removed.locator('summary').filter({ hasText: '已删除的附件（1）' }).click();
+  const row = removed.getByTestId('removed-attachment');
+  assert.match(await row.textContent(), /质检照片[\s\S]*张伟 上传 · 张伟 删除于/);
+  assert.deepEqual(await smallTargetsIn(page, '[data-testid=removed-attachments]'), []);
+  await removed.scrollIntoViewIfNeeded();
+  await screenshot(page, 'attachments-purge-390x844');
+
+  // Dismissing the confirmation purges nothing; accepting it does.
+  page.once('dialog', (dialog) => dialog.dismiss());
+  await row.getByTestId('attachment-purge').click();
+  assert.ok((await storedHashes()).includes(sha256Hex(bytes)));
+  page.once('dialog', (dialog) => {
+    assert.match(dialog.message(), /无法恢复/);
+    dialog.accept();
+  });
+  await row.getByTestId('attachment-purge').click();
+  await page.getByTestId('history').getByText('管理员 彻底清除了已删除的质检照片').waitFor({ timeout: 30_000 });
+  assert.ok(!(await storedHashes()).includes(sha256Hex(bytes)), 'the bytes are gone from the server');
+  // Purged, nothing is left to purge: the section goes.
+  await removed.waitFor({ state: 'detached' });
+  assert.deepEqual(problems, []);
 });

@@ -10,8 +10,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { bearer, createOrderMutation, devHeaders, startPrivateWorker } from '../support/api.mjs';
-import { ARTIFACTS, DEMO_PASSWORD, DEMO_TEAM, launchBrowser, phonePage, screenshot, signInAs } from '../support/browser.mjs';
+import { bearer, createOrderMutation, startDemoWorker } from '../support/api.mjs';
+import { ARTIFACTS, DEMO_TEAM, launchBrowser, phonePage, screenshot, signInAs } from '../support/browser.mjs';
 
 const RUN = randomBytes(3).toString('hex');
 const ORDER = randomUUID();
@@ -21,12 +21,6 @@ let worker;
 let browser;
 
 const synced = (page) => page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
-
-async function token(login) {
-  const answer = await worker.call('/api/auth/login', { json: { login, password: DEMO_PASSWORD } });
-  assert.equal(answer.status, 200, answer.text);
-  return answer.json.token;
-}
 
 /// A photo of a signed delivery note, drawn by the browser (no file in the repo).
 async function notePhoto(page) {
@@ -54,9 +48,7 @@ const smallTargetsIn = (page, selector) =>
       .filter((box) => box.height < 44 || box.width < 44), selector);
 
 before(async () => {
-  worker = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled' } });
-  const demo = await worker.call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
-  assert.equal(demo.status, 200, demo.text);
+  worker = await startDemoWorker();
   browser = await launchBrowser();
 });
 
@@ -87,7 +79,7 @@ test('the admin makes 收回签收单 need a 签收单 photo; the order complete
   await page.getByLabel('发布说明').fill('完成前要收回签收单');
   await page.getByRole('button', { name: '发布新版本' }).click();
   await page.getByTestId('process-outcome').filter({ hasText: '已发布第 2 版' }).waitFor();
-  const published = await worker.call('/api/process/versions', { headers: bearer(await token(DEMO_TEAM.admin.login)) });
+  const published = await worker.call('/api/process/versions', { headers: bearer(await worker.signIn(DEMO_TEAM.admin.login)) });
   assert.equal(published.status, 200, published.text);
   const v2 = (Array.isArray(published.json) ? published.json : published.json.versions).find((version) => version.number === 2);
   const added = v2.stages.find((stage) => stage.id === 'after_sales').checklist.find((i) => i.label.zh === '收回签收单');
@@ -96,7 +88,7 @@ test('the admin makes 收回签收单 need a 签收单 photo; the order complete
   await admin.context.close();
 
   // An order on version 2, shipped and invoiced, now in 售后服务.
-  const adminToken = await token(DEMO_TEAM.admin.login);
+  const adminToken = await worker.signIn(DEMO_TEAM.admin.login);
   const mutations = [
     createOrderMutation(ORDER, { company: COMPANY }),
     { type: 'advance_stage', order_id: ORDER, from: 'requirement', to: 'delivery', reason: '测试：直接发货' },

@@ -7,8 +7,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { bearer, createOrderMutation, devHeaders, startPrivateWorker } from '../support/api.mjs';
-import { DEMO_PASSWORD, DEMO_TEAM, launchBrowser, phonePage, screenshot, signInAs, smallTapTargets } from '../support/browser.mjs';
+import { bearer, createOrderMutation, startDemoWorker } from '../support/api.mjs';
+import { DEMO_TEAM, launchBrowser, phonePage, screenshot, signInAs, smallTapTargets } from '../support/browser.mjs';
 
 const RUN = randomBytes(3).toString('hex');
 const ORDER = randomUUID();
@@ -19,18 +19,10 @@ let admin;
 let sales;
 let adminToken;
 
-async function token(login) {
-  const answer = await worker.call('/api/auth/login', { json: { login, password: DEMO_PASSWORD } });
-  assert.equal(answer.status, 200, answer.text);
-  return answer.json.token;
-}
-
 before(async () => {
-  worker = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled' } });
-  const demo = await worker.call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
-  assert.equal(demo.status, 200, demo.text);
-  adminToken = await token(DEMO_TEAM.admin.login);
-  const salesToken = await token(DEMO_TEAM.sales.login);
+  worker = await startDemoWorker();
+  adminToken = await worker.signIn(DEMO_TEAM.admin.login);
+  const salesToken = await worker.signIn(DEMO_TEAM.sales.login);
   // 需求确认 counts 3 working days from version 2 on.
   const overview = await worker.call('/api/admin/process', { headers: bearer(adminToken) });
   const current = overview.json.versions.at(-1);

@@ -10,8 +10,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { bearer, createOrderMutation, devHeaders, startPrivateWorker } from '../support/api.mjs';
-import { DEMO_PASSWORD, DEMO_TEAM, launchBrowser, phonePage, screenshot, signInAs, smallTapTargets } from '../support/browser.mjs';
+import { bearer, createOrderMutation, startDemoWorker } from '../support/api.mjs';
+import { DEMO_TEAM, launchBrowser, phonePage, screenshot, signInAs, smallTapTargets } from '../support/browser.mjs';
 import { testSecret } from '../support/track.mjs';
 
 const RUN = randomBytes(3).toString('hex');
@@ -33,12 +33,6 @@ const unexpected = (problems) =>
 
 const synced = (page) => page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
 
-async function token(login) {
-  const answer = await worker.call('/api/auth/login', { json: { login, password: DEMO_PASSWORD } });
-  assert.equal(answer.status, 200, answer.text);
-  return answer.json.token;
-}
-
 /// The order as the server has it (the newest page of a full pull).
 async function serverOrder(orderId) {
   const device = randomUUID();
@@ -54,11 +48,9 @@ async function serverOrder(orderId) {
 }
 
 before(async () => {
-  worker = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled', SHARE_SECRET: testSecret() } });
-  const demo = await worker.call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
-  assert.equal(demo.status, 200, demo.text);
-  adminToken = await token(DEMO_TEAM.admin.login);
-  salesToken = await token(DEMO_TEAM.sales.login);
+  worker = await startDemoWorker({ vars: { SHARE_SECRET: testSecret() } });
+  adminToken = await worker.signIn(DEMO_TEAM.admin.login);
+  salesToken = await worker.signIn(DEMO_TEAM.sales.login);
   // An order in flight before anything is published: it runs on version 1.
   const pushed = await worker.call('/api/sync/push', {
     json: { device_id: randomUUID(), mutations: [{ seq: 1, mutation: createOrderMutation(OLD_ORDER, { company: OLD_COMPANY }), device_time: new Date().toISOString() }] },

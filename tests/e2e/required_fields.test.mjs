@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { bearer, createOrderMutation, devHeaders, startPrivateWorker } from '../support/api.mjs';
-import { ARTIFACTS, DEMO_PASSWORD, DEMO_TEAM, launchBrowser, phonePage, screenshot, signInAs, smallTapTargets } from '../support/browser.mjs';
+import { bearer, createOrderMutation, startDemoWorker } from '../support/api.mjs';
+import { ARTIFACTS, DEMO_TEAM, launchBrowser, phonePage, screenshot, signInAs, smallTapTargets } from '../support/browser.mjs';
 
 const RUN = randomBytes(3).toString('hex');
 const ORDER = randomUUID();
@@ -21,16 +21,8 @@ let browser;
 
 const synced = (page) => page.getByTestId('sync-detail').filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
 
-async function token(login) {
-  const answer = await worker.call('/api/auth/login', { json: { login, password: DEMO_PASSWORD } });
-  assert.equal(answer.status, 200, answer.text);
-  return answer.json.token;
-}
-
 before(async () => {
-  worker = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled' } });
-  const demo = await worker.call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
-  assert.equal(demo.status, 200, demo.text);
+  worker = await startDemoWorker();
   browser = await launchBrowser();
 });
 
@@ -64,7 +56,7 @@ test('the order page says which fields 合同签订 still needs, refuses to move
   await admin.context.close();
 
   // An order on version 2 with an amount and no date, now in 合同签订.
-  const adminToken = await token(DEMO_TEAM.admin.login);
+  const adminToken = await worker.signIn(DEMO_TEAM.admin.login);
   const mutations = [
     createOrderMutation(ORDER, { company: COMPANY }),
     { type: 'advance_stage', order_id: ORDER, from: 'requirement', to: 'contract', reason: '测试：需求已确认' },

@@ -20,11 +20,14 @@ const OVERDUE = 'GD-DEMO-002';
 const profileDir = mkdtempSync(join(tmpdir(), 'gendan-today-'));
 let context;
 let page;
+const consoleLines = [];
 
 before(async () => {
   await ensureDemoData();
   context = await launchPhoneProfile(profileDir);
   page = context.pages()[0] ?? (await context.newPage());
+  // What the app said, for a failure to name (e.g. "reminder not shown" with the browser's reason).
+  page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
   await signInAs(page, SUNLEI);
   // The orders arrive by sync; the service worker must own the page to reload it offline.
   await page.locator(`[data-testid=order-card][data-number="${OVERDUE}"]`).first().waitFor();
@@ -60,7 +63,8 @@ async function shownNotifications() {
     if (list.length > 0) return list;
     await page.waitForTimeout(50);
   }
-  throw new Error('no notification was shown');
+  const said = consoleLines.filter((line) => !line.startsWith('debug')).slice(-15).join('\n');
+  throw new Error(`no notification was shown; the page's last console lines:\n${said}`);
 }
 
 async function openTodayTab() {

@@ -325,6 +325,29 @@ export async function startPrivateWorker({ vars = {}, args = [], port: fixedPort
   return { url, port, persistDir, call, kill, restart, stop };
 }
 
+/// A private worker (`startPrivateWorker`) with the demo data loaded, for tests that change what
+/// every later test would see (the process, the holiday calendar, imports). Adds
+/// `signIn(login)` → a demo account's session token (from a fresh client address) and
+/// `as(token, path, options)` → `call` with that session. `vars` are added to DEMO_DATA.
+export async function startDemoWorker({ vars = {}, ...options } = {}) {
+  const worker = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled', ...vars }, ...options });
+  const demo = await worker.call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
+  if (demo.status !== 200) {
+    await worker.stop();
+    assert.fail(`loading the demo data into the private worker failed: ${demo.status} ${demo.text}`);
+  }
+  const signIn = async (login) => {
+    const response = await worker.call('/api/auth/login', {
+      json: { login, password: DEMO_PASSWORD },
+      headers: { 'cf-connecting-ip': freshIp() },
+    });
+    assert.equal(response.status, 200, `sign-in as ${login} failed: ${response.text}`);
+    return response.json.token;
+  };
+  const as = (token, path, options = {}) => worker.call(path, { ...options, headers: { ...options.headers, ...bearer(token) } });
+  return { ...worker, signIn, as };
+}
+
 /// Every order the server has, as `token` pulls them from a fresh device id, following `more`
 /// (pages are cut by count and by bytes): a Map by order id, last version wins.
 export async function pullEveryOrder(token) {

@@ -16,6 +16,7 @@ use crate::{
     api, format,
     i18n::*,
     locale::current_lang,
+    network::use_online,
     photo::{self, object_url},
     state::{use_app_state, AppState, ChangeError},
 };
@@ -53,6 +54,14 @@ pub fn Attachments(order: Order) -> impl IntoView {
         .collect();
     let empty = live.is_empty();
     let may_add = state.may(Some(&order), Action::AddAttachment);
+    let removed: Vec<Attachment> = order
+        .attachments
+        .iter()
+        .filter(|a| !a.is_live() && !a.purged)
+        .cloned()
+        .collect();
+    let purgeable = (!removed.is_empty() && state.may(Some(&order), Action::PurgeAttachment))
+        .then(|| view! { <RemovedAttachments order_id removed /> });
     let items = live
         .into_iter()
         .map(|attachment| view! { <AttachmentItem order=order.clone() attachment /> })
@@ -95,6 +104,7 @@ pub fn Attachments(order: Order) -> impl IntoView {
                     </label>
                 </div>
             })}
+            {purgeable}
             {move || busy.get().then(|| view! { <p class="hint" role="status">{t!(i18n, attach_preparing)}</p> })}
             {move || problem.get().map(|message| view! { <p class="field-error" role="alert" data-testid="attach-problem">{message}</p> })}
             {move || state.uploads.with(|status| status.problem(lang()).map(str::to_string)).map(|message| view! {
@@ -367,5 +377,102 @@ fn AttachmentItem(order: Order, attachment: Attachment) -> impl IntoView {
                 </button>
             })}
         </li>
+    }
+}
+
+/// Admins only: the order's removed attachments, which are hidden but still on the server, each
+/// with 彻底清除 (deletes the bytes for good through the server; the history entry arrives with
+/// the next pull). Needs the network: the bytes are the server's to delete.
+#[component]
+fn RemovedAttachments(order_id: Uuid, removed: Vec<Attachment>) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app_state();
+    let online = use_online();
+    let lang = move || current_lang(i18n);
+    let busy = RwSignal::new(None::<Uuid>);
+    let done = RwSignal::new(Vec::<Uuid>::new());
+    let problem = RwSignal::new(None::<String>);
+    let purge = move |attachment_id: Uuid| {
+        let confirmed = web_sys::window()
+            .and_then(|w| {
+                w.confirm_with_message(t_string!(i18n, attach_purge_confirm))
+                    .ok()
+            })
+            .unwrap_or(false);
+        let Some(token) = state
+            .session
+            .with_untracked(|session| session.as_ref().map(|s| s.token.clone()))
+        else {
+            return;
+        };
+        if !confirmed {
+            return;
+        }
+        busy.set(Some(attachment_id));
+        problem.set(None);
+        leptos::task::spawn_local(async move {
+            match api::purge_attachment(&token, order_id, attachment_id).await {
+                Ok(()) => {
+                    done.update(|done| done.push(attachment_id));
+                    state.request_sync();
+                }
+                Err(error) if error.is_unauthorized() => state.session_refused(&token),
+                Err(error) => problem.set(Some(error.message(lang()))),
+            }
+            busy.set(None);
+        });
+    };
+    let count = removed.len();
+    let rows = removed
+        .into_iter()
+        .map(|attachment| {
+            let id = attachment.id;
+            let kind = attachment.kind;
+            let by = attachment.by.name.clone();
+            let (remover, removed_at) = attachment
+                .removed
+                .map(|removal| (removal.by.name, removal.at))
+                .unwrap_or_else(|| (String::new(), attachment.at));
+            view! {
+                <li class="attachment" data-testid="removed-attachment" data-kind=kind.key()>
+                    <div class="attachment-text">
+                        <strong>{move || kind.label(lang()).to_string()}</strong>
+                        <span class="hint">
+                            {move || t_string!(
+                                i18n,
+                                attach_removed_line,
+                                by = by.clone(),
+                                remover = remover.clone(),
+                                when = format::date_time(removed_at, lang()),
+                            ).to_string()}
+                        </span>
+                    </div>
+                    {move || if done.with(|done| done.contains(&id)) {
+                        view! { <span class="badge" role="status">{t!(i18n, attach_purge_done)}</span> }.into_any()
+                    } else {
+                        view! {
+                            <button
+                                type="button"
+                                class="danger small"
+                                data-testid="attachment-purge"
+                                disabled=move || !online.get() || busy.get().is_some()
+                                on:click=move |_| purge(id)
+                            >
+                                {t!(i18n, attach_purge)}
+                            </button>
+                        }.into_any()
+                    }}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="removed-attachments" data-testid="removed-attachments">
+            <summary>{t!(i18n, attach_removed_title, count)}</summary>
+            <p class="hint">{t!(i18n, attach_purge_explain)}</p>
+            {move || (!online.get()).then(|| view! { <p class="hint">{t!(i18n, attach_purge_offline)}</p> })}
+            <ul class="attachment-list">{rows}</ul>
+            {move || problem.get().map(|message| view! { <p class="field-error" role="alert" data-testid="purge-problem">{message}</p> })}
+        </details>
     }
 }

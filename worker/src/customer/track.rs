@@ -321,6 +321,13 @@ async fn keep_customer_files(
     }
     let stored = repository.stored_files(claims.order_id).await?;
     view.attachments.retain(|a| stored.contains(&a.sha256));
+    // A phone sends the thumbnail after the file: until then the page links the file alone.
+    for attachment in &mut view.attachments {
+        attachment.has_thumbnail = attachment
+            .thumbnail_sha256
+            .as_ref()
+            .is_some_and(|sha| stored.contains(sha));
+    }
     Ok(())
 }
 
