@@ -140,23 +140,31 @@ impl HolidayYear {
         provisional: bool,
     ) -> Result<HolidayYear, DomainError> {
         let parse = |field: &str, texts: &[String]| -> Result<BTreeSet<NaiveDate>, DomainError> {
-            if texts.len() > MAX_DAYS_PER_YEAR {
+            // No year has more days than this: a longer list repeats or strays, and need not be
+            // read to be refused. The 60-day limit counts distinct days (`check`).
+            if texts.len() > 366 {
                 return Err(too_many(field));
             }
-            texts
-                .iter()
-                .map(|text| {
-                    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-                        // Quoted back shortened: the answer stays small whatever was sent.
-                        let shown: String = text.chars().take(20).collect();
-                        DomainError::invalid(
-                            field,
-                            format!("“{shown}” 不是日期（格式 2027-01-01）"),
-                            format!("“{shown}” is not a date (format 2027-01-01)"),
-                        )
-                    })
-                })
-                .collect()
+            let mut dates = BTreeSet::new();
+            for text in texts {
+                let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+                    // Quoted back shortened: the answer stays small whatever was sent.
+                    let shown: String = text.chars().take(20).collect();
+                    DomainError::invalid(
+                        field,
+                        format!("“{shown}” 不是日期（格式 2027-01-01）"),
+                        format!("“{shown}” is not a date (format 2027-01-01)"),
+                    )
+                })?;
+                if !dates.insert(date) {
+                    return Err(DomainError::invalid(
+                        field,
+                        format!("{date} 写了两次"),
+                        format!("{date} is listed twice"),
+                    ));
+                }
+            }
+            Ok(dates)
         };
         let entered = HolidayYear {
             year,
@@ -752,5 +760,42 @@ mod tests {
                 "{refused}"
             );
         }
+    }
+
+    #[test]
+    fn a_date_sent_twice_is_refused_by_name_not_as_too_many_days() {
+        let copies = vec!["2027-10-01".to_string(); 61];
+        let error = HolidayYear::from_input(2027, &copies, &[], false).unwrap_err();
+        assert_eq!(error.field(), Some("holidays"));
+        assert!(
+            error.message(crate::Lang::Zh).contains("2027-10-01"),
+            "{error}"
+        );
+        assert!(error.message(crate::Lang::En).contains("twice"), "{error}");
+        let twice = vec!["2027-10-01".to_string(), " 2027-10-01".to_string()];
+        let error = HolidayYear::from_input(2027, &[], &twice, false).unwrap_err();
+        assert_eq!(error.field(), Some("workdays"));
+        // Sixty-one different days are too many.
+        let many: Vec<String> = (0..61)
+            .map(|n| (d(2027, 1, 1) + chrono::Days::new(n)).to_string())
+            .collect();
+        let error = HolidayYear::from_input(2027, &many, &[], false).unwrap_err();
+        assert!(error.message(crate::Lang::En).contains("60"), "{error}");
+    }
+
+    #[test]
+    fn a_misspelt_field_in_an_entered_year_is_refused_naming_it() {
+        let body = r#"{"holidays":[],"workdays":[],"provisonal":true}"#;
+        let error = serde_json::from_str::<crate::wire::HolidayYearInput>(body).unwrap_err();
+        assert!(
+            error.to_string().contains("unknown field `provisonal`"),
+            "{error}"
+        );
+        let body = r#"{"holidays":[],"workdays":[],"provisional":true}"#;
+        assert!(
+            serde_json::from_str::<crate::wire::HolidayYearInput>(body)
+                .unwrap()
+                .provisional
+        );
     }
 }

@@ -426,11 +426,19 @@ impl ProcessEditor {
     }
 
     /// Takes a stage out of the process; it stays in the draft as archived (never deleted) and
-    /// can be brought back.
-    pub fn archive(&mut self, index: usize) {
+    /// can be brought back. A stage added in this draft was never published, so it is simply
+    /// removed: the server refuses a new stage that is born archived.
+    pub fn archive(&mut self, base: &ProcessVersion, index: usize) {
         if index < self.stages.len() {
             let stage = self.stages.remove(index);
-            self.archived.push(stage);
+            if base
+                .stages
+                .iter()
+                .chain(&base.archived)
+                .any(|s| s.id == stage.id)
+            {
+                self.archived.push(stage);
+            }
         }
     }
 
@@ -1144,16 +1152,25 @@ mod tests {
     #[test]
     fn archiving_keeps_the_stage_and_every_stage_archived_is_a_problem() {
         let mut editor = ProcessEditor::from_version(&base());
-        editor.archive(index_of(&editor, ids::AFTER_SALES));
+        editor.archive(&base(), index_of(&editor, ids::AFTER_SALES));
         assert_eq!(editor.archived.len(), 1);
         assert_eq!(editor.problems(&base()), vec![]);
         while !editor.stages.is_empty() {
-            editor.archive(0);
+            editor.archive(&base(), 0);
         }
         let problems = editor.problems(&base());
         assert_eq!(problems[0].field, "stages");
         editor.restore(0);
         assert_eq!(editor.stages.len(), 1);
+    }
+
+    #[test]
+    fn a_stage_added_and_archived_before_publishing_is_just_gone() {
+        let mut editor = ProcessEditor::from_version(&base());
+        let at = editor.add_stage(&base(), Some(StageTemplate::Quotation), Some(0));
+        editor.archive(&base(), at);
+        assert_eq!(editor, ProcessEditor::from_version(&base()));
+        assert!(editor.to_input(false).archived.is_empty());
     }
 
     #[test]
@@ -1258,7 +1275,7 @@ mod tests {
             .last_mut()
             .unwrap()
             .label = Localized::new("首件确认", "First article check");
-        editor.archive(index_of(&editor, ids::AFTER_SALES));
+        editor.archive(&v1, index_of(&editor, ids::AFTER_SALES));
         let input = editor.to_input(false);
         let draft =
             crate::process_version::draft_from_input(1, &input.stages, &input.archived).unwrap();

@@ -25,6 +25,7 @@ use crate::pipeline::{Pipeline, StageDef, StageId};
 use crate::role::Role;
 use crate::staff::StaffRef;
 use crate::stage::{ChecklistItemDef, ExitRequirement, OrderField};
+use crate::text::{is_bidi_control, is_format, visible};
 
 /// The version every company starts with: the standard six stages.
 pub const FIRST_VERSION: u32 = 1;
@@ -84,6 +85,14 @@ impl ProcessVersion {
 
     fn holds(&self, key: &StageId) -> bool {
         self.stages.iter().any(|s| &s.id == key)
+    }
+
+    /// The stage with `key`, active or archived.
+    fn def(&self, key: &StageId) -> Option<&StageDef> {
+        self.stages
+            .iter()
+            .chain(&self.archived)
+            .find(|s| &s.id == key)
     }
 }
 
@@ -172,7 +181,11 @@ impl ProcessDraft {
                     return Err(no_such_stage("stage", &stage));
                 };
                 let archived = next.stages.remove(at);
-                next.archived.push(archived);
+                // A stage added in this draft was never published: no order can be in it and
+                // no version holds its key, so taking it out simply removes it.
+                if base.def(&archived.id).is_some() {
+                    next.archived.push(archived);
+                }
             }
             DraftEdit::Restore { stage, after } => {
                 let Some(at) = next.archived.iter().position(|s| s.id == stage) else {
@@ -212,9 +225,15 @@ impl ProcessDraft {
     /// - 1..=30 active stages; keys lowercase ASCII, unique across active and archived;
     /// - every key `base` has (active or archived) is still here: stages are archived, never
     ///   deleted, so no key can later be given to a different stage;
-    /// - names and customer texts present in both languages and within their lengths, unique
-    ///   stage names, at least one responsible role, SLA 0..=365 days, ≤ 50 checklist items
-    ///   with unique ids and labels, no repeated exit requirement.
+    /// - only stages `base` has may be archived: a new stage cannot be born archived (nothing
+    ///   else bounds how many archived stages every later version would carry);
+    /// - names and customer texts present in both languages (not empty once spaces and
+    ///   invisible format characters are removed, no bidi controls) and within their lengths,
+    ///   stage names unique per language, at least one responsible role, SLA 0..=365 days,
+    ///   ≤ 50 checklist items with unique ids and labels (per language, within the stage), no
+    ///   repeated exit requirement. Archived stages are held to the same rules, except one left
+    ///   exactly as `base` published it: an admin cannot edit an archived stage, so a stage
+    ///   published before a rule existed must not block every later publish.
     pub fn check(&self, base: &ProcessVersion) -> Result<(), DomainError> {
         if self.stages.is_empty() {
             return Err(DomainError::invalid(
@@ -242,6 +261,24 @@ impl ProcessDraft {
             }
         }
         for (i, stage) in self.archived.iter().enumerate() {
+            let at = format!("archived[{i}]");
+            match base.def(&stage.id) {
+                None => {
+                    return Err(DomainError::invalid(
+                        &format!("{at}.id"),
+                        format!(
+                            "阶段“{}”从未发布过，不能直接归档；不需要它就把它删掉",
+                            shortened(stage.id.as_str())
+                        ),
+                        format!(
+                            "Stage '{}' was never published, so it cannot be archived; remove it instead",
+                            shortened(stage.id.as_str())
+                        ),
+                    ))
+                }
+                Some(published) if published == stage => {}
+                Some(_) => check_stage(&at, stage)?,
+            }
             if !keys.insert(&stage.id) {
                 return Err(DomainError::invalid(
                     format!("archived[{i}].id").as_str(),
@@ -262,13 +299,23 @@ impl ProcessDraft {
                 ));
             }
         }
-        let mut names = BTreeSet::new();
+        // Per language: a stage may be called "QC" in both, and one stage's English name may
+        // be another's Chinese one; two stages reading the same in one language may not.
+        let (mut zh_names, mut en_names) = (BTreeSet::new(), BTreeSet::new());
         for (i, stage) in self.stages.iter().enumerate() {
-            if !names.insert(stage.name.zh.trim()) || !names.insert(stage.name.en.trim()) {
+            let (zh, en) = (visible(&stage.name.zh), visible(&stage.name.en));
+            let repeated = if !zh_names.insert(zh.clone()) {
+                Some(zh)
+            } else if !en_names.insert(en.clone()) {
+                Some(en)
+            } else {
+                None
+            };
+            if let Some(name) = repeated {
                 return Err(DomainError::invalid(
                     format!("stages[{i}].name").as_str(),
-                    format!("阶段名称“{}”重复", stage.name.zh.trim()),
-                    format!("Stage name '{}' is used twice", stage.name.en.trim()),
+                    format!("阶段名称“{name}”重复"),
+                    format!("Stage name '{name}' is used twice"),
                 ));
             }
         }
@@ -281,12 +328,30 @@ impl ProcessDraft {
     }
 }
 
+/// `number` is not a version at all (newer than `current`, or 0).
+pub fn no_such_version(field: &str, number: u32, current: u32) -> DomainError {
+    DomainError::invalid(
+        field,
+        format!("没有第 {number} 版流程（当前是第 {current} 版）"),
+        format!("There is no process version {number} (the current one is {current})"),
+    )
+}
+
 fn no_such_stage(field: &str, key: &StageId) -> DomainError {
     DomainError::invalid(
         field,
         format!("草稿中没有阶段“{key}”"),
         format!("The draft has no stage '{key}'"),
     )
+}
+
+/// At most 40 characters of `text`, for quoting something an admin sent back in a message.
+fn shortened(text: &str) -> String {
+    let mut short: String = text.chars().take(MAX_KEY_CHARS).collect();
+    if short.len() < text.len() {
+        short.push('…');
+    }
+    short
 }
 
 fn check_text(
@@ -298,7 +363,8 @@ fn check_text(
     for (lang, value) in [("zh", &text.zh), ("en", &text.en)] {
         let field = format!("{field}.{lang}");
         let value = value.trim();
-        if value.is_empty() {
+        // Zero-width characters alone look exactly like nothing.
+        if value.chars().all(|c| c.is_whitespace() || is_format(c)) {
             return Err(DomainError::invalid(
                 &field,
                 format!("{}不能为空", what.0),
@@ -319,6 +385,20 @@ fn check_text(
                 format!("{}包含无效的控制字符", what.0),
                 format!("{} contains invalid control characters", what.1),
             ));
+        }
+        // Anywhere, even inside visible text: they make a name read as something it is not
+        // (U+202E turns "Contract fdp.exe" into "Contract exe.pdf").
+        if value.chars().any(is_bidi_control) {
+            return Err(DomainError::InvisibleCharacters {
+                field,
+                message: Localized::new(
+                    format!("{}包含会改变文字方向的字符（双向控制符），请删除后重试", what.0),
+                    format!(
+                        "{} contains direction-changing characters (bidi controls); remove them and try again",
+                        what.1
+                    ),
+                ),
+            });
         }
     }
     Ok(())
@@ -388,6 +468,7 @@ pub(crate) fn check_stage(at: &str, stage: &StageDef) -> Result<(), DomainError>
         ));
     }
     let mut items = BTreeSet::new();
+    let (mut zh_labels, mut en_labels) = (BTreeSet::new(), BTreeSet::new());
     for (j, item) in stage.checklist.iter().enumerate() {
         let field = format!("{at}.checklist[{j}]");
         if item.id.trim().is_empty()
@@ -406,6 +487,21 @@ pub(crate) fn check_stage(at: &str, stage: &StageDef) -> Result<(), DomainError>
             &item.label,
             MAX_CHECKLIST_LABEL_CHARS,
         )?;
+        // Two lines reading the same: nobody ticking them knows which is which, and the history
+        // ("ticked …") could not tell them apart either.
+        for (lang, label, seen) in [
+            ("zh", &item.label.zh, &mut zh_labels),
+            ("en", &item.label.en, &mut en_labels),
+        ] {
+            let label = visible(label);
+            if !seen.insert(label.clone()) {
+                return Err(DomainError::invalid(
+                    &format!("{field}.label.{lang}"),
+                    format!("清单项“{label}”在这个阶段里重复"),
+                    format!("The checklist item '{label}' is listed twice in this stage"),
+                ));
+            }
+        }
     }
     let requirements: BTreeSet<_> = stage.exit_requirements.iter().collect();
     if requirements.len() != stage.exit_requirements.len() {
@@ -428,17 +524,26 @@ pub(crate) fn check_stage(at: &str, stage: &StageDef) -> Result<(), DomainError>
 
 /// A stage as the editor sends it: roles and exit requirements as text, so that an unknown one
 /// is refused naming its field instead of failing the whole body's JSON.
+///
+/// Unknown fields are refused, here and in its texts and checklist items: a misspelt
+/// `"requried": true` would otherwise save an optional item the admin believes required.
+/// `Localized` and `ChecklistItemDef` themselves stay lenient because stored versions are read
+/// through them; only this input reads them strictly (`strict_localized`, `strict_checklist`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StageInput {
     pub id: StageId,
+    #[serde(deserialize_with = "strict_localized")]
     pub name: Localized,
     pub responsible: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict_checklist")]
     pub checklist: Vec<ChecklistItemDef>,
     pub sla_days: i64,
     #[serde(default)]
     pub sla_working_days: bool,
+    #[serde(deserialize_with = "strict_localized")]
     pub customer_label: Localized,
+    #[serde(deserialize_with = "strict_localized")]
     pub customer_message: Localized,
     #[serde(default)]
     pub notify_customer: bool,
@@ -454,6 +559,51 @@ pub struct StageInput {
 
 fn yes() -> bool {
     true
+}
+
+/// `Localized` as an admin sends it: exactly `zh` and `en`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StrictLocalized {
+    zh: String,
+    en: String,
+}
+
+impl From<StrictLocalized> for Localized {
+    fn from(text: StrictLocalized) -> Localized {
+        Localized::new(text.zh, text.en)
+    }
+}
+
+/// `ChecklistItemDef` as an admin sends it: only its own fields.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StrictChecklistItem {
+    id: String,
+    label: StrictLocalized,
+    #[serde(default)]
+    required: bool,
+    #[serde(default)]
+    evidence: Option<crate::attachment_kind::AttachmentKind>,
+}
+
+fn strict_localized<'de, D: serde::Deserializer<'de>>(input: D) -> Result<Localized, D::Error> {
+    StrictLocalized::deserialize(input).map(Localized::from)
+}
+
+fn strict_checklist<'de, D: serde::Deserializer<'de>>(
+    input: D,
+) -> Result<Vec<ChecklistItemDef>, D::Error> {
+    let items = Vec::<StrictChecklistItem>::deserialize(input)?;
+    Ok(items
+        .into_iter()
+        .map(|item| ChecklistItemDef {
+            id: item.id,
+            label: item.label.into(),
+            required: item.required,
+            evidence: item.evidence,
+        })
+        .collect())
 }
 
 impl StageInput {
@@ -717,12 +867,8 @@ impl Processes {
         note: &str,
         now: DateTime<Utc>,
     ) -> Result<ProcessVersion, PublishRefusal> {
+        self.check_base(draft.base_version)?;
         let current = self.current();
-        if draft.base_version != current.number {
-            return Err(PublishRefusal::StaleBase {
-                current: Box::new(current.clone()),
-            });
-        }
         let note = note.trim();
         if note.chars().count() > MAX_NOTE_CHARS || note.chars().any(char::is_control) {
             return Err(PublishRefusal::Invalid(DomainError::invalid(
@@ -732,6 +878,20 @@ impl Processes {
             )));
         }
         draft.check(current).map_err(PublishRefusal::Invalid)?;
+        // A copy of the current version would still mark every order as needing migration.
+        if !draft.differs_from(current) {
+            return Err(PublishRefusal::Invalid(DomainError::invalid(
+                "stages",
+                format!(
+                    "没有改动：草稿与当前第 {} 版完全相同，没有发布新版本",
+                    current.number
+                ),
+                format!(
+                    "Nothing changed: the draft is the same as the current version {}, so nothing was published",
+                    current.number
+                ),
+            )));
+        }
         Ok(ProcessVersion {
             number: current.number + 1,
             author,
@@ -739,6 +899,26 @@ impl Processes {
             note: note.to_string(),
             stages: draft.stages.clone(),
             archived: draft.archived.clone(),
+        })
+    }
+
+    /// Whether a draft based on `base_version` may be published now: it must be the current
+    /// version. An older one is stale (someone published since: rebase); a number that is no
+    /// version at all is bad input, not a conflict, and is named as such.
+    pub fn check_base(&self, base_version: u32) -> Result<(), PublishRefusal> {
+        let current = self.current();
+        if base_version == current.number {
+            return Ok(());
+        }
+        if self.version(base_version).is_none() {
+            return Err(PublishRefusal::Invalid(no_such_version(
+                "base_version",
+                base_version,
+                current.number,
+            )));
+        }
+        Err(PublishRefusal::StaleBase {
+            current: Box::new(current.clone()),
         })
     }
 
@@ -804,17 +984,58 @@ pub struct ImpactRow {
 
 /// Checks an admin's `mapping` (disappearing stage → target stage) for moving active orders
 /// of `from_versions` onto the current version. Stages the target still has keep their
-/// orders; every stage that disappears must be mapped to an active stage of the target, or
-/// the whole migration is refused (never a partial one). A mapping entry for a stage that no
-/// migrated version has is refused too: it is a typo, not a plan.
+/// orders, so a mapping entry for one is refused (it would move orders back, or forward past
+/// stages they may not skip); every stage that disappears must be mapped to an active stage of
+/// the target, or the whole migration is refused (never a partial one). A mapping entry for a
+/// stage no version ever had is refused too: it is a typo, not a plan. An entry for a stage
+/// whose orders have all moved already is fine: sending a finished migration again moves
+/// nothing.
 pub fn plan_migration(
     processes: &Processes,
     from_versions: &BTreeSet<u32>,
     mapping: &BTreeMap<StageId, StageId>,
 ) -> Result<MigrationPlan, DomainError> {
     let target = processes.current();
+    for (from, to) in mapping {
+        let field = format!("mapping.{}", shortened(from.as_str()));
+        if let Some(kept) = target.stages.iter().find(|s| &s.id == from) {
+            return Err(DomainError::invalid(
+                &field,
+                format!(
+                    "阶段“{}”仍在当前流程中，它的订单留在原处，不能迁移到别的阶段",
+                    kept.name.zh
+                ),
+                format!(
+                    "Stage '{}' is still in the current process: its orders stay where they are and cannot be moved",
+                    kept.name.en
+                ),
+            ));
+        }
+        if !processes
+            .versions()
+            .any(|v| v.stages.iter().any(|s| &s.id == from))
+        {
+            return Err(DomainError::invalid(
+                &field,
+                format!("没有哪一版流程有阶段“{}”", shortened(from.as_str())),
+                format!(
+                    "No process version has a stage '{}'",
+                    shortened(from.as_str())
+                ),
+            ));
+        }
+        if !target.holds(to) {
+            return Err(DomainError::invalid(
+                &field,
+                format!("目标阶段“{}”不在当前流程中", shortened(to.as_str())),
+                format!(
+                    "Target stage '{}' is not in the current process",
+                    shortened(to.as_str())
+                ),
+            ));
+        }
+    }
     let mut moves = BTreeMap::new();
-    let mut used = BTreeSet::new();
     for &from in from_versions {
         if from == target.number {
             continue;
@@ -829,10 +1050,7 @@ pub fn plan_migration(
         let mut stage_moves = BTreeMap::new();
         for stage in &version.stages {
             let to = match mapping.get(&stage.id) {
-                Some(to) => {
-                    used.insert(&stage.id);
-                    to.clone()
-                }
+                Some(to) => to.clone(),
                 None if target.holds(&stage.id) => stage.id.clone(),
                 None => {
                     return Err(DomainError::invalid(
@@ -848,23 +1066,9 @@ pub fn plan_migration(
                     ))
                 }
             };
-            if !target.holds(&to) {
-                return Err(DomainError::invalid(
-                    &format!("mapping.{}", stage.id),
-                    format!("目标阶段“{to}”不在当前流程中"),
-                    format!("Target stage '{to}' is not in the current process"),
-                ));
-            }
             stage_moves.insert(stage.id.clone(), to);
         }
         moves.insert(from, stage_moves);
-    }
-    if let Some(extra) = mapping.keys().find(|k| !used.contains(k)) {
-        return Err(DomainError::invalid(
-            &format!("mapping.{extra}"),
-            format!("要迁移的流程版本中没有阶段“{extra}”"),
-            format!("No migrated version has a stage '{extra}'"),
-        ));
     }
     Ok(MigrationPlan {
         to_version: target.number,
@@ -966,6 +1170,7 @@ impl MigrationPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process_editor::StageForm;
 
     fn base() -> ProcessVersion {
         ProcessVersion::standard()
@@ -982,5 +1187,337 @@ mod tests {
         draft.stages.remove(1);
         let error = draft.check(&base()).unwrap_err();
         assert_eq!(error.field(), Some("archived"));
+    }
+
+    fn field_of(draft: &ProcessDraft) -> Option<String> {
+        draft
+            .check(&base())
+            .err()
+            .and_then(|e| e.field().map(str::to_string))
+    }
+
+    /// The draft with `key` archived after `change`.
+    fn archiving(key: &str, change: impl FnOnce(&mut StageDef)) -> ProcessDraft {
+        let mut draft = ProcessDraft::from_version(&base());
+        let at = draft.stages.iter().position(|s| s.id == key).unwrap();
+        let mut stage = draft.stages.remove(at);
+        change(&mut stage);
+        draft.archived.push(stage);
+        draft
+    }
+
+    #[test]
+    fn an_archived_stage_gets_the_same_checks_as_an_active_one() {
+        assert_eq!(field_of(&archiving("after_sales", |_| {})), None);
+        type Spoil = fn(&mut StageDef);
+        let cases: [(&str, Spoil); 5] = [
+            ("archived[0].name.zh", |s| s.name.zh = " ".into()),
+            ("archived[0].name.en", |s| s.name.en = "x".repeat(3_000)),
+            ("archived[0].responsible", |s| s.responsible.clear()),
+            ("archived[0].customer_label.zh", |s| {
+                s.customer_label.zh = "a\0b".into()
+            }),
+            ("archived[0].checklist", |s| {
+                s.checklist = (0..100)
+                    .map(|i| {
+                        ChecklistItemDef::optional(
+                            &format!("i{i}"),
+                            Localized::new(format!("项{i}"), format!("Item {i}")),
+                        )
+                    })
+                    .collect()
+            }),
+        ];
+        for (field, spoil) in cases {
+            assert_eq!(
+                field_of(&archiving("after_sales", spoil)).as_deref(),
+                Some(field)
+            );
+        }
+    }
+
+    #[test]
+    fn a_new_stage_cannot_be_born_archived() {
+        let mut draft = ProcessDraft::from_version(&base());
+        let mut junk = base().stages[0].clone();
+        junk.id = StageId::new("junk");
+        junk.name = Localized::new("杂项", "Junk");
+        draft.archived.push(junk.clone());
+        assert_eq!(field_of(&draft).as_deref(), Some("archived[0].id"));
+        junk.id = StageId::new("Other Bad Key!");
+        draft.archived = vec![junk];
+        assert_eq!(field_of(&draft).as_deref(), Some("archived[0].id"));
+    }
+
+    #[test]
+    fn archiving_a_stage_added_in_the_same_draft_takes_it_out_again() {
+        let mut draft = ProcessDraft::from_version(&base());
+        let mut quote = base().stages[0].clone();
+        quote.id = StageId::new("quote");
+        quote.name = Localized::new("报价", "Quotation");
+        draft
+            .edit(
+                &base(),
+                DraftEdit::Add {
+                    after: None,
+                    stage: quote,
+                },
+            )
+            .unwrap();
+        draft
+            .edit(
+                &base(),
+                DraftEdit::Archive {
+                    stage: StageId::new("quote"),
+                },
+            )
+            .unwrap();
+        assert_eq!(draft, ProcessDraft::from_version(&base()));
+    }
+
+    #[test]
+    fn an_archived_stage_published_before_a_rule_existed_is_not_judged_again_unchanged() {
+        // A version stored before archived stages were checked, with a name today's rules refuse.
+        let mut old = base();
+        let mut retired = old.stages.pop().unwrap();
+        retired.name = Localized::new("\u{200b}", "\u{200b}");
+        old.archived.push(retired);
+        let mut draft = ProcessDraft::from_version(&old);
+        draft.stages[0].sla_days += 1;
+        assert_eq!(draft.check(&old), Ok(()));
+        draft.archived[0].sla_days += 1;
+        assert_eq!(
+            draft.check(&old).unwrap_err().field(),
+            Some("archived[0].name.zh")
+        );
+    }
+
+    #[test]
+    fn stage_names_are_unique_per_language() {
+        let mut draft = ProcessDraft::from_version(&base());
+        draft.stages[5].name = Localized::new("QC", "QC");
+        assert_eq!(
+            field_of(&draft),
+            None,
+            "zh and en of one stage may be equal"
+        );
+        draft.stages[4].name = Localized::new("Delivery", "交付");
+        draft.stages[3].name = Localized::new("生产", "Delivery");
+        assert_eq!(field_of(&draft), None, "one stage's en may be another's zh");
+        draft.stages[2].name.zh = "QC".into();
+        assert_eq!(field_of(&draft).as_deref(), Some("stages[5].name"));
+        draft.stages[2].name = Localized::new("下单", "qc");
+        draft.stages[1].name.en = "Delivery".into();
+        assert_eq!(field_of(&draft).as_deref(), Some("stages[3].name"));
+    }
+
+    #[test]
+    fn names_that_are_invisible_or_turn_text_around_are_refused() {
+        let named = |zh: &str, en: &str| {
+            let mut draft = ProcessDraft::from_version(&base());
+            draft.stages[1].name = Localized::new(zh, en);
+            draft
+        };
+        assert_eq!(
+            field_of(&named("\u{200b}", "\u{200c}")).as_deref(),
+            Some("stages[1].name.zh")
+        );
+        assert_eq!(
+            field_of(&named("合同", " \u{feff}\u{2060} ")).as_deref(),
+            Some("stages[1].name.en")
+        );
+        for bidi in ['\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}'] {
+            let draft = named("合同", &format!("Contract {bidi}fdp.exe"));
+            let error = draft.check(&base()).unwrap_err();
+            assert_eq!(error.field(), Some("stages[1].name.en"), "{bidi:?}");
+            assert_eq!(error.code(), "invisible_characters");
+        }
+        // An emoji sequence joins its parts with U+200D: a legal name.
+        assert_eq!(
+            field_of(&named("合同👨\u{200d}💼", "Contract 👨\u{200d}💼")),
+            None
+        );
+        let mut draft = ProcessDraft::from_version(&base());
+        draft.stages[0].customer_message.zh = "说明\u{202e}".into();
+        assert_eq!(
+            field_of(&draft).as_deref(),
+            Some("stages[0].customer_message.zh")
+        );
+    }
+
+    #[test]
+    fn two_checklist_items_of_one_stage_cannot_read_the_same() {
+        let mut draft = ProcessDraft::from_version(&base());
+        let first = draft.stages[0].checklist[0].label.clone();
+        draft.stages[0].checklist[1].label = Localized::new(first.zh.clone(), "Other words");
+        assert_eq!(
+            field_of(&draft).as_deref(),
+            Some("stages[0].checklist[1].label.zh")
+        );
+        draft.stages[0].checklist[1].label = Localized::new("别的话", first.en.clone());
+        assert_eq!(
+            field_of(&draft).as_deref(),
+            Some("stages[0].checklist[1].label.en")
+        );
+        // The same words in another stage are fine.
+        let mut draft = ProcessDraft::from_version(&base());
+        draft.stages[1].checklist[0].label = first;
+        assert_eq!(field_of(&draft), None);
+    }
+
+    #[test]
+    fn a_base_that_is_no_version_is_bad_input_not_a_stale_draft() {
+        let processes = without_contract();
+        let mut draft = ProcessDraft::from_version(processes.current());
+        draft.stages[0].sla_days += 1;
+        for (base, stale) in [(999, false), (0, false), (1, true), (2, false)] {
+            draft.base_version = base;
+            let refusal = processes.publish(&draft, crate::staff::system_actor(), "", base_time());
+            match refusal {
+                Err(PublishRefusal::StaleBase { current }) => {
+                    assert!(stale, "{base}");
+                    assert_eq!(current.number, 2);
+                }
+                Err(PublishRefusal::Invalid(error)) => {
+                    assert!(!stale, "{base}");
+                    assert_eq!(error.field(), Some("base_version"));
+                    assert!(error
+                        .message(crate::Lang::En)
+                        .contains("There is no process version"));
+                }
+                Ok(version) => assert_eq!((base, version.number), (2, 3)),
+            }
+        }
+    }
+
+    fn base_time() -> DateTime<Utc> {
+        base().published_at
+    }
+
+    #[test]
+    fn publishing_or_restoring_what_is_already_current_is_refused_as_nothing_changed() {
+        let processes = Processes::standard();
+        let now = base().published_at;
+        let same = ProcessDraft::from_version(processes.current());
+        let refused = processes.publish(&same, crate::staff::system_actor(), "再发一次", now);
+        let Err(PublishRefusal::Invalid(error)) = refused else {
+            panic!("published an unchanged draft: {refused:?}");
+        };
+        assert!(
+            error.message(crate::Lang::Zh).contains("没有改动"),
+            "{error}"
+        );
+        assert!(
+            error.message(crate::Lang::En).contains("Nothing changed"),
+            "{error}"
+        );
+        let restored = processes.restore_draft(1).unwrap();
+        assert!(matches!(
+            processes.publish(&restored, crate::staff::system_actor(), "", now),
+            Err(PublishRefusal::Invalid(_))
+        ));
+    }
+
+    fn without_contract() -> Processes {
+        let v1 = Processes::standard();
+        let draft = archiving("contract", |_| {});
+        let v2 = v1
+            .publish(
+                &draft,
+                crate::staff::system_actor(),
+                "",
+                base().published_at,
+            )
+            .unwrap();
+        Processes::new([base(), v2])
+    }
+
+    #[test]
+    fn a_mapping_cannot_move_the_orders_of_a_stage_the_current_version_still_has() {
+        let processes = without_contract();
+        let from = BTreeSet::from([1]);
+        let mapping = |pairs: &[(&str, &str)]| -> BTreeMap<StageId, StageId> {
+            pairs
+                .iter()
+                .map(|(a, b)| (StageId::new(a), StageId::new(b)))
+                .collect()
+        };
+        for pair in [("delivery", "requirement"), ("requirement", "delivery")] {
+            let refused = plan_migration(
+                &processes,
+                &from,
+                &mapping(&[("contract", "order_entry"), pair]),
+            )
+            .unwrap_err();
+            assert_eq!(
+                refused.field().map(str::to_string),
+                Some(format!("mapping.{}", pair.0))
+            );
+            // Nothing left to migrate: still refused, the same way.
+            let refused =
+                plan_migration(&processes, &BTreeSet::new(), &mapping(&[pair])).unwrap_err();
+            assert_eq!(
+                refused.field().map(str::to_string),
+                Some(format!("mapping.{}", pair.0))
+            );
+        }
+    }
+
+    #[test]
+    fn a_migration_sent_again_once_every_order_moved_moves_nothing() {
+        let processes = without_contract();
+        let mapping = BTreeMap::from([(StageId::new("contract"), StageId::new("order_entry"))]);
+        // The orders left are all on the current version.
+        for from in [BTreeSet::new(), BTreeSet::from([2])] {
+            let plan = plan_migration(&processes, &from, &mapping).unwrap();
+            assert!(plan.moves.is_empty());
+        }
+        // A stage no version ever had is still a typo.
+        let typo = BTreeMap::from([(StageId::new("contrakt"), StageId::new("order_entry"))]);
+        assert_eq!(
+            plan_migration(&processes, &BTreeSet::new(), &typo)
+                .unwrap_err()
+                .field(),
+            Some("mapping.contrakt")
+        );
+    }
+
+    #[test]
+    fn unknown_fields_in_an_edited_stage_are_refused_naming_them() {
+        let stage =
+            serde_json::to_value(StageForm::from_def(&base().stages[0]).to_input()).unwrap();
+        let spoiled = |path: &[&str], key: &str| {
+            let mut value = stage.clone();
+            let mut at = &mut value;
+            for step in path {
+                at = match step.parse::<usize>() {
+                    Ok(i) => &mut at[i],
+                    Err(_) => &mut at[*step],
+                };
+            }
+            at[key] = serde_json::Value::Bool(true);
+            serde_json::from_value::<StageInput>(value)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(serde_json::from_value::<StageInput>(stage.clone()).is_ok());
+        for (path, key) in [
+            (&[][..], "skipable"),
+            (&["checklist", "0"][..], "requried"),
+            (&["name"][..], "fr"),
+            (&["checklist", "0", "label"][..], "ja"),
+            (&["customer_message"][..], "zh_tw"),
+        ] {
+            let error = spoiled(path, key);
+            assert!(
+                error.contains(&format!("unknown field `{key}`")),
+                "{key}: {error}"
+            );
+        }
+        // Stored versions are read by `StageDef`, which still reads what older builds wrote.
+        let mut stored = serde_json::to_value(&base().stages[0]).unwrap();
+        stored["retired_flag"] = serde_json::Value::Bool(true);
+        stored["checklist"][0]["note"] = serde_json::Value::Bool(true);
+        assert!(serde_json::from_value::<StageDef>(stored).is_ok());
     }
 }

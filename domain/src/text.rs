@@ -77,6 +77,46 @@ pub fn is_zero_width(c: char) -> bool {
     )
 }
 
+/// Unicode's format characters (general category Cf): they take no space and draw nothing
+/// (zero-width spaces and joiners, bidi controls, the byte-order mark, soft hyphens, tags).
+/// A text made only of them and spaces looks empty, so it counts as empty.
+pub fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
+/// What a person sees of `text`: without its format characters and surrounding whitespace. Two
+/// texts that differ only by invisible characters look the same, so uniqueness compares this.
+pub fn visible(text: &str) -> String {
+    text.chars()
+        .filter(|c| !is_format(*c))
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
 /// The single-line rule for fields the domain does not own (account names, channel names):
 /// `Err(InvisibleCharacters)` when `value` holds a bidi control or a zero-width character.
 pub fn refuse_invisible_in_line(

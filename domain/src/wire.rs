@@ -513,8 +513,10 @@ pub struct ProcessMigrated {
 
 /// `PUT /api/admin/holidays/{year}`: the whole year as the admin left it. Dates are
 /// `YYYY-MM-DD` text, read by `HolidayYear::from_input` so a bad one is named by its field.
-/// The answer is the whole `HolidayCalendar` with its new version.
+/// The answer is the whole `HolidayCalendar` with its new version. Unknown fields are refused
+/// (a misspelt `"provisonal": true` would otherwise save the year as announced).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HolidayYearInput {
     pub holidays: Vec<String>,
     pub workdays: Vec<String>,

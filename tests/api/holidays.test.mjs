@@ -103,6 +103,13 @@ test('bad input is a 422 naming its field, and nothing is saved', async () => {
     assert.equal(error.field, field, what);
     assert.match(error.message, HAN, `${what}: a Chinese message`);
   }
+  // One day sent 61 times is one day sent twice, not 61 days.
+  const repeated = assertApiError(await put('/api/admin/holidays/2027', { holidays: Array(61).fill('2027-10-01'), workdays: [] }), 422, 'invalid');
+  assert.equal(repeated.field, 'holidays');
+  assert.match(repeated.message, /2027-10-01 写了两次/);
+  // A misspelt field is refused naming it, not ignored (the year would be saved as announced).
+  const misspelt = assertApiError(await put('/api/admin/holidays/2027', { holidays: ['2027-01-01'], workdays: [], provisonal: true }), 400, 'malformed_json');
+  assert.match(misspelt.message, /provisonal/);
   const notJson = await worker.call('/api/admin/holidays/2027', { method: 'PUT', body: 'holidays', headers: { ...bearer(admin), 'content-type': 'application/json' } });
   assert.equal(notJson.status, 400, notJson.text);
   assert.deepEqual(await calendar(), before);

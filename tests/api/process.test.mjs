@@ -134,6 +134,9 @@ test('bad drafts are refused with the field named, and nothing is published', as
     ['an unknown role', (s) => { s[1].responsible.push('boss'); }, 'stages[1].responsible[2]'],
     ['a deleted stage', (s) => { s.splice(5, 1); }, 'archived'],
     ['a bad stage key', (s) => { s.push({ ...structuredClone(QUOTE), id: 'Quote!' }); }, 'stages[6].id'],
+    ['a name of zero-width characters', (s) => { s[1].name = { zh: '\u200b', en: '\u200c' }; }, 'stages[1].name.zh'],
+    ['a name with a bidi override', (s) => { s[1].name.en = 'Contract \u202efdp.exe'; }, 'stages[1].name.en'],
+    ['two checklist items reading the same', (s) => { s[0].checklist[1].label = structuredClone(s[0].checklist[0].label); }, 'stages[0].checklist[1].label.zh'],
   ];
   for (const [what, spoil, field] of cases) {
     const stages = await currentStages();
@@ -146,11 +149,83 @@ test('bad drafts are refused with the field named, and nothing is published', as
       assert.match(response.json.error.message, HAN);
     }
   }
-  const unknownBase = await publish(admin, { base_version: 9, stages: await currentStages() });
-  assertApiError(unknownBase, 409, 'process_conflict');
+  // A base that is no version at all is bad input, not "someone published after you".
+  const unknownBase = await publish(admin, { base_version: 999, stages: await currentStages() });
+  const noVersion = assertApiError(unknownBase, 422, 'invalid');
+  assert.equal(noVersion.field, 'base_version');
+  assert.match(noVersion.message, /没有第 999 版流程（当前是第 1 版）/);
   const { current, draft } = await overview();
   assert.equal(current, 1, 'nothing was published');
   assert.equal(draft, null, 'nothing was saved');
+});
+
+test('an archived stage is checked like an active one, and a new stage cannot be born archived', async () => {
+  const junk = (i) => ({
+    ...structuredClone(QUOTE),
+    id: `junk_${i}`,
+    name: { zh: `杂${i}`, en: 'J'.repeat(3_000) },
+    checklist: Array.from({ length: 100 }, (_, j) => ({ id: `i${j}`, label: { zh: `项${j}`, en: `Item ${j}` } })),
+  });
+  const cases = [
+    ['a new stage archived', (s, a) => { a.push(structuredClone(QUOTE)); }, 'archived[0].id'],
+    ['a bad key archived', (s, a) => { a.push({ ...structuredClone(QUOTE), id: 'Other Bad Key!' }); }, 'archived[0].id'],
+    ['101 junk stages archived', (s, a) => { for (let i = 0; i < 101; i++) a.push(junk(i)); }, 'archived[0].id'],
+    ['an empty name', (s, a) => { a.push({ ...s.pop(), name: { zh: '', en: '' } }); }, 'archived[0].name.zh'],
+    ['a NUL in a label', (s, a) => { const stage = s.pop(); stage.customer_label.en = 'a\u0000b'; a.push(stage); }, 'archived[0].customer_label.en'],
+    ['no roles', (s, a) => { a.push({ ...s.pop(), responsible: [] }); }, 'archived[0].responsible'],
+    ['3,000-character names', (s, a) => { const stage = s.pop(); stage.name.zh = '长'.repeat(3_000); a.push(stage); }, 'archived[0].name.zh'],
+  ];
+  for (const [what, spoil, field] of cases) {
+    const stages = await currentStages();
+    const archived = [];
+    spoil(stages, archived);
+    for (const path of ['/api/admin/process/draft', '/api/admin/process/publish']) {
+      const method = path.endsWith('draft') ? 'PUT' : 'POST';
+      const response = await worker.as(admin, path, { method, json: { base_version: 1, stages, archived, note: what } });
+      const error = assertApiError(response, 422, 'invalid');
+      assert.equal(error.field, field, `${what} (${path}): ${response.text.slice(0, 300)}`);
+      assert.match(error.message, HAN);
+    }
+  }
+  const { current, draft } = await overview();
+  assert.equal(current, 1, 'nothing was published');
+  assert.equal(draft, null, 'nothing was saved');
+});
+
+test('stage names repeat only within one language: {QC, QC} is a name, two stages called QC are not', async () => {
+  const save = (stages) => worker.as(admin, '/api/admin/process/draft', { method: 'PUT', json: { base_version: 1, stages } });
+  const stages = await currentStages();
+  stages[5].name = { zh: 'QC', en: 'QC' };
+  stages[4].name = { zh: 'Delivery', en: '发货' };
+  stages[3].name = { zh: '发货', en: 'Delivery' };
+  const saved = await save(stages);
+  assert.equal(saved.status, 200, saved.text);
+  assert.deepEqual((await overview()).draft.stages[5].name, { zh: 'QC', en: 'QC' });
+  stages[2].name.zh = 'QC';
+  assert.equal(assertApiError(await save(stages), 422, 'invalid').field, 'stages[5].name');
+  stages[2].name = { zh: '下单', en: 'Delivery' };
+  assert.equal(assertApiError(await save(stages), 422, 'invalid').field, 'stages[3].name');
+});
+
+test('a misspelt field in a stage, its texts or its checklist is refused naming it, not ignored', async () => {
+  const cases = [
+    ['requried', (s) => { s[0].checklist[0].requried = true; }],
+    ['skipable', (s) => { s[1].skipable = false; }],
+    ['fr', (s) => { s[2].name.fr = 'Commande'; }],
+    ['ja', (s) => { s[0].checklist[0].label.ja = '記録'; }],
+  ];
+  for (const [key, spoil] of cases) {
+    const stages = await currentStages();
+    spoil(stages);
+    for (const path of ['/api/admin/process/draft', '/api/admin/process/publish']) {
+      const method = path.endsWith('draft') ? 'PUT' : 'POST';
+      const response = await worker.as(admin, path, { method, json: { base_version: 1, stages, note: key } });
+      const error = assertApiError(response, 400, 'malformed_json');
+      assert.equal(error.message, `请求中有无法识别的字段“${key}”（是否拼写错误？），没有保存任何内容`, `${path}: ${response.text}`);
+      assert.equal(error.field, key);
+    }
+  }
+  assert.equal((await overview()).current, 1, 'nothing was published');
 });
 
 test('an admin saves a draft and publishes it: 报价 after 需求确认, 生产/备货, one more SOP item', async () => {
@@ -254,6 +329,16 @@ test('migrating in-flight orders: a mapping that leaves a stage out is refused, 
   const toArchived = await worker.as(admin, '/api/admin/process/migrate', { json: { mapping: { contract: 'contract' } } });
   assert.equal(assertApiError(toArchived, 422, 'invalid').field, 'mapping.contract');
 
+  // A stage the current version still has keeps its orders: mapping it (back or forward) is refused.
+  for (const [kept, to] of [['delivery', 'requirement'], ['requirement', 'delivery']]) {
+    for (const path of ['/api/admin/process/preview', '/api/admin/process/migrate']) {
+      const refused = await worker.as(admin, path, { json: { mapping: { contract: 'order_entry', [kept]: to } } });
+      const error = assertApiError(refused, 422, 'invalid');
+      assert.equal(error.field, `mapping.${kept}`, path);
+      assert.match(error.message, /仍在当前流程中/);
+    }
+  }
+
   const mapping = { contract: 'order_entry' };
   const before = (await pullAll(sales)).orders;
   const inFlight = [...before.values()].filter((o) => o.status.kind === 'active' && (o.process_version ?? 1) !== 3);
@@ -291,6 +376,11 @@ test('migrating in-flight orders: a mapping that leaves a stage out is refused, 
   const again = await worker.as(admin, '/api/admin/process/preview', { json: { mapping: {} } });
   assert.equal(again.status, 200, again.text);
   assert.equal(again.json.total, 0);
+  // The same migration sent again (a retry after a lost answer) has nothing left to move.
+  const resent = await worker.as(admin, '/api/admin/process/migrate', { json: { mapping } });
+  assert.equal(resent.status, 200, resent.text);
+  assert.deepEqual(resent.json, { to_version: 3, moved: 0, remaining: 0 });
+  assert.equal(assertApiError(await worker.as(admin, '/api/admin/process/migrate', { json: { mapping: { contrakt: 'order_entry' } } }), 422, 'invalid').field, 'mapping.contrakt');
 });
 
 test('restoring an old version publishes a copy of it; an unknown version is a 404', async () => {
@@ -303,4 +393,23 @@ test('restoring an old version publishes a copy of it; an unknown version is a 4
   assert.deepEqual(version.stages.map((s) => s.id), ['requirement', 'contract', 'order_entry', 'production', 'delivery', 'after_sales']);
   assert.deepEqual(version.archived.map((s) => s.id), ['quote']);
   assert.equal((await overview()).current, 4);
+});
+
+test('publishing or restoring what is already current is refused as nothing changed', async () => {
+  const { versions } = await overview();
+  const current = versions.at(-1);
+  const attempts = [
+    ['/api/admin/process/publish', { base_version: current.number, stages: current.stages, archived: current.archived, note: '再发一次' }],
+    ['/api/admin/process/restore', { version: current.number, base_version: current.number }],
+    // Version 4 is a copy of version 1: restoring 1 again changes nothing either.
+    ['/api/admin/process/restore', { version: 1, base_version: current.number }],
+  ];
+  for (const [path, json] of attempts) {
+    const error = assertApiError(await worker.as(admin, path, { json }), 422, 'invalid');
+    assert.match(error.message, /没有改动/, path);
+    assert.match(error.message_en, /Nothing changed/, path);
+  }
+  assert.equal((await overview()).current, current.number, 'nothing was published');
+  const restoreUnknownBase = await worker.as(admin, '/api/admin/process/restore', { json: { version: 1, base_version: 999 } });
+  assert.equal(assertApiError(restoreUnknownBase, 422, 'invalid').field, 'base_version');
 });

@@ -252,6 +252,14 @@ impl ApiError {
         let zh = lang == Lang::Zh;
         let pick = |zh_text: &str, en_text: &str| if zh { zh_text } else { en_text }.to_string();
         match self {
+            ApiError::MalformedJson(detail) if unknown_field(detail).is_some() => {
+                let name = unknown_field(detail).unwrap_or_default();
+                if zh {
+                    format!("请求中有无法识别的字段“{name}”（是否拼写错误？），没有保存任何内容")
+                } else {
+                    format!("Unknown field '{name}' in the request (a typo?); nothing was saved")
+                }
+            }
             ApiError::MalformedJson(detail) => {
                 if zh {
                     format!("请求内容不是有效的 JSON：{detail}")
@@ -451,6 +459,7 @@ impl ApiError {
         match self {
             ApiError::Domain(error) => error.field().map(str::to_string),
             ApiError::InvalidChannel { field, .. } => Some(field.to_string()),
+            ApiError::MalformedJson(detail) => unknown_field(detail).map(str::to_string),
             _ => None,
         }
     }
@@ -502,5 +511,46 @@ impl From<BodyError> for ApiError {
             BodyError::UnsupportedMediaType => ApiError::UnsupportedMediaType,
             BodyError::TooLarge { limit } => ApiError::PayloadTooLarge { limit },
         }
+    }
+}
+
+/// The name serde gives for a field an input type does not know (`deny_unknown_fields`):
+/// "unknown field `requried`, expected one of …". A misspelt key is a typo to name, not
+/// broken JSON.
+fn unknown_field(detail: &str) -> Option<&str> {
+    let rest = detail.strip_prefix("unknown field `")?;
+    rest.split_once('`').map(|(name, _)| name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelt_key_is_named_as_a_typo_and_as_the_field() {
+        let detail: String =
+            serde_json::from_str::<Strict>(r#"{"required": true, "requried": true}"#)
+                .unwrap_err()
+                .to_string();
+        let error = ApiError::MalformedJson(detail);
+        assert_eq!(error.code(), "malformed_json");
+        assert_eq!(error.field().as_deref(), Some("requried"));
+        assert_eq!(
+            error.message(Lang::Zh),
+            "请求中有无法识别的字段“requried”（是否拼写错误？），没有保存任何内容"
+        );
+        // Broken JSON is still said to be broken JSON.
+        let broken = ApiError::MalformedJson("EOF while parsing an object".into());
+        assert_eq!(broken.field(), None);
+        assert!(broken
+            .message(Lang::Zh)
+            .starts_with("请求内容不是有效的 JSON"));
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Strict {
+        required: bool,
     }
 }

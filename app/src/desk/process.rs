@@ -330,13 +330,14 @@ fn Editor(editing: Editing) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
-    // Problems of the whole draft (no stage left, a deleted stage) have no field of their own.
+    // Problems of the whole draft (no stage left, a deleted stage) have no field of their own;
+    // nor do archived stages (edited, then archived), which the screen shows without inputs.
     let whole_draft_problem = move || {
         editing
             .problems
             .get()
             .into_iter()
-            .find(|p| p.field == "stages" || p.field == "archived" || p.field == "base_version")
+            .find(|p| p.field == "stages" || p.is_about("archived") || p.field == "base_version")
             .map(|p| p.message.get(editing.lang()).to_string())
     };
     view! {
@@ -421,7 +422,12 @@ fn StageRow(editing: Editing, key: StageId) -> impl IntoView {
         let key = key.clone();
         move |_| {
             if let Some(at) = editing.stage_index(&key) {
-                editing.edit(|e| e.archive(at));
+                let base = editing.base.get_untracked();
+                editing.edit(|e| {
+                    if let Some(base) = &base {
+                        e.archive(base, at);
+                    }
+                });
                 editing.open.set(None);
             }
         }

@@ -10,12 +10,12 @@ use std::collections::BTreeSet;
 
 use domain::{
     plan_migration,
-    process_version::draft_from_input,
+    process_version::{draft_from_input, no_such_version},
     wire::{
         ProcessDraftInput, ProcessImpact, ProcessMapping, ProcessMigrated, ProcessOverview,
         ProcessPublished, ProcessRestore,
     },
-    DomainError, MigrationPlan, Order, ProcessDraft, Processes, PublishRefusal, Role, StaffRef,
+    MigrationPlan, Order, ProcessDraft, Processes, PublishRefusal, Role, StaffRef,
 };
 use worker::{Request, Response, RouteContext};
 
@@ -49,10 +49,10 @@ pub async fn overview(req: Request, ctx: RouteContext<()>) -> Result<Response, A
 fn parse_draft(input: &ProcessDraftInput, processes: &Processes) -> Result<ProcessDraft, ApiError> {
     let draft = draft_from_input(input.base_version, &input.stages, &input.archived)?;
     let Some(base) = processes.version(input.base_version) else {
-        return Err(ApiError::Domain(DomainError::invalid(
+        return Err(ApiError::Domain(no_such_version(
             "base_version",
-            format!("没有第 {} 版流程", input.base_version),
-            format!("There is no process version {}", input.base_version),
+            input.base_version,
+            processes.current_number(),
         )));
     };
     draft.check(base)?;
@@ -118,10 +118,15 @@ fn conflict(processes: &Processes) -> ApiError {
 }
 
 fn check_base(processes: &Processes, base_version: u32) -> Result<(), ApiError> {
-    if base_version == processes.current_number() {
-        Ok(())
-    } else {
-        Err(conflict(processes))
+    processes
+        .check_base(base_version)
+        .map_err(|refusal| refused(processes, refusal))
+}
+
+fn refused(processes: &Processes, refusal: PublishRefusal) -> ApiError {
+    match refusal {
+        PublishRefusal::StaleBase { .. } => conflict(processes),
+        PublishRefusal::Invalid(error) => error.into(),
     }
 }
 
@@ -133,11 +138,9 @@ async fn publish_draft(
     note: Option<&str>,
 ) -> Result<Response, ApiError> {
     let author = StaffRef::new(&user.id, &user.name);
-    let version = match processes.publish(draft, author, note.unwrap_or(""), server_now()) {
-        Ok(version) => version,
-        Err(PublishRefusal::StaleBase { .. }) => return Err(conflict(processes)),
-        Err(PublishRefusal::Invalid(error)) => return Err(error.into()),
-    };
+    let version = processes
+        .publish(draft, author, note.unwrap_or(""), server_now())
+        .map_err(|refusal| refused(processes, refusal))?;
     if !repository.insert_process_version(&version).await? {
         // Another admin published the same number between our read and our write.
         return Err(conflict(&repository.processes().await?));
