@@ -816,3 +816,19 @@ async fn the_bottleneck_lists_its_twenty_longest_waiting_orders_and_all_of_them_
     container.remove();
     Storage::delete_database(DB_NAME).await.expect("delete");
 }
+
+/// Dates and times are written field by field (no strftime): the same text as before, single-digit
+/// months and days unpadded in Chinese, zero-padded ISO in English, the clock in UTC+8.
+#[wasm_bindgen_test]
+fn dates_and_times_read_as_people_expect_in_both_languages() {
+    use app::format::{clock, date, date_time};
+    use domain::Lang;
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 7).unwrap();
+    assert_eq!(date(day, Lang::Zh), "2026年3月7日");
+    assert_eq!(date(day, Lang::En), "2026-03-07");
+    // 23:05 UTC on the 6th is 07:05 on the 7th in business time.
+    let at = Utc.with_ymd_and_hms(2026, 3, 6, 23, 5, 0).unwrap();
+    assert_eq!(date_time(at, Lang::Zh), "2026年3月7日 07:05");
+    assert_eq!(date_time(at, Lang::En), "2026-03-07 07:05");
+    assert_eq!(clock(at), "07:05");
+}

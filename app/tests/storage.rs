@@ -1693,3 +1693,25 @@ async fn upgrading_a_version_7_database_builds_the_facts_of_every_order() {
     assert_eq!(seqs(&v8).await, vec![1, 2, 3]);
     finish(v8).await;
 }
+
+/// The app is built without ICU's NFKC tables and normalizes order numbers with the browser's
+/// `String.prototype.normalize`: a phone must still call the same numbers the same as the server
+/// does (domain::number_key's own tests, which run with ICU, list the same cases), or its
+/// prediction of a renumbered order would disagree with the server's.
+#[wasm_bindgen_test]
+fn order_number_keys_on_the_phone_match_the_servers() {
+    app::storage::use_browser_nfkc();
+    let key = domain::number_key::number_key;
+    assert_eq!(key("ＦＺ-36877"), "fz-36877");
+    assert_eq!(key("①-Ａ"), "1-a");
+    assert_eq!(key("fz-36877"), key("FZ-36877"));
+    assert_eq!(key("ΣΟΦΙΑ-1"), key("σοφια-1"));
+    assert_eq!(key("ΣΟΦΙΑς"), key("ΣΟΦΙΑΣ"));
+    assert_eq!(key("Привет-2"), key("привет-2"));
+    assert_eq!(key("STRASSE"), key("straße"));
+    assert_eq!(key("ẞ-1"), "ss-1");
+    // Precomposed and decomposed accents are the same number.
+    assert_eq!(key("e\u{301}-1"), key("é-1"));
+    assert_eq!(key("É-1"), "é-1");
+    assert_ne!(key("杭-001"), key("杭-01"));
+}

@@ -1197,10 +1197,7 @@ fn visit(
 }
 
 fn fresh_checklist(def: &StageDef) -> BTreeMap<String, bool> {
-    def.checklist
-        .iter()
-        .map(|i| (i.id.clone(), false))
-        .collect()
+    crate::sorting::collect_map(def.checklist.iter().map(|i| (i.id.clone(), false)))
 }
 
 fn update_plan(order: &mut Order, stage: &StageId, f: impl FnOnce(&mut crate::order::StagePlan)) {

@@ -213,8 +213,11 @@ fn too_many(field: &str) -> DomainError {
     )
 }
 
-/// One year of the company's calendar with who changed it last (none: as shipped).
+/// One year of the company's calendar with who changed it last (none: as shipped). Read through
+/// a flat struct (`FlatYearEntry`): `#[serde(flatten)]`'s Deserialize buffers the whole entry
+/// first and brought serde's generic buffering layer into the field bundle; same JSON accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "FlatYearEntry")]
 pub struct HolidayYearEntry {
     #[serde(flatten)]
     pub days: HolidayYear,
@@ -222,6 +225,35 @@ pub struct HolidayYearEntry {
     pub updated_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// `HolidayYearEntry` as it is stored: the year's fields and the change's, side by side.
+#[derive(Deserialize)]
+struct FlatYearEntry {
+    year: i32,
+    holidays: BTreeSet<NaiveDate>,
+    workdays: BTreeSet<NaiveDate>,
+    #[serde(default)]
+    provisional: bool,
+    #[serde(default)]
+    updated_by: Option<String>,
+    #[serde(default)]
+    updated_at: Option<DateTime<Utc>>,
+}
+
+impl From<FlatYearEntry> for HolidayYearEntry {
+    fn from(flat: FlatYearEntry) -> Self {
+        HolidayYearEntry {
+            days: HolidayYear {
+                year: flat.year,
+                holidays: flat.holidays,
+                workdays: flat.workdays,
+                provisional: flat.provisional,
+            },
+            updated_by: flat.updated_by,
+            updated_at: flat.updated_at,
+        }
+    }
 }
 
 /// The company's calendar as the server keeps it and phones receive it. `version` grows with
@@ -352,11 +384,12 @@ fn dates(year: i32, days: &[(u32, u32)]) -> BTreeSet<NaiveDate> {
 
 /// Ranges of days, inclusive, within one month each.
 fn ranges(year: i32, spans: &[(u32, u32, u32)]) -> BTreeSet<NaiveDate> {
-    spans
-        .iter()
-        .flat_map(|&(month, first, last)| (first..=last).map(move |day| (month, day)))
-        .map(|(month, day)| NaiveDate::from_ymd_opt(year, month, day).expect("a real date"))
-        .collect()
+    crate::sorting::collect_set(
+        spans
+            .iter()
+            .flat_map(|&(month, first, last)| (first..=last).map(move |day| (month, day)))
+            .map(|(month, day)| NaiveDate::from_ymd_opt(year, month, day).expect("a real date")),
+    )
 }
 
 /// 国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04).
@@ -668,6 +701,65 @@ mod tests {
             cal.set_year(elsewhere).unwrap_err().field(),
             Some("holidays")
         );
+    }
+
+    /// The derive `HolidayYearEntry` had before its flat Deserialize: the oracle.
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct DerivedEntry {
+        #[serde(flatten)]
+        days: HolidayYear,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        updated_by: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        updated_at: Option<DateTime<Utc>>,
+    }
+
+    #[test]
+    fn a_year_entry_reads_and_writes_what_the_flattened_derive_did() {
+        let entries = [
+            HolidayYearEntry {
+                days: china_2026(),
+                updated_by: Some("管理员".into()),
+                updated_at: Some(
+                    chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 1, 2, 3, 4, 5).unwrap(),
+                ),
+            },
+            HolidayYearEntry {
+                days: china_2027_provisional(),
+                updated_by: None,
+                updated_at: None,
+            },
+        ];
+        for entry in entries {
+            let json = serde_json::to_string(&entry).unwrap();
+            let derived: DerivedEntry = serde_json::from_str(&json).unwrap();
+            assert_eq!(json, serde_json::to_string(&derived).unwrap());
+            assert_eq!(
+                serde_json::from_str::<HolidayYearEntry>(&json).unwrap(),
+                entry
+            );
+        }
+        // Defaults and unknown keys as before; a missing year or a bad date refused as before.
+        let lenient = r#"{"holidays":["2026-01-01"],"note":"x","workdays":[],"year":2026}"#;
+        let ours: HolidayYearEntry = serde_json::from_str(lenient).unwrap();
+        let derived: DerivedEntry = serde_json::from_str(lenient).unwrap();
+        assert_eq!(
+            serde_json::to_string(&ours).unwrap(),
+            serde_json::to_string(&derived).unwrap()
+        );
+        for refused in [
+            r#"{"holidays":[],"workdays":[]}"#,
+            r#"{"year":2026,"holidays":["2026-13-01"],"workdays":[]}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<DerivedEntry>(refused).is_err(),
+                "{refused}"
+            );
+            assert!(
+                serde_json::from_str::<HolidayYearEntry>(refused).is_err(),
+                "{refused}"
+            );
+        }
     }
 
     #[test]

@@ -7,8 +7,6 @@
 //! Renumbering proposes `number-2`, `number-3`, … cut to [`OrderNumber::MAX_CHARS`]; every key
 //! it can ask about is covered by [`renumber_stems`], which is what the server looks up first.
 
-use icu_normalizer::ComposingNormalizerBorrowed;
-
 use crate::order::OrderNumber;
 
 /// The comparison key of an order number: compatibility-normalized (NFKC: full-width `ＦＺ` is
@@ -19,7 +17,6 @@ use crate::order::OrderNumber;
 /// number_key(n) + "-d…"` — `-` is a starter that composes with nothing and digits fold to
 /// themselves; the renumbering lookup relies on it and a property test checks it.
 pub fn number_key(number: &str) -> String {
-    let nfkc = ComposingNormalizerBorrowed::new_nfkc();
     // Twice, because one round can produce a letter that folds further (`ẞ` → `ß` → `ss`); the
     // property tests check that a key is its own key.
     let fold = |text: &str| -> String {
@@ -28,8 +25,39 @@ pub fn number_key(number: &str) -> String {
             .flat_map(char::to_lowercase)
             .collect()
     };
-    nfkc.normalize(&fold(&fold(&nfkc.normalize(number))))
+    nfkc(&fold(&fold(&nfkc(number))))
+}
+
+/// NFKC from ICU4X's tables (the worker, native tests).
+#[cfg(feature = "icu_nfkc")]
+fn nfkc(text: &str) -> String {
+    icu_normalizer::ComposingNormalizerBorrowed::new_nfkc()
+        .normalize(text)
         .into_owned()
+}
+
+/// Without the `icu_nfkc` feature (the app: the tables would be ~30 KB gzip of its bundle), the
+/// normalizer the embedder handed to [`set_nfkc`]: the browser's own, which implements the same
+/// Unicode algorithm (a browser test checks the keys against this module's).
+#[cfg(not(feature = "icu_nfkc"))]
+fn nfkc(text: &str) -> String {
+    let normalize = NFKC
+        .get()
+        .expect("number_key needs an NFKC normalizer: call number_key::set_nfkc first");
+    normalize(text)
+}
+
+#[cfg(not(feature = "icu_nfkc"))]
+static NFKC: std::sync::OnceLock<fn(&str) -> String> = std::sync::OnceLock::new();
+
+/// Hands in the NFKC normalizer [`number_key`] uses when the crate is built without its own
+/// tables (feature `icu_nfkc` off). The first one handed in stays. With the feature on (when a
+/// build unifies features with the worker) the crate's own tables are used and this does nothing.
+pub fn set_nfkc(normalize: fn(&str) -> String) {
+    #[cfg(not(feature = "icu_nfkc"))]
+    let _ = NFKC.set(normalize);
+    #[cfg(feature = "icu_nfkc")]
+    let _ = normalize;
 }
 
 impl OrderNumber {
@@ -103,6 +131,10 @@ mod tests {
         // Precomposed and decomposed accents are the same number.
         assert_eq!(number_key("e\u{301}-1"), number_key("é-1"));
         assert_ne!(number_key("杭-001"), number_key("杭-01"));
+        // The literal keys app/tests/storage.rs expects from the browser's NFKC.
+        assert_eq!(number_key("①-Ａ"), "1-a");
+        assert_eq!(number_key("ẞ-1"), "ss-1");
+        assert_eq!(number_key("É-1"), "é-1");
     }
 
     #[test]

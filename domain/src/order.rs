@@ -286,12 +286,60 @@ pub struct Invoice {
     pub date: NaiveDate,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Stored as `{"kind": "active" | "completed" | "cancelled", "reason"?: …}`. Read by a hand-written
+/// visitor, not serde's internally-tagged derive, which buffers every order's status in a map
+/// first (an allocation per order, and ~5 KB of generic buffering code in the field bundle).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OrderStatus {
     Active,
     Completed,
     Cancelled { reason: String },
+}
+
+impl<'de> Deserialize<'de> for OrderStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(from: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, IgnoredAny, MapAccess, Visitor};
+        use std::borrow::Cow;
+
+        struct StatusVisitor;
+
+        impl<'de> Visitor<'de> for StatusVisitor {
+            type Value = OrderStatus;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an order status {kind, reason?}")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OrderStatus, A::Error> {
+                let mut kind: Option<Cow<'de, str>> = None;
+                let mut reason: Option<String> = None;
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "kind" => kind = Some(map.next_value()?),
+                        "reason" => reason = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                match kind.as_deref() {
+                    Some("active") => Ok(OrderStatus::Active),
+                    Some("completed") => Ok(OrderStatus::Completed),
+                    Some("cancelled") => Ok(OrderStatus::Cancelled {
+                        reason: reason.ok_or_else(|| A::Error::missing_field("reason"))?,
+                    }),
+                    Some(other) => Err(A::Error::unknown_variant(
+                        other,
+                        &["active", "completed", "cancelled"],
+                    )),
+                    None => Err(A::Error::missing_field("kind")),
+                }
+            }
+        }
+
+        from.deserialize_map(StatusVisitor)
+    }
 }
 
 impl OrderStatus {
@@ -838,5 +886,65 @@ mod tests {
         };
         let err = validate_items(&[good, bad]).unwrap_err();
         assert!(err.message(crate::Lang::Zh).starts_with("第 2 行"));
+    }
+
+    /// The derive `OrderStatus` had before its hand-written Deserialize: the oracle.
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(tag = "kind", rename_all = "snake_case")]
+    enum DerivedStatus {
+        Active,
+        Completed,
+        Cancelled { reason: String },
+    }
+
+    fn derived(status: &OrderStatus) -> DerivedStatus {
+        match status {
+            OrderStatus::Active => DerivedStatus::Active,
+            OrderStatus::Completed => DerivedStatus::Completed,
+            OrderStatus::Cancelled { reason } => DerivedStatus::Cancelled {
+                reason: reason.clone(),
+            },
+        }
+    }
+
+    #[test]
+    fn every_order_status_reads_and_writes_the_same_json_as_the_derive_did() {
+        for status in [
+            OrderStatus::Active,
+            OrderStatus::Completed,
+            OrderStatus::Cancelled {
+                reason: "客户预算调整".into(),
+            },
+        ] {
+            let json = serde_json::to_string(&status).unwrap();
+            assert_eq!(json, serde_json::to_string(&derived(&status)).unwrap());
+            assert_eq!(serde_json::from_str::<OrderStatus>(&json).unwrap(), status);
+        }
+        // Any key order, unknown keys ignored: as the derive read them.
+        for json in [
+            r#"{"reason":"换供应商","kind":"cancelled"}"#,
+            r#"{"kind":"cancelled","note":1,"reason":"换供应商"}"#,
+            r#"{"kind":"active","reason":"ignored"}"#,
+        ] {
+            let ours = serde_json::from_str::<OrderStatus>(json).unwrap();
+            assert_eq!(
+                derived(&ours),
+                serde_json::from_str::<DerivedStatus>(json).unwrap()
+            );
+        }
+        // Refused where the derive refused.
+        for json in [
+            r#"{"kind":"cancelled"}"#,
+            r#"{"kind":"paused"}"#,
+            r#"{"reason":"x"}"#,
+            r#""active""#,
+            r#"{"kind":3}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<DerivedStatus>(json).is_err(),
+                "{json}"
+            );
+            assert!(serde_json::from_str::<OrderStatus>(json).is_err(), "{json}");
+        }
     }
 }

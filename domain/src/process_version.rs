@@ -745,8 +745,9 @@ impl Processes {
 
     /// The versions known here; version 1 is added when missing, so there is always one.
     pub fn new(versions: impl IntoIterator<Item = ProcessVersion>) -> Processes {
+        // `collect_map` rather than `collect`: no sort instantiated per map type (bundle size).
         let mut versions: BTreeMap<u32, ProcessVersion> =
-            versions.into_iter().map(|v| (v.number, v)).collect();
+            crate::sorting::collect_map(versions.into_iter().map(|v| (v.number, v)));
         versions
             .entry(FIRST_VERSION)
             .or_insert_with(ProcessVersion::standard);
@@ -756,17 +757,15 @@ impl Processes {
                 newest.entry(&stage.id).or_insert(stage);
             }
         }
-        let effective: BTreeMap<u32, Pipeline> = versions
-            .iter()
-            .map(|(number, version)| {
+        let effective: BTreeMap<u32, Pipeline> =
+            crate::sorting::collect_map(versions.iter().map(|(number, version)| {
                 let stages = version
                     .stages
                     .iter()
                     .map(|stage| with_wording(stage, newest.get(&stage.id).copied()))
                     .collect();
                 (*number, Pipeline::new(stages))
-            })
-            .collect();
+            }));
         let current = effective
             .values()
             .next_back()

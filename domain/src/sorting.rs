@@ -5,6 +5,7 @@
 //! result as `sort_by`: stable, equal elements keep their order.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `items.sort_by(compare)`, through the one shared instantiation.
 pub fn sort_by<T>(items: &mut [T], compare: impl Fn(&T, &T) -> Ordering) {
@@ -20,6 +21,27 @@ pub fn sort_by_key<T, K: Ord>(items: &mut [T], key: impl Fn(&T) -> K) {
 /// `items.sort()`.
 pub fn sort<T: Ord>(items: &mut [T]) {
     sort_by(items, T::cmp)
+}
+
+/// `items.collect::<BTreeMap<_, _>>()` without the stable sort `FromIterator` runs first (one
+/// more instantiation of the whole sort per key and value type): inserted one by one, also
+/// O(n log n). The same map: a later value for the same key replaces the earlier one.
+pub fn collect_map<K: Ord, V>(items: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    let mut map = BTreeMap::new();
+    for (key, value) in items {
+        map.insert(key, value);
+    }
+    map
+}
+
+/// `items.collect::<BTreeSet<_>>()` without the sort, as [`collect_map`]. For elements that are
+/// equal only when identical (numbers, dates, ids: every use here), the same set.
+pub fn collect_set<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
+    let mut set = BTreeSet::new();
+    for item in items {
+        set.insert(item);
+    }
+    set
 }
 
 /// The positions of the elements in sorted order: not generic, so compiled once.
@@ -46,6 +68,21 @@ fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn collects_the_same_maps_and_sets_as_collect() {
+        let pairs = [(3, "c"), (1, "a"), (3, "z"), (2, "b"), (1, "y")];
+        assert_eq!(
+            collect_map(pairs),
+            pairs.into_iter().collect::<BTreeMap<_, _>>()
+        );
+        let numbers = [5u32, 1, 5, 9, 0, 1];
+        assert_eq!(
+            collect_set(numbers),
+            numbers.into_iter().collect::<BTreeSet<_>>()
+        );
+        assert!(collect_map(Vec::<(u8, u8)>::new()).is_empty());
+    }
 
     #[test]
     fn sorts_like_the_standard_stable_sort_including_ties() {

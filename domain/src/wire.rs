@@ -528,11 +528,55 @@ pub struct HolidayYearInput {
 /// What the live channel (`GET /api/live`, a WebSocket) sends a phone. A poke carries only the
 /// server's data version, never order data: the phone answers it with a pull, which stays the one
 /// path that brings data, with its permissions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Read by a hand-written visitor: serde's internally-tagged derive buffers the message in a map
+/// first, and with it a generic buffering layer (~several KB) came into the field bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LiveMessage {
     Poke { version: i64 },
     Pong,
+}
+
+impl<'de> Deserialize<'de> for LiveMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(from: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, IgnoredAny, MapAccess, Visitor};
+        use std::borrow::Cow;
+
+        struct MessageVisitor;
+
+        impl<'de> Visitor<'de> for MessageVisitor {
+            type Value = LiveMessage;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a live message {type, version?}")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LiveMessage, A::Error> {
+                let mut kind: Option<Cow<'de, str>> = None;
+                let mut version: Option<i64> = None;
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "type" => kind = Some(map.next_value()?),
+                        "version" => version = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                match kind.as_deref() {
+                    Some("poke") => Ok(LiveMessage::Poke {
+                        version: version.ok_or_else(|| A::Error::missing_field("version"))?,
+                    }),
+                    Some("pong") => Ok(LiveMessage::Pong),
+                    Some(other) => Err(A::Error::unknown_variant(other, &["poke", "pong"])),
+                    None => Err(A::Error::missing_field("type")),
+                }
+            }
+        }
+
+        from.deserialize_map(MessageVisitor)
+    }
 }
 
 /// What a phone may send on the live channel: only a keep-alive. Anything else, or anything
@@ -554,6 +598,47 @@ pub const LIVE_PROTOCOL: &str = "gendan-live";
 #[cfg(test)]
 mod live_tests {
     use super::*;
+
+    /// The derive `LiveMessage` had before its hand-written Deserialize: the oracle.
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    enum DerivedLiveMessage {
+        Poke { version: i64 },
+        Pong,
+    }
+
+    #[test]
+    fn live_messages_read_what_the_derive_read() {
+        let accepted = [
+            r#"{"type":"poke","version":7}"#,
+            r#"{"version":-3,"type":"poke"}"#,
+            r#"{"type":"pong"}"#,
+            r#"{"type":"pong","version":1,"extra":[1]}"#,
+        ];
+        for json in accepted {
+            let ours = serde_json::from_str::<LiveMessage>(json).unwrap();
+            let derived = serde_json::from_str::<DerivedLiveMessage>(json).unwrap();
+            assert_eq!(
+                serde_json::to_string(&ours).unwrap(),
+                serde_json::to_string(&derived).unwrap(),
+                "{json}"
+            );
+        }
+        let refused = [
+            r#"{"type":"poke"}"#,
+            r#"{"type":"ping"}"#,
+            r#"{"version":7}"#,
+            r#"{"type":"poke","version":"7"}"#,
+            r#""pong""#,
+        ];
+        for json in refused {
+            assert!(
+                serde_json::from_str::<DerivedLiveMessage>(json).is_err(),
+                "{json}"
+            );
+            assert!(serde_json::from_str::<LiveMessage>(json).is_err(), "{json}");
+        }
+    }
 
     #[test]
     fn live_messages_have_the_documented_shapes() {

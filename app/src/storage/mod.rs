@@ -63,7 +63,7 @@ use wasm_bindgen::prelude::*;
 pub use error::StorageError;
 use records::meta_record;
 use schema::{BASES, CARDS, FACTS, FILES, META, ORDERS, PENDING};
-pub use sync::PulledPage;
+pub use sync::{use_browser_nfkc, PulledPage};
 
 pub const DB_NAME: &str = "gendan";
 pub const SCHEMA_VERSION: u32 = 9;
@@ -452,12 +452,14 @@ pub(crate) async fn rewrite_buckets<T: records::BucketEntry>(
     entries: Vec<T>,
     removed: &HashSet<Uuid>,
 ) -> Result<(), StorageError> {
-    let touched: BTreeSet<u32> = entries
-        .iter()
-        .map(|entry| entry.order_id())
-        .chain(removed.iter().copied())
-        .map(records::card_bucket)
-        .collect();
+    // `collect_set`, not `collect`: no sort instantiated for it (bundle size).
+    let touched: BTreeSet<u32> = domain::sorting::collect_set(
+        entries
+            .iter()
+            .map(|entry| entry.order_id())
+            .chain(removed.iter().copied())
+            .map(records::card_bucket),
+    );
     let reads = touched
         .iter()
         .map(|bucket| store.get::<JsValue, f64, _>(f64::from(*bucket)).primitive())

@@ -96,7 +96,8 @@ pub(crate) fn order_record(order: &Order, pipeline: &Pipeline) -> Result<JsValue
     set(&record, NUMBER, &JsValue::from_str(order.number.as_str()))?;
     set(&record, STAGE, &JsValue::from_str(order.stage.as_str()))?;
     set(&record, OWNER_ID, &JsValue::from_str(&order.owner.user_id))?;
-    let due = order.due_date(pipeline).format("%Y-%m-%d").to_string();
+    // NaiveDate's Display is %Y-%m-%d (and needs no strftime parser).
+    let due = order.due_date(pipeline).to_string();
     set(&record, DUE, &JsValue::from_str(&due))?;
     set(
         &record,

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use domain::analytics::OrderFacts;
+use domain::sorting::collect_map;
 use domain::{
     rebase, Actor, Card, HolidayCalendar, Order, PendingMutation, Processes, PullResponse,
     Rejection,
@@ -231,18 +232,22 @@ impl Storage {
             let mut removed: HashSet<Uuid> = HashSet::new();
 
             // 2. Pulled orders.
+            // `collect_map`, not `collect`: no sort instantiated for these maps (bundle size).
             let server: BTreeMap<Uuid, Order> =
-                page.orders.iter().map(|o| (o.id, o.clone())).collect();
-            let rebased_on: BTreeMap<Uuid, Order> = server
-                .iter()
-                .filter(|(id, _)| waiting.contains(id))
-                .map(|(id, o)| (*id, o.clone()))
-                .collect();
+                collect_map(page.orders.iter().map(|o| (o.id, o.clone())));
+            let rebased_on: BTreeMap<Uuid, Order> = collect_map(
+                server
+                    .iter()
+                    .filter(|(id, _)| waiting.contains(id))
+                    .map(|(id, o)| (*id, o.clone())),
+            );
             let to_replay: Vec<PendingMutation> = remaining
                 .iter()
                 .filter(|p| rebased_on.contains_key(&p.mutation.order_id()))
                 .cloned()
                 .collect();
+            // Replaying a create compares number keys (renumbering), which need NFKC.
+            use_browser_nfkc();
             let rebased = rebase(processes, actor, &rebased_on, &to_replay);
             for (id, order) in &server {
                 if waiting.contains(id) {
@@ -410,4 +415,11 @@ fn read_rejections(record: Option<JsValue>) -> Result<Vec<Rejection>, StorageErr
 fn rejections_record(rejections: &[Rejection]) -> Result<JsValue, StorageError> {
     let json = serde_json::to_string(rejections).map_err(|e| StorageError::Other(e.to_string()))?;
     meta_record(REJECTIONS, &JsValue::from_str(&json))
+}
+
+/// Gives `domain::number_key` the browser's NFKC (`String.prototype.normalize`), which the app
+/// is built without (domain's `icu_nfkc` feature: ~30 KB gzip of tables the browser already has).
+/// Idempotent; called before anything here compares order numbers.
+pub fn use_browser_nfkc() {
+    domain::number_key::set_nfkc(|text| js_sys::JsString::from(text).normalize("NFKC").into());
 }

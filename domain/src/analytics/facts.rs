@@ -160,62 +160,6 @@ mod staff_rows {
     }
 }
 
-/// `OrderFacts::status` as `OrderStatus` stores itself (`{"kind": "cancelled", "reason": …}`),
-/// read without serde's internally-tagged buffering: that buffering allocated a map per order
-/// and was most of the time 分析 spent reading its facts.
-mod status_map {
-    use std::fmt;
-
-    use serde::de::{Error, IgnoredAny, MapAccess, Visitor};
-    use serde::{Deserializer, Serialize, Serializer};
-
-    use crate::order::OrderStatus;
-
-    pub fn serialize<S: Serializer>(status: &OrderStatus, to: S) -> Result<S::Ok, S::Error> {
-        status.serialize(to)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<OrderStatus, D::Error> {
-        struct StatusVisitor;
-
-        impl<'de> Visitor<'de> for StatusVisitor {
-            type Value = OrderStatus;
-
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an order status {kind, reason?}")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OrderStatus, A::Error> {
-                let mut kind: Option<std::borrow::Cow<'de, str>> = None;
-                let mut reason: Option<String> = None;
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    match key.as_ref() {
-                        "kind" => kind = Some(map.next_value()?),
-                        "reason" => reason = Some(map.next_value()?),
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                match kind.as_deref() {
-                    Some("active") => Ok(OrderStatus::Active),
-                    Some("completed") => Ok(OrderStatus::Completed),
-                    Some("cancelled") => Ok(OrderStatus::Cancelled {
-                        reason: reason.ok_or_else(|| A::Error::missing_field("reason"))?,
-                    }),
-                    Some(other) => Err(A::Error::unknown_variant(
-                        other,
-                        &["active", "completed", "cancelled"],
-                    )),
-                    None => Err(A::Error::missing_field("kind")),
-                }
-            }
-        }
-
-        from.deserialize_map(StatusVisitor)
-    }
-}
-
 /// One after-sales request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestFacts {
@@ -238,7 +182,7 @@ pub struct OrderFacts {
     /// The owner first, then everyone else a visit names as its handler.
     #[serde(rename = "p", with = "staff_rows")]
     pub staff: Vec<StaffRef>,
-    #[serde(rename = "o", with = "status_map")]
+    #[serde(rename = "o")]
     pub status: OrderStatus,
     /// When the first stage was entered (`analytics::started_at`).
     #[serde(rename = "t")]
@@ -395,36 +339,6 @@ mod tests {
             day_of(midnight),
             day(NaiveDate::from_ymd_opt(2026, 12, 7).unwrap())
         );
-    }
-
-    #[test]
-    fn every_order_status_reads_back_as_stored_whatever_the_key_order() {
-        #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-        struct Holder(#[serde(with = "super::status_map")] OrderStatus);
-        for status in [
-            OrderStatus::Active,
-            OrderStatus::Completed,
-            OrderStatus::Cancelled {
-                reason: "客户预算调整".into(),
-            },
-        ] {
-            let json = serde_json::to_string(&Holder(status.clone())).unwrap();
-            assert_eq!(
-                json,
-                serde_json::to_string(&status).unwrap(),
-                "stored as before"
-            );
-            assert_eq!(serde_json::from_str::<Holder>(&json).unwrap().0, status);
-        }
-        let reason_first = r#"{"reason":"换供应商","kind":"cancelled"}"#;
-        assert_eq!(
-            serde_json::from_str::<Holder>(reason_first).unwrap().0,
-            OrderStatus::Cancelled {
-                reason: "换供应商".into()
-            }
-        );
-        assert!(serde_json::from_str::<Holder>(r#"{"kind":"cancelled"}"#).is_err());
-        assert!(serde_json::from_str::<Holder>(r#"{"kind":"paused"}"#).is_err());
     }
 
     proptest! {
