@@ -84,6 +84,9 @@ try {
   // Sales people land on 今天, others on the board.
   await page.getByRole('heading', { name: /^(今天|订单看板)$/ }).waitFor();
   await page.evaluate(() => navigator.serviceWorker.ready);
+  // Returning means the orders are on this device: the first pull has finished (the sync status
+  // says 已同步). Audited before that, the board would be measured filling in from the network.
+  await page.locator('.sync-status').getByText(/已同步/).waitFor();
   const cdp = await member.context.newCDPSession(page);
   const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
   console.log(`INSTALLABLE ${installabilityErrors.length === 0 ? 'yes' : 'no'} errors=${JSON.stringify(installabilityErrors)}`);
