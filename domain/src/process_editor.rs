@@ -523,7 +523,9 @@ impl ProcessEditor {
                 ),
             });
         }
-        let mut names: BTreeMap<String, usize> = BTreeMap::new();
+        // Per language, compared as the server compares them (`text::visible`): "QC" may be
+        // one stage's name in both languages; two stages reading the same in one may not.
+        let (mut zh_names, mut en_names) = (BTreeMap::new(), BTreeMap::new());
         for (i, form) in self.stages.iter().enumerate() {
             let at = format!("stages[{i}]");
             if form
@@ -547,21 +549,31 @@ impl ProcessEditor {
                     ),
                 });
             }
-            let name = form.name.zh.trim().to_string();
-            if !name.is_empty() {
-                if let Some(first) = names.insert(name.clone(), i) {
-                    problems.push(FieldProblem {
-                        field: format!("{at}.name"),
-                        message: Localized::new(
-                            format!("阶段名称“{name}”与第 {} 个阶段重复", first + 1),
-                            format!(
-                                "The name '{}' is already stage {}'s",
-                                form.name.en.trim(),
-                                first + 1
-                            ),
-                        ),
-                    });
+            // Both languages are noted whatever the other holds; the first repeat is shown.
+            let mut note = |lang: &'static str, name: &str, seen: &mut BTreeMap<String, usize>| {
+                let name = crate::text::visible(name);
+                if name.is_empty() {
+                    return None;
                 }
+                match seen.get(&name) {
+                    Some(&first) => Some((lang, name, first)),
+                    None => {
+                        seen.insert(name, i);
+                        None
+                    }
+                }
+            };
+            let zh_repeat = note("zh", &form.name.zh, &mut zh_names);
+            let en_repeat = note("en", &form.name.en, &mut en_names);
+            let repeated = zh_repeat.or(en_repeat);
+            if let Some((lang, name, first)) = repeated {
+                problems.push(FieldProblem {
+                    field: format!("{at}.name.{lang}"),
+                    message: Localized::new(
+                        format!("阶段名称“{name}”与第 {} 个阶段重复", first + 1),
+                        format!("The name '{name}' is already stage {}'s", first + 1),
+                    ),
+                });
             }
             if problems.iter().any(|p| p.is_about(&at)) {
                 continue;
@@ -1097,7 +1109,7 @@ mod tests {
         // Same name twice is a problem named at the second stage's name.
         let problems = editor.problems(&base());
         assert!(
-            problems.iter().any(|p| p.field == "stages[1].name"),
+            problems.iter().any(|p| p.field == "stages[1].name.zh"),
             "{problems:?}"
         );
     }
@@ -1192,6 +1204,46 @@ mod tests {
             "{fields:?}"
         );
         assert!(problems.iter().all(|p| !p.message.zh.is_empty()));
+    }
+
+    #[test]
+    fn a_stage_named_like_another_in_either_language_is_named_at_that_language_every_time() {
+        let mut editor = ProcessEditor::from_version(&base());
+        // 合同签订's English name given to 下单处理, with an SLA problem elsewhere: the duplicate
+        // must show at once, next to the English input, not only after every stage passes.
+        editor.stages[2].name.en = format!(" {} ", editor.stages[1].name.en);
+        editor.stages[4].sla_days = "-1".into();
+        let problems = editor.problems(&base());
+        let english = problems
+            .iter()
+            .find(|p| p.field == "stages[2].name.en")
+            .unwrap_or_else(|| panic!("{problems:?}"));
+        assert_eq!(
+            english.message.en,
+            format!(
+                "The name '{}' is already stage 2's",
+                base().stages[1].name.en
+            )
+        );
+        assert!(english.message.zh.contains("第 2 个阶段"), "{english:?}");
+
+        // The same Chinese name is shown next to the Chinese input, quoting the Chinese name
+        // in both languages (it is the one that repeats).
+        let mut editor = ProcessEditor::from_version(&base());
+        editor.stages[3].name.zh = base().stages[0].name.zh.clone();
+        let problems = editor.problems(&base());
+        let chinese = problems
+            .iter()
+            .find(|p| p.field == "stages[3].name.zh")
+            .unwrap_or_else(|| panic!("{problems:?}"));
+        let zh = &base().stages[0].name.zh;
+        assert!(chinese.message.zh.contains(zh.as_str()), "{chinese:?}");
+        assert!(chinese.message.en.contains(zh.as_str()), "{chinese:?}");
+
+        // "QC" in both languages of one stage is not a duplicate.
+        let mut editor = ProcessEditor::from_version(&base());
+        editor.stages[4].name = Localized::new("QC", "QC");
+        assert_eq!(editor.problems(&base()), vec![]);
     }
 
     #[test]
