@@ -208,7 +208,7 @@ pub fn apply(
     let mut order = existing.clone();
     let kinds = change(ctx, &mut order, mutation)?;
     let applied = finish(ctx, order, kinds);
-    check_growth(&applied.order)?;
+    check_growth(&applied.order, adds_content(mutation))?;
     Ok(applied)
 }
 
@@ -219,9 +219,31 @@ pub const MAX_HISTORY_EVENTS: usize = 2_000;
 /// The stored document's size: far under D1's 2 MB row limit, so that no order can be grown
 /// until the database refuses to write it and the team's sync stalls (issue 19).
 pub const MAX_ORDER_BYTES: usize = 512 * 1024;
+/// The size up to which what anyone may add (notes, attachments, asks, customer texts) can grow
+/// an order. The rest of `MAX_ORDER_BYTES` is kept for the order's own work: one member filling
+/// an order with notes must not stop those responsible from moving, assigning or cancelling it.
+pub const MAX_CONTENT_BYTES: usize = 384 * 1024;
 
-/// The bounds every change must leave an order within, refused like any rule.
-fn check_growth(order: &Order) -> Result<(), DomainError> {
+/// Whether `mutation` adds what anyone (or a customer) may add, as opposed to the work of those
+/// responsible for the order; see `MAX_CONTENT_BYTES`.
+fn adds_content(mutation: &Mutation) -> bool {
+    matches!(
+        mutation,
+        Mutation::CreateOrder { .. }
+            | Mutation::EditFields { .. }
+            | Mutation::AddNote { .. }
+            | Mutation::AddAttachment { .. }
+            | Mutation::RemoveAttachment { .. }
+            | Mutation::AskForHelp { .. }
+            | Mutation::RateOrder { .. }
+            | Mutation::RequestAfterSales { .. }
+            | Mutation::ResolveAfterSales { .. }
+    )
+}
+
+/// The bounds a change must leave an order within, refused like any rule; `content` says the
+/// change adds content (`adds_content`), which stops at `MAX_CONTENT_BYTES`.
+fn check_growth(order: &Order, content: bool) -> Result<(), DomainError> {
     if order.notes.len() > MAX_NOTES {
         return Err(DomainError::invalid(
             "text",
@@ -237,11 +259,24 @@ fn check_growth(order: &Order) -> Result<(), DomainError> {
         ));
     }
     let bytes = serde_json::to_vec(order).map_or(usize::MAX, |json| json.len());
+    if content && bytes > MAX_CONTENT_BYTES {
+        return Err(DomainError::invalid(
+            "order",
+            format!(
+                "这张订单的备注、附件等内容已达上限（{} KB），不能再添加；推进、指派、改期和取消不受影响",
+                MAX_CONTENT_BYTES / 1024
+            ),
+            format!(
+                "This order's notes, attachments and other content have reached their limit ({} KB); moving, assigning, rescheduling and cancelling it still work",
+                MAX_CONTENT_BYTES / 1024
+            ),
+        ));
+    }
     if bytes > MAX_ORDER_BYTES {
         return Err(DomainError::invalid(
             "order",
             format!(
-                "这张订单的数据已达上限（{} KB），不能再添加内容",
+                "这张订单的数据已达上限（{} KB），不能再修改",
                 MAX_ORDER_BYTES / 1024
             ),
             format!(
@@ -273,7 +308,7 @@ pub fn record_lookup_lock(
     let mut order = order.clone();
     order.history.push(event.clone());
     order.updated_at = now;
-    check_growth(&order).ok()?;
+    check_growth(&order, false).ok()?;
     Some(Applied {
         order,
         events: vec![event],

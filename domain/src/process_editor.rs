@@ -550,7 +550,7 @@ impl ProcessEditor {
                 });
             }
             // Both languages are noted whatever the other holds; the first repeat is shown.
-            let mut note = |lang: &'static str, name: &str, seen: &mut BTreeMap<String, usize>| {
+            let note = |lang: &'static str, name: &str, seen: &mut BTreeMap<String, usize>| {
                 let name = crate::text::visible(name);
                 if name.is_empty() {
                     return None;

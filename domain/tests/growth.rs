@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use domain::apply::{MAX_HISTORY_EVENTS, MAX_NOTES, MAX_ORDER_BYTES};
+use domain::apply::{MAX_CONTENT_BYTES, MAX_HISTORY_EVENTS, MAX_NOTES, MAX_ORDER_BYTES};
 use domain::*;
 
 fn field(result: Result<Applied, DomainError>) -> String {
@@ -29,25 +29,78 @@ fn notes_stop_at_the_limit_with_a_reason() {
     assert!(message.zh.contains("上限"), "{}", message.zh);
 }
 
-#[test]
-fn long_notes_stop_before_the_document_gets_too_big_to_store() {
-    let mut order = created();
+/// Fills `order` with long notes by `actor` until one is refused; the refusal and the order.
+fn fill_with_notes(actor: &Actor, mut order: Order) -> (DomainError, Order) {
     let long = "长".repeat(2_000);
     let mut n = 0;
-    let refused = loop {
-        match run(&sales(), Some(&order), &note(n, &long), later(1)) {
+    loop {
+        match run(actor, Some(&order), &note(n, &long), later(1)) {
             Ok(applied) => order = applied.order,
-            Err(error) => break error,
+            Err(error) => return (error, order),
         }
         n += 1;
         assert!(n < 1_000, "never refused");
+    }
+}
+
+#[test]
+fn long_notes_stop_before_the_document_gets_too_big_to_store() {
+    let (refused, order) = fill_with_notes(&sales(), created());
+    let DomainError::Invalid { field, message } = refused else {
+        panic!("expected a refusal, got {refused:?}");
     };
-    assert!(matches!(refused, DomainError::Invalid { ref field, .. } if field == "order"));
-    let bytes = serde_json::to_vec(&order).unwrap().len();
-    assert!(bytes <= MAX_ORDER_BYTES, "{bytes} bytes stored");
+    assert_eq!(field, "order");
     assert!(
-        bytes > MAX_ORDER_BYTES - 10_000,
+        message.zh.contains("推进、指派、改期和取消不受影响"),
+        "{}",
+        message.zh
+    );
+    let bytes = serde_json::to_vec(&order).unwrap().len();
+    assert!(bytes <= MAX_CONTENT_BYTES, "{bytes} bytes stored");
+    assert!(
+        bytes > MAX_CONTENT_BYTES - 10_000,
         "the bound is what stopped it: {bytes}"
+    );
+}
+
+/// An attacker's finding: a warehouse member, who may only add notes to this order, filled it
+/// to the size limit, and then not even an admin could move, assign or cancel it.
+#[test]
+fn notes_anyone_may_add_cannot_stop_those_responsible_from_working_the_order() {
+    let (_, full) = fill_with_notes(&warehouse(), created());
+    let due = Mutation::SetDueDate {
+        order_id: oid(),
+        stage: stage("requirement"),
+        due: Some(date(2027, 1, 15)),
+    };
+    let order = ok(&sales(), &full, due);
+    let order = ok(
+        &sales(),
+        &tick_all(&order),
+        advance("requirement", "contract", None),
+    );
+    let assign = Mutation::Assign {
+        order_id: oid(),
+        owner: other_sales().staff_ref(),
+    };
+    let order = ok(&admin(), &order, assign);
+    let cancel = Mutation::Cancel {
+        order_id: oid(),
+        reason: "客户取消".into(),
+    };
+    let order = ok(&admin(), &order, cancel);
+    assert!(order.is_closed());
+    assert!(serde_json::to_vec(&order).unwrap().len() <= MAX_ORDER_BYTES);
+    // Another long note is still refused.
+    let long = "长".repeat(2_000);
+    assert_eq!(
+        field(run(
+            &warehouse(),
+            Some(&order),
+            &note(5_000, &long),
+            later(3)
+        )),
+        "order"
     );
 }
 
