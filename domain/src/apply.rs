@@ -28,7 +28,8 @@
 //! - `RemoveAttachment`: whoever added it, the owner, sales. `PurgeAttachment`: admins only.
 //! - `AskForHelp`: the owner, sales, or a responsible role of the current stage; `need` must be
 //!   an exit requirement of the current stage not yet on record (`Invalid` otherwise). Asking
-//!   again is a reminder and is recorded again.
+//!   again is a reminder and is recorded again, once `HELP_REMINDER_MINUTES` have passed since
+//!   the last ask for it (`Invalid` before: each ask reaches the team's chat robots).
 //!
 //! **Moving through the pipeline.**
 //! - `AdvanceStage.from` must be the current stage, else `StaleStage { current }`: the order was
@@ -682,6 +683,9 @@ fn purge_attachment(
     }])
 }
 
+/// How long after an ask for the same record a reminder may follow.
+pub const HELP_REMINDER_MINUTES: i64 = 60;
+
 fn ask_for_help(
     ctx: &Rules,
     order: &mut Order,
@@ -702,6 +706,27 @@ fn ask_for_help(
             "这一项已经登记了",
             "This is already on record",
         ));
+    }
+    // Every ask reaches the team's chat robots: asking again is a reminder, not a flood.
+    let last_ask = order.history.iter().rev().find(
+        |event| matches!(&event.kind, EventKind::HelpAsked { need: asked, .. } if *asked == need),
+    );
+    if let Some(last) = last_ask {
+        let waited = ctx.now.signed_duration_since(last.at);
+        if waited < chrono::Duration::minutes(HELP_REMINDER_MINUTES) {
+            let wait = (HELP_REMINDER_MINUTES - waited.num_minutes()).max(1);
+            return Err(DomainError::invalid(
+                "need",
+                format!(
+                    "{} 刚请求过这一项；{wait} 分钟后才能再次提醒",
+                    last.actor.name
+                ),
+                format!(
+                    "{} asked for this just now; a reminder is possible in {wait} min",
+                    last.actor.name
+                ),
+            ));
+        }
     }
     Ok(vec![EventKind::HelpAsked {
         need,

@@ -154,6 +154,55 @@ fn asking_finance_for_the_invoice_puts_the_order_in_finances_today_until_it_is_r
     assert!(today([&answered], &finance(), &p, day).asked.is_empty());
 }
 
+/// An attacker's finding: 100 asks in one push put 100 messages in every team chat's outbox.
+/// Asking again is a reminder, once an hour; the refusal says who asked and how long to wait.
+#[test]
+fn asking_again_for_the_same_record_is_a_reminder_at_most_once_an_hour() {
+    let asked = run(
+        &warehouse(),
+        Some(&at("delivery")),
+        &ask_for(ExitRequirement::Invoice),
+        later(1),
+    )
+    .unwrap()
+    .order;
+    let again = run(
+        &sales(),
+        Some(&asked),
+        &ask_for(ExitRequirement::Invoice),
+        later(1) + chrono::Duration::minutes(20),
+    );
+    let Err(DomainError::Invalid { field, message }) = again else {
+        panic!(
+            "a second ask within the hour is refused: {:?}",
+            again.map(|a| a.events)
+        );
+    };
+    assert_eq!(field, "need");
+    assert!(message.zh.contains(&warehouse().name), "{}", message.zh);
+    assert!(message.zh.contains("40 分钟后"), "{}", message.zh);
+    // Another record may be asked for at once; the same one again after the hour.
+    let shipment = run(
+        &sales(),
+        Some(&asked),
+        &ask_for(ExitRequirement::Shipment),
+        later(1) + chrono::Duration::minutes(20),
+    );
+    assert!(shipment.is_ok(), "{shipment:?}");
+    let reminded = run(
+        &sales(),
+        Some(&asked),
+        &ask_for(ExitRequirement::Invoice),
+        later(2),
+    )
+    .unwrap();
+    assert_eq!(
+        reminded.order.open_help_asks().len(),
+        1,
+        "still one open ask for the invoice"
+    );
+}
+
 #[test]
 fn an_ask_ends_when_the_order_leaves_the_stage_and_a_closed_order_asks_nothing() {
     let asked = ok(
