@@ -89,6 +89,28 @@ pub fn write_csv(table: &Table) -> Result<Vec<u8>, csv::Error> {
         .map_err(|error| csv::Error::from(error.into_error()))
 }
 
+/// Excel holds at most 32,767 UTF-16 units in a cell and refuses the whole file over it. A
+/// longer text (an order's notes joined, a pasted cell in an import's error sheet) is cut to fit,
+/// saying so; the CSV export keeps it whole.
+const EXCEL_CELL_UNITS: usize = 32_767;
+const CUT_MARK: &str = "…（内容过长，已截断；完整内容见 CSV 导出或订单页）";
+
+fn excel_cell_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.encode_utf16().count() <= EXCEL_CELL_UNITS {
+        return text.into();
+    }
+    let room = EXCEL_CELL_UNITS - CUT_MARK.encode_utf16().count();
+    let mut units = 0;
+    let end = text
+        .char_indices()
+        .find(|(_, c)| {
+            units += c.len_utf16();
+            units > room
+        })
+        .map_or(text.len(), |(at, _)| at);
+    format!("{}{CUT_MARK}", &text[..end]).into()
+}
+
 pub fn write_xlsx(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     // Most of the time of a large export is deflating the sheets' XML: the fastest level makes
@@ -112,7 +134,7 @@ pub fn write_xlsx(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
                 match value {
                     Value::Empty => {}
                     Value::Text(s) => {
-                        sheet.write_string(r, col, s)?;
+                        sheet.write_string(r, col, excel_cell_text(s).as_ref())?;
                     }
                     Value::Int(i) => {
                         sheet.write_number(r, col, *i as f64)?;
@@ -219,6 +241,41 @@ mod tests {
         assert!(tables[0].rows.len() > 5);
         assert!(tables[2].rows.len() > tables[0].rows.len());
         round_trip(&write_xlsx(&tables).unwrap());
+    }
+
+    /// An attacker's finding: one member's long notes made every xlsx export a 500, and an
+    /// import's error sheet too when a pasted cell was that long.
+    #[test]
+    fn a_text_longer_than_an_excel_cell_is_cut_to_fit_and_says_so() {
+        let long = format!("{}😀", "备".repeat(40_000));
+        let table = Table {
+            name: "订单",
+            headers: vec!["单号".into(), "备注".into(), "客户".into()],
+            rows: vec![vec![
+                Value::Text("LONG-1".into()),
+                Value::Text(long.clone()),
+                Value::Text("甲公司".into()),
+            ]],
+        };
+        let bytes = write_xlsx(&[table]).expect("the file is written");
+        let back = read_upload(&bytes).unwrap().sheet;
+        let note = back.rows[1][1].text();
+        assert!(note.encode_utf16().count() <= 32_767, "{}", note.len());
+        assert!(note.starts_with(&"备".repeat(30_000)));
+        assert!(
+            note.ends_with("已截断；完整内容见 CSV 导出或订单页）"),
+            "{}",
+            &note[note.len() - 80..]
+        );
+        assert_eq!(
+            back.rows[1][2].text(),
+            "甲公司",
+            "the other cells are whole"
+        );
+        // Exactly at the limit, a text is kept as it is; and an emoji is never cut in half.
+        assert_eq!(excel_cell_text(&"a".repeat(32_767)).len(), 32_767);
+        let emojis = "😀".repeat(20_000);
+        assert!(excel_cell_text(&emojis).encode_utf16().count() <= 32_767);
     }
 
     #[test]
