@@ -12,6 +12,7 @@
 //! never build on the same old order.
 
 mod describe;
+pub mod form_drafts;
 mod live;
 mod order_forms;
 mod pull;
@@ -424,6 +425,7 @@ impl AppState {
             // The server binds a device id to its first user: another person gets a new one.
             storage.reset_device().await?;
             self.rejections.set(Vec::new());
+            form_drafts::forget_all_drafts();
         }
         let session = Session {
             token: signed_in.token,
@@ -470,6 +472,7 @@ impl AppState {
         self.storage.set_value(None);
         self.status.set(None);
         Storage::delete_database(DB_NAME).await?;
+        form_drafts::forget_all_drafts();
         self.session.set(None);
         Ok(())
     }

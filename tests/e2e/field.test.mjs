@@ -260,3 +260,35 @@ test('a repeat customer: the company from an earlier order fills the rest, and t
   await screenshot(page, 'customer-390x844');
   await context.close();
 });
+
+// A reviewer's finding: the bottom bar's 查询 opened the customer page, outside the app, with no
+// way back (an installed app has no back button) and Chrome's error page offline.
+test('every destination in the bottom bar is a screen of the app, and each opens offline', async () => {
+  const { context, page } = await phonePage(browser);
+  await signInAs(page, DEMO_TEAM.sales, { next: '/' });
+  await synced(page);
+  await context.setOffline(true);
+  try {
+    const links = page.locator('.bottom-nav a');
+    const count = await links.count();
+    assert.ok(count >= 4, `${count} destinations`);
+    for (let i = 0; i < count; i += 1) {
+      const link = links.nth(i);
+      const label = (await link.textContent()).trim();
+      await link.click();
+      await page.locator('main h1').first().waitFor();
+      const url = new URL(page.url());
+      assert.notEqual(url.pathname, '/track', `${label} stays in the app`);
+      assert.equal(await page.locator('.bottom-nav').count(), 1, `${label} keeps the bottom bar`);
+    }
+    // The customer page is still at hand, from 设置, opening outside the app.
+    await page.locator('.bottom-nav').getByRole('link', { name: '设置', exact: true }).click();
+    const track = page.getByTestId('track-link');
+    assert.equal(await track.getAttribute('href'), '/track');
+    assert.equal(await track.getAttribute('target'), '_blank');
+    assert.deepEqual(await smallTapTargets(page), []);
+  } finally {
+    await context.setOffline(false);
+    await context.close();
+  }
+});

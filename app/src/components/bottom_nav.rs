@@ -1,7 +1,8 @@
 //! Bottom navigation on phones (a side rail on wide screens, by CSS). Up to five destinations,
 //! each a 56 px tall tap target. 今天 comes first (it is where a sales person starts the day)
 //! and carries the badge: what needs action today (`domain::Today::badge`). The same number
-//! goes on the installed app's icon.
+//! goes on the installed app's icon. Every destination is a screen of the app and opens
+//! offline: the customer page (`/track`) is not one — it is linked from 设置, opening outside.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -48,12 +49,6 @@ pub fn BottomNav() -> impl IntoView {
                     <span>{t!(i18n, nav_new)}</span>
                 </A>
             </Show>
-            // The customer page is the worker's, not a route of this app: a plain link that
-            // leaves the app (`rel="external"` keeps the router from handling it).
-            <a href="/track" rel="external">
-                <span class="nav-icon" aria-hidden="true">"⌕"</span>
-                <span>{t!(i18n, nav_track)}</span>
-            </a>
             <A href="/settings">
                 <span class="nav-icon" aria-hidden="true">"⚙"</span>
                 <span>{t!(i18n, nav_settings)}</span>

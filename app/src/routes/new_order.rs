@@ -14,7 +14,10 @@ use crate::{
     format,
     i18n::*,
     locale::current_lang,
-    state::use_app_state,
+    state::{
+        form_drafts::{self, OrderFormDraft, OrderFormText},
+        use_app_state,
+    },
 };
 
 #[derive(Clone, Default)]
@@ -33,6 +36,26 @@ impl ItemRow {
             quantity: RwSignal::new("1".into()),
             ..ItemRow::default()
         }
+    }
+
+    fn from_text(key: usize, [product, quantity, unit, unit_price]: [String; 4]) -> Self {
+        ItemRow {
+            key,
+            product: RwSignal::new(product),
+            quantity: RwSignal::new(quantity),
+            unit: RwSignal::new(unit),
+            unit_price: RwSignal::new(unit_price),
+        }
+    }
+
+    /// The row's boxes as text (tracked).
+    fn text(&self) -> [String; 4] {
+        [
+            self.product.get(),
+            self.quantity.get(),
+            self.unit.get(),
+            self.unit_price.get(),
+        ]
     }
 
     fn from_item(key: usize, item: &LineItem) -> Self {
@@ -215,6 +238,68 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
     let error = RwSignal::new(None::<FieldError>);
     let saving = RwSignal::new(false);
 
+    // What was typed and not saved is kept on the device (state::form_drafts) and comes back
+    // when the form opens again: after leaving it, the back button, a reload.
+    let boxes = [
+        ("company", company),
+        ("contact", contact),
+        ("phone", phone),
+        ("email", email),
+        ("address", address),
+        ("number", number),
+        ("delivery", delivery),
+        ("note", note),
+    ];
+    let form_text = move || OrderFormText {
+        fields: boxes
+            .iter()
+            .map(|(id, signal)| (*id, signal.get()))
+            .collect(),
+        items: items.with(|rows| rows.iter().map(ItemRow::text).collect()),
+    };
+    let show_text = move |text: OrderFormText| {
+        for (id, signal) in boxes {
+            if let Some(value) = text.fields.get(id) {
+                signal.set(value.clone());
+            }
+        }
+        let first = next_key.get_value();
+        next_key.set_value(first + text.items.len());
+        items.set(
+            text.items
+                .into_iter()
+                .enumerate()
+                .map(|(n, row)| ItemRow::from_text(first + n, row))
+                .collect(),
+        );
+    };
+    let start = StoredValue::new(form_text());
+    let draft_key = state.session.with_untracked(|session| {
+        session.as_ref().map(|session| {
+            form_drafts::draft_key(&session.user.id, existing.as_ref().map(|o| o.id))
+        })
+    });
+    let restored = RwSignal::new(false);
+    if let Some(draft) = draft_key.as_deref().and_then(form_drafts::load_draft) {
+        show_text(draft.over(&start.get_value()));
+        restored.set(true);
+    }
+    let draft_key = StoredValue::new(draft_key);
+    Effect::new(move |_| {
+        let typed = OrderFormDraft::typed(&start.get_value(), &form_text());
+        if let Some(key) = draft_key.get_value() {
+            form_drafts::keep_draft(&key, &typed);
+        }
+    });
+    let discard = move |_| {
+        show_text(start.get_value());
+        restored.set(false);
+        error.set(None);
+        if let Some(key) = draft_key.get_value() {
+            form_drafts::forget_draft(&key);
+        }
+    };
+
     let total = move || {
         items.with(|rows| {
             rows.iter().try_fold(Money::ZERO, |sum, row| {
@@ -335,6 +420,9 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
             match state.commit(mutation).await {
                 Ok(order) => {
                     error.set(None);
+                    if let Some(key) = draft_key.get_value() {
+                        form_drafts::forget_draft(&key);
+                    }
                     navigate(&format!("/orders/{}", order.id), Default::default());
                 }
                 Err(problem) => fail(FieldError {
@@ -406,6 +494,14 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
                     }
                 }}
             </h1>
+            <Show when=move || restored.get()>
+                <div class="notice draft-restored" role="status" data-testid="draft-restored">
+                    <span>{t!(i18n, form_draft_restored)}</span>
+                    <button type="button" class="secondary" data-testid="discard-draft" on:click=discard>
+                        {t!(i18n, form_draft_discard)}
+                    </button>
+                </div>
+            </Show>
             <form class="order-form" on:submit=submit novalidate>
                 <fieldset>
                     <legend>{t!(i18n, form_customer)}</legend>

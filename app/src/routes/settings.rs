@@ -116,9 +116,16 @@ fn Account() -> impl IntoView {
                 <dt>{t!(i18n, settings_account_roles)}</dt>
                 <dd data-testid="account-roles">{roles}</dd>
             </dl>
-            <A href="/password" attr:class="button wide" attr:data-testid="password-link">{t!(i18n, password_title)}</A>
-            // Export is for everyone, import for admins (the desk page says so).
-            <A href="/desk/import" attr:class="button wide" attr:data-testid="sheets-link">{t!(i18n, settings_sheets)}</A>
+            <div class="stack">
+                <A href="/password" attr:class="button wide" attr:data-testid="password-link">{t!(i18n, password_title)}</A>
+                // Export is for everyone, import for admins (the desk page says so).
+                <A href="/desk/import" attr:class="button wide" attr:data-testid="sheets-link">{t!(i18n, settings_sheets)}</A>
+                // The worker's page customers look orders up on, to show a customer: it opens
+                // outside the app (a tab of its own), as customers see it, and needs the network.
+                <a href="/track" class="button wide" target="_blank" rel="noopener external" data-testid="track-link">
+                    {t!(i18n, settings_track_page)}
+                </a>
+            </div>
             {is_admin.then(|| view! {
                 <div class="stack">
                     <A href="/desk/team" attr:class="button wide" attr:data-testid="team-link">{t!(i18n, team_title)}</A>
