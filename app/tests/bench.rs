@@ -553,7 +553,7 @@ fn make_order(i: usize, now: DateTime<Utc>, pipeline: &Pipeline) -> Order {
             let (product, fen) = PRODUCTS[(i * 5 + k * 7) % PRODUCTS.len()];
             LineItem {
                 product: product.into(),
-                quantity: 10 + ((i * 13 + k * 101) % 5000) as u32,
+                quantity: domain::Quantity::units(10 + ((i * 13 + k * 101) % 5000) as u32),
                 unit: String::new(),
                 unit_price: Money(fen),
             }

@@ -207,7 +207,7 @@ fn order(serial: u128, number: &str, days_ago: i64, due_in: Option<i64>) -> Orde
         },
         items: vec![LineItem {
             product: "精梳棉纱 32S".into(),
-            quantity: 10,
+            quantity: domain::Quantity::units(10),
             unit: String::new(),
             unit_price: Money::from_yuan_fen(23, 50),
         }],

@@ -60,13 +60,13 @@ fn create(id: u128, number: &str, company: &str) -> Mutation {
         items: vec![
             LineItem {
                 product: "精梳棉纱 32S".into(),
-                quantity: 2000,
+                quantity: domain::Quantity::units(2000),
                 unit: String::new(),
                 unit_price: Money::from_yuan_fen(23, 50),
             },
             LineItem {
                 product: "色纺纱 40S 🧶".into(),
-                quantity: 500,
+                quantity: domain::Quantity::units(500),
                 unit: String::new(),
                 unit_price: Money::from_yuan_fen(31, 0),
             },

@@ -56,7 +56,8 @@ pub struct CustomerAttachment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerItem {
     pub product: String,
-    pub quantity: u32,
+    /// A JSON number when whole (as before), else text ("1.5").
+    pub quantity: crate::quantity::Quantity,
     /// 箱, 卷, 米 …; empty when the order did not say.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub unit: String,

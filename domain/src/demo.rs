@@ -581,7 +581,7 @@ fn customer(company: &str, contact: &str, phone: &str, address: Option<&str>) ->
 fn item(product: &str, quantity: u32, unit_price: Money) -> LineItem {
     LineItem {
         product: product.to_string(),
-        quantity,
+        quantity: crate::quantity::Quantity::units(quantity),
         unit: String::new(),
         unit_price,
     }

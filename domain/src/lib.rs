@@ -27,6 +27,7 @@ pub mod permission;
 pub mod pipeline;
 pub mod process_editor;
 pub mod process_version;
+pub mod quantity;
 pub mod role;
 pub mod sheet;
 pub mod sorting;
@@ -75,6 +76,7 @@ pub use process_version::{
     plan_migration, DraftEdit, ImpactRow, MigrationPlan, ProcessDraft, ProcessVersion, Processes,
     PublishRefusal, StageInput, FIRST_VERSION,
 };
+pub use quantity::Quantity;
 pub use role::Role;
 pub use staff::system_actor;
 pub use sync::{

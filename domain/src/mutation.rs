@@ -619,7 +619,7 @@ mod tests {
         };
         let items = vec![LineItem {
             product: "阀门".into(),
-            quantity: 2,
+            quantity: crate::Quantity::units(2),
             unit: "箱".into(),
             unit_price: crate::money::Money(500),
         }];

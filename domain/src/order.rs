@@ -9,6 +9,7 @@ use crate::error::DomainError;
 use crate::history::HistoryEvent;
 use crate::money::Money;
 use crate::pipeline::{Pipeline, StageId};
+use crate::quantity::Quantity;
 pub use crate::staff::{Actor, StaffRef};
 use crate::text::{optional_line, single_line, Field};
 
@@ -154,38 +155,86 @@ impl Customer {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "wire_item::LineItemWire", try_from = "wire_item::LineItemWire")]
 pub struct LineItem {
     pub product: String,
-    pub quantity: u32,
+    /// Exact, up to three decimals (`quantity.rs`); see `wire_item` for its JSON.
+    pub quantity: Quantity,
     /// What the quantity counts (箱, 卷, 米 …), free text; empty when not given (and in orders
     /// from before units), and then not in the JSON, so older documents read and write the same.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub unit: String,
     pub unit_price: Money,
+}
+
+/// A line item's JSON. `quantity` stays the whole number every app version reads (the previous
+/// one reads a `u32` and refuses a whole pull page otherwise); a quantity with decimals adds
+/// `quantity_exact` ("1.5"), which newer readers prefer and older ones ignore. Whole quantities
+/// are written exactly as before, so stored orders, IndexedDB, sync and D1 documents are unchanged.
+mod wire_item {
+    use super::*;
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename = "LineItem")]
+    pub(super) struct LineItemWire {
+        product: String,
+        quantity: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        quantity_exact: Option<String>,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        unit: String,
+        unit_price: Money,
+    }
+
+    impl From<LineItem> for LineItemWire {
+        fn from(item: LineItem) -> Self {
+            LineItemWire {
+                product: item.product,
+                quantity: item
+                    .quantity
+                    .whole()
+                    .unwrap_or(item.quantity.legacy_whole()),
+                quantity_exact: (!item.quantity.is_whole()).then(|| item.quantity.to_string()),
+                unit: item.unit,
+                unit_price: item.unit_price,
+            }
+        }
+    }
+
+    impl TryFrom<LineItemWire> for LineItem {
+        type Error = String;
+
+        fn try_from(wire: LineItemWire) -> Result<Self, String> {
+            let quantity = match wire.quantity_exact {
+                Some(exact) => Quantity::parse(&exact)
+                    .map_err(|_| format!("quantity_exact {exact:?}: a positive decimal"))?,
+                None => Quantity::units(wire.quantity),
+            };
+            Ok(LineItem {
+                product: wire.product,
+                quantity,
+                unit: wire.unit,
+                unit_price: wire.unit_price,
+            })
+        }
+    }
 }
 
 /// Units offered under the unit box; any other can be typed.
 pub const COMMON_UNITS: &[&str] = &["个", "件", "箱", "卷", "米", "吨", "公斤", "套", "台", "包"];
 
 const PRODUCT: Field = Field::new("items", "商品名称", "Product");
-const QUANTITY: Field = Field::new("items", "数量", "Quantity");
 const UNIT_PRICE: Field = Field::new("items", "单价", "Unit price");
 const UNIT: Field = Field::new("items", "单位", "Unit");
 const ITEMS: Field = Field::new("items", "订单明细", "Line items");
 
 impl LineItem {
-    pub const MAX_QUANTITY: u32 = 1_000_000;
+    pub const MAX_QUANTITY: Quantity = Quantity::MAX;
     /// ¥10,000,000,000 per unit: far above any real price, far below i64 overflow.
     pub const MAX_UNIT_PRICE: Money = Money(1_000_000_000_000);
 
     pub fn validated(&self) -> Result<LineItem, DomainError> {
         let product = single_line(PRODUCT, &self.product, 100)?;
-        if !(1..=Self::MAX_QUANTITY).contains(&self.quantity) {
-            return Err(QUANTITY.error(
-                format!("必须在 1 到 {} 之间", Self::MAX_QUANTITY),
-                format!("must be between 1 and {}", Self::MAX_QUANTITY),
-            ));
-        }
+        let quantity = self.quantity.checked()?;
         if self.unit_price.is_negative() || self.unit_price > Self::MAX_UNIT_PRICE {
             return Err(
                 UNIT_PRICE.error("不能为负数或过大", "must not be negative or absurdly large")
@@ -194,14 +243,15 @@ impl LineItem {
         let unit = optional_line(UNIT, Some(&self.unit), 10)?.unwrap_or_default();
         Ok(LineItem {
             product,
-            quantity: self.quantity,
+            quantity,
             unit,
             unit_price: self.unit_price,
         })
     }
 
+    /// Unit price × quantity, rounded half up to the fen.
     pub fn subtotal(&self) -> Result<Money, DomainError> {
-        self.unit_price.checked_mul(self.quantity)
+        self.quantity.times(self.unit_price)
     }
 }
 
@@ -410,10 +460,8 @@ impl Order {
     /// Orders are validated so that the total fits; saturating only guards hand-built data.
     pub fn total(&self) -> Money {
         self.items.iter().fold(Money::ZERO, |acc, item| {
-            Money(
-                acc.0
-                    .saturating_add(item.unit_price.0.saturating_mul(i64::from(item.quantity))),
-            )
+            let line = item.subtotal().unwrap_or(Money(i64::MAX));
+            Money(acc.0.saturating_add(line.0))
         })
     }
 
@@ -645,7 +693,7 @@ mod tests {
     fn a_unit_is_free_text_trimmed_and_short_and_older_items_read_without_one() {
         let item = LineItem {
             product: "包装膜".into(),
-            quantity: 3,
+            quantity: Quantity::units(3),
             unit: " 卷 ".into(),
             unit_price: Money(100),
         };
@@ -663,6 +711,87 @@ mod tests {
             !json.contains("unit\""),
             "no unit key when none was given: {json}"
         );
+    }
+
+    /// The line item as the previous app version declared it (a derive, `quantity: u32`).
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct PreviousLineItem {
+        product: String,
+        quantity: u32,
+        #[serde(default)]
+        unit: String,
+        unit_price: Money,
+    }
+
+    #[test]
+    fn whole_quantities_keep_their_old_json_and_decimals_round_trip() {
+        let old = r#"{"product":"阀门","quantity":3,"unit":"个","unit_price":500}"#;
+        let item: LineItem = serde_json::from_str(old).unwrap();
+        assert_eq!(item.quantity, Quantity::units(3));
+        assert_eq!(
+            serde_json::to_string(&item).unwrap(),
+            old,
+            "written as before"
+        );
+
+        let decimal = LineItem {
+            product: "钢板".into(),
+            quantity: Quantity::parse("1.50").unwrap(),
+            unit: "吨".into(),
+            unit_price: Money(1230),
+        };
+        let json = serde_json::to_string(&decimal).unwrap();
+        assert_eq!(
+            json,
+            r#"{"product":"钢板","quantity":2,"quantity_exact":"1.5","unit":"吨","unit_price":1230}"#
+        );
+        let back: LineItem = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, decimal);
+        assert_eq!(back.subtotal(), Ok(Money(1845)));
+
+        let broken = r#"{"product":"p","quantity":1,"quantity_exact":"1,5","unit_price":1}"#;
+        assert!(serde_json::from_str::<LineItem>(broken).is_err());
+    }
+
+    #[test]
+    fn the_previous_app_version_still_reads_a_decimal_line() {
+        let decimal = LineItem {
+            product: "钢板".into(),
+            quantity: Quantity::parse("0.25").unwrap(),
+            unit: "吨".into(),
+            unit_price: Money(1230),
+        };
+        let json = serde_json::to_string(&vec![decimal]).unwrap();
+        let read: Vec<PreviousLineItem> = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            read,
+            vec![PreviousLineItem {
+                product: "钢板".into(),
+                quantity: 1,
+                unit: "吨".into(),
+                unit_price: Money(1230),
+            }]
+        );
+    }
+
+    #[test]
+    fn the_order_total_sums_line_amounts_rounded_to_the_fen() {
+        let line = |quantity: &str, fen: i64| LineItem {
+            product: "p".into(),
+            quantity: Quantity::parse(quantity).unwrap(),
+            unit: String::new(),
+            unit_price: Money(fen),
+        };
+        // 0.333 × ¥0.15 = 4.995 fen → 5 fen, twice: 10 fen (not round(9.99) = 10 by luck:
+        // 0.001 × ¥4.99 = 0.499 fen → 0 each).
+        let items = vec![line("0.333", 15), line("0.333", 15), line("0.001", 499)];
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 26, 2, 0, 0).unwrap();
+        let mut order = crate::demo_orders(&Pipeline::standard(), now).remove(0);
+        order.items = items.clone();
+        assert_eq!(order.total(), Money(10));
+        assert_eq!(validate_items(&items).unwrap().len(), 3);
+        order.items = vec![line("1.5", 1230), line("3", 500)];
+        assert_eq!(order.total(), Money(1845 + 1500));
     }
 
     #[test]
@@ -821,20 +950,20 @@ mod tests {
     fn a_line_item_needs_a_product_a_sane_quantity_and_a_non_negative_price() {
         let ok = LineItem {
             product: "精梳棉纱 32S".into(),
-            quantity: 10,
+            quantity: Quantity::units(10),
             unit: String::new(),
             unit_price: Money::from_yuan_fen(2350, 0),
         };
         assert_eq!(ok.subtotal().unwrap(), Money::from_yuan_fen(23_500, 0));
         assert!(ok.validated().is_ok());
         assert!(LineItem {
-            quantity: 0,
+            quantity: Quantity::units(0),
             ..ok.clone()
         }
         .validated()
         .is_err());
         assert!(LineItem {
-            quantity: 1_000_001,
+            quantity: Quantity::units(1_000_001),
             ..ok.clone()
         }
         .validated()
@@ -876,12 +1005,12 @@ mod tests {
     fn line_item_errors_say_which_line_is_wrong() {
         let good = LineItem {
             product: "a".into(),
-            quantity: 1,
+            quantity: Quantity::units(1),
             unit: String::new(),
             unit_price: Money(1),
         };
         let bad = LineItem {
-            quantity: 0,
+            quantity: Quantity::units(0),
             ..good.clone()
         };
         let err = validate_items(&[good, bad]).unwrap_err();

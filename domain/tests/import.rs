@@ -141,7 +141,7 @@ fn new_rows_become_orders_through_the_rulebook() {
     let a = plans[0].after.as_ref().unwrap();
     assert_eq!(a.number.as_str(), "HZ-001");
     assert_eq!(a.customer.phone, "13900001111");
-    assert_eq!(a.items[0].quantity, 100);
+    assert_eq!(a.items[0].quantity, Quantity::units(100));
     assert_eq!(a.items[0].unit, "箱");
     assert_eq!(a.items[0].unit_price, Money(1250));
     assert_eq!(a.expected_delivery, Some(date(2026, 12, 20)));
@@ -223,6 +223,47 @@ fn a_repeated_number_is_an_error_on_the_later_row() {
     assert_eq!(plans[1].action, RowAction::Error);
     assert_eq!(plans[1].column.as_deref(), Some("订单号"));
     assert!(plans[1].message.as_ref().unwrap().zh.contains("第 2 行"));
+}
+
+#[test]
+fn decimal_quantities_import_with_the_price_from_the_amount_rounded_to_the_fen() {
+    let mut row = ROW_A;
+    row[5] = "1.5 吨";
+    row[6] = "";
+    row[7] = "18.45";
+    let plans = Run::new().plan(ImportMode::Both, &sheet(&[row]), &[]);
+    let order = plans[0].after.as_ref().expect("created");
+    assert_eq!(order.items[0].quantity, Quantity::parse("1.5").unwrap());
+    assert_eq!(order.items[0].unit, "吨");
+    assert_eq!(order.items[0].unit_price, Money(1230));
+    assert_eq!(order.total(), Money(1845));
+
+    // Price and amount agree once the line is rounded half up: 0.333 × ¥0.15 = ¥0.04995 → ¥0.05.
+    let mut row = ROW_A;
+    row[5] = "0.333";
+    row[6] = "0.15";
+    row[7] = "0.05";
+    let plans = Run::new().plan(ImportMode::Both, &sheet(&[row]), &[]);
+    assert_eq!(plans[0].action, RowAction::Create, "{plans:#?}");
+
+    let mut rows = sheet(&[ROW_A]);
+    rows.rows[1][5] = Cell::Number(2.5);
+    rows.rows[1][6] = Cell::Number(10.0);
+    rows.rows[1][7] = Cell::Number(25.0);
+    let plans = Run::new().plan(ImportMode::Both, &rows, &[]);
+    assert_eq!(
+        plans[0].after.as_ref().unwrap().items[0].quantity,
+        Quantity::parse("2.5").unwrap(),
+        "{plans:#?}"
+    );
+
+    let mut row = ROW_A;
+    row[5] = "1.2345 吨";
+    let plans = Run::new().plan(ImportMode::Both, &sheet(&[row]), &[]);
+    assert_eq!(plans[0].action, RowAction::Error);
+    assert_eq!(plans[0].column.as_deref(), Some("数量"));
+    let message = plans[0].message.as_ref().unwrap();
+    assert!(message.zh.contains("最多 3 位小数"), "{}", message.zh);
 }
 
 #[test]

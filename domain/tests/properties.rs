@@ -80,8 +80,15 @@ fn money() -> impl Strategy<Value = Money> {
     ]
 }
 
-fn quantity() -> impl Strategy<Value = u32> {
-    prop_oneof![4 => 1u32..500, 1 => Just(0u32), 1 => Just(1_000_000u32), 1 => Just(u32::MAX)]
+/// Whole and decimal quantities (thousandths), zero, the largest allowed and far too large.
+fn quantity() -> impl Strategy<Value = Quantity> {
+    prop_oneof![
+        3 => (1u32..500).prop_map(Quantity::units),
+        2 => (1u64..500_000).prop_map(Quantity::from_thousandths),
+        1 => Just(Quantity::from_thousandths(0)),
+        1 => Just(Quantity::MAX),
+        1 => Just(Quantity::units(u32::MAX)),
+    ]
 }
 
 fn line_items() -> impl Strategy<Value = Vec<LineItem>> {

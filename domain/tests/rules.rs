@@ -1204,7 +1204,7 @@ fn edited_items_are_validated_like_new_ones() {
     let negative = FieldChanges {
         items: Some(vec![LineItem {
             product: "x".into(),
-            quantity: 1,
+            quantity: Quantity::ONE,
             unit: String::new(),
             unit_price: Money(-1),
         }]),

@@ -447,3 +447,58 @@ test('export with the board filter: only the orders the board would show, every 
   assert.equal(back.json.rows.length, mine.length, 'the xlsx holds the same orders');
 });
 
+
+test('a decimal quantity (1.5 吨 at ¥12.30) is pushed, pulled back exactly, exported as 1.5 and ¥18.45, and both exports import back unchanged', async () => {
+  const device = randomUUID();
+  const orderId = randomUUID();
+  const create = {
+    type: 'create_order',
+    order_id: orderId,
+    number: 'DEC-QTY-001',
+    customer: { company: '宁波钢材贸易', contact: '周强', phone: '13900003333', email: null, address: null },
+    // What a current phone sends: the whole number older phones read, the exact one beside it.
+    items: [{ product: '冷轧钢板', quantity: 2, quantity_exact: '1.5', unit: '吨', unit_price: 1230 }],
+    expected_delivery: null,
+    owner: null,
+    note: null,
+    note_id: null,
+  };
+  const pushed = await worker.call('/api/sync/push', {
+    json: { device_id: device, mutations: [{ seq: 1, mutation: create, device_time: new Date().toISOString() }] },
+    headers: bearer(sales),
+  });
+  assert.equal(pushed.status, 200, pushed.text);
+  assert.deepEqual(pushed.json.rejected ?? [], [], pushed.text);
+
+  const stored = (await pullAll(sales)).get('DEC-QTY-001');
+  assert.deepEqual(stored.items, [{ product: '冷轧钢板', quantity: 2, quantity_exact: '1.5', unit: '吨', unit_price: 1230 }]);
+
+  const csv = (await exportCsv(sales)).toString('utf8');
+  const row = csv.split('\n').find((line) => line.startsWith('DEC-QTY-001'));
+  assert.ok(row.includes(',冷轧钢板,1.5,12.30,18.45,'), row);
+  const back = await upload(Buffer.from(csv.replace(/^\uFEFF/, '')));
+  assert.equal(back.status, 200, back.text.slice(0, 300));
+  assert.equal(back.json.rows.find((r) => r.number === 'DEC-QTY-001').action, 'unchanged', back.text.slice(0, 2000));
+  assert.equal(back.json.totals.error, 0, back.text.slice(0, 2000));
+
+  const xlsx = await fetch(`${worker.url}/api/export.xlsx`, { headers: bearer(sales) });
+  const xlsxBack = await upload(Buffer.from(await xlsx.arrayBuffer()));
+  assert.equal(xlsxBack.status, 200, xlsxBack.text.slice(0, 300));
+  assert.equal(xlsxBack.json.rows.find((r) => r.number === 'DEC-QTY-001').action, 'unchanged', xlsxBack.text.slice(0, 2000));
+
+  // A sheet that gives only the amount: the unit price is the one that makes it exact.
+  const sheet = Buffer.from('订单号,客户,联系人,电话,产品,数量,金额\nDEC-QTY-002,宁波钢材贸易,周强,13900003333,镀锌板,0.25 吨,3.08\n');
+  const imported = await upload(sheet, { dryRun: false });
+  assert.equal(imported.status, 200, imported.text);
+  assert.deepEqual(imported.json.totals, { create: 1, update: 0, unchanged: 0, error: 0 }, imported.text);
+  const second = (await pullAll(sales)).get('DEC-QTY-002');
+  assert.deepEqual(second.items, [{ product: '镀锌板', quantity: 1, quantity_exact: '0.25', unit: '吨', unit_price: 1232 }]);
+
+  // Too many decimals: the row names 数量 and says why.
+  const bad = Buffer.from('订单号,客户,联系人,电话,产品,数量,单价\nDEC-QTY-003,宁波钢材贸易,周强,13900003333,镀锌板,1.2345,10\n');
+  const refused = await upload(bad);
+  assert.equal(refused.status, 200, refused.text);
+  const refusedRow = refused.json.rows.find((r) => r.number === 'DEC-QTY-003');
+  assert.equal(refusedRow.action, 'error', refused.text);
+  assert.match(JSON.stringify(refusedRow), /最多 3 位小数/, refused.text);
+});

@@ -70,7 +70,7 @@ test('bad input in the new-order form gets a clear message next to the field', a
   await page.getByLabel('数量').fill('-5');
   await page.getByLabel('单价（元）').fill('1.00');
   await page.getByRole('button', { name: '保存订单' }).click();
-  await page.getByRole('alert').filter({ hasText: '数量必须是正整数' }).waitFor();
+  await page.getByRole('alert').filter({ hasText: '第 1 行：数量须大于 0，最多 3 位小数' }).waitFor();
 
   await page.getByLabel('数量').fill('5');
   await page.getByLabel('备注').fill('长'.repeat(10_000));
@@ -79,6 +79,47 @@ test('bad input in the new-order form gets a clear message next to the field', a
   assert.match(page.url(), /\/orders\/new$/, 'nothing was saved, the form stays');
   await screenshot(page, 'new-order-errors-390x844');
   await context.setOffline(false);
+});
+
+test('an order of 1.5 吨 at ¥12.30 totals ¥18.45 while typing, saves, syncs and reads back', async () => {
+  await page.goto('/orders/new');
+  await page.getByRole('heading', { name: '新建订单' }).waitFor();
+  await page.getByLabel('公司名称').fill('宁波钢材贸易');
+  await page.getByLabel('联系人').fill('周强');
+  await page.getByLabel('联系电话').fill('13900003333');
+  await page.getByLabel('产品').fill('冷轧钢板');
+  const quantity = page.getByLabel('数量');
+  assert.equal(await quantity.getAttribute('inputmode'), 'decimal', 'a keypad with a decimal point');
+  await page.getByLabel('单位').fill('吨');
+  await page.getByLabel('单价（元）').fill('12.30');
+  // Typed key by key, the total follows every step that is a number.
+  await quantity.fill('');
+  await quantity.pressSequentially('1');
+  await page.getByTestId('form-total').filter({ hasText: '¥12.30' }).waitFor();
+  await quantity.pressSequentially('.5');
+  await page.getByTestId('form-total').filter({ hasText: '¥18.45' }).waitFor();
+
+  await quantity.fill('1,5');
+  await page.getByTestId('form-total').filter({ hasText: '—' }).waitFor();
+  await page.getByRole('button', { name: '保存订单' }).click();
+  await page.getByRole('alert').filter({ hasText: '第 1 行：数量请用小数点“.”，不要用逗号' }).waitFor();
+
+  await quantity.fill('1.50');
+  await page.getByTestId('form-total').filter({ hasText: '¥18.45' }).waitFor();
+  await page.getByLabel('订单号（留空自动生成）').fill('E2E-DEC-1');
+  assert.deepEqual(await smallTapTargets(page), []);
+  await screenshot(page, 'new-order-decimal-quantity-390x844');
+  await page.getByRole('button', { name: '保存订单' }).click();
+
+  await page.getByTestId('order-number').filter({ hasText: 'E2E-DEC-1' }).waitFor();
+  await page.getByText('冷轧钢板 × 1.5吨 @ ¥12.30').waitFor();
+  await page.getByTestId('order-total').filter({ hasText: '¥18.45' }).waitFor();
+  // Synced: the server took the decimal and the device's copy is the server's now.
+  await page.getByTestId('unsynced').waitFor({ state: 'detached' });
+  await page.reload();
+  await page.getByText('冷轧钢板 × 1.5吨 @ ¥12.30').waitFor();
+  await page.getByTestId('order-total').filter({ hasText: '¥18.45' }).waitFor();
+  await screenshot(page, 'order-decimal-quantity-390x844');
 });
 
 test('offline, an order is created and walked through all six stages to completion', async () => {

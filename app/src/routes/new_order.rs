@@ -4,7 +4,7 @@
 //! fields by colleagues are kept when they sync.
 
 use chrono::NaiveDate;
-use domain::{Action, Customer, FieldChanges, LineItem, Money, Mutation, Order};
+use domain::{Action, Customer, FieldChanges, LineItem, Money, Mutation, Order, Quantity};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
@@ -83,15 +83,16 @@ fn parse_items(rows: &[ItemRow], lang: domain::Lang) -> Result<Vec<LineItem>, Fi
         .enumerate()
         .map(|(index, row)| {
             let line = index + 1;
-            let quantity_text = row.quantity.get_untracked();
-            let quantity = quantity_text
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|q| *q > 0)
-                .ok_or_else(|| FieldError {
+            let quantity =
+                Quantity::parse(&row.quantity.get_untracked()).map_err(|error| FieldError {
                     field: "items".into(),
-                    message: td_string!(locale, order_item_quantity, line).to_string(),
+                    message: td_string!(
+                        locale,
+                        order_item_quantity,
+                        line,
+                        reason = error.message(lang)
+                    )
+                    .to_string(),
                 })?;
             let unit_price =
                 Money::parse_yuan(&row.unit_price.get_untracked()).map_err(|error| FieldError {
@@ -303,9 +304,9 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
     let total = move || {
         items.with(|rows| {
             rows.iter().try_fold(Money::ZERO, |sum, row| {
-                let quantity = row.quantity.get().trim().parse::<u32>().ok()?;
+                let quantity = Quantity::parse(&row.quantity.get()).ok()?;
                 let price = Money::parse_yuan(&row.unit_price.get()).ok()?;
-                sum.checked_add(price.checked_mul(quantity).ok()?).ok()
+                sum.checked_add(quantity.times(price).ok()?).ok()
             })
         })
     };
@@ -530,7 +531,7 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
                             <label class="item-field item-quantity">
                                 <span class="item-label">{t!(i18n, form_quantity)}</span>
                                 <input
-                                    inputmode="numeric"
+                                    inputmode="decimal"
                                     prop:value=row.quantity
                                     on:input=move |event| row.quantity.set(event_target_value(&event))
                                 />

@@ -209,7 +209,7 @@ mod tests {
                 },
                 items: vec![LineItem {
                     product: "法兰".into(),
-                    quantity: 2,
+                    quantity: domain::Quantity::units(2),
                     unit: String::new(),
                     unit_price: Money(100),
                 }],

@@ -39,6 +39,7 @@ use crate::number_key::number_key;
 use crate::order::{Actor, Customer, LineItem, Order, StaffRef};
 use crate::pipeline::{Pipeline, StageId};
 use crate::process_version::Processes;
+use crate::quantity::Quantity;
 use crate::role::Role;
 
 pub use columns::{header_key, propose_mapping, Column};
@@ -617,10 +618,10 @@ fn read_item(fields: &RowFields, existing: Option<&Order>) -> Result<Option<Line
         }
         return Ok(None);
     }
-    let (quantity, unit) = quantity.unwrap_or((1, String::new()));
+    let (quantity, unit) = quantity.unwrap_or((Quantity::ONE, String::new()));
     let unit_price = match (unit_price, amount) {
         (Some(price), Some(total)) => {
-            if price.checked_mul(quantity).ok() != Some(total) {
+            if quantity.times(price).ok() != Some(total) {
                 return Err(RowError::at(
                     Column::Amount,
                     Localized::new(
@@ -641,7 +642,14 @@ fn read_item(fields: &RowFields, existing: Option<&Order>) -> Result<Option<Line
         }
         (Some(price), None) => price,
         (None, Some(total)) => {
-            if total.0 % i64::from(quantity) != 0 {
+            // The price whose line amount is exactly `total`: total × 1000 ÷ thousandths, when
+            // that is whole fen (¥18.45 for 1.5 is ¥12.30; ¥10 for 3 has no such price).
+            let scaled = i128::from(total.0) * 1000;
+            let thousandths = i128::from(quantity.thousandths());
+            let price = (scaled % thousandths == 0)
+                .then(|| i64::try_from(scaled / thousandths).ok())
+                .flatten();
+            let Some(price) = price else {
                 return Err(RowError::at(
                     Column::Amount,
                     Localized::new(
@@ -649,8 +657,8 @@ fn read_item(fields: &RowFields, existing: Option<&Order>) -> Result<Option<Line
                         format!("amount {} does not divide by quantity {quantity} to the fen; give the unit price", total.format_cny()),
                     ),
                 ));
-            }
-            Money(total.0 / i64::from(quantity))
+            };
+            Money(price)
         }
         (None, None) => Money::ZERO,
     };

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::i18n::Localized;
 use crate::money::Money;
+use crate::quantity::Quantity;
 
 /// One cell as the reader gives it. Readers that know a cell is a date (an xlsx date format)
 /// give `Date`; a date typed as a number in a CSV arrives as `Number` or `Text`.
@@ -197,34 +198,39 @@ pub fn parse_phone(cell: &Cell) -> Result<String, Localized> {
     }
 }
 
-/// A quantity and the unit typed after it ("100箱" is 100 and 箱).
-pub fn parse_quantity(cell: &Cell) -> Result<Option<(u32, String)>, Localized> {
+/// A quantity and the unit typed after it ("100箱" is 100 and 箱, "1.5 吨" is 1.5 and 吨).
+/// Commas are thousands separators here, as exports and accounting sheets write them; a
+/// number cell is read as Excel shows it (the shortest decimal that is the same float).
+pub fn parse_quantity(cell: &Cell) -> Result<Option<(Quantity, String)>, Localized> {
     let bad = || {
         refuse(
-            format!("数量“{}”必须是正整数", cell.text()),
-            format!("the quantity “{}” must be a whole number", cell.text()),
+            format!("数量“{}”须大于 0，最多 3 位小数", cell.text()),
+            format!(
+                "the quantity “{}” must be greater than 0, with at most 3 decimals",
+                cell.text()
+            ),
         )
     };
     match cell {
         Cell::Empty => Ok(None),
-        Cell::Number(n) if n.fract() == 0.0 && *n >= 1.0 && *n <= f64::from(u32::MAX) => {
-            Ok(Some((*n as u32, String::new())))
-        }
+        Cell::Number(n) if n.is_finite() && *n > 0.0 => Quantity::parse(&format!("{n}"))
+            .map(|q| Some((q, String::new())))
+            .map_err(|_| bad()),
         Cell::Text(text) => {
             let text = text.trim();
             if text.is_empty() {
                 return Ok(None);
             }
-            let digits_end = text
+            let number_end = text
                 .char_indices()
-                .find(|(_, c)| !(c.is_ascii_digit() || *c == ','))
+                .find(|(_, c)| !(c.is_ascii_digit() || *c == ',' || *c == '.'))
                 .map_or(text.len(), |(i, _)| i);
-            let number: String = text[..digits_end].chars().filter(|c| *c != ',').collect();
-            let unit = text[digits_end..].trim();
+            let number: String = text[..number_end].chars().filter(|c| *c != ',').collect();
+            let unit = text[number_end..].trim();
             if number.is_empty() || unit.chars().any(|c| c.is_ascii_digit() || c == '.') {
                 return Err(bad());
             }
-            let quantity: u32 = number.parse().map_err(|_| bad())?;
+            let quantity = Quantity::parse(&number).map_err(|_| bad())?;
             Ok(Some((quantity, unit.to_string())))
         }
         _ => Err(bad()),
@@ -378,16 +384,36 @@ mod tests {
 
     #[test]
     fn quantities_with_units() {
-        assert_eq!(
-            parse_quantity(&Cell::Number(100.0)),
-            Ok(Some((100, String::new())))
-        );
+        let units = |n| Some((Quantity::units(n), String::new()));
+        assert_eq!(parse_quantity(&Cell::Number(100.0)), Ok(units(100)));
         assert_eq!(
             parse_quantity(&text("1,200 箱")),
-            Ok(Some((1200, "箱".into())))
+            Ok(Some((Quantity::units(1200), "箱".into())))
+        );
+        let exact = |t: &str| Quantity::parse(t).unwrap();
+        assert_eq!(
+            parse_quantity(&text("1.5 吨")),
+            Ok(Some((exact("1.5"), "吨".into())))
+        );
+        assert_eq!(
+            parse_quantity(&Cell::Number(2.5)),
+            Ok(Some((exact("2.5"), String::new())))
+        );
+        assert_eq!(
+            parse_quantity(&Cell::Number(0.1)),
+            Ok(Some((exact("0.1"), String::new())))
         );
         assert_eq!(parse_quantity(&text("")), Ok(None));
-        for bad in [text("1.5"), text("-2"), text("箱"), Cell::Number(2.5)] {
+        for bad in [
+            text("-2"),
+            text("箱"),
+            text("0"),
+            text("1.2345"),
+            text("1.5.1 吨"),
+            Cell::Number(0.0),
+            Cell::Number(1.0001),
+            Cell::Number(-3.0),
+        ] {
             assert!(parse_quantity(&bad).is_err(), "{bad:?}");
         }
     }

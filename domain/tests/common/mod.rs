@@ -61,13 +61,13 @@ pub fn items() -> Vec<LineItem> {
     vec![
         LineItem {
             product: "精梳棉纱 32S".into(),
-            quantity: 2000,
+            quantity: Quantity::units(2000),
             unit: String::new(),
             unit_price: Money::from_yuan_fen(23, 50),
         },
         LineItem {
             product: "色纺纱 40S".into(),
-            quantity: 500,
+            quantity: Quantity::units(500),
             unit: String::new(),
             unit_price: Money::from_yuan_fen(31, 0),
         },

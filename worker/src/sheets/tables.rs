@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::sheet::{csv_escape, Cell, Column, Header, RowAction, RowPlan, Sheet};
-use domain::{business_offset, Lang, Money, Order, OrderStatus, Processes};
+use domain::{business_offset, Lang, Money, Order, OrderStatus, Processes, Quantity};
 
 /// A cell of an export, typed so the xlsx gets real dates and numbers.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,7 +71,7 @@ pub fn orders_table(orders: &[Order], processes: &Processes) -> Table {
                 text(&order.customer.contact),
                 text(&order.customer.phone),
                 single.map_or(Value::Empty, |i| text(&i.product)),
-                single.map_or(Value::Empty, |i| Value::Int(i64::from(i.quantity))),
+                single.map_or(Value::Empty, |i| quantity(i.quantity)),
                 single.map_or(Value::Empty, |i| Value::Money(i.unit_price)),
                 Value::Money(order.total()),
                 order.expected_delivery.map_or(Value::Empty, Value::Date),
@@ -104,12 +104,10 @@ pub fn items_table(orders: &[Order]) -> Table {
                     text(order.number.as_str()),
                     text(&order.customer.company),
                     text(&item.product),
-                    Value::Int(i64::from(item.quantity)),
+                    quantity(item.quantity),
                     text(&item.unit),
                     Value::Money(item.unit_price),
-                    Value::Money(Money(
-                        item.unit_price.0.saturating_mul(i64::from(item.quantity)),
-                    )),
+                    Value::Money(item.subtotal().unwrap_or(Money(i64::MAX))),
                 ]
             })
         })
@@ -229,6 +227,19 @@ pub fn errors_table(sheet: &Sheet, header: &Header, plans: &[RowPlan]) -> Table 
         name: "导入错误",
         headers,
         rows,
+    }
+}
+
+/// A quantity as a number cell: whole ones as before, "1.5" as the float Excel shows as 1.5
+/// (the shortest decimal that reads back as the same float is the quantity's own text, so the
+/// import reads exactly the quantity that was exported).
+fn quantity(quantity: Quantity) -> Value {
+    match quantity.whole() {
+        Some(units) => Value::Int(i64::from(units)),
+        None => {
+            let text = quantity.to_string();
+            text.parse().map_or(Value::Text(text), Value::Number)
+        }
     }
 }
 
