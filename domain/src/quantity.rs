@@ -67,19 +67,27 @@ impl Quantity {
     }
 
     /// `unit_price × self`, rounded half up to the fen (half away from zero for a negative
-    /// price, which validation refuses anyway); `Overflow` when it does not fit.
+    /// price, which validation refuses anyway); `Overflow` when it does not fit. The whole
+    /// units multiply exactly, so only the fraction's share needs rounding: no i128 (its
+    /// division would be one more routine in every bundle).
     pub fn times(self, unit_price: Money) -> Result<Money, DomainError> {
-        let product = i128::from(unit_price.0) * i128::from(self.0);
-        let half = i128::from(SCALE / 2);
-        let scale = i128::from(SCALE);
-        let rounded = if product >= 0 {
-            (product + half) / scale
-        } else {
-            (product - half) / scale
-        };
-        i64::try_from(rounded)
+        let whole = i64::try_from(self.0 / SCALE).map_err(|_| DomainError::Overflow)?;
+        // Below 1000, so this overflows only for prices above ¥92 trillion.
+        let fraction = (self.0 % SCALE) as i64;
+        let scale = SCALE as i64;
+        let whole_part = unit_price.0.checked_mul(whole);
+        let fraction_part = unit_price.0.checked_mul(fraction).map(|thousandths| {
+            if thousandths >= 0 {
+                (thousandths + scale / 2) / scale
+            } else {
+                (thousandths - scale / 2) / scale
+            }
+        });
+        whole_part
+            .zip(fraction_part)
+            .and_then(|(whole, fraction)| whole.checked_add(fraction))
             .map(Money)
-            .map_err(|_| DomainError::Overflow)
+            .ok_or(DomainError::Overflow)
     }
 
     /// Parses what people type: "3", "1.5", "1.50", "0.25", fullwidth "３" or "１．５" (what a
@@ -204,6 +212,7 @@ impl<'de> Deserialize<'de> for Quantity {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::LineItem;
 
     fn q(text: &str) -> Quantity {
         Quantity::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e:?}"))
@@ -260,6 +269,15 @@ mod tests {
         assert_eq!(q("0.001").times(Money(500)), Ok(Money(1)));
         assert_eq!(q("0.001").times(Money(499)), Ok(Money(0)));
         assert_eq!(q("3").times(Money(500)), Ok(Money(1500)));
+        assert_eq!(
+            q("2.5").times(Money(-3)),
+            Ok(Money(-8)),
+            "half away from zero"
+        );
+        assert_eq!(
+            Quantity::MAX.times(LineItem::MAX_UNIT_PRICE),
+            Ok(Money(1_000_000_000_000_000_000))
+        );
         assert_eq!(
             Quantity::MAX.times(Money(i64::MAX)),
             Err(DomainError::Overflow)
