@@ -43,7 +43,7 @@ impl Quantity {
     }
 
     pub const fn is_whole(self) -> bool {
-        self.0 % SCALE == 0
+        self.0.is_multiple_of(SCALE)
     }
 
     pub const fn is_zero(self) -> bool {
