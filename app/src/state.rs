@@ -23,13 +23,8 @@ mod uploads;
 pub use order_forms::{DraftBox, OrderPageDraft, TypedField};
 pub use pull::PullGesture;
 
-pub use sync::{describe_rejection, SyncError, SyncStatus};
+pub use sync::{SyncError, SyncStatus};
 pub use uploads::UploadStatus;
-
-/// What a change does, in words ("备注：…"), for refusals and waiting changes.
-pub fn describe_mutation(mutation: &domain::Mutation, lang: domain::Lang) -> String {
-    describe::mutation(mutation, lang)
-}
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -374,6 +369,24 @@ impl AppState {
     /// May the signed-in person take `action`? (Tracked: re-asks when the session changes.)
     pub fn may(&self, order: Option<&Order>, action: Action<'_>) -> bool {
         self.permission(order, action).is_ok()
+    }
+
+    /// What a change does, in words ("备注：…", "勾选清单项「核查库存」"), for refusals and
+    /// waiting changes, in the team's current process's names.
+    pub fn describe_mutation(&self, mutation: &domain::Mutation, lang: domain::Lang) -> String {
+        self.with_pipeline(|pipeline| describe::mutation(mutation, pipeline, lang))
+    }
+
+    /// A refusal, as the person should read it: who/why (the server's message) and what it held.
+    pub fn describe_rejection(
+        &self,
+        rejection: &domain::Rejection,
+        lang: domain::Lang,
+    ) -> (String, String) {
+        (
+            rejection.message(lang).to_string(),
+            self.describe_mutation(&rejection.mutation, lang),
+        )
     }
 
     /// `Ok`, or the rulebook's explanation of who may take `action` (tracked).

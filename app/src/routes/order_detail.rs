@@ -18,6 +18,7 @@ use crate::{
         copy_button::CopyButton,
         customer_feedback::{CustomerFeedback, FeedbackDrafts},
         field::{DraftField, TextField},
+        rejections::Rejections,
         share_panel::{SharePanel, ShareState},
     },
     format,
@@ -301,6 +302,9 @@ fn OrderView(order: Order) -> impl IntoView {
                 }).collect_view()}
             </ul>
         </header>
+        // A change to this order the server refused (say, made offline while a colleague moved
+        // it): said here too, not only on the board.
+        <Rejections order=order.id />
         // Ordered for the work: what the current stage needs (checklist, then the shipment and
         // invoice that must be recorded before it can be left), the action that moves it on, a
         // quick note; then what is there to read (feedback, progress, sharing, history).
