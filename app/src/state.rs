@@ -177,6 +177,10 @@ pub struct AppState {
     /// Holiday calendars received since start. A page showing a deadline of a full order tracks
     /// it: the order itself does not change when the calendar moves its deadline.
     pub calendar_changes: RwSignal<u32>,
+    /// The board's search, filters and tab: kept while the person opens an order and comes back
+    /// (the board's page is rebuilt each time it is shown).
+    pub board_filter: RwSignal<domain::BoardFilter>,
+    pub board_tab: RwSignal<usize>,
 }
 
 impl AppState {
@@ -582,6 +586,8 @@ pub fn provide_app_state() -> AppState {
         write_lock: StoredValue::new_local(Rc::new(Mutex::new(()))),
         processes: StoredValue::new(Processes::standard()),
         calendar_changes: RwSignal::new(0),
+        board_filter: RwSignal::new(domain::BoardFilter::default()),
+        board_tab: RwSignal::new(0),
     };
     provide_context(state);
     leptos::task::spawn_local(async move {

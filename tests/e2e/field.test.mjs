@@ -347,3 +347,42 @@ test('a push the server keeps failing is said in the top bar; once it answers, t
   assert.match(page.url(), new RegExp(`${path}$`));
   await context.close();
 });
+
+// A reviewer's finding: back from an order, the board had lost its search and its tab.
+test('back from an order, the board keeps its search and the tab it was on', async () => {
+  const { context, page } = await phonePage(browser);
+  await signInAs(page, DEMO_TEAM.sales, { next: '/' });
+  await synced(page);
+  await page.getByPlaceholder('搜索订单号、客户、电话、产品').fill('GD-DEMO');
+  // A later tab that has cards.
+  const tabs = page.getByRole('tab');
+  let chosen = -1;
+  for (let i = 1; i < await tabs.count(); i += 1) {
+    if (Number(await tabs.nth(i).getByTestId('stage-count').textContent()) > 0) {
+      chosen = i;
+      break;
+    }
+  }
+  assert.ok(chosen > 0, 'a later stage holds a demo order');
+  const tabName = await tabs.nth(chosen).locator('.stage-name').textContent();
+  await tabs.nth(chosen).click();
+  await page.locator('.board-column.selected').getByTestId('order-card').first().click();
+  await page.getByTestId('order-number').waitFor();
+  await page.goBack();
+  await page.getByRole('heading', { name: '订单看板' }).waitFor();
+  assert.equal(await page.getByPlaceholder('搜索订单号、客户、电话、产品').inputValue(), 'GD-DEMO');
+  assert.equal(await page.getByRole('tab', { selected: true }).locator('.stage-name').textContent(), tabName);
+  await context.close();
+});
+
+// A reviewer measured the not-found page's only way out at 64x19 px.
+test('a page that does not exist says so, with a way back a thumb can hit', async () => {
+  const { context, page } = await phonePage(browser, { viewport: { width: 360, height: 780 } });
+  await signInAs(page, DEMO_TEAM.sales, { next: '/' });
+  await page.goto('/no-such-page');
+  await page.getByRole('heading', { name: '页面不存在' }).waitFor();
+  assert.deepEqual(await smallTapTargets(page), []);
+  await page.getByRole('link', { name: '返回看板' }).click();
+  await page.getByRole('heading', { name: '订单看板' }).waitFor();
+  await context.close();
+});

@@ -414,10 +414,22 @@ fn OrderReview(order: Order) -> impl IntoView {
                     ),
                     None => (t_string!(i18n, review_open).to_string(), "badge badge-due"),
                 };
+                // The SLA's unit is the stage's (a reviewer read "时限 5 天 · 用时 5.5天 · 按时"
+                // as a contradiction: the verdict is by the due date, which the text now names).
+                let working = state.with_pipeline_of(&order, |pipeline| {
+                    pipeline
+                        .stage(&visit.stage)
+                        .is_some_and(|def| def.sla_working_days)
+                });
+                let sla = if working {
+                    t_string!(i18n, review_sla_working_days, count = visit.sla_days).to_string()
+                } else {
+                    t_string!(i18n, review_sla_days, count = visit.sla_days).to_string()
+                };
                 let plan = t_string!(
                     i18n,
                     review_plan,
-                    sla = visit.sla_days,
+                    sla = sla,
                     due = format::date(visit.due, lang),
                     took = format::duration(visit.took_minutes, lang),
                     who = visit.handled_by.as_ref().map_or_else(
