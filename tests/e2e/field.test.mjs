@@ -386,3 +386,29 @@ test('a page that does not exist says so, with a way back a thumb can hit', asyn
   await page.getByRole('heading', { name: '订单看板' }).waitFor();
   await context.close();
 });
+
+// A reviewer's finding: after 设定期限 → 保存 the date box was empty again (and after every
+// reload), so the date set could be neither seen nor cleared there.
+test('a due date set on the stage stays in its box, also after a reload, and can be cleared there', async () => {
+  const { context, page } = await phonePage(browser);
+  await signInAs(page, DEMO_TEAM.sales, { next: '/' });
+  await synced(page);
+  await createOrder(page, { company: `期限${RUN}有限公司` });
+  const box = page.locator('#due-date');
+  const save = box.locator('xpath=..').getByRole('button', { name: '保存' });
+  assert.equal(await box.inputValue(), '', 'no date set: the SLA decides');
+  await box.fill('2027-01-15');
+  await save.click();
+  await page.getByText('2027年1月15日').first().waitFor();
+  assert.equal(await box.inputValue(), '2027-01-15');
+  await page.reload();
+  await page.getByTestId('order-number').waitFor();
+  await page.getByText('2027年1月15日').first().waitFor();
+  assert.equal(await page.locator('#due-date').inputValue(), '2027-01-15');
+  // Emptied and saved: back to the SLA's deadline.
+  await page.locator('#due-date').fill('');
+  await page.locator('#due-date').locator('xpath=..').getByRole('button', { name: '保存' }).click();
+  await page.getByTestId('history').filter({ hasText: '取消了 需求确认 的截止日期' }).waitFor();
+  assert.equal(await page.locator('#due-date').inputValue(), '');
+  await context.close();
+});

@@ -623,13 +623,8 @@ fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
                 due,
             },
             error,
-            move || {
-                page.forms.update(|forms| {
-                    if let Some(draft) = forms {
-                        draft.due_date.clear();
-                    }
-                })
-            },
+            // The box now shows the saved date: the order's change brings it (`follow`).
+            || {},
         );
     };
     let (due_value, due_typed) = page.bind(DraftBox::DueDate);
