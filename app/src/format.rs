@@ -1,6 +1,6 @@
 //! How dates, times and money look to people: zh-CN by default (2026年11月26日, ¥1,234.50).
 
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use domain::{business_date, business_offset, Lang, Money};
 
 use crate::i18n::td_string;
@@ -9,11 +9,7 @@ use crate::i18n::td_string;
 // strftime parser and formatter are ~4 KB gzip of the field bundle, and these are all it served.
 
 pub fn date(date: NaiveDate, lang: Lang) -> String {
-    match lang {
-        Lang::Zh => format!("{}年{}月{}日", date.year(), date.month(), date.day()),
-        // NaiveDate's Display is ISO 8601: 2026-11-26.
-        Lang::En => date.to_string(),
-    }
+    domain::i18n::date_text(date, lang)
 }
 
 /// A moment in business time (China, UTC+8), the same clock deadlines use.

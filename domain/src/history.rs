@@ -1,6 +1,8 @@
 //! The audit trail. Events are facts in past tense, written by `apply` only, never edited.
 
 use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::i18n::date_text;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -447,7 +449,9 @@ impl HistoryEvent {
             EventKind::DueDateSet { stage, due } => {
                 let stage = stage_name(stage);
                 match (zh, due) {
-                    (true, Some(d)) => format!("{who} 将 {stage} 的截止日期设为 {d}"),
+                    (true, Some(d)) => {
+                        format!("{who} 将 {stage} 的截止日期设为 {}", date_text(*d, lang))
+                    }
                     (true, None) => format!("{who} 取消了 {stage} 的截止日期，恢复按时限计算"),
                     (false, Some(d)) => format!("{who} set the due date of {stage} to {d}"),
                     (false, None) => format!("{who} cleared the due date of {stage}"),
@@ -480,7 +484,10 @@ impl HistoryEvent {
             }
             EventKind::InvoiceRecorded { number, date } => {
                 if zh {
-                    format!("{who} 登记了发票 {number}（开票日期 {date}）")
+                    format!(
+                        "{who} 登记了发票 {number}（开票日期 {}）",
+                        date_text(*date, lang)
+                    )
                 } else {
                     format!("{who} recorded invoice {number} dated {date}")
                 }
@@ -550,7 +557,7 @@ impl HistoryEvent {
             }
             EventKind::CustomerLookupLocked { business_date } => {
                 if zh {
-                    format!("{business_date} 用手机号后 4 位查询本订单的错误次数已达上限，当天只能用订单链接查看：请把链接发给客户")
+                    format!("{} 用手机号后 4 位查询本订单的错误次数已达上限，当天只能用订单链接查看：请把链接发给客户", date_text(*business_date, lang))
                 } else {
                     format!("Too many wrong phone digits were tried on this order on {business_date}; until the day ends only the order link works: send it to the customer")
                 }
@@ -683,6 +690,35 @@ mod tests {
         for kind in kinds {
             assert_eq!(serde_json::to_value(&kind).unwrap()["type"], kind.name());
         }
+    }
+
+    /// A reviewer read "截止日期设为 2026-12-15" in a history where every other date reads
+    /// "2026年12月15日": dates in sentences are written as the rest of the app writes them.
+    #[test]
+    fn dates_in_history_read_as_the_app_writes_dates() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 15).unwrap();
+        let p = Pipeline::standard();
+        let due = event(EventKind::DueDateSet {
+            stage: "production".into(),
+            due: Some(day),
+        });
+        assert_eq!(
+            due.describe(&p, Lang::Zh),
+            "王芳 将 生产/采购 的截止日期设为 2026年12月15日"
+        );
+        assert_eq!(
+            due.describe(&p, Lang::En),
+            "王芳 set the due date of Production / procurement to 2026-12-15"
+        );
+        let invoice = event(EventKind::InvoiceRecorded {
+            number: "FP-1".into(),
+            date: day,
+        });
+        assert!(invoice
+            .describe(&p, Lang::Zh)
+            .ends_with("（开票日期 2026年12月15日）"));
+        assert_eq!(date_text(day, Lang::Zh), "2026年12月15日");
+        assert_eq!(date_text(day, Lang::En), "2026-12-15");
     }
 
     #[test]

@@ -20,6 +20,16 @@ impl Lang {
     }
 }
 
+/// A date as people read it in each language: 2026年12月15日, 2026-12-15 (ISO in English, as
+/// chrono's Display writes it). The app's screens and the history's sentences share it.
+pub fn date_text(date: chrono::NaiveDate, lang: Lang) -> String {
+    use chrono::Datelike;
+    match lang {
+        Lang::Zh => format!("{}年{}月{}日", date.year(), date.month(), date.day()),
+        Lang::En => date.to_string(),
+    }
+}
+
 /// A text that exists in every supported language, so no screen ever falls back to a raw id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Localized {

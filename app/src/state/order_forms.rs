@@ -48,11 +48,6 @@ impl TypedField {
         }
         self.saved = saved;
     }
-
-    /// Clears the box (after a one-off action such as setting a due date).
-    pub fn clear(&mut self) {
-        self.text = String::new();
-    }
 }
 
 /// Names the boxes of an `OrderPageDraft`, so a screen can bind an input to one of them.
@@ -74,13 +69,15 @@ pub struct OrderPageDraft {
     pub invoice_number: TypedField,
     /// `YYYY-MM-DD`, as the date input gives it.
     pub invoice_date: TypedField,
-    /// A new due date for the current stage; it is not shown from the order, so it saves as "".
+    /// The current stage's due date, when someone set one (else the box is empty and the
+    /// stage's SLA sets the deadline).
     pub due_date: TypedField,
 }
 
-fn saved_values(order: &Order) -> [String; 4] {
+fn saved_values(order: &Order) -> [String; 5] {
     let shipment = order.shipment.as_ref();
     let invoice = order.invoice.as_ref();
+    let due = order.current_progress().due_date;
     [
         shipment.map(|s| s.carrier.clone()).unwrap_or_default(),
         shipment.map(|s| s.tracking_no.clone()).unwrap_or_default(),
@@ -88,20 +85,22 @@ fn saved_values(order: &Order) -> [String; 4] {
         invoice
             .map(|i| i.date.format("%Y-%m-%d").to_string())
             .unwrap_or_default(),
+        due.map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
     ]
 }
 
 impl OrderPageDraft {
     /// The forms as they open on `order`: showing what is recorded, nothing typed.
     pub fn opening(order: &Order) -> Self {
-        let [carrier, tracking_no, invoice_number, invoice_date] = saved_values(order);
+        let [carrier, tracking_no, invoice_number, invoice_date, due_date] = saved_values(order);
         OrderPageDraft {
             order_id: order.id,
             carrier: TypedField::showing(carrier),
             tracking_no: TypedField::showing(tracking_no),
             invoice_number: TypedField::showing(invoice_number),
             invoice_date: TypedField::showing(invoice_date),
-            due_date: TypedField::default(),
+            due_date: TypedField::showing(due_date),
         }
     }
 
@@ -136,11 +135,12 @@ impl OrderPageDraft {
             *self = OrderPageDraft::opening(order);
             return;
         }
-        let [carrier, tracking_no, invoice_number, invoice_date] = saved_values(order);
+        let [carrier, tracking_no, invoice_number, invoice_date, due_date] = saved_values(order);
         self.carrier.follow(carrier);
         self.tracking_no.follow(tracking_no);
         self.invoice_number.follow(invoice_number);
         self.invoice_date.follow(invoice_date);
+        self.due_date.follow(due_date);
     }
 
     /// The change "record shipment" makes from what is typed (the rules check the values).
