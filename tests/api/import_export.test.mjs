@@ -14,6 +14,7 @@ import {
   ROOT,
   assertApiError,
   bearer,
+  freshIp,
   startDemoWorker,
 } from '../support/api.mjs';
 
@@ -472,6 +473,16 @@ test('a decimal quantity (1.5 吨 at ¥12.30) is pushed, pulled back exactly, ex
 
   const stored = (await pullAll(sales)).get('DEC-QTY-001');
   assert.deepEqual(stored.items, [{ product: '冷轧钢板', quantity: 2, quantity_exact: '1.5', unit: '吨', unit_price: 1230 }]);
+
+  // The customer sees 1.5 吨 too: in the lookup's JSON and on the page a link opens.
+  const tracked = await worker.call('/api/track/lookup', {
+    json: { order_number: 'DEC-QTY-001', phone_last4: '3333' },
+    headers: { 'cf-connecting-ip': freshIp() },
+  });
+  assert.equal(tracked.status, 200, tracked.text);
+  assert.deepEqual(tracked.json.items, [{ product: '冷轧钢板', quantity: '1.5', unit: '吨' }]);
+  const page = await (await fetch(`${worker.url}/t/${tracked.json.access.token}`)).text();
+  assert.ok(page.includes('冷轧钢板 × 1.5吨'), page.slice(0, 300));
 
   const csv = (await exportCsv(sales)).toString('utf8');
   const row = csv.split('\n').find((line) => line.startsWith('DEC-QTY-001'));
