@@ -127,6 +127,10 @@ mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
 
+    // The library's unit tests run in Node unless told otherwise, and Node has no localStorage
+    // (the drafts test then read nothing back). One setting for the whole test binary.
+    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
     fn form(contact: &str, phone: &str, items: &[[&str; 4]]) -> OrderFormText {
         OrderFormText {
             fields: [
