@@ -353,7 +353,7 @@ impl EventKind {
 impl HistoryEvent {
     /// One readable sentence, e.g. "王芳 将订单从 需求确认 推进到 合同签订".
     pub fn describe(&self, pipeline: &Pipeline, lang: Lang) -> String {
-        let who = &self.actor.name;
+        let who = self.actor.shown_name(lang);
         let stage_name = |id: &StageId| -> String {
             pipeline
                 .stage(id)
@@ -719,6 +719,26 @@ mod tests {
             .ends_with("（开票日期 2026年12月15日）"));
         assert_eq!(date_text(day, Lang::Zh), "2026年12月15日");
         assert_eq!(date_text(day, Lang::En), "2026-12-15");
+    }
+
+    #[test]
+    fn the_system_is_named_in_the_readers_language() {
+        let e = HistoryEvent {
+            at: DateTime::UNIX_EPOCH,
+            actor: crate::staff::system_actor(),
+            kind: EventKind::Reopened,
+        };
+        let p = Pipeline::standard();
+        assert!(
+            e.describe(&p, Lang::En).starts_with("System "),
+            "{}",
+            e.describe(&p, Lang::En)
+        );
+        assert!(
+            e.describe(&p, Lang::Zh).starts_with("系统 "),
+            "{}",
+            e.describe(&p, Lang::Zh)
+        );
     }
 
     #[test]

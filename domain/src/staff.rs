@@ -20,6 +20,16 @@ const STAFF_ID: Field = Field::new("user_id", "员工标识", "Staff id");
 const STAFF_NAME: Field = Field::new("name", "员工姓名", "Staff name");
 
 impl StaffRef {
+    /// The name to show: the system's own in the reader's language (an English reader saw
+    /// "系统" in the history and the process versions), a person's as they are called.
+    pub fn shown_name(&self, lang: crate::Lang) -> &str {
+        if self.user_id == SYSTEM_USER_ID {
+            lang.pick("系统", "System")
+        } else {
+            &self.name
+        }
+    }
+
     pub fn new(user_id: impl Into<String>, name: impl Into<String>) -> Self {
         StaffRef {
             user_id: user_id.into(),
@@ -96,5 +106,7 @@ fn customer_name(contact: &str) -> String {
 /// Who the history names for changes the system makes by itself (renumbering, a process
 /// migration, a customer lookup lock).
 pub fn system_actor() -> StaffRef {
-    StaffRef::new("system", "系统")
+    StaffRef::new(SYSTEM_USER_ID, "系统")
 }
+
+const SYSTEM_USER_ID: &str = "system";

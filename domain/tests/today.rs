@@ -35,6 +35,27 @@ fn an_order_past_its_sla_is_overdue_for_its_owner_and_its_department() {
     assert!(today([&c], &other_sales(), &Pipeline::standard(), after).is_empty());
 }
 
+/// A reviewer's finding: the manager's 今天 said "nothing to do" while an order was 3 days late.
+#[test]
+fn a_manager_is_shown_the_teams_overdue_orders_but_not_what_is_merely_due() {
+    let manager = Actor::new("u-zhoujian", "周健", vec![Role::Manager]);
+    let order = created();
+    let c = card(&order);
+    let p = Pipeline::standard();
+    let late = today([&c], &manager, &p, due(&order) + chrono::Duration::days(3));
+    assert_eq!(
+        late.overdue.len(),
+        1,
+        "someone else's overdue order is the manager's to chase"
+    );
+    assert_eq!(late.badge(), 1);
+    assert!(
+        today([&c], &manager, &p, due(&order)).is_empty(),
+        "due today is for those doing the work"
+    );
+    assert!(today([&c], &manager, &p, due(&order) - chrono::Duration::days(2)).is_empty());
+}
+
 #[test]
 fn a_named_responsible_person_takes_the_stage_over() {
     let order = ok(

@@ -412,3 +412,24 @@ test('a due date set on the stage stays in its box, also after a reload, and can
   assert.equal(await page.locator('#due-date').inputValue(), '');
   await context.close();
 });
+
+// A reviewer's finding: the first tap on 推进 (items unticked) put a reason box above the button
+// and the message below the due-date row, out of sight; the keyboard did not come up in the box.
+test('推进 with unticked items asks for the reason where the thumb is: the box focused, the message under the button', async () => {
+  const { context, page } = await phonePage(browser);
+  await signInAs(page, DEMO_TEAM.sales, { next: '/' });
+  await synced(page);
+  await createOrder(page, { company: `推进原因${RUN}有限公司` });
+  await page.getByTestId('advance').click();
+  await page.waitForFunction(() => document.activeElement?.id === 'advance-reason');
+  const message = page.getByTestId('current-stage-panel').getByRole('alert');
+  await message.waitFor();
+  const [button, alert, due] = await Promise.all([
+    page.getByTestId('advance').boundingBox(), message.boundingBox(), page.locator('#due-date').boundingBox(),
+  ]);
+  assert.ok(alert.y > button.y && alert.y < due.y, `message between the button (${button.y}) and the due date (${due.y}): ${alert.y}`);
+  await page.locator('#advance-reason').fill('客户已口头确认');
+  await page.getByTestId('advance').click();
+  await page.getByTestId('current-stage').filter({ hasText: '合同签订' }).waitFor();
+  await context.close();
+});

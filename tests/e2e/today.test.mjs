@@ -113,6 +113,12 @@ test('offline, an order past its SLA is overdue on the board and in 今天, and 
   // The accessible name is what a screen reader announces for the tab.
   await page.getByRole('link', { name: `今天，${expected} 项待处理` }).waitFor();
 
+  // What needs action today comes first, a waiting customer among it; later this week last.
+  const order = ['overdue', 'due-today', 'after-sales', 'asked', 'lookup-locked', 'this-week'];
+  const shown = await page.locator('[data-testid^=today-]').evaluateAll((nodes) => nodes
+    .map((node) => node.dataset.testid.replace(/^today-/, ''))
+    .filter((name) => ['overdue', 'due-today', 'after-sales', 'asked', 'lookup-locked', 'this-week'].includes(name)));
+  assert.deepEqual(shown, order.filter((name) => shown.includes(name)), `sections in order: ${shown}`);
   assert.deepEqual(await smallTapTargets(page), []);
   await screenshot(page, 'today-390x844');
 

@@ -1410,7 +1410,7 @@ fn History(editing: Editing, versions: Vec<ProcessVersion>) -> impl IntoView {
                                 <strong>{t_string!(i18n, process_version_title, number = number).to_string()}</strong>
                                 {is_current.then(|| view! { <span class="badge">{t!(i18n, process_version_current)}</span> })}
                             </div>
-                            <p class="hint">{version.author.name.clone()}" · "{format::date_time(version.published_at, lang())}</p>
+                            <p class="hint">{version.author.shown_name(lang()).to_string()}" · "{format::date_time(version.published_at, lang())}</p>
                             {(!version.note.is_empty()).then(|| view! { <p data-testid="version-note">{version.note.clone()}</p> })}
                             <ul class="process-changes">
                                 {changes.iter().map(|change| view! { <li>{change.sentence(lang())}</li> }).collect_view()}

@@ -252,10 +252,8 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
         ("note", note),
     ];
     let form_text = move || OrderFormText {
-        fields: boxes
-            .iter()
-            .map(|(id, signal)| (*id, signal.get()))
-            .collect(),
+        // By insertion: `collect()` compiles a sort into the bundle (domain::sorting).
+        fields: domain::sorting::collect_map(boxes.iter().map(|(id, signal)| (*id, signal.get()))),
         items: items.with(|rows| rows.iter().map(ItemRow::text).collect()),
     };
     let show_text = move |text: OrderFormText| {

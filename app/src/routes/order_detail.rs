@@ -597,6 +597,9 @@ fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
                 Err(ChangeError::Rule(DomainError::ReasonRequired)) => {
                     asking_reason.set(true);
                     error.set(Some(ChangeError::Rule(DomainError::ReasonRequired)));
+                    // The box appears above the button: the keyboard comes up in it, not on a
+                    // second hunt for where to type.
+                    request_animation_frame(|| crate::boot::focus("advance-reason"));
                 }
                 Err(problem) => error.set(Some(problem)),
             }
@@ -679,6 +682,8 @@ fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
                 }.into_any(),
                 Err(problem) => view! { <NotAllowed problem /> }.into_any(),
             }}
+            // Right under the button that was refused (it was under the due date, out of sight).
+            <ErrorLine error />
             {can_plan.then(|| view! {
                 <div class="form-row">
                     <label class="inline-label" for="due-date">{t!(i18n, detail_set_due)}</label>
@@ -686,7 +691,6 @@ fn CurrentStage(order: Order, children: ChildrenFn) -> impl IntoView {
                     <button type="button" class="secondary" on:click=save_due>{t!(i18n, detail_save)}</button>
                 </div>
             })}
-            <ErrorLine error />
         </section>
     }
     .into_any()

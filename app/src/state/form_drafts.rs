@@ -37,12 +37,13 @@ impl OrderFormDraft {
     /// What was typed into a form that started as `start` and now reads `now`.
     pub fn typed(start: &OrderFormText, now: &OrderFormText) -> Self {
         OrderFormDraft {
-            fields: now
-                .fields
-                .iter()
-                .filter(|(id, text)| start.fields.get(*id) != Some(*text))
-                .map(|(id, text)| (id.to_string(), text.clone()))
-                .collect(),
+            // Built by insertion: `collect()` compiles a sort into the bundle (domain::sorting).
+            fields: domain::sorting::collect_map(
+                now.fields
+                    .iter()
+                    .filter(|(id, text)| start.fields.get(*id) != Some(*text))
+                    .map(|(id, text)| (id.to_string(), text.clone())),
+            ),
             items: (now.items != start.items).then(|| now.items.clone()),
         }
     }

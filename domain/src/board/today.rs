@@ -70,13 +70,17 @@ pub fn today<'a>(
         if card.after_sales_open > 0 && answers_after_sales(card, actor) {
             list.after_sales.push(card);
         }
-        if !card.is_active() || !card.is_for(actor, pipeline) {
+        if !card.is_active() {
             continue;
         }
+        let mine = card.is_for(actor, pipeline);
+        // A manager chases what is late, whoever's it is: their 今天 was empty while the team
+        // had overdue orders. What is due later stays with those doing it.
+        let chased = actor.has_role(Role::Manager);
         match card.deadline_state(today) {
-            DeadlineState::Overdue { .. } => list.overdue.push(card),
-            DeadlineState::DueToday => list.due_today.push(card),
-            _ if (card.due - today).num_days() < WEEK_DAYS => list.this_week.push(card),
+            DeadlineState::Overdue { .. } if mine || chased => list.overdue.push(card),
+            DeadlineState::DueToday if mine => list.due_today.push(card),
+            _ if mine && (card.due - today).num_days() < WEEK_DAYS => list.this_week.push(card),
             _ => {}
         }
     }
