@@ -551,7 +551,9 @@ pub async fn pull(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiEr
     let more = admitted > params.limit as usize || rows.len() < admitted;
     rows.truncate(params.limit as usize);
     let mut rejections = page.rejections;
-    let more_rejections = rejections.len() > MAX_PULL_REJECTIONS as usize;
+    // More after this page if the count limit or the byte limit cut it.
+    let more_rejections = page.rejections_admitted > MAX_PULL_REJECTIONS as usize
+        || rejections.len() < page.rejections_admitted;
     rejections.truncate(MAX_PULL_REJECTIONS as usize);
 
     // Read after the snapshot: every order in it was written after its version was published,
