@@ -23,13 +23,8 @@ mod uploads;
 pub use order_forms::{DraftBox, OrderPageDraft, TypedField};
 pub use pull::PullGesture;
 
-pub use sync::{describe_rejection, SyncError, SyncStatus};
+pub use sync::{SyncError, SyncStatus};
 pub use uploads::UploadStatus;
-
-/// What a change does, in words ("备注：…"), for refusals and waiting changes.
-pub fn describe_mutation(mutation: &domain::Mutation, lang: domain::Lang) -> String {
-    describe::mutation(mutation, lang)
-}
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -182,6 +177,10 @@ pub struct AppState {
     /// Holiday calendars received since start. A page showing a deadline of a full order tracks
     /// it: the order itself does not change when the calendar moves its deadline.
     pub calendar_changes: RwSignal<u32>,
+    /// The board's search, filters and tab: kept while the person opens an order and comes back
+    /// (the board's page is rebuilt each time it is shown).
+    pub board_filter: RwSignal<domain::BoardFilter>,
+    pub board_tab: RwSignal<usize>,
 }
 
 impl AppState {
@@ -374,6 +373,24 @@ impl AppState {
     /// May the signed-in person take `action`? (Tracked: re-asks when the session changes.)
     pub fn may(&self, order: Option<&Order>, action: Action<'_>) -> bool {
         self.permission(order, action).is_ok()
+    }
+
+    /// What a change does, in words ("备注：…", "勾选清单项「核查库存」"), for refusals and
+    /// waiting changes, in the team's current process's names.
+    pub fn describe_mutation(&self, mutation: &domain::Mutation, lang: domain::Lang) -> String {
+        self.with_pipeline(|pipeline| describe::mutation(mutation, pipeline, lang))
+    }
+
+    /// A refusal, as the person should read it: who/why (the server's message) and what it held.
+    pub fn describe_rejection(
+        &self,
+        rejection: &domain::Rejection,
+        lang: domain::Lang,
+    ) -> (String, String) {
+        (
+            rejection.message(lang).to_string(),
+            self.describe_mutation(&rejection.mutation, lang),
+        )
     }
 
     /// `Ok`, or the rulebook's explanation of who may take `action` (tracked).
@@ -569,6 +586,8 @@ pub fn provide_app_state() -> AppState {
         write_lock: StoredValue::new_local(Rc::new(Mutex::new(()))),
         processes: StoredValue::new(Processes::standard()),
         calendar_changes: RwSignal::new(0),
+        board_filter: RwSignal::new(domain::BoardFilter::default()),
+        board_tab: RwSignal::new(0),
     };
     provide_context(state);
     leptos::task::spawn_local(async move {

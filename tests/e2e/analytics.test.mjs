@@ -171,6 +171,7 @@ test('on a desk-sized screen 分析 uses the width; a salesperson sees only thei
   const stageBars = await sales.page.getByTestId('work-in-progress').locator('.bar-label').allInnerTexts();
   assert.deepEqual(stageBars, ['需求确认', '合同签订', '下单处理', '售后服务']);
   assert.deepEqual(await sales.page.getByTestId('person').locator('.person-name').allInnerTexts(), ['王芳']);
+  assert.equal(await sales.page.getByTestId('people').locator('h2').innerText(), '我的业绩');
   assert.deepEqual(await smallTapTargets(sales.page), []);
   const overflow = await sales.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.equal(overflow, 0, 'no sideways scrolling at 360 px');
@@ -204,6 +205,8 @@ test('a manager sees the whole team and picks any range, but changes nothing on 
   const months = (new Date().getFullYear() - 2020) * 12 + new Date().getMonth() + 1;
   assert.ok(Math.abs((await flow.locator('.column-labels li').count()) - months) <= 1, 'a column group per month');
   assert.equal(await flow.locator('.column-label').first().innerText(), '2020/1');
+  // A manager reads the team's people (the heading said 我的业绩 to everyone).
+  assert.equal(await page.getByTestId('people').locator('h2').innerText(), '人员业绩');
   assert.deepEqual(await smallTapTargets(page), []);
   await screenshot(page, 'analytics-manager-390');
 
@@ -225,6 +228,10 @@ test('a manager sees the whole team and picks any range, but changes nothing on 
   const verdicts = await rows.locator('.badge').allInnerTexts();
   assert.ok(['进行中', '已逾期'].includes(verdicts.at(-1)), `the stage the order is in has no verdict yet: ${verdicts.at(-1)}`);
   for (const verdict of verdicts.slice(0, -1)) assert.ok(['按时', '超时'].includes(verdict), verdict);
+  // The verdict is by the due date, which each row names, with the SLA's unit.
+  for (const plan of await rows.locator('.review-plan').allInnerTexts()) {
+    assert.match(plan, /^时限 \d+ (天|个工作日)，截止 .+ · 用时 /, plan);
+  }
   assert.match(await review.getByTestId('review-customer').innerText(), /客户评分 .* · 售后 \d+ 次（未处理 \d+）/);
   assert.deepEqual(await smallTapTargets(page), []);
   await screenshot(page, 'order-review-390');

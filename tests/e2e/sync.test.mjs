@@ -87,6 +87,13 @@ test('an offline edit that conflicts is refused with who and when; both phones c
   // Back online: her note lands, her move is refused because the admin moved it first.
   await a.context.setOffline(false);
   await synced(a.page);
+  // Said where she is, on the order's page, naming the order (a reviewer's finding: only the
+  // board said it), and on 今天, where sales start the day.
+  const onOrder = a.page.getByTestId('rejection').filter({ hasText: /已被管理员于 \d{1,2}:\d{2} 推进到 合同签订/ });
+  await onOrder.waitFor();
+  assert.match(await onOrder.getByTestId('rejection-order').textContent(), new RegExp(COMPANY));
+  await a.page.goto('/today');
+  await a.page.getByTestId('rejection').filter({ hasText: '推进到 合同签订 王芳离线推进' }).waitFor();
   await a.page.goto('/');
   const refusal = a.page.getByTestId('rejection');
   await refusal.filter({ hasText: /已被管理员于 \d{1,2}:\d{2} 推进到 合同签订/ }).waitFor();

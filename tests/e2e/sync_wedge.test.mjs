@@ -101,17 +101,21 @@ test('unsent changes can be seen and exported from 设置, for when syncing cann
   await page.getByLabel('添加备注').fill('离线时写下、尚未发送的备注');
   await page.getByRole('button', { name: '添加备注' }).click();
   await page.getByTestId('notes').filter({ hasText: '离线时写下、尚未发送的备注' }).waitFor();
+  await page.getByTestId('checklist').getByRole('checkbox', { name: /记录客户需求/ }).check();
   await page.getByRole('link', { name: '设置' }).click();
   const section = page.getByTestId('unsent-changes');
   await section.filter({ hasText: '离线时写下、尚未发送的备注' }).waitFor();
-  assert.match(await section.innerText(), /1 条修改还没有发送/);
+  // The tick reads as people know the item (a reviewer saw "勾选清单项 record_needs").
+  await section.filter({ hasText: '勾选清单项「记录客户需求」' }).waitFor();
+  assert.match(await section.innerText(), /2 条修改还没有发送/);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('unsent-export').click()]);
   assert.match(download.suggestedFilename(), /^gendan-unsent-\d{4}-\d{2}-\d{2}\.json$/);
   const path = await download.path();
   const file = JSON.parse(await (await import('node:fs/promises')).readFile(path, 'utf8'));
   assert.equal(file.kind, 'unsent_changes');
-  assert.equal(file.changes.length, 1);
+  assert.equal(file.changes.length, 2);
   assert.equal(file.changes[0].order_id, other);
+  assert.equal(file.changes[1].what, '勾选清单项「记录客户需求」');
   assert.equal(file.changes[0].mutation.text, '离线时写下、尚未发送的备注');
   assert.match(file.changes[0].what, /离线时写下/);
   await screenshot(page, 'settings-unsent-changes');

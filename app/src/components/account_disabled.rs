@@ -47,7 +47,7 @@ pub fn AccountDisabled() -> impl IntoView {
         let pending = pending.get().flatten()?;
         let lang = current_lang(i18n);
         let count = pending.len();
-        let href = unsent::export_href(&pending, lang);
+        let href = state.with_pipeline(|pipeline| unsent::export_href(&pending, pipeline, lang));
         let file = format!("gendan-unsent-{}.json", crate::format::today());
         Some(view! {
             <section class="notice notice-warn account-disabled" data-testid="account-disabled" role="alert">

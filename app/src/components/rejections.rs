@@ -4,11 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::{
-    i18n::*,
-    locale::current_lang,
-    state::{describe_mutation, describe_rejection, use_app_state},
-};
+use crate::{i18n::*, locale::current_lang, state::use_app_state};
 
 /// "这条修改一直未能同步": the first change in line while pushing keeps failing, what it holds,
 /// why (the last error), and 立即重试 / the order. Left alone, the server refuses a change it
@@ -32,7 +28,7 @@ pub fn WaitingChange() -> impl IntoView {
             <section class="notice notice-warn waiting-change" data-testid="waiting-change" role="alert">
                 <h2>{t!(i18n, waiting_title)}</h2>
                 <p class="rejection-what">
-                    <a href=href>{describe_mutation(&waiting.mutation, lang)}</a>
+                    <a href=href>{state.describe_mutation(&waiting.mutation, lang)}</a>
                 </p>
                 <p class="hint">{t!(i18n, waiting_hint, count = tries)}</p>
                 <p class="hint">{why}</p>
@@ -46,12 +42,25 @@ pub fn WaitingChange() -> impl IntoView {
     }
 }
 
+/// The changes the server refused, each with why, what it held and which order: on the board, on
+/// 今天 (where sales start the day) and, for its own changes, on the order's page, so a refusal
+/// that arrives after working offline is seen wherever the person is.
 #[component]
-pub fn Rejections() -> impl IntoView {
+pub fn Rejections(
+    /// Only this order's refusals (the order's page); every one when `None`.
+    #[prop(optional)]
+    order: Option<uuid::Uuid>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
     move || {
-        let rejections = state.rejections.get();
+        let rejections: Vec<_> = state.rejections.with(|rejections| {
+            rejections
+                .iter()
+                .filter(|rejection| order.is_none_or(|id| rejection.order_id == id))
+                .cloned()
+                .collect()
+        });
         (!rejections.is_empty()).then(|| {
             let lang = current_lang(i18n);
             view! {
@@ -60,11 +69,18 @@ pub fn Rejections() -> impl IntoView {
                     <p class="hint">{t!(i18n, rejections_hint)}</p>
                     <ul>
                         {rejections.into_iter().map(|rejection| {
-                            let (why, what) = describe_rejection(&rejection, lang);
+                            let (why, what) = state.describe_rejection(&rejection, lang);
                             let seq = rejection.seq;
                             let href = format!("/orders/{}", rejection.order_id);
+                            // Which order, as people know it (a new order refused has no card).
+                            let which = state.cards.with_untracked(|cards| {
+                                cards
+                                    .get(&rejection.order_id)
+                                    .map(|card| format!("{} · {}", card.number.as_str(), card.company))
+                            });
                             view! {
                                 <li data-testid="rejection">
+                                    {which.map(|which| view! { <p class="rejection-order" data-testid="rejection-order">{which}</p> })}
                                     <p class="rejection-why">{why}</p>
                                     <p class="rejection-what">
                                         <a href=href>{what}</a>

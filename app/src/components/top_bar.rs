@@ -11,6 +11,8 @@ pub fn TopBar() -> impl IntoView {
     let online = use_online();
     let state = use_app_state();
     let unsynced = move || state.unsynced.with(|ids| ids.len());
+    let failing =
+        move || online.get() && unsynced() > 0 && state.sync.with(|s| s.problem.is_some());
     view! {
         <header class="top-bar">
             <div class="brand">
@@ -43,6 +45,7 @@ pub fn TopBar() -> impl IntoView {
                     class="sync-detail"
                     // A dot while the live channel is open: colleagues' changes arrive at once.
                     class:live=move || state.sync.with(|s| s.live)
+                    class:sync-failing=failing
                     data-live=move || if state.sync.with(|s| s.live) { "on" } else { "off" }
                     data-testid="sync-detail"
                     aria-description=move || t_string!(i18n, sync_now).to_string()
@@ -56,6 +59,12 @@ pub fn TopBar() -> impl IntoView {
                 >
                     {move || {
                         let status = state.sync.get();
+                        // Online, pushes failing, changes waiting: said, not only in a tooltip
+                        // a phone never shows (the reason is in the tooltip and, after a few
+                        // tries, on the board). Offline, waiting is expected.
+                        if !status.running && failing() {
+                            return t_string!(i18n, sync_failed_pending, count = unsynced()).to_string();
+                        }
                         match (status.running, status.received, unsynced(), status.last_synced) {
                             (true, 0, _, _) => t_string!(i18n, sync_running).to_string(),
                             (true, count, _, _) => t_string!(i18n, sync_receiving, count).to_string(),

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::{
     i18n::*,
     locale::current_lang,
-    state::{describe_mutation, unsent, use_app_state},
+    state::{unsent, use_app_state},
 };
 
 #[component]
@@ -22,7 +22,7 @@ pub fn UnsentChanges() -> impl IntoView {
         let pending = pending.get()?;
         let lang = current_lang(i18n);
         let count = pending.len();
-        let href = unsent::export_href(&pending, lang);
+        let href = state.with_pipeline(|pipeline| unsent::export_href(&pending, pipeline, lang));
         let file = format!("gendan-unsent-{}.json", crate::format::today());
         Some(view! {
             <fieldset class="field-group" data-testid="unsent-changes">
@@ -34,7 +34,7 @@ pub fn UnsentChanges() -> impl IntoView {
                         <p class="hint">{t!(i18n, unsent_hint, count = count)}</p>
                         <ul class="unsent-list">
                             {pending.iter().take(20).map(|p| view! {
-                                <li>{describe_mutation(&p.mutation, lang)}</li>
+                                <li>{state.describe_mutation(&p.mutation, lang)}</li>
                             }).collect_view()}
                         </ul>
                         <a class="button secondary" href=href download=file data-testid="unsent-export">

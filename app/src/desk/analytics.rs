@@ -734,7 +734,12 @@ pub fn AnalyticsPage() -> impl IntoView {
                 <ul class="reasons">{reasons}</ul>
             </section>
             <section class="panel" data-testid="people">
-                <h2>{t!(i18n, analytics_people)}</h2>
+                // A manager reads the team's people, anyone else their own figures.
+                <h2>{move || if sees_whole_team() {
+                    t_string!(i18n, analytics_people_team)
+                } else {
+                    t_string!(i18n, analytics_people_mine)
+                }}</h2>
                 <ul class="people">{people}</ul>
             </section>
             <section class="panel" data-testid="customers">

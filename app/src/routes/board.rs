@@ -29,8 +29,9 @@ struct ColumnView {
 pub fn BoardPage() -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app_state();
-    let filter = RwSignal::new(BoardFilter::default());
-    let selected = RwSignal::new(0usize);
+    // Kept in the app's state: back from an order, the board is as the person left it.
+    let filter = state.board_filter;
+    let selected = state.board_tab;
     let limit = RwSignal::new(PAGE);
     Effect::new(move |_| {
         filter.track();

@@ -5,7 +5,7 @@
 //! could only be sent in the wrong name) and offers to wipe it instead.
 
 use leptos::prelude::*;
-use leptos_router::{components::Redirect, hooks::use_query_map};
+use leptos_router::{components::Redirect, hooks::use_query_map, NavigateOptions};
 
 use crate::{
     api, boot,
@@ -65,7 +65,11 @@ pub fn LoginPage() -> impl IntoView {
         error.set(None);
         device_taken.set(false);
         leptos::task::spawn_local(async move {
-            let outcome = match api::login(&typed_login, &typed_password).await {
+            let response = api::login(&typed_login, &typed_password).await;
+            // Offline the password stays in its box, to try again once online; after an answer
+            // (right or wrong) it is cleared.
+            let unreachable = matches!(response, Err(api::ApiError::Network));
+            let outcome = match response {
                 Err(api::ApiError::Network) => Err(t_string!(i18n, login_network).to_string()),
                 Err(problem) => Err(problem.message(lang)),
                 Ok(signed_in) => {
@@ -83,7 +87,9 @@ pub fn LoginPage() -> impl IntoView {
                 }
             };
             busy.set(false);
-            password.set(String::new());
+            if !unreachable {
+                password.set(String::new());
+            }
             // On success the redirect below takes the person on.
             match outcome {
                 Ok(()) => signed_in.set(true),
@@ -135,7 +141,9 @@ pub fn LoginPage() -> impl IntoView {
             <main class="page login">
                 // Signed in here: on to where the person was going. (Someone already signed in
                 // may still come here on purpose, e.g. to sign in again after a refusal.)
-                {move || signed_in.get().then(|| view! { <Redirect path=next() /> })}
+                // Replacing the sign-in page in the history: 返回 from the first screen must not show a
+                // sign-in form to someone signed in.
+                {move || signed_in.get().then(|| view! { <Redirect path=next() options=NavigateOptions { replace: true, ..Default::default() } /> })}
                 <h1>{t!(i18n, login_title)}</h1>
                 <p class="hint">{t!(i18n, login_intro)}</p>
                 <form class="login-form" on:submit=submit novalidate>

@@ -423,7 +423,12 @@ fn OrderForm(existing: Option<Order>) -> impl IntoView {
                     if let Some(key) = draft_key.get_value() {
                         form_drafts::forget_draft(&key);
                     }
-                    navigate(&format!("/orders/{}", order.id), Default::default());
+                    // The saved form is not a page to go back to (返回 showed it empty).
+                    let replace = leptos_router::NavigateOptions {
+                        replace: true,
+                        ..Default::default()
+                    };
+                    navigate(&format!("/orders/{}", order.id), replace);
                 }
                 Err(problem) => fail(FieldError {
                     field: problem.field().unwrap_or("").to_string(),

@@ -15,7 +15,7 @@ pub fn NotFoundPage() -> impl IntoView {
         <section class="page">
             <h1>{t!(i18n, not_found_title)}</h1>
             <p>
-                <A href="/">{t!(i18n, not_found_back)}</A>
+                <A href="/" attr:class="button">{t!(i18n, not_found_back)}</A>
             </p>
         </section>
     }

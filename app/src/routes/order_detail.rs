@@ -18,6 +18,7 @@ use crate::{
         copy_button::CopyButton,
         customer_feedback::{CustomerFeedback, FeedbackDrafts},
         field::{DraftField, TextField},
+        rejections::Rejections,
         share_panel::{SharePanel, ShareState},
     },
     format,
@@ -306,6 +307,9 @@ fn OrderView(order: Order) -> impl IntoView {
                 }).collect_view()}
             </ul>
         </header>
+        // A change to this order the server refused (say, made offline while a colleague moved
+        // it): said here too, not only on the board.
+        <Rejections order=order.id />
         // Ordered for the work: what the current stage needs (checklist, then the shipment and
         // invoice that must be recorded before it can be left), the action that moves it on, a
         // quick note; then what is there to read (feedback, progress, sharing, history).
@@ -415,10 +419,22 @@ fn OrderReview(order: Order) -> impl IntoView {
                     ),
                     None => (t_string!(i18n, review_open).to_string(), "badge badge-due"),
                 };
+                // The SLA's unit is the stage's (a reviewer read "时限 5 天 · 用时 5.5天 · 按时"
+                // as a contradiction: the verdict is by the due date, which the text now names).
+                let working = state.with_pipeline_of(&order, |pipeline| {
+                    pipeline
+                        .stage(&visit.stage)
+                        .is_some_and(|def| def.sla_working_days)
+                });
+                let sla = if working {
+                    t_string!(i18n, review_sla_working_days, count = visit.sla_days).to_string()
+                } else {
+                    t_string!(i18n, review_sla_days, count = visit.sla_days).to_string()
+                };
                 let plan = t_string!(
                     i18n,
                     review_plan,
-                    sla = visit.sla_days,
+                    sla = sla,
                     due = format::date(visit.due, lang),
                     took = format::duration(visit.took_minutes, lang),
                     who = visit.handled_by.as_ref().map_or_else(

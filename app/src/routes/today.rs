@@ -7,7 +7,7 @@
 use domain::{Card, DeadlineState, Today};
 use leptos::prelude::*;
 
-use crate::components::pull_to_refresh::PullToRefresh;
+use crate::components::{pull_to_refresh::PullToRefresh, rejections::Rejections};
 use leptos_router::components::A;
 
 use crate::{format, i18n::*, locale::current_lang, state::use_app_state};
@@ -105,6 +105,7 @@ pub fn TodayPage() -> impl IntoView {
                 }
                 Some(Ok(())) => None,
             }}
+            <Rejections />
             <Show when=move || state.is_ready() && is_empty()>
                 <div class="today-empty" data-testid="today-empty">
                     <p class="today-empty-title">{t!(i18n, today_empty)}</p>

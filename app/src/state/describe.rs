@@ -1,16 +1,26 @@
 //! One line saying what a change held, for the list of refused changes: the person must be
 //! able to re-enter it (the note's text, the carrier and number, the stage) or drop it knowingly.
+//! Stage and checklist names come from `pipeline` (the team's current process): a person reads
+//! "勾选清单项「核查库存」", not the item's id.
 
 use domain::{Lang, Mutation, Pipeline, StageId};
 
-fn stage_name(id: &StageId, lang: Lang) -> String {
-    Pipeline::standard()
+fn stage_name(id: &StageId, pipeline: &Pipeline, lang: Lang) -> String {
+    pipeline
         .stage(id)
         .map(|stage| stage.name.get(lang).to_string())
         .unwrap_or_else(|| id.0.clone())
 }
 
-pub fn mutation(mutation: &Mutation, lang: Lang) -> String {
+fn item_label(stage: &StageId, item: &str, pipeline: &Pipeline, lang: Lang) -> String {
+    pipeline
+        .stage(stage)
+        .and_then(|stage| stage.checklist.iter().find(|def| def.id == item))
+        .map(|def| def.label.get(lang).to_string())
+        .unwrap_or_else(|| item.to_string())
+}
+
+pub fn mutation(mutation: &Mutation, pipeline: &Pipeline, lang: Lang) -> String {
     let zh = lang == Lang::Zh;
     match mutation {
         Mutation::CreateOrder { customer, .. } => match zh {
@@ -24,15 +34,21 @@ pub fn mutation(mutation: &Mutation, lang: Lang) -> String {
         Mutation::AdvanceStage { to, reason, .. } => {
             let reason = reason.as_deref().unwrap_or("");
             match zh {
-                true => format!("推进到 {} {reason}", stage_name(to, lang)),
-                false => format!("Move to {} {reason}", stage_name(to, lang)),
+                true => format!("推进到 {} {reason}", stage_name(to, pipeline, lang)),
+                false => format!("Move to {} {reason}", stage_name(to, pipeline, lang)),
             }
         }
-        Mutation::SetChecklistItem { item, done, .. } => match (zh, done) {
-            (true, true) => format!("勾选清单项 {item}"),
-            (true, false) => format!("取消勾选 {item}"),
-            (false, _) => format!("Checklist item {item}: {done}"),
-        },
+        Mutation::SetChecklistItem {
+            stage, item, done, ..
+        } => {
+            let label = item_label(stage, item, pipeline, lang);
+            match (zh, done) {
+                (true, true) => format!("勾选清单项「{label}」"),
+                (true, false) => format!("取消勾选「{label}」"),
+                (false, true) => format!("Tick “{label}”"),
+                (false, false) => format!("Untick “{label}”"),
+            }
+        }
         Mutation::AddNote { text, .. } => match zh {
             true => format!("备注：{text}"),
             false => format!("Note: {text}"),

@@ -8,9 +8,7 @@
 //! the middle of a sync is never overwritten.
 
 use chrono::{DateTime, Utc};
-use domain::{
-    Lang, PendingMutation, PushRequest, Rejection, DEFAULT_PULL_LIMIT, MAX_PUSH_MUTATIONS,
-};
+use domain::{Lang, PendingMutation, PushRequest, DEFAULT_PULL_LIMIT, MAX_PUSH_MUTATIONS};
 use futures::channel::mpsc::{unbounded, UnboundedReceiver};
 use futures::future::{select, Either};
 use futures::StreamExt;
@@ -382,12 +380,4 @@ fn push_batch(pending: Vec<PendingMutation>, decided: u64) -> Vec<PendingMutatio
         batch.push(mutation);
     }
     batch
-}
-
-/// A refusal, as the person should read it: who/why (the server's message) and what it held.
-pub fn describe_rejection(rejection: &Rejection, lang: Lang) -> (String, String) {
-    (
-        rejection.message(lang).to_string(),
-        super::describe::mutation(&rejection.mutation, lang),
-    )
 }

@@ -2,7 +2,7 @@
 //! syncing cannot go on (a seq gap the server cannot bridge, a disabled account) and the only
 //! other way out would be wiping the device (issue 19 item 4).
 
-use domain::{Lang, PendingMutation};
+use domain::{Lang, PendingMutation, Pipeline};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -17,14 +17,14 @@ struct UnsentChange<'a> {
 }
 
 /// The export: a JSON document listing every unsent change in queue order.
-pub fn export_json(pending: &[PendingMutation], lang: Lang) -> String {
+pub fn export_json(pending: &[PendingMutation], pipeline: &Pipeline, lang: Lang) -> String {
     let changes: Vec<UnsentChange<'_>> = pending
         .iter()
         .map(|p| UnsentChange {
             seq: p.seq,
             order_id: p.mutation.order_id().to_string(),
             device_time: p.device_time.to_rfc3339(),
-            what: super::describe::mutation(&p.mutation, lang),
+            what: super::describe::mutation(&p.mutation, pipeline, lang),
             mutation: &p.mutation,
         })
         .collect();
@@ -37,8 +37,8 @@ pub fn export_json(pending: &[PendingMutation], lang: Lang) -> String {
 }
 
 /// `data:` address of the export, for an `<a download>` (no Blob URL to revoke later).
-pub fn export_href(pending: &[PendingMutation], lang: Lang) -> String {
-    let json = export_json(pending, lang);
+pub fn export_href(pending: &[PendingMutation], pipeline: &Pipeline, lang: Lang) -> String {
+    let json = export_json(pending, pipeline, lang);
     format!(
         "data:application/json;charset=utf-8,{}",
         js_sys::encode_uri_component(&json)
