@@ -126,6 +126,10 @@ mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
 
+    // Drafts live in localStorage, which only a browser has: without this the library's tests
+    // run in Node, where `window` is missing and every draft reads back as none.
+    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
     fn form(contact: &str, phone: &str, items: &[[&str; 4]]) -> OrderFormText {
         OrderFormText {
             fields: [
