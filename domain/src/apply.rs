@@ -92,7 +92,8 @@
 //!
 //! **Attachments.** Accepted on closed orders too (a 签收单 often arrives after completion).
 //! An id is used once per order; a live attachment with the same file (hash) is refused, so the
-//! same photo added from two phones is kept once. At most `MAX_ATTACHMENTS` per order. Removing
+//! same photo added from two phones is kept once. At most `MAX_ATTACHMENTS` per order and
+//! `MAX_ATTACHMENTS_PER_PERSON` per person on it (removed ones count, purged ones not). Removing
 //! hides it (removing twice is `Invalid`); purging needs it removed first and marks it purged.
 //!
 //! **Append-only.** History and notes only grow; a note id can be used once per order.
@@ -103,7 +104,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use crate::attachment::{Attachment, NewAttachment, Removal, MAX_ATTACHMENTS};
+use crate::attachment::{
+    Attachment, NewAttachment, Removal, MAX_ATTACHMENTS, MAX_ATTACHMENTS_PER_PERSON,
+};
 use crate::calendar::{add_days, business_date};
 use crate::error::DomainError;
 use crate::feedback_rules as feedback;
@@ -513,13 +516,35 @@ fn add_attachment(
         ));
     }
     refuse_borrowed_bytes(ctx.actor, order, &new)?;
-    if order.attachments.len() >= MAX_ATTACHMENTS {
+    // Purged records hold no bytes and count for neither limit: purging frees a slot.
+    let counted = || order.attachments.iter().filter(|a| !a.purged);
+    if counted()
+        .filter(|a| a.by.user_id == ctx.actor.user_id)
+        .count()
+        >= MAX_ATTACHMENTS_PER_PERSON
+    {
+        return Err(DomainError::invalid(
+            "attachment",
+            format!(
+                "你在这张订单上已添加 {MAX_ATTACHMENTS_PER_PERSON} 个附件（已删除的也算在内），不能再添加；\
+                 请同事添加，或请管理员彻底清除你删除过的附件"
+            ),
+            format!(
+                "You already have {MAX_ATTACHMENTS_PER_PERSON} attachments on this order (removed ones count too). \
+                 Ask a colleague to add it, or an admin to purge ones you removed"
+            ),
+        ));
+    }
+    if counted().count() >= MAX_ATTACHMENTS {
         return Err(DomainError::invalid(
             "attachment",
             // Removed ones count: their records stay in the order (and its history) for good.
-            format!("这张订单的附件已达上限（{MAX_ATTACHMENTS} 个，已删除的也算在内）"),
             format!(
-                "This order already has the maximum of {MAX_ATTACHMENTS} attachments (removed ones count too)"
+                "这张订单的附件已达上限（{MAX_ATTACHMENTS} 个，已删除的也算在内）；管理员彻底清除已删除的附件后可再添加"
+            ),
+            format!(
+                "This order already has the maximum of {MAX_ATTACHMENTS} attachments (removed ones count too); \
+                 an admin can purge removed ones to make room"
             ),
         ));
     }

@@ -22,8 +22,13 @@ use crate::stage::StageId;
 
 /// The largest file accepted (a PDF; photos are downscaled on the phone to far less).
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
-/// Attachments one order may hold (removed ones count: their record stays in the history).
+/// Attachments one order may hold (removed ones count: their record stays in the history;
+/// purged ones do not, so an admin frees a slot by purging).
 pub const MAX_ATTACHMENTS: usize = 60;
+/// Attachments one person may hold on one order, counted like [`MAX_ATTACHMENTS`]: well under
+/// it, so no single member (or a stolen phone) can use up an order's slots with records whose
+/// file never arrives and so block the 签收单 a stage needs.
+pub const MAX_ATTACHMENTS_PER_PERSON: usize = 20;
 
 /// The file types accepted, told by their first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

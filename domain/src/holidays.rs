@@ -179,17 +179,36 @@ impl HolidayYear {
     /// [`HolidayYear::check`], and the year is one an admin may enter on `today` (last year
     /// to two years ahead).
     pub fn check_editable(&self, today: NaiveDate) -> Result<(), DomainError> {
-        let first = today.year() - EDITABLE_YEARS_BEHIND;
-        let last = today.year() + EDITABLE_YEARS_AHEAD;
-        if !(first..=last).contains(&self.year) {
-            return Err(DomainError::invalid(
-                "year",
-                format!("只能设置 {first} 到 {last} 年的节假日"),
-                format!("Holidays can be set for {first} to {last} only"),
-            ));
+        if !editable_years(today).contains(&self.year) {
+            return Err(not_an_editable_year(today));
         }
         self.check()
     }
+
+    /// The year of `PUT /api/admin/holidays/{year}`: exactly four ASCII digits (not `02027`,
+    /// `+2027` or `-1`, which a lenient number parse would take) from last year to two years
+    /// ahead, with one message for every way of getting it wrong.
+    pub fn editable_year(text: &str, today: NaiveDate) -> Result<i32, DomainError> {
+        Some(text)
+            .filter(|t| t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|t| t.parse::<i32>().ok())
+            .filter(|year| editable_years(today).contains(year))
+            .ok_or_else(|| not_an_editable_year(today))
+    }
+}
+
+fn editable_years(today: NaiveDate) -> std::ops::RangeInclusive<i32> {
+    today.year() - EDITABLE_YEARS_BEHIND..=today.year() + EDITABLE_YEARS_AHEAD
+}
+
+fn not_an_editable_year(today: NaiveDate) -> DomainError {
+    let years = editable_years(today);
+    let (first, last) = (years.start(), years.end());
+    DomainError::invalid(
+        "year",
+        format!("年份须是 {first} 到 {last} 之间的四位数字，只能设置这几年的节假日"),
+        format!("The year must be four digits from {first} to {last}: holidays can be set for those years only"),
+    )
 }
 
 /// `dates` as runs of consecutive days, first and last of each (a one-day run is `(d, d)`):
@@ -484,6 +503,33 @@ impl YearDraft {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_year_in_the_path_is_four_digits_from_last_year_to_two_years_ahead() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        for year in ["2025", "2026", "2027", "2028"] {
+            assert_eq!(
+                HolidayYear::editable_year(year, today).unwrap().to_string(),
+                year
+            );
+        }
+        for bad in [
+            "02027",
+            "+2027",
+            "-1",
+            "2024",
+            "2029",
+            "next",
+            "",
+            "２０２７",
+            " 2027",
+        ] {
+            let error = HolidayYear::editable_year(bad, today).unwrap_err();
+            assert_eq!(error.field(), Some("year"), "{bad}");
+            let message = error.message(crate::i18n::Lang::Zh);
+            assert!(message.contains("2025 到 2028"), "{bad}: {message}");
+        }
+    }
 
     #[test]
     fn a_re_read_calendar_keeps_days_marked_and_not_yet_saved() {

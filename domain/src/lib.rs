@@ -80,7 +80,8 @@ pub use quantity::Quantity;
 pub use role::Role;
 pub use staff::system_actor;
 pub use sync::{
-    explain, make_number_unique, process, process_with_numbers, rebase, Decision, PendingMutation,
-    PullRequest, PullResponse, PushRequest, PushResponse, Rebased, Rejection, DEFAULT_PULL_LIMIT,
-    MAX_PULL_LIMIT, MAX_PULL_REJECTIONS, MAX_PUSH_MUTATIONS,
+    bounded_content, explain, make_number_unique, process, process_with_numbers, rebase, Decision,
+    PendingMutation, PullRequest, PullResponse, PushRequest, PushResponse, Rebased, Rejection,
+    DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, MAX_PULL_REJECTIONS, MAX_PUSH_MUTATIONS,
+    MAX_REJECTED_CONTENT_BYTES,
 };

@@ -71,6 +71,47 @@ pub struct Customer {
     pub address: Option<String>,
 }
 
+/// One plain address: exactly one `@`, a dot inside the domain, and none of the signs that
+/// make `mailto:{email}` more than an address (`?bcc=…&subject=…`, `#`, `%`-escapes) or break
+/// out of markup (quotes, `<`, `>`), nor separators of address lists (`,`, `;`, spaces). An
+/// attacker's finding: `sales@customer.com?bcc=spy%40evil.example` was stored and a tap on it
+/// opened a mail with a hidden Bcc.
+pub fn is_plain_email(email: &str) -> bool {
+    const REFUSED: &[char] = &[
+        '?', '&', '#', '%', '"', '\'', '`', '<', '>', ',', ';', ':', '\\', '/', '(', ')', '[', ']',
+    ];
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || REFUSED.contains(&c))
+        && domain
+            .split_once('.')
+            .is_some_and(|(host, _)| !host.is_empty())
+        && !domain.ends_with('.')
+}
+
+/// The `href` of a customer's email: `mailto:` and the address with everything but letters,
+/// digits and `@ . _ + -` percent-encoded, or `None` for an address that is not plain (one
+/// stored before [`is_plain_email`] was the rule), which is then shown but not linked.
+pub fn mailto_href(email: &str) -> Option<String> {
+    if !is_plain_email(email) {
+        return None;
+    }
+    let mut href = String::from("mailto:");
+    for byte in email.bytes() {
+        if byte.is_ascii_alphanumeric() || b"@._+-".contains(&byte) {
+            href.push(byte as char);
+        } else {
+            href.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    Some(href)
+}
+
 impl Customer {
     /// A repeat order: the fields still blank here are taken from `earlier` (the same
     /// company's last order); anything already typed stays.
@@ -117,20 +158,11 @@ impl Customer {
         }
         let email = optional_line(EMAIL, self.email.as_deref(), 254)?;
         if let Some(e) = &email {
-            let valid = match e.split_once('@') {
-                Some((local, domain)) => {
-                    !local.is_empty()
-                        && !domain.contains('@')
-                        && !e.contains(char::is_whitespace)
-                        && domain
-                            .split_once('.')
-                            .is_some_and(|(host, _)| !host.is_empty())
-                        && !domain.ends_with('.')
-                }
-                None => false,
-            };
-            if !valid {
-                return Err(EMAIL.error("格式不正确", "is not a valid address"));
+            if !is_plain_email(e) {
+                return Err(EMAIL.error(
+                    "格式不正确：须是 name@example.com 这样的一个地址，不能有空格、引号、? & # % < > , ; 等符号",
+                    "is not a valid address: one address like name@example.com, without spaces, quotes or ? & # % < > , ; and similar signs",
+                ));
             }
         }
         let address = optional_line(ADDRESS, self.address.as_deref(), 200)?;
@@ -894,13 +926,31 @@ mod tests {
             "a b@c.com",
             "a@.com",
             "a@b.",
+            // More than an address in a mailto: link, or markup (an attacker's findings).
+            "sales@customer.com?bcc=spy%40evil.example&subject=x",
+            "a@b.c\"><svg/onload=alert(1)>",
+            "a@b.com#x",
+            "a@b.com,c@d.com",
+            "a@b.com;c@d.com",
+            "a'b@c.com",
+            "a@b.com\tc",
         ] {
             let c = Customer {
                 email: Some(bad.into()),
                 ..customer()
             };
-            assert!(c.validate().is_err(), "{bad:?}");
+            let error = c.validate().unwrap_err();
+            assert_eq!(error.field(), Some("customer.email"), "{bad:?}");
+            assert!(mailto_href(bad).is_none(), "{bad:?} is not linked");
         }
+        assert_eq!(
+            mailto_href("zhou.li+order@mingyuan.cn").as_deref(),
+            Some("mailto:zhou.li+order@mingyuan.cn")
+        );
+        assert_eq!(
+            mailto_href("王@例子.中国").as_deref(),
+            Some("mailto:%E7%8E%8B@%E4%BE%8B%E5%AD%90.%E4%B8%AD%E5%9B%BD")
+        );
         let c = Customer {
             email: Some(" zhou@mingyuan.cn ".into()),
             ..customer()

@@ -104,6 +104,76 @@ impl Rejection {
     pub fn message(&self, lang: Lang) -> &str {
         lang.pick(&self.message, &self.message_en)
     }
+
+    /// The rejection as the server keeps and sends it: its content cut to about
+    /// [`MAX_REJECTED_CONTENT_BYTES`] ([`bounded_content`]).
+    pub fn with_bounded_content(mut self) -> Rejection {
+        self.mutation = bounded_content(&self.mutation);
+        // The messages are the rules' own; some quote what was sent, shortened already.
+        for message in [&mut self.message, &mut self.message_en] {
+            if message.chars().count() > 1_000 {
+                *message = message.chars().take(999).chain(['…']).collect();
+            }
+        }
+        self
+    }
+}
+
+/// The most of a refused change's content the server keeps with its rejection (JSON bytes).
+/// Room for everything a person types into one change (a 2,000-character note is 6 KB of
+/// Chinese) but not for the 1 MB a push may carry: refusals are stored per device and sent
+/// back a page of 100 at a time, so whole ones let anyone grow the database and the pages
+/// without bound (an attacker's finding).
+pub const MAX_REJECTED_CONTENT_BYTES: usize = 8 * 1024;
+
+/// `mutation` if its JSON fits in [`MAX_REJECTED_CONTENT_BYTES`], else the same change with its
+/// long texts cut (ending in `…`) and its long lists shortened, more each round until it fits:
+/// still the same kind of change on the same order, so the phone shows what it was and what
+/// was typed, as far as it is kept. Ids, dates and hashes (64 characters at most) are never cut.
+pub fn bounded_content(mutation: &Mutation) -> Mutation {
+    let Ok(whole) = serde_json::to_value(mutation) else {
+        return mutation.clone();
+    };
+    if json_bytes(&whole) <= MAX_REJECTED_CONTENT_BYTES {
+        return mutation.clone();
+    }
+    let mut smallest = None;
+    for (max_chars, max_items) in [(2_000, 50), (500, 10), (120, 3), (64, 1)] {
+        let mut cut = whole.clone();
+        shorten(&mut cut, max_chars, max_items);
+        let fits = json_bytes(&cut) <= MAX_REJECTED_CONTENT_BYTES;
+        if let Ok(shortened) = serde_json::from_value::<Mutation>(cut) {
+            if fits {
+                return shortened;
+            }
+            smallest = Some(shortened);
+        }
+    }
+    // Every text at 64 characters and every list at one item is a few hundred bytes for any
+    // kind of change; this is only reached if a kind ever grows a map.
+    smallest.unwrap_or_else(|| mutation.clone())
+}
+
+fn json_bytes(value: &serde_json::Value) -> usize {
+    serde_json::to_string(value).map_or(usize::MAX, |text| text.len())
+}
+
+fn shorten(value: &mut serde_json::Value, max_chars: usize, max_items: usize) {
+    match value {
+        serde_json::Value::String(text) if text.chars().count() > max_chars => {
+            *text = text.chars().take(max_chars - 1).chain(['…']).collect();
+        }
+        serde_json::Value::Array(items) => {
+            items.truncate(max_items);
+            items
+                .iter_mut()
+                .for_each(|item| shorten(item, max_chars, max_items));
+        }
+        serde_json::Value::Object(fields) => fields
+            .values_mut()
+            .for_each(|field| shorten(field, max_chars, max_items)),
+        _ => {}
+    }
 }
 
 /// `GET /api/sync/pull` query parameters.

@@ -510,3 +510,134 @@ fn the_refusal_names_what_each_kind_of_evidence_is() {
         .message(Lang::Zh)
         .contains("需要合同（照片或 PDF）"));
 }
+
+/// An attachment whose file is `n` (a distinct hash per `n`), as a pushed mutation that never
+/// uploads anything would name it.
+fn add_numbered(id: u128, n: u128) -> Mutation {
+    Mutation::AddAttachment {
+        order_id: oid(),
+        attachment: NewAttachment {
+            id: Uuid::from_u128(0x9000 + id),
+            kind: AttachmentKind::DeliveryNote,
+            file: FileRef {
+                sha256: format!("{n:064x}"),
+                file_type: FileType::Pdf,
+                size: 20 * 1024 * 1024,
+            },
+            thumbnail: None,
+        },
+    }
+}
+
+#[test]
+fn one_member_cannot_use_up_an_orders_attachment_slots_and_block_the_real_delivery_note() {
+    // An attacker's finding: 61 records with random hashes and no upload, from one member, used
+    // up the 60 slots and the real 签收单 was refused.
+    let mut order = at("delivery");
+    let mut refused = None;
+    for n in 0..61 {
+        match run(&warehouse(), Some(&order), &add_numbered(n, n), later(1)) {
+            Ok(applied) => order = applied.order,
+            Err(error) => {
+                refused.get_or_insert(error);
+            }
+        }
+    }
+    let own = order.attachments.len();
+    assert_eq!(own, attachment::MAX_ATTACHMENTS_PER_PERSON);
+    let error = refused.expect("the 21st is refused");
+    assert_eq!(error.field(), Some("attachment"));
+    assert!(
+        error
+            .message(Lang::Zh)
+            .contains("你在这张订单上已添加 20 个附件"),
+        "{}",
+        error.message(Lang::Zh)
+    );
+    // Removing them does not give the slots back (the records stay)…
+    for n in 0..3 {
+        order = ok(&warehouse(), &order, remove_numbered(n));
+    }
+    assert_eq!(
+        code(run(
+            &warehouse(),
+            Some(&order),
+            &add_numbered(100, 100),
+            later(2)
+        )),
+        "invalid"
+    );
+    // …but the owner's real 签收单 goes in.
+    let signed = ok(&sales(), &order, add(1, AttachmentKind::DeliveryNote, 'a'));
+    assert!(signed
+        .attachments
+        .iter()
+        .any(|a| a.by.name == "王芳" && a.is_live()));
+    // An admin purging a removed one frees its slot for its owner.
+    let purged = ok(
+        &admin(),
+        &signed,
+        Mutation::PurgeAttachment {
+            order_id: oid(),
+            attachment_id: Uuid::from_u128(0x9000),
+        },
+    );
+    assert_eq!(
+        code(run(
+            &warehouse(),
+            Some(&purged),
+            &add_numbered(100, 100),
+            later(2)
+        )),
+        "ok"
+    );
+}
+
+#[test]
+fn purged_attachments_do_not_count_toward_the_orders_sixty() {
+    let mut order = at("delivery");
+    let people = [warehouse(), sales(), production()];
+    for (p, person) in people.iter().enumerate() {
+        for n in 0..20u128 {
+            let n = p as u128 * 100 + n;
+            order = ok(person, &order, add_numbered(n, n));
+        }
+    }
+    assert_eq!(order.attachments.len(), attachment::MAX_ATTACHMENTS);
+    let full = run(&finance(), Some(&order), &add_numbered(500, 500), later(2)).unwrap_err();
+    assert!(full.message(Lang::Zh).contains("已达上限（60 个"), "{full}");
+    let removed = ok(&warehouse(), &order, remove_numbered(0));
+    assert_eq!(
+        code(run(
+            &finance(),
+            Some(&removed),
+            &add_numbered(500, 500),
+            later(2)
+        )),
+        "invalid"
+    );
+    let purged = ok(
+        &admin(),
+        &removed,
+        Mutation::PurgeAttachment {
+            order_id: oid(),
+            attachment_id: Uuid::from_u128(0x9000),
+        },
+    );
+    assert_eq!(
+        code(run(
+            &finance(),
+            Some(&purged),
+            &add_numbered(500, 500),
+            later(2)
+        )),
+        "ok"
+    );
+}
+
+fn remove_numbered(id: u128) -> Mutation {
+    Mutation::RemoveAttachment {
+        order_id: oid(),
+        attachment_id: Uuid::from_u128(0x9000 + id),
+    }
+}

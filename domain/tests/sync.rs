@@ -392,3 +392,73 @@ fn a_purge_pushed_by_a_phone_is_refused_even_for_an_admin_and_changes_nothing() 
         rejection.message
     );
 }
+
+fn json_len(mutation: &Mutation) -> usize {
+    serde_json::to_string(mutation).unwrap().len()
+}
+
+#[test]
+fn a_refused_change_is_kept_whole_up_to_what_a_person_types() {
+    // A 2,000-character note (the longest allowed) in Chinese: 6 KB, kept as typed.
+    let longest = note(1, &"质".repeat(2_000));
+    assert_eq!(bounded_content(&longest), longest);
+    assert_eq!(bounded_content(&create()), create());
+}
+
+#[test]
+fn a_huge_refused_change_is_kept_cut_to_a_few_kb_and_still_says_what_it_was() {
+    // An attacker's finding: every refusal was stored whole, up to the 1 MB a push carries.
+    let megabyte_note = note(1, &"x".repeat(1_000_000));
+    let kept = bounded_content(&megabyte_note);
+    assert!(
+        json_len(&kept) <= MAX_REJECTED_CONTENT_BYTES,
+        "{}",
+        json_len(&kept)
+    );
+    let Mutation::AddNote { text, .. } = &kept else {
+        panic!("still a note: {kept:?}")
+    };
+    assert_eq!(kept.order_id(), oid());
+    assert!(text.starts_with("xxxx") && text.ends_with('…'), "{text}");
+
+    let Mutation::CreateOrder { items, .. } = create() else {
+        unreachable!()
+    };
+    let huge_order = Mutation::CreateOrder {
+        order_id: oid(),
+        number: Some("N".repeat(50_000)),
+        customer: Customer {
+            company: "明远贸易".repeat(20_000),
+            ..customer()
+        },
+        items: std::iter::repeat_n(items[0].clone(), 5_000).collect(),
+        expected_delivery: None,
+        owner: None,
+        note: Some("备注".repeat(100_000)),
+        note_id: None,
+    };
+    assert!(json_len(&huge_order) > 1_000_000);
+    let kept = bounded_content(&huge_order);
+    assert!(
+        json_len(&kept) <= MAX_REJECTED_CONTENT_BYTES,
+        "{}",
+        json_len(&kept)
+    );
+    let Mutation::CreateOrder {
+        customer, items, ..
+    } = &kept
+    else {
+        panic!("still a new order: {kept:?}")
+    };
+    assert!(customer.company.starts_with("明远贸易"));
+    assert_eq!(
+        customer.phone,
+        self::customer().phone,
+        "short fields are kept"
+    );
+    assert!(!items.is_empty());
+    // What the server stores and sends back.
+    let rejection = Rejection::new(&pending(1, huge_order), &DomainError::OrderExists, later(1))
+        .with_bounded_content();
+    assert_eq!(rejection.mutation, kept);
+}

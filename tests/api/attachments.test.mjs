@@ -316,3 +316,29 @@ test('customers get 签收单 and 发票 through a shared link only, never a QC 
   const refused = await fetch(`${BASE_URL}/t/${lookup.json.access.token}/files/${noteId}`);
   assert.equal(refused.status, 404);
 });
+
+test('one member pushing 61 records that never get a file cannot block the real 签收单', async () => {
+  // An attacker's finding: records with made-up hashes and no upload used up the order's 60
+  // slots, and the signed delivery note a stage needs was refused.
+  const orderId = await newOrder();
+  const junk = Array.from({ length: 61 }, () => ({
+    type: 'add_attachment',
+    order_id: orderId,
+    attachment: { id: randomUUID(), kind: 'delivery_note', file: { sha256: randomBytes(32).toString('hex'), file_type: 'pdf', size: 20971520 } },
+  }));
+  const answer = await push(warehouse, junk);
+  assert.equal(answer.rejected.length, 41, 'one person holds at most 20 on one order');
+  const [first] = answer.rejected;
+  assert.equal(first.code, 'invalid');
+  assert.match(first.message, /你在这张订单上已添加 20 个附件/);
+  assert.match(first.message_en, /20 attachments on this order/);
+
+  const photo = jpeg(20_000);
+  const real = { id: randomUUID(), kind: 'delivery_note', file: fileRef(photo) };
+  const added = await pushAsSales([{ type: 'add_attachment', order_id: orderId, attachment: real }]);
+  assert.deepEqual(added.rejected, []);
+  const stored = await upload(orderId, sha256Hex(photo), photo, sales);
+  assert.equal(stored.status, 201, stored.text);
+  const order = (await pullEveryOrder(sales)).get(orderId);
+  assert.ok(order.attachments.some((a) => a.id === real.id && a.by.name === '王芳'));
+});

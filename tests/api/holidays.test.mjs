@@ -97,11 +97,20 @@ test('bad input is a 422 naming its field, and nothing is saved', async () => {
     }, 'holidays'],
     ['a year far away', '/api/admin/holidays/2099', { holidays: ['2099-01-01'], workdays: [] }, 'year'],
     ['a year that is not a number', '/api/admin/holidays/next', { holidays: [], workdays: [] }, 'year'],
+    // Not four digits although a lenient number parse reads 2027 or -1 (an attacker's finding).
+    ['a year with a leading zero', '/api/admin/holidays/02027', { holidays: ['2027-01-01'], workdays: [] }, 'year'],
+    ['a year with a plus sign', '/api/admin/holidays/+2027', { holidays: ['2027-01-01'], workdays: [] }, 'year'],
+    ['a negative year', '/api/admin/holidays/-1', { holidays: [], workdays: [] }, 'year'],
   ];
   for (const [what, path, body, field] of cases) {
     const error = assertApiError(await put(path, body), 422, 'invalid');
     assert.equal(error.field, field, what);
     assert.match(error.message, HAN, `${what}: a Chinese message`);
+    if (field === 'year') {
+      // Says what docs/api.md says: four digits, last year to two years ahead (China's year).
+      const thisYear = new Date(Date.now() + 8 * 3600_000).getUTCFullYear();
+      assert.match(error.message, new RegExp(`四位数字.*${thisYear - 1} 到 ${thisYear + 2}|${thisYear - 1} 到 ${thisYear + 2}.*四位数字`), what);
+    }
   }
   // One day sent 61 times is one day sent twice, not 61 days.
   const repeated = assertApiError(await put('/api/admin/holidays/2027', { holidays: Array(61).fill('2027-10-01'), workdays: [] }), 422, 'invalid');

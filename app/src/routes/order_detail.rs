@@ -278,7 +278,12 @@ fn OrderView(order: Order) -> impl IntoView {
                 </dd>
                 {order.customer.email.clone().map(|email| view! {
                     <dt>{t!(i18n, detail_email)}</dt>
-                    <dd><a class="tap-link" data-testid="order-email" href=format!("mailto:{email}")>{email.clone()}</a></dd>
+                    // An address stored before the rule that is more than an address (a hidden
+                    // `?bcc=`) is shown, not linked.
+                    <dd>{match domain::order::mailto_href(&email) {
+                        Some(href) => view! { <a class="tap-link" data-testid="order-email" href=href>{email.clone()}</a> }.into_any(),
+                        None => view! { <span data-testid="order-email">{email.clone()}</span> }.into_any(),
+                    }}</dd>
                 })}
                 {order.customer.address.clone().map(|address| view! {
                     <dt>{t!(i18n, detail_address)}</dt>

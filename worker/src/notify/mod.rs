@@ -228,6 +228,12 @@ pub async fn run_cron(env: &worker::Env, now: DateTime<Utc>) -> Result<(), crate
     let queued = digest::queue_digests(&repo, now, base.as_deref()).await;
     let weekly = weekly::queue_weekly(&repo, now, base.as_deref()).await;
     let delivery = send::deliver_due(&repo, now, None, allow_local_http(env)).await;
+    // Not a notice, but hourly housekeeping belongs here too: old refusals of sync changes.
+    let pruned = repo
+        .delete_rejections_before(
+            now - chrono::Duration::days(crate::repository::REJECTION_RETENTION_DAYS),
+        )
+        .await;
     let shown = |result: &Result<usize, crate::error::ApiError>| match result {
         Ok(count) => count.to_string(),
         Err(error) => format!("error ({error})"),
@@ -246,9 +252,19 @@ pub async fn run_cron(env: &worker::Env, now: DateTime<Utc>) -> Result<(), crate
             shown(&weekly)
         ),
     }
+    match &pruned {
+        Ok(count) if *count > 0 => {
+            worker::console_log!("cron at {now}: {count} old sync refusal(s) deleted")
+        }
+        Ok(_) => {}
+        Err(error) => {
+            worker::console_error!("cron at {now}: deleting old sync refusals failed ({error})")
+        }
+    }
     queued?;
     weekly?;
     delivery?;
+    pruned?;
     Ok(())
 }
 

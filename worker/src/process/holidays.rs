@@ -2,7 +2,7 @@
 //! with their pulls too), admins replace a year (`PUT /api/admin/holidays/{year}`). Every
 //! working-day SLA counts on it (`Repository::processes`); the rules are `domain::holidays`.
 
-use domain::{business_date, wire::HolidayYearInput, DomainError, HolidayYear, Role};
+use domain::{business_date, wire::HolidayYearInput, HolidayYear, Role};
 use worker::{Request, Response, RouteContext};
 
 use crate::{
@@ -21,18 +21,9 @@ pub async fn calendar(req: Request, ctx: RouteContext<()>) -> Result<Response, A
 pub async fn save_year(mut req: Request, ctx: RouteContext<()>) -> Result<Response, ApiError> {
     let user = auth::require_user(&req, &ctx).await?;
     auth::require_role(&user, &[Role::Admin])?;
-    let year = ctx
-        .param("year")
-        .and_then(|year| year.parse::<i32>().ok())
-        .ok_or_else(|| {
-            DomainError::invalid(
-                "year",
-                "年份须是四位数字，例如 2027",
-                "The year must be four digits, such as 2027",
-            )
-        })?;
-    let input: HolidayYearInput = read_json(&mut req).await?;
     let now = server_now();
+    let year = HolidayYear::editable_year(ctx.param("year").map_or("", |y| y), business_date(now))?;
+    let input: HolidayYearInput = read_json(&mut req).await?;
     let entered =
         HolidayYear::from_input(year, &input.holidays, &input.workdays, input.provisional)?;
     entered.check_editable(business_date(now))?;

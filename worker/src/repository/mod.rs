@@ -23,7 +23,7 @@ pub use bench::RawOrderRow;
 pub use customer::{CustomerLookup, CustomerOrder, ServerSideChange, TrackCount, TrackKey};
 pub use notify::{ChannelRecord, NewOutboxRow, OutboxRow};
 pub use sheets::{ImportWrite, ImportedOrder, UndoWrite, UndoneOrder};
-pub use sync::{is_transient, CommitError, DecisionWrite, NO_VERSION};
+pub use sync::{is_transient, CommitError, DecisionWrite, NO_VERSION, REJECTION_RETENTION_DAYS};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use domain::{HistoryEvent, Order, OrderStatus};

@@ -52,6 +52,8 @@ pub struct PullSnapshot {
     pub orders: Vec<PullRow>,
     /// With their ids: the rejection cursor.
     pub rejections: Vec<(i64, Rejection)>,
+    /// How many rejections the count limit let through before the byte limit cut the page.
+    pub rejections_admitted: usize,
 }
 
 #[derive(Deserialize)]
@@ -65,6 +67,9 @@ struct RejectionRow {
     mutation: String,
     device_time: String,
     rejected_at: String,
+    /// Only in a pull page: rows the count limit admitted (`pull_snapshot`).
+    #[serde(default)]
+    admitted: i64,
 }
 
 #[derive(Deserialize)]
@@ -177,6 +182,15 @@ impl From<ApiError> for CommitError {
 
 /// Bytes of order documents one pull page carries at most (plus the one row that crosses it).
 pub const MAX_PULL_PAGE_BYTES: i64 = 4 * 1024 * 1024;
+/// Bytes of stored refused changes one pull page reads at most (plus the one row that crosses
+/// it). New ones are a few KB each (`domain::MAX_REJECTED_CONTENT_BYTES`); rows stored before
+/// that bound could be 1 MB, and 100 of them must not land in the worker's memory at once.
+pub const MAX_PULL_REJECTION_BYTES: i64 = 1024 * 1024;
+/// Refusals kept per person (over all their devices; device ids cost nothing to make): the
+/// newest ones. A phone pulls its refusals within minutes, so only a flood loses any.
+pub const MAX_KEPT_REJECTIONS: i64 = 200;
+/// Refusals older than this are deleted by the hourly cron: the phone had them long ago.
+pub const REJECTION_RETENTION_DAYS: i64 = 30;
 
 /// D1 errors that Cloudflare documents as worth retrying (the operation may succeed again).
 pub fn is_transient(message: &str) -> bool {
@@ -210,7 +224,9 @@ fn rejection_from_row(row: RejectionRow) -> Result<(i64, Rejection), ApiError> {
             mutation: serde_json::from_str(&row.mutation).map_err(|_| bad("mutation"))?,
             device_time: time(&row.device_time)?,
             rejected_at: time(&row.rejected_at)?,
-        },
+        }
+        // Rows stored before the bound go out bounded too.
+        .with_bounded_content(),
     ))
 }
 
@@ -362,6 +378,7 @@ impl Repository {
             )?);
         }
         for rejection in &write.rejections {
+            let rejection = (*rejection).clone().with_bounded_content();
             let mutation = to_json(&rejection.mutation)?;
             statements.push(query!(
                 &self.db,
@@ -376,6 +393,19 @@ impl Repository {
                 &mutation,
                 &timestamp(rejection.device_time),
                 &timestamp(rejection.rejected_at)
+            )?);
+        }
+        if !write.rejections.is_empty() {
+            // Only this person's newest `MAX_KEPT_REJECTIONS` stay, whatever device ids a
+            // flood of refused pushes uses.
+            statements.push(query!(
+                &self.db,
+                "DELETE FROM sync_rejections WHERE id IN ( \
+                   SELECT r.id FROM sync_rejections r JOIN sync_devices d USING (device_id) \
+                   WHERE d.user_id = (SELECT user_id FROM sync_devices WHERE device_id = ?1) \
+                   ORDER BY r.id DESC LIMIT -1 OFFSET ?2)",
+                &write.device_id,
+                &MAX_KEPT_REJECTIONS
             )?);
         }
         for notice in &write.notices {
@@ -405,6 +435,19 @@ impl Repository {
                 })
             })
             .collect()
+    }
+
+    /// Deletes refusals decided before `before` (the hourly cron, with `now` less
+    /// `REJECTION_RETENTION_DAYS`); how many went.
+    pub async fn delete_rejections_before(&self, before: DateTime<Utc>) -> Result<usize, ApiError> {
+        let result = query!(
+            &self.db,
+            "DELETE FROM sync_rejections WHERE rejected_at < ?1",
+            &timestamp(before)
+        )?
+        .run()
+        .await?;
+        super::accounts::changed_rows(&result)
     }
 
     /// This device's rejections with `from <= seq <= to`, by seq (a push's answer).
@@ -461,13 +504,21 @@ impl Repository {
                     &limit,
                     &MAX_PULL_PAGE_BYTES
                 )?,
+                // Like the orders: at most `rejection_limit` rows and about
+                // `MAX_PULL_REJECTION_BYTES` of content (always at least one row).
                 query!(
                     &self.db,
-                    "SELECT * FROM sync_rejections WHERE device_id = ?1 AND id > ?2 \
-                     ORDER BY id LIMIT ?3",
+                    "SELECT * FROM ( \
+                       SELECT *, COUNT(*) OVER () AS admitted, \
+                       SUM(length(CAST(mutation AS BLOB))) OVER (ORDER BY id) \
+                       - length(CAST(mutation AS BLOB)) AS before \
+                       FROM (SELECT * FROM sync_rejections WHERE device_id = ?1 AND id > ?2 \
+                             ORDER BY id LIMIT ?3) \
+                     ) WHERE before < ?4 ORDER BY id",
                     &device_id,
                     &rejections_after,
-                    &rejection_limit
+                    &rejection_limit,
+                    &MAX_PULL_REJECTION_BYTES
                 )?,
             ])
             .await?;
@@ -476,6 +527,7 @@ impl Repository {
         Ok(PullSnapshot {
             last_seq: device.map_or(0, |d| d.last_seq),
             orders: results[1].results()?,
+            rejections_admitted: rejections.first().map_or(0, |row| row.admitted as usize),
             rejections: rejections
                 .into_iter()
                 .map(rejection_from_row)

@@ -443,6 +443,11 @@ async fn load_known(
     Ok(ids.iter().map(|id| (*id, found.remove(id))).collect())
 }
 
+/// The largest cursor a pull accepts: D1 takes numbers as JavaScript doubles and refuses a
+/// larger one, which answered 503 (retried by a client forever) instead of 400. Versions and
+/// rejection ids are far below it.
+const MAX_EXACT_JS_INTEGER: u64 = (1 << 53) - 1;
+
 /// `GET /api/sync/pull` parameters, read by hand for precise error messages.
 struct PullParams {
     device_id: Uuid,
@@ -463,7 +468,7 @@ fn pull_params(req: &Request) -> Result<PullParams, ApiError> {
         value
             .parse::<u64>()
             .ok()
-            .filter(|n| *n <= i64::MAX as u64)
+            .filter(|n| *n <= MAX_EXACT_JS_INTEGER)
             .ok_or_else(|| ApiError::BadQuery(format!("{name} must be a whole number ≥ 0")))
     };
     for (name, value) in url.query_pairs() {
@@ -546,7 +551,9 @@ pub async fn pull(req: Request, ctx: RouteContext<()>) -> Result<Response, ApiEr
     let more = admitted > params.limit as usize || rows.len() < admitted;
     rows.truncate(params.limit as usize);
     let mut rejections = page.rejections;
-    let more_rejections = rejections.len() > MAX_PULL_REJECTIONS as usize;
+    // More after this page if the count limit or the byte limit cut it.
+    let more_rejections = page.rejections_admitted > MAX_PULL_REJECTIONS as usize
+        || rejections.len() < page.rejections_admitted;
     rejections.truncate(MAX_PULL_REJECTIONS as usize);
 
     // Read after the snapshot: every order in it was written after its version was published,
