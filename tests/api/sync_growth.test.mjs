@@ -4,18 +4,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { DEMO_PASSWORD, DEMO_SALES, bearer, createOrderMutation, devHeaders, startPrivateWorker } from '../support/api.mjs';
+import { DEMO_SALES, bearer, createOrderMutation, startDemoWorker } from '../support/api.mjs';
 
 let worker;
 let sales;
 
 before(async () => {
-  worker = await startPrivateWorker({ vars: { DEMO_DATA: 'enabled' } });
-  const demo = await worker.call('/api/dev/demo-data', { method: 'POST', headers: devHeaders() });
-  assert.equal(demo.status, 200, demo.text);
-  const signedIn = await worker.call('/api/auth/login', { json: { login: DEMO_SALES.login, password: DEMO_PASSWORD } });
-  assert.equal(signedIn.status, 200, signedIn.text);
-  sales = signedIn.json.token;
+  worker = await startDemoWorker();
+  sales = await worker.signIn(DEMO_SALES.login);
 });
 
 after(async () => {
